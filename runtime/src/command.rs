@@ -1,0 +1,114 @@
+//! Commands: requests to change one aggregate, validated and then handled against its state.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::aggregate::Aggregate;
+
+/// A request addressed to one aggregate.
+///
+/// Implemented by `#[derive(Command)]`: `#[command(aggregate = Order)]` names the aggregate,
+/// `#[command(id)]` marks the field holding its id.
+pub trait Command: Send + Sync + 'static {
+    type Aggregate: Aggregate;
+
+    /// The command's name, used in logs and routes.
+    const NAME: &'static str;
+
+    /// Whether this command starts a new aggregate (and so is refused for an existing one).
+    /// Other commands are refused for an aggregate that has no events yet.
+    const CREATES: bool = false;
+
+    /// How many times the dispatcher re-runs this command against fresh state after losing a race
+    /// with a concurrent writer, before reporting the conflict.
+    const RETRIES_ON_CONFLICT: u32 = 3;
+
+    /// The id of the aggregate this command is addressed to.
+    fn aggregate_id(&self) -> &<Self::Aggregate as Aggregate>::Id;
+
+    /// Checks the command's own fields, before any state is loaded.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Ok(())
+    }
+}
+
+/// How an aggregate decides a command: the events it records, or why it refuses.
+///
+/// This is where domain logic lives. It sees the current state and the command, and nothing else,
+/// which keeps it a pure function that given/when/then tests exercise directly.
+pub trait Handle<C>: Aggregate
+where
+    C: Command<Aggregate = Self>,
+{
+    fn handle(&self, command: &C) -> Result<Vec<Self::Event>, Rejection>;
+}
+
+/// A command that the domain refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The aggregate's current state forbids the command (HTTP 409).
+    #[error("{0}")]
+    Guard(Cow<'static, str>),
+    /// A field has a value the domain cannot accept (HTTP 400).
+    #[error("{field}: {message}")]
+    Invalid { field: Cow<'static, str>, message: Cow<'static, str> },
+}
+
+impl Rejection {
+    /// The state forbids this command, e.g. "status must be Draft".
+    pub fn guard(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Guard(message.into())
+    }
+
+    /// `field` has a value the domain cannot accept.
+    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Invalid { field: field.into(), message: message.into() }
+    }
+}
+
+/// One field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's path, e.g. `quantity` or `lines[0].product_id`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every field that failed validation, in field order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl ValidationErrors {
+    /// The first failing field, for a one-line summary.
+    pub fn first_field(&self) -> Option<&str> {
+        self.0.first().map(|error| error.field.as_str())
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", error.field, error.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+impl From<garde::Report> for ValidationErrors {
+    fn from(report: garde::Report) -> Self {
+        Self(
+            report
+                .iter()
+                .map(|(path, error)| FieldError { field: path.to_string(), message: error.message().to_string() })
+                .collect(),
+        )
+    }
+}

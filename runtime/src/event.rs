@@ -1,0 +1,107 @@
+//! Events: the facts an aggregate records, and the envelope they travel in.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A type that holds one or more kinds of event, each with a stable name and a version.
+///
+/// Implemented by `#[derive(Event)]` on an enum of newtype variants (one kind per variant) or on a
+/// single struct. The stored `event_type` is the stable name, never the Rust type name, so renaming
+/// a type does not orphan stored events.
+pub trait Event: Sized + Send + Sync + 'static {
+    /// The stable names of every kind of event this type holds.
+    const NAMES: &'static [&'static str];
+
+    /// The stable name of this event.
+    fn event_type(&self) -> &'static str;
+
+    /// The schema version this event is written at.
+    fn event_version(&self) -> u32;
+
+    /// The event's payload as stored: its fields, without name or version.
+    fn encode(&self) -> Result<Value, serde_json::Error>;
+
+    /// Rebuilds an event from its stored form. `Ok(None)` means the name is not one of ours.
+    fn decode(event_type: &str, event_version: u32, payload: Value) -> Result<Option<Self>, DecodeError>;
+}
+
+/// A stored event could not be turned back into its Rust type.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot decode event `{event_type}` v{event_version}: {reason}")]
+pub struct DecodeError {
+    pub event_type: String,
+    pub event_version: u32,
+    pub reason: String,
+}
+
+impl DecodeError {
+    pub fn new(event_type: &str, event_version: u32, reason: impl std::fmt::Display) -> Self {
+        Self { event_type: event_type.to_owned(), event_version, reason: reason.to_string() }
+    }
+}
+
+/// Correlation and causation ids, carried from a request to the events it causes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Ties together everything one user action caused, across services.
+    pub correlation_id: Option<String>,
+    /// The id of the message (command or event) that directly caused this one.
+    pub causation_id: Option<String>,
+}
+
+/// An event about to be appended: everything but its global position, which the store assigns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// 1 for the first event of an aggregate, then consecutive.
+    pub sequence: u64,
+    pub event_type: String,
+    pub event_version: u32,
+    pub timestamp: DateTime<Utc>,
+    pub metadata: Metadata,
+    pub payload: Value,
+}
+
+/// A stored event with everything a consumer needs to place it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventEnvelope {
+    pub event_id: Uuid,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// Position within the aggregate: 1, 2, 3, ...
+    pub sequence: u64,
+    /// Position in the store's global order; increases with commit order, may have gaps.
+    pub position: u64,
+    pub event_type: String,
+    pub event_version: u32,
+    pub timestamp: DateTime<Utc>,
+    pub metadata: Metadata,
+    pub payload: Value,
+}
+
+impl EventEnvelope {
+    /// Completes a [`NewEvent`] with the global position the store gave it.
+    pub fn from_new(event: NewEvent, position: u64) -> Self {
+        Self {
+            event_id: event.event_id,
+            aggregate_type: event.aggregate_type,
+            aggregate_id: event.aggregate_id,
+            sequence: event.sequence,
+            position,
+            event_type: event.event_type,
+            event_version: event.event_version,
+            timestamp: event.timestamp,
+            metadata: event.metadata,
+            payload: event.payload,
+        }
+    }
+
+    /// Decodes the payload as `E`; `Ok(None)` when the event is not one of `E`'s kinds.
+    pub fn decode<E: Event>(&self) -> Result<Option<E>, DecodeError> {
+        E::decode(&self.event_type, self.event_version, self.payload.clone())
+    }
+}

@@ -1,0 +1,39 @@
+//! # Eventwright
+//!
+//! CQRS and event sourcing for Rust. Commands are validated and handled against an aggregate's
+//! state and recorded as events; projections keep query-shaped read models up to date from those
+//! events, in a different store, eventually consistent.
+//!
+//! The pieces, one module each:
+//! - [`Aggregate`], [`Apply`]: the write-side state and how events change it;
+//! - [`Command`], [`Handle`]: requests and the domain logic that decides them;
+//! - [`Event`], [`EventEnvelope`]: recorded facts and the envelope they are stored in;
+//! - [`Projection`], [`Project`]: read models and how events change their rows;
+//! - [`Dispatcher`]: load, decide, append with optimistic concurrency, notify;
+//! - [`store`]: the event store and read store traits and their adapters;
+//! - [`bus`]: how committed events reach projections;
+//! - [`ProjectionRunner`]: checkpointed, idempotent projection updates;
+//! - [`ReadModels`]: typed queries over the read store.
+//!
+//! The derives (`#[derive(Aggregate, Command, Event, Projection)]`) come with the default
+//! `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod aggregate;
+pub mod command;
+pub mod event;
+pub mod projection;
+pub mod schema;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use aggregate::{Aggregate, Apply};
+pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
+pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
+pub use projection::{Change, Project, Projection};
+pub use schema::{Column, ColumnDef, ColumnType, TableSchema};
+
+#[cfg(feature = "derive")]
+pub use eventwright_macros::{Aggregate, Command, Event, Projection};
