@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregate;
 
@@ -69,7 +69,7 @@ impl Rejection {
 }
 
 /// One field that failed validation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The field's path, e.g. `quantity` or `lines[0].product_id`.
     pub field: String,

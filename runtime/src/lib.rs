@@ -21,15 +21,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod aggregate;
+pub mod bus;
 pub mod command;
+pub mod dispatch;
 pub mod event;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod projection;
+pub mod query;
+pub mod runner;
 pub mod schema;
+pub mod testing;
+pub mod store;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use aggregate::{Aggregate, Apply};
+pub use dispatch::{Committed, DispatchError, Dispatcher};
+pub use query::{Page, PageRequest, QueryError, ReadModels};
+pub use runner::{ProjectionError, ProjectionRunner};
 pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};

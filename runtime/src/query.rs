@@ -1,0 +1,144 @@
+//! Typed queries over the read store: get by key, list by field with keyset pagination.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::projection::Projection;
+use crate::store::{ReadStore, Row, StoreError};
+
+/// How many rows a page holds when the caller does not say.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// The most rows one page may hold.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// Reads projections.
+#[derive(Clone)]
+pub struct ReadModels {
+    store: Arc<dyn ReadStore>,
+}
+
+impl std::fmt::Debug for ReadModels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadModels").finish_non_exhaustive()
+    }
+}
+
+/// Which page of a list to read: `?limit=20&cursor=...`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page, passed back unchanged.
+    pub cursor: Option<String>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass this back as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A query that could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A query parameter is out of range or malformed.
+    #[error("{field}: {message}")]
+    InvalidParameter { field: &'static str, message: String },
+    /// A stored row no longer matches its type.
+    #[error("row of {projection} does not match its type: {reason}")]
+    Row { projection: &'static str, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ReadModels {
+    pub fn new(store: Arc<dyn ReadStore>) -> Self {
+        Self { store }
+    }
+
+    /// The row of `P` with this key.
+    pub async fn get<P: Projection>(&self, key: &impl Serialize) -> Result<Option<P>, QueryError> {
+        let key = to_value(key)?;
+        match self.store.get(&P::SCHEMA, &key).await? {
+            Some(row) => Ok(Some(from_row::<P>(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The rows of `P` whose `field` equals `value`, ordered by key, one page at a time.
+    pub async fn list<P: Projection>(
+        &self,
+        field: &str,
+        value: &impl Serialize,
+        page: &PageRequest,
+    ) -> Result<Page<P>, QueryError> {
+        let limit = page.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(QueryError::InvalidParameter {
+                field: "limit",
+                message: format!("must be between 1 and {MAX_PAGE_SIZE}, got {limit}"),
+            });
+        }
+        let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
+        let value = to_value(value)?;
+        // One row more than asked tells whether another page follows.
+        let mut rows = self.store.list(&P::SCHEMA, field, &value, after.as_ref(), limit as usize + 1).await?;
+        let next_cursor = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().and_then(|row| row.get(P::SCHEMA.key)).map(encode_cursor)
+        } else {
+            None
+        };
+        let items = rows.into_iter().map(from_row::<P>).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
+}
+
+fn to_value(value: &impl Serialize) -> Result<Value, QueryError> {
+    serde_json::to_value(value)
+        .map_err(|error| QueryError::InvalidParameter { field: "key", message: error.to_string() })
+}
+
+fn from_row<P: Projection>(row: Row) -> Result<P, QueryError> {
+    serde_json::from_value(Value::Object(row))
+        .map_err(|error| QueryError::Row { projection: P::NAME, reason: error.to_string() })
+}
+
+/// Cursors are the last key's JSON, hex-encoded: opaque to clients and safe in a URL as is.
+fn encode_cursor(key: &Value) -> String {
+    key.to_string().bytes().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn decode_cursor(cursor: &str) -> Result<Value, QueryError> {
+    let invalid = || QueryError::InvalidParameter {
+        field: "cursor",
+        message: "not a cursor this service returned".to_owned(),
+    };
+    if cursor.len() % 2 != 0 || !cursor.is_ascii() {
+        return Err(invalid());
+    }
+    let bytes = (0..cursor.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&cursor[at..at + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        for key in [Value::from("a1b2"), Value::from(42), Value::from("quote\"d")] {
+            assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
+        }
+        for garbage in ["", "zz", "abc", "7b"] {
+            assert!(matches!(decode_cursor(garbage), Err(QueryError::InvalidParameter { field: "cursor", .. })));
+        }
+    }
+}

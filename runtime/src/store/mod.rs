@@ -1,0 +1,105 @@
+//! Where events and read models are kept.
+//!
+//! [`EventStore`] is the write side's append-only log; [`ReadStore`] holds projection rows and
+//! each projection's checkpoint. Both are object-safe so a service picks its adapters at start-up.
+//! The traits speak in events, rows and positions; nothing in them assumes a particular database.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use crate::event::{EventEnvelope, NewEvent};
+use crate::schema::TableSchema;
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+/// A projection row as the read store sees it: column name to value.
+pub type Row = Map<String, Value>;
+
+/// The append-only log of every aggregate's events.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Creates the store's tables if they are missing.
+    async fn prepare(&self) -> Result<(), StoreError>;
+
+    /// One aggregate's events with a sequence above `after_sequence`, in sequence order.
+    async fn load(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after_sequence: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// Appends events of one aggregate atomically: all or none.
+    ///
+    /// Sequences must continue the aggregate's stream. If another writer already took one of them,
+    /// nothing is written and [`StoreError::Conflict`] is returned.
+    async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// Up to `limit` events with a global position above `after_position`, in position order,
+    /// never skipping an event that a later read could still reveal below the last one returned.
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<EventEnvelope>, StoreError>;
+}
+
+/// What an event does to a projection's table, in the store's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowChange {
+    /// Nothing to write; the checkpoint still moves.
+    None,
+    Upsert(Row),
+    Delete(Value),
+}
+
+/// Projection tables and checkpoints.
+#[async_trait]
+pub trait ReadStore: Send + Sync + 'static {
+    /// Creates the checkpoint table and this projection's table and indexes if they are missing.
+    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError>;
+
+    /// The position of the last event `projection` applied; 0 before the first.
+    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError>;
+
+    /// The row with this key.
+    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError>;
+
+    /// Applies `change` and moves `projection`'s checkpoint to `position`, atomically. Does nothing
+    /// and returns `false` when the checkpoint is already at or past `position`: that is how
+    /// redelivered events are skipped.
+    async fn apply(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        position: u64,
+        change: RowChange,
+    ) -> Result<bool, StoreError>;
+
+    /// Rows whose `field` equals `value`, ordered by key, starting after `after_key`.
+    async fn list(
+        &self,
+        schema: &TableSchema,
+        field: &str,
+        value: &Value,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError>;
+}
+
+/// A store failed or refused.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer appended to the aggregate first.
+    #[error("concurrent write to {aggregate_type} {aggregate_id}: sequence {sequence} is taken")]
+    Conflict { aggregate_type: String, aggregate_id: String, sequence: u64 },
+    /// Stored data does not have the shape it should.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// The database itself failed.
+    #[error("store backend: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Backend(Box::new(error))
+    }
+}

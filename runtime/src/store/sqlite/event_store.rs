@@ -1,0 +1,148 @@
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row as _, SqlitePool};
+use uuid::Uuid;
+
+use crate::event::{EventEnvelope, Metadata, NewEvent};
+use crate::store::{EventStore, StoreError};
+
+/// Events in one SQLite table. SQLite has a single writer, so positions are handed out in commit
+/// order and a reader never sees a later position before an earlier one.
+#[derive(Debug, Clone)]
+pub struct SqliteEventStore {
+    pool: SqlitePool,
+}
+
+impl SqliteEventStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS eventwright_events (
+    position       INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id       TEXT    NOT NULL UNIQUE,
+    aggregate_type TEXT    NOT NULL,
+    aggregate_id   TEXT    NOT NULL,
+    sequence       INTEGER NOT NULL,
+    event_type     TEXT    NOT NULL,
+    event_version  INTEGER NOT NULL,
+    timestamp      TEXT    NOT NULL,
+    correlation_id TEXT,
+    causation_id   TEXT,
+    payload        TEXT    NOT NULL,
+    UNIQUE (aggregate_type, aggregate_id, sequence)
+)"#;
+
+const COLUMNS: &str = "position, event_id, aggregate_type, aggregate_id, sequence, event_type, \
+                       event_version, timestamp, correlation_id, causation_id, payload";
+
+#[async_trait]
+impl EventStore for SqliteEventStore {
+    async fn prepare(&self) -> Result<(), StoreError> {
+        sqlx::query(SCHEMA).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn load(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after_sequence: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM eventwright_events \
+             WHERE aggregate_type = ? AND aggregate_id = ? AND sequence > ? ORDER BY sequence"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(to_i64(after_sequence)?)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(envelope_from_row).collect()
+    }
+
+    async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            let inserted = sqlx::query(
+                "INSERT INTO eventwright_events (event_id, aggregate_type, aggregate_id, sequence, \
+                 event_type, event_version, timestamp, correlation_id, causation_id, payload) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position",
+            )
+            .bind(event.event_id.to_string())
+            .bind(&event.aggregate_type)
+            .bind(&event.aggregate_id)
+            .bind(to_i64(event.sequence)?)
+            .bind(&event.event_type)
+            .bind(i64::from(event.event_version))
+            .bind(event.timestamp.to_rfc3339_opts(SecondsFormat::Micros, true))
+            .bind(&event.metadata.correlation_id)
+            .bind(&event.metadata.causation_id)
+            .bind(event.payload.to_string())
+            .fetch_one(&mut *tx)
+            .await;
+            let position: i64 = match inserted {
+                Ok(row) => row.try_get(0)?,
+                Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                    return Err(StoreError::Conflict {
+                        aggregate_type: event.aggregate_type,
+                        aggregate_id: event.aggregate_id,
+                        sequence: event.sequence,
+                    });
+                }
+                Err(error) => return Err(error.into()),
+            };
+            stored.push(EventEnvelope::from_new(event, to_u64(position)?));
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<EventEnvelope>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM eventwright_events WHERE position > ? ORDER BY position LIMIT ?");
+        let rows = sqlx::query(&sql)
+            .bind(to_i64(after_position)?)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(envelope_from_row).collect()
+    }
+}
+
+fn envelope_from_row(row: &SqliteRow) -> Result<EventEnvelope, StoreError> {
+    let corrupt = |what: &str, error: &dyn std::fmt::Display| StoreError::Corrupt(format!("event {what}: {error}"));
+    let event_id: String = row.try_get("event_id")?;
+    let timestamp: String = row.try_get("timestamp")?;
+    let payload: String = row.try_get("payload")?;
+    let event_version: i64 = row.try_get("event_version")?;
+    Ok(EventEnvelope {
+        event_id: Uuid::parse_str(&event_id).map_err(|e| corrupt("id", &e))?,
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: to_u64(row.try_get("sequence")?)?,
+        position: to_u64(row.try_get("position")?)?,
+        event_type: row.try_get("event_type")?,
+        event_version: u32::try_from(event_version).map_err(|e| corrupt("version", &e))?,
+        timestamp: DateTime::parse_from_rfc3339(&timestamp)
+            .map_err(|e| corrupt("timestamp", &e))?
+            .with_timezone(&Utc),
+        metadata: Metadata {
+            correlation_id: row.try_get("correlation_id")?,
+            causation_id: row.try_get("causation_id")?,
+        },
+        payload: serde_json::from_str(&payload).map_err(|e| corrupt("payload", &e))?,
+    })
+}
+
+pub(super) fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a SQLite integer")))
+}
+
+pub(super) fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
+}

@@ -1,0 +1,222 @@
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
+use sqlx::query::Query;
+use sqlx::{Row as _, SqlitePool};
+
+use super::event_store::{to_i64, to_u64};
+use crate::schema::{ColumnDef, ColumnType, TableSchema};
+use crate::store::{ReadStore, Row, RowChange, StoreError};
+
+/// Projection tables in SQLite, one column per field. Lists and value objects are JSON text;
+/// decimals, uuids, timestamps and dates are text in their canonical serde form.
+#[derive(Debug, Clone)]
+pub struct SqliteReadStore {
+    pool: SqlitePool,
+}
+
+impl SqliteReadStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self { pool }
+    }
+}
+
+const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
+    projection TEXT PRIMARY KEY,
+    position   INTEGER NOT NULL
+)";
+
+#[async_trait]
+impl ReadStore for SqliteReadStore {
+    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
+        sqlx::query(CHECKPOINTS).execute(&self.pool).await?;
+        let columns: Vec<String> = schema
+            .columns
+            .iter()
+            .map(|column| {
+                let mut definition = format!("{} {}", quote(column.name), sql_type(column.ty));
+                if column.name == schema.key {
+                    definition.push_str(" PRIMARY KEY");
+                } else if !column.nullable {
+                    definition.push_str(" NOT NULL");
+                }
+                definition
+            })
+            .collect();
+        let create = format!("CREATE TABLE IF NOT EXISTS {} ({})", quote(schema.name), columns.join(", "));
+        sqlx::query(&create).execute(&self.pool).await?;
+        for field in schema.indexed {
+            let index = format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({}, {})",
+                quote(&format!("{}_by_{}", schema.name, field)),
+                quote(schema.name),
+                quote(field),
+                quote(schema.key),
+            );
+            sqlx::query(&index).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM eventwright_checkpoints WHERE projection = ?")
+                .bind(projection)
+                .fetch_optional(&self.pool)
+                .await?;
+        to_u64(position.unwrap_or(0))
+    }
+
+    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
+        let sql = format!("SELECT * FROM {} WHERE {} = ?", quote(schema.name), quote(schema.key));
+        let query = bind(sqlx::query(&sql), schema.key_column(), key)?;
+        let row = query.fetch_optional(&self.pool).await?;
+        row.map(|row| row_to_json(schema, &row)).transpose()
+    }
+
+    async fn apply(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        position: u64,
+        change: RowChange,
+    ) -> Result<bool, StoreError> {
+        // BEGIN IMMEDIATE takes the write lock up front, so two appliers cannot both read the
+        // old checkpoint and then both write.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM eventwright_checkpoints WHERE projection = ?")
+                .bind(projection)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if to_u64(current.unwrap_or(0))? >= position {
+            return Ok(false);
+        }
+        match change {
+            RowChange::None => {}
+            RowChange::Upsert(row) => {
+                let names: Vec<String> = schema.columns.iter().map(|column| quote(column.name)).collect();
+                let updates: Vec<String> = schema
+                    .columns
+                    .iter()
+                    .filter(|column| column.name != schema.key)
+                    .map(|column| format!("{0} = excluded.{0}", quote(column.name)))
+                    .collect();
+                let conflict = if updates.is_empty() {
+                    "DO NOTHING".to_owned()
+                } else {
+                    format!("DO UPDATE SET {}", updates.join(", "))
+                };
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}",
+                    quote(schema.name),
+                    names.join(", "),
+                    vec!["?"; names.len()].join(", "),
+                    quote(schema.key),
+                    conflict,
+                );
+                let mut query = sqlx::query(&sql);
+                for column in schema.columns {
+                    query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
+                }
+                query.execute(&mut *tx).await?;
+            }
+            RowChange::Delete(key) => {
+                let sql = format!("DELETE FROM {} WHERE {} = ?", quote(schema.name), quote(schema.key));
+                bind(sqlx::query(&sql), schema.key_column(), &key)?.execute(&mut *tx).await?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO eventwright_checkpoints (projection, position) VALUES (?, ?) \
+             ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+        )
+        .bind(projection)
+        .bind(to_i64(position)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn list(
+        &self,
+        schema: &TableSchema,
+        field: &str,
+        value: &Value,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let column = schema
+            .column(field)
+            .ok_or_else(|| StoreError::Corrupt(format!("{} has no column `{field}`", schema.name)))?;
+        let after = if after_key.is_some() { format!(" AND {} > ?", quote(schema.key)) } else { String::new() };
+        let sql = format!(
+            "SELECT * FROM {} WHERE {} = ?{after} ORDER BY {} LIMIT ?",
+            quote(schema.name),
+            quote(field),
+            quote(schema.key),
+        );
+        let mut query = bind(sqlx::query(&sql), column, value)?;
+        if let Some(key) = after_key {
+            query = bind(query, schema.key_column(), key)?;
+        }
+        let rows = query.bind(i64::try_from(limit).unwrap_or(i64::MAX)).fetch_all(&self.pool).await?;
+        rows.iter().map(|row| row_to_json(schema, row)).collect()
+    }
+}
+
+fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+fn sql_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Bool | ColumnType::Int => "INTEGER",
+        ColumnType::Float => "REAL",
+        ColumnType::String
+        | ColumnType::Decimal
+        | ColumnType::Uuid
+        | ColumnType::Timestamp
+        | ColumnType::Date
+        | ColumnType::Json => "TEXT",
+    }
+}
+
+type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
+
+fn bind<'q>(query: SqliteQuery<'q>, column: &ColumnDef, value: &Value) -> Result<SqliteQuery<'q>, StoreError> {
+    let mismatch = || StoreError::Corrupt(format!("column `{}` cannot hold {value}", column.name));
+    Ok(match (column.ty, value) {
+        (_, Value::Null) => query.bind(None::<String>),
+        (ColumnType::Json, value) => query.bind(value.to_string()),
+        (ColumnType::Bool, Value::Bool(flag)) => query.bind(*flag),
+        (ColumnType::Int, Value::Number(number)) => query.bind(number.as_i64().ok_or_else(mismatch)?),
+        // Aggregate ids arrive as text; an integer key column still compares them as numbers.
+        (ColumnType::Int, Value::String(text)) => query.bind(text.parse::<i64>().map_err(|_| mismatch())?),
+        (ColumnType::Float, Value::Number(number)) => query.bind(number.as_f64().ok_or_else(mismatch)?),
+        (_, Value::String(text)) => query.bind(text.clone()),
+        // serde writes some decimals as numbers; keep the text form so ordering stays exact.
+        (ColumnType::Decimal, Value::Number(number)) => query.bind(number.to_string()),
+        _ => return Err(mismatch()),
+    })
+}
+
+fn row_to_json(schema: &TableSchema, row: &SqliteRow) -> Result<Row, StoreError> {
+    let mut json = Row::new();
+    for column in schema.columns {
+        let name = column.name;
+        let value = match column.ty {
+            ColumnType::Bool => row.try_get::<Option<bool>, _>(name)?.map(Value::Bool),
+            ColumnType::Int => row.try_get::<Option<i64>, _>(name)?.map(Value::from),
+            ColumnType::Float => row.try_get::<Option<f64>, _>(name)?.map(Value::from),
+            ColumnType::Json => row
+                .try_get::<Option<String>, _>(name)?
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|error| StoreError::Corrupt(format!("{}.{name}: {error}", schema.name)))?,
+            _ => row.try_get::<Option<String>, _>(name)?.map(Value::String),
+        };
+        json.insert(name.to_owned(), value.unwrap_or(Value::Null));
+    }
+    Ok(json)
+}
