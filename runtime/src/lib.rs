@@ -32,6 +32,7 @@ pub mod query;
 pub mod runner;
 pub mod schema;
 pub mod testing;
+pub mod validate;
 pub mod store;
 
 #[doc(hidden)]

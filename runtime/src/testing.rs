@@ -13,7 +13,7 @@
 use std::fmt::Debug;
 
 use crate::aggregate::Aggregate;
-use crate::command::{Command, Handle};
+use crate::command::{Command, Handle, Rejection};
 use crate::dispatch::{DispatchError, decide};
 
 /// An aggregate rebuilt from past events.
@@ -80,6 +80,17 @@ where
         match self.outcome {
             Ok(events) => panic!("expected the command to fail, but it recorded {events:?}"),
             Err(error) => error,
+        }
+    }
+
+    /// Asserts that a guard refused the command with this message.
+    #[track_caller]
+    pub fn then_expect_refusal(self, message: &str) {
+        match self.then_expect_error() {
+            DispatchError::Rejected(Rejection::Guard(refusal)) => {
+                assert_eq!(refusal, message, "the command was refused for another reason")
+            }
+            other => panic!("expected a refusal \"{message}\", but got: {other}"),
         }
     }
 

@@ -14,7 +14,7 @@ mod inproc;
 pub use inproc::InProcBus;
 
 #[async_trait]
-pub trait EventBus: Send + Sync + 'static {
+pub trait EventBus: std::fmt::Debug + Send + Sync + 'static {
     /// Announces events that were just committed.
     async fn publish(&self, events: &[EventEnvelope]) -> Result<(), BusError>;
 

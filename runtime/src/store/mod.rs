@@ -18,7 +18,7 @@ pub type Row = Map<String, Value>;
 
 /// The append-only log of every aggregate's events.
 #[async_trait]
-pub trait EventStore: Send + Sync + 'static {
+pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// Creates the store's tables if they are missing.
     async fn prepare(&self) -> Result<(), StoreError>;
 
@@ -52,7 +52,7 @@ pub enum RowChange {
 
 /// Projection tables and checkpoints.
 #[async_trait]
-pub trait ReadStore: Send + Sync + 'static {
+pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
     /// Creates the checkpoint table and this projection's table and indexes if they are missing.
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError>;
 

@@ -1,0 +1,138 @@
+//! Example values for every field, as Rust and as JSON, that pass the field's rules. Generated
+//! tests, the README's curl lines and the startup hints use them.
+
+use serde_json::{Value, json};
+
+use crate::model::ir::{Field, Model, Rules, Type};
+
+/// One value, written both ways.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub rust: String,
+    pub json: Value,
+}
+
+/// An example for `field` that its rules accept.
+pub fn example(model: &Model, field: &Field) -> Example {
+    value(model, &field.name, &field.ty, &field.rules)
+}
+
+fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
+    match ty {
+        Type::String => {
+            let text = text_within(&name.replace('_', "-"), rules);
+            Example { rust: format!("{text:?}.to_owned()"), json: json!(text) }
+        }
+        Type::Bool => Example { rust: "false".to_owned(), json: json!(false) },
+        Type::Int => {
+            let number = number_within(rules).round() as i64;
+            Example { rust: number.to_string(), json: json!(number) }
+        }
+        Type::Float => {
+            let number = number_within(rules);
+            Example { rust: format!("{number:?}"), json: json!(number) }
+        }
+        Type::Decimal => {
+            let number = number_within(rules).round() as i64;
+            Example { rust: format!("Decimal::new({number}, 0)"), json: json!(number.to_string()) }
+        }
+        Type::Uuid => {
+            let id = uuid_for(name);
+            Example { rust: format!("Uuid::from_u128(0x{id:032x})"), json: json!(uuid_text(id)) }
+        }
+        Type::Timestamp => Example {
+            rust: "DateTime::from_timestamp(1_767_225_600, 0).expect(\"a valid timestamp\")".to_owned(),
+            json: json!("2026-01-01T00:00:00Z"),
+        },
+        Type::Date => Example {
+            rust: "NaiveDate::from_ymd_opt(2026, 1, 1).expect(\"a valid date\")".to_owned(),
+            json: json!("2026-01-01"),
+        },
+        Type::Enum(enum_name) => {
+            let variant = &model.enums.iter().find(|e| &e.name == enum_name).expect("a declared enum").variants[0];
+            Example { rust: format!("{enum_name}::{variant}"), json: json!(variant) }
+        }
+        Type::Value(value_name) => {
+            let def = model.values.iter().find(|v| &v.name == value_name).expect("a declared value object");
+            let parts: Vec<(String, Example)> =
+                def.fields.iter().map(|field| (field.name.clone(), example(model, field))).collect();
+            let rust_fields: Vec<String> = parts.iter().map(|(name, ex)| format!("{name}: {}", ex.rust)).collect();
+            let json_fields = parts.into_iter().map(|(name, ex)| (name, ex.json)).collect();
+            Example { rust: format!("{value_name} {{ {} }}", rust_fields.join(", ")), json: Value::Object(json_fields) }
+        }
+        Type::List(inner) => {
+            let count = rules.min_length.unwrap_or(1).max(1) as usize;
+            let element = value(model, name, inner, &Rules::default());
+            let rust = vec![element.rust; count].join(", ");
+            Example { rust: format!("vec![{rust}]"), json: Value::Array(vec![element.json; count]) }
+        }
+        Type::Optional(inner) => {
+            let inner = value(model, name, inner, rules);
+            Example { rust: format!("Some({})", inner.rust), json: inner.json }
+        }
+    }
+}
+
+/// 1, moved into `[min, max]` when the rules say so.
+fn number_within(rules: &Rules) -> f64 {
+    let mut number = 1.0_f64;
+    if let Some(min) = rules.min {
+        number = number.max(min.ceil());
+    }
+    if let Some(max) = rules.max {
+        number = number.min(max.floor());
+    }
+    number
+}
+
+fn text_within(base: &str, rules: &Rules) -> String {
+    let min = rules.min_length.unwrap_or(0).max(u64::from(rules.non_empty)) as usize;
+    let max = rules.max_length.map_or(usize::MAX, |max| max as usize);
+    let mut text: String = base.chars().take(max).collect();
+    while text.chars().count() < min {
+        text.push('x');
+    }
+    text
+}
+
+/// A stable, distinct uuid per field name, so examples read the same on every run.
+fn uuid_for(name: &str) -> u128 {
+    // FNV-1a, widened: any stable spread does; this one needs no dependency.
+    let mut hash: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for byte in name.bytes() {
+        hash ^= u128::from(byte);
+        hash = hash.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    // Version 4 and RFC 4122 variant bits, so the value is a well-formed uuid.
+    (hash & !(0xF000_u128 << 64) & !(0xC000_u128 << 48)) | (0x4000_u128 << 64) | (0x8000_u128 << 48)
+}
+
+fn uuid_text(id: u128) -> String {
+    let hex = format!("{id:032x}");
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_well_formed_and_distinct() {
+        let a = uuid_text(uuid_for("order_id"));
+        let b = uuid_text(uuid_for("customer_id"));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4", "version nibble of {a}");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "variant nibble of {a}");
+    }
+
+    #[test]
+    fn text_and_numbers_respect_their_rules() {
+        let rules = Rules { min_length: Some(12), max_length: Some(14), ..Rules::default() };
+        assert_eq!(text_within("product-id", &rules), "product-idxx");
+        let rules = Rules { max_length: Some(3), ..Rules::default() };
+        assert_eq!(text_within("product-id", &rules), "pro");
+        assert_eq!(number_within(&Rules { min: Some(5.0), ..Rules::default() }), 5.0);
+        assert_eq!(number_within(&Rules { max: Some(0.0), ..Rules::default() }), 0.0);
+    }
+}

@@ -1,0 +1,91 @@
+//! The `use` lines a generated file needs: exactly those, so there is never an unused import.
+
+use std::collections::BTreeSet;
+
+use crate::model::ir::{Model, Type};
+
+/// Collects the external types and model types a file mentions.
+#[derive(Debug, Default)]
+pub struct Imports {
+    externals: BTreeSet<&'static str>,
+    model_types: BTreeSet<String>,
+}
+
+impl Imports {
+    /// Notes `ty` as written in a declaration.
+    pub fn add(&mut self, ty: &Type) {
+        match ty {
+            Type::Decimal => {
+                self.externals.insert("rust_decimal::Decimal");
+            }
+            Type::Uuid => {
+                self.externals.insert("uuid::Uuid");
+            }
+            Type::Timestamp => {
+                self.externals.insert("chrono::DateTime");
+                self.externals.insert("chrono::Utc");
+            }
+            Type::Date => {
+                self.externals.insert("chrono::NaiveDate");
+            }
+            Type::Enum(name) | Type::Value(name) => {
+                self.model_types.insert(name.clone());
+            }
+            Type::List(inner) | Type::Optional(inner) => self.add(inner),
+            Type::String | Type::Bool | Type::Int | Type::Float => {}
+        }
+    }
+
+    /// Notes `ty` as it appears in an example value: value objects are spelled out field by field,
+    /// and timestamps are built without naming `Utc`.
+    pub fn add_example(&mut self, model: &Model, ty: &Type) {
+        match ty {
+            Type::Timestamp => {
+                self.externals.insert("chrono::DateTime");
+            }
+            Type::Value(name) => {
+                self.model_types.insert(name.clone());
+                if let Some(value) = model.values.iter().find(|v| &v.name == name) {
+                    for field in &value.fields {
+                        self.add_example(model, &field.ty);
+                    }
+                }
+            }
+            Type::List(inner) | Type::Optional(inner) => self.add_example(model, inner),
+            other => self.add(other),
+        }
+    }
+
+    /// `use` lines for external crates, grouped per crate as rustfmt writes them.
+    pub fn external_lines(&self) -> Vec<String> {
+        let mut by_crate: Vec<(&str, Vec<&str>)> = Vec::new();
+        for path in &self.externals {
+            let (krate, item) = path.split_once("::").expect("crate::Item");
+            match by_crate.last_mut() {
+                Some((last, items)) if *last == krate => items.push(item),
+                _ => by_crate.push((krate, vec![item])),
+            }
+        }
+        by_crate
+            .into_iter()
+            .map(|(krate, items)| match items.as_slice() {
+                [one] => format!("use {krate}::{one};"),
+                many => format!("use {krate}::{{{}}};", many.join(", ")),
+            })
+            .collect()
+    }
+
+    /// Model types, for a `use crate::types::{...};` or `use <crate>::types::{...};` line.
+    pub fn model_types(&self) -> Vec<String> {
+        self.model_types.iter().cloned().collect()
+    }
+}
+
+/// `use {prefix}::{A, B};`, or nothing for an empty list.
+pub fn use_line(prefix: &str, names: &[String]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("use {prefix}::{one};")),
+        many => Some(format!("use {prefix}::{{{}}};", many.join(", "))),
+    }
+}

@@ -1,0 +1,172 @@
+//! Model types, literals, changes and guards as Rust source.
+
+use crate::model::ir::{ChangeOp, Condition, Field, Guard, Literal, Operand, Type};
+
+/// The Rust type of a model type.
+pub fn rust_type(ty: &Type) -> String {
+    match ty {
+        Type::String => "String".to_owned(),
+        Type::Bool => "bool".to_owned(),
+        Type::Int => "i64".to_owned(),
+        Type::Float => "f64".to_owned(),
+        Type::Decimal => "Decimal".to_owned(),
+        Type::Uuid => "Uuid".to_owned(),
+        Type::Timestamp => "DateTime<Utc>".to_owned(),
+        Type::Date => "NaiveDate".to_owned(),
+        Type::Enum(name) | Type::Value(name) => name.clone(),
+        Type::List(inner) => format!("Vec<{}>", rust_type(inner)),
+        Type::Optional(inner) => format!("Option<{}>", rust_type(inner)),
+    }
+}
+
+/// Whether values of the type are `Copy`, so reading one needs no `.clone()` (clippy insists).
+/// Model enums are generated with `Copy`.
+pub fn is_copy(ty: &Type) -> bool {
+    match ty {
+        Type::String | Type::Value(_) | Type::List(_) => false,
+        Type::Optional(inner) => is_copy(inner),
+        _ => true,
+    }
+}
+
+/// `expr` read by value: copied or cloned.
+pub fn read(expr: &str, ty: &Type) -> String {
+    if is_copy(ty) { expr.to_owned() } else { format!("{expr}.clone()") }
+}
+
+/// A literal as an expression of type `target`.
+pub fn literal(value: &Literal, target: &Type) -> String {
+    if let Type::Optional(inner) = target {
+        return format!("Some({})", literal(value, inner));
+    }
+    match value {
+        Literal::Bool(flag) => flag.to_string(),
+        Literal::Int(number) if *target == Type::Float => format!("{number}.0"),
+        Literal::Int(number) if *target == Type::Decimal => decimal(&number.to_string()),
+        Literal::Int(number) => number.to_string(),
+        Literal::Float(number) if *target == Type::Decimal => decimal(&number.to_string()),
+        Literal::Float(number) => float(*number),
+        Literal::Decimal(text) => decimal(text),
+        Literal::String(text) => format!("{text:?}.to_owned()"),
+        Literal::Variant { enum_name, variant } => format!("{enum_name}::{variant}"),
+    }
+}
+
+fn float(number: f64) -> String {
+    let text = number.to_string();
+    if text.contains(['.', 'e', 'E']) { text } else { format!("{text}.0") }
+}
+
+/// A decimal constant without parsing at run time: `12.50` -> `Decimal::new(1250, 2)`.
+pub fn decimal(text: &str) -> String {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    let mantissa = format!("{whole}{fraction}").parse::<i64>().unwrap_or(0);
+    format!("Decimal::new({mantissa}, {})", fraction.len())
+}
+
+/// An operand of `increment`/`decrement` or a guard, read from `source` (`event` or `command`).
+fn operand(by: &Operand, target: &Type, source: &str) -> String {
+    match by {
+        Operand::Literal(value) => literal(value, target),
+        Operand::Field(field) => format!("{source}.{field}"),
+    }
+}
+
+fn field_type<'a>(fields: &'a [Field], name: &str) -> &'a Type {
+    &fields.iter().find(|field| field.name == name).expect("the validator resolved every field").ty
+}
+
+/// The statements that apply `changes` to `target` (`self` or `row`) from `event`.
+/// `Delete` is rendered by the caller, which knows what deleting means there.
+pub fn change_statements(changes: &[ChangeOp], target: &str, target_fields: &[Field], event_fields: &[Field]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|change| {
+            Some(match change {
+                ChangeOp::Set { target: field, source, wrap_some } => {
+                    let value = read(&format!("event.{source}"), field_type(event_fields, source));
+                    let value = if *wrap_some { format!("Some({value})") } else { value };
+                    format!("{target}.{field} = {value};")
+                }
+                ChangeOp::SetConst { target: field, value } => {
+                    format!("{target}.{field} = {};", literal(value, field_type(target_fields, field)))
+                }
+                ChangeOp::Increment { target: field, by } => {
+                    format!("{target}.{field} += {};", operand(by, field_type(target_fields, field), "event"))
+                }
+                ChangeOp::Decrement { target: field, by } => {
+                    format!("{target}.{field} -= {};", operand(by, field_type(target_fields, field), "event"))
+                }
+                ChangeOp::Append { target: field, source } => {
+                    format!("{target}.{field}.push({});", read(&format!("event.{source}"), field_type(event_fields, source)))
+                }
+                ChangeOp::Remove { target: field, source, by_field: Some(by) } => {
+                    format!("{target}.{field}.retain(|item| item.{by} != event.{source});")
+                }
+                ChangeOp::Remove { target: field, source, by_field: None } => {
+                    format!("{target}.{field}.retain(|item| *item != event.{source});")
+                }
+                ChangeOp::Delete => return None,
+            })
+        })
+        .collect()
+}
+
+/// Whether the statements read the event at all (an unused parameter is named `_event`).
+pub fn uses_event(changes: &[ChangeOp]) -> bool {
+    changes.iter().any(|change| match change {
+        ChangeOp::Set { .. } | ChangeOp::Append { .. } | ChangeOp::Remove { .. } => true,
+        ChangeOp::Increment { by, .. } | ChangeOp::Decrement { by, .. } => matches!(by, Operand::Field(_)),
+        ChangeOp::SetConst { .. } | ChangeOp::Delete => false,
+    })
+}
+
+/// The condition under which `guard` refuses the command, reading the state from `self`.
+pub fn guard_violated(guard: &Guard, state: &[Field]) -> String {
+    let field = format!("self.{}", guard.field);
+    let ty = field_type(state, &guard.field);
+    match &guard.condition {
+        Condition::Equals(Literal::Bool(true)) => format!("!{field}"),
+        Condition::Equals(Literal::Bool(false)) => field,
+        Condition::NotEquals(Literal::Bool(true)) => field,
+        Condition::NotEquals(Literal::Bool(false)) => format!("!{field}"),
+        Condition::Equals(value) => format!("{field} != {}", literal(value, ty)),
+        Condition::NotEquals(value) => format!("{field} == {}", literal(value, ty)),
+        Condition::OneOf(values) if values.iter().all(|value| matches!(value, Literal::Variant { .. })) => {
+            let patterns: Vec<String> = values.iter().map(|value| literal(value, ty)).collect();
+            format!("!matches!({field}, {})", patterns.join(" | "))
+        }
+        Condition::OneOf(values) => {
+            let values: Vec<String> = values.iter().map(|value| literal(value, ty)).collect();
+            format!("![{}].contains(&{field})", values.join(", "))
+        }
+        Condition::NotEmpty => format!("{field}.is_empty()"),
+        Condition::AtLeast(by) => format!("{field} < {}", operand(by, ty, "command")),
+        Condition::AtMost(by) => format!("{field} > {}", operand(by, ty, "command")),
+    }
+}
+
+/// Whether a guard reads the command (an unused parameter is named `_command`).
+pub fn guard_uses_command(guard: &Guard) -> bool {
+    matches!(&guard.condition, Condition::AtLeast(Operand::Field(_)) | Condition::AtMost(Operand::Field(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_become_exact_constructors() {
+        assert_eq!(decimal("12.50"), "Decimal::new(125, 1)");
+        assert_eq!(decimal("0"), "Decimal::new(0, 0)");
+        assert_eq!(decimal("-3.25"), "Decimal::new(-325, 2)");
+    }
+
+    #[test]
+    fn literals_take_the_target_type() {
+        assert_eq!(literal(&Literal::Int(3), &Type::Float), "3.0");
+        assert_eq!(literal(&Literal::Int(3), &Type::Optional(Box::new(Type::Int))), "Some(3)");
+        assert_eq!(literal(&Literal::String("a\"b".into()), &Type::String), "\"a\\\"b\".to_owned()");
+    }
+}

@@ -1,0 +1,210 @@
+//! Finds, for each command, a history of earlier commands after which it succeeds (or after which
+//! one of its guards refuses it), by running the model's own rules on example values. Generated
+//! given/when/then tests and the README's curl walkthrough are built from these histories.
+
+use std::collections::{HashSet, VecDeque};
+
+use serde_json::{Map, Value, json};
+
+use super::examples::example;
+use crate::model::ir::{Aggregate, ChangeOp, Command, Condition, Literal, Model, Operand, Type};
+
+/// How deep the search goes; lifecycles in practice need two or three steps.
+const MAX_HISTORY: usize = 5;
+
+/// A command preceded by the commands that bring its aggregate into the wanted state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario<'m> {
+    pub history: Vec<&'m Command>,
+    pub command: &'m Command,
+    /// `None` when the command succeeds; else the message of the guard that refuses it.
+    pub refused_by: Option<&'m str>,
+}
+
+/// The shortest history after which `command` succeeds, if one exists within reach.
+pub fn succeeding<'m>(model: &'m Model, aggregate: &'m Aggregate, command: &'m Command) -> Option<Scenario<'m>> {
+    search(model, aggregate, command, |sim, state| sim.first_violated(command, state).is_none())
+        .map(|history| Scenario { history, command, refused_by: None })
+}
+
+/// For each guard, the shortest history after which that guard is the one refusing `command`.
+pub fn refusals<'m>(model: &'m Model, aggregate: &'m Aggregate, command: &'m Command) -> Vec<Scenario<'m>> {
+    command
+        .guards
+        .iter()
+        .enumerate()
+        .filter_map(|(index, guard)| {
+            search(model, aggregate, command, |sim, state| sim.first_violated(command, state) == Some(index))
+                .map(|history| Scenario { history, command, refused_by: Some(guard.message.as_str()) })
+        })
+        .collect()
+}
+
+fn search<'m>(
+    model: &'m Model,
+    aggregate: &'m Aggregate,
+    target: &Command,
+    accept: impl Fn(&Sim<'m>, &Map<String, Value>) -> bool,
+) -> Option<Vec<&'m Command>> {
+    let sim = Sim { model, aggregate };
+    let initial = sim.initial_state();
+    if target.creates {
+        return accept(&sim, &initial).then(Vec::new);
+    }
+    let mut seen = HashSet::new();
+    let mut queue: VecDeque<(Vec<&'m Command>, Map<String, Value>)> = VecDeque::new();
+    for creator in aggregate.commands.iter().filter(|c| c.creates) {
+        if sim.first_violated(creator, &initial).is_none() {
+            queue.push_back((vec![creator], sim.run(creator, initial.clone())));
+        }
+    }
+    while let Some((history, state)) = queue.pop_front() {
+        if accept(&sim, &state) {
+            return Some(history);
+        }
+        if history.len() >= MAX_HISTORY || !seen.insert(Value::Object(state.clone()).to_string()) {
+            continue;
+        }
+        for next in aggregate.commands.iter().filter(|c| !c.creates) {
+            if sim.first_violated(next, &state).is_none() {
+                let mut longer = history.clone();
+                longer.push(next);
+                queue.push_back((longer, sim.run(next, state.clone())));
+            }
+        }
+    }
+    None
+}
+
+/// The model's rules run on JSON values.
+struct Sim<'m> {
+    model: &'m Model,
+    aggregate: &'m Aggregate,
+}
+
+impl<'m> Sim<'m> {
+    fn initial_state(&self) -> Map<String, Value> {
+        self.aggregate.state.iter().map(|field| (field.name.clone(), self.default_of(&field.ty))).collect()
+    }
+
+    fn default_of(&self, ty: &Type) -> Value {
+        match ty {
+            Type::String | Type::Uuid | Type::Timestamp | Type::Date => json!(""),
+            Type::Bool => json!(false),
+            Type::Int | Type::Float => json!(0),
+            Type::Decimal => json!("0"),
+            Type::Enum(name) => {
+                json!(self.model.enums.iter().find(|e| &e.name == name).map(|e| e.variants[0].clone()))
+            }
+            Type::Value(_) => json!({}),
+            Type::List(_) => json!([]),
+            Type::Optional(_) => Value::Null,
+        }
+    }
+
+    fn command_values(&self, command: &Command) -> Map<String, Value> {
+        command.fields.iter().map(|field| (field.name.clone(), example(self.model, field).json)).collect()
+    }
+
+    /// The index of the first guard that refuses `command` in `state`.
+    fn first_violated(&self, command: &Command, state: &Map<String, Value>) -> Option<usize> {
+        let values = self.command_values(command);
+        command.guards.iter().position(|guard| {
+            let current = &state[&guard.field];
+            let holds = match &guard.condition {
+                Condition::Equals(value) => same(current, value),
+                Condition::NotEquals(value) => !same(current, value),
+                Condition::OneOf(values) => values.iter().any(|value| same(current, value)),
+                Condition::NotEmpty => match current {
+                    Value::Array(items) => !items.is_empty(),
+                    Value::String(text) => !text.is_empty(),
+                    _ => false,
+                },
+                Condition::AtLeast(by) => number(current) >= operand(by, &values),
+                Condition::AtMost(by) => number(current) <= operand(by, &values),
+            };
+            !holds
+        })
+    }
+
+    /// The state after `command`'s events.
+    fn run(&self, command: &Command, mut state: Map<String, Value>) -> Map<String, Value> {
+        let values = self.command_values(command);
+        for name in &command.emits {
+            let event = self.aggregate.events.iter().find(|e| &e.name == name).expect("a declared event");
+            let fields: Map<String, Value> = event
+                .fields
+                .iter()
+                .map(|field| (field.name.clone(), values.get(&field.name).cloned().unwrap_or(Value::Null)))
+                .collect();
+            apply(&event.apply, &mut state, &fields);
+        }
+        state
+    }
+}
+
+fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<String, Value>) {
+    for change in changes {
+        match change {
+            ChangeOp::Set { target, source, .. } => {
+                state.insert(target.clone(), event[source].clone());
+            }
+            ChangeOp::SetConst { target, value } => {
+                state.insert(target.clone(), literal(value));
+            }
+            ChangeOp::Increment { target, by } | ChangeOp::Decrement { target, by } => {
+                let delta = operand(by, event);
+                let sign = if matches!(change, ChangeOp::Increment { .. }) { 1.0 } else { -1.0 };
+                let next = number(&state[target]) + sign * delta;
+                state.insert(target.clone(), json!(next));
+            }
+            ChangeOp::Append { target, source } => {
+                if let Some(Value::Array(items)) = state.get_mut(target) {
+                    items.push(event[source].clone());
+                }
+            }
+            ChangeOp::Remove { target, source, by_field } => {
+                if let Some(Value::Array(items)) = state.get_mut(target) {
+                    let gone = &event[source];
+                    items.retain(|item| match by_field {
+                        Some(field) => item.get(field) != Some(gone),
+                        None => item != gone,
+                    });
+                }
+            }
+            ChangeOp::Delete => {}
+        }
+    }
+}
+
+fn literal(value: &Literal) -> Value {
+    match value {
+        Literal::Bool(flag) => json!(flag),
+        Literal::Int(number) => json!(number),
+        Literal::Float(number) => json!(number),
+        Literal::Decimal(text) | Literal::String(text) => json!(text),
+        Literal::Variant { variant, .. } => json!(variant),
+    }
+}
+
+fn same(current: &Value, value: &Literal) -> bool {
+    match value {
+        Literal::Int(_) | Literal::Float(_) | Literal::Decimal(_) => number(current) == number(&literal(value)),
+        _ => *current == literal(value),
+    }
+}
+
+fn operand(by: &Operand, values: &Map<String, Value>) -> f64 {
+    match by {
+        Operand::Literal(value) => number(&literal(value)),
+        Operand::Field(field) => values.get(field).map_or(0.0, number),
+    }
+}
+
+fn number(value: &Value) -> f64 {
+    match value {
+        Value::Number(number) => number.as_f64().unwrap_or(0.0),
+        Value::String(text) => text.parse().unwrap_or(0.0),
+        _ => 0.0,
+    }
+}

@@ -1,0 +1,137 @@
+//! Generating a service, building it with cargo, running it and talking to it over HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eventwright_cli::render::{Options, RuntimeSource, render};
+use eventwright_cli::{model, write};
+use serde_json::Value;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+}
+
+/// One target directory shared by every generated project, apart from the workspace's own so a
+/// nested cargo never waits on the outer one's lock.
+pub fn shared_target() -> PathBuf {
+    std::env::var_os("EVENTWRIGHT_E2E_TARGET").map_or_else(|| workspace().join("target/generated"), PathBuf::from)
+}
+
+/// Generates `model` (a path under `examples/`) into `out`, exactly as `eventwright new` does.
+pub fn generate(model_file: &str, out: &Path) {
+    let path = workspace().join(model_file);
+    let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let options = Options {
+        runtime: RuntimeSource::Path(workspace().join("runtime")),
+        model_source: std::fs::read_to_string(&path).expect("the model is readable"),
+    };
+    let files = render(&model, &options).expect("the model renders");
+    let written = write::write_new(out, &files, false).expect("the project is written");
+    write::format_rust(out, &written).expect("rustfmt formats the project");
+}
+
+/// Runs cargo in `project` with the shared target dir; returns stderr, panicking on failure.
+pub fn cargo(project: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(project)
+        .env("CARGO_TARGET_DIR", shared_target())
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "cargo {} failed in {}:\n{stderr}", args.join(" "), project.display());
+    stderr
+}
+
+/// A running service, stopped when dropped.
+pub struct Service {
+    child: Child,
+    pub base: String,
+    agent: ureq::Agent,
+}
+
+impl Service {
+    /// Starts `binary serve` on a free port with its databases in `data`, and waits until it
+    /// says where it listens.
+    pub fn start(binary: &Path, data: &Path) -> Self {
+        let mut child = Command::new(binary)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .arg("--write-db")
+            .arg(format!("sqlite://{}", data.join("events.db").display()))
+            .arg("--read-db")
+            .arg(format!("sqlite://{}", data.join("views.db").display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the service starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("the service prints its address").expect("utf-8 output");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().expect("an address").trim_end_matches('.').to_owned();
+            }
+        };
+        // Keep draining stdout so the service never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        Self { child, base, agent }
+    }
+
+    /// Sends a request; returns the status and the JSON body (`Null` when empty).
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let result = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("POST", Some(body)) => {
+                self.agent.post(&url).header("content-type", "application/json").send(body.to_string())
+            }
+            ("POST", None) => self.agent.post(&url).send_empty(),
+            _ => unreachable!("only GET and POST are used"),
+        };
+        let mut response = result.unwrap_or_else(|error| panic!("{method} {path}: {error}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().expect("a readable body");
+        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("a JSON body") };
+        (status, json)
+    }
+
+    /// Sends raw text as a JSON body.
+    pub fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut response = self
+            .agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap_or_else(|error| panic!("POST {path}: {error}"));
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().expect("a readable body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Polls `path` until `done` accepts the body, for at most ten seconds: projections are
+    /// eventually consistent.
+    pub fn wait_for(&self, path: &str, done: impl Fn(u16, &Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body) = self.call("GET", path, None);
+            if done(status, &body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "GET {path} never became ready; last answer {status} {body}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
