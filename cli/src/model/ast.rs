@@ -1,0 +1,376 @@
+//! The model file as written: every value keeps the line and column it came from.
+//!
+//! Keys that the validator can explain better than serde (a missing `id`, a missing `emits`)
+//! are `Option` here, so that one missing key does not hide every other problem.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
+use serde_saphyr::Spanned;
+
+/// Where a token starts and how many characters it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u64,
+    pub column: u64,
+    pub length: u64,
+}
+
+impl Pos {
+    /// The start of the file, for problems that belong to no token (a missing top-level key).
+    pub const START: Pos = Pos {
+        line: 1,
+        column: 1,
+        length: 1,
+    };
+
+    pub fn of<T>(spanned: &Spanned<T>) -> Pos {
+        let location = spanned.referenced;
+        if location.line() == 0 {
+            return Pos::START;
+        }
+        Pos {
+            line: location.line(),
+            column: location.column(),
+            length: location.span().len().max(1),
+        }
+    }
+}
+
+/// A map that keeps its keys' order and locations, and lets the validator report duplicates.
+#[derive(Debug)]
+pub struct NamedMap<T>(pub Vec<(Spanned<String>, T)>);
+
+impl<T> Default for NamedMap<T> {
+    fn default() -> Self {
+        NamedMap(Vec::new())
+    }
+}
+
+impl<T> NamedMap<T> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Spanned<String>, &T)> {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NamedMap<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for MapVisitor<T> {
+            type Value = NamedMap<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of names")
+            }
+
+            // `enums:` with nothing after it is an empty map, not an error.
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(NamedMap::default())
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(NamedMap(entries))
+            }
+        }
+
+        deserializer.deserialize_any(MapVisitor(PhantomData))
+    }
+}
+
+pub type Fields = NamedMap<FieldSpec>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    pub version: Option<Spanned<u64>>,
+    pub service: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub stores: Option<Stores>,
+    pub broker: Option<Spanned<String>>,
+    #[serde(default)]
+    pub enums: NamedMap<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub values: NamedMap<Fields>,
+    #[serde(default)]
+    pub aggregates: NamedMap<Aggregate>,
+    #[serde(default)]
+    pub projections: NamedMap<Projection>,
+    #[serde(default)]
+    pub queries: NamedMap<Query>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stores {
+    pub write: Option<Spanned<String>>,
+    pub read: Option<Spanned<String>>,
+}
+
+/// `name: int` or `name: { type: int, min: 1 }`.
+#[derive(Debug)]
+pub struct FieldSpec {
+    pub ty: Spanned<String>,
+    pub min: Option<Spanned<f64>>,
+    pub max: Option<Spanned<f64>>,
+    pub non_empty: Option<Spanned<bool>>,
+    pub min_length: Option<Spanned<u64>>,
+    pub max_length: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LongFieldSpec {
+    #[serde(rename = "type")]
+    ty: Spanned<String>,
+    min: Option<Spanned<f64>>,
+    max: Option<Spanned<f64>>,
+    non_empty: Option<Spanned<bool>>,
+    min_length: Option<Spanned<u64>>,
+    max_length: Option<Spanned<u64>>,
+    #[serde(rename = "description")]
+    _description: Option<String>,
+}
+
+enum FieldSpecForm {
+    Short(String),
+    Long(Box<LongFieldSpec>),
+}
+
+// A visitor rather than `#[serde(untagged)]`: untagged enums buffer their input and lose every
+// location inside the long form.
+impl<'de> Deserialize<'de> for FieldSpecForm {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FormVisitor;
+
+        impl<'de> Visitor<'de> for FormVisitor {
+            type Value = FieldSpecForm;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a type such as `int`, or a map such as `{ type: int, min: 1 }`")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(FieldSpecForm::Short(v.to_owned()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                LongFieldSpec::deserialize(MapAccessDeserializer::new(map))
+                    .map(|long| FieldSpecForm::Long(Box::new(long)))
+            }
+        }
+
+        deserializer.deserialize_any(FormVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let form = Spanned::<FieldSpecForm>::deserialize(deserializer)?;
+        Ok(match form.value {
+            FieldSpecForm::Short(ty) => FieldSpec {
+                ty: Spanned::new(ty, form.referenced, form.defined),
+                min: None,
+                max: None,
+                non_empty: None,
+                min_length: None,
+                max_length: None,
+            },
+            FieldSpecForm::Long(long) => FieldSpec {
+                ty: long.ty,
+                min: long.min,
+                max: long.max,
+                non_empty: long.non_empty,
+                min_length: long.min_length,
+                max_length: long.max_length,
+            },
+        })
+    }
+}
+
+impl FieldSpec {
+    /// Every rule that is set, with its key, for "rules are not allowed here" errors.
+    pub fn rule_positions(&self) -> Vec<(&'static str, Pos)> {
+        let mut rules = Vec::new();
+        rules.extend(self.min.as_ref().map(|r| ("min", Pos::of(r))));
+        rules.extend(self.max.as_ref().map(|r| ("max", Pos::of(r))));
+        rules.extend(self.non_empty.as_ref().map(|r| ("non_empty", Pos::of(r))));
+        rules.extend(self.min_length.as_ref().map(|r| ("min_length", Pos::of(r))));
+        rules.extend(self.max_length.as_ref().map(|r| ("max_length", Pos::of(r))));
+        rules
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Aggregate {
+    pub id: Option<Spanned<String>>,
+    pub id_type: Option<Spanned<String>>,
+    pub state: Option<Fields>,
+    #[serde(default)]
+    pub commands: NamedMap<Command>,
+    #[serde(default)]
+    pub events: NamedMap<Event>,
+    /// Documentation only.
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Command {
+    pub creates: Option<bool>,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default)]
+    pub guards: Vec<Spanned<Guard>>,
+    pub emits: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Documentation only.
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Guard {
+    pub field: Option<Spanned<String>>,
+    pub message: Option<String>,
+    pub equals: Option<Spanned<Scalar>>,
+    pub not_equals: Option<Spanned<Scalar>>,
+    pub one_of: Option<Vec<Spanned<Scalar>>>,
+    pub not_empty: Option<Spanned<bool>>,
+    pub at_least: Option<Spanned<Scalar>>,
+    pub at_most: Option<Spanned<Scalar>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub version: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default)]
+    pub apply: Changes,
+    /// Documentation only.
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
+}
+
+/// What an event does to a state or a row. Operations run in the order of the fields below.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Changes {
+    #[serde(default)]
+    pub set: NamedMap<Spanned<String>>,
+    #[serde(default)]
+    pub set_const: NamedMap<Spanned<Scalar>>,
+    #[serde(default)]
+    pub increment: NamedMap<Spanned<Scalar>>,
+    #[serde(default)]
+    pub decrement: NamedMap<Spanned<Scalar>>,
+    #[serde(default)]
+    pub append: NamedMap<Spanned<String>>,
+    #[serde(default)]
+    pub remove: NamedMap<Spanned<String>>,
+    pub delete: Option<Spanned<bool>>,
+    pub key: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projection {
+    pub key: Option<Spanned<String>>,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default)]
+    pub on: NamedMap<Changes>,
+    /// Documentation only.
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    pub projection: Option<Spanned<String>>,
+    pub get_by: Option<Spanned<String>>,
+    pub list_by: Option<Spanned<String>>,
+    /// Documentation only.
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
+}
+
+/// A YAML scalar whose meaning depends on the field it is compared with or assigned to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl Scalar {
+    /// How it reads in a message.
+    pub fn describe(&self) -> String {
+        match self {
+            Scalar::Null => "nothing".to_owned(),
+            Scalar::Bool(b) => format!("`{b}`"),
+            Scalar::Int(i) => format!("`{i}`"),
+            Scalar::Float(f) => format!("`{f}`"),
+            Scalar::Str(s) => format!("`{s}`"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor;
+
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a single value (a name, a number, `true` or `false`)")
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                i64::try_from(v)
+                    .map(Scalar::Int)
+                    .map_err(|_| E::custom("number too large"))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+                Err(de::Error::invalid_type(de::Unexpected::Seq, &self))
+            }
+        }
+
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}

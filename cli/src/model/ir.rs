@@ -1,0 +1,222 @@
+//! The validated model: every name resolved, every type known. Rendering reads only this.
+
+/// A service described by a model file, after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The service name as written (a valid Rust identifier in snake_case or kebab-case).
+    pub service: String,
+    pub description: Option<String>,
+    pub stores: Stores,
+    pub enums: Vec<EnumDef>,
+    pub values: Vec<ValueDef>,
+    pub aggregates: Vec<Aggregate>,
+    pub projections: Vec<Projection>,
+    pub queries: Vec<Query>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stores {
+    pub write: WriteStore,
+    pub read: ReadStore,
+    pub broker: Broker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteStore {
+    #[default]
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadStore {
+    #[default]
+    Sqlite,
+    Postgres,
+    Cassandra,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Broker {
+    #[default]
+    Inproc,
+    Kafka,
+}
+
+/// A field type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Type {
+    String,
+    Bool,
+    Int,
+    Float,
+    Decimal,
+    Uuid,
+    Timestamp,
+    Date,
+    /// An enum declared in the model, by name.
+    Enum(String),
+    /// A value object declared in the model, by name.
+    Value(String),
+    List(Box<Type>),
+    Optional(Box<Type>),
+}
+
+/// Field-level validation rules (commands and value objects).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rules {
+    pub non_empty: bool,
+    /// Inclusive numeric bounds (int, float, decimal).
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Inclusive length bounds, in characters for strings and elements for lists.
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub ty: Type,
+    pub rules: Rules,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumDef {
+    pub name: String,
+    pub variants: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueDef {
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub name: String,
+    /// The id field (its rules are empty); commands carry it, the API takes it from the path.
+    pub id: Field,
+    pub state: Vec<Field>,
+    pub commands: Vec<Command>,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub name: String,
+    /// Starts a new aggregate.
+    pub creates: bool,
+    /// The command's own fields, without the aggregate id.
+    pub fields: Vec<Field>,
+    pub guards: Vec<Guard>,
+    /// Names of the events it records, in order; each is an event of the same aggregate whose
+    /// fields all come from same-named command fields (or the aggregate id).
+    pub emits: Vec<String>,
+}
+
+/// A condition on the aggregate's current state that a command requires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    /// The state field it looks at.
+    pub field: String,
+    pub condition: Condition,
+    /// What the client is told when it fails.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Equals(Literal),
+    NotEquals(Literal),
+    OneOf(Vec<Literal>),
+    /// A string or list that must not be empty.
+    NotEmpty,
+    /// A number that must be at least / at most the operand.
+    AtLeast(Operand),
+    AtMost(Operand),
+}
+
+/// A constant, already checked against the type of the field it is compared with or assigned to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    /// A decimal, kept as written.
+    Decimal(String),
+    String(String),
+    Variant { enum_name: String, variant: String },
+}
+
+/// A number: a constant or a field of the command (guards) or event (changes).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Literal(Literal),
+    Field(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub version: u32,
+    pub fields: Vec<Field>,
+    /// How it changes the aggregate's state.
+    pub apply: Vec<ChangeOp>,
+}
+
+/// One change an event makes to a state or a row. Type-checked by the validator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeOp {
+    /// `target = event.source` (wrapped in `Some` when the target is optional and the source not).
+    Set { target: String, source: String, wrap_some: bool },
+    SetConst { target: String, value: Literal },
+    Increment { target: String, by: Operand },
+    Decrement { target: String, by: Operand },
+    /// Push `event.source` onto the list `target`.
+    Append { target: String, source: String },
+    /// Remove from the list `target` every element equal to `event.source`, or, for a list of
+    /// value objects, every element whose field `by_field` equals it.
+    Remove { target: String, source: String, by_field: Option<String> },
+    /// Delete the row (projections only).
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub name: String,
+    /// The key field; it is always filled from the row's key.
+    pub key: String,
+    pub fields: Vec<Field>,
+    pub handlers: Vec<Handler>,
+    /// Fields that list queries filter on.
+    pub indexed: Vec<String>,
+}
+
+/// How a projection reacts to one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handler {
+    pub event: String,
+    /// The aggregate that records the event.
+    pub aggregate: String,
+    /// The event field holding the row key; `None` means the aggregate id.
+    pub key_from: Option<String>,
+    pub changes: Vec<ChangeOp>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// snake_case; the route is its kebab-case form.
+    pub name: String,
+    pub projection: String,
+    pub kind: QueryKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryKind {
+    /// One row by its key field.
+    Get { field: String },
+    /// Rows whose field equals a value, ordered by key, paginated.
+    List { field: String },
+}

@@ -1,0 +1,275 @@
+//! AST in, [`ir::Model`] out: resolves every name and type, and collects every problem.
+
+mod aggregates;
+mod changes;
+mod names;
+mod projections;
+mod queries;
+mod types;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_saphyr::Spanned;
+
+use super::ast::{self, Pos};
+use super::ir;
+use crate::diagnostic::Diagnostic;
+
+pub(crate) use names::did_you_mean;
+
+/// What the validator knows while it walks the file.
+pub(crate) struct Ctx<'a> {
+    source: &'a str,
+    diagnostics: Vec<Diagnostic>,
+    /// Enum name → variants.
+    enums: HashMap<String, Vec<String>>,
+    /// Value-object name → fields (empty until the value's own fields are resolved).
+    values: HashMap<String, Vec<ir::Field>>,
+    /// Fields whose type did not resolve (already reported). They are left out of the model, so
+    /// lookups of these names stay quiet instead of adding "no field" errors.
+    unresolved: HashSet<String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn error(
+        &mut self,
+        pos: Pos,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            line: pos.line,
+            column: pos.column,
+            length: pos.length,
+            message: message.into(),
+            label: label.into(),
+            hint,
+        });
+    }
+
+    /// Whether a missing field was left out for a type already reported.
+    fn reported(&self, field: &str) -> bool {
+        self.unresolved.contains(field)
+    }
+
+    /// The position of `length` characters at `offset` inside a string value, so a problem in
+    /// `list<OrderStatsu>` points at `OrderStatsu`.
+    fn within(&self, value: &Spanned<String>, offset: usize, length: usize) -> Pos {
+        let pos = Pos::of(value);
+        let line = self
+            .source
+            .lines()
+            .nth(pos.line.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let first = line.chars().nth(pos.column.saturating_sub(1) as usize);
+        let quoted = matches!(first, Some('"' | '\''));
+        // Only a single-line value maps offsets to columns one to one.
+        if value.value.contains('\n') {
+            return pos;
+        }
+        let chars_before = value.value[..offset].chars().count() as u64;
+        Pos {
+            line: pos.line,
+            column: pos.column + u64::from(quoted) + chars_before,
+            length: value.value[offset..offset + length].chars().count().max(1) as u64,
+        }
+    }
+
+    /// The text of a value as written in the file (decimals are kept that way).
+    fn raw_text<T>(&self, value: &Spanned<T>) -> Option<&'a str> {
+        let span = value.referenced.span();
+        let start = usize::try_from(span.byte_offset()?).ok()?;
+        let len = usize::try_from(span.byte_len()?).ok()?;
+        self.source.get(start..start + len)
+    }
+}
+
+/// Checks the whole file; returns the model only when there is nothing to report.
+pub(crate) fn validate(file: &ast::File, source: &str) -> Result<ir::Model, Vec<Diagnostic>> {
+    let mut ctx = Ctx {
+        source,
+        diagnostics: Vec::new(),
+        enums: HashMap::new(),
+        values: HashMap::new(),
+        unresolved: HashSet::new(),
+    };
+
+    match &file.version {
+        None => ctx.error(
+            Pos::START,
+            "the model has no `version`",
+            "expected `version: 1`",
+            Some("add `version: 1` at the top".into()),
+        ),
+        Some(v) if v.value != 1 => ctx.error(
+            Pos::of(v),
+            format!("unsupported model version {}", v.value),
+            "unknown version",
+            Some("this eventwright reads `version: 1`".into()),
+        ),
+        Some(_) => {}
+    }
+    let service = match &file.service {
+        None => {
+            ctx.error(
+                Pos::START,
+                "the model has no `service`",
+                "expected `service: <name>`",
+                Some("add `service: my-service`; it becomes the crate name".into()),
+            );
+            String::new()
+        }
+        Some(s) => {
+            names::service(&mut ctx, s);
+            s.value.clone()
+        }
+    };
+    let stores = stores(&mut ctx, file);
+
+    names::type_namespace(&mut ctx, file);
+    let enums = enums(&mut ctx, file);
+    // Registered before any field is resolved, so values may refer to values declared later.
+    for (name, _) in file.values.iter() {
+        ctx.values.insert(name.value.clone(), Vec::new());
+    }
+    let values: Vec<ir::ValueDef> = file
+        .values
+        .iter()
+        .map(|(name, fields)| {
+            let fields = types::fields(&mut ctx, fields, types::Rules::Allowed, None);
+            ctx.values.insert(name.value.clone(), fields.clone());
+            ir::ValueDef {
+                name: name.value.clone(),
+                fields,
+            }
+        })
+        .collect();
+    let aggregates: Vec<ir::Aggregate> = file
+        .aggregates
+        .iter()
+        .map(|(name, aggregate)| aggregates::aggregate(&mut ctx, name, aggregate))
+        .collect();
+    let mut projections: Vec<ir::Projection> = file
+        .projections
+        .iter()
+        .map(|(name, projection)| projections::projection(&mut ctx, name, projection, &aggregates))
+        .collect();
+    let queries = queries::queries(&mut ctx, &file.queries, &mut projections);
+
+    if !ctx.diagnostics.is_empty() {
+        return Err(ctx.diagnostics);
+    }
+    Ok(ir::Model {
+        service,
+        description: file.description.clone(),
+        stores,
+        enums,
+        values,
+        aggregates,
+        projections,
+        queries,
+    })
+}
+
+fn stores(ctx: &mut Ctx, file: &ast::File) -> ir::Stores {
+    let write = file.stores.as_ref().and_then(|s| s.write.as_ref());
+    let read = file.stores.as_ref().and_then(|s| s.read.as_ref());
+    let write = match write {
+        None => ir::WriteStore::Sqlite,
+        Some(w) => match w.value.as_str() {
+            "sqlite" => ir::WriteStore::Sqlite,
+            "postgres" => not_yet(ctx, w, "write store", ir::WriteStore::Postgres),
+            _ => unknown_choice(
+                ctx,
+                w,
+                "write store",
+                &["sqlite", "postgres"],
+                ir::WriteStore::Sqlite,
+            ),
+        },
+    };
+    let read = match read {
+        None => ir::ReadStore::Sqlite,
+        Some(r) => match r.value.as_str() {
+            "sqlite" => ir::ReadStore::Sqlite,
+            "postgres" => not_yet(ctx, r, "read store", ir::ReadStore::Postgres),
+            "cassandra" => not_yet(ctx, r, "read store", ir::ReadStore::Cassandra),
+            _ => unknown_choice(
+                ctx,
+                r,
+                "read store",
+                &["sqlite", "postgres", "cassandra"],
+                ir::ReadStore::Sqlite,
+            ),
+        },
+    };
+    let broker = match &file.broker {
+        None => ir::Broker::Inproc,
+        Some(b) => match b.value.as_str() {
+            "inproc" => ir::Broker::Inproc,
+            "kafka" => not_yet(ctx, b, "broker", ir::Broker::Kafka),
+            _ => unknown_choice(ctx, b, "broker", &["inproc", "kafka"], ir::Broker::Inproc),
+        },
+    };
+    ir::Stores {
+        write,
+        read,
+        broker,
+    }
+}
+
+fn not_yet<T>(ctx: &mut Ctx, value: &Spanned<String>, what: &str, result: T) -> T {
+    let instead = if what == "broker" { "inproc" } else { "sqlite" };
+    ctx.error(
+        Pos::of(value),
+        format!("the `{}` {what} is not available yet", value.value),
+        "not available yet",
+        Some(format!("use `{instead}` for now")),
+    );
+    result
+}
+
+fn unknown_choice<T>(
+    ctx: &mut Ctx,
+    value: &Spanned<String>,
+    what: &str,
+    known: &[&str],
+    result: T,
+) -> T {
+    let hint = names::did_you_mean(&value.value, known.iter().copied())
+        .or_else(|| Some(format!("the known {what}s are {}", known.join(", "))));
+    ctx.error(
+        Pos::of(value),
+        format!("unknown {what} `{}`", value.value),
+        format!("not a {what}"),
+        hint,
+    );
+    result
+}
+
+fn enums(ctx: &mut Ctx, file: &ast::File) -> Vec<ir::EnumDef> {
+    file.enums
+        .iter()
+        .map(|(name, variants)| {
+            if variants.value.is_empty() {
+                ctx.error(
+                    Pos::of(name),
+                    format!("enum `{}` has no variants", name.value),
+                    "empty enum",
+                    Some("list its variants, like `[Draft, Done]`".into()),
+                );
+            }
+            for variant in &variants.value {
+                names::upper_camel(ctx, variant, "enum variant");
+            }
+            names::unique(ctx, variants.value.iter(), "variant");
+            let variants: Vec<String> = variants.value.iter().map(|v| v.value.clone()).collect();
+            ctx.enums.insert(name.value.clone(), variants.clone());
+            ir::EnumDef {
+                name: name.value.clone(),
+                variants,
+            }
+        })
+        .collect()
+}

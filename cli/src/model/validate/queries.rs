@@ -1,0 +1,134 @@
+//! Queries: one row by key (`get_by`) or rows by a field (`list_by`) of a projection.
+
+use super::types::type_name;
+use super::{Ctx, names};
+use crate::model::ast::{self, NamedMap, Pos};
+use crate::model::ir::{self, Type};
+
+/// Also records on each projection the fields its list queries filter on.
+pub(super) fn queries(
+    ctx: &mut Ctx,
+    queries: &NamedMap<ast::Query>,
+    projections: &mut [ir::Projection],
+) -> Vec<ir::Query> {
+    names::unique(ctx, queries.iter().map(|(name, _)| name), "query");
+    let mut resolved = Vec::new();
+    for (name, query) in queries.iter() {
+        names::snake(ctx, name, "query");
+        let Some(projection_name) = &query.projection else {
+            ctx.error(
+                Pos::of(name),
+                format!("query `{}` has no `projection`", name.value),
+                "missing `projection`",
+                Some("add `projection: <Name>`".into()),
+            );
+            continue;
+        };
+        let Some(projection) = projections
+            .iter_mut()
+            .find(|p| p.name == projection_name.value)
+        else {
+            let hint = names::did_you_mean(
+                &projection_name.value,
+                projections.iter().map(|p| p.name.as_str()),
+            );
+            ctx.error(
+                Pos::of(projection_name),
+                format!("unknown projection `{}`", projection_name.value),
+                "not a projection",
+                hint,
+            );
+            continue;
+        };
+        let (field, list) = match (&query.get_by, &query.list_by) {
+            (Some(field), None) => (field, false),
+            (None, Some(field)) => (field, true),
+            (Some(_), Some(second)) => {
+                ctx.error(
+                    Pos::of(second),
+                    format!("query `{}` has both `get_by` and `list_by`", name.value),
+                    "second selector",
+                    Some("keep one; make two queries for both".into()),
+                );
+                continue;
+            }
+            (None, None) => {
+                ctx.error(
+                    Pos::of(name),
+                    format!("query `{}` has neither `get_by` nor `list_by`", name.value),
+                    "no selector",
+                    Some(format!("add `get_by: {}`", projection.key)),
+                );
+                continue;
+            }
+        };
+        let Some(found) = projection.fields.iter().find(|f| f.name == field.value) else {
+            if ctx.reported(&field.value) {
+                continue;
+            }
+            let hint = names::did_you_mean(
+                &field.value,
+                projection.fields.iter().map(|f| f.name.as_str()),
+            );
+            ctx.error(
+                Pos::of(field),
+                format!(
+                    "projection `{}` has no field `{}`",
+                    projection.name, field.value
+                ),
+                "not a field of the projection",
+                hint,
+            );
+            continue;
+        };
+        let kind = if list {
+            if matches!(found.ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
+                ctx.error(
+                    Pos::of(field),
+                    format!(
+                        "cannot list by `{}`, which is `{}`",
+                        found.name,
+                        type_name(&found.ty)
+                    ),
+                    "not a plain field",
+                    Some(
+                        "`list_by` takes a field that is not optional, a list or a value object"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
+            if !projection.indexed.contains(&found.name) {
+                projection.indexed.push(found.name.clone());
+            }
+            ir::QueryKind::List {
+                field: found.name.clone(),
+            }
+        } else {
+            if found.name != projection.key {
+                ctx.error(
+                    Pos::of(field),
+                    format!(
+                        "`get_by` must be the key of `{}`, which is `{}`",
+                        projection.name, projection.key
+                    ),
+                    "not the key",
+                    Some(format!(
+                        "write `get_by: {}`, or use `list_by: {}` for several rows",
+                        projection.key, found.name
+                    )),
+                );
+                continue;
+            }
+            ir::QueryKind::Get {
+                field: found.name.clone(),
+            }
+        };
+        resolved.push(ir::Query {
+            name: name.value.clone(),
+            projection: projection.name.clone(),
+            kind,
+        });
+    }
+    resolved
+}

@@ -1,0 +1,339 @@
+//! The type grammar, field lists with their rules, and constants typed by the field they meet.
+
+use serde_saphyr::Spanned;
+
+use super::{Ctx, names};
+use crate::model::ast::{self, Pos, Scalar};
+use crate::model::ir::{self, Literal, Type};
+
+const BUILT_INS: &[&str] = &[
+    "string",
+    "bool",
+    "int",
+    "float",
+    "decimal",
+    "uuid",
+    "timestamp",
+    "date",
+];
+
+/// How a type reads in the model file, for messages.
+pub(super) fn type_name(ty: &Type) -> String {
+    match ty {
+        Type::String => "string".into(),
+        Type::Bool => "bool".into(),
+        Type::Int => "int".into(),
+        Type::Float => "float".into(),
+        Type::Decimal => "decimal".into(),
+        Type::Uuid => "uuid".into(),
+        Type::Timestamp => "timestamp".into(),
+        Type::Date => "date".into(),
+        Type::Enum(name) | Type::Value(name) => name.clone(),
+        Type::List(inner) => format!("list<{}>", type_name(inner)),
+        Type::Optional(inner) => format!("optional<{}>", type_name(inner)),
+    }
+}
+
+pub(super) fn is_numeric(ty: &Type) -> bool {
+    matches!(ty, Type::Int | Type::Float | Type::Decimal)
+}
+
+/// Parses and resolves a type string such as `list<OrderLine>` or `date?`.
+pub(super) fn resolve(ctx: &mut Ctx, written: &Spanned<String>) -> Option<Type> {
+    let text = written.value.as_str();
+    let start = text.len() - text.trim_start().len();
+    parse(ctx, written, start, text.trim())
+}
+
+/// `text` is a slice of `written.value` starting at byte `offset`.
+fn parse(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, text: &str) -> Option<Type> {
+    if let Some(inner) = text.strip_suffix('?') {
+        return optional(ctx, written, offset, inner.trim_end());
+    }
+    if let Some((inner_offset, inner)) = wrapped(ctx, written, offset, text, "list<") {
+        return parse(ctx, written, inner_offset, inner?).map(|t| Type::List(Box::new(t)));
+    }
+    if let Some((inner_offset, inner)) = wrapped(ctx, written, offset, text, "optional<") {
+        return optional(ctx, written, inner_offset, inner?);
+    }
+    let ty = match text {
+        "string" => Type::String,
+        "bool" => Type::Bool,
+        "int" => Type::Int,
+        "float" => Type::Float,
+        "decimal" => Type::Decimal,
+        "uuid" => Type::Uuid,
+        "timestamp" => Type::Timestamp,
+        "date" => Type::Date,
+        name if ctx.enums.contains_key(name) => Type::Enum(name.to_owned()),
+        name if ctx.values.contains_key(name) => Type::Value(name.to_owned()),
+        name => {
+            let declared: Vec<String> =
+                ctx.enums.keys().chain(ctx.values.keys()).cloned().collect();
+            let candidates = BUILT_INS
+                .iter()
+                .copied()
+                .chain(declared.iter().map(String::as_str))
+                .chain(["list<T>", "optional<T>"]);
+            let hint = names::did_you_mean(name, candidates)
+                .or_else(|| Some("types are string, bool, int, float, decimal, uuid, timestamp, date, list<T>, optional<T>, or a declared enum or value".into()));
+            ctx.error(
+                ctx.within(written, offset, name.len().max(1)),
+                format!("unknown type `{name}`"),
+                "unknown type",
+                hint,
+            );
+            return None;
+        }
+    };
+    Some(ty)
+}
+
+/// The inside of `prefix...>` and its offset, or `None` when `text` does not start with
+/// `prefix`; an inside of `None` means the `>` is missing (already reported).
+fn wrapped<'t>(
+    ctx: &mut Ctx,
+    written: &Spanned<String>,
+    offset: usize,
+    text: &'t str,
+    prefix: &str,
+) -> Option<(usize, Option<&'t str>)> {
+    let rest = text.strip_prefix(prefix)?;
+    let Some(inner) = rest.strip_suffix('>') else {
+        ctx.error(
+            ctx.within(written, offset, text.len()),
+            format!("malformed type `{text}`"),
+            "missing `>`",
+            Some(format!("write `{text}>`")),
+        );
+        return Some((offset, None));
+    };
+    let inner_offset = offset + prefix.len() + (inner.len() - inner.trim_start().len());
+    Some((inner_offset, Some(inner.trim())))
+}
+
+fn optional(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, inner: &str) -> Option<Type> {
+    let ty = parse(ctx, written, offset, inner)?;
+    if matches!(ty, Type::Optional(_)) {
+        ctx.error(
+            ctx.within(written, offset, inner.len()),
+            "an optional type cannot be optional again",
+            "already optional",
+            Some(format!("write `{}`", type_name(&ty))),
+        );
+        return None;
+    }
+    Some(Type::Optional(Box::new(ty)))
+}
+
+/// Whether a field list may carry validation rules.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rules {
+    Allowed,
+    Forbidden,
+}
+
+/// Resolves a field list: names, duplicates, types and rules. A field named `reserved` (the
+/// aggregate id in a command) is reported. Fields whose type does not resolve are left out.
+pub(super) fn fields(
+    ctx: &mut Ctx,
+    fields: &ast::Fields,
+    rules: Rules,
+    reserved: Option<&str>,
+) -> Vec<ir::Field> {
+    names::unique(ctx, fields.iter().map(|(name, _)| name), "field");
+    let mut resolved = Vec::new();
+    for (name, spec) in fields.iter() {
+        names::snake(ctx, name, "field");
+        if reserved == Some(name.value.as_str()) {
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` is the aggregate id; it cannot be declared again",
+                    name.value
+                ),
+                "the id is implied",
+                Some(format!(
+                    "remove it; the aggregate id `{}` is always there",
+                    name.value
+                )),
+            );
+        }
+        let Some(ty) = resolve(ctx, &spec.ty) else {
+            ctx.unresolved.insert(name.value.clone());
+            continue;
+        };
+        let rules = match rules {
+            Rules::Allowed => field_rules(ctx, &name.value, spec, &ty),
+            Rules::Forbidden => {
+                for (rule, pos) in spec.rule_positions() {
+                    ctx.error(
+                        pos,
+                        "validation rules belong on command fields",
+                        format!("`{rule}` is not checked here"),
+                        Some("move the rule to the command field that feeds this one, or to a value object".into()),
+                    );
+                }
+                ir::Rules::default()
+            }
+        };
+        resolved.push(ir::Field {
+            name: name.value.clone(),
+            ty,
+            rules,
+        });
+    }
+    resolved
+}
+
+fn field_rules(ctx: &mut Ctx, field: &str, spec: &ast::FieldSpec, ty: &Type) -> ir::Rules {
+    let base = match ty {
+        Type::Optional(inner) => inner.as_ref(),
+        other => other,
+    };
+    let numeric = is_numeric(base);
+    let sized = matches!(base, Type::String | Type::List(_));
+    let shown = type_name(ty);
+    for (rule, pos) in spec.rule_positions() {
+        let fits = if matches!(rule, "min" | "max") {
+            numeric
+        } else {
+            sized
+        };
+        if !fits {
+            let wants = if matches!(rule, "min" | "max") {
+                "an int, float or decimal"
+            } else {
+                "a string or list"
+            };
+            ctx.error(
+                pos,
+                format!("`{rule}` needs {wants} field, but `{field}` is `{shown}`"),
+                format!("not for `{shown}`"),
+                None,
+            );
+        }
+    }
+    if let (Some(min), Some(max)) = (&spec.min, &spec.max)
+        && min.value > max.value
+    {
+        ctx.error(
+            Pos::of(max),
+            format!(
+                "`{field}` has `max` {} below `min` {}",
+                max.value, min.value
+            ),
+            "below `min`",
+            None,
+        );
+    }
+    if let (Some(min), Some(max)) = (&spec.min_length, &spec.max_length)
+        && min.value > max.value
+    {
+        ctx.error(
+            Pos::of(max),
+            format!(
+                "`{field}` has `max_length` {} below `min_length` {}",
+                max.value, min.value
+            ),
+            "below `min_length`",
+            None,
+        );
+    }
+    ir::Rules {
+        non_empty: spec.non_empty.as_ref().is_some_and(|n| n.value),
+        min: spec.min.as_ref().map(|m| m.value),
+        max: spec.max.as_ref().map(|m| m.value),
+        min_length: spec.min_length.as_ref().map(|m| m.value),
+        max_length: spec.max_length.as_ref().map(|m| m.value),
+    }
+}
+
+/// A constant compared with or assigned to a field of type `ty`.
+pub(super) fn literal(
+    ctx: &mut Ctx,
+    value: &Spanned<Scalar>,
+    ty: &Type,
+    field: &str,
+) -> Option<Literal> {
+    let ty = match ty {
+        Type::Optional(inner) => inner.as_ref(),
+        other => other,
+    };
+    let literal = match (ty, &value.value) {
+        (Type::Enum(name), Scalar::Str(variant)) => {
+            let variants = ctx.enums.get(name).cloned().unwrap_or_default();
+            if !variants.contains(variant) {
+                let hint = names::did_you_mean(variant, variants.iter().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        format!("the variants of `{name}` are {}", variants.join(", "))
+                    });
+                ctx.error(
+                    Pos::of(value),
+                    format!("`{variant}` is not a variant of `{name}`"),
+                    format!("not a `{name}`"),
+                    Some(hint),
+                );
+                return None;
+            }
+            Literal::Variant {
+                enum_name: name.clone(),
+                variant: variant.clone(),
+            }
+        }
+        (Type::Bool, Scalar::Bool(b)) => Literal::Bool(*b),
+        (Type::Int, Scalar::Int(i)) => Literal::Int(*i),
+        (Type::Float, Scalar::Int(i)) => Literal::Float(*i as f64),
+        (Type::Float, Scalar::Float(f)) => Literal::Float(*f),
+        (Type::Decimal, Scalar::Int(_) | Scalar::Float(_)) => {
+            let written = ctx.raw_text(value).map(str::to_owned);
+            Literal::Decimal(written.unwrap_or_else(|| match value.value {
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Float(f) => f.to_string(),
+                _ => unreachable!("matched above"),
+            }))
+        }
+        (Type::String, Scalar::Str(s)) => Literal::String(s.clone()),
+        (Type::Uuid | Type::Timestamp | Type::Date | Type::Value(_) | Type::List(_), _) => {
+            ctx.error(
+                Pos::of(value),
+                format!("`{field}` is `{}`, which has no constants", type_name(ty)),
+                "no constant of this type",
+                Some("take the value from a field instead".into()),
+            );
+            return None;
+        }
+        (_, scalar) => {
+            let hint = match ty {
+                Type::Enum(name) => format!("write one of the variants of `{name}`"),
+                Type::Bool => "write `true` or `false`".into(),
+                Type::String => "quote it to make it a string".into(),
+                _ => "write a number".into(),
+            };
+            ctx.error(
+                Pos::of(value),
+                format!(
+                    "{} does not fit `{field}`, which is `{}`",
+                    scalar.describe(),
+                    type_name(ty)
+                ),
+                format!("expected a `{}`", type_name(ty)),
+                Some(hint),
+            );
+            return None;
+        }
+    };
+    Some(literal)
+}
+
+/// How a constant reads in a default guard message.
+pub(super) fn show_literal(literal: &Literal) -> String {
+    match literal {
+        Literal::Bool(b) => b.to_string(),
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(f) => f.to_string(),
+        Literal::Decimal(d) => d.clone(),
+        Literal::String(s) => format!("\"{s}\""),
+        Literal::Variant { variant, .. } => variant.clone(),
+    }
+}
