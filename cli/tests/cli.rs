@@ -1,0 +1,81 @@
+//! The `eventwright` binary: exit codes and messages a script or a person relies on.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn eventwright(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventwright")).args(args).output().expect("the binary runs")
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name).display().to_string()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_valid_model_validates() {
+    for model in ["ordering.yaml", "inventory.yaml"] {
+        let output = eventwright(&["validate", &example(model)]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn an_invalid_model_exits_1_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("broken.yaml");
+    std::fs::write(&model, "version: 1\nservice: shop\naggregates:\n  Cart:\n    id: cart_id\n    state:\n      total: monye\n    commands: {}\n    events: {}\n").unwrap();
+    let output = eventwright(&["validate", model.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("broken.yaml:7:14"), "{message}");
+    assert!(message.contains("unknown type `monye`"), "{message}");
+
+    let json = eventwright(&["validate", "--format", "json", model.to_str().unwrap()]);
+    assert_eq!(json.status.code(), Some(1));
+    let problems: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    assert_eq!(problems[0]["line"], 7);
+    assert_eq!(problems[0]["column"], 14);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(eventwright(&["new"]).status.code(), Some(2));
+    assert_eq!(eventwright(&["validate", "--format", "xml", &example("ordering.yaml")]).status.code(), Some(2));
+}
+
+#[test]
+fn adapters_that_do_not_exist_yet_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("svc");
+    for flag in [["--write-store", "postgres"], ["--read-store", "cassandra"], ["--broker", "kafka"]] {
+        let output = eventwright(&["new", &example("ordering.yaml"), "--out", out.to_str().unwrap(), flag[0], flag[1]]);
+        assert_eq!(output.status.code(), Some(2), "{flag:?}");
+        assert!(stderr(&output).contains("not available yet"), "{}", stderr(&output));
+        assert!(!out.exists(), "nothing is written for {flag:?}");
+    }
+}
+
+#[test]
+fn new_refuses_a_non_empty_directory_without_force_and_keeps_user_files_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let out = dir.path().to_str().unwrap();
+    let refused = eventwright(&["new", &example("ordering.yaml"), "--out", out]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+
+    let created = eventwright(&["new", &example("ordering.yaml"), "--out", out, "--force"]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    let handlers = dir.path().join("src/order/handlers.rs");
+    std::fs::write(&handlers, "// my domain logic\n").unwrap();
+    let again = eventwright(&["new", &example("ordering.yaml"), "--out", out, "--force"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(std::fs::read_to_string(&handlers).unwrap(), "// my domain logic\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
+    let header = std::fs::read_to_string(dir.path().join("src/order/mod.rs")).unwrap();
+    assert!(header.starts_with("// @generated"), "generated files say so: {header}");
+}

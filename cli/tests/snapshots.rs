@@ -1,0 +1,25 @@
+//! Every file generated for the Ordering example, pinned with insta. A change to a template shows
+//! up here as a reviewable diff.
+
+use std::path::Path;
+
+use eventwright_cli::model;
+use eventwright_cli::render::{Options, RuntimeSource, render};
+
+#[test]
+fn ordering_generates_these_files() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ordering.yaml");
+    let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let options = Options {
+        // A fixed path keeps the snapshot independent of where the checkout lives.
+        runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
+        model_source: "# the model file, copied as is\n".to_owned(),
+    };
+    let files = render(&model, &options).expect("the model renders");
+    let listing: Vec<String> = files.iter().map(|f| format!("{:?} {}", f.owner, f.path.display())).collect();
+    insta::assert_snapshot!("ordering__files", listing.join("\n"));
+    for file in files {
+        let name = format!("ordering__{}", file.path.display().to_string().replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, file.contents);
+    }
+}
