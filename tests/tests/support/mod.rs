@@ -1,5 +1,8 @@
 //! Generating a service, building it with cargo, running it and talking to it over HTTP.
 
+// Each test binary compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
