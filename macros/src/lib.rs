@@ -1,1 +1,48 @@
+//! Derive macros for [eventwright](https://docs.rs/eventwright): `Aggregate`, `Command`, `Event`
+//! and `Projection`. Use them through the `eventwright` crate, which documents them.
 
+mod aggregate;
+mod attr;
+mod command;
+mod ctxt;
+mod event;
+mod fallback;
+mod krate;
+mod projection;
+#[cfg(test)]
+mod tests;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+#[proc_macro_derive(Event, attributes(event, eventwright))]
+pub fn derive_event(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    event::expand(&input)
+        .unwrap_or_else(|error| fallback::event(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(Aggregate, attributes(aggregate, eventwright))]
+pub fn derive_aggregate(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    aggregate::expand(&input)
+        .unwrap_or_else(|error| fallback::aggregate(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(Command, attributes(command, eventwright))]
+pub fn derive_command(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    command::expand(&input)
+        .unwrap_or_else(|error| fallback::command(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(Projection, attributes(projection, eventwright))]
+pub fn derive_projection(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    projection::expand(&input)
+        .unwrap_or_else(|error| fallback::projection(&input, error))
+        .into()
+}

@@ -1,0 +1,101 @@
+//! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, name = "...")]` → `impl Aggregate`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, LitStr, Path, Type};
+
+use crate::attr::{self, Spec};
+use crate::ctxt::Ctxt;
+use crate::krate;
+
+const CONTAINER: Spec = Spec {
+    name: "aggregate",
+    place: "on the struct",
+    keys: &["id", "event", "name"],
+};
+
+/// What `#[aggregate(...)]` says, each key as found (all optional here; [`expand`] checks).
+pub(crate) struct Attrs {
+    pub krate: Path,
+    pub id: Option<Type>,
+    pub event: Option<Type>,
+    pub name: Option<LitStr>,
+}
+
+impl Attrs {
+    pub(crate) fn parse(cx: &Ctxt, input: &DeriveInput) -> Self {
+        let mut this = Self {
+            krate: krate::path(cx, &input.attrs),
+            id: None,
+            event: None,
+            name: None,
+        };
+        attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
+            match key {
+                "id" => attr::set_once(cx, &mut this.id, meta, attr::ty(meta)?),
+                "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
+                _ => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+            }
+            Ok(())
+        });
+        this
+    }
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let attrs = Attrs::parse(&cx, input);
+    match &input.data {
+        Data::Struct(data) => {
+            for field in &data.fields {
+                attr::reject(
+                    &cx,
+                    &field.attrs,
+                    "aggregate",
+                    "fields have no aggregate options",
+                );
+            }
+        }
+        Data::Enum(_) | Data::Union(_) => {
+            cx.error_spanned_by(&input.ident, "#[derive(Aggregate)] needs a struct")
+        }
+    }
+    for (key, value) in [("id", attrs.id.is_some()), ("event", attrs.event.is_some())] {
+        if !value {
+            cx.error_spanned_by(
+                &input.ident,
+                format!("missing `{key}` in #[aggregate(...)], e.g. #[aggregate(id = OrderId, event = OrderEvent)]"),
+            );
+        }
+    }
+    cx.check()?;
+    let (Some(id), Some(event)) = (&attrs.id, &attrs.event) else {
+        unreachable!("checked above")
+    };
+
+    let krate = &attrs.krate;
+    let ident = &input.ident;
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| ident.to_string(), LitStr::value);
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // Spanned on `event = ...` so a missing `Apply<Kind>` impl is reported at the attribute.
+    let apply = quote_spanned!(event.span()=> <#event as #krate::__private::ApplyEach<Self>>::apply_each(event, self));
+
+    Ok(quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::Aggregate for #ident #ty_generics #where_clause {
+                const TYPE: &'static str = #name;
+                type Id = #id;
+                type Event = #event;
+
+                fn apply(&mut self, event: &Self::Event) {
+                    #apply
+                }
+            }
+        };
+    })
+}

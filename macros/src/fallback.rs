@@ -1,0 +1,154 @@
+//! What a failed derive emits beside its errors: impls of the right shape with unreachable
+//! bodies, so code that uses the type does not fail too and bury the real error.
+//!
+//! The attributes are parsed again leniently (errors dropped: they are already reported) to
+//! recover the associated types; without them there is no sensible stub and none is emitted.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{DeriveInput, Generics};
+
+use crate::ctxt::Ctxt;
+use crate::{aggregate, command, krate, projection};
+
+pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let krate = krate::path(&Ctxt::new(), &input.attrs);
+    let private = quote!(#krate::__private);
+    let core = quote!(#private::core);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let apply_generics = with_param(&input.generics, quote!(__A));
+    let (apply_impl, _, apply_where) = apply_generics.split_for_impl();
+    let project_generics = with_param(&input.generics, quote!(__P));
+    let (project_impl, _, project_where) = project_generics.split_for_impl();
+    stubs(
+        error,
+        quote! {
+            impl #impl_generics #krate::Event for #ident #ty_generics #where_clause {
+                const NAMES: &'static [&'static str] = &[];
+                fn event_type(&self) -> &'static str { #core::unreachable!() }
+                fn event_version(&self) -> u32 { #core::unreachable!() }
+                fn encode(&self) -> #core::result::Result<#private::serde_json::Value, #private::serde_json::Error> {
+                    #core::unreachable!()
+                }
+                fn decode(
+                    _: &str,
+                    _: u32,
+                    _: #private::serde_json::Value,
+                ) -> #core::result::Result<#core::option::Option<Self>, #krate::DecodeError> {
+                    #core::unreachable!()
+                }
+            }
+
+            impl #apply_impl #private::ApplyEach<__A> for #ident #ty_generics #apply_where {
+                fn apply_each(&self, _: &mut __A) { #core::unreachable!() }
+            }
+
+            impl #project_impl #private::ProjectEach<__P> for #ident #ty_generics #project_where {
+                fn key_each(&self, _: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                    #core::unreachable!()
+                }
+                fn project_each(
+                    &self,
+                    _: #core::option::Option<__P>,
+                    _: &#krate::EventEnvelope,
+                ) -> #krate::Change<__P> {
+                    #core::unreachable!()
+                }
+            }
+        },
+    )
+}
+
+pub(crate) fn aggregate(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let attrs = aggregate::Attrs::parse(&Ctxt::new(), input);
+    let (Some(id), Some(event)) = (attrs.id, attrs.event) else {
+        return error.into_compile_error();
+    };
+    let krate = &attrs.krate;
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    stubs(
+        error,
+        quote! {
+            impl #impl_generics #krate::Aggregate for #ident #ty_generics #where_clause {
+                const TYPE: &'static str = "";
+                type Id = #id;
+                type Event = #event;
+                fn apply(&mut self, _: &Self::Event) {}
+            }
+        },
+    )
+}
+
+pub(crate) fn command(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let attrs = command::Attrs::parse(&Ctxt::new(), input);
+    let Some(aggregate) = attrs.aggregate else {
+        return error.into_compile_error();
+    };
+    let krate = &attrs.krate;
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    stubs(
+        error,
+        quote! {
+            impl #impl_generics #krate::Command for #ident #ty_generics #where_clause {
+                type Aggregate = #aggregate;
+                const NAME: &'static str = "";
+                fn aggregate_id(&self) -> &<Self::Aggregate as #krate::Aggregate>::Id {
+                    #krate::__private::core::unreachable!()
+                }
+            }
+        },
+    )
+}
+
+pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let attrs = projection::Attrs::parse(&Ctxt::new(), input);
+    let Some(event) = attrs.event else {
+        return error.into_compile_error();
+    };
+    let krate = &attrs.krate;
+    let private = quote!(#krate::__private);
+    let core = quote!(#private::core);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    stubs(
+        error,
+        quote! {
+            impl #impl_generics #krate::Projection for #ident #ty_generics #where_clause {
+                const NAME: &'static str = "";
+                const SCHEMA: #krate::TableSchema =
+                    #krate::TableSchema { name: "", key: "", columns: &[], indexed: &[] };
+                type Event = #event;
+                fn key(_: &Self::Event, _: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                    #core::unreachable!()
+                }
+                fn apply(
+                    _: #core::option::Option<Self>,
+                    _: &Self::Event,
+                    _: &#krate::EventEnvelope,
+                ) -> #krate::Change<Self> {
+                    #core::unreachable!()
+                }
+            }
+        },
+    )
+}
+
+/// The errors, then the stub impls in their own anonymous const.
+fn stubs(error: syn::Error, impls: TokenStream) -> TokenStream {
+    let error = error.into_compile_error();
+    quote! {
+        #error
+        const _: () = {
+            #impls
+        };
+    }
+}
+
+fn with_param(generics: &Generics, param: TokenStream) -> Generics {
+    let mut generics = generics.clone();
+    generics.params.push(syn::parse_quote!(#param));
+    generics
+}

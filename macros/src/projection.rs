@@ -1,0 +1,216 @@
+//! `#[derive(Projection)]`: `#[projection(event = Type, key = field, ...)]` → `impl Projection`,
+//! its table schema, and a no-op `Project` impl per ignored kind.
+
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
+
+use crate::attr::{self, Spec};
+use crate::ctxt::Ctxt;
+use crate::krate;
+
+const CONTAINER: Spec = Spec {
+    name: "projection",
+    place: "on the struct",
+    keys: &["event", "key", "name", "table", "ignore"],
+};
+const FIELD: Spec = Spec {
+    name: "projection",
+    place: "on a field",
+    keys: &["index"],
+};
+
+/// What `#[projection(...)]` on the struct says.
+pub(crate) struct Attrs {
+    pub krate: Path,
+    pub event: Option<Type>,
+    pub key: Option<Ident>,
+    pub name: Option<LitStr>,
+    pub table: Option<LitStr>,
+    pub ignore: Vec<Type>,
+}
+
+impl Attrs {
+    pub(crate) fn parse(cx: &Ctxt, input: &DeriveInput) -> Self {
+        let mut this = Self {
+            krate: krate::path(cx, &input.attrs),
+            event: None,
+            key: None,
+            name: None,
+            table: None,
+            ignore: Vec::new(),
+        };
+        attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
+            match key {
+                "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
+                "key" => attr::set_once(cx, &mut this.key, meta, attr::ident(meta)?),
+                "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+                "table" => attr::set_once(cx, &mut this.table, meta, attr::string(meta)?),
+                _ => this.ignore.extend(attr::types(meta)?),
+            }
+            Ok(())
+        });
+        this
+    }
+}
+
+/// One column of the row: a named field and whether list queries filter on it.
+struct Column<'a> {
+    field: &'a Field,
+    name: String,
+    indexed: bool,
+}
+
+fn columns<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Column<'a>> {
+    let Data::Struct(data) = &input.data else {
+        cx.error_spanned_by(
+            &input.ident,
+            "#[derive(Projection)] needs a struct with named fields",
+        );
+        return Vec::new();
+    };
+    let Fields::Named(fields) = &data.fields else {
+        cx.error_spanned_by(
+            &input.ident,
+            "#[derive(Projection)] needs a struct with named fields",
+        );
+        return Vec::new();
+    };
+    fields
+        .named
+        .iter()
+        .filter_map(|field| {
+            let mut index = None;
+            attr::parse_each(cx, &field.attrs, &FIELD, |_, meta| {
+                attr::set_once(cx, &mut index, meta, attr::flag(meta)?);
+                Ok(())
+            });
+            let name = field.ident.as_ref()?.unraw().to_string();
+            Some(Column {
+                field,
+                name,
+                indexed: index.is_some(),
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let attrs = Attrs::parse(&cx, input);
+    let columns = columns(&cx, input);
+    for (key, missing) in [
+        ("event", attrs.event.is_none()),
+        ("key", attrs.key.is_none()),
+    ] {
+        if missing {
+            cx.error_spanned_by(
+                &input.ident,
+                format!("missing `{key}` in #[projection(...)], e.g. #[projection(event = OrderEvent, key = order_id)]"),
+            );
+        }
+    }
+    if let Some(key) = &attrs.key {
+        let key_name = key.unraw().to_string();
+        if !columns.is_empty() && !columns.iter().any(|column| column.name == key_name) {
+            let message = match attr::did_you_mean(
+                &key_name,
+                columns.iter().map(|column| column.name.as_str()),
+            ) {
+                Some(close) => format!(
+                    "`key` must name a field: no field `{key_name}`; did you mean `{close}`?"
+                ),
+                None => format!("`key` must name a field: no field `{key_name}`"),
+            };
+            cx.error_spanned_by(key, message);
+        }
+    }
+    cx.check()?;
+    let (Some(event), Some(key)) = (&attrs.event, &attrs.key) else {
+        unreachable!("checked above")
+    };
+
+    let krate = &attrs.krate;
+    let private = quote!(#krate::__private);
+    let core = quote!(#private::core);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string().to_snake_case(), LitStr::value);
+    let table = attrs
+        .table
+        .as_ref()
+        .map_or_else(|| name.clone(), LitStr::value);
+    let key = key.unraw().to_string();
+
+    // Spanned on each field's type, so a type that cannot be a column is reported on the field.
+    let column_defs = columns.iter().map(|column| {
+        let Column { field, name, .. } = column;
+        let ty = &field.ty;
+        quote_spanned! {ty.span()=>
+            #krate::ColumnDef {
+                name: #name,
+                ty: <#ty as #krate::Column>::TYPE,
+                nullable: <#ty as #krate::Column>::NULLABLE,
+            }
+        }
+    });
+    let indexed = columns
+        .iter()
+        .filter(|column| column.indexed)
+        .map(|column| &column.name);
+
+    // Spanned on `event = ...`: a kind without a `Project` impl is reported at the attribute, with a
+    // note pointing at the variant that holds it.
+    let each = quote_spanned!(event.span()=> <#event as #private::ProjectEach<Self>>);
+
+    let ignored = attrs.ignore.iter().map(|kind| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::Project<#kind> for #ident #ty_generics #where_clause {
+                fn project(
+                    _row: #core::option::Option<Self>,
+                    _event: &#kind,
+                    _envelope: &#krate::EventEnvelope,
+                ) -> #krate::Change<Self> {
+                    #krate::Change::Keep
+                }
+            }
+        }
+    });
+
+    Ok(quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::Projection for #ident #ty_generics #where_clause {
+                const NAME: &'static str = #name;
+                const SCHEMA: #krate::TableSchema = #krate::TableSchema {
+                    name: #table,
+                    key: #key,
+                    columns: &[#(#column_defs),*],
+                    indexed: &[#(#indexed),*],
+                };
+                type Event = #event;
+
+                fn key(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                    #each::key_each(event, envelope)
+                }
+
+                fn apply(
+                    row: #core::option::Option<Self>,
+                    event: &Self::Event,
+                    envelope: &#krate::EventEnvelope,
+                ) -> #krate::Change<Self> {
+                    #each::project_each(event, row, envelope)
+                }
+            }
+
+            #(#ignored)*
+        };
+    })
+}

@@ -1,0 +1,79 @@
+//! Expansion snapshots: one representative input per derive, pretty-printed.
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always`, then read the diff).
+
+use proc_macro2::TokenStream;
+use syn::DeriveInput;
+
+fn pretty(expand: fn(&DeriveInput) -> syn::Result<TokenStream>, input: TokenStream) -> String {
+    let input: DeriveInput = syn::parse2(input).expect("test input parses");
+    let output = expand(&input).unwrap_or_else(|error| panic!("expansion failed: {error}"));
+    let file: syn::File = syn::parse2(output).expect("expansion parses as items");
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn event_enum() {
+    insta::assert_snapshot!(pretty(
+        crate::event::expand,
+        quote::quote! {
+            enum OrderEvent {
+                #[event(name = "OrderPlaced", version = 2)]
+                Placed(OrderPlaced),
+                ItemAdded(ItemAdded),
+            }
+        },
+    ));
+}
+
+#[test]
+fn event_struct() {
+    insta::assert_snapshot!(pretty(
+        crate::event::expand,
+        quote::quote! {
+            #[event(name = "Pinged")]
+            struct Ping { count: u32 }
+        },
+    ));
+}
+
+#[test]
+fn aggregate() {
+    insta::assert_snapshot!(pretty(
+        crate::aggregate::expand,
+        quote::quote! {
+            #[aggregate(id = OrderId, event = OrderEvent, name = "order")]
+            struct Order { lines: u32 }
+        },
+    ));
+}
+
+#[test]
+fn command() {
+    insta::assert_snapshot!(pretty(
+        crate::command::expand,
+        quote::quote! {
+            #[command(aggregate = Order, creates, retries = 5, validate)]
+            struct PlaceOrder {
+                #[command(id)]
+                order_id: OrderId,
+                customer: String,
+            }
+        },
+    ));
+}
+
+#[test]
+fn projection() {
+    insta::assert_snapshot!(pretty(
+        crate::projection::expand,
+        quote::quote! {
+            #[eventwright(crate = "ew")]
+            #[projection(event = OrderEvent, key = order_id, table = "orders", ignore(OrderShipped))]
+            struct OrderSummary {
+                order_id: String,
+                #[projection(index)]
+                r#type: Option<String>,
+            }
+        },
+    ));
+}

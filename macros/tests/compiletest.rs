@@ -1,0 +1,14 @@
+//! Every derive's diagnostics, pinned: each `tests/ui/<topic>/*.rs` is compiled and its errors
+//! compared with the `.stderr` beside it. `domain` and `hygiene` hold programs that must compile
+//! and run. Regenerate with `TRYBUILD=overwrite`, then read every changed `.stderr`.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/domain/*.rs");
+    t.pass("tests/ui/hygiene/*.rs");
+    t.compile_fail("tests/ui/event/*.rs");
+    t.compile_fail("tests/ui/aggregate/*.rs");
+    t.compile_fail("tests/ui/command/*.rs");
+    t.compile_fail("tests/ui/projection/*.rs");
+}

@@ -1,0 +1,224 @@
+// A small order domain using every derive and every attribute key, exercised at run time.
+
+use eventwright::{
+    Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Project, Projection, Rejection,
+    ValidationErrors,
+};
+use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPlaced {
+    pub customer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemAdded {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderShipped {}
+
+#[derive(Debug, Clone, PartialEq, Event)]
+pub enum OrderEvent {
+    #[event(name = "OrderPlaced", version = 2)]
+    Placed(OrderPlaced),
+    ItemAdded(ItemAdded),
+    #[event(name = "OrderShipped")]
+    Shipped(OrderShipped),
+}
+
+#[derive(Debug, Default, Aggregate)]
+#[aggregate(id = String, event = OrderEvent)]
+pub struct Order {
+    placed: bool,
+    items: u32,
+    shipped: bool,
+}
+
+impl Apply<OrderPlaced> for Order {
+    fn apply(&mut self, _: &OrderPlaced) {
+        self.placed = true;
+    }
+}
+
+impl Apply<ItemAdded> for Order {
+    fn apply(&mut self, event: &ItemAdded) {
+        self.items += event.quantity;
+    }
+}
+
+impl Apply<OrderShipped> for Order {
+    fn apply(&mut self, _: &OrderShipped) {
+        self.shipped = true;
+    }
+}
+
+#[derive(Debug, Command, garde::Validate)]
+#[command(aggregate = Order, creates, validate)]
+pub struct PlaceOrder {
+    #[garde(skip)]
+    pub id: String,
+    #[garde(length(min = 1))]
+    pub customer: String,
+}
+
+#[derive(Debug, Command)]
+#[command(aggregate = Order, name = "add_line", retries = 5)]
+pub struct AddItem {
+    #[command(id)]
+    pub order_id: String,
+    pub sku: String,
+    pub quantity: u32,
+}
+
+impl Handle<PlaceOrder> for Order {
+    fn handle(&self, command: &PlaceOrder) -> Result<Vec<OrderEvent>, Rejection> {
+        Ok(vec![OrderPlaced { customer: command.customer.clone() }.into()])
+    }
+}
+
+impl Handle<AddItem> for Order {
+    fn handle(&self, command: &AddItem) -> Result<Vec<OrderEvent>, Rejection> {
+        if self.shipped {
+            return Err(Rejection::guard("already shipped"));
+        }
+        Ok(vec![ItemAdded { sku: command.sku.clone(), quantity: command.quantity }.into()])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Projection)]
+#[projection(event = OrderEvent, key = order_id, table = "order_summaries", ignore(OrderShipped))]
+pub struct OrderSummary {
+    pub order_id: String,
+    #[projection(index)]
+    pub customer: String,
+    pub items: i64,
+    pub r#type: Option<String>,
+}
+
+impl Project<OrderPlaced> for OrderSummary {
+    fn project(_: Option<Self>, event: &OrderPlaced, envelope: &EventEnvelope) -> Change<Self> {
+        Change::Upsert(OrderSummary {
+            order_id: envelope.aggregate_id.clone(),
+            customer: event.customer.clone(),
+            items: 0,
+            r#type: None,
+        })
+    }
+}
+
+impl Project<ItemAdded> for OrderSummary {
+    fn key(event: &ItemAdded, _: &EventEnvelope) -> serde_json::Value {
+        json!(event.sku)
+    }
+
+    fn project(row: Option<Self>, event: &ItemAdded, _: &EventEnvelope) -> Change<Self> {
+        match row {
+            Some(row) => Change::Upsert(OrderSummary { items: row.items + i64::from(event.quantity), ..row }),
+            None => Change::Keep,
+        }
+    }
+}
+
+/// A struct is an event of a single kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[event(name = "Pinged", version = 3)]
+pub struct Ping {
+    pub count: u32,
+}
+
+#[derive(Debug, Default, Aggregate)]
+#[aggregate(id = u64, event = Ping, name = "pinger")]
+pub struct Pinger {
+    count: u32,
+}
+
+impl Apply<Ping> for Pinger {
+    fn apply(&mut self, event: &Ping) {
+        self.count += event.count;
+    }
+}
+
+fn envelope(event_type: &str) -> EventEnvelope {
+    serde_json::from_value(json!({
+        "event_id": "00000000-0000-0000-0000-000000000000",
+        "aggregate_type": "Order",
+        "aggregate_id": "o-1",
+        "sequence": 1,
+        "position": 1,
+        "event_type": event_type,
+        "event_version": 1,
+        "timestamp": "2024-01-01T00:00:00Z",
+        "metadata": {},
+        "payload": {},
+    }))
+    .unwrap()
+}
+
+fn main() {
+    // Event: names, versions, encoding, decoding.
+    assert_eq!(OrderEvent::NAMES, ["OrderPlaced", "ItemAdded", "OrderShipped"]);
+    let placed = OrderEvent::from(OrderPlaced { customer: "ada".into() });
+    assert_eq!((placed.event_type(), placed.event_version()), ("OrderPlaced", 2));
+    assert_eq!(placed.encode().unwrap(), json!({ "customer": "ada" }));
+    assert_eq!(OrderEvent::decode("OrderPlaced", 2, json!({ "customer": "ada" })).unwrap(), Some(placed.clone()));
+    assert_eq!(OrderEvent::decode("Unknown", 1, json!({})).unwrap(), None);
+    let error = OrderEvent::decode("OrderPlaced", 1, json!({})).unwrap_err();
+    assert_eq!(error.reason, "unsupported version; declared v2");
+    assert!(OrderEvent::decode("ItemAdded", 1, json!({ "sku": 1 })).is_err());
+    assert_eq!(Ping::NAMES, ["Pinged"]);
+    assert_eq!(Ping { count: 1 }.event_type(), "Pinged");
+    assert_eq!(Ping::decode("Pinged", 3, json!({ "count": 2 })).unwrap(), Some(Ping { count: 2 }));
+    assert_eq!(Ping::decode("Other", 3, json!({})).unwrap(), None);
+
+    // Aggregate: every kind reaches its Apply impl.
+    assert_eq!(Order::TYPE, "Order");
+    let mut order = Order::default();
+    for event in [placed, ItemAdded { sku: "x".into(), quantity: 2 }.into(), OrderShipped {}.into()] {
+        Aggregate::apply(&mut order, &event);
+    }
+    assert!(order.placed && order.shipped && order.items == 2);
+    let mut pinger = Pinger::default();
+    Aggregate::apply(&mut pinger, &Ping { count: 4 });
+    assert_eq!((Pinger::TYPE, pinger.count), ("pinger", 4));
+
+    // Command: names, flags, the id field, validation through garde.
+    let place = PlaceOrder { id: "o-1".into(), customer: String::new() };
+    assert_eq!((PlaceOrder::NAME, PlaceOrder::CREATES, PlaceOrder::RETRIES_ON_CONFLICT), ("place_order", true, 3));
+    assert_eq!(place.aggregate_id(), "o-1");
+    let errors: ValidationErrors = place.validate().unwrap_err();
+    assert_eq!(errors.first_field(), Some("customer"));
+    let add = AddItem { order_id: "o-2".into(), sku: "x".into(), quantity: 1 };
+    assert_eq!((AddItem::NAME, AddItem::CREATES, AddItem::RETRIES_ON_CONFLICT), ("add_line", false, 5));
+    assert_eq!(add.aggregate_id(), "o-2");
+    assert!(add.validate().is_ok());
+    assert_eq!(order.handle(&add), Err(Rejection::guard("already shipped")));
+
+    // Projection: schema, keys, changes, ignored kinds.
+    assert_eq!(OrderSummary::NAME, "order_summary");
+    let column = |name, ty, nullable| ColumnDef { name, ty, nullable };
+    let schema: TableSchema = OrderSummary::SCHEMA;
+    assert_eq!((schema.name, schema.key, schema.indexed), ("order_summaries", "order_id", &["customer"][..]));
+    assert_eq!(
+        schema.columns,
+        [
+            column("order_id", ColumnType::String, false),
+            column("customer", ColumnType::String, false),
+            column("items", ColumnType::Int, false),
+            column("type", ColumnType::String, true),
+        ]
+    );
+    let env = envelope("OrderPlaced");
+    let placed = OrderEvent::from(OrderPlaced { customer: "ada".into() });
+    assert_eq!(<OrderSummary as Projection>::key(&placed, &env), json!("o-1"));
+    let Change::Upsert(row) = <OrderSummary as Projection>::apply(None, &placed, &env) else { panic!("expected a row") };
+    let added = OrderEvent::from(ItemAdded { sku: "x".into(), quantity: 3 });
+    assert_eq!(<OrderSummary as Projection>::key(&added, &env), json!("x"));
+    let Change::Upsert(row) = <OrderSummary as Projection>::apply(Some(row), &added, &env) else { panic!("expected a row") };
+    assert_eq!(row.items, 3);
+    assert_eq!(<OrderSummary as Projection>::apply(Some(row), &OrderShipped {}.into(), &env), Change::Keep);
+}

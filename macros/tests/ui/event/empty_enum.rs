@@ -1,0 +1,6 @@
+use eventwright::Event;
+
+#[derive(Event)]
+pub enum OrderEvent {}
+
+fn main() {}

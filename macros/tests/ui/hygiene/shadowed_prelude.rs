@@ -1,0 +1,123 @@
+// Generated code must not resolve names through the user's scope: the prelude's types are
+// shadowed here, and a second module has no prelude at all.
+
+#![allow(dead_code)]
+
+mod shadowed {
+    use eventwright::{Apply, Change, EventEnvelope, Handle, Project, Rejection};
+    use serde::{Deserialize, Serialize};
+
+    pub struct Result;
+    pub struct Option;
+    pub struct Vec;
+    pub struct String;
+    pub struct Box;
+    pub struct Some;
+    pub struct None;
+    pub struct Ok;
+    pub struct Err;
+    pub trait From {}
+    pub trait Default {}
+    pub mod core {}
+    pub mod std {}
+    pub mod serde_json {}
+
+    type Text = ::std::string::String;
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Opened {
+        pub id: Text,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Closed {}
+
+    #[derive(eventwright::Event)]
+    pub enum DoorEvent {
+        Opened(Opened),
+        #[event(name = "DoorClosed", version = 2)]
+        Closed(Closed),
+    }
+
+    #[derive(eventwright::Event, Serialize, Deserialize)]
+    pub struct Knocked {}
+
+    #[derive(::std::default::Default, eventwright::Aggregate)]
+    #[aggregate(id = Text, event = DoorEvent)]
+    pub struct Door {
+        open: bool,
+    }
+
+    impl Apply<Opened> for Door {
+        fn apply(&mut self, _: &Opened) {
+            self.open = true;
+        }
+    }
+
+    impl Apply<Closed> for Door {
+        fn apply(&mut self, _: &Closed) {
+            self.open = false;
+        }
+    }
+
+    #[derive(eventwright::Command)]
+    #[command(aggregate = Door, creates)]
+    pub struct Open {
+        pub id: Text,
+    }
+
+    impl Handle<Open> for Door {
+        fn handle(&self, command: &Open) -> ::std::result::Result<::std::vec::Vec<DoorEvent>, Rejection> {
+            ::std::result::Result::Ok(::std::vec![DoorEvent::Opened(Opened { id: command.id.clone() })])
+        }
+    }
+
+    #[derive(Serialize, Deserialize, eventwright::Projection)]
+    #[projection(event = DoorEvent, key = id, ignore(Closed))]
+    pub struct DoorRow {
+        pub id: Text,
+        pub note: ::std::option::Option<Text>,
+    }
+
+    impl Project<Opened> for DoorRow {
+        fn project(_: ::std::option::Option<Self>, event: &Opened, _: &EventEnvelope) -> Change<Self> {
+            Change::Upsert(DoorRow { id: event.id.clone(), note: ::std::option::Option::None })
+        }
+    }
+}
+
+#[no_implicit_prelude]
+mod bare {
+    #[derive(::serde::Serialize, ::serde::Deserialize)]
+    pub struct Rang {
+        pub times: u32,
+    }
+
+    #[derive(::eventwright::Event)]
+    pub enum BellEvent {
+        Rang(Rang),
+    }
+
+    #[derive(::std::default::Default, ::eventwright::Aggregate)]
+    #[aggregate(id = ::std::string::String, event = BellEvent)]
+    pub struct Bell {
+        rung: u32,
+    }
+
+    impl ::eventwright::Apply<Rang> for Bell {
+        fn apply(&mut self, event: &Rang) {
+            self.rung += event.times;
+        }
+    }
+}
+
+fn main() {
+    use eventwright::{Aggregate, Event};
+
+    let event = shadowed::DoorEvent::decode("DoorClosed", 2, serde_json::json!({})).unwrap().unwrap();
+    assert_eq!(event.event_type(), "DoorClosed");
+    let mut bell = bare::Bell::default();
+    bell.apply(&bare::BellEvent::Rang(bare::Rang { times: 2 }));
+    assert_eq!(<shadowed::Open as eventwright::Command>::NAME, "open");
+    assert_eq!(<shadowed::DoorRow as eventwright::Projection>::SCHEMA.name, "door_row");
+}
