@@ -14,7 +14,11 @@ const INVALID: u8 = 1;
 const USAGE: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "eventwright", version, about = "Scaffold CQRS services from a YAML model")]
+#[command(
+    name = "eventwright",
+    version,
+    about = "Scaffold CQRS services from a YAML model"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -136,7 +140,10 @@ fn new(args: NewArgs) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
-    let options = Options { runtime: runtime_source(&args), model_source };
+    let options = Options {
+        runtime: runtime_source(&args),
+        model_source,
+    };
     let files = match render::render(&model, &options) {
         Ok(files) => files,
         Err(error) => {
@@ -144,7 +151,10 @@ fn new(args: NewArgs) -> ExitCode {
             return ExitCode::from(INVALID);
         }
     };
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(&model.service));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&model.service));
     match write::write_new(&out, &files, args.force) {
         Ok(written) => {
             if let Err(note) = write::format_rust(&out, &written) {
@@ -173,7 +183,11 @@ fn new(args: NewArgs) -> ExitCode {
 /// Applies the store and broker flags. Adapters that do not exist yet are refused up front,
 /// never rendered into a project that cannot build.
 fn apply_overrides(stores: &mut ir::Stores, args: &NewArgs) -> Result<(), String> {
-    let not_yet = |what: &str| Err(format!("{what} is not available yet; use the default (sqlite/sqlite/inproc)"));
+    let not_yet = |what: &str| {
+        Err(format!(
+            "{what} is not available yet; use the default (sqlite/sqlite/inproc)"
+        ))
+    };
     match args.write_store {
         Some(WriteStore::Sqlite) => stores.write = ir::WriteStore::Sqlite,
         Some(WriteStore::Postgres) => return not_yet("--write-store postgres"),
@@ -202,7 +216,11 @@ fn runtime_source(args: &NewArgs) -> RuntimeSource {
         return RuntimeSource::Version(version.clone());
     }
     let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
-    match checkout.join("Cargo.toml").is_file().then(|| checkout.canonicalize()) {
+    match checkout
+        .join("Cargo.toml")
+        .is_file()
+        .then(|| checkout.canonicalize())
+    {
         Some(Ok(path)) => RuntimeSource::Path(path),
         _ => RuntimeSource::Version(env!("CARGO_PKG_VERSION").to_owned()),
     }

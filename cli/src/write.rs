@@ -35,7 +35,10 @@ pub fn write_new(root: &Path, files: &[OutputFile], force: bool) -> Result<Writt
     if root.exists() && !force && fs::read_dir(root).map_err(io_error(root))?.next().is_some() {
         return Err(WriteError::NotEmpty(root.to_path_buf()));
     }
-    let mut written = Written { created: Vec::new(), overwritten: Vec::new() };
+    let mut written = Written {
+        created: Vec::new(),
+        overwritten: Vec::new(),
+    };
     for file in files {
         let path = root.join(&file.path);
         let exists = path.exists();
@@ -46,7 +49,11 @@ pub fn write_new(root: &Path, files: &[OutputFile], force: bool) -> Result<Writt
             fs::create_dir_all(parent).map_err(io_error(parent))?;
         }
         fs::write(&path, &file.contents).map_err(io_error(&path))?;
-        if exists { written.overwritten.push(file.path.clone()) } else { written.created.push(file.path.clone()) }
+        if exists {
+            written.overwritten.push(file.path.clone())
+        } else {
+            written.created.push(file.path.clone())
+        }
     }
     Ok(written)
 }
@@ -66,9 +73,15 @@ pub fn format_rust(root: &Path, written: &Written) -> Result<(), String> {
     if paths.is_empty() {
         return Ok(());
     }
-    match Command::new("rustfmt").args(["--edition", "2024"]).args(&paths).status() {
+    match Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .args(&paths)
+        .status()
+    {
         Ok(status) if status.success() => Ok(()),
         Ok(status) => Err(format!("rustfmt exited with {status}")),
-        Err(error) => Err(format!("rustfmt is not available ({error}); the code is unformatted")),
+        Err(error) => Err(format!(
+            "rustfmt is not available ({error}); the code is unformatted"
+        )),
     }
 }

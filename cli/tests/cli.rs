@@ -4,11 +4,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn eventwright(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventwright")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_eventwright"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn stderr(output: &Output) -> String {
@@ -44,17 +51,37 @@ fn an_invalid_model_exits_1_naming_file_line_and_column() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(eventwright(&["new"]).status.code(), Some(2));
-    assert_eq!(eventwright(&["validate", "--format", "xml", &example("ordering.yaml")]).status.code(), Some(2));
+    assert_eq!(
+        eventwright(&["validate", "--format", "xml", &example("ordering.yaml")])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn adapters_that_do_not_exist_yet_are_refused_up_front() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("svc");
-    for flag in [["--write-store", "postgres"], ["--read-store", "cassandra"], ["--broker", "kafka"]] {
-        let output = eventwright(&["new", &example("ordering.yaml"), "--out", out.to_str().unwrap(), flag[0], flag[1]]);
+    for flag in [
+        ["--write-store", "postgres"],
+        ["--read-store", "cassandra"],
+        ["--broker", "kafka"],
+    ] {
+        let output = eventwright(&[
+            "new",
+            &example("ordering.yaml"),
+            "--out",
+            out.to_str().unwrap(),
+            flag[0],
+            flag[1],
+        ]);
         assert_eq!(output.status.code(), Some(2), "{flag:?}");
-        assert!(stderr(&output).contains("not available yet"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("not available yet"),
+            "{}",
+            stderr(&output)
+        );
         assert!(!out.exists(), "nothing is written for {flag:?}");
     }
 }
@@ -74,8 +101,17 @@ fn new_refuses_a_non_empty_directory_without_force_and_keeps_user_files_with_it(
     std::fs::write(&handlers, "// my domain logic\n").unwrap();
     let again = eventwright(&["new", &example("ordering.yaml"), "--out", out, "--force"]);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    assert_eq!(std::fs::read_to_string(&handlers).unwrap(), "// my domain logic\n");
-    assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(&handlers).unwrap(),
+        "// my domain logic\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
     let header = std::fs::read_to_string(dir.path().join("src/order/mod.rs")).unwrap();
-    assert!(header.starts_with("// @generated"), "generated files say so: {header}");
+    assert!(
+        header.starts_with("// @generated"),
+        "generated files say so: {header}"
+    );
 }

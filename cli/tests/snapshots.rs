@@ -16,10 +16,16 @@ fn ordering_generates_these_files() {
         model_source: "# the model file, copied as is\n".to_owned(),
     };
     let files = render(&model, &options).expect("the model renders");
-    let listing: Vec<String> = files.iter().map(|f| format!("{:?} {}", f.owner, f.path.display())).collect();
+    let listing: Vec<String> = files
+        .iter()
+        .map(|f| format!("{:?} {}", f.owner, f.path.display()))
+        .collect();
     insta::assert_snapshot!("ordering__files", listing.join("\n"));
     for file in files {
-        let name = format!("ordering__{}", file.path.display().to_string().replace(['/', '.'], "_"));
+        let name = format!(
+            "ordering__{}",
+            file.path.display().to_string().replace(['/', '.'], "_")
+        );
         insta::assert_snapshot!(name, file.contents);
     }
 }

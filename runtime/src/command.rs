@@ -53,7 +53,10 @@ pub enum Rejection {
     Guard(Cow<'static, str>),
     /// A field has a value the domain cannot accept (HTTP 400).
     #[error("{field}: {message}")]
-    Invalid { field: Cow<'static, str>, message: Cow<'static, str> },
+    Invalid {
+        field: Cow<'static, str>,
+        message: Cow<'static, str>,
+    },
 }
 
 impl Rejection {
@@ -63,8 +66,14 @@ impl Rejection {
     }
 
     /// `field` has a value the domain cannot accept.
-    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into() }
+    pub fn invalid(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -107,7 +116,10 @@ impl From<garde::Report> for ValidationErrors {
         Self(
             report
                 .iter()
-                .map(|(path, error)| FieldError { field: path.to_string(), message: error.message().to_string() })
+                .map(|(path, error)| FieldError {
+                    field: path.to_string(),
+                    message: error.message().to_string(),
+                })
                 .collect(),
         )
     }

@@ -49,11 +49,20 @@ pub enum DispatchError {
     #[error(transparent)]
     Rejected(#[from] Rejection),
     #[error("{aggregate_type} {aggregate_id} does not exist")]
-    NotFound { aggregate_type: &'static str, aggregate_id: String },
+    NotFound {
+        aggregate_type: &'static str,
+        aggregate_id: String,
+    },
     #[error("{aggregate_type} {aggregate_id} already exists")]
-    AlreadyExists { aggregate_type: &'static str, aggregate_id: String },
+    AlreadyExists {
+        aggregate_type: &'static str,
+        aggregate_id: String,
+    },
     #[error("{aggregate_type} {aggregate_id} was changed concurrently; retry the command")]
-    Conflict { aggregate_type: &'static str, aggregate_id: String },
+    Conflict {
+        aggregate_type: &'static str,
+        aggregate_id: String,
+    },
     #[error(transparent)]
     Decode(#[from] DecodeError),
     #[error("cannot encode event: {0}")]
@@ -68,7 +77,11 @@ impl Dispatcher {
     }
 
     /// Validates, decides and commits `command`.
-    pub async fn dispatch<C>(&self, command: C, metadata: Metadata) -> Result<Committed, DispatchError>
+    pub async fn dispatch<C>(
+        &self,
+        command: C,
+        metadata: Metadata,
+    ) -> Result<Committed, DispatchError>
     where
         C: Command,
         C::Aggregate: Handle<C>,
@@ -80,7 +93,12 @@ impl Dispatcher {
             let (state, version) = self.load::<C::Aggregate>(&aggregate_id).await?;
             let events = decide(&state, version, &command)?;
             if events.is_empty() {
-                return Ok(Committed { aggregate_id, version, position: None, events: Vec::new() });
+                return Ok(Committed {
+                    aggregate_id,
+                    version,
+                    position: None,
+                    events: Vec::new(),
+                });
             }
             let new_events = encode::<C::Aggregate>(&aggregate_id, version, &events, &metadata)?;
             match self.store.append(new_events).await {
@@ -102,7 +120,10 @@ impl Dispatcher {
                     tracing::debug!(command = C::NAME, %aggregate_id, "conflict; deciding again on fresh state");
                 }
                 Err(StoreError::Conflict { .. }) => {
-                    return Err(DispatchError::Conflict { aggregate_type: C::Aggregate::TYPE, aggregate_id });
+                    return Err(DispatchError::Conflict {
+                        aggregate_type: C::Aggregate::TYPE,
+                        aggregate_id,
+                    });
                 }
                 Err(error) => return Err(DispatchError::Store(error)),
             }
@@ -111,12 +132,20 @@ impl Dispatcher {
 
     /// The aggregate's current state and version (0 when it has no events).
     pub async fn load<A: Aggregate>(&self, aggregate_id: &str) -> Result<(A, u64), DispatchError> {
-        let envelopes = self.store.load(A::TYPE, aggregate_id, 0).await.map_err(DispatchError::Store)?;
+        let envelopes = self
+            .store
+            .load(A::TYPE, aggregate_id, 0)
+            .await
+            .map_err(DispatchError::Store)?;
         let mut state = A::default();
         let mut version = 0;
         for envelope in envelopes {
             let event = envelope.decode::<A::Event>()?.ok_or_else(|| {
-                DecodeError::new(&envelope.event_type, envelope.event_version, format!("not an event of {}", A::TYPE))
+                DecodeError::new(
+                    &envelope.event_type,
+                    envelope.event_version,
+                    format!("not an event of {}", A::TYPE),
+                )
             })?;
             state.apply(&event);
             version = envelope.sequence;
@@ -127,7 +156,11 @@ impl Dispatcher {
 
 /// The pure decision: existence rules, then the aggregate's handler. Shared with the
 /// given/when/then harness so tests see exactly what the dispatcher does.
-pub(crate) fn decide<C>(state: &C::Aggregate, version: u64, command: &C) -> Result<Vec<<C::Aggregate as Aggregate>::Event>, DispatchError>
+pub(crate) fn decide<C>(
+    state: &C::Aggregate,
+    version: u64,
+    command: &C,
+) -> Result<Vec<<C::Aggregate as Aggregate>::Event>, DispatchError>
 where
     C: Command,
     C::Aggregate: Handle<C>,
@@ -135,10 +168,16 @@ where
     let aggregate_type = C::Aggregate::TYPE;
     let aggregate_id = || command.aggregate_id().to_string();
     if C::CREATES && version > 0 {
-        return Err(DispatchError::AlreadyExists { aggregate_type, aggregate_id: aggregate_id() });
+        return Err(DispatchError::AlreadyExists {
+            aggregate_type,
+            aggregate_id: aggregate_id(),
+        });
     }
     if !C::CREATES && version == 0 {
-        return Err(DispatchError::NotFound { aggregate_type, aggregate_id: aggregate_id() });
+        return Err(DispatchError::NotFound {
+            aggregate_type,
+            aggregate_id: aggregate_id(),
+        });
     }
     Ok(state.handle(command)?)
 }

@@ -24,7 +24,11 @@ pub trait Event: Sized + Send + Sync + 'static {
     fn encode(&self) -> Result<Value, serde_json::Error>;
 
     /// Rebuilds an event from its stored form. `Ok(None)` means the name is not one of ours.
-    fn decode(event_type: &str, event_version: u32, payload: Value) -> Result<Option<Self>, DecodeError>;
+    fn decode(
+        event_type: &str,
+        event_version: u32,
+        payload: Value,
+    ) -> Result<Option<Self>, DecodeError>;
 }
 
 /// A stored event could not be turned back into its Rust type.
@@ -38,7 +42,11 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn new(event_type: &str, event_version: u32, reason: impl std::fmt::Display) -> Self {
-        Self { event_type: event_type.to_owned(), event_version, reason: reason.to_string() }
+        Self {
+            event_type: event_type.to_owned(),
+            event_version,
+            reason: reason.to_string(),
+        }
     }
 }
 

@@ -40,13 +40,25 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code: code.to_owned(), message: message.into(), field: None, errors: Vec::new() } }
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.to_owned(),
+                message: message.into(),
+                field: None,
+                errors: Vec::new(),
+            },
+        }
     }
 
     /// 400: `field` has a bad value.
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         let field = field.into();
-        let mut error = Self::new(StatusCode::BAD_REQUEST, "invalid_field", format!("{field}: {}", message.into()));
+        let mut error = Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_field",
+            format!("{field}: {}", message.into()),
+        );
         error.body.field = Some(field);
         error
     }
@@ -59,7 +71,11 @@ impl ApiError {
     /// 500, logged with its cause; the client sees no internals.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the service log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the service log",
+        )
     }
 }
 
@@ -78,7 +94,9 @@ impl From<DispatchError> for ApiError {
                 api.body.errors = errors.0;
                 api
             }
-            DispatchError::Rejected(Rejection::Invalid { field, message }) => Self::invalid_field(field, message),
+            DispatchError::Rejected(Rejection::Invalid { field, message }) => {
+                Self::invalid_field(field, message)
+            }
             DispatchError::Rejected(rejection @ Rejection::Guard(_)) => {
                 Self::new(StatusCode::CONFLICT, "rejected", rejection.to_string())
             }
@@ -86,10 +104,12 @@ impl From<DispatchError> for ApiError {
             error @ DispatchError::AlreadyExists { .. } => {
                 Self::new(StatusCode::CONFLICT, "already_exists", error.to_string())
             }
-            error @ DispatchError::Conflict { .. } => Self::new(StatusCode::CONFLICT, "conflict", error.to_string()),
-            error @ (DispatchError::Decode(_) | DispatchError::Encode(_) | DispatchError::Store(_)) => {
-                Self::internal(&error)
+            error @ DispatchError::Conflict { .. } => {
+                Self::new(StatusCode::CONFLICT, "conflict", error.to_string())
             }
+            error @ (DispatchError::Decode(_)
+            | DispatchError::Encode(_)
+            | DispatchError::Store(_)) => Self::internal(&error),
         }
     }
 }
@@ -116,7 +136,11 @@ pub struct Accepted {
 
 impl From<Committed> for Accepted {
     fn from(committed: Committed) -> Self {
-        Self { id: committed.aggregate_id, version: committed.version, position: committed.position }
+        Self {
+            id: committed.aggregate_id,
+            version: committed.version,
+            position: committed.position,
+        }
     }
 }
 
@@ -124,21 +148,36 @@ impl From<Committed> for Accepted {
 ///
 /// An empty body counts as `{}`. The id from the path wins; a body that names a different id is
 /// refused. Errors name the field: a missing field, a value of the wrong type, an unknown field.
-pub fn command_from_json<C: DeserializeOwned>(body: &[u8], id_field: &str, id: Value) -> Result<C, ApiError> {
+pub fn command_from_json<C: DeserializeOwned>(
+    body: &[u8],
+    id_field: &str,
+    id: Value,
+) -> Result<C, ApiError> {
     let mut value: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
         serde_json::from_slice(body).map_err(|error| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {error}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("the body is not valid JSON: {error}"),
+            )
         })?
     };
     let Value::Object(fields) = &mut value else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "the body must be a JSON object"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "the body must be a JSON object",
+        ));
     };
     if let Some(given) = fields.get(id_field)
         && *given != id
     {
-        return Err(ApiError::invalid_field(id_field, "differs from the id in the path"));
+        return Err(ApiError::invalid_field(
+            id_field,
+            "differs from the id in the path",
+        ));
     }
     fields.insert(id_field.to_owned(), id);
     from_value(value)
@@ -149,7 +188,11 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner().to_string();
-        let field = if path == "." { missing_field(&inner).unwrap_or("body").to_owned() } else { path };
+        let field = if path == "." {
+            missing_field(&inner).unwrap_or("body").to_owned()
+        } else {
+            path
+        };
         ApiError::invalid_field(field, inner)
     })
 }
@@ -177,11 +220,17 @@ pub fn parse_param<T: DeserializeOwned>(field: &str, raw: &str) -> Result<T, Api
 pub fn page_from_query(query: Option<&str>) -> Result<PageRequest, ApiError> {
     let mut page = PageRequest::default();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
-        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string()))?;
+        .map_err(|error| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
+        })?;
     for (name, value) in pairs {
         match name.as_str() {
             "limit" => {
-                page.limit = Some(value.parse().map_err(|_| ApiError::invalid_field("limit", "must be a whole number"))?)
+                page.limit = Some(
+                    value
+                        .parse()
+                        .map_err(|_| ApiError::invalid_field("limit", "must be a whole number"))?,
+                )
             }
             "cursor" => page.cursor = Some(value),
             _ => {}

@@ -31,20 +31,20 @@ pub mod projection;
 pub mod query;
 pub mod runner;
 pub mod schema;
+pub mod store;
 pub mod testing;
 pub mod validate;
-pub mod store;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use aggregate::{Aggregate, Apply};
-pub use dispatch::{Committed, DispatchError, Dispatcher};
-pub use query::{Page, PageRequest, QueryError, ReadModels};
-pub use runner::{ProjectionError, ProjectionRunner};
 pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
+pub use dispatch::{Committed, DispatchError, Dispatcher};
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};
+pub use query::{Page, PageRequest, QueryError, ReadModels};
+pub use runner::{ProjectionError, ProjectionRunner};
 pub use schema::{Column, ColumnDef, ColumnType, TableSchema};
 
 #[cfg(feature = "derive")]

@@ -46,10 +46,16 @@ pub struct Page<T> {
 pub enum QueryError {
     /// A query parameter is out of range or malformed.
     #[error("{field}: {message}")]
-    InvalidParameter { field: &'static str, message: String },
+    InvalidParameter {
+        field: &'static str,
+        message: String,
+    },
     /// A stored row no longer matches its type.
     #[error("row of {projection} does not match its type: {reason}")]
-    Row { projection: &'static str, reason: String },
+    Row {
+        projection: &'static str,
+        reason: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -85,31 +91,52 @@ impl ReadModels {
         let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
         let value = to_value(value)?;
         // One row more than asked tells whether another page follows.
-        let mut rows = self.store.list(&P::SCHEMA, field, &value, after.as_ref(), limit as usize + 1).await?;
+        let mut rows = self
+            .store
+            .list(
+                &P::SCHEMA,
+                field,
+                &value,
+                after.as_ref(),
+                limit as usize + 1,
+            )
+            .await?;
         let next_cursor = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
-            rows.last().and_then(|row| row.get(P::SCHEMA.key)).map(encode_cursor)
+            rows.last()
+                .and_then(|row| row.get(P::SCHEMA.key))
+                .map(encode_cursor)
         } else {
             None
         };
-        let items = rows.into_iter().map(from_row::<P>).collect::<Result<_, _>>()?;
+        let items = rows
+            .into_iter()
+            .map(from_row::<P>)
+            .collect::<Result<_, _>>()?;
         Ok(Page { items, next_cursor })
     }
 }
 
 fn to_value(value: &impl Serialize) -> Result<Value, QueryError> {
-    serde_json::to_value(value)
-        .map_err(|error| QueryError::InvalidParameter { field: "key", message: error.to_string() })
+    serde_json::to_value(value).map_err(|error| QueryError::InvalidParameter {
+        field: "key",
+        message: error.to_string(),
+    })
 }
 
 fn from_row<P: Projection>(row: Row) -> Result<P, QueryError> {
-    serde_json::from_value(Value::Object(row))
-        .map_err(|error| QueryError::Row { projection: P::NAME, reason: error.to_string() })
+    serde_json::from_value(Value::Object(row)).map_err(|error| QueryError::Row {
+        projection: P::NAME,
+        reason: error.to_string(),
+    })
 }
 
 /// Cursors are the last key's JSON, hex-encoded: opaque to clients and safe in a URL as is.
 fn encode_cursor(key: &Value) -> String {
-    key.to_string().bytes().map(|byte| format!("{byte:02x}")).collect()
+    key.to_string()
+        .bytes()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn decode_cursor(cursor: &str) -> Result<Value, QueryError> {
@@ -117,7 +144,7 @@ fn decode_cursor(cursor: &str) -> Result<Value, QueryError> {
         field: "cursor",
         message: "not a cursor this service returned".to_owned(),
     };
-    if cursor.len() % 2 != 0 || !cursor.is_ascii() {
+    if !cursor.len().is_multiple_of(2) || !cursor.is_ascii() {
         return Err(invalid());
     }
     let bytes = (0..cursor.len())
@@ -134,11 +161,21 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        for key in [Value::from("a1b2"), Value::from(42), Value::from("quote\"d")] {
+        for key in [
+            Value::from("a1b2"),
+            Value::from(42),
+            Value::from("quote\"d"),
+        ] {
             assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
         }
         for garbage in ["", "zz", "abc", "7b"] {
-            assert!(matches!(decode_cursor(garbage), Err(QueryError::InvalidParameter { field: "cursor", .. })));
+            assert!(matches!(
+                decode_cursor(garbage),
+                Err(QueryError::InvalidParameter {
+                    field: "cursor",
+                    ..
+                })
+            ));
         }
     }
 }

@@ -21,7 +21,11 @@ pub trait Projector: Send + Sync + 'static {
     fn schema(&self) -> &'static TableSchema;
 
     /// Applies one event to the read store, unless the checkpoint shows it was applied already.
-    async fn handle(&self, store: &dyn ReadStore, envelope: &EventEnvelope) -> Result<(), ProjectionError>;
+    async fn handle(
+        &self,
+        store: &dyn ReadStore,
+        envelope: &EventEnvelope,
+    ) -> Result<(), ProjectionError>;
 }
 
 /// A projection failed to apply an event. The runner retries it; it never skips it.
@@ -30,7 +34,10 @@ pub enum ProjectionError {
     #[error(transparent)]
     Decode(#[from] DecodeError),
     #[error("row of {projection} does not match its type: {reason}")]
-    Row { projection: &'static str, reason: String },
+    Row {
+        projection: &'static str,
+        reason: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -54,27 +61,47 @@ impl<P: Projection> Projector for Typed<P> {
         &P::SCHEMA
     }
 
-    async fn handle(&self, store: &dyn ReadStore, envelope: &EventEnvelope) -> Result<(), ProjectionError> {
-        let row_error = |reason: String| ProjectionError::Row { projection: P::NAME, reason };
+    async fn handle(
+        &self,
+        store: &dyn ReadStore,
+        envelope: &EventEnvelope,
+    ) -> Result<(), ProjectionError> {
+        let row_error = |reason: String| ProjectionError::Row {
+            projection: P::NAME,
+            reason,
+        };
         let Some(event) = envelope.decode::<P::Event>()? else {
             // Not ours; move the checkpoint past it so a restart does not look at it again.
-            store.apply(&P::SCHEMA, P::NAME, envelope.position, RowChange::None).await?;
+            store
+                .apply(&P::SCHEMA, P::NAME, envelope.position, RowChange::None)
+                .await?;
             return Ok(());
         };
         let key = P::key(&event, envelope);
         let row = match store.get(&P::SCHEMA, &key).await? {
-            Some(row) => Some(serde_json::from_value::<P>(Value::Object(row)).map_err(|e| row_error(e.to_string()))?),
+            Some(row) => Some(
+                serde_json::from_value::<P>(Value::Object(row))
+                    .map_err(|e| row_error(e.to_string()))?,
+            ),
             None => None,
         };
         let change = match P::apply(row, &event, envelope) {
             Change::Keep => RowChange::None,
             Change::Delete => RowChange::Delete(key),
-            Change::Upsert(row) => match serde_json::to_value(&row).map_err(|e| row_error(e.to_string()))? {
-                Value::Object(row) => RowChange::Upsert(row),
-                other => return Err(row_error(format!("a row must serialize to an object, not {other}"))),
-            },
+            Change::Upsert(row) => {
+                match serde_json::to_value(&row).map_err(|e| row_error(e.to_string()))? {
+                    Value::Object(row) => RowChange::Upsert(row),
+                    other => {
+                        return Err(row_error(format!(
+                            "a row must serialize to an object, not {other}"
+                        )));
+                    }
+                }
+            }
         };
-        store.apply(&P::SCHEMA, P::NAME, envelope.position, change).await?;
+        store
+            .apply(&P::SCHEMA, P::NAME, envelope.position, change)
+            .await?;
         Ok(())
     }
 }
@@ -91,13 +118,20 @@ pub struct ProjectionRunner {
 impl std::fmt::Debug for ProjectionRunner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<_> = self.projectors.iter().map(|p| p.name()).collect();
-        f.debug_struct("ProjectionRunner").field("projections", &names).finish_non_exhaustive()
+        f.debug_struct("ProjectionRunner")
+            .field("projections", &names)
+            .finish_non_exhaustive()
     }
 }
 
 impl ProjectionRunner {
     pub fn new(store: Arc<dyn ReadStore>, bus: Arc<dyn EventBus>) -> Self {
-        Self { store, bus, projectors: Vec::new(), retry_delay: Duration::from_secs(1) }
+        Self {
+            store,
+            bus,
+            projectors: Vec::new(),
+            retry_delay: Duration::from_secs(1),
+        }
     }
 
     /// Adds a projection.
@@ -124,7 +158,10 @@ impl ProjectionRunner {
     pub async fn positions(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
         let mut positions = Vec::with_capacity(self.projectors.len());
         for projector in &self.projectors {
-            positions.push((projector.name(), self.store.checkpoint(projector.name()).await?));
+            positions.push((
+                projector.name(),
+                self.store.checkpoint(projector.name()).await?,
+            ));
         }
         Ok(positions)
     }
@@ -169,7 +206,11 @@ impl ProjectionRunner {
     }
 }
 
-async fn run(projector: &dyn Projector, store: &dyn ReadStore, bus: &dyn EventBus) -> Result<(), ProjectionError> {
+async fn run(
+    projector: &dyn Projector,
+    store: &dyn ReadStore,
+    bus: &dyn EventBus,
+) -> Result<(), ProjectionError> {
     let checkpoint = store.checkpoint(projector.name()).await?;
     let mut subscription = bus.subscribe(projector.name(), checkpoint).await?;
     loop {

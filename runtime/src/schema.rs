@@ -43,7 +43,8 @@ impl TableSchema {
     }
 
     pub fn key_column(&self) -> &ColumnDef {
-        self.column(self.key).expect("a projection's key is one of its columns")
+        self.column(self.key)
+            .expect("a projection's key is one of its columns")
     }
 }
 

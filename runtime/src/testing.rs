@@ -69,7 +69,10 @@ where
     pub fn then_expect_events<E: Into<A::Event>>(self, expected: impl IntoIterator<Item = E>) {
         let expected: Vec<A::Event> = expected.into_iter().map(Into::into).collect();
         match self.outcome {
-            Ok(events) => assert_eq!(events, expected, "the command recorded other events than expected"),
+            Ok(events) => assert_eq!(
+                events, expected,
+                "the command recorded other events than expected"
+            ),
             Err(error) => panic!("expected events {expected:?}, but the command failed: {error}"),
         }
     }
@@ -88,7 +91,10 @@ where
     pub fn then_expect_refusal(self, message: &str) {
         match self.then_expect_error() {
             DispatchError::Rejected(Rejection::Guard(refusal)) => {
-                assert_eq!(refusal, message, "the command was refused for another reason")
+                assert_eq!(
+                    refusal, message,
+                    "the command was refused for another reason"
+                )
             }
             other => panic!("expected a refusal \"{message}\", but got: {other}"),
         }

@@ -17,7 +17,10 @@ use rust_decimal::Decimal;
 /// assert!(garde::Validate::validate(&Price { amount: Decimal::new(-1, 2) }).is_err());
 /// assert!(garde::Validate::validate(&Price { amount: Decimal::new(999, 2) }).is_ok());
 /// ```
-pub fn decimal_range(min: Option<Decimal>, max: Option<Decimal>) -> impl FnOnce(&Decimal, &()) -> garde::Result {
+pub fn decimal_range(
+    min: Option<Decimal>,
+    max: Option<Decimal>,
+) -> impl FnOnce(&Decimal, &()) -> garde::Result {
     move |value, _| check(*value, min, max)
 }
 

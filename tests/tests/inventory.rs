@@ -12,8 +12,14 @@ fn inventory_project_builds_cleanly_and_passes_its_own_tests() {
     generate("examples/inventory.yaml", &project);
 
     let build = cargo(&project, &["build", "--all-targets"]);
-    assert!(!build.contains("warning"), "the generated project builds with warnings:\n{build}");
-    cargo(&project, &["clippy", "--all-targets", "--", "-D", "warnings"]);
+    assert!(
+        !build.contains("warning"),
+        "the generated project builds with warnings:\n{build}"
+    );
+    cargo(
+        &project,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
     cargo(&project, &["fmt", "--check"]);
     cargo(&project, &["test"]);
 }

@@ -15,8 +15,14 @@ fn ordering_service_builds_runs_and_answers() {
     generate("examples/ordering.yaml", &project);
 
     let build = cargo(&project, &["build", "--all-targets"]);
-    assert!(!build.contains("warning"), "the generated project builds with warnings:\n{build}");
-    cargo(&project, &["clippy", "--all-targets", "--", "-D", "warnings"]);
+    assert!(
+        !build.contains("warning"),
+        "the generated project builds with warnings:\n{build}"
+    );
+    cargo(
+        &project,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
     cargo(&project, &["fmt", "--check"]);
     cargo(&project, &["test"]);
 
@@ -26,7 +32,11 @@ fn ordering_service_builds_runs_and_answers() {
     let line = |product: &str| json!({ "line": { "product_id": product, "quantity": 2, "unit_price": "9.50" } });
 
     // The happy path: place, fill, change, check out.
-    let (status, body) = service.call("POST", &format!("/orders/{order}/place-order"), Some(&json!({ "customer_id": CUSTOMER })));
+    let (status, body) = service.call(
+        "POST",
+        &format!("/orders/{order}/place-order"),
+        Some(&json!({ "customer_id": CUSTOMER })),
+    );
     assert_eq!((status, body["version"].clone()), (200, json!(1)), "{body}");
     for (path, payload) in [
         ("add-item", line("apple")),
@@ -34,12 +44,21 @@ fn ordering_service_builds_runs_and_answers() {
         ("remove-item", json!({ "product_id": "apple" })),
         ("check-out", json!({})),
     ] {
-        let (status, body) = service.call("POST", &format!("/orders/{order}/{path}"), Some(&payload));
+        let (status, body) =
+            service.call("POST", &format!("/orders/{order}/{path}"), Some(&payload));
         assert_eq!(status, 200, "{path}: {body}");
     }
-    let (status, body) = service.call("POST", &format!("/orders/{other}/place-order"), Some(&json!({ "customer_id": CUSTOMER })));
+    let (status, body) = service.call(
+        "POST",
+        &format!("/orders/{other}/place-order"),
+        Some(&json!({ "customer_id": CUSTOMER })),
+    );
     assert_eq!(status, 200, "{body}");
-    let (status, body) = service.call("POST", &format!("/orders/{other}/cancel-order"), Some(&json!({ "reason": "changed my mind" })));
+    let (status, body) = service.call(
+        "POST",
+        &format!("/orders/{other}/cancel-order"),
+        Some(&json!({ "reason": "changed my mind" })),
+    );
     assert_eq!((status, body["version"].clone()), (200, json!(2)), "{body}");
 
     // The read side catches up.
@@ -47,43 +66,153 @@ fn ordering_service_builds_runs_and_answers() {
         status == 200 && body["status"] == "CheckedOut"
     });
     assert_eq!(summary["customer_id"], CUSTOMER);
-    assert_eq!(summary["lines"], json!([{ "product_id": "pear", "quantity": 2, "unit_price": "9.50" }]));
+    assert_eq!(
+        summary["lines"],
+        json!([{ "product_id": "pear", "quantity": 2, "unit_price": "9.50" }])
+    );
     let history = service.wait_for(&format!("/orders-by-customer/{CUSTOMER}"), |_, body| {
-        body["items"].as_array().is_some_and(|items| items.len() == 2)
+        body["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 2)
     });
-    let statuses: Vec<_> = history["items"].as_array().unwrap().iter().map(|row| row["status"].clone()).collect();
-    assert_eq!(statuses, [json!("CheckedOut"), json!("Cancelled")], "rows in key order: {history}");
+    let statuses: Vec<_> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["status"].clone())
+        .collect();
+    assert_eq!(
+        statuses,
+        [json!("CheckedOut"), json!("Cancelled")],
+        "rows in key order: {history}"
+    );
     assert_eq!(history["next_cursor"], json!(null));
 
     // Pagination: one row per page, following the cursor.
-    let (_, first) = service.call("GET", &format!("/orders-by-customer/{CUSTOMER}?limit=1"), None);
+    let (_, first) = service.call(
+        "GET",
+        &format!("/orders-by-customer/{CUSTOMER}?limit=1"),
+        None,
+    );
     assert_eq!(first["items"][0]["order_id"], order);
-    let cursor = first["next_cursor"].as_str().expect("a next page").to_owned();
-    let (_, second) = service.call("GET", &format!("/orders-by-customer/{CUSTOMER}?limit=1&cursor={cursor}"), None);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (_, second) = service.call(
+        "GET",
+        &format!("/orders-by-customer/{CUSTOMER}?limit=1&cursor={cursor}"),
+        None,
+    );
     assert_eq!(second["items"][0]["order_id"], other);
     assert_eq!(second["next_cursor"], json!(null));
 
     // Client mistakes get 4xx bodies that say what and where.
     let cases = [
-        ("POST", format!("/orders/{order}/add-item"), Some(line("kiwi")), 409, "rejected", None),
-        ("POST", format!("/orders/{order}/place-order"), Some(json!({ "customer_id": CUSTOMER })), 409, "already_exists", None),
-        ("POST", "/orders/0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b99/check-out".to_owned(), Some(json!({})), 404, "not_found", None),
-        ("POST", "/orders/not-a-uuid/check-out".to_owned(), Some(json!({})), 400, "invalid_field", Some("order_id")),
-        ("POST", format!("/orders/{other}/place-order"), Some(json!({})), 400, "invalid_field", Some("customer_id")),
-        ("POST", format!("/orders/{other}/place-order"), Some(json!({ "customer_id": 7 })), 400, "invalid_field", Some("customer_id")),
-        ("POST", format!("/orders/{other}/add-item"), Some(json!({ "line": { "product_id": "", "quantity": 0, "unit_price": "1" } })), 400, "invalid_field", Some("line.product_id")),
-        ("POST", format!("/orders/{other}/place-order"), Some(json!({ "customer_id": CUSTOMER, "colour": "red" })), 400, "invalid_field", Some("colour")),
-        ("GET", "/order-summary/0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b99".to_owned(), None, 404, "not_found", None),
-        ("GET", format!("/orders-by-customer/{CUSTOMER}?limit=0"), None, 400, "invalid_field", Some("limit")),
-        ("GET", format!("/orders-by-customer/{CUSTOMER}?cursor=zz"), None, 400, "invalid_field", Some("cursor")),
+        (
+            "POST",
+            format!("/orders/{order}/add-item"),
+            Some(line("kiwi")),
+            409,
+            "rejected",
+            None,
+        ),
+        (
+            "POST",
+            format!("/orders/{order}/place-order"),
+            Some(json!({ "customer_id": CUSTOMER })),
+            409,
+            "already_exists",
+            None,
+        ),
+        (
+            "POST",
+            "/orders/0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b99/check-out".to_owned(),
+            Some(json!({})),
+            404,
+            "not_found",
+            None,
+        ),
+        (
+            "POST",
+            "/orders/not-a-uuid/check-out".to_owned(),
+            Some(json!({})),
+            400,
+            "invalid_field",
+            Some("order_id"),
+        ),
+        (
+            "POST",
+            format!("/orders/{other}/place-order"),
+            Some(json!({})),
+            400,
+            "invalid_field",
+            Some("customer_id"),
+        ),
+        (
+            "POST",
+            format!("/orders/{other}/place-order"),
+            Some(json!({ "customer_id": 7 })),
+            400,
+            "invalid_field",
+            Some("customer_id"),
+        ),
+        (
+            "POST",
+            format!("/orders/{other}/add-item"),
+            Some(json!({ "line": { "product_id": "", "quantity": 0, "unit_price": "1" } })),
+            400,
+            "invalid_field",
+            Some("line.product_id"),
+        ),
+        (
+            "POST",
+            format!("/orders/{other}/place-order"),
+            Some(json!({ "customer_id": CUSTOMER, "colour": "red" })),
+            400,
+            "invalid_field",
+            Some("colour"),
+        ),
+        (
+            "GET",
+            "/order-summary/0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b99".to_owned(),
+            None,
+            404,
+            "not_found",
+            None,
+        ),
+        (
+            "GET",
+            format!("/orders-by-customer/{CUSTOMER}?limit=0"),
+            None,
+            400,
+            "invalid_field",
+            Some("limit"),
+        ),
+        (
+            "GET",
+            format!("/orders-by-customer/{CUSTOMER}?cursor=zz"),
+            None,
+            400,
+            "invalid_field",
+            Some("cursor"),
+        ),
     ];
     for (method, path, payload, status, code, field) in cases {
         let (got, body) = service.call(method, &path, payload.as_ref());
-        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{method} {path}: {body}");
+        assert_eq!(
+            (got, body["code"].as_str()),
+            (status, Some(code)),
+            "{method} {path}: {body}"
+        );
         if let Some(field) = field {
             assert_eq!(body["field"], field, "{method} {path}: {body}");
         }
     }
     let (status, body) = service.post_raw(&format!("/orders/{order}/check-out"), "{oops");
-    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_json")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_json")),
+        "{body}"
+    );
 }

@@ -147,7 +147,10 @@ pub enum Literal {
     /// A decimal, kept as written.
     Decimal(String),
     String(String),
-    Variant { enum_name: String, variant: String },
+    Variant {
+        enum_name: String,
+        variant: String,
+    },
 }
 
 /// A number: a constant or a field of the command (guards) or event (changes).
@@ -170,15 +173,35 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeOp {
     /// `target = event.source` (wrapped in `Some` when the target is optional and the source not).
-    Set { target: String, source: String, wrap_some: bool },
-    SetConst { target: String, value: Literal },
-    Increment { target: String, by: Operand },
-    Decrement { target: String, by: Operand },
+    Set {
+        target: String,
+        source: String,
+        wrap_some: bool,
+    },
+    SetConst {
+        target: String,
+        value: Literal,
+    },
+    Increment {
+        target: String,
+        by: Operand,
+    },
+    Decrement {
+        target: String,
+        by: Operand,
+    },
     /// Push `event.source` onto the list `target`.
-    Append { target: String, source: String },
+    Append {
+        target: String,
+        source: String,
+    },
     /// Remove from the list `target` every element equal to `event.source`, or, for a list of
     /// value objects, every element whose field `by_field` equals it.
-    Remove { target: String, source: String, by_field: Option<String> },
+    Remove {
+        target: String,
+        source: String,
+        by_field: Option<String>,
+    },
     /// Delete the row (projections only).
     Delete,
 }

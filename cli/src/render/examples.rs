@@ -21,27 +21,46 @@ fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
     match ty {
         Type::String => {
             let text = text_within(&name.replace('_', "-"), rules);
-            Example { rust: format!("{text:?}.to_owned()"), json: json!(text) }
+            Example {
+                rust: format!("{text:?}.to_owned()"),
+                json: json!(text),
+            }
         }
-        Type::Bool => Example { rust: "false".to_owned(), json: json!(false) },
+        Type::Bool => Example {
+            rust: "false".to_owned(),
+            json: json!(false),
+        },
         Type::Int => {
             let number = number_within(rules).round() as i64;
-            Example { rust: number.to_string(), json: json!(number) }
+            Example {
+                rust: number.to_string(),
+                json: json!(number),
+            }
         }
         Type::Float => {
             let number = number_within(rules);
-            Example { rust: format!("{number:?}"), json: json!(number) }
+            Example {
+                rust: format!("{number:?}"),
+                json: json!(number),
+            }
         }
         Type::Decimal => {
             let number = number_within(rules).round() as i64;
-            Example { rust: format!("Decimal::new({number}, 0)"), json: json!(number.to_string()) }
+            Example {
+                rust: format!("Decimal::new({number}, 0)"),
+                json: json!(number.to_string()),
+            }
         }
         Type::Uuid => {
             let id = uuid_for(name);
-            Example { rust: format!("Uuid::from_u128(0x{id:032x})"), json: json!(uuid_text(id)) }
+            Example {
+                rust: format!("Uuid::from_u128(0x{id:032x})"),
+                json: json!(uuid_text(id)),
+            }
         }
         Type::Timestamp => Example {
-            rust: "DateTime::from_timestamp(1_767_225_600, 0).expect(\"a valid timestamp\")".to_owned(),
+            rust: "DateTime::from_timestamp(1_767_225_600, 0).expect(\"a valid timestamp\")"
+                .to_owned(),
             json: json!("2026-01-01T00:00:00Z"),
         },
         Type::Date => Example {
@@ -49,26 +68,56 @@ fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
             json: json!("2026-01-01"),
         },
         Type::Enum(enum_name) => {
-            let variant = &model.enums.iter().find(|e| &e.name == enum_name).expect("a declared enum").variants[0];
-            Example { rust: format!("{enum_name}::{variant}"), json: json!(variant) }
+            let variant = &model
+                .enums
+                .iter()
+                .find(|e| &e.name == enum_name)
+                .expect("a declared enum")
+                .variants[0];
+            Example {
+                rust: format!("{enum_name}::{variant}"),
+                json: json!(variant),
+            }
         }
         Type::Value(value_name) => {
-            let def = model.values.iter().find(|v| &v.name == value_name).expect("a declared value object");
-            let parts: Vec<(String, Example)> =
-                def.fields.iter().map(|field| (field.name.clone(), example(model, field))).collect();
-            let rust_fields: Vec<String> = parts.iter().map(|(name, ex)| format!("{name}: {}", ex.rust)).collect();
-            let json_fields = parts.into_iter().map(|(name, ex)| (name, ex.json)).collect();
-            Example { rust: format!("{value_name} {{ {} }}", rust_fields.join(", ")), json: Value::Object(json_fields) }
+            let def = model
+                .values
+                .iter()
+                .find(|v| &v.name == value_name)
+                .expect("a declared value object");
+            let parts: Vec<(String, Example)> = def
+                .fields
+                .iter()
+                .map(|field| (field.name.clone(), example(model, field)))
+                .collect();
+            let rust_fields: Vec<String> = parts
+                .iter()
+                .map(|(name, ex)| format!("{name}: {}", ex.rust))
+                .collect();
+            let json_fields = parts
+                .into_iter()
+                .map(|(name, ex)| (name, ex.json))
+                .collect();
+            Example {
+                rust: format!("{value_name} {{ {} }}", rust_fields.join(", ")),
+                json: Value::Object(json_fields),
+            }
         }
         Type::List(inner) => {
             let count = rules.min_length.unwrap_or(1).max(1) as usize;
             let element = value(model, name, inner, &Rules::default());
             let rust = vec![element.rust; count].join(", ");
-            Example { rust: format!("vec![{rust}]"), json: Value::Array(vec![element.json; count]) }
+            Example {
+                rust: format!("vec![{rust}]"),
+                json: Value::Array(vec![element.json; count]),
+            }
         }
         Type::Optional(inner) => {
             let inner = value(model, name, inner, rules);
-            Example { rust: format!("Some({})", inner.rust), json: inner.json }
+            Example {
+                rust: format!("Some({})", inner.rust),
+                json: inner.json,
+            }
         }
     }
 }
@@ -86,7 +135,10 @@ fn number_within(rules: &Rules) -> f64 {
 }
 
 fn text_within(base: &str, rules: &Rules) -> String {
-    let min = rules.min_length.unwrap_or(0).max(u64::from(rules.non_empty)) as usize;
+    let min = rules
+        .min_length
+        .unwrap_or(0)
+        .max(u64::from(rules.non_empty)) as usize;
     let max = rules.max_length.map_or(usize::MAX, |max| max as usize);
     let mut text: String = base.chars().take(max).collect();
     while text.chars().count() < min {
@@ -109,7 +161,14 @@ fn uuid_for(name: &str) -> u128 {
 
 fn uuid_text(id: u128) -> String {
     let hex = format!("{id:032x}");
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]
@@ -123,16 +182,38 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "4", "version nibble of {a}");
-        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "variant nibble of {a}");
+        assert!(
+            matches!(&a[19..20], "8" | "9" | "a" | "b"),
+            "variant nibble of {a}"
+        );
     }
 
     #[test]
     fn text_and_numbers_respect_their_rules() {
-        let rules = Rules { min_length: Some(12), max_length: Some(14), ..Rules::default() };
+        let rules = Rules {
+            min_length: Some(12),
+            max_length: Some(14),
+            ..Rules::default()
+        };
         assert_eq!(text_within("product-id", &rules), "product-idxx");
-        let rules = Rules { max_length: Some(3), ..Rules::default() };
+        let rules = Rules {
+            max_length: Some(3),
+            ..Rules::default()
+        };
         assert_eq!(text_within("product-id", &rules), "pro");
-        assert_eq!(number_within(&Rules { min: Some(5.0), ..Rules::default() }), 5.0);
-        assert_eq!(number_within(&Rules { max: Some(0.0), ..Rules::default() }), 0.0);
+        assert_eq!(
+            number_within(&Rules {
+                min: Some(5.0),
+                ..Rules::default()
+            }),
+            5.0
+        );
+        assert_eq!(
+            number_within(&Rules {
+                max: Some(0.0),
+                ..Rules::default()
+            }),
+            0.0
+        );
     }
 }

@@ -7,38 +7,83 @@ use askama::Template;
 use super::examples::example;
 use super::imports::{Imports, use_line};
 use super::names::{kebab, plural_kebab, shouty, snake};
-use super::rust::{change_statements, guard_uses_command, guard_violated, read, rust_type, uses_event};
+use super::rust::{
+    change_statements, guard_uses_command, guard_violated, read, rust_type, uses_event,
+};
 use super::scenario::{Scenario, refusals, succeeding};
 use super::{Options, OutputFile, Owner, RuntimeSource};
-use crate::model::ir::{Aggregate, ChangeOp, Command, Field, Model, Projection, QueryKind, Rules, Type};
+use crate::model::ir::{
+    Aggregate, ChangeOp, Command, Field, Model, Projection, QueryKind, Rules, Type,
+};
 
 /// Renders every file of the service described by `model`.
 pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askama::Error> {
     let crate_name = snake(&model.service);
     let mut files = vec![
-        file("Cargo.toml", Owner::User, CargoToml { model, runtime: runtime_dependency(&options.runtime) }.render()?),
-        file("eventwright.yaml", Owner::User, options.model_source.clone()),
-        file(".gitignore", Owner::User, "/target\n*.db\n*.db-shm\n*.db-wal\n".to_owned()),
+        file(
+            "Cargo.toml",
+            Owner::User,
+            CargoToml {
+                model,
+                runtime: runtime_dependency(&options.runtime),
+            }
+            .render()?,
+        ),
+        file(
+            "eventwright.yaml",
+            Owner::User,
+            options.model_source.clone(),
+        ),
+        file(
+            ".gitignore",
+            Owner::User,
+            "/target\n*.db\n*.db-shm\n*.db-wal\n".to_owned(),
+        ),
         file("README.md", Owner::Generated, Readme::new(model).render()?),
         file(
             "src/main.rs",
             Owner::Generated,
-            MainRs { model, crate_name: &crate_name, env: shouty(&model.service), walkthrough: walkthrough(model) }
-                .render()?,
+            MainRs {
+                model,
+                crate_name: &crate_name,
+                env: shouty(&model.service),
+                walkthrough: walkthrough(model),
+            }
+            .render()?,
         ),
-        file("src/projections/mod.rs", Owner::Generated, ProjectionsRs::new(model).render()?),
+        file(
+            "src/projections/mod.rs",
+            Owner::Generated,
+            ProjectionsRs::new(model).render()?,
+        ),
         file("src/lib.rs", Owner::Generated, LibRs::new(model).render()?),
         file("src/api.rs", Owner::Generated, ApiRs::new(model).render()?),
-        file("tests/http.rs", Owner::User, HttpTest::new(model, &crate_name).render()?),
+        file(
+            "tests/http.rs",
+            Owner::User,
+            HttpTest::new(model, &crate_name).render()?,
+        ),
     ];
     if !model.enums.is_empty() || !model.values.is_empty() {
-        files.push(file("src/types.rs", Owner::Generated, TypesRs::new(model).render()?));
+        files.push(file(
+            "src/types.rs",
+            Owner::Generated,
+            TypesRs::new(model).render()?,
+        ));
     }
     for aggregate in &model.aggregates {
         let module = snake(&aggregate.name);
         let view = AggregateView::new(aggregate);
-        files.push(file(&format!("src/{module}/mod.rs"), Owner::Generated, AggregateRs { view: &view }.render()?));
-        files.push(file(&format!("src/{module}/handlers.rs"), Owner::User, HandlersRs { view: &view }.render()?));
+        files.push(file(
+            &format!("src/{module}/mod.rs"),
+            Owner::Generated,
+            AggregateRs { view: &view }.render()?,
+        ));
+        files.push(file(
+            &format!("src/{module}/handlers.rs"),
+            Owner::User,
+            HandlersRs { view: &view }.render()?,
+        ));
         files.push(file(
             &format!("tests/{module}.rs"),
             Owner::User,
@@ -57,7 +102,11 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
 }
 
 fn file(path: &str, owner: Owner, contents: String) -> OutputFile {
-    OutputFile { path: PathBuf::from(path), contents, owner }
+    OutputFile {
+        path: PathBuf::from(path),
+        contents,
+        owner,
+    }
 }
 
 fn runtime_dependency(source: &RuntimeSource) -> String {
@@ -93,11 +142,18 @@ struct FieldView {
 
 impl FieldView {
     fn plain(field: &Field) -> Self {
-        Self { name: field.name.clone(), ty: rust_type(&field.ty), garde: String::new() }
+        Self {
+            name: field.name.clone(),
+            ty: rust_type(&field.ty),
+            garde: String::new(),
+        }
     }
 
     fn validated(field: &Field) -> Self {
-        Self { garde: garde_rules(&field.ty, &field.rules), ..Self::plain(field) }
+        Self {
+            garde: garde_rules(&field.ty, &field.rules),
+            ..Self::plain(field)
+        }
     }
 }
 
@@ -111,7 +167,11 @@ fn garde_rules(ty: &Type, rules: &Rules) -> String {
     let mut parts = Vec::new();
     let min_length = rules.min_length.or(rules.non_empty.then_some(1));
     if min_length.is_some() || rules.max_length.is_some() {
-        let mode = if *inner == Type::String { "chars, " } else { "" };
+        let mode = if *inner == Type::String {
+            "chars, "
+        } else {
+            ""
+        };
         let bounds: Vec<String> = [("min", min_length), ("max", rules.max_length)]
             .into_iter()
             .filter_map(|(name, bound)| bound.map(|bound| format!("{name} = {bound}")))
@@ -120,14 +180,34 @@ fn garde_rules(ty: &Type, rules: &Rules) -> String {
     }
     if rules.min.is_some() || rules.max.is_some() {
         if *inner == Type::Decimal {
-            let bound = |value: Option<f64>| value.map_or("None".to_owned(), |v| format!("Some({})", super::rust::decimal(&v.to_string())));
-            let check = if matches!(ty, Type::Optional(_)) { "optional_decimal_range" } else { "decimal_range" };
-            parts.push(format!("custom(eventwright::validate::{check}({}, {}))", bound(rules.min), bound(rules.max)));
+            let bound = |value: Option<f64>| {
+                value.map_or("None".to_owned(), |v| {
+                    format!("Some({})", super::rust::decimal(&v.to_string()))
+                })
+            };
+            let check = if matches!(ty, Type::Optional(_)) {
+                "optional_decimal_range"
+            } else {
+                "decimal_range"
+            };
+            parts.push(format!(
+                "custom(eventwright::validate::{check}({}, {}))",
+                bound(rules.min),
+                bound(rules.max)
+            ));
         } else {
-            let literal = |value: f64| if *inner == Type::Float { format!("{value:?}") } else { format!("{}", value as i64) };
+            let literal = |value: f64| {
+                if *inner == Type::Float {
+                    format!("{value:?}")
+                } else {
+                    format!("{}", value as i64)
+                }
+            };
             let bounds: Vec<String> = [("min", rules.min), ("max", rules.max)]
                 .into_iter()
-                .filter_map(|(name, bound)| bound.map(|bound| format!("{name} = {}", literal(bound))))
+                .filter_map(|(name, bound)| {
+                    bound.map(|bound| format!("{name} = {}", literal(bound)))
+                })
                 .collect();
             parts.push(format!("range({})", bounds.join(", ")));
         }
@@ -135,7 +215,11 @@ fn garde_rules(ty: &Type, rules: &Rules) -> String {
     if contains_value(ty) {
         parts.push("dive".to_owned());
     }
-    if parts.is_empty() { "#[garde(skip)]".to_owned() } else { format!("#[garde({})]", parts.join(", ")) }
+    if parts.is_empty() {
+        "#[garde(skip)]".to_owned()
+    } else {
+        format!("#[garde({})]", parts.join(", "))
+    }
 }
 
 fn contains_value(ty: &Type) -> bool {
@@ -165,9 +249,18 @@ impl<'a> TypesRs<'a> {
         let values = model
             .values
             .iter()
-            .map(|value| (value.name.clone(), value.fields.iter().map(FieldView::validated).collect()))
+            .map(|value| {
+                (
+                    value.name.clone(),
+                    value.fields.iter().map(FieldView::validated).collect(),
+                )
+            })
             .collect();
-        Self { model, uses: imports.external_lines(), values }
+        Self {
+            model,
+            uses: imports.external_lines(),
+            values,
+        }
     }
 }
 
@@ -216,7 +309,11 @@ impl<'a> AggregateView<'a> {
         let mut uses = imports.external_lines();
         uses.extend(use_line("crate::types", &imports.model_types()));
 
-        let commands = aggregate.commands.iter().map(|command| command_view(aggregate, command)).collect();
+        let commands = aggregate
+            .commands
+            .iter()
+            .map(|command| command_view(aggregate, command))
+            .collect();
         let events = aggregate
             .events
             .iter()
@@ -224,8 +321,17 @@ impl<'a> AggregateView<'a> {
                 name: event.name.clone(),
                 version: event.version,
                 fields: event.fields.iter().map(FieldView::plain).collect(),
-                param: if uses_event(&event.apply) { "event" } else { "_event" },
-                statements: change_statements(&event.apply, "self", &aggregate.state, &event.fields),
+                param: if uses_event(&event.apply) {
+                    "event"
+                } else {
+                    "_event"
+                },
+                statements: change_statements(
+                    &event.apply,
+                    "self",
+                    &aggregate.state,
+                    &event.fields,
+                ),
             })
             .collect();
         Self {
@@ -240,13 +346,25 @@ impl<'a> AggregateView<'a> {
 }
 
 fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
-    let guards =
-        command.guards.iter().map(|guard| (guard_violated(guard, &aggregate.state), guard.message.clone())).collect();
+    let guards = command
+        .guards
+        .iter()
+        .map(|guard| {
+            (
+                guard_violated(guard, &aggregate.state),
+                guard.message.clone(),
+            )
+        })
+        .collect();
     let emits: Vec<String> = command
         .emits
         .iter()
         .map(|name| {
-            let event = aggregate.events.iter().find(|e| &e.name == name).expect("a declared event");
+            let event = aggregate
+                .events
+                .iter()
+                .find(|e| &e.name == name)
+                .expect("a declared event");
             let fields: Vec<String> = event
                 .fields
                 .iter()
@@ -257,8 +375,13 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
                         .find(|f| f.name == field.name)
                         .map_or(&aggregate.id.ty, |f| &f.ty);
                     let value = read(&format!("command.{}", field.name), source);
-                    let wrap = matches!(field.ty, Type::Optional(_)) && !matches!(source, Type::Optional(_));
-                    if wrap { format!("{}: Some({value})", field.name) } else { format!("{}: {value}", field.name) }
+                    let wrap = matches!(field.ty, Type::Optional(_))
+                        && !matches!(source, Type::Optional(_));
+                    if wrap {
+                        format!("{}: Some({value})", field.name)
+                    } else {
+                        format!("{}: {value}", field.name)
+                    }
                 })
                 .collect();
             if fields.is_empty() {
@@ -268,7 +391,8 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             }
         })
         .collect();
-    let reads_command = emits.iter().any(|e| e.contains("command.")) || command.guards.iter().any(guard_uses_command);
+    let reads_command = emits.iter().any(|e| e.contains("command."))
+        || command.guards.iter().any(guard_uses_command);
     CommandView {
         name: command.name.clone(),
         creates: command.creates,
@@ -313,7 +437,11 @@ struct HandlerView {
 
 impl<'a> ProjectionView<'a> {
     fn new(model: &'a Model, projection: &'a Projection) -> Self {
-        let aggregate_name = projection.handlers.first().map(|h| h.aggregate.as_str()).unwrap_or_default();
+        let aggregate_name = projection
+            .handlers
+            .first()
+            .map(|h| h.aggregate.as_str())
+            .unwrap_or_default();
         let aggregate = model.aggregates.iter().find(|a| a.name == aggregate_name);
         let mut imports = Imports::default();
         for field in &projection.fields {
@@ -321,9 +449,19 @@ impl<'a> ProjectionView<'a> {
         }
         let mut uses = imports.external_lines();
         uses.extend(use_line("crate::types", &imports.model_types()));
-        let handled: Vec<&str> = projection.handlers.iter().map(|h| h.event.as_str()).collect();
+        let handled: Vec<&str> = projection
+            .handlers
+            .iter()
+            .map(|h| h.event.as_str())
+            .collect();
         let ignored: Vec<String> = aggregate
-            .map(|a| a.events.iter().map(|e| e.name.clone()).filter(|e| !handled.contains(&e.as_str())).collect())
+            .map(|a| {
+                a.events
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .filter(|e| !handled.contains(&e.as_str()))
+                    .collect()
+            })
             .unwrap_or_default();
         let handlers = projection
             .handlers
@@ -336,12 +474,21 @@ impl<'a> ProjectionView<'a> {
                 HandlerView {
                     event: handler.event.clone(),
                     key_from: handler.key_from.clone(),
-                    statements: change_statements(&handler.changes, "row", &projection.fields, event_fields),
+                    statements: change_statements(
+                        &handler.changes,
+                        "row",
+                        &projection.fields,
+                        event_fields,
+                    ),
                     deletes: handler.changes.contains(&ChangeOp::Delete),
                 }
             })
             .collect();
-        let key_field = projection.fields.iter().find(|f| f.name == projection.key).expect("the key is a field");
+        let key_field = projection
+            .fields
+            .iter()
+            .find(|f| f.name == projection.key)
+            .expect("the key is a field");
         let mut event_names: Vec<String> = handled.iter().map(|e| (*e).to_owned()).collect();
         event_names.sort();
         let event_enum = format!("{aggregate_name}Event");
@@ -358,7 +505,12 @@ impl<'a> ProjectionView<'a> {
             fields: projection
                 .fields
                 .iter()
-                .map(|field| (FieldView::plain(field), projection.indexed.contains(&field.name)))
+                .map(|field| {
+                    (
+                        FieldView::plain(field),
+                        projection.indexed.contains(&field.name),
+                    )
+                })
                 .collect(),
             ignored,
             handlers,
@@ -381,7 +533,13 @@ struct ProjectionsRs {
 
 impl ProjectionsRs {
     fn new(model: &Model) -> Self {
-        Self { modules: model.projections.iter().map(|p| (snake(&p.name), p.name.clone())).collect() }
+        Self {
+            modules: model
+                .projections
+                .iter()
+                .map(|p| (snake(&p.name), p.name.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -440,7 +598,11 @@ impl ApiRs {
             imports.add(&aggregate.id.ty);
             for command in &aggregate.commands {
                 commands.push(CommandRoute {
-                    route: format!("/{}/{{id}}/{}", plural_kebab(&aggregate.name), kebab(&command.name)),
+                    route: format!(
+                        "/{}/{{id}}/{}",
+                        plural_kebab(&aggregate.name),
+                        kebab(&command.name)
+                    ),
                     handler: snake(&command.name),
                     module: snake(&aggregate.name),
                     command: command.name.clone(),
@@ -453,12 +615,21 @@ impl ApiRs {
             .queries
             .iter()
             .map(|query| {
-                let projection = model.projections.iter().find(|p| p.name == query.projection).expect("a projection");
+                let projection = model
+                    .projections
+                    .iter()
+                    .find(|p| p.name == query.projection)
+                    .expect("a projection");
                 let (field, list) = match &query.kind {
                     QueryKind::Get { field } => (field, false),
                     QueryKind::List { field } => (field, true),
                 };
-                let ty = &projection.fields.iter().find(|f| &f.name == field).expect("a field").ty;
+                let ty = &projection
+                    .fields
+                    .iter()
+                    .find(|f| &f.name == field)
+                    .expect("a field")
+                    .ty;
                 imports.add(ty);
                 QueryRoute {
                     route: format!("/{}/{{{field}}}", kebab(&query.name)),
@@ -475,7 +646,13 @@ impl ApiRs {
         uses.extend(use_line("crate::types", &imports.model_types()));
         let has_lists = queries.iter().any(|q: &QueryRoute| q.list);
         let has_gets = queries.iter().any(|q: &QueryRoute| !q.list);
-        Self { uses, has_lists, has_gets, commands, queries }
+        Self {
+            uses,
+            has_lists,
+            has_gets,
+            commands,
+            queries,
+        }
     }
 }
 
@@ -508,13 +685,18 @@ impl AggregateTest {
         }
         let mut cases = Vec::new();
         for command in &aggregate.commands {
-            let scenarios = succeeding(model, aggregate, command).into_iter().chain(refusals(model, aggregate, command));
+            let scenarios = succeeding(model, aggregate, command)
+                .into_iter()
+                .chain(refusals(model, aggregate, command));
             for scenario in scenarios {
                 cases.push(test_case(model, aggregate, &scenario));
             }
         }
         let mut uses = imports.external_lines();
-        uses.extend(use_line(&format!("{crate_name}::types"), &imports.model_types()));
+        uses.extend(use_line(
+            &format!("{crate_name}::types"),
+            &imports.model_types(),
+        ));
         Self {
             crate_name: crate_name.to_owned(),
             module: snake(&aggregate.name),
@@ -526,29 +708,58 @@ impl AggregateTest {
 }
 
 /// The command with example values, and the events it records, as Rust expressions.
-fn command_example(model: &Model, aggregate: &Aggregate, command: &Command) -> (String, Vec<String>) {
+fn command_example(
+    model: &Model,
+    aggregate: &Aggregate,
+    command: &Command,
+) -> (String, Vec<String>) {
     let id = example(model, &aggregate.id);
     let mut fields = vec![format!("{}: {}", aggregate.id.name, id.rust)];
-    fields.extend(command.fields.iter().map(|field| format!("{}: {}", field.name, example(model, field).rust)));
+    fields.extend(
+        command
+            .fields
+            .iter()
+            .map(|field| format!("{}: {}", field.name, example(model, field).rust)),
+    );
     let events = command
         .emits
         .iter()
         .map(|name| {
-            let event = aggregate.events.iter().find(|e| &e.name == name).expect("a declared event");
+            let event = aggregate
+                .events
+                .iter()
+                .find(|e| &e.name == name)
+                .expect("a declared event");
             let fields: Vec<String> = event
                 .fields
                 .iter()
                 .map(|field| {
-                    let source = command.fields.iter().find(|f| f.name == field.name).unwrap_or(&aggregate.id);
+                    let source = command
+                        .fields
+                        .iter()
+                        .find(|f| f.name == field.name)
+                        .unwrap_or(&aggregate.id);
                     let value = example(model, source).rust;
-                    let wrap = matches!(field.ty, Type::Optional(_)) && !matches!(source.ty, Type::Optional(_));
-                    if wrap { format!("{}: Some({value})", field.name) } else { format!("{}: {value}", field.name) }
+                    let wrap = matches!(field.ty, Type::Optional(_))
+                        && !matches!(source.ty, Type::Optional(_));
+                    if wrap {
+                        format!("{}: Some({value})", field.name)
+                    } else {
+                        format!("{}: {value}", field.name)
+                    }
                 })
                 .collect();
-            if fields.is_empty() { format!("{name} {{}}") } else { format!("{name} {{ {} }}", fields.join(", ")) }
+            if fields.is_empty() {
+                format!("{name} {{}}")
+            } else {
+                format!("{name} {{ {} }}", fields.join(", "))
+            }
         })
         .collect();
-    (format!("{} {{ {} }}", command.name, fields.join(", ")), events)
+    (
+        format!("{} {{ {} }}", command.name, fields.join(", ")),
+        events,
+    )
 }
 
 fn test_case(model: &Model, aggregate: &Aggregate, scenario: &Scenario<'_>) -> TestCase {
@@ -570,7 +781,11 @@ fn test_case(model: &Model, aggregate: &Aggregate, scenario: &Scenario<'_>) -> T
                 .position(|g| Some(g.message.as_str()) == scenario.refused_by)
                 .unwrap_or_default();
             let guard = &scenario.command.guards[index];
-            format!("{command}_is_refused_unless_{}_{}", guard.field, condition_slug(&guard.condition))
+            format!(
+                "{command}_is_refused_unless_{}_{}",
+                guard.field,
+                condition_slug(&guard.condition)
+            )
         }
     };
     TestCase {
@@ -583,7 +798,11 @@ fn test_case(model: &Model, aggregate: &Aggregate, scenario: &Scenario<'_>) -> T
 }
 
 fn events_slug(events: &[String]) -> String {
-    events.iter().map(|e| snake(e)).collect::<Vec<_>>().join("_and_")
+    events
+        .iter()
+        .map(|e| snake(e))
+        .collect::<Vec<_>>()
+        .join("_and_")
 }
 
 fn condition_slug(condition: &crate::model::ir::Condition) -> &'static str {
@@ -622,12 +841,21 @@ impl HttpTest {
             bad_body: None,
             get_route: None,
         };
-        let Some((aggregate, command)) = creator else { return test };
+        let Some((aggregate, command)) = creator else {
+            return test;
+        };
         let id = example(model, &aggregate.id).json;
         let id_text = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
-        test.create_route = Some(format!("/{}/{id_text}/{}", plural_kebab(&aggregate.name), kebab(&command.name)));
-        let body: serde_json::Map<String, serde_json::Value> =
-            command.fields.iter().map(|f| (f.name.clone(), example(model, f).json)).collect();
+        test.create_route = Some(format!(
+            "/{}/{id_text}/{}",
+            plural_kebab(&aggregate.name),
+            kebab(&command.name)
+        ));
+        let body: serde_json::Map<String, serde_json::Value> = command
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), example(model, f).json))
+            .collect();
         test.create_body = serde_json::Value::Object(body.clone()).to_string();
         // A body whose first field has the wrong JSON type must be refused, naming that field.
         if let Some(first) = command.fields.first() {
@@ -638,13 +866,23 @@ impl HttpTest {
                 serde_json::json!([])
             };
             bad.insert(first.name.clone(), wrong);
-            test.bad_body = Some((serde_json::Value::Object(bad).to_string(), first.name.clone()));
+            test.bad_body = Some((
+                serde_json::Value::Object(bad).to_string(),
+                first.name.clone(),
+            ));
         }
         test.get_route = model.queries.iter().find_map(|query| match &query.kind {
             QueryKind::Get { .. } => {
-                let projection = model.projections.iter().find(|p| p.name == query.projection)?;
-                let fed = projection.handlers.iter().any(|h| h.aggregate == aggregate.name && h.key_from.is_none()
-                    && command.emits.contains(&h.event) && !h.changes.contains(&ChangeOp::Delete));
+                let projection = model
+                    .projections
+                    .iter()
+                    .find(|p| p.name == query.projection)?;
+                let fed = projection.handlers.iter().any(|h| {
+                    h.aggregate == aggregate.name
+                        && h.key_from.is_none()
+                        && command.emits.contains(&h.event)
+                        && !h.changes.contains(&ChangeOp::Delete)
+                });
                 fed.then(|| format!("/{}/{id_text}", kebab(&query.name)))
             }
             QueryKind::List { .. } => None,
@@ -670,37 +908,59 @@ struct Readme<'a> {
 
 impl<'a> Readme<'a> {
     fn new(model: &'a Model) -> Self {
-        Self { model, env: shouty(&model.service), walkthrough: walkthrough(model), mermaid: mermaid(model) }
+        Self {
+            model,
+            env: shouty(&model.service),
+            walkthrough: walkthrough(model),
+            mermaid: mermaid(model),
+        }
     }
 }
 
 /// Each command of the first aggregate, then each query, with example values.
 fn walkthrough(model: &Model) -> Walkthrough {
-        let mut steps = Vec::new();
-        let mut reads = Vec::new();
-        if let Some(aggregate) = model.aggregates.first() {
-            let id = example(model, &aggregate.id).json;
-            let id_text = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
-            for command in &aggregate.commands {
-                let body: serde_json::Map<String, serde_json::Value> =
-                    command.fields.iter().map(|f| (f.name.clone(), example(model, f).json)).collect();
-                steps.push((
-                    format!("/{}/{id_text}/{}", plural_kebab(&aggregate.name), kebab(&command.name)),
-                    serde_json::Value::Object(body).to_string(),
-                ));
-            }
-            for query in &model.queries {
-                let Some(projection) = model.projections.iter().find(|p| p.name == query.projection) else { continue };
-                let field = match &query.kind {
-                    QueryKind::Get { field } | QueryKind::List { field } => field,
-                };
-                let Some(field) = projection.fields.iter().find(|f| &f.name == field) else { continue };
-                let value = example(model, field).json;
-                let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-                reads.push(format!("/{}/{value}", kebab(&query.name)));
-            }
+    let mut steps = Vec::new();
+    let mut reads = Vec::new();
+    if let Some(aggregate) = model.aggregates.first() {
+        let id = example(model, &aggregate.id).json;
+        let id_text = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
+        for command in &aggregate.commands {
+            let body: serde_json::Map<String, serde_json::Value> = command
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), example(model, f).json))
+                .collect();
+            steps.push((
+                format!(
+                    "/{}/{id_text}/{}",
+                    plural_kebab(&aggregate.name),
+                    kebab(&command.name)
+                ),
+                serde_json::Value::Object(body).to_string(),
+            ));
         }
-        Walkthrough { steps, reads }
+        for query in &model.queries {
+            let Some(projection) = model
+                .projections
+                .iter()
+                .find(|p| p.name == query.projection)
+            else {
+                continue;
+            };
+            let field = match &query.kind {
+                QueryKind::Get { field } | QueryKind::List { field } => field,
+            };
+            let Some(field) = projection.fields.iter().find(|f| &f.name == field) else {
+                continue;
+            };
+            let value = example(model, field).json;
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            reads.push(format!("/{}/{value}", kebab(&query.name)));
+        }
+    }
+    Walkthrough { steps, reads }
 }
 
 /// Aggregates -> commands -> events -> projections -> queries, as a Mermaid flowchart.
@@ -708,19 +968,31 @@ fn mermaid(model: &Model) -> String {
     let mut lines = vec!["flowchart LR".to_owned()];
     for aggregate in &model.aggregates {
         for command in &aggregate.commands {
-            lines.push(format!("    {0}[/{0}/] --> {1}[({1})]", command.name, aggregate.name));
+            lines.push(format!(
+                "    {0}[/{0}/] --> {1}[({1})]",
+                command.name, aggregate.name
+            ));
             for event in &command.emits {
-                lines.push(format!("    {} -- records --> {event}>{event}]", aggregate.name));
+                lines.push(format!(
+                    "    {} -- records --> {event}>{event}]",
+                    aggregate.name
+                ));
             }
         }
     }
     for projection in &model.projections {
         for handler in &projection.handlers {
-            lines.push(format!("    {} --> {}[[{}]]", handler.event, projection.name, projection.name));
+            lines.push(format!(
+                "    {} --> {}[[{}]]",
+                handler.event, projection.name, projection.name
+            ));
         }
     }
     for query in &model.queries {
-        lines.push(format!("    {} --> {}{{{{{}}}}}", query.projection, query.name, query.name));
+        lines.push(format!(
+            "    {} --> {}{{{{{}}}}}",
+            query.projection, query.name, query.name
+        ));
     }
     lines.dedup();
     lines.join("\n")
@@ -730,7 +1002,10 @@ fn mermaid(model: &Model) -> String {
 mod filters {
     /// The text as a Rust string literal.
     #[askama::filter_fn]
-    pub fn rust_str(text: impl std::fmt::Display, _: &dyn askama::Values) -> askama::Result<String> {
+    pub fn rust_str(
+        text: impl std::fmt::Display,
+        _: &dyn askama::Values,
+    ) -> askama::Result<String> {
         Ok(format!("{:?}", text.to_string()))
     }
 }

@@ -27,7 +27,10 @@ pub fn plural_kebab(name: &str) -> String {
     {
         return format!("{stem}ies");
     }
-    if ["s", "x", "z", "ch", "sh"].iter().any(|end| singular.ends_with(end)) {
+    if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|end| singular.ends_with(end))
+    {
         return format!("{singular}es");
     }
     format!("{singular}s")

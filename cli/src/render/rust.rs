@@ -31,7 +31,11 @@ pub fn is_copy(ty: &Type) -> bool {
 
 /// `expr` read by value: copied or cloned.
 pub fn read(expr: &str, ty: &Type) -> String {
-    if is_copy(ty) { expr.to_owned() } else { format!("{expr}.clone()") }
+    if is_copy(ty) {
+        expr.to_owned()
+    } else {
+        format!("{expr}.clone()")
+    }
 }
 
 /// A literal as an expression of type `target`.
@@ -54,7 +58,11 @@ pub fn literal(value: &Literal, target: &Type) -> String {
 
 fn float(number: f64) -> String {
     let text = number.to_string();
-    if text.contains(['.', 'e', 'E']) { text } else { format!("{text}.0") }
+    if text.contains(['.', 'e', 'E']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
 }
 
 /// A decimal constant without parsing at run time: `12.50` -> `Decimal::new(1250, 2)`.
@@ -74,37 +82,80 @@ fn operand(by: &Operand, target: &Type, source: &str) -> String {
 }
 
 fn field_type<'a>(fields: &'a [Field], name: &str) -> &'a Type {
-    &fields.iter().find(|field| field.name == name).expect("the validator resolved every field").ty
+    &fields
+        .iter()
+        .find(|field| field.name == name)
+        .expect("the validator resolved every field")
+        .ty
 }
 
 /// The statements that apply `changes` to `target` (`self` or `row`) from `event`.
 /// `Delete` is rendered by the caller, which knows what deleting means there.
-pub fn change_statements(changes: &[ChangeOp], target: &str, target_fields: &[Field], event_fields: &[Field]) -> Vec<String> {
+pub fn change_statements(
+    changes: &[ChangeOp],
+    target: &str,
+    target_fields: &[Field],
+    event_fields: &[Field],
+) -> Vec<String> {
     changes
         .iter()
         .filter_map(|change| {
             Some(match change {
-                ChangeOp::Set { target: field, source, wrap_some } => {
+                ChangeOp::Set {
+                    target: field,
+                    source,
+                    wrap_some,
+                } => {
                     let value = read(&format!("event.{source}"), field_type(event_fields, source));
-                    let value = if *wrap_some { format!("Some({value})") } else { value };
+                    let value = if *wrap_some {
+                        format!("Some({value})")
+                    } else {
+                        value
+                    };
                     format!("{target}.{field} = {value};")
                 }
-                ChangeOp::SetConst { target: field, value } => {
-                    format!("{target}.{field} = {};", literal(value, field_type(target_fields, field)))
+                ChangeOp::SetConst {
+                    target: field,
+                    value,
+                } => {
+                    format!(
+                        "{target}.{field} = {};",
+                        literal(value, field_type(target_fields, field))
+                    )
                 }
                 ChangeOp::Increment { target: field, by } => {
-                    format!("{target}.{field} += {};", operand(by, field_type(target_fields, field), "event"))
+                    format!(
+                        "{target}.{field} += {};",
+                        operand(by, field_type(target_fields, field), "event")
+                    )
                 }
                 ChangeOp::Decrement { target: field, by } => {
-                    format!("{target}.{field} -= {};", operand(by, field_type(target_fields, field), "event"))
+                    format!(
+                        "{target}.{field} -= {};",
+                        operand(by, field_type(target_fields, field), "event")
+                    )
                 }
-                ChangeOp::Append { target: field, source } => {
-                    format!("{target}.{field}.push({});", read(&format!("event.{source}"), field_type(event_fields, source)))
+                ChangeOp::Append {
+                    target: field,
+                    source,
+                } => {
+                    format!(
+                        "{target}.{field}.push({});",
+                        read(&format!("event.{source}"), field_type(event_fields, source))
+                    )
                 }
-                ChangeOp::Remove { target: field, source, by_field: Some(by) } => {
+                ChangeOp::Remove {
+                    target: field,
+                    source,
+                    by_field: Some(by),
+                } => {
                     format!("{target}.{field}.retain(|item| item.{by} != event.{source});")
                 }
-                ChangeOp::Remove { target: field, source, by_field: None } => {
+                ChangeOp::Remove {
+                    target: field,
+                    source,
+                    by_field: None,
+                } => {
                     format!("{target}.{field}.retain(|item| *item != event.{source});")
                 }
                 ChangeOp::Delete => return None,
@@ -117,7 +168,9 @@ pub fn change_statements(changes: &[ChangeOp], target: &str, target_fields: &[Fi
 pub fn uses_event(changes: &[ChangeOp]) -> bool {
     changes.iter().any(|change| match change {
         ChangeOp::Set { .. } | ChangeOp::Append { .. } | ChangeOp::Remove { .. } => true,
-        ChangeOp::Increment { by, .. } | ChangeOp::Decrement { by, .. } => matches!(by, Operand::Field(_)),
+        ChangeOp::Increment { by, .. } | ChangeOp::Decrement { by, .. } => {
+            matches!(by, Operand::Field(_))
+        }
         ChangeOp::SetConst { .. } | ChangeOp::Delete => false,
     })
 }
@@ -133,7 +186,11 @@ pub fn guard_violated(guard: &Guard, state: &[Field]) -> String {
         Condition::NotEquals(Literal::Bool(false)) => format!("!{field}"),
         Condition::Equals(value) => format!("{field} != {}", literal(value, ty)),
         Condition::NotEquals(value) => format!("{field} == {}", literal(value, ty)),
-        Condition::OneOf(values) if values.iter().all(|value| matches!(value, Literal::Variant { .. })) => {
+        Condition::OneOf(values)
+            if values
+                .iter()
+                .all(|value| matches!(value, Literal::Variant { .. })) =>
+        {
             let patterns: Vec<String> = values.iter().map(|value| literal(value, ty)).collect();
             format!("!matches!({field}, {})", patterns.join(" | "))
         }
@@ -149,7 +206,10 @@ pub fn guard_violated(guard: &Guard, state: &[Field]) -> String {
 
 /// Whether a guard reads the command (an unused parameter is named `_command`).
 pub fn guard_uses_command(guard: &Guard) -> bool {
-    matches!(&guard.condition, Condition::AtLeast(Operand::Field(_)) | Condition::AtMost(Operand::Field(_)))
+    matches!(
+        &guard.condition,
+        Condition::AtLeast(Operand::Field(_)) | Condition::AtMost(Operand::Field(_))
+    )
 }
 
 #[cfg(test)]
@@ -166,7 +226,13 @@ mod tests {
     #[test]
     fn literals_take_the_target_type() {
         assert_eq!(literal(&Literal::Int(3), &Type::Float), "3.0");
-        assert_eq!(literal(&Literal::Int(3), &Type::Optional(Box::new(Type::Int))), "Some(3)");
-        assert_eq!(literal(&Literal::String("a\"b".into()), &Type::String), "\"a\\\"b\".to_owned()");
+        assert_eq!(
+            literal(&Literal::Int(3), &Type::Optional(Box::new(Type::Int))),
+            "Some(3)"
+        );
+        assert_eq!(
+            literal(&Literal::String("a\"b".into()), &Type::String),
+            "\"a\\\"b\".to_owned()"
+        );
     }
 }

@@ -22,20 +22,40 @@ pub struct Scenario<'m> {
 }
 
 /// The shortest history after which `command` succeeds, if one exists within reach.
-pub fn succeeding<'m>(model: &'m Model, aggregate: &'m Aggregate, command: &'m Command) -> Option<Scenario<'m>> {
-    search(model, aggregate, command, |sim, state| sim.first_violated(command, state).is_none())
-        .map(|history| Scenario { history, command, refused_by: None })
+pub fn succeeding<'m>(
+    model: &'m Model,
+    aggregate: &'m Aggregate,
+    command: &'m Command,
+) -> Option<Scenario<'m>> {
+    search(model, aggregate, command, |sim, state| {
+        sim.first_violated(command, state).is_none()
+    })
+    .map(|history| Scenario {
+        history,
+        command,
+        refused_by: None,
+    })
 }
 
 /// For each guard, the shortest history after which that guard is the one refusing `command`.
-pub fn refusals<'m>(model: &'m Model, aggregate: &'m Aggregate, command: &'m Command) -> Vec<Scenario<'m>> {
+pub fn refusals<'m>(
+    model: &'m Model,
+    aggregate: &'m Aggregate,
+    command: &'m Command,
+) -> Vec<Scenario<'m>> {
     command
         .guards
         .iter()
         .enumerate()
         .filter_map(|(index, guard)| {
-            search(model, aggregate, command, |sim, state| sim.first_violated(command, state) == Some(index))
-                .map(|history| Scenario { history, command, refused_by: Some(guard.message.as_str()) })
+            search(model, aggregate, command, |sim, state| {
+                sim.first_violated(command, state) == Some(index)
+            })
+            .map(|history| Scenario {
+                history,
+                command,
+                refused_by: Some(guard.message.as_str()),
+            })
         })
         .collect()
 }
@@ -84,7 +104,11 @@ struct Sim<'m> {
 
 impl<'m> Sim<'m> {
     fn initial_state(&self) -> Map<String, Value> {
-        self.aggregate.state.iter().map(|field| (field.name.clone(), self.default_of(&field.ty))).collect()
+        self.aggregate
+            .state
+            .iter()
+            .map(|field| (field.name.clone(), self.default_of(&field.ty)))
+            .collect()
     }
 
     fn default_of(&self, ty: &Type) -> Value {
@@ -94,7 +118,13 @@ impl<'m> Sim<'m> {
             Type::Int | Type::Float => json!(0),
             Type::Decimal => json!("0"),
             Type::Enum(name) => {
-                json!(self.model.enums.iter().find(|e| &e.name == name).map(|e| e.variants[0].clone()))
+                json!(
+                    self.model
+                        .enums
+                        .iter()
+                        .find(|e| &e.name == name)
+                        .map(|e| e.variants[0].clone())
+                )
             }
             Type::Value(_) => json!({}),
             Type::List(_) => json!([]),
@@ -103,7 +133,11 @@ impl<'m> Sim<'m> {
     }
 
     fn command_values(&self, command: &Command) -> Map<String, Value> {
-        command.fields.iter().map(|field| (field.name.clone(), example(self.model, field).json)).collect()
+        command
+            .fields
+            .iter()
+            .map(|field| (field.name.clone(), example(self.model, field).json))
+            .collect()
     }
 
     /// The index of the first guard that refuses `command` in `state`.
@@ -131,11 +165,21 @@ impl<'m> Sim<'m> {
     fn run(&self, command: &Command, mut state: Map<String, Value>) -> Map<String, Value> {
         let values = self.command_values(command);
         for name in &command.emits {
-            let event = self.aggregate.events.iter().find(|e| &e.name == name).expect("a declared event");
+            let event = self
+                .aggregate
+                .events
+                .iter()
+                .find(|e| &e.name == name)
+                .expect("a declared event");
             let fields: Map<String, Value> = event
                 .fields
                 .iter()
-                .map(|field| (field.name.clone(), values.get(&field.name).cloned().unwrap_or(Value::Null)))
+                .map(|field| {
+                    (
+                        field.name.clone(),
+                        values.get(&field.name).cloned().unwrap_or(Value::Null),
+                    )
+                })
                 .collect();
             apply(&event.apply, &mut state, &fields);
         }
@@ -154,7 +198,11 @@ fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<Strin
             }
             ChangeOp::Increment { target, by } | ChangeOp::Decrement { target, by } => {
                 let delta = operand(by, event);
-                let sign = if matches!(change, ChangeOp::Increment { .. }) { 1.0 } else { -1.0 };
+                let sign = if matches!(change, ChangeOp::Increment { .. }) {
+                    1.0
+                } else {
+                    -1.0
+                };
                 let next = number(&state[target]) + sign * delta;
                 state.insert(target.clone(), json!(next));
             }
@@ -163,7 +211,11 @@ fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<Strin
                     items.push(event[source].clone());
                 }
             }
-            ChangeOp::Remove { target, source, by_field } => {
+            ChangeOp::Remove {
+                target,
+                source,
+                by_field,
+            } => {
                 if let Some(Value::Array(items)) = state.get_mut(target) {
                     let gone = &event[source];
                     items.retain(|item| match by_field {
@@ -189,7 +241,9 @@ fn literal(value: &Literal) -> Value {
 
 fn same(current: &Value, value: &Literal) -> bool {
     match value {
-        Literal::Int(_) | Literal::Float(_) | Literal::Decimal(_) => number(current) == number(&literal(value)),
+        Literal::Int(_) | Literal::Float(_) | Literal::Decimal(_) => {
+            number(current) == number(&literal(value))
+        }
         _ => *current == literal(value),
     }
 }

@@ -23,7 +23,9 @@ pub struct InProcBus {
 
 impl std::fmt::Debug for InProcBus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InProcBus").field("latest", &*self.latest.borrow()).finish_non_exhaustive()
+        f.debug_struct("InProcBus")
+            .field("latest", &*self.latest.borrow())
+            .finish_non_exhaustive()
     }
 }
 
@@ -32,7 +34,11 @@ const BATCH: usize = 256;
 
 impl InProcBus {
     pub fn new(store: Arc<dyn EventStore>) -> Self {
-        Self { store, latest: Arc::new(watch::channel(0).0), poll_interval: Duration::from_secs(1) }
+        Self {
+            store,
+            latest: Arc::new(watch::channel(0).0),
+            poll_interval: Duration::from_secs(1),
+        }
     }
 
     /// How often an idle subscriber looks for events committed by other processes.
@@ -57,7 +63,11 @@ impl EventBus for InProcBus {
         Ok(())
     }
 
-    async fn subscribe(&self, _subscriber: &str, after_position: u64) -> Result<Box<dyn Subscription>, BusError> {
+    async fn subscribe(
+        &self,
+        _subscriber: &str,
+        after_position: u64,
+    ) -> Result<Box<dyn Subscription>, BusError> {
         Ok(Box::new(InProcSubscription {
             store: Arc::clone(&self.store),
             wake: self.latest.subscribe(),
@@ -91,7 +101,9 @@ impl Subscription for InProcSubscription {
                 return Ok(batch);
             }
             // A timeout is the poll; a closed channel means the bus is gone, so poll only.
-            if let Ok(Err(_closed)) = tokio::time::timeout(self.poll_interval, self.wake.changed()).await {
+            if let Ok(Err(_closed)) =
+                tokio::time::timeout(self.poll_interval, self.wake.changed()).await
+            {
                 tokio::time::sleep(self.poll_interval).await;
             }
         }

@@ -20,7 +20,11 @@ pub trait EventBus: std::fmt::Debug + Send + Sync + 'static {
 
     /// A stream of events for `subscriber`, starting after `after_position` where the bus can
     /// replay (a bus that keeps its own offsets per subscriber may start from those instead).
-    async fn subscribe(&self, subscriber: &str, after_position: u64) -> Result<Box<dyn Subscription>, BusError>;
+    async fn subscribe(
+        &self,
+        subscriber: &str,
+        after_position: u64,
+    ) -> Result<Box<dyn Subscription>, BusError>;
 }
 
 /// One subscriber's view of the bus.

@@ -38,7 +38,11 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// Up to `limit` events with a global position above `after_position`, in position order,
     /// never skipping an event that a later read could still reveal below the last one returned.
-    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<EventEnvelope>, StoreError>;
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
 }
 
 /// What an event does to a projection's table, in the store's terms.
@@ -89,7 +93,11 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
 pub enum StoreError {
     /// Another writer appended to the aggregate first.
     #[error("concurrent write to {aggregate_type} {aggregate_id}: sequence {sequence} is taken")]
-    Conflict { aggregate_type: String, aggregate_id: String, sequence: u64 },
+    Conflict {
+        aggregate_type: String,
+        aggregate_id: String,
+        sequence: u64,
+    },
     /// Stored data does not have the shape it should.
     #[error("corrupt data: {0}")]
     Corrupt(String),

@@ -14,13 +14,17 @@ use serde_json::Value;
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
 }
 
 /// One target directory shared by every generated project, apart from the workspace's own so a
 /// nested cargo never waits on the outer one's lock.
 pub fn shared_target() -> PathBuf {
-    std::env::var_os("EVENTWRIGHT_E2E_TARGET").map_or_else(|| workspace().join("target/generated"), PathBuf::from)
+    std::env::var_os("EVENTWRIGHT_E2E_TARGET")
+        .map_or_else(|| workspace().join("target/generated"), PathBuf::from)
 }
 
 /// Generates `model` (a path under `examples/`) into `out`, exactly as `eventwright new` does.
@@ -46,7 +50,12 @@ pub fn cargo(project: &Path, args: &[&str]) -> String {
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "cargo {} failed in {}:\n{stderr}", args.join(" "), project.display());
+    assert!(
+        output.status.success(),
+        "cargo {} failed in {}:\n{stderr}",
+        args.join(" "),
+        project.display()
+    );
     stderr
 }
 
@@ -74,14 +83,25 @@ impl Service {
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let base = loop {
-            let line = lines.next().expect("the service prints its address").expect("utf-8 output");
+            let line = lines
+                .next()
+                .expect("the service prints its address")
+                .expect("utf-8 output");
             if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.split_whitespace().next().expect("an address").trim_end_matches('.').to_owned();
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .expect("an address")
+                    .trim_end_matches('.')
+                    .to_owned();
             }
         };
         // Keep draining stdout so the service never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
         Self { child, base, agent }
     }
 
@@ -90,16 +110,25 @@ impl Service {
         let url = format!("{}{path}", self.base);
         let result = match (method, body) {
             ("GET", _) => self.agent.get(&url).call(),
-            ("POST", Some(body)) => {
-                self.agent.post(&url).header("content-type", "application/json").send(body.to_string())
-            }
+            ("POST", Some(body)) => self
+                .agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .send(body.to_string()),
             ("POST", None) => self.agent.post(&url).send_empty(),
             _ => unreachable!("only GET and POST are used"),
         };
         let mut response = result.unwrap_or_else(|error| panic!("{method} {path}: {error}"));
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().expect("a readable body");
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("a JSON body") };
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .expect("a readable body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("a JSON body")
+        };
         (status, json)
     }
 
@@ -113,7 +142,10 @@ impl Service {
             .send(body)
             .unwrap_or_else(|error| panic!("POST {path}: {error}"));
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().expect("a readable body");
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .expect("a readable body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
@@ -126,7 +158,10 @@ impl Service {
             if done(status, &body) {
                 return body;
             }
-            assert!(Instant::now() < deadline, "GET {path} never became ready; last answer {status} {body}");
+            assert!(
+                Instant::now() < deadline,
+                "GET {path} never became ready; last answer {status} {body}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

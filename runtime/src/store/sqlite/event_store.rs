@@ -103,8 +103,14 @@ impl EventStore for SqliteEventStore {
         Ok(stored)
     }
 
-    async fn read_all(&self, after_position: u64, limit: usize) -> Result<Vec<EventEnvelope>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM eventwright_events WHERE position > ? ORDER BY position LIMIT ?");
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM eventwright_events WHERE position > ? ORDER BY position LIMIT ?"
+        );
         let rows = sqlx::query(&sql)
             .bind(to_i64(after_position)?)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -115,7 +121,9 @@ impl EventStore for SqliteEventStore {
 }
 
 fn envelope_from_row(row: &SqliteRow) -> Result<EventEnvelope, StoreError> {
-    let corrupt = |what: &str, error: &dyn std::fmt::Display| StoreError::Corrupt(format!("event {what}: {error}"));
+    let corrupt = |what: &str, error: &dyn std::fmt::Display| {
+        StoreError::Corrupt(format!("event {what}: {error}"))
+    };
     let event_id: String = row.try_get("event_id")?;
     let timestamp: String = row.try_get("timestamp")?;
     let payload: String = row.try_get("payload")?;
@@ -140,9 +148,11 @@ fn envelope_from_row(row: &SqliteRow) -> Result<EventEnvelope, StoreError> {
 }
 
 pub(super) fn to_i64(value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a SQLite integer")))
+    i64::try_from(value)
+        .map_err(|_| StoreError::Corrupt(format!("{value} does not fit a SQLite integer")))
 }
 
 pub(super) fn to_u64(value: i64) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
+    u64::try_from(value)
+        .map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
 }

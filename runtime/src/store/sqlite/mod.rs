@@ -39,7 +39,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
     } else {
         SqlitePoolOptions::new().max_connections(8)
     };
-    pool.connect_with(options).await.map_err(StoreError::backend)
+    pool.connect_with(options)
+        .await
+        .map_err(StoreError::backend)
 }
 
 impl From<sqlx::Error> for StoreError {

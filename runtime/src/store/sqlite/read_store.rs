@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
-use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 use sqlx::query::Query;
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 use sqlx::{Row as _, SqlitePool};
 
 use super::event_store::{to_i64, to_u64};
@@ -43,7 +43,11 @@ impl ReadStore for SqliteReadStore {
                 definition
             })
             .collect();
-        let create = format!("CREATE TABLE IF NOT EXISTS {} ({})", quote(schema.name), columns.join(", "));
+        let create = format!(
+            "CREATE TABLE IF NOT EXISTS {} ({})",
+            quote(schema.name),
+            columns.join(", ")
+        );
         sqlx::query(&create).execute(&self.pool).await?;
         for field in schema.indexed {
             let index = format!(
@@ -68,7 +72,11 @@ impl ReadStore for SqliteReadStore {
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
-        let sql = format!("SELECT * FROM {} WHERE {} = ?", quote(schema.name), quote(schema.key));
+        let sql = format!(
+            "SELECT * FROM {} WHERE {} = ?",
+            quote(schema.name),
+            quote(schema.key)
+        );
         let query = bind(sqlx::query(&sql), schema.key_column(), key)?;
         let row = query.fetch_optional(&self.pool).await?;
         row.map(|row| row_to_json(schema, &row)).transpose()
@@ -95,7 +103,11 @@ impl ReadStore for SqliteReadStore {
         match change {
             RowChange::None => {}
             RowChange::Upsert(row) => {
-                let names: Vec<String> = schema.columns.iter().map(|column| quote(column.name)).collect();
+                let names: Vec<String> = schema
+                    .columns
+                    .iter()
+                    .map(|column| quote(column.name))
+                    .collect();
                 let updates: Vec<String> = schema
                     .columns
                     .iter()
@@ -122,8 +134,14 @@ impl ReadStore for SqliteReadStore {
                 query.execute(&mut *tx).await?;
             }
             RowChange::Delete(key) => {
-                let sql = format!("DELETE FROM {} WHERE {} = ?", quote(schema.name), quote(schema.key));
-                bind(sqlx::query(&sql), schema.key_column(), &key)?.execute(&mut *tx).await?;
+                let sql = format!(
+                    "DELETE FROM {} WHERE {} = ?",
+                    quote(schema.name),
+                    quote(schema.key)
+                );
+                bind(sqlx::query(&sql), schema.key_column(), &key)?
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         sqlx::query(
@@ -146,10 +164,14 @@ impl ReadStore for SqliteReadStore {
         after_key: Option<&Value>,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError> {
-        let column = schema
-            .column(field)
-            .ok_or_else(|| StoreError::Corrupt(format!("{} has no column `{field}`", schema.name)))?;
-        let after = if after_key.is_some() { format!(" AND {} > ?", quote(schema.key)) } else { String::new() };
+        let column = schema.column(field).ok_or_else(|| {
+            StoreError::Corrupt(format!("{} has no column `{field}`", schema.name))
+        })?;
+        let after = if after_key.is_some() {
+            format!(" AND {} > ?", quote(schema.key))
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT * FROM {} WHERE {} = ?{after} ORDER BY {} LIMIT ?",
             quote(schema.name),
@@ -160,7 +182,10 @@ impl ReadStore for SqliteReadStore {
         if let Some(key) = after_key {
             query = bind(query, schema.key_column(), key)?;
         }
-        let rows = query.bind(i64::try_from(limit).unwrap_or(i64::MAX)).fetch_all(&self.pool).await?;
+        let rows = query
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|row| row_to_json(schema, row)).collect()
     }
 }
@@ -184,16 +209,26 @@ fn sql_type(ty: ColumnType) -> &'static str {
 
 type SqliteQuery<'q> = Query<'q, Sqlite, SqliteArguments<'q>>;
 
-fn bind<'q>(query: SqliteQuery<'q>, column: &ColumnDef, value: &Value) -> Result<SqliteQuery<'q>, StoreError> {
+fn bind<'q>(
+    query: SqliteQuery<'q>,
+    column: &ColumnDef,
+    value: &Value,
+) -> Result<SqliteQuery<'q>, StoreError> {
     let mismatch = || StoreError::Corrupt(format!("column `{}` cannot hold {value}", column.name));
     Ok(match (column.ty, value) {
         (_, Value::Null) => query.bind(None::<String>),
         (ColumnType::Json, value) => query.bind(value.to_string()),
         (ColumnType::Bool, Value::Bool(flag)) => query.bind(*flag),
-        (ColumnType::Int, Value::Number(number)) => query.bind(number.as_i64().ok_or_else(mismatch)?),
+        (ColumnType::Int, Value::Number(number)) => {
+            query.bind(number.as_i64().ok_or_else(mismatch)?)
+        }
         // Aggregate ids arrive as text; an integer key column still compares them as numbers.
-        (ColumnType::Int, Value::String(text)) => query.bind(text.parse::<i64>().map_err(|_| mismatch())?),
-        (ColumnType::Float, Value::Number(number)) => query.bind(number.as_f64().ok_or_else(mismatch)?),
+        (ColumnType::Int, Value::String(text)) => {
+            query.bind(text.parse::<i64>().map_err(|_| mismatch())?)
+        }
+        (ColumnType::Float, Value::Number(number)) => {
+            query.bind(number.as_f64().ok_or_else(mismatch)?)
+        }
         (_, Value::String(text)) => query.bind(text.clone()),
         // serde writes some decimals as numbers; keep the text form so ordering stays exact.
         (ColumnType::Decimal, Value::Number(number)) => query.bind(number.to_string()),
