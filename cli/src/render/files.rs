@@ -844,22 +844,12 @@ impl HttpTest {
         let Some((aggregate, command)) = creator else {
             return test;
         };
-        let id = example(model, &aggregate.id).json;
-        let id_text = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
-        test.create_route = Some(format!(
-            "/{}/{id_text}/{}",
-            plural_kebab(&aggregate.name),
-            kebab(&command.name)
-        ));
-        let body: serde_json::Map<String, serde_json::Value> = command
-            .fields
-            .iter()
-            .map(|f| (f.name.clone(), example(model, f).json))
-            .collect();
-        test.create_body = serde_json::Value::Object(body.clone()).to_string();
+        let id_text = path_text(&example(model, &aggregate.id).json);
+        test.create_route = Some(command_route(aggregate, command, &id_text));
+        let body = example_body(model, command);
+        test.create_body = body.to_string();
         // A body whose first field has the wrong JSON type must be refused, naming that field.
-        if let Some(first) = command.fields.first() {
-            let mut bad = body;
+        if let (Some(first), serde_json::Value::Object(mut bad)) = (command.fields.first(), body) {
             let wrong = if matches!(example(model, first).json, serde_json::Value::Array(_)) {
                 serde_json::json!(true)
             } else {
@@ -917,26 +907,25 @@ impl<'a> Readme<'a> {
     }
 }
 
-/// Each command of the first aggregate, then each query, with example values.
+/// The longest command sequence of the first aggregate that the model's own rules accept (so
+/// every step succeeds when run in order), then each query, with example values.
 fn walkthrough(model: &Model) -> Walkthrough {
     let mut steps = Vec::new();
     let mut reads = Vec::new();
     if let Some(aggregate) = model.aggregates.first() {
-        let id = example(model, &aggregate.id).json;
-        let id_text = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
-        for command in &aggregate.commands {
-            let body: serde_json::Map<String, serde_json::Value> = command
-                .fields
-                .iter()
-                .map(|f| (f.name.clone(), example(model, f).json))
-                .collect();
+        let id_text = path_text(&example(model, &aggregate.id).json);
+        let longest = aggregate
+            .commands
+            .iter()
+            .filter_map(|command| succeeding(model, aggregate, command))
+            .max_by_key(|scenario| scenario.history.len());
+        for command in longest
+            .iter()
+            .flat_map(|s| s.history.iter().copied().chain([s.command]))
+        {
             steps.push((
-                format!(
-                    "/{}/{id_text}/{}",
-                    plural_kebab(&aggregate.name),
-                    kebab(&command.name)
-                ),
-                serde_json::Value::Object(body).to_string(),
+                command_route(aggregate, command, &id_text),
+                example_body(model, command).to_string(),
             ));
         }
         for query in &model.queries {
@@ -953,14 +942,41 @@ fn walkthrough(model: &Model) -> Walkthrough {
             let Some(field) = projection.fields.iter().find(|f| &f.name == field) else {
                 continue;
             };
-            let value = example(model, field).json;
-            let value = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned);
-            reads.push(format!("/{}/{value}", kebab(&query.name)));
+            reads.push(format!(
+                "/{}/{}",
+                kebab(&query.name),
+                path_text(&example(model, field).json)
+            ));
         }
     }
     Walkthrough { steps, reads }
+}
+
+/// A JSON example as it appears in a URL path: strings bare, numbers as written.
+fn path_text(value: &serde_json::Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+/// `POST /<aggregates>/{id}/<command>`.
+fn command_route(aggregate: &Aggregate, command: &Command, id_text: &str) -> String {
+    format!(
+        "/{}/{id_text}/{}",
+        plural_kebab(&aggregate.name),
+        kebab(&command.name)
+    )
+}
+
+/// A JSON body for `command` with example values.
+fn example_body(model: &Model, command: &Command) -> serde_json::Value {
+    serde_json::Value::Object(
+        command
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), example(model, f).json))
+            .collect(),
+    )
 }
 
 /// Aggregates -> commands -> events -> projections -> queries, as a Mermaid flowchart.
