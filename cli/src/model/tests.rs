@@ -631,3 +631,39 @@ fn rendered_diagnostics() {
         serde_json::to_string_pretty(&diagnostics.to_json()).unwrap()
     );
 }
+
+#[test]
+fn projection_consuming_two_aggregates_is_refused() {
+    let source = "\
+version: 1
+service: shop
+aggregates:
+  Cart:
+    id: cart_id
+    state: {}
+    commands:
+      OpenCart: { creates: true, emits: [CartOpened] }
+    events:
+      CartOpened: {}
+  Wish:
+    id: wish_id
+    state: {}
+    commands:
+      MakeWish: { creates: true, emits: [WishMade] }
+    events:
+      WishMade: {}
+projections:
+  Everything:
+    key: id
+    fields: { id: uuid }
+    on:
+      CartOpened: {}
+      WishMade: {}
+";
+    let found = errors(source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        at(&found[0]),
+        "24:7 projection `Everything` handles events of `Cart` and of `Wish`"
+    );
+}

@@ -45,13 +45,29 @@ pub(super) fn projection(
         ast.on.iter().map(|(event, _)| event),
         "handler for event",
     );
-    let handlers = ast
-        .on
-        .iter()
-        .filter_map(|(event, changes)| {
-            handler(ctx, name, event, changes, &fields, key.as_ref(), aggregates)
-        })
-        .collect();
+    let mut handlers: Vec<ir::Handler> = Vec::new();
+    for (event, changes) in ast.on.iter() {
+        let Some(handler) = handler(ctx, name, event, changes, &fields, key.as_ref(), aggregates)
+        else {
+            continue;
+        };
+        // A projection reads one aggregate's event stream: its Rust type names one event enum.
+        if let Some(first) = handlers.first()
+            && first.aggregate != handler.aggregate
+        {
+            ctx.error(
+                Pos::of(event),
+                format!(
+                    "projection `{}` handles events of `{}` and of `{}`",
+                    name.value, first.aggregate, handler.aggregate
+                ),
+                "event of another aggregate",
+                Some("a projection consumes the events of one aggregate; split it into one projection per aggregate".into()),
+            );
+            continue;
+        }
+        handlers.push(handler);
+    }
     ir::Projection {
         name: name.value.clone(),
         key: key.map_or_else(
