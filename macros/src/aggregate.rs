@@ -92,7 +92,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 type Id = #id;
                 type Event = #event;
 
-                fn apply(&mut self, event: &Self::Event) {
+                fn apply_event(&mut self, event: &Self::Event) {
                     #apply
                 }
             }

@@ -75,7 +75,7 @@ pub(crate) fn aggregate(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 const TYPE: &'static str = "";
                 type Id = #id;
                 type Event = #event;
-                fn apply(&mut self, _: &Self::Event) {}
+                fn apply_event(&mut self, _: &Self::Event) {}
             }
         },
     )
@@ -121,10 +121,10 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
                 const SCHEMA: #krate::TableSchema =
                     #krate::TableSchema { name: "", key: "", columns: &[], indexed: &[] };
                 type Event = #event;
-                fn key(_: &Self::Event, _: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                fn row_key(_: &Self::Event, _: &#krate::EventEnvelope) -> #private::serde_json::Value {
                     #core::unreachable!()
                 }
-                fn apply(
+                fn project_event(
                     _: #core::option::Option<Self>,
                     _: &Self::Event,
                     _: &#krate::EventEnvelope,

@@ -197,11 +197,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 };
                 type Event = #event;
 
-                fn key(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                fn row_key(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
                     #each::key_each(event, envelope)
                 }
 
-                fn apply(
+                fn project_event(
                     row: #core::option::Option<Self>,
                     event: &Self::Event,
                     envelope: &#krate::EventEnvelope,

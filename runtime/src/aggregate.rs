@@ -17,7 +17,9 @@ pub trait Aggregate: Default + Send + Sync + 'static {
     type Event: Event;
 
     /// Moves the state forward by one event. Must not fail: events are facts.
-    fn apply(&mut self, event: &Self::Event);
+    ///
+    /// Named apart from [`Apply::apply`] so that both can be called on a concrete type.
+    fn apply_event(&mut self, event: &Self::Event);
 }
 
 /// How one kind of event changes an aggregate's state.

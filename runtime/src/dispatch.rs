@@ -147,7 +147,7 @@ impl Dispatcher {
                     format!("not an event of {}", A::TYPE),
                 )
             })?;
-            state.apply(&event);
+            state.apply_event(&event);
             version = envelope.sequence;
         }
         Ok((state, version))

@@ -21,10 +21,14 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     type Event: Event;
 
     /// The key of the row an event changes.
-    fn key(event: &Self::Event, envelope: &EventEnvelope) -> Value;
+    fn row_key(event: &Self::Event, envelope: &EventEnvelope) -> Value;
 
     /// The change an event makes to its row (`None` when there is no row yet).
-    fn apply(row: Option<Self>, event: &Self::Event, envelope: &EventEnvelope) -> Change<Self>;
+    fn project_event(
+        row: Option<Self>,
+        event: &Self::Event,
+        envelope: &EventEnvelope,
+    ) -> Change<Self>;
 }
 
 /// How one kind of event changes a projection's row.

@@ -77,7 +77,7 @@ impl<P: Projection> Projector for Typed<P> {
                 .await?;
             return Ok(());
         };
-        let key = P::key(&event, envelope);
+        let key = P::row_key(&event, envelope);
         let row = match store.get(&P::SCHEMA, &key).await? {
             Some(row) => Some(
                 serde_json::from_value::<P>(Value::Object(row))
@@ -85,7 +85,7 @@ impl<P: Projection> Projector for Typed<P> {
             ),
             None => None,
         };
-        let change = match P::apply(row, &event, envelope) {
+        let change = match P::project_event(row, &event, envelope) {
             Change::Keep => RowChange::None,
             Change::Delete => RowChange::Delete(key),
             Change::Upsert(row) => {

@@ -28,7 +28,7 @@ pub fn given<A: Aggregate>(events: impl IntoIterator<Item = A::Event>) -> Given<
     let mut state = A::default();
     let mut version = 0;
     for event in events {
-        state.apply(&event);
+        state.apply_event(&event);
         version += 1;
     }
     Given { state, version }

@@ -179,11 +179,11 @@ fn main() {
     assert_eq!(Order::TYPE, "Order");
     let mut order = Order::default();
     for event in [placed, ItemAdded { sku: "x".into(), quantity: 2 }.into(), OrderShipped {}.into()] {
-        Aggregate::apply(&mut order, &event);
+        order.apply_event(&event);
     }
     assert!(order.placed && order.shipped && order.items == 2);
     let mut pinger = Pinger::default();
-    Aggregate::apply(&mut pinger, &Ping { count: 4 });
+    pinger.apply_event(&Ping { count: 4 });
     assert_eq!((Pinger::TYPE, pinger.count), ("pinger", 4));
 
     // Command: names, flags, the id field, validation through garde.
@@ -214,11 +214,11 @@ fn main() {
     );
     let env = envelope("OrderPlaced");
     let placed = OrderEvent::from(OrderPlaced { customer: "ada".into() });
-    assert_eq!(<OrderSummary as Projection>::key(&placed, &env), json!("o-1"));
-    let Change::Upsert(row) = <OrderSummary as Projection>::apply(None, &placed, &env) else { panic!("expected a row") };
+    assert_eq!(OrderSummary::row_key(&placed, &env), json!("o-1"));
+    let Change::Upsert(row) = OrderSummary::project_event(None, &placed, &env) else { panic!("expected a row") };
     let added = OrderEvent::from(ItemAdded { sku: "x".into(), quantity: 3 });
-    assert_eq!(<OrderSummary as Projection>::key(&added, &env), json!("x"));
-    let Change::Upsert(row) = <OrderSummary as Projection>::apply(Some(row), &added, &env) else { panic!("expected a row") };
+    assert_eq!(OrderSummary::row_key(&added, &env), json!("x"));
+    let Change::Upsert(row) = OrderSummary::project_event(Some(row), &added, &env) else { panic!("expected a row") };
     assert_eq!(row.items, 3);
-    assert_eq!(<OrderSummary as Projection>::apply(Some(row), &OrderShipped {}.into(), &env), Change::Keep);
+    assert_eq!(OrderSummary::project_event(Some(row), &OrderShipped {}.into(), &env), Change::Keep);
 }

@@ -62,7 +62,7 @@ fn main() {
 
     let mut counter = Counter::default();
     for event in counter.handle(&Count { id: "c".into(), by: 2 }).unwrap() {
-        counter.apply(&event);
+        counter.apply_event(&event);
     }
     assert_eq!(counter.total, 2);
 }

@@ -117,7 +117,7 @@ fn main() {
     let event = shadowed::DoorEvent::decode("DoorClosed", 2, serde_json::json!({})).unwrap().unwrap();
     assert_eq!(event.event_type(), "DoorClosed");
     let mut bell = bare::Bell::default();
-    bell.apply(&bare::BellEvent::Rang(bare::Rang { times: 2 }));
+    bell.apply_event(&bare::BellEvent::Rang(bare::Rang { times: 2 }));
     assert_eq!(<shadowed::Open as eventwright::Command>::NAME, "open");
     assert_eq!(<shadowed::DoorRow as eventwright::Projection>::SCHEMA.name, "door_row");
 }
