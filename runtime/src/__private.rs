@@ -6,8 +6,10 @@ pub use ::serde;
 pub use ::serde_json;
 pub use ::std;
 
+use serde_json::Value;
+
 use crate::aggregate::Apply;
-use crate::event::EventEnvelope;
+use crate::event::{DecodeError, EventEnvelope};
 use crate::projection::{Change, Project};
 
 /// Routes each kind of event in `Self` to `A`'s `Apply` impl for it.
@@ -35,4 +37,59 @@ pub fn project_key<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> ser
 
 pub fn project<P: Project<E>, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P> {
     P::project(row, event, envelope)
+}
+
+/// Marks `Self` as one of the kinds of event `E` holds, so `#[projection(ignore(Kind))]` can check
+/// that `Kind` really is one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a kind of event in `{E}`",
+    label = "not held by any variant of `{E}`",
+    note = "`ignore(..)` lists kinds of the projection's event type: the types its variants hold"
+)]
+pub trait KindOf<E> {}
+
+pub fn assert_kind_of<K: KindOf<E>, E>() {}
+
+/// Refuses a stored version outside `oldest..=current`: newer than the code, or older than its
+/// oldest upcaster.
+pub fn check_version(
+    event_type: &str,
+    event_version: u32,
+    oldest: u32,
+    current: u32,
+) -> Result<(), DecodeError> {
+    if event_version > current {
+        return Err(DecodeError::new(
+            event_type,
+            event_version,
+            format!("stored by newer code: v{current} is the latest version this code knows"),
+        ));
+    }
+    if event_version < oldest {
+        return Err(DecodeError::new(
+            event_type,
+            event_version,
+            format!(
+                "no upcaster from this version: the oldest version this code reads is v{oldest}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs one step of an upcaster chain, from version `from` to `from + 1`.
+pub fn upcast(
+    event_type: &str,
+    event_version: u32,
+    from: u32,
+    upcaster: fn(Value) -> Result<Value, ::std::string::String>,
+    payload: Value,
+) -> Result<Value, DecodeError> {
+    upcaster(payload).map_err(|reason| {
+        DecodeError::new(
+            event_type,
+            event_version,
+            format!("upcasting from v{from} to v{} failed: {reason}", from + 1),
+        )
+    })
 }

@@ -2,10 +2,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregate;
+use crate::dispatch::{Committed, DispatchError, Dispatcher};
+use crate::event::Metadata;
 
 /// A request addressed to one aggregate.
 ///
@@ -38,11 +41,34 @@ pub trait Command: Send + Sync + 'static {
 ///
 /// This is where domain logic lives. It sees the current state and the command, and nothing else,
 /// which keeps it a pure function that given/when/then tests exercise directly.
+#[diagnostic::on_unimplemented(
+    message = "aggregate `{Self}` does not handle the command `{C}`",
+    label = "`{C}` is addressed to `{Self}` here, and `{Self}` has no `impl Handle<{C}>`",
+    note = "add `impl eventwright::Handle<{C}> for {Self} {{ fn handle(&self, command: &{C}) -> Result<Vec<Self::Event>, eventwright::Rejection> {{ .. }} }}`"
+)]
 pub trait Handle<C>: Aggregate
 where
     C: Command<Aggregate = Self>,
 {
     fn handle(&self, command: &C) -> Result<Vec<Self::Event>, Rejection>;
+}
+
+/// An enum of commands, one command struct per variant, so one endpoint or queue consumer can take
+/// any of them.
+///
+/// Implemented by `#[derive(Command)]` on an enum of newtype variants; each variant is dispatched
+/// exactly as [`Dispatcher::dispatch`] dispatches the struct it holds. The variants may address
+/// different aggregates.
+pub trait Commands: Send + Sync + 'static {
+    /// The [`Command::NAME`] of the command held.
+    fn name(&self) -> &'static str;
+
+    /// Validates, decides and commits the command held.
+    fn dispatch_with(
+        self,
+        dispatcher: &Dispatcher,
+        metadata: Metadata,
+    ) -> impl Future<Output = Result<Committed, DispatchError>> + Send;
 }
 
 /// A command that the domain refuses.

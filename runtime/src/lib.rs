@@ -39,7 +39,7 @@ pub mod validate;
 pub mod __private;
 
 pub use aggregate::{Aggregate, Apply};
-pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
+pub use command::{Command, Commands, FieldError, Handle, Rejection, ValidationErrors};
 pub use dispatch::{Committed, DispatchError, Dispatcher};
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};

@@ -32,6 +32,15 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
 }
 
 /// How one kind of event changes a projection's row.
+///
+/// `#[derive(Projection)]` requires one impl per kind of its event type, or the kind listed in
+/// `#[projection(ignore(..))]`: adding a kind to the event enum is a compile error until every
+/// projection decides.
+#[diagnostic::on_unimplemented(
+    message = "projection `{Self}` does not decide `{E}` events",
+    label = "`{E}` is a kind of this event type, and `{Self}` neither projects nor ignores it",
+    note = "add `impl eventwright::Project<{E}> for {Self}`, or list the kind in `#[projection(ignore({E}))]`"
+)]
 pub trait Project<E>: Sized {
     /// The key of the row the event changes: by default, the id of the aggregate that recorded it.
     fn key(event: &E, envelope: &EventEnvelope) -> Value {
@@ -51,4 +60,13 @@ pub enum Change<T> {
     Upsert(T),
     /// The row is removed.
     Delete,
+}
+
+/// The row key for a projection keyed by an integer aggregate id: the id's number, as stored
+/// (aggregate ids travel as text in the envelope).
+pub fn numeric_id_key(envelope: &EventEnvelope) -> Value {
+    envelope.aggregate_id.parse::<i64>().map_or_else(
+        |_| Value::String(envelope.aggregate_id.clone()),
+        Value::from,
+    )
 }
