@@ -1,4 +1,5 @@
-//! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, name = "...")]` → `impl Aggregate`.
+//! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, name = "...", snapshot_every = N)]`
+//! → `impl Aggregate`.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -7,12 +8,12 @@ use syn::{Data, DeriveInput, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
-use crate::krate;
+use crate::{krate, shape};
 
 const CONTAINER: Spec = Spec {
     name: "aggregate",
     place: "on the struct",
-    keys: &["id", "event", "name"],
+    keys: &["id", "event", "name", "snapshot_every"],
 };
 
 /// What `#[aggregate(...)]` says, each key as found (all optional here; [`expand`] checks).
@@ -21,6 +22,7 @@ pub(crate) struct Attrs {
     pub id: Option<Type>,
     pub event: Option<Type>,
     pub name: Option<LitStr>,
+    pub snapshot_every: Option<u64>,
 }
 
 impl Attrs {
@@ -30,12 +32,24 @@ impl Attrs {
             id: None,
             event: None,
             name: None,
+            snapshot_every: None,
         };
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
                 "id" => attr::set_once(cx, &mut this.id, meta, attr::ty(meta)?),
                 "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
-                _ => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+                "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+                _ => {
+                    let (every, lit) = attr::int::<u64>(meta)?;
+                    if every == 0 {
+                        return Err(syn::Error::new_spanned(
+                            lit,
+                            "`snapshot_every` counts events and must be at least 1; \
+                             leave it out for no snapshots",
+                        ));
+                    }
+                    attr::set_once(cx, &mut this.snapshot_every, meta, every);
+                }
             }
             Ok(())
         });
@@ -46,6 +60,7 @@ impl Attrs {
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let attrs = Attrs::parse(&cx, input);
+    shape::no_generics(&cx, input, "Aggregate");
     match &input.data {
         Data::Struct(data) => {
             for field in &data.fields {
@@ -57,9 +72,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 );
             }
         }
-        Data::Enum(_) | Data::Union(_) => {
-            cx.error_spanned_by(&input.ident, "#[derive(Aggregate)] needs a struct")
-        }
+        Data::Enum(_) | Data::Union(_) => cx.error_spanned_by(
+            &input.ident,
+            "#[derive(Aggregate)] needs a struct: the aggregate's state, e.g. \
+                 `struct Order { status: Status, lines: Vec<Line> }`",
+        ),
     }
     for (key, value) in [("id", attrs.id.is_some()), ("event", attrs.event.is_some())] {
         if !value {
@@ -81,6 +98,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .as_ref()
         .map_or_else(|| ident.to_string(), LitStr::value);
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let snapshot_every = attrs.snapshot_every.map(|every| {
+        quote!(const SNAPSHOT_EVERY: #krate::__private::core::option::Option<u64> = #krate::__private::core::option::Option::Some(#every);)
+    });
     // Spanned on `event = ...` so a missing `Apply<Kind>` impl is reported at the attribute.
     let apply = quote_spanned!(event.span()=> <#event as #krate::__private::ApplyEach<Self>>::apply_each(event, self));
 
@@ -91,6 +111,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 const TYPE: &'static str = #name;
                 type Id = #id;
                 type Event = #event;
+                #snapshot_every
 
                 fn apply_event(&mut self, event: &Self::Event) {
                     #apply

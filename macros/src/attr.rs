@@ -31,26 +31,55 @@ pub(crate) fn parse_each(
     mut handle: impl FnMut(&str, &ParseNestedMeta) -> syn::Result<()>,
 ) {
     for attr in attrs.iter().filter(|attr| attr.path().is_ident(spec.name)) {
-        let parsed = attr.parse_nested_meta(|meta| {
-            let key = key_name(&meta);
-            let outcome = if spec.keys.contains(&key.as_str()) {
-                handle(&key, &meta)
-            } else {
-                Err(syn::Error::new_spanned(
-                    &meta.path,
-                    unknown_key(spec, &meta.path),
-                ))
-            };
-            if let Err(error) = outcome {
-                cx.syn_error(error);
-                skip_value(&meta)?;
-            }
-            Ok(())
-        });
+        let parsed = attr.parse_nested_meta(|meta| one_key(cx, spec, &meta, &mut handle));
         if let Err(error) = parsed {
             cx.syn_error(error);
         }
     }
+}
+
+/// [`parse_each`] for a nested list, `key(inner = value, ...)`, whose keys `spec` lists.
+pub(crate) fn parse_nested(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    spec: &Spec,
+    mut handle: impl FnMut(&str, &ParseNestedMeta) -> syn::Result<()>,
+) -> syn::Result<()> {
+    if !meta.input.peek(syn::token::Paren) {
+        let example = spec
+            .keys
+            .iter()
+            .map(|key| format!("{key} = .."))
+            .collect::<Vec<_>>();
+        return Err(meta.error(format!(
+            "expected a list in parentheses: `{}({})`",
+            spec.name,
+            example.join(", ")
+        )));
+    }
+    meta.parse_nested_meta(|inner| one_key(cx, spec, &inner, &mut handle))
+}
+
+fn one_key(
+    cx: &Ctxt,
+    spec: &Spec,
+    meta: &ParseNestedMeta,
+    handle: &mut impl FnMut(&str, &ParseNestedMeta) -> syn::Result<()>,
+) -> syn::Result<()> {
+    let key = key_name(meta);
+    let outcome = if spec.keys.contains(&key.as_str()) {
+        handle(&key, meta)
+    } else {
+        Err(syn::Error::new_spanned(
+            &meta.path,
+            unknown_key(spec, &meta.path),
+        ))
+    };
+    if let Err(error) = outcome {
+        cx.syn_error(error);
+        skip_value(meta)?;
+    }
+    Ok(())
 }
 
 /// Reports every `#[name]` in `attrs`: the attribute has nothing to say at this place.
@@ -81,17 +110,41 @@ pub(crate) fn string(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
     Ok(lit)
 }
 
-/// `key = 3`, as a `u32`.
-pub(crate) fn int(meta: &ParseNestedMeta) -> syn::Result<(u32, LitInt)> {
-    let what = "a whole number from 0 to 4294967295";
+/// `key = 3`, as a `u32` or `u64`.
+pub(crate) fn int<N>(meta: &ParseNestedMeta) -> syn::Result<(N, LitInt)>
+where
+    N: std::str::FromStr + Bounded,
+    N::Err: std::fmt::Display,
+{
+    let what = format!("a whole number from 0 to {}", N::MAX);
     let lit: LitInt = meta
         .value()?
         .parse()
-        .map_err(|error| expected(meta, error, what, "3"))?;
+        .map_err(|error| expected(meta, error, &what, "3"))?;
     let value = lit
         .base10_parse()
         .map_err(|_| syn::Error::new_spanned(&lit, format!("expected {what}")))?;
     Ok((value, lit))
+}
+
+/// The integer types [`int`] parses, with their largest value for messages.
+pub(crate) trait Bounded {
+    const MAX: u64;
+}
+
+impl Bounded for u32 {
+    const MAX: u64 = u32::MAX as u64;
+}
+
+impl Bounded for u64 {
+    const MAX: u64 = u64::MAX;
+}
+
+/// `key = some::path` (a function, usually)
+pub(crate) fn path(meta: &ParseNestedMeta) -> syn::Result<Path> {
+    meta.value()?
+        .parse()
+        .map_err(|error| expected(meta, error, "a path", "my_function"))
 }
 
 /// `key = some::Type`

@@ -9,7 +9,7 @@ use syn::{Data, DeriveInput, Field, Fields, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
-use crate::krate;
+use crate::{commands, krate, shape};
 
 const CONTAINER: Spec = Spec {
     name: "command",
@@ -48,7 +48,7 @@ impl Attrs {
                 "aggregate" => attr::set_once(cx, &mut this.aggregate, meta, attr::ty(meta)?),
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "creates" => attr::set_once(cx, &mut this.creates, meta, attr::flag(meta)?),
-                "retries" => attr::set_once(cx, &mut this.retries, meta, attr::int(meta)?.0),
+                "retries" => attr::set_once(cx, &mut this.retries, meta, attr::int::<u32>(meta)?.0),
                 _ => {
                     attr::flag(meta)?;
                     attr::set_once(cx, &mut this.validate, meta, meta.path.span());
@@ -76,7 +76,7 @@ fn id_field<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<&'a Field> {
         Data::Enum(_) | Data::Union(_) => {
             cx.error_spanned_by(
                 &input.ident,
-                "#[derive(Command)] needs a struct with named fields",
+                "#[derive(Command)] needs a struct with named fields, or an enum of command structs",
             );
             return None;
         }
@@ -120,8 +120,12 @@ fn id_field<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<&'a Field> {
 }
 
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    if let Data::Enum(data) = &input.data {
+        return commands::expand(input, data);
+    }
     let cx = Ctxt::new();
     let attrs = Attrs::parse(&cx, input);
+    shape::no_generics(&cx, input, "Command");
     let id_field = id_field(&cx, input);
     if attrs.aggregate.is_none() {
         cx.error_spanned_by(

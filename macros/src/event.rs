@@ -1,4 +1,5 @@
-//! `#[derive(Event)]`: attributes → model → checks → `impl Event`, `From`, `ApplyEach`, `ProjectEach`.
+//! `#[derive(Event)]`: attributes → model → checks → `impl Event`, `From`, `KindOf`, `ApplyEach`,
+//! `ProjectEach`.
 
 use std::collections::HashMap;
 
@@ -9,22 +10,23 @@ use syn::{Data, DeriveInput, Fields, Ident, LitInt, LitStr, Path, Type, Variant}
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
-use crate::krate;
+use crate::upcast::{self, Chain, Upcast};
+use crate::{krate, shape};
 
 const VARIANT: Spec = Spec {
     name: "event",
     place: "on a variant",
-    keys: &["name", "version"],
+    keys: &["name", "version", "upcast"],
 };
 const STRUCT: Spec = Spec {
     name: "event",
     place: "on the struct",
-    keys: &["name", "version"],
+    keys: &["name", "version", "upcast"],
 };
 const ENUM: Spec = Spec {
     name: "event",
     place: "on an enum",
-    keys: &["name", "version"],
+    keys: &["name", "version", "upcast"],
 };
 
 /// A type deriving `Event`: a single kind (struct) or one kind per newtype variant (enum).
@@ -39,19 +41,20 @@ enum Kinds<'a> {
     Enum(Vec<(&'a Variant, &'a Type, Kind)>),
 }
 
-/// One kind of event: its stable name and version.
+/// One kind of event: its stable name, its version and how older versions are brought up to it.
 struct Kind {
     name: String,
     /// The tokens a duplicate-name error points at: the `name = "..."` literal, or the ident.
     name_tokens: TokenStream,
-    version: u32,
+    chain: Chain,
 }
 
-/// `name` and `version` as written in `#[event(...)]`.
+/// `name`, `version` and `upcast(...)` as written in `#[event(...)]`.
 #[derive(Default)]
 struct KindAttrs {
     name: Option<LitStr>,
     version: Option<(u32, LitInt)>,
+    upcasts: Vec<Upcast>,
 }
 
 impl KindAttrs {
@@ -60,6 +63,7 @@ impl KindAttrs {
         attr::parse_each(cx, attrs, spec, |key, meta| {
             match key {
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+                "upcast" => this.upcasts.extend(upcast::parse(cx, meta)?),
                 _ => {
                     let (version, lit) = attr::int(meta)?;
                     if version == 0 {
@@ -73,17 +77,21 @@ impl KindAttrs {
         this
     }
 
-    fn into_kind(self, ident: &Ident) -> Kind {
+    fn into_kind(self, cx: &Ctxt, ident: &Ident) -> Kind {
         let name_tokens = match &self.name {
             Some(lit) => lit.to_token_stream(),
             None => ident.to_token_stream(),
+        };
+        let (version, version_tokens) = match &self.version {
+            Some((version, lit)) => (*version, lit.to_token_stream()),
+            None => (1, ident.to_token_stream()),
         };
         Kind {
             name: self
                 .name
                 .map_or_else(|| ident.to_string(), |lit| lit.value()),
             name_tokens,
-            version: self.version.map_or(1, |(version, _)| version),
+            chain: Chain::check(cx, version, &version_tokens, self.upcasts),
         }
     }
 }
@@ -100,12 +108,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
 fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
     let krate = krate::path(cx, &input.attrs);
+    shape::no_generics(cx, input, "Event");
     let kinds = match &input.data {
         Data::Struct(data) => {
+            if let Fields::Unnamed(fields) = &data.fields {
+                cx.error_spanned_by(
+                    fields,
+                    "an event struct needs named fields: its payload is stored as a JSON object; \
+                     write `struct Name { field: Type }`",
+                );
+            }
             for field in &data.fields {
                 attr::reject(cx, &field.attrs, "event", "fields have no event options");
             }
-            Kinds::Struct(KindAttrs::parse(cx, &input.attrs, &STRUCT).into_kind(&input.ident))
+            Kinds::Struct(KindAttrs::parse(cx, &input.attrs, &STRUCT).into_kind(cx, &input.ident))
         }
         Data::Enum(data) => {
             let misplaced = KindAttrs::parse(cx, &input.attrs, &ENUM);
@@ -121,6 +137,12 @@ fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
                     "on an enum, `version` goes on each variant: #[event(version = N)]",
                 );
             }
+            for upcast in &misplaced.upcasts {
+                cx.error_spanned_by(
+                    &upcast.with,
+                    "on an enum, `upcast(...)` goes on the variant whose kind it upcasts",
+                );
+            }
             if data.variants.is_empty() {
                 cx.error_spanned_by(
                     &input.ident,
@@ -128,7 +150,8 @@ fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
                 );
             }
             let kinds = data.variants.iter().filter_map(|variant| {
-                let kind = KindAttrs::parse(cx, &variant.attrs, &VARIANT).into_kind(&variant.ident);
+                let kind =
+                    KindAttrs::parse(cx, &variant.attrs, &VARIANT).into_kind(cx, &variant.ident);
                 Some((variant, newtype(cx, variant)?, kind))
             });
             Kinds::Enum(kinds.collect())
@@ -203,7 +226,8 @@ fn generate(parsed: &Input) -> TokenStream {
 
     let (names, event_type, event_version, encode, decode) = match &parsed.kinds {
         Kinds::Struct(kind) => {
-            let Kind { name, version, .. } = kind;
+            let Kind { name, chain, .. } = kind;
+            let version = chain.current;
             let decode = decode_arm(krate, kind, quote!(#ident #ty_generics), quote!(inner));
             (
                 quote!(#name),
@@ -229,7 +253,7 @@ fn generate(parsed: &Input) -> TokenStream {
             let versions = kinds
                 .iter()
                 .map(|(Variant { ident: variant, .. }, _, kind)| {
-                    let version = kind.version;
+                    let version = kind.chain.current;
                     quote!(Self::#variant(_) => #version)
                 });
             let encodes = kinds.iter().map(|(Variant { ident: variant, .. }, _, _)| quote!(Self::#variant(inner) => #json::to_value(inner)));
@@ -295,16 +319,16 @@ fn generate(parsed: &Input) -> TokenStream {
     }
 }
 
-/// Decodes one kind: refuses other versions, then deserializes the payload as `ty`.
+/// Decodes one kind: checks the stored version, upcasts, then deserializes the payload as `ty`.
 fn decode_arm(krate: &Path, kind: &Kind, ty: TokenStream, construct: TokenStream) -> TokenStream {
-    let core = quote!(#krate::__private::core);
-    let version = kind.version;
-    let unsupported = format!("unsupported version; declared v{version}");
+    let private = quote!(#krate::__private);
+    let core = quote!(#private::core);
+    let upcast = kind.chain.expand(&private);
+    let rebind = (!kind.chain.steps.is_empty()).then(|| quote!(let mut payload = payload;));
     quote! {{
-        if event_version != #version {
-            return #core::result::Result::Err(#krate::DecodeError::new(event_type, event_version, #unsupported));
-        }
-        match #krate::__private::serde_json::from_value::<#ty>(payload) {
+        #rebind
+        #upcast
+        match #private::serde_json::from_value::<#ty>(payload) {
             #core::result::Result::Ok(inner) => #core::result::Result::Ok(#core::option::Option::Some(#construct)),
             #core::result::Result::Err(error) => {
                 #core::result::Result::Err(#krate::DecodeError::new(event_type, event_version, error))
@@ -359,15 +383,18 @@ fn routing(parsed: &Input) -> TokenStream {
                 .unzip()
         }
     };
+    // Each bound is spanned on the type a variant holds, so an unsatisfied one points at the
+    // variant.
     let with_param = |param: &str, bound: TokenStream| {
-        let param = Ident::new(param, Span::call_site());
+        let param = Ident::new(param, ident.span());
         let mut generics = parsed.input.generics.clone();
         generics.params.push(syn::parse_quote!(#param));
         let predicates = generics.make_where_clause();
         for ty in &kind_types {
-            predicates
-                .predicates
-                .push(syn::parse_quote_spanned!(ty.span()=> #param: #krate::#bound<#ty>));
+            predicates.predicates.push(
+                syn::parse2(respan(quote!(#param: #krate::#bound<#ty>), ty.span()))
+                    .expect("a where predicate"),
+            );
         }
         generics
     };
@@ -376,10 +403,22 @@ fn routing(parsed: &Input) -> TokenStream {
     let (apply_impl, _, apply_where) = apply_generics.split_for_impl();
     let project_generics = with_param("__P", quote!(Project));
     let (project_impl, _, project_where) = project_generics.split_for_impl();
+    // The routing traits and the type are spanned on the user's type name, not on the derive:
+    // rustc would otherwise advise implementing them by hand "to avoid undesired bounds", when
+    // the bounds are the point and the fix is the missing `Apply`/`Project` impl.
+    let span = ident.span();
+    let apply_each = respan(quote!(#private::ApplyEach<__A>), span);
+    let project_each = respan(quote!(#private::ProjectEach<__P>), span);
+    let this = respan(this, span);
 
     quote! {
+        #(
+            #[automatically_derived]
+            impl #private::KindOf<#this> for #kind_types {}
+        )*
+
         #[automatically_derived]
-        impl #apply_impl #private::ApplyEach<__A> for #this #apply_where {
+        impl #apply_impl #apply_each for #this #apply_where {
             fn apply_each(&self, target: &mut __A) {
                 match self {
                     #(#patterns => #private::apply(target, inner),)*
@@ -388,7 +427,7 @@ fn routing(parsed: &Input) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl #project_impl #private::ProjectEach<__P> for #this #project_where {
+        impl #project_impl #project_each for #this #project_where {
             fn key_each(&self, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
                 match self {
                     #(#patterns => #private::project_key::<__P, _>(inner, envelope),)*
@@ -406,4 +445,22 @@ fn routing(parsed: &Input) -> TokenStream {
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = proc_macro2::TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }

@@ -22,6 +22,7 @@ pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let project_generics = with_param(&input.generics, quote!(__P));
     let (project_impl, _, project_where) = project_generics.split_for_impl();
     stubs(
+        input,
         error,
         quote! {
             impl #impl_generics #krate::Event for #ident #ty_generics #where_clause {
@@ -69,6 +70,7 @@ pub(crate) fn aggregate(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     stubs(
+        input,
         error,
         quote! {
             impl #impl_generics #krate::Aggregate for #ident #ty_generics #where_clause {
@@ -90,6 +92,7 @@ pub(crate) fn command(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     stubs(
+        input,
         error,
         quote! {
             impl #impl_generics #krate::Command for #ident #ty_generics #where_clause {
@@ -114,6 +117,7 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     stubs(
+        input,
         error,
         quote! {
             impl #impl_generics #krate::Projection for #ident #ty_generics #where_clause {
@@ -136,9 +140,13 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
     )
 }
 
-/// The errors, then the stub impls in their own anonymous const.
-fn stubs(error: syn::Error, impls: TokenStream) -> TokenStream {
+/// The errors, then the stub impls in their own anonymous const. A generic type gets no stubs:
+/// generics are refused, and stubs carrying them would only add errors about their bounds.
+fn stubs(input: &DeriveInput, error: syn::Error, impls: TokenStream) -> TokenStream {
     let error = error.into_compile_error();
+    if !input.generics.params.is_empty() {
+        return error;
+    }
     quote! {
         #error
         const _: () = {

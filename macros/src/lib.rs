@@ -4,13 +4,16 @@
 mod aggregate;
 mod attr;
 mod command;
+mod commands;
 mod ctxt;
 mod event;
 mod fallback;
 mod krate;
 mod projection;
+mod shape;
 #[cfg(test)]
 mod tests;
+mod upcast;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -3,14 +3,14 @@
 
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
-use crate::krate;
+use crate::{krate, shape};
 
 const CONTAINER: Spec = Spec {
     name: "projection",
@@ -101,7 +101,14 @@ fn columns<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Column<'a>> {
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let attrs = Attrs::parse(&cx, input);
+    shape::no_generics(&cx, input, "Projection");
     let columns = columns(&cx, input);
+    let mut ignored = std::collections::HashSet::new();
+    for kind in &attrs.ignore {
+        if !ignored.insert(kind.to_token_stream().to_string()) {
+            cx.error_spanned_by(kind, "this kind is already listed in `ignore(...)`");
+        }
+    }
     for (key, missing) in [
         ("event", attrs.event.is_none()),
         ("key", attrs.key.is_none()),
@@ -170,7 +177,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let each = quote_spanned!(event.span()=> <#event as #private::ProjectEach<Self>>);
 
     let ignored = attrs.ignore.iter().map(|kind| {
+        // Spanned on the listed type: one that is not a kind of the event is reported there.
+        let kind_of = quote_spanned!(kind.span()=> #private::assert_kind_of::<#kind, #event>);
         quote! {
+            let _ = #kind_of;
+
             #[automatically_derived]
             impl #impl_generics #krate::Project<#kind> for #ident #ty_generics #where_clause {
                 fn project(

@@ -26,6 +26,22 @@ fn event_enum() {
 }
 
 #[test]
+fn event_upcast() {
+    insta::assert_snapshot!(pretty(
+        crate::event::expand,
+        quote::quote! {
+            #[event(
+                name = "ItemAdded",
+                version = 3,
+                upcast(from = 1, with = item_added_v1_to_v2),
+                upcast(from = 2, with = item_added_v2_to_v3),
+            )]
+            struct ItemAdded { sku: String, quantity: u32 }
+        },
+    ));
+}
+
+#[test]
 fn event_struct() {
     insta::assert_snapshot!(pretty(
         crate::event::expand,
@@ -41,7 +57,7 @@ fn aggregate() {
     insta::assert_snapshot!(pretty(
         crate::aggregate::expand,
         quote::quote! {
-            #[aggregate(id = OrderId, event = OrderEvent, name = "order")]
+            #[aggregate(id = OrderId, event = OrderEvent, name = "order", snapshot_every = 100)]
             struct Order { lines: u32 }
         },
     ));
@@ -57,6 +73,19 @@ fn command() {
                 #[command(id)]
                 order_id: OrderId,
                 customer: String,
+            }
+        },
+    ));
+}
+
+#[test]
+fn command_enum() {
+    insta::assert_snapshot!(pretty(
+        crate::command::expand,
+        quote::quote! {
+            enum OrderCommand {
+                Place(PlaceOrder),
+                Add(AddItem),
             }
         },
     ));

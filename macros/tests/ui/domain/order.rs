@@ -1,8 +1,8 @@
 // A small order domain using every derive and every attribute key, exercised at run time.
 
 use eventwright::{
-    Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Project, Projection, Rejection,
-    ValidationErrors,
+    Aggregate, Apply, Change, Command, Commands, Event, EventEnvelope, Handle, Project, Projection,
+    Rejection, ValidationErrors,
 };
 use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
 use serde::{Deserialize, Serialize};
@@ -22,9 +22,16 @@ pub struct ItemAdded {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderShipped {}
 
+/// v1 called the customer `client`.
+fn placed_v1_to_v2(mut payload: serde_json::Value) -> Result<serde_json::Value, String> {
+    let client = payload.as_object_mut().and_then(|fields| fields.remove("client")).ok_or("no `client` field")?;
+    payload["customer"] = client;
+    Ok(payload)
+}
+
 #[derive(Debug, Clone, PartialEq, Event)]
 pub enum OrderEvent {
-    #[event(name = "OrderPlaced", version = 2)]
+    #[event(name = "OrderPlaced", version = 2, upcast(from = 1, with = placed_v1_to_v2))]
     Placed(OrderPlaced),
     ItemAdded(ItemAdded),
     #[event(name = "OrderShipped")]
@@ -32,7 +39,7 @@ pub enum OrderEvent {
 }
 
 #[derive(Debug, Default, Aggregate)]
-#[aggregate(id = String, event = OrderEvent)]
+#[aggregate(id = String, event = OrderEvent, snapshot_every = 50)]
 pub struct Order {
     placed: bool,
     items: u32,
@@ -73,6 +80,13 @@ pub struct AddItem {
     pub order_id: String,
     pub sku: String,
     pub quantity: u32,
+}
+
+/// One endpoint can take any of the order's commands.
+#[derive(Debug, Command)]
+pub enum OrderCommand {
+    Place(PlaceOrder),
+    Add(AddItem),
 }
 
 impl Handle<PlaceOrder> for Order {
@@ -167,8 +181,13 @@ fn main() {
     assert_eq!(placed.encode().unwrap(), json!({ "customer": "ada" }));
     assert_eq!(OrderEvent::decode("OrderPlaced", 2, json!({ "customer": "ada" })).unwrap(), Some(placed.clone()));
     assert_eq!(OrderEvent::decode("Unknown", 1, json!({})).unwrap(), None);
+    assert_eq!(OrderEvent::decode("OrderPlaced", 1, json!({ "client": "ada" })).unwrap(), Some(placed.clone()));
     let error = OrderEvent::decode("OrderPlaced", 1, json!({})).unwrap_err();
-    assert_eq!(error.reason, "unsupported version; declared v2");
+    assert_eq!(error.reason, "upcasting from v1 to v2 failed: no `client` field");
+    let error = OrderEvent::decode("OrderPlaced", 3, json!({ "customer": "ada" })).unwrap_err();
+    assert_eq!(error.reason, "stored by newer code: v2 is the latest version this code knows");
+    let error = OrderEvent::decode("OrderShipped", 0, json!({})).unwrap_err();
+    assert_eq!(error.reason, "no upcaster from this version: the oldest version this code reads is v1");
     assert!(OrderEvent::decode("ItemAdded", 1, json!({ "sku": 1 })).is_err());
     assert_eq!(Ping::NAMES, ["Pinged"]);
     assert_eq!(Ping { count: 1 }.event_type(), "Pinged");
@@ -176,7 +195,7 @@ fn main() {
     assert_eq!(Ping::decode("Other", 3, json!({})).unwrap(), None);
 
     // Aggregate: every kind reaches its Apply impl.
-    assert_eq!(Order::TYPE, "Order");
+    assert_eq!((Order::TYPE, Order::SNAPSHOT_EVERY, Pinger::SNAPSHOT_EVERY), ("Order", Some(50), None));
     let mut order = Order::default();
     for event in [placed, ItemAdded { sku: "x".into(), quantity: 2 }.into(), OrderShipped {}.into()] {
         order.apply_event(&event);
@@ -197,6 +216,8 @@ fn main() {
     assert_eq!(add.aggregate_id(), "o-2");
     assert!(add.validate().is_ok());
     assert_eq!(order.handle(&add), Err(Rejection::guard("already shipped")));
+    assert_eq!(OrderCommand::from(add).name(), "add_line");
+    assert_eq!(OrderCommand::Place(place).name(), "place_order");
 
     // Projection: schema, keys, changes, ignored kinds.
     assert_eq!(OrderSummary::NAME, "order_summary");

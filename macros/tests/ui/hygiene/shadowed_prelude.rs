@@ -32,8 +32,13 @@ mod shadowed {
     #[derive(Serialize, Deserialize)]
     pub struct Closed {}
 
+    fn opened_v1_to_v2(payload: ::serde_json::Value) -> ::std::result::Result<::serde_json::Value, Text> {
+        ::std::result::Result::Ok(payload)
+    }
+
     #[derive(eventwright::Event)]
     pub enum DoorEvent {
+        #[event(version = 2, upcast(from = 1, with = opened_v1_to_v2))]
         Opened(Opened),
         #[event(name = "DoorClosed", version = 2)]
         Closed(Closed),
@@ -43,7 +48,7 @@ mod shadowed {
     pub struct Knocked {}
 
     #[derive(::std::default::Default, eventwright::Aggregate)]
-    #[aggregate(id = Text, event = DoorEvent)]
+    #[aggregate(id = Text, event = DoorEvent, snapshot_every = 10)]
     pub struct Door {
         open: bool,
     }
@@ -70,6 +75,11 @@ mod shadowed {
         fn handle(&self, command: &Open) -> ::std::result::Result<::std::vec::Vec<DoorEvent>, Rejection> {
             ::std::result::Result::Ok(::std::vec![DoorEvent::Opened(Opened { id: command.id.clone() })])
         }
+    }
+
+    #[derive(eventwright::Command)]
+    pub enum DoorCommand {
+        Open(Open),
     }
 
     #[derive(Serialize, Deserialize, eventwright::Projection)]
@@ -119,5 +129,9 @@ fn main() {
     let mut bell = bare::Bell::default();
     bell.apply_event(&bare::BellEvent::Rang(bare::Rang { times: 2 }));
     assert_eq!(<shadowed::Open as eventwright::Command>::NAME, "open");
+    let opened = shadowed::DoorEvent::decode("Opened", 1, serde_json::json!({ "id": "d" })).unwrap().unwrap();
+    assert_eq!(opened.event_version(), 2);
+    let open = shadowed::DoorCommand::from(shadowed::Open { id: "d".into() });
+    assert_eq!(eventwright::Commands::name(&open), "open");
     assert_eq!(<shadowed::DoorRow as eventwright::Projection>::SCHEMA.name, "door_row");
 }
