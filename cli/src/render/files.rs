@@ -32,7 +32,12 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         file(
             "eventwright.yaml",
             Owner::User,
-            options.model_source.clone(),
+            crate::schema::annotate(&options.model_source),
+        ),
+        file(
+            crate::schema::PROJECT_PATH,
+            Owner::Generated,
+            crate::schema::JSON.to_owned(),
         ),
         file(
             ".gitignore",
@@ -902,7 +907,7 @@ impl<'a> Readme<'a> {
             model,
             env: shouty(&model.service),
             walkthrough: walkthrough(model),
-            mermaid: mermaid(model),
+            mermaid: crate::graph::mermaid(model),
         }
     }
 }
@@ -977,41 +982,6 @@ fn example_body(model: &Model, command: &Command) -> serde_json::Value {
             .map(|f| (f.name.clone(), example(model, f).json))
             .collect(),
     )
-}
-
-/// Aggregates -> commands -> events -> projections -> queries, as a Mermaid flowchart.
-fn mermaid(model: &Model) -> String {
-    let mut lines = vec!["flowchart LR".to_owned()];
-    for aggregate in &model.aggregates {
-        for command in &aggregate.commands {
-            lines.push(format!(
-                "    {0}[/{0}/] --> {1}[({1})]",
-                command.name, aggregate.name
-            ));
-            for event in &command.emits {
-                lines.push(format!(
-                    "    {} -- records --> {event}>{event}]",
-                    aggregate.name
-                ));
-            }
-        }
-    }
-    for projection in &model.projections {
-        for handler in &projection.handlers {
-            lines.push(format!(
-                "    {} --> {}[[{}]]",
-                handler.event, projection.name, projection.name
-            ));
-        }
-    }
-    for query in &model.queries {
-        lines.push(format!(
-            "    {} --> {}{{{{{}}}}}",
-            query.projection, query.name, query.name
-        ));
-    }
-    lines.dedup();
-    lines.join("\n")
 }
 
 /// Only what templates cannot say well themselves.

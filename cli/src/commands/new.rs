@@ -1,0 +1,157 @@
+//! `eventwright new`: a complete service from a model, in a new directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use eventwright_cli::generate;
+use eventwright_cli::model::ir;
+use eventwright_cli::render::Options;
+use eventwright_cli::tree::Disk;
+
+use super::{PROBLEM, USAGE};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  eventwright new ordering.yaml                      # into ./ordering (the service name)
+  eventwright new ordering.yaml --out services/ordering
+  eventwright new ordering.yaml --eventwright-version 0.1.0")]
+pub struct Args {
+    /// The model file (YAML).
+    model: PathBuf,
+    /// Where to create the project [default: ./<service name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Overrides the model's `stores.write`.
+    #[arg(long, value_enum)]
+    write_store: Option<WriteStore>,
+    /// Overrides the model's `stores.read`.
+    #[arg(long, value_enum)]
+    read_store: Option<ReadStore>,
+    /// Overrides the model's `broker`.
+    #[arg(long, value_enum)]
+    broker: Option<Broker>,
+    /// Write into a directory that is not empty. Generated files are replaced; files that are
+    /// yours (handlers, tests, Cargo.toml) are kept.
+    #[arg(long)]
+    force: bool,
+    /// Depend on the eventwright crate at this path [default: this checkout, when run from one].
+    #[arg(long, conflicts_with = "eventwright_version")]
+    eventwright_path: Option<PathBuf>,
+    /// Depend on this published version of eventwright.
+    #[arg(long)]
+    eventwright_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum WriteStore {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReadStore {
+    Sqlite,
+    Postgres,
+    Cassandra,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Broker {
+    Inproc,
+    Kafka,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let mut model = match super::load(&args.model) {
+        Ok(model) => model,
+        Err(code) => return code,
+    };
+    if let Err(message) = apply_overrides(&mut model.stores, &args) {
+        eprintln!("error: {message}");
+        return ExitCode::from(USAGE);
+    }
+    let model_source = match std::fs::read_to_string(&args.model) {
+        Ok(source) => source,
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", args.model.display());
+            return ExitCode::from(PROBLEM);
+        }
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&model.service));
+    let occupied = std::fs::read_dir(&out).is_ok_and(|mut entries| entries.next().is_some());
+    if occupied && !args.force {
+        eprintln!(
+            "error: {} is not empty; pass --force to write into it anyway",
+            out.display()
+        );
+        return ExitCode::from(USAGE);
+    }
+    let options = Options {
+        runtime: super::runtime_source(
+            args.eventwright_path.as_deref(),
+            args.eventwright_version.as_deref(),
+        ),
+        model_source,
+    };
+    let files = match super::generate::files(&model, &options, &out) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let mut tree = Disk { root: out.clone() };
+    let result =
+        generate::plan(&files, &tree).and_then(|plan| plan.apply(&mut tree, true).map(|()| plan));
+    match result {
+        Ok(plan) => {
+            let count = |f: fn(&generate::Action) -> bool| {
+                plan.steps.iter().filter(|s| f(&s.action)).count()
+            };
+            println!(
+                "created {} ({} files written, {} replaced; files of yours kept)",
+                out.display(),
+                count(|a| matches!(a, generate::Action::Create { .. })),
+                count(|a| matches!(
+                    a,
+                    generate::Action::Update { .. } | generate::Action::Edited { .. }
+                )),
+            );
+            println!("next: cd {} && cargo run -- serve", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(PROBLEM)
+        }
+    }
+}
+
+/// Applies the store and broker flags. Adapters that do not exist yet are refused up front,
+/// never rendered into a project that cannot build.
+fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
+    let not_yet = |what: &str| {
+        Err(format!(
+            "{what} is not available yet; use the default (sqlite/sqlite/inproc)"
+        ))
+    };
+    match args.write_store {
+        Some(WriteStore::Sqlite) => stores.write = ir::WriteStore::Sqlite,
+        Some(WriteStore::Postgres) => return not_yet("--write-store postgres"),
+        None => {}
+    }
+    match args.read_store {
+        Some(ReadStore::Sqlite) => stores.read = ir::ReadStore::Sqlite,
+        Some(ReadStore::Postgres) => return not_yet("--read-store postgres"),
+        Some(ReadStore::Cassandra) => return not_yet("--read-store cassandra"),
+        None => {}
+    }
+    match args.broker {
+        Some(Broker::Inproc) => stores.broker = ir::Broker::Inproc,
+        Some(Broker::Kafka) => return not_yet("--broker kafka"),
+        None => {}
+    }
+    Ok(())
+}

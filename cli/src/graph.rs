@@ -1,0 +1,171 @@
+//! How a model's parts connect — aggregates → commands → events → projections → queries — as a
+//! Mermaid flowchart (embedded in the generated README) or a Graphviz graph.
+
+use std::fmt::Write;
+
+use crate::model::ir::Model;
+
+/// What a node stands for; each kind gets its own shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Command,
+    Aggregate,
+    Event,
+    Projection,
+    Query,
+}
+
+/// One arrow, in the order the flowchart reads: who acts on whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Edge<'a> {
+    from: (&'a str, Kind),
+    to: (&'a str, Kind),
+    label: Option<&'static str>,
+}
+
+/// Every arrow of the model, each once, in model order.
+fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
+    let mut edges = Vec::new();
+    let mut push = |edge: Edge<'a>| {
+        if !edges.contains(&edge) {
+            edges.push(edge);
+        }
+    };
+    for aggregate in &model.aggregates {
+        for command in &aggregate.commands {
+            push(Edge {
+                from: (&command.name, Kind::Command),
+                to: (&aggregate.name, Kind::Aggregate),
+                label: None,
+            });
+            for event in &command.emits {
+                push(Edge {
+                    from: (&aggregate.name, Kind::Aggregate),
+                    to: (event, Kind::Event),
+                    label: Some("records"),
+                });
+            }
+        }
+    }
+    for projection in &model.projections {
+        for handler in &projection.handlers {
+            push(Edge {
+                from: (&handler.event, Kind::Event),
+                to: (&projection.name, Kind::Projection),
+                label: None,
+            });
+        }
+    }
+    for query in &model.queries {
+        push(Edge {
+            from: (&query.projection, Kind::Projection),
+            to: (&query.name, Kind::Query),
+            label: None,
+        });
+    }
+    edges
+}
+
+/// A Mermaid `flowchart LR`. A node's shape is given where it first appears as a target (or as
+/// the source of its first arrow, for commands, which nothing points at).
+pub fn mermaid(model: &Model) -> String {
+    let shape = |(name, kind): (&str, Kind)| match kind {
+        Kind::Command => format!("{name}[/{name}/]"),
+        Kind::Aggregate => format!("{name}[({name})]"),
+        Kind::Event => format!("{name}>{name}]"),
+        Kind::Projection => format!("{name}[[{name}]]"),
+        Kind::Query => format!("{name}{{{{{name}}}}}"),
+    };
+    let mut out = String::from("flowchart LR");
+    for edge in edges(model) {
+        let from = match edge.from.1 {
+            Kind::Command => shape(edge.from),
+            _ => edge.from.0.to_owned(),
+        };
+        let arrow = edge
+            .label
+            .map_or_else(|| "-->".to_owned(), |label| format!("-- {label} -->"));
+        write!(out, "\n    {from} {arrow} {}", shape(edge.to)).expect("writing to a String");
+    }
+    out
+}
+
+/// A Graphviz `digraph`, for `dot -Tsvg`.
+pub fn dot(model: &Model) -> String {
+    let edges = edges(model);
+    let mut out = format!(
+        "digraph {} {{\n    rankdir=LR;\n    node [fontname=\"Helvetica\"];\n",
+        quoted(&model.service)
+    );
+    let mut declared: Vec<&str> = Vec::new();
+    for (name, kind) in edges.iter().flat_map(|e| [e.from, e.to]) {
+        if declared.contains(&name) {
+            continue;
+        }
+        declared.push(name);
+        let shape = match kind {
+            Kind::Command => "shape=parallelogram",
+            Kind::Aggregate => "shape=cylinder",
+            Kind::Event => "shape=cds",
+            Kind::Projection => "shape=box, style=rounded",
+            Kind::Query => "shape=hexagon",
+        };
+        writeln!(out, "    {} [{shape}];", quoted(name)).expect("writing to a String");
+    }
+    for edge in &edges {
+        let label = edge
+            .label
+            .map_or_else(String::new, |label| format!(" [label={}]", quoted(label)));
+        writeln!(
+            out,
+            "    {} -> {}{label};",
+            quoted(edge.from.0),
+            quoted(edge.to.0)
+        )
+        .expect("writing to a String");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// A DOT string literal. Model names are identifiers, but the service name may hold `-`.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ordering() -> Model {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ordering.yaml");
+        crate::model::load(std::path::Path::new(path)).expect("the example is valid")
+    }
+
+    #[test]
+    fn mermaid_draws_each_arrow_once_in_model_order() {
+        let chart = mermaid(&ordering());
+        let lines: Vec<&str> = chart.lines().collect();
+        assert_eq!(lines[0], "flowchart LR");
+        assert_eq!(lines[1], "    PlaceOrder[/PlaceOrder/] --> Order[(Order)]");
+        assert_eq!(
+            lines[2],
+            "    Order -- records --> OrderPlaced>OrderPlaced]"
+        );
+        assert!(lines.contains(&"    OrderPlaced --> OrderSummary[[OrderSummary]]"));
+        assert!(lines.contains(&"    OrderSummary --> order_summary{{order_summary}}"));
+        let mut unique = lines.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), lines.len());
+    }
+
+    #[test]
+    fn dot_declares_every_node_once_then_the_edges() {
+        let graph = dot(&ordering());
+        assert!(graph.starts_with("digraph \"ordering\" {"), "{graph}");
+        assert_eq!(graph.matches("\"Order\" [shape=cylinder];").count(), 1);
+        assert!(graph.contains("\"Order\" -> \"ItemAdded\" [label=\"records\"];"));
+        assert!(graph.contains("\"OrderHistory\" -> \"orders_by_customer\";"));
+        assert!(graph.ends_with("}\n"));
+    }
+}
