@@ -12,9 +12,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::command::{FieldError, Rejection};
-use crate::dispatch::{Committed, DispatchError};
-use crate::query::{PageRequest, QueryError};
+use crate::aggregate::Aggregate;
+use crate::command::{Command, FieldError, Handle, Rejection};
+use crate::dispatch::{Committed, DispatchError, Dispatcher};
+use crate::event::Metadata;
+use crate::projection::Projection;
+use crate::query::{Page, PageRequest, QueryError, ReadModels};
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,4 +240,60 @@ pub fn page_from_query(query: Option<&str>) -> Result<PageRequest, ApiError> {
         }
     }
     Ok(page)
+}
+
+/// The whole of a command route: the aggregate id from the path (its field named `id_field`),
+/// the command from the JSON body, then dispatch.
+pub async fn run_command<C>(
+    dispatcher: &Dispatcher,
+    id_field: &str,
+    raw_id: &str,
+    body: &[u8],
+) -> Result<Json<Accepted>, ApiError>
+where
+    C: Command + DeserializeOwned,
+    C::Aggregate: Handle<C>,
+    <C::Aggregate as Aggregate>::Id: Serialize + DeserializeOwned,
+{
+    let id: <C::Aggregate as Aggregate>::Id = parse_param(id_field, raw_id)?;
+    let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
+    let command: C = command_from_json(body, id_field, id)?;
+    let committed = dispatcher.dispatch(command, Metadata::default()).await?;
+    Ok(Json(committed.into()))
+}
+
+/// The whole of a get-by-key route: 404 when there is no such row.
+pub async fn get_row<P, K>(
+    read_models: &ReadModels,
+    field: &str,
+    raw_key: &str,
+) -> Result<Json<P>, ApiError>
+where
+    P: Projection,
+    K: Serialize + DeserializeOwned,
+{
+    let key: K = parse_param(field, raw_key)?;
+    match read_models.get::<P>(&key).await? {
+        Some(row) => Ok(Json(row)),
+        None => Err(ApiError::not_found(format!(
+            "no {} with {field} {raw_key}",
+            P::NAME
+        ))),
+    }
+}
+
+/// The whole of a list route: rows whose `field` equals the path value, one page at a time.
+pub async fn list_rows<P, V>(
+    read_models: &ReadModels,
+    field: &str,
+    raw_value: &str,
+    query: Option<&str>,
+) -> Result<Json<Page<P>>, ApiError>
+where
+    P: Projection,
+    V: Serialize + DeserializeOwned,
+{
+    let value: V = parse_param(field, raw_value)?;
+    let page = page_from_query(query)?;
+    Ok(Json(read_models.list::<P>(field, &value, &page).await?))
 }

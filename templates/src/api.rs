@@ -6,69 +6,34 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, {% if has_lists %}RawQuery, {% endif %}State};
-use axum::routing::{ {%- if has_lists || has_gets %}get, {% endif %}post};
+{{ routing_use }}
 use axum::{Json, Router};
-use eventwright::http::{Accepted, ApiError, command_from_json, {% if has_lists %}page_from_query, {% endif %}parse_param};
-use eventwright::Metadata;
 {%- if has_lists %}
 use eventwright::Page;
 {%- endif %}
-{%- for line in uses %}
+use eventwright::http::{self, Accepted, ApiError};
+{%- if !uses.is_empty() %}
+{% for line in uses %}
+{{ line }}
+{%- endfor %}
+{%- endif %}
+{% for line in crate_uses %}
 {{ line }}
 {%- endfor %}
 
-use crate::App;
-
 /// Every route of the service.
 pub fn router(app: App) -> Router {
-    Router::new()
-{%- for command in commands %}
-        .route("{{ command.route }}", post({{ command.handler }}))
-{%- endfor %}
-{%- for query in queries %}
-        .route("{{ query.route }}", get({{ query.handler }}))
-{%- endfor %}
-        .with_state(app)
+    {{ router }}
 }
-{%- for command in commands %}
+{%- for route in commands %}
 
-async fn {{ command.handler }}(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Json<Accepted>, ApiError> {
-    let id: {{ command.id_ty }} = parse_param("{{ command.id_field }}", &id)?;
-    let command: crate::{{ command.module }}::{{ command.command }} =
-        command_from_json(&body, "{{ command.id_field }}", serde_json::json!(id))?;
-    let committed = app.dispatcher.dispatch(command, Metadata::default()).await?;
-    Ok(Json(committed.into()))
+{{ route.signature }}
+    {{ route.call }}
 }
 {%- endfor %}
-{%- for query in queries %}
-{%- if query.list %}
+{%- for route in queries %}
 
-async fn {{ query.handler }}(
-    State(app): State<App>,
-    Path(value): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<Page<crate::projections::{{ query.module }}::{{ query.projection }}>>, ApiError> {
-    let value: {{ query.field_ty }} = parse_param("{{ query.field }}", &value)?;
-    let page = page_from_query(query.as_deref())?;
-    let rows = app.read_models.list("{{ query.field }}", &value, &page).await?;
-    Ok(Json(rows))
+{{ route.signature }}
+    {{ route.call }}
 }
-{%- else %}
-
-async fn {{ query.handler }}(
-    State(app): State<App>,
-    Path(key): Path<String>,
-) -> Result<Json<crate::projections::{{ query.module }}::{{ query.projection }}>, ApiError> {
-    let key: {{ query.field_ty }} = parse_param("{{ query.field }}", &key)?;
-    app.read_models
-        .get(&key)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no {{ query.projection }} with {{ query.field }} {key}")))
-}
-{%- endif %}
 {%- endfor %}

@@ -13,15 +13,9 @@ use eventwright::runner::ProjectionError;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{EventStore, ReadStore, StoreError};
 use eventwright::{Dispatcher, ProjectionRunner, ReadModels};
-
-pub mod api;
-{%- for module in modules %}
+{% for module in modules %}
 pub mod {{ module }};
 {%- endfor %}
-pub mod projections;
-{%- if has_types %}
-pub mod types;
-{%- endif %}
 
 /// Where the stores live.
 #[derive(Debug, Clone)]
@@ -54,11 +48,11 @@ pub struct App {
 impl App {
     /// Opens the stores, creating their tables when they are missing.
     pub async fn connect(config: &Config) -> Result<Self, StoreError> {
-        let events: Arc<dyn EventStore> =
-            Arc::new(SqliteEventStore::new(sqlite::connect(&config.write_db).await?));
+        let write_pool = sqlite::connect(&config.write_db).await?;
+        let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(write_pool));
         events.prepare().await?;
-        let read: Arc<dyn ReadStore> =
-            Arc::new(SqliteReadStore::new(sqlite::connect(&config.read_db).await?));
+        let read_pool = sqlite::connect(&config.read_db).await?;
+        let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(read_pool));
         let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
         let runner = projections::runner(Arc::clone(&read), Arc::clone(&bus));
         runner.prepare().await?;

@@ -1,30 +1,39 @@
 // Created by eventwright from eventwright.yaml. This file is yours: regenerating never overwrites it.
 
-//! Given/when/then tests of the {{ aggregate }} handlers: past events, a command, the outcome.
+//! Given/when/then tests of the command handlers: past events, a command, the outcome.
 
 use eventwright::testing::given;
-{%- for line in uses %}
+{%- if !uses.is_empty() %}
+{% for line in uses %}
 {{ line }}
 {%- endfor %}
-use {{ crate_name }}::{{ module }}::*;
+{%- endif %}
+{% for line in crate_uses %}
+{{ line }}
+{%- endfor %}
+{%- for constant in consts %}
+{%- if loop.first %}
+{% endif %}
+{{ constant }}
+{%- endfor %}
+{%- for example in commands %}
+
+fn {{ example.name }}() -> {{ example.ty }} {
+    {{ example.body }}
+}
+{%- endfor %}
+{%- for example in events %}
+
+fn {{ example.name }}() -> {{ example.ty }} {
+    {{ example.body }}
+}
+{%- endfor %}
 {%- for case in cases %}
 
 #[test]
 fn {{ case.name }}() {
-    given::<{{ aggregate }}>([
-{%- for event in case.given %}
-        {{ event }},
+{%- for statement in case.statements %}
+    {{ statement }}
 {%- endfor %}
-    ])
-    .when({{ case.when }})
-{%- if let Some(message) = case.refused_by %}
-    .then_expect_refusal({{ message|rust_str }});
-{%- else %}
-    .then_expect_events([
-{%- for event in case.expect_events %}
-        {{ event }},
-{%- endfor %}
-    ]);
-{%- endif %}
 }
 {%- endfor %}

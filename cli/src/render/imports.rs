@@ -83,9 +83,5 @@ impl Imports {
 
 /// `use {prefix}::{A, B};`, or nothing for an empty list.
 pub fn use_line(prefix: &str, names: &[String]) -> Option<String> {
-    match names {
-        [] => None,
-        [one] => Some(format!("use {prefix}::{one};")),
-        many => Some(format!("use {prefix}::{{{}}};", many.join(", "))),
-    }
+    super::layout::use_list(prefix, names)
 }

@@ -1,10 +1,16 @@
 //! Rendering is a pure function: a validated model in, the files of a service out. Writing them
 //! is someone else's job (see [`crate::write`]), so dry runs and tests need no disk.
 
+mod aggregate;
+mod api;
 mod examples;
+mod fields;
 mod files;
 mod imports;
+mod layout;
 mod names;
+mod project_tests;
+mod projection;
 mod rust;
 mod scenario;
 
@@ -45,4 +51,16 @@ pub struct Options {
     pub runtime: RuntimeSource,
     /// The model file's text, copied into the project as its source of truth.
     pub model_source: String,
+}
+
+/// Only what templates cannot say well themselves.
+mod filters {
+    /// The text as a Rust string literal.
+    #[askama::filter_fn]
+    pub fn rust_str(
+        text: impl std::fmt::Display,
+        _: &dyn askama::Values,
+    ) -> askama::Result<String> {
+        Ok(format!("{:?}", text.to_string()))
+    }
 }

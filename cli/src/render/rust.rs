@@ -147,16 +147,19 @@ pub fn change_statements(
                 ChangeOp::Remove {
                     target: field,
                     source,
-                    by_field: Some(by),
+                    by_field,
                 } => {
-                    format!("{target}.{field}.retain(|item| item.{by} != event.{source});")
-                }
-                ChangeOp::Remove {
-                    target: field,
-                    source,
-                    by_field: None,
-                } => {
-                    format!("{target}.{field}.retain(|item| *item != event.{source});")
+                    let kept = match by_field {
+                        Some(by) => format!(".retain(|item| item.{by} != event.{source})"),
+                        None => format!(".retain(|item| *item != event.{source})"),
+                    };
+                    // `self.field.retain(...)` is a chain of two: held to the chain width.
+                    let flat = format!("{target}.{field}{kept}");
+                    if flat.len() <= 60 {
+                        format!("{flat};")
+                    } else {
+                        format!("{target}.{field}\n            {kept};")
+                    }
                 }
                 ChangeOp::Delete => return None,
             })

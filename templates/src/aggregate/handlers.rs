@@ -11,17 +11,16 @@ use super::*;
 {%- for command in view.commands %}
 
 impl Handle<{{ command.name }}> for {{ view.aggregate.name }} {
-    fn handle(&self, {{ command.param }}: &{{ command.name }}) -> Result<Vec<{{ view.aggregate.name }}Event>, Rejection> {
-{%- for (violated, message) in command.guards %}
+    {{ command.signature }}
+{%- for (violated, refusal) in command.guards %}
         if {{ violated }} {
-            return Err(Rejection::guard({{ message|rust_str }}));
+            {{ refusal }}
         }
 {%- endfor %}
-        Ok(vec![
-{%- for event in command.emits %}
-            {{ event }},
+{%- for binding in command.bindings %}
+        {{ binding }}
 {%- endfor %}
-        ])
+        {{ command.result }}
     }
 }
 {%- endfor %}

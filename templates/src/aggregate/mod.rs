@@ -5,20 +5,31 @@
 
 use eventwright::{Aggregate, Apply, Command, Event};
 use serde::{Deserialize, Serialize};
-{%- for line in view.uses %}
+{%- if !view.uses.is_empty() %}
+{% for line in view.uses %}
 {{ line }}
 {%- endfor %}
+{%- endif %}
+{%- if !view.crate_uses.is_empty() %}
+{% for line in view.crate_uses %}
+{{ line }}
+{%- endfor %}
+{%- endif %}
 
 mod handlers;
 
 /// The state of one {{ view.aggregate.name }}, rebuilt from its events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Aggregate)]
 #[aggregate(id = {{ view.id.ty }}, event = {{ view.aggregate.name }}Event)]
+{%- if view.state.is_empty() %}
+pub struct {{ view.aggregate.name }} {}
+{%- else %}
 pub struct {{ view.aggregate.name }} {
 {%- for field in view.state %}
     pub {{ field.name }}: {{ field.ty }},
 {%- endfor %}
 }
+{%- endif %}
 {%- for command in view.commands %}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, garde::Validate, Command)]
@@ -37,11 +48,15 @@ pub struct {{ command.name }} {
 {%- for event in view.events %}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+{%- if event.fields.is_empty() %}
+pub struct {{ event.name }} {}
+{%- else %}
 pub struct {{ event.name }} {
 {%- for field in event.fields %}
     pub {{ field.name }}: {{ field.ty }},
 {%- endfor %}
 }
+{%- endif %}
 {%- endfor %}
 
 /// Every event a {{ view.aggregate.name }} records, under its stable stored name.
@@ -55,10 +70,14 @@ pub enum {{ view.aggregate.name }}Event {
 {%- for event in view.events %}
 
 impl Apply<{{ event.name }}> for {{ view.aggregate.name }} {
+{%- if event.statements.is_empty() %}
+    fn apply(&mut self, {{ event.param }}: &{{ event.name }}) {}
+{%- else %}
     fn apply(&mut self, {{ event.param }}: &{{ event.name }}) {
 {%- for statement in event.statements %}
         {{ statement }}
 {%- endfor %}
     }
+{%- endif %}
 }
 {%- endfor %}

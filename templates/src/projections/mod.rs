@@ -13,8 +13,5 @@ pub mod {{ module }};
 
 /// A runner for every projection of the service.
 pub fn runner(store: Arc<dyn ReadStore>, bus: Arc<dyn EventBus>) -> ProjectionRunner {
-    ProjectionRunner::new(store, bus)
-{%- for (module, name) in modules %}
-        .with::<{{ module }}::{{ name }}>()
-{%- endfor %}
+    {{ runner }}
 }

@@ -4,15 +4,17 @@
 
 use eventwright::{Change, EventEnvelope, Project, Projection};
 use serde::{Deserialize, Serialize};
-{%- for line in view.uses %}
+{%- if !view.uses.is_empty() %}
+{% for line in view.uses %}
+{{ line }}
+{%- endfor %}
+{%- endif %}
+{% for line in view.crate_uses %}
 {{ line }}
 {%- endfor %}
 
-use crate::{{ view.aggregate_module }}::{ {%- for name in view.event_uses %}{{ name }}{% if !loop.last %}, {% endif %}{% endfor -%} };
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Projection)]
-#[projection(event = {{ view.event_enum }}, key = {{ view.projection.key }}
-{%- if !view.ignored.is_empty() %}, ignore({% for name in view.ignored %}{{ name }}{% if !loop.last %}, {% endif %}{% endfor %}){% endif %})]
+{{ view.attribute }}
 pub struct {{ view.projection.name }} {
 {%- for (field, indexed) in view.fields %}
 {%- if indexed %}
@@ -21,36 +23,40 @@ pub struct {{ view.projection.name }} {
     pub {{ field.name }}: {{ field.ty }},
 {%- endfor %}
 }
+{%- if view.builds_rows %}
 
 impl {{ view.projection.name }} {
-    /// The row as it is before any event has changed it. The key was produced from this very
-    /// type (the aggregate id or an event field), so it always converts back.
-    fn new_row(key: &serde_json::Value) -> Self {
-        Self {
-            {{ view.projection.key }}: serde_json::from_value(key.clone()).unwrap_or_default(),
-            ..Self::default()
-        }
+    /// The row an event changes: the stored one, or a new one with only its key set. The key was
+    /// produced from this very type (the aggregate id or an event field), so it converts back.
+    fn row_for<E>(row: Option<Self>, event: &E, envelope: &EventEnvelope) -> Self
+    where
+        Self: Project<E>,
+    {
+        row.unwrap_or_else(|| {
+            let key = <Self as Project<E>>::key(event, envelope);
+            Self {
+                {{ view.projection.key }}: serde_json::from_value(key).unwrap_or_default(),
+                ..Self::default()
+            }
+        })
     }
 }
+{%- endif %}
 {%- for handler in view.handlers %}
 
 impl Project<{{ handler.event }}> for {{ view.projection.name }} {
-{%- if let Some(key_from) = handler.key_from %}
-    fn key(event: &{{ handler.event }}, _envelope: &EventEnvelope) -> serde_json::Value {
-        serde_json::json!(event.{{ key_from }})
+{%- if let Some(signature) = handler.key_signature %}
+    {{ signature }}
+        {{ handler.key_body }}
     }
-{%- else if view.key_from_numeric_id %}
-    fn key(_event: &{{ handler.event }}, envelope: &EventEnvelope) -> serde_json::Value {
-        envelope.aggregate_id.parse::<i64>().map_or_else(|_| serde_json::json!(envelope.aggregate_id), serde_json::Value::from)
-    }
-{%- endif %}
-
+{% endif %}
+    {{ handler.signature }}
 {%- if handler.deletes %}
-    fn project(_row: Option<Self>, _event: &{{ handler.event }}, _envelope: &EventEnvelope) -> Change<Self> {
         Change::Delete
+{%- else if handler.statements.is_empty() %}
+        Change::Upsert(Self::row_for(row, event, envelope))
 {%- else %}
-    fn project(row: Option<Self>, event: &{{ handler.event }}, envelope: &EventEnvelope) -> Change<Self> {
-        let {% if !handler.statements.is_empty() %}mut {% endif %}row = row.unwrap_or_else(|| Self::new_row(&<Self as Project<{{ handler.event }}>>::key(event, envelope)));
+        let mut row = Self::row_for(row, event, envelope);
 {%- for statement in handler.statements %}
         {{ statement }}
 {%- endfor %}

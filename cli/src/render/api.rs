@@ -1,0 +1,190 @@
+//! The HTTP routes: one POST per command, one GET per query.
+
+use askama::Template;
+
+use super::imports::{Imports, use_line};
+use super::layout;
+use super::names::{kebab, plural_kebab, snake};
+use super::rust::rust_type;
+use crate::model::ir::{Model, QueryKind};
+
+struct Route {
+    route: String,
+    handler: String,
+    /// The `async fn ...(...) -> ... {` line(s), laid out.
+    signature: String,
+    list: bool,
+    /// The handler's body: one call into `eventwright::http`, laid out.
+    call: String,
+}
+
+#[derive(Template)]
+#[template(path = "src/api.rs")]
+pub struct ApiRs {
+    uses: Vec<String>,
+    crate_uses: Vec<String>,
+    has_lists: bool,
+    /// `use axum::routing::...;` for the methods in use.
+    routing_use: String,
+    /// `Router::new()` and its routes, laid out.
+    router: String,
+    commands: Vec<Route>,
+    queries: Vec<Route>,
+}
+
+impl ApiRs {
+    pub fn new(model: &Model) -> Self {
+        let mut imports = Imports::default();
+        let mut crate_uses = Vec::new();
+        let mut commands = Vec::new();
+        for aggregate in &model.aggregates {
+            let names: Vec<String> = aggregate.commands.iter().map(|c| c.name.clone()).collect();
+            crate_uses.extend(use_line(
+                &format!("crate::{}", snake(&aggregate.name)),
+                &names,
+            ));
+            for command in &aggregate.commands {
+                let args = [
+                    "&app.dispatcher".to_owned(),
+                    format!("{:?}", aggregate.id.name),
+                    "&id".to_owned(),
+                    "&body".to_owned(),
+                ];
+                let handler = snake(&command.name);
+                commands.push(Route {
+                    route: format!(
+                        "/{}/{{id}}/{}",
+                        plural_kebab(&aggregate.name),
+                        kebab(&command.name)
+                    ),
+                    signature: layout::signature(
+                        &format!("async fn {handler}"),
+                        &[
+                            "State(app): State<App>".to_owned(),
+                            "Path(id): Path<String>".to_owned(),
+                            "body: Bytes".to_owned(),
+                        ],
+                        "Result<Json<Accepted>, ApiError>",
+                        0,
+                    ),
+                    handler,
+                    list: false,
+                    call: layout::call(
+                        &format!("http::run_command::<{}>", command.name),
+                        &args,
+                        4,
+                        ".await",
+                    ),
+                });
+            }
+        }
+        let mut projections = Vec::new();
+        let queries: Vec<Route> = model
+            .queries
+            .iter()
+            .map(|query| {
+                let projection = model
+                    .projections
+                    .iter()
+                    .find(|p| p.name == query.projection)
+                    .expect("a projection");
+                projections.push(projection);
+                let (field, list) = match &query.kind {
+                    QueryKind::Get { field } => (field, false),
+                    QueryKind::List { field } => (field, true),
+                };
+                let ty = &projection
+                    .fields
+                    .iter()
+                    .find(|f| &f.name == field)
+                    .expect("a field")
+                    .ty;
+                imports.add(ty);
+                let types = format!("{}, {}", projection.name, rust_type(ty));
+                let call = if list {
+                    let args = [
+                        "&app.read_models".to_owned(),
+                        format!("{field:?}"),
+                        "&value".to_owned(),
+                        "query.as_deref()".to_owned(),
+                    ];
+                    layout::call(&format!("http::list_rows::<{types}>"), &args, 4, ".await")
+                } else {
+                    let args = [
+                        "&app.read_models".to_owned(),
+                        format!("{field:?}"),
+                        "&key".to_owned(),
+                    ];
+                    layout::call(&format!("http::get_row::<{types}>"), &args, 4, ".await")
+                };
+                let (params, response) = if list {
+                    (
+                        vec![
+                            "State(app): State<App>".to_owned(),
+                            "Path(value): Path<String>".to_owned(),
+                            "RawQuery(query): RawQuery".to_owned(),
+                        ],
+                        format!("Result<Json<Page<{}>>, ApiError>", projection.name),
+                    )
+                } else {
+                    (
+                        vec![
+                            "State(app): State<App>".to_owned(),
+                            "Path(key): Path<String>".to_owned(),
+                        ],
+                        format!("Result<Json<{}>, ApiError>", projection.name),
+                    )
+                };
+                Route {
+                    route: format!("/{}/{{{field}}}", kebab(&query.name)),
+                    signature: layout::signature(
+                        &format!("async fn {}", query.name),
+                        &params,
+                        &response,
+                        0,
+                    ),
+                    handler: query.name.clone(),
+                    list,
+                    call,
+                }
+            })
+            .collect();
+        projections.sort_by(|a, b| a.name.cmp(&b.name));
+        projections.dedup_by(|a, b| a.name == b.name);
+        for projection in projections {
+            crate_uses.extend(use_line(
+                &format!("crate::projections::{}", snake(&projection.name)),
+                &[projection.name.clone()],
+            ));
+        }
+        crate_uses.push("use crate::App;".to_owned());
+        crate_uses.extend(use_line("crate::types", &imports.model_types()));
+        crate_uses.sort();
+        let routes: Vec<String> = commands
+            .iter()
+            .map(|r| format!(".route({:?}, post({}))", r.route, r.handler))
+            .chain(
+                queries
+                    .iter()
+                    .map(|r| format!(".route({:?}, get({}))", r.route, r.handler)),
+            )
+            .chain([".with_state(app)".to_owned()])
+            .collect();
+        let mut methods = Vec::new();
+        if !queries.is_empty() {
+            methods.push("get".to_owned());
+        }
+        if !commands.is_empty() {
+            methods.push("post".to_owned());
+        }
+        Self {
+            uses: imports.external_lines(),
+            crate_uses,
+            has_lists: queries.iter().any(|q| q.list),
+            routing_use: use_line("axum::routing", &methods).unwrap_or_default(),
+            router: layout::chain("Router::new()", &routes, 4, ""),
+            commands,
+            queries,
+        }
+    }
+}

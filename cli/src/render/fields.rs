@@ -1,0 +1,102 @@
+//! Struct fields as declared in generated code, with their validation attributes.
+
+use super::rust::rust_type;
+use crate::model::ir::{Field, Rules, Type};
+
+/// A struct field as declared.
+pub struct FieldView {
+    pub name: String,
+    pub ty: String,
+    /// `#[garde(...)]` rules, or empty where the struct does not validate.
+    pub garde: String,
+}
+
+impl FieldView {
+    pub fn plain(field: &Field) -> Self {
+        Self {
+            name: field.name.clone(),
+            ty: rust_type(&field.ty),
+            garde: String::new(),
+        }
+    }
+
+    pub fn validated(field: &Field) -> Self {
+        Self {
+            garde: garde_rules(&field.ty, &field.rules),
+            ..Self::plain(field)
+        }
+    }
+}
+
+/// The garde attribute for a field's rules. Decimals use the runtime's range check, since
+/// garde's `range` covers primitives only.
+fn garde_rules(ty: &Type, rules: &Rules) -> String {
+    let inner = match ty {
+        Type::Optional(inner) => inner.as_ref(),
+        other => other,
+    };
+    let mut parts = Vec::new();
+    let min_length = rules.min_length.or(rules.non_empty.then_some(1));
+    if min_length.is_some() || rules.max_length.is_some() {
+        let mode = if *inner == Type::String {
+            "chars, "
+        } else {
+            ""
+        };
+        let bounds: Vec<String> = [("min", min_length), ("max", rules.max_length)]
+            .into_iter()
+            .filter_map(|(name, bound)| bound.map(|bound| format!("{name} = {bound}")))
+            .collect();
+        parts.push(format!("length({mode}{})", bounds.join(", ")));
+    }
+    if rules.min.is_some() || rules.max.is_some() {
+        if *inner == Type::Decimal {
+            let bound = |value: Option<f64>| {
+                value.map_or("None".to_owned(), |v| {
+                    format!("Some({})", super::rust::decimal(&v.to_string()))
+                })
+            };
+            let check = if matches!(ty, Type::Optional(_)) {
+                "optional_decimal_range"
+            } else {
+                "decimal_range"
+            };
+            parts.push(format!(
+                "custom(eventwright::validate::{check}({}, {}))",
+                bound(rules.min),
+                bound(rules.max)
+            ));
+        } else {
+            let literal = |value: f64| {
+                if *inner == Type::Float {
+                    format!("{value:?}")
+                } else {
+                    format!("{}", value as i64)
+                }
+            };
+            let bounds: Vec<String> = [("min", rules.min), ("max", rules.max)]
+                .into_iter()
+                .filter_map(|(name, bound)| {
+                    bound.map(|bound| format!("{name} = {}", literal(bound)))
+                })
+                .collect();
+            parts.push(format!("range({})", bounds.join(", ")));
+        }
+    }
+    if contains_value(ty) {
+        parts.push("dive".to_owned());
+    }
+    if parts.is_empty() {
+        "#[garde(skip)]".to_owned()
+    } else {
+        format!("#[garde({})]", parts.join(", "))
+    }
+}
+
+fn contains_value(ty: &Type) -> bool {
+    match ty {
+        Type::Value(_) => true,
+        Type::List(inner) | Type::Optional(inner) => contains_value(inner),
+        _ => false,
+    }
+}

@@ -1,0 +1,409 @@
+//! The generated project's own tests: given/when/then per command and guard, and one HTTP test.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use serde_json::Value;
+
+use super::examples::example;
+use super::files::{command_route, example_body, path_text};
+use super::filters;
+use super::imports::{Imports, use_line};
+use super::layout;
+use super::names::{kebab, shouty, snake};
+use super::scenario::{Scenario, refusals, succeeding};
+use crate::model::ir::{Aggregate, ChangeOp, Command, Condition, Field, Model, QueryKind, Type};
+
+/// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
+struct ExampleFn {
+    name: String,
+    ty: String,
+    /// The body expression, laid out at an indent of 4.
+    body: String,
+}
+
+/// A generated given/when/then test: its name and its laid-out statements.
+struct TestCase {
+    name: String,
+    statements: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "tests/aggregate.rs")]
+pub struct AggregateTest {
+    uses: Vec<String>,
+    crate_uses: Vec<String>,
+    consts: Vec<String>,
+    commands: Vec<ExampleFn>,
+    events: Vec<ExampleFn>,
+    cases: Vec<TestCase>,
+}
+
+/// Example values as Rust, with uuids named once as constants.
+struct Examples<'m> {
+    model: &'m Model,
+    consts: BTreeMap<String, String>,
+}
+
+impl Examples<'_> {
+    /// `field`'s example laid out for a line starting at `indent`, after `prefix` columns.
+    fn value(
+        &mut self,
+        name: &str,
+        ty: &Type,
+        field: &Field,
+        indent: usize,
+        prefix: usize,
+    ) -> String {
+        match ty {
+            Type::Uuid => {
+                let constant = shouty(name);
+                let value = example(
+                    self.model,
+                    &Field {
+                        ty: Type::Uuid,
+                        ..field.clone()
+                    },
+                )
+                .rust;
+                self.consts.insert(
+                    constant.clone(),
+                    format!("const {constant}: Uuid = {value};"),
+                );
+                constant
+            }
+            Type::Value(value_name) => {
+                let def = self
+                    .model
+                    .values
+                    .iter()
+                    .find(|v| &v.name == value_name)
+                    .expect("a declared value");
+                let fields: Vec<(String, String)> = def
+                    .fields
+                    .iter()
+                    .map(|inner| {
+                        (
+                            inner.name.clone(),
+                            self.value(
+                                &inner.name,
+                                &inner.ty,
+                                inner,
+                                indent + 4,
+                                inner.name.len() + 2,
+                            ),
+                        )
+                    })
+                    .collect();
+                layout::struct_literal(value_name, &fields, indent, prefix)
+            }
+            Type::List(inner) => {
+                let count = field.rules.min_length.unwrap_or(1).max(1) as usize;
+                let element = self.value(name, inner, field, indent + 4, 0);
+                layout::array("vec![", &vec![element; count], indent, prefix)
+            }
+            Type::Optional(inner) => format!(
+                "Some({})",
+                self.value(name, inner, field, indent, prefix + 5)
+            ),
+            _ => {
+                example(
+                    self.model,
+                    &Field {
+                        ty: ty.clone(),
+                        ..field.clone()
+                    },
+                )
+                .rust
+            }
+        }
+    }
+
+    fn command(&mut self, aggregate: &Aggregate, command: &Command) -> ExampleFn {
+        let mut fields = vec![(
+            aggregate.id.name.clone(),
+            self.value(&aggregate.id.name, &aggregate.id.ty, &aggregate.id, 8, 0),
+        )];
+        for field in &command.fields {
+            let value = self.value(&field.name, &field.ty, field, 8, field.name.len() + 2);
+            fields.push((field.name.clone(), value));
+        }
+        ExampleFn {
+            name: snake(&command.name),
+            ty: command.name.clone(),
+            body: layout::struct_literal(&command.name, &fields, 4, 0),
+        }
+    }
+
+    /// The event `command` records, as the aggregate's event enum.
+    fn event(
+        &mut self,
+        aggregate: &Aggregate,
+        command: &Command,
+        name: &str,
+        fn_name: String,
+    ) -> ExampleFn {
+        let event = aggregate
+            .events
+            .iter()
+            .find(|e| e.name == name)
+            .expect("a declared event");
+        let fields: Vec<(String, String)> = event
+            .fields
+            .iter()
+            .map(|field| {
+                let source = command
+                    .fields
+                    .iter()
+                    .find(|f| f.name == field.name)
+                    .unwrap_or(&aggregate.id);
+                let value = self.value(&source.name, &source.ty, source, 8, field.name.len() + 2);
+                let wrap = matches!(field.ty, Type::Optional(_))
+                    && !matches!(source.ty, Type::Optional(_));
+                (
+                    field.name.clone(),
+                    if wrap {
+                        format!("Some({value})")
+                    } else {
+                        value
+                    },
+                )
+            })
+            .collect();
+        let literal = layout::struct_literal(name, &fields, 4, 0);
+        let body = if literal.contains('\n') {
+            format!("{literal}\n    .into()")
+        } else {
+            format!("{literal}.into()")
+        };
+        ExampleFn {
+            name: fn_name,
+            ty: format!("{}Event", aggregate.name),
+            body,
+        }
+    }
+}
+
+impl AggregateTest {
+    pub fn new(model: &Model, aggregate: &Aggregate, crate_name: &str) -> Self {
+        let mut examples = Examples {
+            model,
+            consts: BTreeMap::new(),
+        };
+        let commands: Vec<ExampleFn> = aggregate
+            .commands
+            .iter()
+            .map(|c| examples.command(aggregate, c))
+            .collect();
+
+        // One example function per recorded event, named after the event, or after the event and
+        // its command when several commands record it.
+        let mut emitters: BTreeMap<&str, usize> = BTreeMap::new();
+        for name in aggregate.commands.iter().flat_map(|c| &c.emits) {
+            *emitters.entry(name).or_default() += 1;
+        }
+        let event_fn = |command: &Command, event: &str| {
+            if emitters[event] > 1 {
+                format!("{}_by_{}", snake(event), snake(&command.name))
+            } else {
+                snake(event)
+            }
+        };
+        let mut events = Vec::new();
+        for command in &aggregate.commands {
+            for event in &command.emits {
+                events.push(examples.event(aggregate, command, event, event_fn(command, event)));
+            }
+        }
+
+        let mut cases = Vec::new();
+        for command in &aggregate.commands {
+            for scenario in succeeding(model, aggregate, command)
+                .into_iter()
+                .chain(refusals(model, aggregate, command))
+            {
+                cases.push(test_case(aggregate, &scenario, &event_fn));
+            }
+        }
+
+        let mut imports = Imports::default();
+        imports.add_example(model, &aggregate.id.ty);
+        for field in aggregate.commands.iter().flat_map(|c| &c.fields) {
+            imports.add_example(model, &field.ty);
+        }
+        let mut crate_uses = vec![format!("use {crate_name}::{}::*;", snake(&aggregate.name))];
+        crate_uses.extend(use_line(
+            &format!("{crate_name}::types"),
+            &imports.model_types(),
+        ));
+        crate_uses.sort();
+        Self {
+            uses: imports.external_lines(),
+            crate_uses,
+            consts: examples.consts.into_values().collect(),
+            commands,
+            events,
+            cases,
+        }
+    }
+}
+
+fn test_case(
+    aggregate: &Aggregate,
+    scenario: &Scenario<'_>,
+    event_fn: &dyn Fn(&Command, &str) -> String,
+) -> TestCase {
+    let command = scenario.command;
+    let history: Vec<String> = scenario
+        .history
+        .iter()
+        .flat_map(|earlier| {
+            earlier
+                .emits
+                .iter()
+                .map(move |event| format!("{}()", event_fn(earlier, event)))
+        })
+        .collect();
+    let mut statements = Vec::new();
+    let inline = layout::array("[", &history, 4, 0);
+    let head = if inline.contains('\n') {
+        statements.push(format!(
+            "let history = {};",
+            layout::array("[", &history, 4, 14)
+        ));
+        format!("given::<{}>(history)", aggregate.name)
+    } else {
+        format!("given::<{}>({inline})", aggregate.name)
+    };
+    let when = format!(".when({}())", snake(&command.name));
+    let then = match scenario.refused_by {
+        None => {
+            let expected: Vec<String> = command
+                .emits
+                .iter()
+                .map(|event| format!("{}()", event_fn(command, event)))
+                .collect();
+            format!(
+                ".then_expect_events({})",
+                layout::array("[", &expected, 8, 20)
+            )
+        }
+        Some(message) => layout::call(".then_expect_refusal", &[format!("{message:?}")], 8, ""),
+    };
+    statements.push(layout::chain(&head, &[when, then], 4, ";"));
+    let name = match scenario.refused_by {
+        None => format!(
+            "{}_records_{}",
+            snake(&command.name),
+            command
+                .emits
+                .iter()
+                .map(|e| snake(e))
+                .collect::<Vec<_>>()
+                .join("_and_")
+        ),
+        Some(message) => {
+            let guard = command
+                .guards
+                .iter()
+                .find(|g| g.message == message)
+                .expect("the refusing guard");
+            format!(
+                "{}_is_refused_unless_{}_{}",
+                snake(&command.name),
+                guard.field,
+                condition_slug(&guard.condition)
+            )
+        }
+    };
+    TestCase { name, statements }
+}
+
+fn condition_slug(condition: &Condition) -> &'static str {
+    match condition {
+        Condition::Equals(_) => "matches",
+        Condition::NotEquals(_) => "differs",
+        Condition::OneOf(_) => "is_allowed",
+        Condition::NotEmpty => "is_not_empty",
+        Condition::AtLeast(_) => "is_enough",
+        Condition::AtMost(_) => "is_within_limit",
+    }
+}
+
+/// The first aggregate with a creating command drives the generated HTTP test.
+#[derive(Template)]
+#[template(path = "tests/http.rs")]
+pub struct HttpTest {
+    crate_name: String,
+    /// `const` lines for the routes and bodies the test sends.
+    consts: Vec<String>,
+    creates: bool,
+    bad_field: Option<String>,
+    reads: bool,
+}
+
+impl HttpTest {
+    pub fn new(model: &Model, crate_name: &str) -> Self {
+        let mut test = Self {
+            crate_name: crate_name.to_owned(),
+            consts: Vec::new(),
+            creates: false,
+            bad_field: None,
+            reads: false,
+        };
+        let creator = model
+            .aggregates
+            .iter()
+            .find_map(|a| a.commands.iter().find(|c| c.creates).map(|c| (a, c)));
+        let Some((aggregate, command)) = creator else {
+            return test;
+        };
+        let id_text = path_text(&example(model, &aggregate.id).json);
+        test.creates = true;
+        let body = example_body(model, command);
+        test.consts.push(layout::str_const(
+            "CREATE",
+            &format!("{:?}", command_route(aggregate, command, &id_text)),
+        ));
+        test.consts.push(layout::str_const(
+            "CREATE_BODY",
+            &format!("{:?}", body.to_string()),
+        ));
+        // A body whose first field has the wrong JSON type must be refused, naming that field.
+        if let (Some(first), Value::Object(mut bad)) = (command.fields.first(), body) {
+            let wrong = if matches!(example(model, first).json, Value::Array(_)) {
+                Value::Bool(true)
+            } else {
+                Value::Array(Vec::new())
+            };
+            bad.insert(first.name.clone(), wrong);
+            test.consts.push(layout::str_const(
+                "BAD_BODY",
+                &format!("{:?}", Value::Object(bad).to_string()),
+            ));
+            test.bad_field = Some(first.name.clone());
+        }
+        let read = model.queries.iter().find_map(|query| match &query.kind {
+            QueryKind::Get { .. } => {
+                let projection = model
+                    .projections
+                    .iter()
+                    .find(|p| p.name == query.projection)?;
+                let fed = projection.handlers.iter().any(|h| {
+                    h.aggregate == aggregate.name
+                        && h.key_from.is_none()
+                        && command.emits.contains(&h.event)
+                        && !h.changes.contains(&ChangeOp::Delete)
+                });
+                fed.then(|| format!("/{}/{id_text}", kebab(&query.name)))
+            }
+            QueryKind::List { .. } => None,
+        });
+        if let Some(read) = read {
+            test.consts
+                .push(layout::str_const("READ", &format!("{read:?}")));
+            test.reads = true;
+        }
+        test
+    }
+}

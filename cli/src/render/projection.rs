@@ -1,0 +1,198 @@
+//! The read-model modules: one per projection, and the runner that holds them all.
+
+use askama::Template;
+
+use super::fields::FieldView;
+use super::imports::{Imports, use_line};
+use super::layout;
+use super::names::snake;
+use super::rust::change_statements;
+use crate::model::ir::{ChangeOp, Model, Projection, Type};
+
+pub struct ProjectionView<'a> {
+    projection: &'a Projection,
+    uses: Vec<String>,
+    crate_uses: Vec<String>,
+    fields: Vec<(FieldView, bool)>,
+    /// The `#[projection(...)]` attribute, laid out.
+    attribute: String,
+    handlers: Vec<HandlerView>,
+    /// Whether some handler builds a row (and so needs `row_for`).
+    builds_rows: bool,
+}
+
+struct HandlerView {
+    event: String,
+    /// The `fn key(...)` line when the key is not the aggregate id as text.
+    key_signature: Option<String>,
+    key_body: String,
+    signature: String,
+    statements: Vec<String>,
+    deletes: bool,
+}
+
+impl<'a> ProjectionView<'a> {
+    pub fn new(model: &'a Model, projection: &'a Projection) -> Self {
+        let aggregate_name = projection
+            .handlers
+            .first()
+            .map(|h| h.aggregate.as_str())
+            .unwrap_or_default();
+        let aggregate = model.aggregates.iter().find(|a| a.name == aggregate_name);
+        let mut imports = Imports::default();
+        for field in &projection.fields {
+            imports.add(&field.ty);
+        }
+        let handled: Vec<&str> = projection
+            .handlers
+            .iter()
+            .map(|h| h.event.as_str())
+            .collect();
+        let ignored: Vec<String> = aggregate
+            .map(|a| {
+                a.events
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .filter(|e| !handled.contains(&e.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let key_field = projection
+            .fields
+            .iter()
+            .find(|f| f.name == projection.key)
+            .expect("the key is a field");
+        let handlers: Vec<HandlerView> = projection
+            .handlers
+            .iter()
+            .map(|handler| {
+                let event_fields = aggregate
+                    .and_then(|a| a.events.iter().find(|e| e.name == handler.event))
+                    .map(|e| e.fields.as_slice())
+                    .unwrap_or_default();
+                let deletes = handler.changes.contains(&ChangeOp::Delete);
+                let (key_signature, key_body) = match (&handler.key_from, &key_field.ty) {
+                    (Some(field), _) => (
+                        Some(key_signature(&handler.event, "event", "_envelope")),
+                        format!("serde_json::json!(event.{field})"),
+                    ),
+                    (None, Type::Int) => (
+                        Some(key_signature(&handler.event, "_event", "envelope")),
+                        "eventwright::projection::numeric_id_key(envelope)".to_owned(),
+                    ),
+                    (None, _) => (None, String::new()),
+                };
+                let names = if deletes {
+                    ["_row", "_event", "_envelope"]
+                } else {
+                    ["row", "event", "envelope"]
+                };
+                HandlerView {
+                    event: handler.event.clone(),
+                    key_signature,
+                    key_body,
+                    signature: layout::signature(
+                        "fn project",
+                        &[
+                            format!("{}: Option<Self>", names[0]),
+                            format!("{}: &{}", names[1], handler.event),
+                            format!("{}: &EventEnvelope", names[2]),
+                        ],
+                        "Change<Self>",
+                        4,
+                    ),
+                    statements: change_statements(
+                        &handler.changes,
+                        "row",
+                        &projection.fields,
+                        event_fields,
+                    ),
+                    deletes,
+                }
+            })
+            .collect();
+        let event_enum = format!("{aggregate_name}Event");
+        let mut events: Vec<String> = handled
+            .iter()
+            .map(|e| (*e).to_owned())
+            .chain(ignored.iter().cloned())
+            .collect();
+        events.push(event_enum.clone());
+        events.sort();
+        let mut crate_uses: Vec<String> =
+            use_line(&format!("crate::{}", snake(aggregate_name)), &events)
+                .into_iter()
+                .collect();
+        crate_uses.extend(use_line("crate::types", &imports.model_types()));
+        crate_uses.sort();
+        let mut args = vec![
+            format!("event = {event_enum}"),
+            format!("key = {}", projection.key),
+        ];
+        if !ignored.is_empty() {
+            args.push(format!("ignore({})", ignored.join(", ")));
+        }
+        Self {
+            projection,
+            uses: imports.external_lines(),
+            crate_uses,
+            fields: projection
+                .fields
+                .iter()
+                .map(|field| {
+                    (
+                        FieldView::plain(field),
+                        projection.indexed.contains(&field.name),
+                    )
+                })
+                .collect(),
+            attribute: layout::attribute("projection", &args, 0),
+            builds_rows: handlers.iter().any(|h| !h.deletes),
+            handlers,
+        }
+    }
+}
+
+fn key_signature(event: &str, event_name: &str, envelope_name: &str) -> String {
+    layout::signature(
+        "fn key",
+        &[
+            format!("{event_name}: &{event}"),
+            format!("{envelope_name}: &EventEnvelope"),
+        ],
+        "serde_json::Value",
+        4,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "src/projections/projection.rs")]
+pub struct ProjectionRs<'a> {
+    pub view: &'a ProjectionView<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "src/projections/mod.rs")]
+pub struct ProjectionsRs {
+    modules: Vec<(String, String)>,
+    /// `ProjectionRunner::new(store, bus).with::<...>()...`, laid out.
+    runner: String,
+}
+
+impl ProjectionsRs {
+    pub fn new(model: &Model) -> Self {
+        let mut modules: Vec<(String, String)> = model
+            .projections
+            .iter()
+            .map(|p| (snake(&p.name), p.name.clone()))
+            .collect();
+        // rustfmt orders `mod` declarations by name.
+        modules.sort();
+        let calls: Vec<String> = modules
+            .iter()
+            .map(|(module, name)| format!(".with::<{module}::{name}>()"))
+            .collect();
+        let runner = layout::chain("ProjectionRunner::new(store, bus)", &calls, 4, "");
+        Self { modules, runner }
+    }
+}
