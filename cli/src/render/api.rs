@@ -154,7 +154,7 @@ impl ApiRs {
         for projection in projections {
             crate_uses.extend(use_line(
                 &format!("crate::projections::{}", snake(&projection.name)),
-                &[projection.name.clone()],
+                std::slice::from_ref(&projection.name),
             ));
         }
         crate_uses.push("use crate::App;".to_owned());

@@ -58,7 +58,7 @@ pub fn array(open: &str, items: &[String], indent: usize, prefix: usize) -> Stri
     let joined = items.join(", ");
     if one_line(items)
         && joined.len() <= LIST_WIDTH
-        && indent + prefix + open.len() + joined.len() + 1 <= MAX_WIDTH
+        && indent + prefix + open.len() + joined.len() < MAX_WIDTH
     {
         return format!("{open}{joined}]");
     }
