@@ -92,6 +92,14 @@ impl fmt::Display for Diagnostics {
             if i > 0 {
                 f.write_str("\n\n")?;
             }
+            // Nothing to quote (an unreadable or empty file): say where, not which line.
+            if self.source.trim().is_empty() {
+                write!(f, "error: {}\n --> {}", d.message, self.file)?;
+                if let Some(hint) = &d.hint {
+                    write!(f, "\n  = hint: {hint}")?;
+                }
+                continue;
+            }
             let snippet = Snippet::source(self.source.as_str())
                 .path(self.file.as_str())
                 .annotation(

@@ -12,8 +12,8 @@ use super::{Format, PROBLEM};
 Exits 1 when a change is breaking, so it can guard a merge.
 
 Examples:
-  git show main:eventwright.yaml > /tmp/old.yaml && eventwright diff /tmp/old.yaml
-  eventwright diff v1.yaml v2.yaml --format json")]
+  eventwright diff v1.yaml v2.yaml --format json
+  git show main:eventwright.yaml > /tmp/old.yaml && eventwright diff /tmp/old.yaml")]
 pub struct Args {
     /// The model as it was (the one that wrote the stored events).
     old: PathBuf,

@@ -1,26 +1,11 @@
-//! The `eventwright` binary: exit codes and messages a script or a person relies on.
+//! The `eventwright` binary as users and scripts meet it: exit codes, messages, and what each
+//! subcommand does to a project. One test binary, one module per subcommand.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod generate;
+mod support;
+mod tools;
 
-fn eventwright(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eventwright"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use support::{eventwright, example, stderr};
 
 #[test]
 fn a_valid_model_validates() {
