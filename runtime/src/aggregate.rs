@@ -7,7 +7,51 @@ use crate::event::Event;
 
 /// The state of one aggregate, rebuilt by applying its events in order.
 ///
-/// Implemented by `#[derive(Aggregate)]`, which routes each event kind to an [`Apply`] impl.
+/// # `#[derive(Aggregate)]`
+///
+/// On the state struct; routes each kind of its event type to an [`Apply`] impl, and fails to
+/// compile, naming the kind, while one is missing. Keys of `#[aggregate(...)]`:
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `id` | the id type, `OrderId` | required |
+/// | `event` | the event type, `OrderEvent` | required |
+/// | `name` | the stable [`TYPE`](Aggregate::TYPE) stored with each event | the struct's name |
+/// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more | no snapshots |
+///
+/// The commands it handles name it from their side: `#[command(aggregate = Order)]`.
+///
+/// ```
+/// use eventwright::{Aggregate, Apply, Event};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Opened { pub owner: String }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Deposited { pub amount: i64 }
+///
+/// #[derive(Event)]
+/// pub enum AccountEvent {
+///     Opened(Opened),
+///     Deposited(Deposited),
+/// }
+///
+/// #[derive(Default, Aggregate)]
+/// #[aggregate(id = String, event = AccountEvent, name = "account", snapshot_every = 100)]
+/// pub struct Account { owner: String, balance: i64 }
+///
+/// impl Apply<Opened> for Account {
+///     fn apply(&mut self, event: &Opened) { self.owner.clone_from(&event.owner); }
+/// }
+///
+/// impl Apply<Deposited> for Account {
+///     fn apply(&mut self, event: &Deposited) { self.balance += event.amount; }
+/// }
+///
+/// let mut account = Account::default();
+/// account.apply_event(&Deposited { amount: 5 }.into());
+/// assert_eq!((Account::TYPE, Account::SNAPSHOT_EVERY, account.balance), ("account", Some(100), 5));
+/// ```
 pub trait Aggregate: Default + Send + Sync + 'static {
     /// The aggregate's stable type name, stored with each of its events.
     const TYPE: &'static str;

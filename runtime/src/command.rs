@@ -12,8 +12,65 @@ use crate::event::Metadata;
 
 /// A request addressed to one aggregate.
 ///
-/// Implemented by `#[derive(Command)]`: `#[command(aggregate = Order)]` names the aggregate,
-/// `#[command(id)]` marks the field holding its id.
+/// # `#[derive(Command)]`
+///
+/// On a struct with named fields. Keys of `#[command(...)]` on the struct:
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `aggregate` | the aggregate that handles it, `Order` | required |
+/// | `name` | [`NAME`](Command::NAME), used in logs and routes | the struct's name in snake_case |
+/// | `creates` | flag: [`CREATES`](Command::CREATES) | off |
+/// | `retries` | [`RETRIES_ON_CONFLICT`](Command::RETRIES_ON_CONFLICT) | 3 |
+/// | `validate` | flag: [`validate`](Command::validate) runs the struct's `garde::Validate` | off |
+///
+/// and on a field, `#[command(id)]` marks the aggregate id (else the field named `id` is).
+/// The derive checks that the aggregate implements [`Handle`] for the command.
+///
+/// With `validate`, field rules are garde's (`#[garde(length(min = 1))]`, `#[garde(range(..))]`,
+/// ...); failures become [`ValidationErrors`] naming each field, which the HTTP glue answers
+/// with a 400.
+///
+/// On an enum whose variants each hold one command struct, the derive implements [`Commands`]
+/// instead, so one endpoint can take any of them.
+///
+/// ```
+/// use eventwright::testing::given;
+/// use eventwright::{Aggregate, Apply, Command, DispatchError, Event, Handle, Rejection};
+/// use serde::{Deserialize, Serialize};
+///
+/// # #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+/// # pub struct Deposited { pub amount: i64 }
+/// # #[derive(Default, Aggregate)]
+/// # #[aggregate(id = String, event = Deposited)]
+/// # pub struct Account { balance: i64 }
+/// # impl Apply<Deposited> for Account {
+/// #     fn apply(&mut self, event: &Deposited) { self.balance += event.amount; }
+/// # }
+/// #[derive(garde::Validate, Command)]
+/// #[command(aggregate = Account, creates, validate)]
+/// pub struct Deposit {
+///     #[command(id)]
+///     #[garde(length(min = 1))]
+///     pub account: String,
+///     #[garde(range(min = 1))]
+///     pub amount: i64,
+/// }
+///
+/// impl Handle<Deposit> for Account {
+///     fn handle(&self, command: &Deposit) -> Result<Vec<Deposited>, Rejection> {
+///         Ok(vec![Deposited { amount: command.amount }])
+///     }
+/// }
+///
+/// given::<Account>([])
+///     .when(Deposit { account: "a-1".into(), amount: 5 })
+///     .then_expect_events([Deposited { amount: 5 }]);
+///
+/// let refused = given::<Account>([]).when(Deposit { account: "a-1".into(), amount: 0 });
+/// let DispatchError::Invalid(errors) = refused.then_expect_error() else { unreachable!() };
+/// assert_eq!(errors.first_field(), Some("amount"));
+/// ```
 pub trait Command: Send + Sync + 'static {
     type Aggregate: Aggregate;
 
@@ -56,9 +113,48 @@ where
 /// An enum of commands, one command struct per variant, so one endpoint or queue consumer can take
 /// any of them.
 ///
-/// Implemented by `#[derive(Command)]` on an enum of newtype variants; each variant is dispatched
-/// exactly as [`Dispatcher::dispatch`] dispatches the struct it holds. The variants may address
-/// different aggregates.
+/// Implemented by `#[derive(Command)]` on an enum of newtype variants (each also gets a `From`
+/// impl); each variant is dispatched exactly as [`Dispatcher::dispatch`] dispatches the struct it
+/// holds. The variants may address different aggregates.
+///
+/// ```
+/// # use eventwright::{Aggregate, Apply, Command, Event, Handle, Rejection};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Serialize, Deserialize, Event)]
+/// # pub struct Noted {}
+/// # #[derive(Default, Aggregate)]
+/// # #[aggregate(id = String, event = Noted)]
+/// # pub struct Pad {}
+/// # impl Apply<Noted> for Pad { fn apply(&mut self, _: &Noted) {} }
+/// # #[derive(Deserialize, Command)]
+/// # #[command(aggregate = Pad, creates)]
+/// # pub struct Open { pub id: String }
+/// # #[derive(Deserialize, Command)]
+/// # #[command(aggregate = Pad)]
+/// # pub struct Note { pub id: String }
+/// # impl Handle<Open> for Pad {
+/// #     fn handle(&self, _: &Open) -> Result<Vec<Noted>, Rejection> { Ok(vec![]) }
+/// # }
+/// # impl Handle<Note> for Pad {
+/// #     fn handle(&self, _: &Note) -> Result<Vec<Noted>, Rejection> { Ok(vec![Noted {}]) }
+/// # }
+/// use eventwright::{Commands, Dispatcher, Metadata};
+///
+/// #[derive(Deserialize, Command)]
+/// #[serde(tag = "type", rename_all = "snake_case")]
+/// pub enum PadCommand {
+///     Open(Open),
+///     Note(Note),
+/// }
+///
+/// /// One handler for every command of the pad.
+/// async fn receive(dispatcher: &Dispatcher, body: &str) -> Result<u64, Box<dyn std::error::Error>> {
+///     let command: PadCommand = serde_json::from_str(body)?;
+///     Ok(command.dispatch_with(dispatcher, Metadata::default()).await?.version)
+/// }
+///
+/// assert_eq!(PadCommand::from(Note { id: "p".into() }).name(), "note");
+/// ```
 pub trait Commands: Send + Sync + 'static {
     /// The [`Command::NAME`] of the command held.
     fn name(&self) -> &'static str;

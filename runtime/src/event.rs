@@ -7,9 +7,70 @@ use uuid::Uuid;
 
 /// A type that holds one or more kinds of event, each with a stable name and a version.
 ///
-/// Implemented by `#[derive(Event)]` on an enum of newtype variants (one kind per variant) or on a
-/// single struct. The stored `event_type` is the stable name, never the Rust type name, so renaming
-/// a type does not orphan stored events.
+/// The stored `event_type` is the stable name, never the Rust type name, so renaming a type does
+/// not orphan stored events.
+///
+/// # `#[derive(Event)]`
+///
+/// On an enum of newtype variants, one kind per variant (each variant also gets a `From` impl), or
+/// on a struct with named fields, a single kind. Keys of `#[event(...)]`, on each variant or on
+/// the struct:
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `name` | the stable stored name, `"OrderPlaced"` | the variant's (struct's) name |
+/// | `version` | the current schema version, 1 or more | 1 |
+/// | `upcast(from = N, with = path)` | a step from version `N` to `N + 1`, repeatable | none |
+///
+/// An upcaster works on the serialized form: `fn(serde_json::Value) -> Result<serde_json::Value,
+/// String>`. [`decode`](Event::decode) runs the chain from the stored version up to the current
+/// one, so events stored at v1 load as v3. The chain is checked at compile time: a gap, a
+/// duplicate step, or a step from the current version or later is an error. At run time a
+/// version newer than the code, or older than its oldest upcaster, is a [`DecodeError`].
+///
+/// `#[eventwright(crate = "path")]` names the runtime crate when it is renamed or re-exported.
+///
+/// ```
+/// use eventwright::Event;
+/// use serde::{Deserialize, Serialize};
+/// use serde_json::{Value, json};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+/// pub struct ItemAdded { pub sku: String, pub quantity: u32 }
+///
+/// /// v1 called the SKU `item`.
+/// fn item_added_v1_to_v2(mut payload: Value) -> Result<Value, String> {
+///     let item = payload.as_object_mut().and_then(|f| f.remove("item")).ok_or("no `item`")?;
+///     payload["sku"] = item;
+///     Ok(payload)
+/// }
+///
+/// /// v2 had no quantity: one item per event.
+/// fn item_added_v2_to_v3(mut payload: Value) -> Result<Value, String> {
+///     payload["quantity"] = json!(1);
+///     Ok(payload)
+/// }
+///
+/// #[derive(Debug, PartialEq, Event)]
+/// pub enum CartEvent {
+///     #[event(
+///         name = "ItemAdded",
+///         version = 3,
+///         upcast(from = 1, with = item_added_v1_to_v2),
+///         upcast(from = 2, with = item_added_v2_to_v3),
+///     )]
+///     ItemAdded(ItemAdded),
+/// }
+///
+/// let stored_at_v1 = json!({ "item": "apple" });
+/// let event = CartEvent::decode("ItemAdded", 1, stored_at_v1).unwrap();
+/// let expected = ItemAdded { sku: "apple".into(), quantity: 1 };
+/// assert_eq!(event, Some(CartEvent::ItemAdded(expected)));
+///
+/// let newer = CartEvent::decode("ItemAdded", 4, json!({})).unwrap_err();
+/// assert_eq!(newer.reason, "stored by newer code: v3 is the latest version this code knows");
+/// assert_eq!(CartEvent::decode("SomethingElse", 1, json!({})).unwrap(), None);
+/// ```
 pub trait Event: Sized + Send + Sync + 'static {
     /// The stable names of every kind of event this type holds.
     const NAMES: &'static [&'static str];

@@ -17,6 +17,23 @@
 //!
 //! The derives (`#[derive(Aggregate, Command, Event, Projection)]`) come with the default
 //! `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
+//!
+//! # The derives
+//!
+//! Each derive is documented with its trait: [`Event`] (stable names, versions, upcasting),
+//! [`Aggregate`] (id, event type, snapshot policy), [`Command`] and [`Commands`] (the aggregate
+//! and id, garde validation, enums of commands), [`Projection`] (consumed events, row key,
+//! exhaustiveness). What holds for all of them:
+//!
+//! - Every mistake in the attributes is reported in one compile, each on its own tokens, with a
+//!   suggestion for a misspelled key; the trait impls are still emitted as stubs so the rest of
+//!   the crate does not fail with them.
+//! - A missing [`Apply`], [`Project`] or [`Handle`] impl is reported naming the kind or command,
+//!   the aggregate or projection, and the impl to add.
+//! - Generated code uses absolute paths only, so it compiles next to your own `Result`, `Option`,
+//!   `String`, ... and under `#![no_implicit_prelude]`. When the crate is renamed or re-exported,
+//!   say where it is with `#[eventwright(crate = "path::to::eventwright")]`.
+//! - Generic types are refused: a stored name stands for one concrete type.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -9,9 +9,57 @@ use crate::schema::TableSchema;
 
 /// A read model: one row type, the events it consumes, and how each event changes a row.
 ///
-/// Implemented by `#[derive(Projection)]`, which routes each event kind to a [`Project`] impl.
-/// A projection must decide every event kind it consumes: a kind without a `Project` impl is a
-/// compile error naming the kind and the projection.
+/// # `#[derive(Projection)]`
+///
+/// On the row struct (named fields; each field a column). It routes each kind of its event type
+/// to a [`Project`] impl, and is **exhaustive**: every kind is either projected or listed in
+/// `ignore(..)`, so adding a variant to the event enum fails to compile, naming the variant, the
+/// kind and the projection, until each projection decides. Keys of `#[projection(...)]`:
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `event` | the event type it consumes, `OrderEvent` | required |
+/// | `key` | the field holding the row key | required |
+/// | `ignore(A, B)` | kinds that leave rows unchanged; each must be a kind of `event` | none |
+/// | `name` | [`NAME`](Projection::NAME), its checkpoint's name | the struct's name in snake_case |
+/// | `table` | the table name | `name` |
+///
+/// and on a field, `#[projection(index)]` lets list queries filter on it.
+///
+/// ```
+/// use eventwright::{Change, Event, EventEnvelope, Project, Projection};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Placed { pub customer: String }
+/// #[derive(Serialize, Deserialize)]
+/// pub struct Shipped {}
+///
+/// #[derive(Event)]
+/// pub enum OrderEvent {
+///     Placed(Placed),
+///     Shipped(Shipped),
+/// }
+///
+/// #[derive(Serialize, Deserialize, Projection)]
+/// #[projection(event = OrderEvent, key = order_id, table = "orders", ignore(Shipped))]
+/// pub struct OrderRow {
+///     pub order_id: String,
+///     #[projection(index)]
+///     pub customer: String,
+/// }
+///
+/// impl Project<Placed> for OrderRow {
+///     fn project(_: Option<Self>, event: &Placed, envelope: &EventEnvelope) -> Change<Self> {
+///         Change::Upsert(OrderRow {
+///             order_id: envelope.aggregate_id.clone(),
+///             customer: event.customer.clone(),
+///         })
+///     }
+/// }
+///
+/// assert_eq!((OrderRow::NAME, OrderRow::SCHEMA.name, OrderRow::SCHEMA.indexed), ("order_row", "orders", &["customer"][..]));
+/// ```
 pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The projection's name; its checkpoint is kept under this name.
     const NAME: &'static str;
