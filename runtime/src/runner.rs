@@ -9,10 +9,10 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::bus::{BusError, EventBus};
-use crate::event::{DecodeError, EventEnvelope};
+use crate::event::DecodeError;
 use crate::projection::{Change, Projection};
 use crate::schema::TableSchema;
-use crate::store::{EventStore, ReadStore, RowChange, StoreError};
+use crate::store::{Cursor, EventStore, LogEntry, ReadStore, RowChange, StoreError};
 
 /// A projection with its types erased, so a runner can hold several.
 #[async_trait]
@@ -21,11 +21,7 @@ pub trait Projector: Send + Sync + 'static {
     fn schema(&self) -> &'static TableSchema;
 
     /// Applies one event to the read store, unless the checkpoint shows it was applied already.
-    async fn handle(
-        &self,
-        store: &dyn ReadStore,
-        envelope: &EventEnvelope,
-    ) -> Result<(), ProjectionError>;
+    async fn handle(&self, store: &dyn ReadStore, entry: &LogEntry) -> Result<(), ProjectionError>;
 }
 
 /// A projection failed to apply an event. The runner retries it; it never skips it.
@@ -61,11 +57,8 @@ impl<P: Projection> Projector for Typed<P> {
         &P::SCHEMA
     }
 
-    async fn handle(
-        &self,
-        store: &dyn ReadStore,
-        envelope: &EventEnvelope,
-    ) -> Result<(), ProjectionError> {
+    async fn handle(&self, store: &dyn ReadStore, entry: &LogEntry) -> Result<(), ProjectionError> {
+        let LogEntry { cursor, envelope } = entry;
         let row_error = |reason: String| ProjectionError::Row {
             projection: P::NAME,
             reason,
@@ -73,7 +66,7 @@ impl<P: Projection> Projector for Typed<P> {
         let Some(event) = envelope.decode::<P::Event>()? else {
             // Not ours; move the checkpoint past it so a restart does not look at it again.
             store
-                .apply(&P::SCHEMA, P::NAME, envelope.position, RowChange::None)
+                .apply(&P::SCHEMA, P::NAME, *cursor, RowChange::None)
                 .await?;
             return Ok(());
         };
@@ -99,9 +92,7 @@ impl<P: Projection> Projector for Typed<P> {
                 }
             }
         };
-        store
-            .apply(&P::SCHEMA, P::NAME, envelope.position, change)
-            .await?;
+        store.apply(&P::SCHEMA, P::NAME, *cursor, change).await?;
         Ok(())
     }
 }
@@ -154,8 +145,8 @@ impl ProjectionRunner {
         Ok(())
     }
 
-    /// Each projection's name and checkpoint position.
-    pub async fn positions(&self) -> Result<Vec<(&'static str, u64)>, StoreError> {
+    /// Each projection's name and checkpoint.
+    pub async fn positions(&self) -> Result<Vec<(&'static str, Cursor)>, StoreError> {
         let mut positions = Vec::with_capacity(self.projectors.len());
         for projector in &self.projectors {
             positions.push((
@@ -170,13 +161,13 @@ impl ProjectionRunner {
     /// uses [`spawn`](Self::spawn).
     pub async fn catch_up(&self, events: &dyn EventStore) -> Result<(), ProjectionError> {
         for projector in &self.projectors {
-            let mut position = self.store.checkpoint(projector.name()).await?;
+            let mut cursor = self.store.checkpoint(projector.name()).await?;
             loop {
-                let batch = events.read_all(position, 512).await?;
+                let batch = events.read_all(cursor, 512).await?;
                 let Some(last) = batch.last() else { break };
-                position = last.position;
-                for envelope in &batch {
-                    projector.handle(self.store.as_ref(), envelope).await?;
+                cursor = last.cursor;
+                for entry in &batch {
+                    projector.handle(self.store.as_ref(), entry).await?;
                 }
             }
         }
@@ -214,8 +205,8 @@ async fn run(
     let checkpoint = store.checkpoint(projector.name()).await?;
     let mut subscription = bus.subscribe(projector.name(), checkpoint).await?;
     loop {
-        for envelope in subscription.next_batch().await? {
-            projector.handle(store, &envelope).await?;
+        for entry in subscription.next_batch().await? {
+            projector.handle(store, &entry).await?;
         }
     }
 }

@@ -6,115 +6,13 @@ use std::time::Duration;
 
 use eventwright::bus::{EventBus, InProcBus};
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
-use eventwright::store::{EventStore, ReadStore, RowChange, StoreError};
-use eventwright::{
-    Aggregate, Apply, Change, Command, Dispatcher, Event, EventEnvelope, Handle, Metadata,
-    NewEvent, Project, Projection, ProjectionRunner, ReadModels, Rejection,
-};
-use serde::{Deserialize, Serialize};
+use eventwright::store::{Cursor, EventStore, ReadStore, RowChange, StoreError};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
 use serde_json::json;
 
-#[derive(Debug, Default, Aggregate)]
-#[aggregate(id = String, event = CounterEvent)]
-struct Counter {
-    value: i64,
-}
+mod common;
 
-#[derive(Debug, Clone, Serialize, Deserialize, Command)]
-#[command(aggregate = Counter, creates)]
-struct Start {
-    #[command(id)]
-    id: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, Command)]
-#[command(aggregate = Counter, retries = 1000)]
-struct Bump {
-    #[command(id)]
-    id: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, Command)]
-#[command(aggregate = Counter, retries = 0)]
-struct BumpOnce {
-    #[command(id)]
-    id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Started {}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Bumped {
-    to: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Event)]
-enum CounterEvent {
-    Started(Started),
-    Bumped(Bumped),
-}
-
-impl Apply<Started> for Counter {
-    fn apply(&mut self, _: &Started) {}
-}
-
-impl Apply<Bumped> for Counter {
-    fn apply(&mut self, event: &Bumped) {
-        self.value = event.to;
-    }
-}
-
-impl Handle<Start> for Counter {
-    fn handle(&self, _: &Start) -> Result<Vec<CounterEvent>, Rejection> {
-        Ok(vec![Started {}.into()])
-    }
-}
-
-impl Handle<Bump> for Counter {
-    fn handle(&self, _: &Bump) -> Result<Vec<CounterEvent>, Rejection> {
-        Ok(vec![Bumped { to: self.value + 1 }.into()])
-    }
-}
-
-impl Handle<BumpOnce> for Counter {
-    fn handle(&self, _: &BumpOnce) -> Result<Vec<CounterEvent>, Rejection> {
-        Ok(vec![Bumped { to: self.value + 1 }.into()])
-    }
-}
-
-/// Counts the events it has seen per counter: applying one twice would show.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Projection)]
-#[projection(event = CounterEvent, key = id)]
-struct Tally {
-    id: String,
-    events: i64,
-    last: i64,
-}
-
-impl Project<Started> for Tally {
-    fn project(row: Option<Self>, _: &Started, envelope: &EventEnvelope) -> Change<Self> {
-        let mut row = row.unwrap_or_else(|| Tally {
-            id: envelope.aggregate_id.clone(),
-            ..Tally::default()
-        });
-        row.events += 1;
-        Change::Upsert(row)
-    }
-}
-
-impl Project<Bumped> for Tally {
-    fn project(row: Option<Self>, event: &Bumped, _: &EventEnvelope) -> Change<Self> {
-        match row {
-            Some(mut row) => {
-                row.events += 1;
-                row.last = event.to;
-                Change::Upsert(row)
-            }
-            None => Change::Keep,
-        }
-    }
-}
+use common::*;
 
 async fn stores(
     file: &std::path::Path,
@@ -128,20 +26,6 @@ async fn stores(
     read.prepare(&Tally::SCHEMA).await.unwrap();
     let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
     (events, read, bus)
-}
-
-fn new_event(aggregate_id: &str, sequence: u64) -> NewEvent {
-    NewEvent {
-        event_id: uuid::Uuid::now_v7(),
-        aggregate_type: "Counter".to_owned(),
-        aggregate_id: aggregate_id.to_owned(),
-        sequence,
-        event_type: "Started".to_owned(),
-        event_version: 1,
-        timestamp: chrono::Utc::now(),
-        metadata: Metadata::default(),
-        payload: json!({}),
-    }
 }
 
 #[tokio::test]
@@ -247,8 +131,8 @@ async fn redelivered_events_change_nothing() {
     // The same events again, as a bus might redeliver them after a crash.
     runner.catch_up(events.as_ref()).await.unwrap();
     let projector = eventwright::runner::projector::<Tally>();
-    for envelope in events.read_all(0, 100).await.unwrap() {
-        projector.handle(read.as_ref(), &envelope).await.unwrap();
+    for entry in events.read_all(Cursor::START, 100).await.unwrap() {
+        projector.handle(read.as_ref(), &entry).await.unwrap();
     }
     let tally: Tally = ReadModels::new(Arc::clone(&read))
         .get(&"c")
@@ -261,7 +145,10 @@ async fn redelivered_events_change_nothing() {
             .apply(
                 &Tally::SCHEMA,
                 Tally::NAME,
-                1,
+                Cursor {
+                    transaction: 0,
+                    position: 1
+                },
                 RowChange::Delete(json!("c"))
             )
             .await
@@ -310,7 +197,16 @@ async fn a_running_projection_follows_new_events_and_a_new_one_catches_up_from_t
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let positions = runner.positions().await.unwrap();
-    assert_eq!(positions, [("tally", 3)]);
+    assert_eq!(
+        positions,
+        [(
+            "tally",
+            Cursor {
+                transaction: 0,
+                position: 3
+            }
+        )]
+    );
     for task in tasks {
         task.abort();
     }
@@ -328,7 +224,10 @@ async fn list_pages_follow_the_key_order() {
         read.apply(
             &Tally::SCHEMA,
             Tally::NAME,
-            position as u64 + 1,
+            Cursor {
+                transaction: 0,
+                position: position as u64 + 1,
+            },
             RowChange::Upsert(row),
         )
         .await

@@ -6,7 +6,7 @@ use tokio::sync::watch;
 
 use super::{BusError, EventBus, Subscription};
 use crate::event::EventEnvelope;
-use crate::store::EventStore;
+use crate::store::{Cursor, EventStore, LogEntry};
 
 /// The in-process bus: subscribers read the event store itself, and a publish only wakes them.
 ///
@@ -17,14 +17,15 @@ use crate::store::EventStore;
 #[derive(Clone)]
 pub struct InProcBus {
     store: Arc<dyn EventStore>,
-    latest: Arc<watch::Sender<u64>>,
+    /// Counts commits; subscribers wait for it to change.
+    commits: Arc<watch::Sender<u64>>,
     poll_interval: Duration,
 }
 
 impl std::fmt::Debug for InProcBus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("InProcBus")
-            .field("latest", &*self.latest.borrow())
+            .field("commits", &*self.commits.borrow())
             .finish_non_exhaustive()
     }
 }
@@ -36,7 +37,7 @@ impl InProcBus {
     pub fn new(store: Arc<dyn EventStore>) -> Self {
         Self {
             store,
-            latest: Arc::new(watch::channel(0).0),
+            commits: Arc::new(watch::channel(0).0),
             poll_interval: Duration::from_secs(1),
         }
     }
@@ -51,14 +52,9 @@ impl InProcBus {
 #[async_trait]
 impl EventBus for InProcBus {
     async fn publish(&self, events: &[EventEnvelope]) -> Result<(), BusError> {
-        if let Some(last) = events.iter().map(|event| event.position).max() {
-            self.latest.send_if_modified(|latest| {
-                let newer = last > *latest;
-                if newer {
-                    *latest = last;
-                }
-                newer
-            });
+        if !events.is_empty() {
+            self.commits
+                .send_modify(|commits| *commits = commits.wrapping_add(1));
         }
         Ok(())
     }
@@ -66,12 +62,12 @@ impl EventBus for InProcBus {
     async fn subscribe(
         &self,
         _subscriber: &str,
-        after_position: u64,
+        after: Cursor,
     ) -> Result<Box<dyn Subscription>, BusError> {
         Ok(Box::new(InProcSubscription {
             store: Arc::clone(&self.store),
-            wake: self.latest.subscribe(),
-            position: after_position,
+            wake: self.commits.subscribe(),
+            cursor: after,
             poll_interval: self.poll_interval,
         }))
     }
@@ -80,24 +76,24 @@ impl EventBus for InProcBus {
 struct InProcSubscription {
     store: Arc<dyn EventStore>,
     wake: watch::Receiver<u64>,
-    position: u64,
+    cursor: Cursor,
     poll_interval: Duration,
 }
 
 #[async_trait]
 impl Subscription for InProcSubscription {
-    async fn next_batch(&mut self) -> Result<Vec<EventEnvelope>, BusError> {
+    async fn next_batch(&mut self) -> Result<Vec<LogEntry>, BusError> {
         loop {
             // Mark the wake-up as seen before reading, so a publish that lands after the read
             // still wakes the wait below.
             self.wake.borrow_and_update();
             let batch = self
                 .store
-                .read_all(self.position, BATCH)
+                .read_all(self.cursor, BATCH)
                 .await
                 .map_err(|error| BusError(Box::new(error)))?;
             if let Some(last) = batch.last() {
-                self.position = last.position;
+                self.cursor = last.cursor;
                 return Ok(batch);
             }
             // A timeout is the poll; a closed channel means the bus is gone, so poll only.

@@ -2,19 +2,52 @@
 //!
 //! [`EventStore`] is the write side's append-only log; [`ReadStore`] holds projection rows and
 //! each projection's checkpoint. Both are object-safe so a service picks its adapters at start-up.
-//! The traits speak in events, rows and positions; nothing in them assumes a particular database.
+//! The traits speak in events, rows and cursors; nothing in them assumes a particular database.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::event::{EventEnvelope, NewEvent};
 use crate::schema::TableSchema;
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 /// A projection row as the read store sees it: column name to value.
 pub type Row = Map<String, Value>;
+
+/// Where a reader of the whole log stands.
+///
+/// The log is read in cursor order: by committing transaction, then position. In a store whose
+/// positions can become visible out of order (PostgreSQL hands out sequence values before
+/// commit), reading by position alone would skip an event that commits late; reading by
+/// transaction, and only transactions that can no longer change, never does. A store with one
+/// writer at a time (SQLite) leaves `transaction` at 0, which makes this plain position order.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Cursor {
+    pub transaction: u64,
+    pub position: u64,
+}
+
+impl Cursor {
+    /// Before the first event.
+    pub const START: Cursor = Cursor {
+        transaction: 0,
+        position: 0,
+    };
+}
+
+/// An event read from the log, with the cursor that points just past it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub cursor: Cursor,
+    pub envelope: EventEnvelope,
+}
 
 /// The append-only log of every aggregate's events.
 #[async_trait]
@@ -36,13 +69,9 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// nothing is written and [`StoreError::Conflict`] is returned.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError>;
 
-    /// Up to `limit` events with a global position above `after_position`, in position order,
-    /// never skipping an event that a later read could still reveal below the last one returned.
-    async fn read_all(
-        &self,
-        after_position: u64,
-        limit: usize,
-    ) -> Result<Vec<EventEnvelope>, StoreError>;
+    /// Up to `limit` events after `after`, in cursor order. An event that a later read could
+    /// still reveal before the last one returned is never returned past: readers never skip.
+    async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
 }
 
 /// What an event does to a projection's table, in the store's terms.
@@ -60,20 +89,20 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
     /// Creates the checkpoint table and this projection's table and indexes if they are missing.
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError>;
 
-    /// The position of the last event `projection` applied; 0 before the first.
-    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError>;
+    /// The cursor of the last event `projection` applied; [`Cursor::START`] before the first.
+    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError>;
 
     /// The row with this key.
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError>;
 
-    /// Applies `change` and moves `projection`'s checkpoint to `position`, atomically. Does nothing
-    /// and returns `false` when the checkpoint is already at or past `position`: that is how
+    /// Applies `change` and moves `projection`'s checkpoint to `cursor`, atomically. Does nothing
+    /// and returns `false` when the checkpoint is already at or past `cursor`: that is how
     /// redelivered events are skipped.
     async fn apply(
         &self,
         schema: &TableSchema,
         projection: &str,
-        position: u64,
+        cursor: Cursor,
         change: RowChange,
     ) -> Result<bool, StoreError>;
 
@@ -101,6 +130,9 @@ pub enum StoreError {
     /// Stored data does not have the shape it should.
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// The database cannot be reached (the message names it, without credentials).
+    #[error("{0}")]
+    Unavailable(String),
     /// The database itself failed.
     #[error("store backend: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -109,5 +141,12 @@ pub enum StoreError {
 impl StoreError {
     pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Backend(Box::new(error))
+    }
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::backend(error)
     }
 }

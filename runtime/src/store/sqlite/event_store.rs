@@ -5,7 +5,7 @@ use sqlx::{Row as _, SqlitePool};
 use uuid::Uuid;
 
 use crate::event::{EventEnvelope, Metadata, NewEvent};
-use crate::store::{EventStore, StoreError};
+use crate::store::{Cursor, EventStore, LogEntry, StoreError};
 
 /// Events in one SQLite table. SQLite has a single writer, so positions are handed out in commit
 /// order and a reader never sees a later position before an earlier one.
@@ -103,20 +103,26 @@ impl EventStore for SqliteEventStore {
         Ok(stored)
     }
 
-    async fn read_all(
-        &self,
-        after_position: u64,
-        limit: usize,
-    ) -> Result<Vec<EventEnvelope>, StoreError> {
+    async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM eventwright_events WHERE position > ? ORDER BY position LIMIT ?"
         );
         let rows = sqlx::query(&sql)
-            .bind(to_i64(after_position)?)
+            .bind(to_i64(after.position)?)
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(envelope_from_row).collect()
+        rows.iter()
+            .map(|row| {
+                let envelope = envelope_from_row(row)?;
+                // One writer at a time: commit order is position order.
+                let cursor = Cursor {
+                    transaction: 0,
+                    position: envelope.position,
+                };
+                Ok(LogEntry { cursor, envelope })
+            })
+            .collect()
     }
 }
 

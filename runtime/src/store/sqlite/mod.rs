@@ -43,9 +43,3 @@ pub async fn connect(url: &str) -> Result<SqlitePool, StoreError> {
         .await
         .map_err(StoreError::backend)
 }
-
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        StoreError::backend(error)
-    }
-}

@@ -6,7 +6,7 @@ use sqlx::{Row as _, SqlitePool};
 
 use super::event_store::{to_i64, to_u64};
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
-use crate::store::{ReadStore, Row, RowChange, StoreError};
+use crate::store::{Cursor, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in SQLite, one column per field. Lists and value objects are JSON text;
 /// decimals, uuids, timestamps and dates are text in their canonical serde form.
@@ -22,9 +22,13 @@ impl SqliteReadStore {
 }
 
 const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
-    projection TEXT PRIMARY KEY,
-    position   INTEGER NOT NULL
+    projection  TEXT PRIMARY KEY,
+    transaction_id INTEGER NOT NULL,
+    position    INTEGER NOT NULL
 )";
+
+const SELECT_CHECKPOINT: &str =
+    "SELECT transaction_id, position FROM eventwright_checkpoints WHERE projection = ?";
 
 #[async_trait]
 impl ReadStore for SqliteReadStore {
@@ -62,13 +66,12 @@ impl ReadStore for SqliteReadStore {
         Ok(())
     }
 
-    async fn checkpoint(&self, projection: &str) -> Result<u64, StoreError> {
-        let position: Option<i64> =
-            sqlx::query_scalar("SELECT position FROM eventwright_checkpoints WHERE projection = ?")
-                .bind(projection)
-                .fetch_optional(&self.pool)
-                .await?;
-        to_u64(position.unwrap_or(0))
+    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
+        let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
+            .bind(projection)
+            .fetch_optional(&self.pool)
+            .await?;
+        to_cursor(stored)
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
@@ -86,18 +89,17 @@ impl ReadStore for SqliteReadStore {
         &self,
         schema: &TableSchema,
         projection: &str,
-        position: u64,
+        cursor: Cursor,
         change: RowChange,
     ) -> Result<bool, StoreError> {
         // BEGIN IMMEDIATE takes the write lock up front, so two appliers cannot both read the
         // old checkpoint and then both write.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let current: Option<i64> =
-            sqlx::query_scalar("SELECT position FROM eventwright_checkpoints WHERE projection = ?")
-                .bind(projection)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if to_u64(current.unwrap_or(0))? >= position {
+        let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
+            .bind(projection)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if to_cursor(stored)? >= cursor {
             return Ok(false);
         }
         match change {
@@ -145,11 +147,13 @@ impl ReadStore for SqliteReadStore {
             }
         }
         sqlx::query(
-            "INSERT INTO eventwright_checkpoints (projection, position) VALUES (?, ?) \
-             ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+            "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
+             VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE \
+             SET transaction_id = excluded.transaction_id, position = excluded.position",
         )
         .bind(projection)
-        .bind(to_i64(position)?)
+        .bind(to_i64(cursor.transaction)?)
+        .bind(to_i64(cursor.position)?)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -254,4 +258,14 @@ fn row_to_json(schema: &TableSchema, row: &SqliteRow) -> Result<Row, StoreError>
         json.insert(name.to_owned(), value.unwrap_or(Value::Null));
     }
     Ok(json)
+}
+
+fn to_cursor(stored: Option<(i64, i64)>) -> Result<Cursor, StoreError> {
+    match stored {
+        None => Ok(Cursor::START),
+        Some((transaction, position)) => Ok(Cursor {
+            transaction: to_u64(transaction)?,
+            position: to_u64(position)?,
+        }),
+    }
 }

@@ -1,0 +1,262 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row as _};
+use uuid::Uuid;
+
+use crate::event::{EventEnvelope, Metadata, NewEvent};
+use crate::store::{Cursor, EventStore, LogEntry, StoreError};
+
+/// Events in one PostgreSQL table.
+///
+/// Positions come from an identity column, and PostgreSQL hands those out before commit, so a
+/// later position can become visible before an earlier one. Each event therefore also records
+/// the id of the transaction that wrote it, and the log is read in (transaction, position) order,
+/// only up to the oldest transaction still running: every transaction below that horizon has
+/// finished, so nothing can appear behind a reader afterwards.
+#[derive(Debug, Clone)]
+pub struct PostgresEventStore {
+    pool: PgPool,
+}
+
+impl PostgresEventStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+const SCHEMA: [&str; 2] = [
+    "CREATE TABLE IF NOT EXISTS eventwright_events (
+        position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        transaction_id XID8        NOT NULL DEFAULT pg_current_xact_id(),
+        event_id       UUID        NOT NULL UNIQUE,
+        aggregate_type TEXT        NOT NULL,
+        aggregate_id   TEXT        NOT NULL,
+        sequence       BIGINT      NOT NULL,
+        event_type     TEXT        NOT NULL,
+        event_version  INTEGER     NOT NULL,
+        timestamp      TIMESTAMPTZ NOT NULL,
+        correlation_id TEXT,
+        causation_id   TEXT,
+        payload        JSONB       NOT NULL,
+        UNIQUE (aggregate_type, aggregate_id, sequence)
+    )",
+    "CREATE INDEX IF NOT EXISTS eventwright_events_log
+        ON eventwright_events (transaction_id, position)",
+];
+
+const COLUMNS: &str = "transaction_id::text AS transaction_id, position, event_id, aggregate_type, \
+                       aggregate_id, sequence, event_type, event_version, timestamp, \
+                       correlation_id, causation_id, payload";
+
+#[async_trait]
+impl EventStore for PostgresEventStore {
+    async fn prepare(&self) -> Result<(), StoreError> {
+        prepare_schema(&self.pool, "eventwright_events", &SCHEMA).await
+    }
+
+    async fn load(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after_sequence: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM eventwright_events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 ORDER BY sequence"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(to_i64(after_sequence)?)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| entry_from_row(row).map(|entry| entry.envelope))
+            .collect()
+    }
+
+    async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
+        let Some(first) = events.first() else {
+            return Ok(Vec::new());
+        };
+        let (aggregate_type, aggregate_id, first_sequence) = (
+            first.aggregate_type.clone(),
+            first.aggregate_id.clone(),
+            first.sequence,
+        );
+        // One statement for the whole batch: atomic without an explicit transaction, and one
+        // round trip however many events a command records.
+        let mut sequences = Vec::with_capacity(events.len());
+        for event in &events {
+            sequences.push(to_i64(event.sequence)?);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO eventwright_events (event_id, aggregate_type, aggregate_id, sequence, \
+             event_type, event_version, timestamp, correlation_id, causation_id, payload) \
+             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
+             $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::jsonb[]) \
+             RETURNING sequence, position",
+        )
+        .bind(events.iter().map(|e| e.event_id).collect::<Vec<Uuid>>())
+        .bind(
+            events
+                .iter()
+                .map(|e| e.aggregate_type.clone())
+                .collect::<Vec<String>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.aggregate_id.clone())
+                .collect::<Vec<String>>(),
+        )
+        .bind(&sequences)
+        .bind(
+            events
+                .iter()
+                .map(|e| e.event_type.clone())
+                .collect::<Vec<String>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.event_version as i32)
+                .collect::<Vec<i32>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.timestamp)
+                .collect::<Vec<DateTime<Utc>>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.metadata.correlation_id.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.metadata.causation_id.clone())
+                .collect::<Vec<Option<String>>>(),
+        )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.payload.clone())
+                .collect::<Vec<Value>>(),
+        )
+        .fetch_all(&self.pool)
+        .await;
+        let rows = match inserted {
+            Ok(rows) => rows,
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Err(StoreError::Conflict {
+                    aggregate_type,
+                    aggregate_id,
+                    sequence: first_sequence,
+                });
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let mut positions = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            positions.insert(
+                row.try_get::<i64, _>("sequence")?,
+                to_u64(row.try_get("position")?)?,
+            );
+        }
+        events
+            .into_iter()
+            .map(|event| {
+                let position = positions
+                    .get(&to_i64(event.sequence)?)
+                    .copied()
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "no position returned for sequence {}",
+                            event.sequence
+                        ))
+                    })?;
+                Ok(EventEnvelope::from_new(event, position))
+            })
+            .collect()
+    }
+
+    async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM eventwright_events \
+             WHERE (transaction_id, position) > ($1::text::xid8, $2) \
+               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+             ORDER BY transaction_id, position LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after.transaction.to_string())
+            .bind(to_i64(after.position)?)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+}
+
+/// Creates tables under an advisory lock: `CREATE ... IF NOT EXISTS` alone races when several
+/// processes start at once.
+pub(super) async fn prepare_schema(
+    pool: &PgPool,
+    name: &str,
+    statements: &[&str],
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    for statement in statements {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn entry_from_row(row: &PgRow) -> Result<LogEntry, StoreError> {
+    let corrupt = |what: &str, error: &dyn std::fmt::Display| {
+        StoreError::Corrupt(format!("event {what}: {error}"))
+    };
+    let transaction: String = row.try_get("transaction_id")?;
+    let event_version: i32 = row.try_get("event_version")?;
+    let envelope = EventEnvelope {
+        event_id: row.try_get("event_id")?,
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: to_u64(row.try_get("sequence")?)?,
+        position: to_u64(row.try_get("position")?)?,
+        event_type: row.try_get("event_type")?,
+        event_version: u32::try_from(event_version).map_err(|e| corrupt("version", &e))?,
+        timestamp: row.try_get("timestamp")?,
+        metadata: Metadata {
+            correlation_id: row.try_get("correlation_id")?,
+            causation_id: row.try_get("causation_id")?,
+        },
+        payload: row.try_get("payload")?,
+    };
+    let cursor = Cursor {
+        transaction: transaction
+            .parse()
+            .map_err(|e| corrupt("transaction id", &e))?,
+        position: envelope.position,
+    };
+    Ok(LogEntry { cursor, envelope })
+}
+
+pub(super) fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a BIGINT")))
+}
+
+pub(super) fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value)
+        .map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
+}

@@ -1,0 +1,102 @@
+//! PostgreSQL adapters: the write side (events, with transaction ids for safe catch-up) and the
+//! read side (projection tables with typed columns). Write and read may be different servers,
+//! e.g. a primary and a read replica.
+
+mod event_store;
+mod read_store;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+pub use event_store::PostgresEventStore;
+pub use read_store::PostgresReadStore;
+pub use sqlx::PgPool;
+
+use super::StoreError;
+
+/// How many times [`connect`] tries before it gives up, and how long it waits at first.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    pub first_delay: Duration,
+}
+
+impl Default for Retry {
+    /// About half a minute in all: long enough for a database that starts beside the service.
+    fn default() -> Self {
+        Self {
+            attempts: 8,
+            first_delay: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Connects to `url`, retrying with exponential backoff while the server cannot be reached.
+///
+/// Errors name the host and database, never the password.
+pub async fn connect(url: &str, max_connections: u32, retry: Retry) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url).map_err(|error| {
+        StoreError::Unavailable(format!("invalid PostgreSQL URL {}: {error}", redact(url)))
+    })?;
+    let mut delay = retry.first_delay;
+    let mut attempt = 1;
+    loop {
+        let result = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await;
+        match result {
+            Ok(pool) => return Ok(pool),
+            Err(error) if attempt < retry.attempts => {
+                tracing::warn!(url = %redact(url), attempt, %error, "PostgreSQL not reachable yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+                attempt += 1;
+            }
+            Err(error) => {
+                return Err(StoreError::Unavailable(format!(
+                    "cannot reach PostgreSQL at {} after {attempt} attempts: {error}",
+                    redact(url)
+                )));
+            }
+        }
+    }
+}
+
+/// The URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db.internal:5432/orders"),
+            "postgres://app:***@db.internal:5432/orders"
+        );
+        assert_eq!(
+            redact("postgres://app@db/orders"),
+            "postgres://app@db/orders"
+        );
+        assert_eq!(
+            redact("postgres://app:p@ss@db/orders"),
+            "postgres://app:***@db/orders"
+        );
+    }
+}

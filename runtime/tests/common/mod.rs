@@ -1,0 +1,128 @@
+//! A small domain shared by the store tests: a counter aggregate and a projection that counts
+//! the events it has applied, so applying one twice would show.
+
+// Each test binary compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+use eventwright::{
+    Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Metadata, NewEvent, Project,
+    Projection, Rejection,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Default, Aggregate)]
+#[aggregate(id = String, event = CounterEvent)]
+pub struct Counter {
+    pub value: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Command)]
+#[command(aggregate = Counter, creates)]
+pub struct Start {
+    #[command(id)]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Command)]
+#[command(aggregate = Counter, retries = 1000)]
+pub struct Bump {
+    #[command(id)]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Command)]
+#[command(aggregate = Counter, retries = 0)]
+pub struct BumpOnce {
+    #[command(id)]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Started {}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bumped {
+    pub to: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Event)]
+pub enum CounterEvent {
+    Started(Started),
+    Bumped(Bumped),
+}
+
+impl Apply<Started> for Counter {
+    fn apply(&mut self, _: &Started) {}
+}
+
+impl Apply<Bumped> for Counter {
+    fn apply(&mut self, event: &Bumped) {
+        self.value = event.to;
+    }
+}
+
+impl Handle<Start> for Counter {
+    fn handle(&self, _: &Start) -> Result<Vec<CounterEvent>, Rejection> {
+        Ok(vec![Started {}.into()])
+    }
+}
+
+impl Handle<Bump> for Counter {
+    fn handle(&self, _: &Bump) -> Result<Vec<CounterEvent>, Rejection> {
+        Ok(vec![Bumped { to: self.value + 1 }.into()])
+    }
+}
+
+impl Handle<BumpOnce> for Counter {
+    fn handle(&self, _: &BumpOnce) -> Result<Vec<CounterEvent>, Rejection> {
+        Ok(vec![Bumped { to: self.value + 1 }.into()])
+    }
+}
+
+/// Counts the events it has seen per counter: applying one twice would show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Projection)]
+#[projection(event = CounterEvent, key = id)]
+pub struct Tally {
+    pub id: String,
+    pub events: i64,
+    pub last: i64,
+}
+
+impl Project<Started> for Tally {
+    fn project(row: Option<Self>, _: &Started, envelope: &EventEnvelope) -> Change<Self> {
+        let mut row = row.unwrap_or_else(|| Tally {
+            id: envelope.aggregate_id.clone(),
+            ..Tally::default()
+        });
+        row.events += 1;
+        Change::Upsert(row)
+    }
+}
+
+impl Project<Bumped> for Tally {
+    fn project(row: Option<Self>, event: &Bumped, _: &EventEnvelope) -> Change<Self> {
+        match row {
+            Some(mut row) => {
+                row.events += 1;
+                row.last = event.to;
+                Change::Upsert(row)
+            }
+            None => Change::Keep,
+        }
+    }
+}
+
+pub fn new_event(aggregate_id: &str, sequence: u64) -> NewEvent {
+    NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        aggregate_type: "Counter".to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        sequence,
+        event_type: "Started".to_owned(),
+        event_version: 1,
+        timestamp: chrono::Utc::now(),
+        metadata: Metadata::default(),
+        payload: json!({}),
+    }
+}
