@@ -1,5 +1,5 @@
-//! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, name = "...", snapshot_every = N)]`
-//! → `impl Aggregate`.
+//! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, command = Type, name = "...",
+//! snapshot_every = N)]` → `impl Aggregate` (and `impl AggregateCommands` with `command`).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -13,7 +13,7 @@ use crate::{krate, shape};
 const CONTAINER: Spec = Spec {
     name: "aggregate",
     place: "on the struct",
-    keys: &["id", "event", "name", "snapshot_every"],
+    keys: &["id", "event", "command", "name", "snapshot_every"],
 };
 
 /// What `#[aggregate(...)]` says, each key as found (all optional here; [`expand`] checks).
@@ -21,6 +21,7 @@ pub(crate) struct Attrs {
     pub krate: Path,
     pub id: Option<Type>,
     pub event: Option<Type>,
+    pub command: Option<Type>,
     pub name: Option<LitStr>,
     pub snapshot_every: Option<u64>,
 }
@@ -31,6 +32,7 @@ impl Attrs {
             krate: krate::path(cx, &input.attrs),
             id: None,
             event: None,
+            command: None,
             name: None,
             snapshot_every: None,
         };
@@ -38,6 +40,7 @@ impl Attrs {
             match key {
                 "id" => attr::set_once(cx, &mut this.id, meta, attr::ty(meta)?),
                 "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
+                "command" => attr::set_once(cx, &mut this.command, meta, attr::ty(meta)?),
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 _ => {
                     let (every, lit) = attr::int::<u64>(meta)?;
@@ -101,6 +104,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let snapshot_every = attrs.snapshot_every.map(|every| {
         quote!(const SNAPSHOT_EVERY: #krate::__private::core::option::Option<u64> = #krate::__private::core::option::Option::Some(#every);)
     });
+    // Spanned on `command = ...` so a type that is not a command enum is reported there.
+    let commands = attrs.command.as_ref().map(|command| {
+        quote_spanned! {command.span()=>
+            #[automatically_derived]
+            impl #impl_generics #krate::AggregateCommands for #ident #ty_generics #where_clause {
+                type Commands = #command;
+            }
+        }
+    });
     // Spanned on `event = ...` so a missing `Apply<Kind>` impl is reported at the attribute.
     let apply = quote_spanned!(event.span()=> <#event as #krate::__private::ApplyEach<Self>>::apply_each(event, self));
 
@@ -117,6 +129,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #apply
                 }
             }
+
+            #commands
         };
     })
 }

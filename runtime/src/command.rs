@@ -155,6 +155,11 @@ where
 ///
 /// assert_eq!(PadCommand::from(Note { id: "p".into() }).name(), "note");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a command enum",
+    label = "`{Self}` does not implement `Commands`",
+    note = "derive `Command` on an enum whose variants each hold one command, e.g. `enum OrderCommand {{ Place(PlaceOrder), Cancel(CancelOrder) }}`"
+)]
 pub trait Commands: Send + Sync + 'static {
     /// The [`Command::NAME`] of the command held.
     fn name(&self) -> &'static str;

@@ -55,7 +55,7 @@ pub mod validate;
 #[doc(hidden)]
 pub mod __private;
 
-pub use aggregate::{Aggregate, Apply};
+pub use aggregate::{Aggregate, AggregateCommands, Apply};
 pub use command::{Command, Commands, FieldError, Handle, Rejection, ValidationErrors};
 pub use dispatch::{Committed, DispatchError, Dispatcher};
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One account's state, rebuilt from its events.
 #[derive(Debug, Clone, Default, PartialEq, Aggregate)]
-#[aggregate(id = String, event = AccountEvent)]
+#[aggregate(id = String, event = AccountEvent, command = AccountCommand)]
 pub struct Account {
     pub owner: String,
     /// In cents, so arithmetic stays exact.
