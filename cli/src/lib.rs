@@ -10,5 +10,6 @@ pub mod manifest;
 pub mod model;
 pub mod render;
 pub mod schema;
+pub mod stacks;
 pub mod tree;
 pub mod write;

@@ -38,12 +38,23 @@ fn every_generated_rust_file_is_already_formatted() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../examples")
             .join(example);
-        let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+        let mut model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
         let options = Options {
             runtime: RuntimeSource::Version("0.1.0".into()),
             model_source: String::new(),
         };
-        for file in render(&model, &options).unwrap() {
+        let mut files = Vec::new();
+        for stack in eventwright_cli::stacks::AVAILABLE {
+            model.stores = *stack;
+            let label = format!("{example} on {}", eventwright_cli::stacks::name(stack));
+            files.extend(
+                render(&model, &options)
+                    .unwrap()
+                    .into_iter()
+                    .map(|file| (label.clone(), file)),
+            );
+        }
+        for (example, file) in files {
             if file.path.extension().is_none_or(|ext| ext != "rs") {
                 continue;
             }
@@ -57,7 +68,7 @@ fn every_generated_rust_file_is_already_formatted() {
                     .map_or(0, |index| index + 1);
                 let dump = std::env::temp_dir()
                     .join("eventwright-rustfmt")
-                    .join(example)
+                    .join(&example)
                     .join(&file.path);
                 std::fs::create_dir_all(dump.parent().unwrap()).unwrap();
                 std::fs::write(&dump, &file.contents).unwrap();

@@ -29,3 +29,31 @@ fn ordering_generates_these_files() {
         insta::assert_snapshot!(name, file.contents);
     }
 }
+
+/// The template matrix: for every other available stack, each file that differs from the
+/// default stack's, pinned the same way.
+#[test]
+fn ordering_on_every_available_stack() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ordering.yaml");
+    let mut model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let options = Options {
+        runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
+        model_source: "# the model file, copied as is\n".to_owned(),
+    };
+    let default = render(&model, &options).expect("the model renders");
+    for stack in &eventwright_cli::stacks::AVAILABLE[1..] {
+        model.stores = *stack;
+        let files = render(&model, &options).expect("the model renders on every stack");
+        assert_eq!(files.len(), default.len(), "the same files on every stack");
+        for (file, base) in files.iter().zip(&default) {
+            if file.contents != base.contents {
+                let name = format!(
+                    "ordering_{}__{}",
+                    eventwright_cli::stacks::name(stack),
+                    file.path.display().to_string().replace(['/', '.'], "_")
+                );
+                insta::assert_snapshot!(name, file.contents);
+            }
+        }
+    }
+}

@@ -31,19 +31,14 @@ fn server_url() -> String {
 
 /// A schema of its own for each test, so tests running at once never see each other's events.
 async fn isolated() -> (PgPool, String) {
-    let url = server_url();
-    let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let admin = postgres::connect(&url, 1, Retry::default())
+    let scoped = postgres::scratch_schema(&server_url())
         .await
         .expect("the test server is up");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
+    let pool = postgres::connect(&scoped, 40, Retry::default())
         .await
         .unwrap();
-    admin.close().await;
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let scoped = format!("{url}{separator}options=-c%20search_path%3D{schema}");
-    let pool = postgres::connect(&scoped, 40, Retry::default())
+    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&pool)
         .await
         .unwrap();
     (pool, schema)

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use eventwright::bus::{EventBus, InProcBus};
 use eventwright::runner::ProjectionError;
-use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
+{%- for line in store_uses %}
+{{ line }}
+{%- endfor %}
 use eventwright::store::{EventStore, ReadStore, StoreError};
 use eventwright::{Dispatcher, ProjectionRunner, ReadModels};
 {% for module in modules %}
@@ -20,20 +22,55 @@ pub mod {{ module }};
 /// Where the stores live.
 #[derive(Debug, Clone)]
 pub struct Config {
+{%- if write_postgres %}
+    /// The event store, a PostgreSQL URL: `postgres://user:password@host:5432/database`.
+{%- else %}
     /// The event store, e.g. `sqlite://{{ model.service }}-events.db` or `sqlite::memory:`.
+{%- endif %}
     pub write_db: String,
-    /// The read store; may be the same database or another one.
+{%- if read_postgres %}
+    /// The read store, a PostgreSQL URL; may be another server than the write side's (a replica).
+{%- else %}
+    /// The read store; may be the same database as the write side or another one.
+{%- endif %}
     pub read_db: String,
 }
 
 impl Config {
+{%- if write_postgres || read_postgres %}
+    /// Stores for a test: SQLite in memory, and a fresh schema on the PostgreSQL server named by
+    /// `{{ test_env }}` for each PostgreSQL side, so tests never see each other's rows.
+    pub async fn for_tests() -> Self {
+        let server = std::env::var("{{ test_env }}").unwrap_or_else(|_| {
+            panic!("set {{ test_env }} to a PostgreSQL server the tests may create schemas in")
+        });
+        let scratch = || async {
+            postgres::scratch_schema(&server)
+                .await
+                .expect("a scratch schema on the test server")
+        };
+        Self {
+{%- if write_postgres %}
+            write_db: scratch().await,
+{%- else %}
+            write_db: "sqlite::memory:".to_owned(),
+{%- endif %}
+{%- if read_postgres %}
+            read_db: scratch().await,
+{%- else %}
+            read_db: "sqlite::memory:".to_owned(),
+{%- endif %}
+        }
+    }
+{%- else %}
     /// Both stores in memory: for tests.
-    pub fn in_memory() -> Self {
+    pub async fn for_tests() -> Self {
         Self {
             write_db: "sqlite::memory:".to_owned(),
             read_db: "sqlite::memory:".to_owned(),
         }
     }
+{%- endif %}
 }
 
 /// The service: the write side, the read side, and the projections between them.
@@ -48,11 +85,21 @@ pub struct App {
 impl App {
     /// Opens the stores, creating their tables when they are missing.
     pub async fn connect(config: &Config) -> Result<Self, StoreError> {
+{%- if write_postgres %}
+        let write_pool = postgres::connect(&config.write_db, 16, Retry::default()).await?;
+        let events: Arc<dyn EventStore> = Arc::new(PostgresEventStore::new(write_pool));
+{%- else %}
         let write_pool = sqlite::connect(&config.write_db).await?;
         let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(write_pool));
+{%- endif %}
         events.prepare().await?;
+{%- if read_postgres %}
+        let read_pool = postgres::connect(&config.read_db, 16, Retry::default()).await?;
+        let read: Arc<dyn ReadStore> = Arc::new(PostgresReadStore::new(read_pool));
+{%- else %}
         let read_pool = sqlite::connect(&config.read_db).await?;
         let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(read_pool));
+{%- endif %}
         let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
         let runner = projections::runner(Arc::clone(&read), Arc::clone(&bus));
         runner.prepare().await?;

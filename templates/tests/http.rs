@@ -43,9 +43,9 @@ async fn send(app: &App, method: &str, uri: &str, body: &str) -> (StatusCode, Va
 
 #[tokio::test]
 async fn commands_and_queries_over_http() {
-    let app = App::connect(&Config::in_memory())
+    let app = App::connect(&Config::for_tests().await)
         .await
-        .expect("in-memory stores open");
+        .expect("the test stores open");
 {%- if creates %}
 
     let (status, body) = send(&app, "POST", CREATE, CREATE_BODY).await;

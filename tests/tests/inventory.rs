@@ -9,7 +9,7 @@ use support::{cargo, generate};
 fn inventory_project_builds_cleanly_and_passes_its_own_tests() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let project = dir.path().join("inventory");
-    generate("examples/inventory.yaml", &project);
+    generate("examples/inventory.yaml", &project, None);
 
     let build = cargo(&project, &["build", "--all-targets"]);
     assert!(

@@ -139,12 +139,12 @@ fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
     };
     match args.write_store {
         Some(WriteStore::Sqlite) => stores.write = ir::WriteStore::Sqlite,
-        Some(WriteStore::Postgres) => return not_yet("--write-store postgres"),
+        Some(WriteStore::Postgres) => stores.write = ir::WriteStore::Postgres,
         None => {}
     }
     match args.read_store {
         Some(ReadStore::Sqlite) => stores.read = ir::ReadStore::Sqlite,
-        Some(ReadStore::Postgres) => return not_yet("--read-store postgres"),
+        Some(ReadStore::Postgres) => stores.read = ir::ReadStore::Postgres,
         Some(ReadStore::Cassandra) => return not_yet("--read-store cassandra"),
         None => {}
     }

@@ -529,10 +529,10 @@ fn list_by_indexes_the_field() {
 
 #[test]
 fn store_not_available_yet() {
-    let d = only(&cart_with(2, "service: shop\nstores: { write: postgres }"));
+    let d = only(&cart_with(2, "service: shop\nstores: { read: cassandra }"));
     assert_eq!(
         at(&d),
-        "3:18 the `postgres` write store is not available yet"
+        "3:17 the `cassandra` read store is not available yet"
     );
     assert_eq!(d.hint.as_deref(), Some("use `sqlite` for now"));
     let d = only(&cart_with(2, "service: shop\nbroker: kafka"));
@@ -622,7 +622,7 @@ fn rendered_diagnostics() {
         .replace("emits: [CartOpened]", "emits: [CartOpend]")
         .replace(
             "service: shop",
-            "service: shop\nstores: { write: postgres }",
+            "service: shop\nstores: { read: cassandra }",
         );
     let diagnostics = super::parse("cart.yaml", &source).unwrap_err();
     insta::assert_snapshot!(diagnostics.to_string());

@@ -9,14 +9,14 @@ use super::api::ApiRs;
 use super::examples::example;
 use super::fields::FieldView;
 use super::filters;
-use super::imports::Imports;
+use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::{kebab, plural_kebab, shouty, snake};
 use super::project_tests::{AggregateTest, HttpTest};
 use super::projection::{ProjectionRs, ProjectionView, ProjectionsRs};
 use super::scenario::succeeding;
 use super::{Options, OutputFile, Owner, RuntimeSource};
-use crate::model::ir::{Aggregate, Command, Model, QueryKind};
+use crate::model::ir::{Aggregate, Command, Model, QueryKind, ReadStore, WriteStore};
 
 /// Renders every file of the service described by `model`.
 pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askama::Error> {
@@ -27,7 +27,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             Owner::User,
             CargoToml {
                 model,
-                runtime: runtime_dependency(&options.runtime),
+                runtime: runtime_dependency(&options.runtime, model),
             }
             .render()?,
         ),
@@ -115,10 +115,21 @@ fn file(path: &str, owner: Owner, mut contents: String) -> OutputFile {
     }
 }
 
-fn runtime_dependency(source: &RuntimeSource) -> String {
-    match source {
-        RuntimeSource::Path(path) => format!("{{ path = {:?} }}", path.display().to_string()),
-        RuntimeSource::Version(version) => format!("{version:?}"),
+/// The `eventwright = ...` value: where the crate comes from, and the adapters the stack needs.
+fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
+    let postgres =
+        model.stores.write == WriteStore::Postgres || model.stores.read == ReadStore::Postgres;
+    let features = if postgres {
+        ", features = [\"postgres\"]"
+    } else {
+        ""
+    };
+    match (source, features) {
+        (RuntimeSource::Path(path), _) => {
+            format!("{{ path = {:?}{features} }}", path.display().to_string())
+        }
+        (RuntimeSource::Version(version), "") => format!("{version:?}"),
+        (RuntimeSource::Version(version), _) => format!("{{ version = {version:?}{features} }}"),
     }
 }
 
@@ -176,8 +187,14 @@ impl<'a> MainRs<'a> {
                 0,
             ),
             bind_attribute: setting("BIND", "127.0.0.1:8080".to_owned()),
-            write_attribute: setting("WRITE_DB", format!("sqlite://{}-events.db", model.service)),
-            read_attribute: setting("READ_DB", format!("sqlite://{}-views.db", model.service)),
+            write_attribute: setting(
+                "WRITE_DB",
+                default_url(model, model.stores.write == WriteStore::Postgres, "events"),
+            ),
+            read_attribute: setting(
+                "READ_DB",
+                default_url(model, model.stores.read == ReadStore::Postgres, "views"),
+            ),
             examples: layout::array("&[", &examples, 0, 36),
             reads: layout::array("&[", &reads, 0, 23),
         }
@@ -224,6 +241,12 @@ struct LibRs<'a> {
     model: &'a Model,
     /// Every module of the crate, in the order rustfmt sorts them.
     modules: Vec<String>,
+    /// `use` lines for the store adapters in use.
+    store_uses: Vec<String>,
+    write_postgres: bool,
+    read_postgres: bool,
+    /// The environment variable naming the PostgreSQL server that tests may use.
+    test_env: String,
 }
 
 impl<'a> LibRs<'a> {
@@ -234,7 +257,50 @@ impl<'a> LibRs<'a> {
             modules.push("types".to_owned());
         }
         modules.sort();
-        Self { model, modules }
+        let write_postgres = model.stores.write == WriteStore::Postgres;
+        let read_postgres = model.stores.read == ReadStore::Postgres;
+        let mut sqlite = Vec::new();
+        let mut postgres = Vec::new();
+        let (write, write_store) = if write_postgres {
+            (&mut postgres, "PostgresEventStore")
+        } else {
+            (&mut sqlite, "SqliteEventStore")
+        };
+        write.push(write_store.to_owned());
+        let (read, read_store) = if read_postgres {
+            (&mut postgres, "PostgresReadStore")
+        } else {
+            (&mut sqlite, "SqliteReadStore")
+        };
+        read.push(read_store.to_owned());
+        let mut store_uses = Vec::new();
+        if !postgres.is_empty() {
+            postgres.extend(["self".to_owned(), "Retry".to_owned()]);
+            store_uses.extend(use_line("eventwright::store::postgres", &postgres));
+        }
+        if !sqlite.is_empty() {
+            sqlite.push("self".to_owned());
+            store_uses.extend(use_line("eventwright::store::sqlite", &sqlite));
+        }
+        Self {
+            model,
+            modules,
+            store_uses,
+            write_postgres,
+            read_postgres,
+            test_env: format!("{}_TEST_POSTGRES_URL", shouty(&model.service)),
+        }
+    }
+}
+
+/// Where a store lives unless the command line says otherwise: a SQLite file beside the service,
+/// or the service's database on a local PostgreSQL (the docker-compose setup).
+fn default_url(model: &Model, postgres: bool, side: &str) -> String {
+    let service = &model.service;
+    if postgres {
+        format!("postgres://{service}:{service}@127.0.0.1:5432/{service}")
+    } else {
+        format!("sqlite://{service}-{side}.db")
     }
 }
 

@@ -101,7 +101,8 @@ pub fn use_list(path: &str, names: &[String]) -> Option<String> {
         [one] => Some(format!("use {path}::{one};")),
         many => {
             let mut many = many.to_vec();
-            many.sort();
+            // rustfmt puts `self` first, then the names in order.
+            many.sort_by(|a, b| (a != "self", a).cmp(&(b != "self", b)));
             let flat = format!("use {path}::{{{}}};", many.join(", "));
             if flat.len() <= MAX_WIDTH {
                 return Some(flat);

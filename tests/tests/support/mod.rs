@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use eventwright_cli::model::ir::Stores;
 use eventwright_cli::render::{Options, RuntimeSource, render};
 use eventwright_cli::{model, write};
 use serde_json::Value;
@@ -27,24 +28,53 @@ pub fn shared_target() -> PathBuf {
         .map_or_else(|| workspace().join("target/generated"), PathBuf::from)
 }
 
-/// Generates `model` (a path under `examples/`) into `out`, exactly as `eventwright new` does.
-pub fn generate(model_file: &str, out: &Path) {
+/// Generates `model` (a path under `examples/`) into `out` on `stack` (the model's own when
+/// `None`). Nothing formats the files afterwards: `cargo fmt --check` on the result checks that
+/// they are rustfmt-clean as generated.
+pub fn generate(model_file: &str, out: &Path, stack: Option<Stores>) {
     let path = workspace().join(model_file);
-    let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let mut model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    if let Some(stack) = stack {
+        model.stores = stack;
+    }
     let options = Options {
         runtime: RuntimeSource::Path(workspace().join("runtime")),
         model_source: std::fs::read_to_string(&path).expect("the model is readable"),
     };
     let files = render(&model, &options).expect("the model renders");
-    let written = write::write_new(out, &files, false).expect("the project is written");
-    write::format_rust(out, &written).expect("rustfmt formats the project");
+    write::write_new(out, &files, false).expect("the project is written");
+}
+
+/// The PostgreSQL server the tests use. Missing means the services are not up: a failure, never
+/// a skip.
+pub fn postgres_url() -> String {
+    std::env::var("EVENTWRIGHT_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("EVENTWRIGHT_POSTGRES_URL is not set: run the suite with scripts/test.sh")
+    })
+}
+
+/// A URL for a fresh, empty schema on the test server.
+pub fn scratch_postgres() -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(eventwright::store::postgres::scratch_schema(&postgres_url()))
+        .expect("a scratch schema on the test server")
 }
 
 /// Runs cargo in `project` with the shared target dir; returns stderr, panicking on failure.
 pub fn cargo(project: &Path, args: &[&str]) -> String {
+    cargo_with_env(project, args, &[])
+}
+
+/// [`cargo`] with extra environment variables.
+pub fn cargo_with_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> String {
     let output = Command::new(env!("CARGO"))
         .args(args)
         .current_dir(project)
+        .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
         .env("CARGO_TARGET_DIR", shared_target())
         .env_remove("RUSTFLAGS")
         .output()
@@ -67,15 +97,12 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts `binary serve` on a free port with its databases in `data`, and waits until it
-    /// says where it listens.
-    pub fn start(binary: &Path, data: &Path) -> Self {
+    /// Starts `binary serve` on a free port with the given stores, and waits until it says where
+    /// it listens.
+    pub fn start(binary: &Path, write_db: &str, read_db: &str) -> Self {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .arg("--write-db")
-            .arg(format!("sqlite://{}", data.join("events.db").display()))
-            .arg("--read-db")
-            .arg(format!("sqlite://{}", data.join("views.db").display()))
+            .args(["--write-db", write_db, "--read-db", read_db])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

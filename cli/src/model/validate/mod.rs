@@ -179,7 +179,7 @@ fn stores(ctx: &mut Ctx, file: &ast::File) -> ir::Stores {
         None => ir::WriteStore::Sqlite,
         Some(w) => match w.value.as_str() {
             "sqlite" => ir::WriteStore::Sqlite,
-            "postgres" => not_yet(ctx, w, "write store", ir::WriteStore::Postgres),
+            "postgres" => ir::WriteStore::Postgres,
             _ => unknown_choice(
                 ctx,
                 w,
@@ -193,7 +193,7 @@ fn stores(ctx: &mut Ctx, file: &ast::File) -> ir::Stores {
         None => ir::ReadStore::Sqlite,
         Some(r) => match r.value.as_str() {
             "sqlite" => ir::ReadStore::Sqlite,
-            "postgres" => not_yet(ctx, r, "read store", ir::ReadStore::Postgres),
+            "postgres" => ir::ReadStore::Postgres,
             "cassandra" => not_yet(ctx, r, "read store", ir::ReadStore::Cassandra),
             _ => unknown_choice(
                 ctx,

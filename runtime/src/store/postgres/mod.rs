@@ -66,6 +66,21 @@ pub async fn connect(url: &str, max_connections: u32, retry: Retry) -> Result<Pg
     }
 }
 
+/// Creates a new, empty schema on the server at `url` and returns a URL whose connections work in
+/// it: tests that share a server never see each other's tables.
+pub async fn scratch_schema(url: &str) -> Result<String, StoreError> {
+    let schema = format!("scratch_{}", uuid::Uuid::new_v4().simple());
+    let admin = connect(url, 1, Retry::default()).await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!(
+        "{url}{separator}options=-c%20search_path%3D{schema}"
+    ))
+}
+
 /// The URL with its password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
