@@ -29,6 +29,11 @@ pub const AVAILABLE: &[Stores] = &[
 
 /// `sqlite-postgres-inproc`: a name for file and snapshot names.
 pub fn name(stores: &Stores) -> String {
+    words(stores).join("-")
+}
+
+/// The write store, read store and broker as the model file spells them.
+pub fn words(stores: &Stores) -> [&'static str; 3] {
     let write = match stores.write {
         WriteStore::Sqlite => "sqlite",
         WriteStore::Postgres => "postgres",
@@ -42,7 +47,7 @@ pub fn name(stores: &Stores) -> String {
         Broker::Inproc => "inproc",
         Broker::Kafka => "kafka",
     };
-    format!("{write}-{read}-{broker}")
+    [write, read, broker]
 }
 
 #[cfg(test)]

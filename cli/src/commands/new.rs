@@ -73,6 +73,9 @@ pub fn run(args: Args) -> ExitCode {
         return ExitCode::from(USAGE);
     }
     let model_source = match std::fs::read_to_string(&args.model) {
+        // The project's copy of the model is its source of truth, so the stack chosen on the
+        // command line is written into it: `eventwright generate` then keeps to it.
+        Ok(source) if overrides_stack(&args) => with_stack(&source, &model.stores),
         Ok(source) => source,
         Err(error) => {
             eprintln!("error: cannot read {}: {error}", args.model.display());
@@ -154,4 +157,58 @@ fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
         None => {}
     }
     Ok(())
+}
+
+fn overrides_stack(args: &Args) -> bool {
+    args.write_store.is_some() || args.read_store.is_some() || args.broker.is_some()
+}
+
+/// `source` with its top-level `stores:` and `broker:` entries (block or flow style) replaced by
+/// `stores`. Comments inside those entries go with them; everything else is kept as written.
+fn with_stack(source: &str, stores: &ir::Stores) -> String {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut skipping = false;
+    for line in source.lines() {
+        let top_level = !line.starts_with([' ', '\t', '#']) && !line.trim().is_empty();
+        if top_level {
+            skipping = line.starts_with("stores:") || line.starts_with("broker:");
+        }
+        if !skipping {
+            kept.push(line);
+        }
+    }
+    while kept.last().is_some_and(|line| line.trim().is_empty()) {
+        kept.pop();
+    }
+    let [write, read, broker] = eventwright_cli::stacks::words(stores);
+    format!(
+        "{}\n\n# Chosen with `eventwright new`; edit here and run `eventwright generate` to change.\nstores: {{ write: {write}, read: {read} }}\nbroker: {broker}\n",
+        kept.join("\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chosen_stack_replaces_the_models_in_either_style() {
+        let stores = ir::Stores {
+            write: ir::WriteStore::Postgres,
+            read: ir::ReadStore::Sqlite,
+            broker: ir::Broker::Inproc,
+        };
+        let block = "version: 1\nservice: shop\nstores:\n  write: sqlite # here\n  read: sqlite\nbroker: inproc\nenums: {}\n";
+        let flow = "version: 1\nstores: { write: sqlite }\nservice: shop\n";
+        for source in [block, flow] {
+            let written = with_stack(source, &stores);
+            assert_eq!(written.matches("stores:").count(), 1, "{written}");
+            assert!(
+                written.contains("stores: { write: postgres, read: sqlite }\nbroker: inproc\n"),
+                "{written}"
+            );
+            assert!(written.contains("service: shop"), "{written}");
+        }
+        assert!(with_stack(block, &stores).contains("enums: {}"));
+    }
 }

@@ -36,6 +36,33 @@ fn a_fresh_project_is_up_to_date() {
 }
 
 #[test]
+fn the_stack_chosen_at_new_is_the_one_generate_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("ordering");
+    let created = crate::support::eventwright(&[
+        "new",
+        &crate::support::example("ordering.yaml"),
+        "--out",
+        project.to_str().unwrap(),
+        "--write-store",
+        "postgres",
+        "--read-store",
+        "postgres",
+    ]);
+    expect_code(&created, 0);
+    let model = read(&project, "eventwright.yaml");
+    assert!(
+        model.contains("stores: { write: postgres, read: postgres }"),
+        "{model}"
+    );
+    assert!(read(&project, "src/lib.rs").contains("PostgresEventStore"));
+    let check = eventwright_in(&project, &["generate", "--check"]);
+    expect_code(&check, 0);
+    let validate = eventwright_in(&project, &["validate", "eventwright.yaml"]);
+    expect_code(&validate, 0);
+}
+
+#[test]
 fn outside_a_project_generate_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let output = eventwright_in(dir.path(), &["generate"]);
