@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use eventwright_cli::model;
-use eventwright_cli::render::{Options, RuntimeSource, render};
+use eventwright_cli::render::{Options, OutputFile, RuntimeSource, render};
 
 #[test]
 fn ordering_generates_these_files() {
@@ -30,8 +30,9 @@ fn ordering_generates_these_files() {
     }
 }
 
-/// The template matrix: for every other available stack, each file that differs from the
-/// default stack's, pinned the same way.
+/// The template matrix: for every other available stack, its file listing when it differs from
+/// the default stack's (PostgreSQL brings `docker-compose.yml` and SQL files), and each file
+/// that differs or is new, pinned the same way.
 #[test]
 fn ordering_on_every_available_stack() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ordering.yaml");
@@ -41,15 +42,27 @@ fn ordering_on_every_available_stack() {
         model_source: "# the model file, copied as is\n".to_owned(),
     };
     let default = render(&model, &options).expect("the model renders");
+    let listing = |files: &[OutputFile]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| format!("{:?} {}", f.owner, f.path.display()))
+            .collect()
+    };
     for stack in &eventwright_cli::stacks::AVAILABLE[1..] {
         model.stores = *stack;
+        let stack = eventwright_cli::stacks::name(stack);
         let files = render(&model, &options).expect("the model renders on every stack");
-        assert_eq!(files.len(), default.len(), "the same files on every stack");
-        for (file, base) in files.iter().zip(&default) {
-            if file.contents != base.contents {
+        if listing(&files) != listing(&default) {
+            insta::assert_snapshot!(
+                format!("ordering_{stack}__files"),
+                listing(&files).join("\n")
+            );
+        }
+        for file in &files {
+            let base = default.iter().find(|base| base.path == file.path);
+            if base.is_none_or(|base| base.contents != file.contents) {
                 let name = format!(
-                    "ordering_{}__{}",
-                    eventwright_cli::stacks::name(stack),
+                    "ordering_{stack}__{}",
                     file.path.display().to_string().replace(['/', '.'], "_")
                 );
                 insta::assert_snapshot!(name, file.contents);

@@ -29,11 +29,16 @@ pub struct Config {
 {%- endif %}
     pub write_db: String,
 {%- if read_postgres %}
-    /// The read store, a PostgreSQL URL; may be another server than the write side's (a replica).
+    /// The read store, a PostgreSQL URL; may be another server than the write side's. It must
+    /// be writable (projections write their rows there), so not a hot-standby replica.
 {%- else %}
     /// The read store; may be the same database as the write side or another one.
 {%- endif %}
     pub read_db: String,
+{%- if write_postgres || read_postgres %}
+    /// How many times to try reaching PostgreSQL, and how long to wait before the first retry.
+    pub connect: Retry,
+{%- endif %}
 }
 
 impl Config {
@@ -60,6 +65,7 @@ impl Config {
 {%- else %}
             read_db: "sqlite::memory:".to_owned(),
 {%- endif %}
+            connect: Retry::default(),
         }
     }
 {%- else %}
@@ -86,7 +92,7 @@ impl App {
     /// Opens the stores, creating their tables when they are missing.
     pub async fn connect(config: &Config) -> Result<Self, StoreError> {
 {%- if write_postgres %}
-        let write_pool = postgres::connect(&config.write_db, 16, Retry::default()).await?;
+        let write_pool = postgres::connect(&config.write_db, 16, config.connect).await?;
         let events: Arc<dyn EventStore> = Arc::new(PostgresEventStore::new(write_pool));
 {%- else %}
         let write_pool = sqlite::connect(&config.write_db).await?;
@@ -94,7 +100,7 @@ impl App {
 {%- endif %}
         events.prepare().await?;
 {%- if read_postgres %}
-        let read_pool = postgres::connect(&config.read_db, 16, Retry::default()).await?;
+        let read_pool = postgres::connect(&config.read_db, 16, config.connect).await?;
         let read: Arc<dyn ReadStore> = Arc::new(PostgresReadStore::new(read_pool));
 {%- else %}
         let read_pool = sqlite::connect(&config.read_db).await?;

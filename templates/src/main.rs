@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+{%- if connect_attribute.is_some() %}
+use eventwright::store::postgres::Retry;
+{%- endif %}
 use tracing_subscriber::EnvFilter;
 
 use {{ crate_name }}::{App, Config};
@@ -35,6 +38,12 @@ struct ServeArgs {
     /// The read store: where projections keep their rows.
     {{ read_attribute }}
     read_db: String,
+{%- if let Some(attribute) = connect_attribute %}
+    /// How many times to try reaching PostgreSQL at startup before giving up. Between tries
+    /// the service waits 0.25 s, then twice as long each time, up to 5 s.
+    {{ attribute }}
+    connect_attempts: u32,
+{%- endif %}
 }
 
 #[tokio::main]
@@ -53,6 +62,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         write_db: args.write_db,
         read_db: args.read_db,
+{%- if connect_attribute.is_some() %}
+        connect: Retry {
+            attempts: args.connect_attempts,
+            ..Retry::default()
+        },
+{%- endif %}
     };
     let app = App::connect(&config).await.context("opening the stores")?;
     let projections = app.runner.spawn();

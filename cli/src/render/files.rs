@@ -6,6 +6,7 @@ use askama::Template;
 
 use super::aggregate::{AggregateRs, AggregateView, HandlersRs};
 use super::api::ApiRs;
+use super::database::{DockerCompose, Servers, local_url, migrations};
 use super::examples::example;
 use super::fields::FieldView;
 use super::filters;
@@ -66,6 +67,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             HttpTest::new(model, &crate_name).render()?,
         ),
     ];
+    files.extend(database_files(model)?);
     if !model.enums.is_empty() || !model.values.is_empty() {
         files.push(file(
             "src/types.rs",
@@ -98,6 +100,28 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             &format!("src/projections/{}.rs", snake(&projection.name)),
             Owner::Generated,
             ProjectionRs { view: &view }.render()?,
+        ));
+    }
+    Ok(files)
+}
+
+/// `docker-compose.yml` and the SQL files, when a side of the stack is on PostgreSQL. A stack on
+/// SQLite alone needs no server, so it gets neither: regenerating after a switch to SQLite
+/// removes them, and the README says there is nothing to start.
+fn database_files(model: &Model) -> Result<Vec<OutputFile>, askama::Error> {
+    let mut files = Vec::new();
+    if Servers::of(model).any() {
+        files.push(file(
+            "docker-compose.yml",
+            Owner::Generated,
+            DockerCompose::new(model).render()?,
+        ));
+    }
+    for migration in migrations(model) {
+        files.push(file(
+            &migration.path,
+            Owner::Generated,
+            migration.sql.render(model)?,
         ));
     }
     Ok(files)
@@ -149,6 +173,8 @@ struct MainRs<'a> {
     bind_attribute: String,
     write_attribute: String,
     read_attribute: String,
+    /// The `connect_attempts` setting's attribute, when a side is on PostgreSQL.
+    connect_attribute: Option<String>,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -157,14 +183,16 @@ struct MainRs<'a> {
 impl<'a> MainRs<'a> {
     fn new(model: &'a Model, crate_name: &'a str) -> Self {
         let env = shouty(&model.service);
+        let servers = Servers::of(model);
         let setting = |name: &str, default: String| {
             let args = [
                 "long".to_owned(),
                 format!("env = \"{env}_{name}\""),
-                format!("default_value = {default:?}"),
+                default,
             ];
             layout::attribute("arg", &args, 4)
         };
+        let text = |default: String| format!("default_value = {default:?}");
         let walkthrough = walkthrough(model);
         let examples: Vec<String> = walkthrough
             .steps
@@ -186,15 +214,18 @@ impl<'a> MainRs<'a> {
                 &[format!("name = {:?}", model.service), "version".to_owned()],
                 0,
             ),
-            bind_attribute: setting("BIND", "127.0.0.1:8080".to_owned()),
+            bind_attribute: setting("BIND", text("127.0.0.1:8080".to_owned())),
             write_attribute: setting(
                 "WRITE_DB",
-                default_url(model, model.stores.write == WriteStore::Postgres, "events"),
+                text(default_url(model, servers.write, "events")),
             ),
-            read_attribute: setting(
-                "READ_DB",
-                default_url(model, model.stores.read == ReadStore::Postgres, "views"),
-            ),
+            read_attribute: setting("READ_DB", text(default_url(model, servers.read, "views"))),
+            connect_attribute: servers.any().then(|| {
+                setting(
+                    "CONNECT_ATTEMPTS",
+                    "default_value_t = Retry::default().attempts".to_owned(),
+                )
+            }),
             examples: layout::array("&[", &examples, 0, 36),
             reads: layout::array("&[", &reads, 0, 23),
         }
@@ -296,11 +327,10 @@ impl<'a> LibRs<'a> {
 /// Where a store lives unless the command line says otherwise: a SQLite file beside the service,
 /// or the service's database on a local PostgreSQL (the docker-compose setup).
 fn default_url(model: &Model, postgres: bool, side: &str) -> String {
-    let service = &model.service;
     if postgres {
-        format!("postgres://{service}:{service}@127.0.0.1:5432/{service}")
+        local_url(model)
     } else {
-        format!("sqlite://{service}-{side}.db")
+        format!("sqlite://{}-{side}.db", model.service)
     }
 }
 
@@ -315,6 +345,12 @@ struct Walkthrough {
 struct Readme<'a> {
     model: &'a Model,
     env: String,
+    servers: Servers,
+    /// The default URL of the PostgreSQL sides, and which settings default to it.
+    url: String,
+    defaults: &'static str,
+    /// Each SQL file, and what it creates.
+    migrations: Vec<(String, String)>,
     walkthrough: Walkthrough,
     mermaid: String,
 }
@@ -324,6 +360,13 @@ impl<'a> Readme<'a> {
         Self {
             model,
             env: shouty(&model.service),
+            servers: Servers::of(model),
+            url: local_url(model),
+            defaults: Servers::of(model).defaults(),
+            migrations: migrations(model)
+                .into_iter()
+                .map(|migration| (migration.path, migration.what))
+                .collect(),
             walkthrough: walkthrough(model),
             mermaid: crate::graph::mermaid(model),
         }

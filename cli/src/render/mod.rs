@@ -3,6 +3,7 @@
 
 mod aggregate;
 mod api;
+mod database;
 mod examples;
 mod fields;
 mod files;
