@@ -132,6 +132,12 @@ impl Service {
         Self { child, base, agent }
     }
 
+    /// Kills the service with SIGKILL, as a crash would: no shutdown, nothing flushed.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends a request; returns the status and the JSON body (`Null` when empty).
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
