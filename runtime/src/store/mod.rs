@@ -1,7 +1,8 @@
 //! Where events and read models are kept.
 //!
 //! [`EventStore`] is the write side's append-only log; [`ReadStore`] holds projection rows and
-//! each projection's checkpoint. Both are object-safe so a service picks its adapters at start-up.
+//! each projection's checkpoint; an event store may also keep aggregate [`Snapshot`]s. Both are
+//! object-safe so a service picks its adapters at start-up.
 //! The traits speak in events, rows and cursors; nothing in them assumes a particular database.
 
 use async_trait::async_trait;
@@ -72,6 +73,40 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// Up to `limit` events after `after`, in cursor order. An event that a later read could
     /// still reveal before the last one returned is never returned past: readers never skip.
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
+
+    /// The newest snapshot of one aggregate, if this store keeps any.
+    ///
+    /// A snapshot is only a shortcut: the events stay the truth, and a store that keeps none
+    /// (the default) makes every load read the whole stream.
+    async fn load_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let _ = (aggregate_type, aggregate_id);
+        Ok(None)
+    }
+
+    /// Keeps `snapshot` as the aggregate's newest unless one at the same or a later sequence is
+    /// already kept: writers that race never move it backwards. The default keeps nothing.
+    async fn save_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        snapshot: Snapshot,
+    ) -> Result<(), StoreError> {
+        let _ = (aggregate_type, aggregate_id, snapshot);
+        Ok(())
+    }
+}
+
+/// An aggregate's state after the event at `sequence`, as [`Aggregate::snapshot`] wrote it.
+///
+/// [`Aggregate::snapshot`]: crate::Aggregate::snapshot
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub sequence: u64,
+    pub state: Value,
 }
 
 /// What an event does to a projection's table, in the store's terms.

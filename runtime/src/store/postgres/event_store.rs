@@ -6,9 +6,9 @@ use sqlx::{PgPool, Row as _};
 use uuid::Uuid;
 
 use crate::event::{EventEnvelope, Metadata, NewEvent};
-use crate::store::{Cursor, EventStore, LogEntry, StoreError};
+use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
-/// Events in one PostgreSQL table.
+/// Events in one PostgreSQL table, and each aggregate's newest snapshot in another.
 ///
 /// Positions come from an identity column, and PostgreSQL hands those out before commit, so a
 /// later position can become visible before an earlier one. Each event therefore also records
@@ -26,7 +26,7 @@ impl PostgresEventStore {
     }
 }
 
-const SCHEMA: [&str; 2] = [
+const SCHEMA: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS eventwright_events (
         position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         transaction_id XID8        NOT NULL DEFAULT pg_current_xact_id(),
@@ -44,6 +44,13 @@ const SCHEMA: [&str; 2] = [
     )",
     "CREATE INDEX IF NOT EXISTS eventwright_events_log
         ON eventwright_events (transaction_id, position)",
+    "CREATE TABLE IF NOT EXISTS eventwright_snapshots (
+        aggregate_type TEXT   NOT NULL,
+        aggregate_id   TEXT   NOT NULL,
+        sequence       BIGINT NOT NULL,
+        state          JSONB  NOT NULL,
+        PRIMARY KEY (aggregate_type, aggregate_id)
+    )",
 ];
 
 const COLUMNS: &str = "transaction_id::text AS transaction_id, position, event_id, aggregate_type, \
@@ -200,6 +207,50 @@ impl EventStore for PostgresEventStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(entry_from_row).collect()
+    }
+
+    async fn load_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let stored: Option<(i64, Value)> = sqlx::query_as(
+            "SELECT sequence, state FROM eventwright_snapshots \
+             WHERE aggregate_type = $1 AND aggregate_id = $2",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        stored
+            .map(|(sequence, state)| {
+                Ok(Snapshot {
+                    sequence: to_u64(sequence)?,
+                    state,
+                })
+            })
+            .transpose()
+    }
+
+    async fn save_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        snapshot: Snapshot,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO eventwright_snapshots (aggregate_type, aggregate_id, sequence, state) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE \
+             SET sequence = excluded.sequence, state = excluded.state \
+             WHERE excluded.sequence > eventwright_snapshots.sequence",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(to_i64(snapshot.sequence)?)
+        .bind(snapshot.state)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 

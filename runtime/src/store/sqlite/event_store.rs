@@ -5,9 +5,9 @@ use sqlx::{Row as _, SqlitePool};
 use uuid::Uuid;
 
 use crate::event::{EventEnvelope, Metadata, NewEvent};
-use crate::store::{Cursor, EventStore, LogEntry, StoreError};
+use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
-/// Events in one SQLite table. SQLite has a single writer, so positions are handed out in commit
+/// Events in one SQLite table, and each aggregate's newest snapshot in another. SQLite has a single writer, so positions are handed out in commit
 /// order and a reader never sees a later position before an earlier one.
 #[derive(Debug, Clone)]
 pub struct SqliteEventStore {
@@ -20,7 +20,8 @@ impl SqliteEventStore {
     }
 }
 
-const SCHEMA: &str = r#"
+const SCHEMA: [&str; 2] = [
+    r#"
 CREATE TABLE IF NOT EXISTS eventwright_events (
     position       INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id       TEXT    NOT NULL UNIQUE,
@@ -34,7 +35,16 @@ CREATE TABLE IF NOT EXISTS eventwright_events (
     causation_id   TEXT,
     payload        TEXT    NOT NULL,
     UNIQUE (aggregate_type, aggregate_id, sequence)
-)"#;
+)"#,
+    r#"
+CREATE TABLE IF NOT EXISTS eventwright_snapshots (
+    aggregate_type TEXT    NOT NULL,
+    aggregate_id   TEXT    NOT NULL,
+    sequence       INTEGER NOT NULL,
+    state          TEXT    NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+)"#,
+];
 
 const COLUMNS: &str = "position, event_id, aggregate_type, aggregate_id, sequence, event_type, \
                        event_version, timestamp, correlation_id, causation_id, payload";
@@ -42,7 +52,9 @@ const COLUMNS: &str = "position, event_id, aggregate_type, aggregate_id, sequenc
 #[async_trait]
 impl EventStore for SqliteEventStore {
     async fn prepare(&self) -> Result<(), StoreError> {
-        sqlx::query(SCHEMA).execute(&self.pool).await?;
+        for statement in SCHEMA {
+            sqlx::query(statement).execute(&self.pool).await?;
+        }
         Ok(())
     }
 
@@ -123,6 +135,54 @@ impl EventStore for SqliteEventStore {
                 Ok(LogEntry { cursor, envelope })
             })
             .collect()
+    }
+
+    async fn load_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let stored: Option<(i64, String)> = sqlx::query_as(
+            "SELECT sequence, state FROM eventwright_snapshots \
+             WHERE aggregate_type = ? AND aggregate_id = ?",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        stored
+            .map(|(sequence, state)| {
+                Ok(Snapshot {
+                    sequence: to_u64(sequence)?,
+                    state: serde_json::from_str(&state).map_err(|error| {
+                        StoreError::Corrupt(format!(
+                            "snapshot of {aggregate_type} {aggregate_id}: {error}"
+                        ))
+                    })?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn save_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        snapshot: Snapshot,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO eventwright_snapshots (aggregate_type, aggregate_id, sequence, state) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE \
+             SET sequence = excluded.sequence, state = excluded.state \
+             WHERE excluded.sequence > eventwright_snapshots.sequence",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(to_i64(snapshot.sequence)?)
+        .bind(snapshot.state.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 
