@@ -1,7 +1,7 @@
 //! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, command = Type, name = "...",
 //! snapshot_every = N)]` → `impl Aggregate` (and `impl AggregateCommands` with `command`).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, LitStr, Path, Type};
@@ -23,7 +23,8 @@ pub(crate) struct Attrs {
     pub event: Option<Type>,
     pub command: Option<Type>,
     pub name: Option<LitStr>,
-    pub snapshot_every: Option<u64>,
+    /// The count, and where `snapshot_every` is written for errors about the state's serde impls.
+    pub snapshot_every: Option<(u64, Span)>,
 }
 
 impl Attrs {
@@ -51,7 +52,12 @@ impl Attrs {
                              leave it out for no snapshots",
                         ));
                     }
-                    attr::set_once(cx, &mut this.snapshot_every, meta, every);
+                    attr::set_once(
+                        cx,
+                        &mut this.snapshot_every,
+                        meta,
+                        (every, meta.path.span()),
+                    );
                 }
             }
             Ok(())
@@ -101,8 +107,23 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .as_ref()
         .map_or_else(|| ident.to_string(), LitStr::value);
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let snapshot_every = attrs.snapshot_every.map(|every| {
-        quote!(const SNAPSHOT_EVERY: #krate::__private::core::option::Option<u64> = #krate::__private::core::option::Option::Some(#every);)
+    let private = quote!(#krate::__private);
+    let snapshot_every = attrs.snapshot_every.map(|(every, _)| {
+        quote!(const SNAPSHOT_EVERY: #private::core::option::Option<u64> = #private::core::option::Option::Some(#every);)
+    });
+    // Spanned on `snapshot_every` so a state that is not serde-able is reported there.
+    let snapshots = attrs.snapshot_every.map(|(_, span)| {
+        let json = quote!(#private::serde_json);
+        let result = quote!(#private::core::result::Result);
+        quote_spanned! {span=>
+            fn snapshot(&self) -> #result<#json::Value, #json::Error> {
+                #private::snapshot::<Self>(self)
+            }
+
+            fn restore(snapshot: #json::Value) -> #result<Self, #json::Error> {
+                #private::restore::<Self>(snapshot)
+            }
+        }
     });
     // Spanned on `command = ...` so a type that is not a command enum is reported there.
     let commands = attrs.command.as_ref().map(|command| {
@@ -128,6 +149,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 fn apply_event(&mut self, event: &Self::Event) {
                     #apply
                 }
+
+                #snapshots
             }
 
             #commands

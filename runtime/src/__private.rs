@@ -6,6 +6,8 @@ pub use ::serde;
 pub use ::serde_json;
 pub use ::std;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::aggregate::Apply;
@@ -37,6 +39,35 @@ pub fn project_key<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> ser
 
 pub fn project<P: Project<E>, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P> {
     P::project(row, event, envelope)
+}
+
+/// What `#[aggregate(snapshot_every = ...)]` asks of the state to write snapshots. One trait per
+/// direction, so a state missing one serde impl gets one error, at `snapshot_every`.
+#[diagnostic::on_unimplemented(
+    message = "aggregate `{Self}` keeps snapshots (`snapshot_every`), so it must be `Serialize`",
+    label = "snapshots are written with `{Self}: serde::Serialize`",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`, or remove `snapshot_every`"
+)]
+pub trait SnapshotOut: Serialize {}
+
+impl<T: Serialize> SnapshotOut for T {}
+
+/// What `#[aggregate(snapshot_every = ...)]` asks of the state to read snapshots back.
+#[diagnostic::on_unimplemented(
+    message = "aggregate `{Self}` keeps snapshots (`snapshot_every`), so it must be `Deserialize`",
+    label = "snapshots are read back with `{Self}: serde::de::DeserializeOwned`",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`, or remove `snapshot_every`"
+)]
+pub trait SnapshotIn: DeserializeOwned {}
+
+impl<T: DeserializeOwned> SnapshotIn for T {}
+
+pub fn snapshot<A: SnapshotOut>(state: &A) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(state)
+}
+
+pub fn restore<A: SnapshotIn>(snapshot: Value) -> Result<A, serde_json::Error> {
+    serde_json::from_value(snapshot)
 }
 
 /// Marks `Self` as one of the kinds of event `E` holds, so `#[projection(ignore(Kind))]` can check

@@ -18,10 +18,25 @@ use crate::event::Event;
 /// | `id` | the id type, `OrderId` | required |
 /// | `event` | the event type, `OrderEvent` | required |
 /// | `name` | the stable [`TYPE`](Aggregate::TYPE) stored with each event | the struct's name |
-/// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more | no snapshots |
+/// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more; the struct must be `Serialize + Deserialize` | no snapshots |
 /// | `command` | its command enum (a `#[derive(Command)]` enum): [`AggregateCommands`] | none |
 ///
 /// The commands it handles name it from their side: `#[command(aggregate = Order)]`.
+///
+/// # Snapshots
+///
+/// Loading an aggregate applies every one of its events, so a long-lived aggregate gets slower
+/// to load with each command. With `snapshot_every = n`, the [`Dispatcher`](crate::Dispatcher)
+/// keeps the state as JSON (serde, through [`snapshot`](Aggregate::snapshot)) each time a
+/// command's events reach a multiple of `n`, and later loads start from the newest snapshot and
+/// apply only the events after it. Snapshots are a cache, never the truth:
+///
+/// - one that no longer deserializes into the state (a field was added without
+///   `#[serde(default)]`, a type changed) is ignored, with a warning, and the state rebuilt from
+///   all events; the next snapshot taken replaces it;
+/// - an event store that keeps no snapshots simply loads every event;
+/// - a state that changes meaning without changing shape (an [`Apply`] impl now computes
+///   something else) keeps its stale snapshots: delete them from `eventwright_snapshots`.
 ///
 /// ```
 /// use eventwright::{Aggregate, Apply, Event};
@@ -38,7 +53,7 @@ use crate::event::Event;
 ///     Deposited(Deposited),
 /// }
 ///
-/// #[derive(Default, Aggregate)]
+/// #[derive(Default, Serialize, Deserialize, Aggregate)]
 /// #[aggregate(id = String, event = AccountEvent, name = "account", snapshot_every = 100)]
 /// pub struct Account { owner: String, balance: i64 }
 ///
@@ -62,16 +77,38 @@ pub trait Aggregate: Default + Send + Sync + 'static {
     /// The events this aggregate records.
     type Event: Event;
 
-    /// How often a snapshot of the state should be taken: every `n` events, or never (`None`).
+    /// How often the [`Dispatcher`](crate::Dispatcher) keeps a snapshot of the state: whenever a
+    /// command's events reach a multiple of `n`, or never (`None`).
     ///
-    /// A policy only: the store adapter that keeps snapshots reads it. Set it with
-    /// `#[aggregate(snapshot_every = 100)]`.
+    /// Set it with `#[aggregate(snapshot_every = 100)]`, which also implements
+    /// [`snapshot`](Aggregate::snapshot) and [`restore`](Aggregate::restore) with serde. A hand
+    /// written impl that sets it implements those two as well.
     const SNAPSHOT_EVERY: Option<u64> = None;
 
     /// Moves the state forward by one event. Must not fail: events are facts.
     ///
     /// Named apart from [`Apply::apply`] so that both can be called on a concrete type.
     fn apply_event(&mut self, event: &Self::Event);
+
+    /// The state as JSON, to be kept as a snapshot. Called only when
+    /// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY) is set; the default fails, saying so.
+    fn snapshot(&self) -> Result<serde_json::Value, serde_json::Error> {
+        Err(serde::ser::Error::custom(format_args!(
+            "{} sets SNAPSHOT_EVERY but does not implement Aggregate::snapshot",
+            Self::TYPE
+        )))
+    }
+
+    /// The state back from a snapshot that [`snapshot`](Aggregate::snapshot) wrote, perhaps by
+    /// older code. An error is not fatal: the snapshot is ignored and the state rebuilt from
+    /// every event, so a state type may change shape without migrating its snapshots.
+    fn restore(snapshot: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let _ = snapshot;
+        Err(serde::de::Error::custom(format_args!(
+            "{} sets SNAPSHOT_EVERY but does not implement Aggregate::restore",
+            Self::TYPE
+        )))
+    }
 }
 
 /// How one kind of event changes an aggregate's state.

@@ -45,7 +45,7 @@ enum CartEvent {
     ItemAdded(ItemAdded),
 }
 
-#[derive(Debug, Default, Aggregate)]
+#[derive(Debug, Default, Serialize, Deserialize, Aggregate)]
 #[aggregate(id = String, event = CartEvent, snapshot_every = 100)]
 struct Cart {
     items: Vec<ItemAdded>,

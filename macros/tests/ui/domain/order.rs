@@ -38,7 +38,7 @@ pub enum OrderEvent {
     Shipped(OrderShipped),
 }
 
-#[derive(Debug, Default, Aggregate)]
+#[derive(Debug, Default, Serialize, Deserialize, Aggregate)]
 #[aggregate(id = String, event = OrderEvent, snapshot_every = 50)]
 pub struct Order {
     placed: bool,

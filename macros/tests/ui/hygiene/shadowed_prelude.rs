@@ -47,7 +47,7 @@ mod shadowed {
     #[derive(eventwright::Event, Serialize, Deserialize)]
     pub struct Knocked {}
 
-    #[derive(::std::default::Default, eventwright::Aggregate)]
+    #[derive(::std::default::Default, Serialize, Deserialize, eventwright::Aggregate)]
     #[aggregate(id = Text, event = DoorEvent, snapshot_every = 10)]
     pub struct Door {
         open: bool,
