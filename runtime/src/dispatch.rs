@@ -9,14 +9,28 @@ use crate::aggregate::Aggregate;
 use crate::bus::EventBus;
 use crate::command::{Command, Handle, Rejection, ValidationErrors};
 use crate::event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
-use crate::store::{EventStore, StoreError};
+use crate::store::{EventStore, Snapshot, StoreError};
 
 /// Runs commands against aggregates kept in an [`EventStore`].
 ///
 /// Each command loads its aggregate, is decided by the aggregate's [`Handle`] impl, and its events
 /// are appended with the sequence numbers that follow what was loaded. When another writer got
 /// there first the append fails as a whole, and the command is re-decided against the fresh state
-/// up to [`Command::RETRIES_ON_CONFLICT`] times; an event is never lost or written twice.
+/// (the state it had, moved forward by the events it missed) up to
+/// [`Command::RETRIES_ON_CONFLICT`] times; an event is never lost or written twice.
+///
+/// # Snapshots
+///
+/// For an aggregate with [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY) set, loading starts from
+/// the store's newest snapshot and applies only the events after it, so a command costs the same
+/// on the aggregate's ten-thousandth event as on its tenth. A command whose events reach a
+/// multiple of `SNAPSHOT_EVERY` then stores a snapshot of the state they lead to. Snapshots never
+/// change an outcome:
+///
+/// - a snapshot that cannot be read or no longer restores ([`Aggregate::restore`] fails) is
+///   logged at `warn` and ignored: the state is rebuilt from every event;
+/// - failing to take or store a snapshot is logged at `warn`; the command has committed anyway;
+/// - an [`EventStore`] that keeps no snapshots makes every load read every event.
 #[derive(Clone)]
 pub struct Dispatcher {
     store: Arc<dyn EventStore>,
@@ -89,8 +103,8 @@ impl Dispatcher {
         command.validate().map_err(DispatchError::Invalid)?;
         let aggregate_id = command.aggregate_id().to_string();
         let mut retries_left = C::RETRIES_ON_CONFLICT;
+        let (mut state, mut version) = self.load::<C::Aggregate>(&aggregate_id).await?;
         loop {
-            let (state, version) = self.load::<C::Aggregate>(&aggregate_id).await?;
             let events = decide(&state, version, &command)?;
             if events.is_empty() {
                 return Ok(Committed {
@@ -108,6 +122,13 @@ impl Dispatcher {
                         tracing::warn!(%error, "publishing committed events failed");
                     }
                     let last = stored.last().expect("at least one event was appended");
+                    if crosses_snapshot::<C::Aggregate>(version, last.sequence) {
+                        for event in &events {
+                            state.apply_event(event);
+                        }
+                        self.save_snapshot(&aggregate_id, &state, last.sequence)
+                            .await;
+                    }
                     return Ok(Committed {
                         aggregate_id,
                         version: last.sequence,
@@ -118,6 +139,9 @@ impl Dispatcher {
                 Err(StoreError::Conflict { .. }) if retries_left > 0 => {
                     retries_left -= 1;
                     tracing::debug!(command = C::NAME, %aggregate_id, "conflict; deciding again on fresh state");
+                    // Only the events the other writers added: the state so far is still right.
+                    self.catch_up(&aggregate_id, &mut state, &mut version)
+                        .await?;
                 }
                 Err(StoreError::Conflict { .. }) => {
                     return Err(DispatchError::Conflict {
@@ -130,15 +154,49 @@ impl Dispatcher {
         }
     }
 
-    /// The aggregate's current state and version (0 when it has no events).
+    /// The aggregate's current state and version (0 when it has no events): from its newest
+    /// snapshot when it has a usable one, otherwise from its first event.
     pub async fn load<A: Aggregate>(&self, aggregate_id: &str) -> Result<(A, u64), DispatchError> {
+        let (mut state, mut version) = self.restore::<A>(aggregate_id).await;
+        self.catch_up(aggregate_id, &mut state, &mut version)
+            .await?;
+        Ok((state, version))
+    }
+
+    /// The state in the aggregate's newest snapshot and its sequence, or the empty state at 0.
+    async fn restore<A: Aggregate>(&self, aggregate_id: &str) -> (A, u64) {
+        if A::SNAPSHOT_EVERY.is_none() {
+            return (A::default(), 0);
+        }
+        let aggregate_type = A::TYPE;
+        match self.store.load_snapshot(aggregate_type, aggregate_id).await {
+            Ok(None) => (A::default(), 0),
+            Ok(Some(Snapshot { sequence, state })) => match A::restore(state) {
+                Ok(state) => (state, sequence),
+                Err(error) => {
+                    tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "ignoring a snapshot that no longer restores; loading every event");
+                    (A::default(), 0)
+                }
+            },
+            Err(error) => {
+                tracing::warn!(aggregate_type, aggregate_id, %error, "cannot read the snapshot; loading every event");
+                (A::default(), 0)
+            }
+        }
+    }
+
+    /// Applies the aggregate's events after `version` to `state`.
+    async fn catch_up<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        state: &mut A,
+        version: &mut u64,
+    ) -> Result<(), DispatchError> {
         let envelopes = self
             .store
-            .load(A::TYPE, aggregate_id, 0)
+            .load(A::TYPE, aggregate_id, *version)
             .await
             .map_err(DispatchError::Store)?;
-        let mut state = A::default();
-        let mut version = 0;
         for envelope in envelopes {
             let event = envelope.decode::<A::Event>()?.ok_or_else(|| {
                 DecodeError::new(
@@ -148,10 +206,36 @@ impl Dispatcher {
                 )
             })?;
             state.apply_event(&event);
-            version = envelope.sequence;
+            *version = envelope.sequence;
         }
-        Ok((state, version))
+        Ok(())
     }
+
+    /// Stores `state` as the aggregate's snapshot at `sequence`. The events are committed
+    /// already, so a failure here only costs later loads time: it is logged, never returned.
+    async fn save_snapshot<A: Aggregate>(&self, aggregate_id: &str, state: &A, sequence: u64) {
+        let aggregate_type = A::TYPE;
+        let saved = match state.snapshot() {
+            Ok(state) => {
+                self.store
+                    .save_snapshot(aggregate_type, aggregate_id, Snapshot { sequence, state })
+                    .await
+            }
+            Err(error) => {
+                tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "cannot take a snapshot");
+                return;
+            }
+        };
+        if let Err(error) = saved {
+            tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "storing a snapshot failed");
+        }
+    }
+}
+
+/// Whether events moving an aggregate from `before` to `after` reach a multiple of its
+/// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY).
+fn crosses_snapshot<A: Aggregate>(before: u64, after: u64) -> bool {
+    A::SNAPSHOT_EVERY.is_some_and(|every| before / every != after / every)
 }
 
 /// The pure decision: existence rules, then the aggregate's handler. Shared with the

@@ -70,7 +70,7 @@ async fn a_taken_sequence_is_a_typed_conflict_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn thirty_two_writers_on_one_aggregate_leave_one_gapless_sequence() {
     const TASKS: usize = 32;
-    const COMMANDS: usize = 25;
+    const COMMANDS: usize = 500;
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
     let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
@@ -117,6 +117,31 @@ async fn thirty_two_writers_on_one_aggregate_leave_one_gapless_sequence() {
         (TASKS * COMMANDS) as i64,
         "every bump saw the one before it"
     );
+}
+
+#[tokio::test]
+async fn snapshots_are_taken_every_n_events_and_loads_start_from_them() {
+    let (pool, _) = isolated().await;
+    common::snapshots::are_taken_every_n_events_and_loads_start_from_them(event_store(&pool).await)
+        .await;
+}
+
+#[tokio::test]
+async fn snapshots_that_no_longer_restore_are_ignored() {
+    let (pool, _) = isolated().await;
+    common::snapshots::that_no_longer_restore_are_ignored(event_store(&pool).await).await;
+}
+
+#[tokio::test]
+async fn snapshots_never_move_backwards() {
+    let (pool, _) = isolated().await;
+    common::snapshots::never_move_backwards(event_store(&pool).await).await;
+}
+
+#[tokio::test]
+async fn snapshots_are_optional_for_a_store() {
+    let (pool, _) = isolated().await;
+    common::snapshots::are_optional_for_a_store(event_store(&pool).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

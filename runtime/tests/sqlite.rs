@@ -1,5 +1,6 @@
 //! The SQLite adapters and the engine on top of them: no lost or duplicate events under
-//! concurrent writers, redelivery that changes nothing, and projections that catch up.
+//! concurrent writers, redelivery that changes nothing, projections that catch up, and aggregate
+//! snapshots.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -258,4 +259,35 @@ async fn list_pages_follow_the_key_order() {
         ["c"]
     );
     assert_eq!(second.next_cursor, None);
+}
+
+/// An event store of its own, in a file that lives as long as the returned directory.
+async fn event_store() -> (tempfile::TempDir, Arc<dyn EventStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, _, _) = stores(&dir.path().join("db")).await;
+    (dir, events)
+}
+
+#[tokio::test]
+async fn snapshots_are_taken_every_n_events_and_loads_start_from_them() {
+    let (_dir, events) = event_store().await;
+    common::snapshots::are_taken_every_n_events_and_loads_start_from_them(events).await;
+}
+
+#[tokio::test]
+async fn snapshots_that_no_longer_restore_are_ignored() {
+    let (_dir, events) = event_store().await;
+    common::snapshots::that_no_longer_restore_are_ignored(events).await;
+}
+
+#[tokio::test]
+async fn snapshots_never_move_backwards() {
+    let (_dir, events) = event_store().await;
+    common::snapshots::never_move_backwards(events).await;
+}
+
+#[tokio::test]
+async fn snapshots_are_optional_for_a_store() {
+    let (_dir, events) = event_store().await;
+    common::snapshots::are_optional_for_a_store(events).await;
 }

@@ -4,6 +4,8 @@
 // Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+pub mod snapshots;
+
 use eventwright::{
     Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Metadata, NewEvent, Project,
     Projection, Rejection,
@@ -11,8 +13,8 @@ use eventwright::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-#[derive(Debug, Default, Aggregate)]
-#[aggregate(id = String, event = CounterEvent)]
+#[derive(Debug, Default, Serialize, Deserialize, Aggregate)]
+#[aggregate(id = String, event = CounterEvent, snapshot_every = 100)]
 pub struct Counter {
     pub value: i64,
 }
