@@ -122,7 +122,7 @@ impl Dispatcher {
                         tracing::warn!(%error, "publishing committed events failed");
                     }
                     let last = stored.last().expect("at least one event was appended");
-                    if crosses_snapshot::<C::Aggregate>(version, last.sequence) {
+                    if crosses_snapshot(C::Aggregate::SNAPSHOT_EVERY, version, last.sequence) {
                         for event in &events {
                             state.apply_event(event);
                         }
@@ -232,10 +232,10 @@ impl Dispatcher {
     }
 }
 
-/// Whether events moving an aggregate from `before` to `after` reach a multiple of its
+/// Whether events moving an aggregate from version `before` to `after` reach a multiple of its
 /// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY).
-fn crosses_snapshot<A: Aggregate>(before: u64, after: u64) -> bool {
-    A::SNAPSHOT_EVERY.is_some_and(|every| before / every != after / every)
+fn crosses_snapshot(snapshot_every: Option<u64>, before: u64, after: u64) -> bool {
+    snapshot_every.is_some_and(|every| before / every != after / every)
 }
 
 /// The pure decision: existence rules, then the aggregate's handler. Shared with the
@@ -289,4 +289,27 @@ fn encode<A: Aggregate>(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crosses_snapshot;
+
+    #[test]
+    fn a_snapshot_is_due_when_a_command_reaches_a_multiple_however_many_events_it_records() {
+        let every = Some(100);
+        assert!(crosses_snapshot(every, 99, 100));
+        assert!(
+            crosses_snapshot(every, 98, 103),
+            "past the multiple, in one command"
+        );
+        assert!(
+            crosses_snapshot(every, 150, 420),
+            "past several multiples at once"
+        );
+        assert!(!crosses_snapshot(every, 100, 199));
+        assert!(!crosses_snapshot(every, 0, 99));
+        assert!(crosses_snapshot(Some(1), 0, 1));
+        assert!(!crosses_snapshot(None, 99, 100));
+    }
 }

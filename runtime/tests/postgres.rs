@@ -144,6 +144,12 @@ async fn snapshots_are_optional_for_a_store() {
     common::snapshots::are_optional_for_a_store(event_store(&pool).await).await;
 }
 
+#[tokio::test]
+async fn snapshots_that_fail_never_fail_a_command() {
+    let (pool, _) = isolated().await;
+    common::snapshots::that_fail_never_fail_a_command(event_store(&pool).await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn catch_up_sees_every_event_once_even_when_commits_land_out_of_order() {
     let (pool, _) = isolated().await;

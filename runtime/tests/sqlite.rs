@@ -291,3 +291,9 @@ async fn snapshots_are_optional_for_a_store() {
     let (_dir, events) = event_store().await;
     common::snapshots::are_optional_for_a_store(events).await;
 }
+
+#[tokio::test]
+async fn snapshots_that_fail_never_fail_a_command() {
+    let (_dir, events) = event_store().await;
+    common::snapshots::that_fail_never_fail_a_command(events).await;
+}

@@ -17,25 +17,30 @@ use super::{Bump, Counter, Start};
 #[derive(Debug)]
 pub struct Counting {
     inner: Arc<dyn EventStore>,
-    /// Whether snapshot calls reach the wrapped store, or get the trait's defaults.
-    snapshots: bool,
+    snapshots: Snapshots,
     loaded: AtomicUsize,
+}
+
+/// What [`Counting`] does with snapshot calls.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Snapshots {
+    /// Passes them to the wrapped store.
+    Kept,
+    /// Answers as the trait's defaults do: keeps nothing.
+    Unsupported,
+    /// Fails every one, as a store whose snapshot table is unreachable would.
+    Failing,
 }
 
 impl Counting {
     pub fn new(inner: Arc<dyn EventStore>) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
-            snapshots: true,
-            loaded: AtomicUsize::new(0),
-        })
+        Self::with(inner, Snapshots::Kept)
     }
 
-    /// A store that keeps no snapshots: the trait's default snapshot methods.
-    pub fn without_snapshots(inner: Arc<dyn EventStore>) -> Arc<Self> {
+    pub fn with(inner: Arc<dyn EventStore>, snapshots: Snapshots) -> Arc<Self> {
         Arc::new(Self {
             inner,
-            snapshots: false,
+            snapshots,
             loaded: AtomicUsize::new(0),
         })
     }
@@ -79,10 +84,11 @@ impl EventStore for Counting {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<Snapshot>, StoreError> {
-        if !self.snapshots {
-            return Ok(None);
+        match self.snapshots {
+            Snapshots::Kept => self.inner.load_snapshot(aggregate_type, aggregate_id).await,
+            Snapshots::Unsupported => Ok(None),
+            Snapshots::Failing => Err(StoreError::Unavailable("snapshots are down".into())),
         }
-        self.inner.load_snapshot(aggregate_type, aggregate_id).await
     }
 
     async fn save_snapshot(
@@ -91,12 +97,15 @@ impl EventStore for Counting {
         aggregate_id: &str,
         snapshot: Snapshot,
     ) -> Result<(), StoreError> {
-        if !self.snapshots {
-            return Ok(());
+        match self.snapshots {
+            Snapshots::Kept => {
+                self.inner
+                    .save_snapshot(aggregate_type, aggregate_id, snapshot)
+                    .await
+            }
+            Snapshots::Unsupported => Ok(()),
+            Snapshots::Failing => Err(StoreError::Unavailable("snapshots are down".into())),
         }
-        self.inner
-            .save_snapshot(aggregate_type, aggregate_id, snapshot)
-            .await
     }
 }
 
@@ -250,12 +259,26 @@ pub async fn never_move_backwards(store: Arc<dyn EventStore>) {
 /// same result.
 pub async fn are_optional_for_a_store(store: Arc<dyn EventStore>) {
     let every = Counter::SNAPSHOT_EVERY.expect("the test counter keeps snapshots");
-    let counting = Counting::without_snapshots(Arc::clone(&store));
+    let counting = Counting::with(Arc::clone(&store), Snapshots::Unsupported);
     let dispatcher = dispatcher(counting.clone());
     counter_with(&dispatcher, "c", every + 1).await;
     counting.take_loaded();
     let (counter, version) = dispatcher.load::<Counter>("c").await.unwrap();
     assert_eq!((counter.value, version), (every as i64, every + 1));
     assert_eq!(counting.take_loaded() as u64, every + 1);
+    assert_eq!(store.load_snapshot("Counter", "c").await.unwrap(), None);
+}
+
+/// Snapshots are a cache: when the store cannot read or write them, commands still commit and
+/// loads still see every event.
+pub async fn that_fail_never_fail_a_command(store: Arc<dyn EventStore>) {
+    let every = Counter::SNAPSHOT_EVERY.expect("the test counter keeps snapshots");
+    let failing = Counting::with(Arc::clone(&store), Snapshots::Failing);
+    counter_with(&dispatcher(failing), "c", every + 1).await;
+    let (counter, version) = dispatcher(store.clone())
+        .load::<Counter>("c")
+        .await
+        .unwrap();
+    assert_eq!((counter.value, version), (every as i64, every + 1));
     assert_eq!(store.load_snapshot("Counter", "c").await.unwrap(), None);
 }
