@@ -8,13 +8,17 @@ mod read_store;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
 pub use event_store::PostgresEventStore;
 pub use read_store::PostgresReadStore;
 pub use sqlx::PgPool;
 
 use super::StoreError;
+
+/// How long one connection attempt may take before it counts as failed.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many times [`connect`] tries before it gives up, and how long it waits at first.
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +28,9 @@ pub struct Retry {
 }
 
 impl Default for Retry {
-    /// About half a minute in all: long enough for a database that starts beside the service.
+    /// Eight attempts with backoff from 250 ms to 5 s: about 18 s against a server that refuses
+    /// connections, up to a minute against one that does not answer. Long enough for a database
+    /// that starts beside the service.
     fn default() -> Self {
         Self {
             attempts: 8,
@@ -43,11 +49,22 @@ pub async fn connect(url: &str, max_connections: u32, retry: Retry) -> Result<Pg
     let mut delay = retry.first_delay;
     let mut attempt = 1;
     loop {
-        let result = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.clone())
-            .await;
+        // One plain connection per attempt: a pool would keep retrying a refused connection
+        // until its acquire timeout, hiding both the time budget and the real error.
+        let probe = tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(&options)).await;
+        let result = match probe {
+            Ok(Ok(connection)) => {
+                let _ = connection.close().await;
+                PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(|error| error.to_string())
+            }
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_elapsed) => Err(format!("no answer within {PROBE_TIMEOUT:?}")),
+        };
         match result {
             Ok(pool) => return Ok(pool),
             Err(error) if attempt < retry.attempts => {
