@@ -183,16 +183,21 @@ async fn catch_up_sees_every_event_once_even_when_commits_land_out_of_order() {
         tokio::spawn(async move {
             let mut cursor = Cursor::START;
             let mut seen: Vec<LogEntry> = Vec::new();
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            // Counted from the end of writing: under load the writers alone can take a while.
+            let mut deadline = None;
             loop {
                 let done = !writing.load(Ordering::SeqCst);
+                if done && deadline.is_none() {
+                    deadline = Some(tokio::time::Instant::now() + Duration::from_secs(30));
+                }
                 let batch = events.read_all(cursor, 100).await.unwrap();
                 if batch.is_empty() && done {
                     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM eventwright_events")
                         .fetch_one(&pool_for_reader)
                         .await
                         .unwrap();
-                    if seen.len() as i64 >= total || tokio::time::Instant::now() > deadline {
+                    let expired = deadline.is_some_and(|at| tokio::time::Instant::now() > at);
+                    if seen.len() as i64 >= total || expired {
                         return seen;
                     }
                 }

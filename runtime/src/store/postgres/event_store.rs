@@ -6,6 +6,7 @@ use sqlx::{PgPool, Row as _};
 use uuid::Uuid;
 
 use crate::event::{EventEnvelope, Metadata, NewEvent};
+use crate::store::sql::{to_i64, to_u64};
 use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
 /// Events in one PostgreSQL table, and each aggregate's newest snapshot in another.
@@ -301,13 +302,4 @@ fn entry_from_row(row: &PgRow) -> Result<LogEntry, StoreError> {
         position: envelope.position,
     };
     Ok(LogEntry { cursor, envelope })
-}
-
-pub(super) fn to_i64(value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{value} does not fit a BIGINT")))
-}
-
-pub(super) fn to_u64(value: i64) -> Result<u64, StoreError> {
-    u64::try_from(value)
-        .map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
 }

@@ -10,8 +10,9 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Row as _};
 use uuid::Uuid;
 
-use super::event_store::{prepare_schema, to_i64, to_u64};
+use super::event_store::prepare_schema;
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
+use crate::store::sql::{self, Dialect, to_cursor, to_i64};
 use crate::store::{Cursor, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in PostgreSQL, one typed column per field: uuids are `UUID`, decimals
@@ -28,6 +29,11 @@ impl PostgresReadStore {
     }
 }
 
+const POSTGRES: Dialect = Dialect {
+    placeholder: |index| format!("${index}"),
+    column_type: sql_type,
+};
+
 const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
     projection     TEXT PRIMARY KEY,
     transaction_id BIGINT NOT NULL,
@@ -37,37 +43,8 @@ const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
 #[async_trait]
 impl ReadStore for PostgresReadStore {
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
-        let columns: Vec<String> = schema
-            .columns
-            .iter()
-            .map(|column| {
-                let constraint = if column.name == schema.key {
-                    " PRIMARY KEY"
-                } else if column.nullable {
-                    ""
-                } else {
-                    " NOT NULL"
-                };
-                format!("{} {}{constraint}", quote(column.name), sql_type(column.ty))
-            })
-            .collect();
-        let mut statements = vec![
-            CHECKPOINTS.to_owned(),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {} ({})",
-                quote(schema.name),
-                columns.join(", ")
-            ),
-        ];
-        for field in schema.indexed {
-            statements.push(format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} ({}, {})",
-                quote(&format!("{}_by_{}", schema.name, field)),
-                quote(schema.name),
-                quote(field),
-                quote(schema.key),
-            ));
-        }
+        let mut statements = vec![CHECKPOINTS.to_owned(), sql::create_table(POSTGRES, schema)];
+        statements.extend(sql::create_indexes(schema));
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
         prepare_schema(&self.pool, schema.name, &statements).await
     }
@@ -83,11 +60,7 @@ impl ReadStore for PostgresReadStore {
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
-        let sql = format!(
-            "SELECT * FROM {} WHERE {} = $1",
-            quote(schema.name),
-            quote(schema.key)
-        );
+        let sql = sql::select_by_key(POSTGRES, schema);
         let row = bind(sqlx::query(&sql), schema.key_column(), key)?
             .fetch_optional(&self.pool)
             .await?;
@@ -122,31 +95,7 @@ impl ReadStore for PostgresReadStore {
         match change {
             RowChange::None => {}
             RowChange::Upsert(row) => {
-                let names: Vec<String> = schema
-                    .columns
-                    .iter()
-                    .map(|column| quote(column.name))
-                    .collect();
-                let placeholders: Vec<String> =
-                    (1..=names.len()).map(|index| format!("${index}")).collect();
-                let updates: Vec<String> = schema
-                    .columns
-                    .iter()
-                    .filter(|column| column.name != schema.key)
-                    .map(|column| format!("{0} = excluded.{0}", quote(column.name)))
-                    .collect();
-                let conflict = if updates.is_empty() {
-                    "DO NOTHING".to_owned()
-                } else {
-                    format!("DO UPDATE SET {}", updates.join(", "))
-                };
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
-                    quote(schema.name),
-                    names.join(", "),
-                    placeholders.join(", "),
-                    quote(schema.key),
-                );
+                let sql = sql::upsert(POSTGRES, schema);
                 let mut query = sqlx::query(&sql);
                 for column in schema.columns {
                     query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
@@ -154,11 +103,7 @@ impl ReadStore for PostgresReadStore {
                 query.execute(&mut *tx).await?;
             }
             RowChange::Delete(key) => {
-                let sql = format!(
-                    "DELETE FROM {} WHERE {} = $1",
-                    quote(schema.name),
-                    quote(schema.key)
-                );
+                let sql = sql::delete_by_key(POSTGRES, schema);
                 bind(sqlx::query(&sql), schema.key_column(), &key)?
                     .execute(&mut *tx)
                     .await?;
@@ -185,17 +130,7 @@ impl ReadStore for PostgresReadStore {
         let column = schema.column(field).ok_or_else(|| {
             StoreError::Corrupt(format!("{} has no column `{field}`", schema.name))
         })?;
-        let (after, limit_parameter) = if after_key.is_some() {
-            (format!(" AND {} > $2", quote(schema.key)), "$3")
-        } else {
-            (String::new(), "$2")
-        };
-        let sql = format!(
-            "SELECT * FROM {} WHERE {} = $1{after} ORDER BY {} LIMIT {limit_parameter}",
-            quote(schema.name),
-            quote(field),
-            quote(schema.key),
-        );
+        let sql = sql::list(POSTGRES, schema, field, after_key.is_some());
         let mut query = bind(sqlx::query(&sql), column, value)?;
         if let Some(key) = after_key {
             query = bind(query, schema.key_column(), key)?;
@@ -206,20 +141,6 @@ impl ReadStore for PostgresReadStore {
             .await?;
         rows.iter().map(|row| row_to_json(schema, row)).collect()
     }
-}
-
-fn to_cursor(stored: Option<(i64, i64)>) -> Result<Cursor, StoreError> {
-    match stored {
-        None => Ok(Cursor::START),
-        Some((transaction, position)) => Ok(Cursor {
-            transaction: to_u64(transaction)?,
-            position: to_u64(position)?,
-        }),
-    }
-}
-
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 fn sql_type(ty: ColumnType) -> &'static str {

@@ -5,6 +5,7 @@ use sqlx::{Row as _, SqlitePool};
 use uuid::Uuid;
 
 use crate::event::{EventEnvelope, Metadata, NewEvent};
+use crate::store::sql::{to_i64, to_u64};
 use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
 /// Events in one SQLite table, and each aggregate's newest snapshot in another. SQLite has a single writer, so positions are handed out in commit
@@ -211,14 +212,4 @@ fn envelope_from_row(row: &SqliteRow) -> Result<EventEnvelope, StoreError> {
         },
         payload: serde_json::from_str(&payload).map_err(|e| corrupt("payload", &e))?,
     })
-}
-
-pub(super) fn to_i64(value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value)
-        .map_err(|_| StoreError::Corrupt(format!("{value} does not fit a SQLite integer")))
-}
-
-pub(super) fn to_u64(value: i64) -> Result<u64, StoreError> {
-    u64::try_from(value)
-        .map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
 }

@@ -4,8 +4,8 @@ use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 use sqlx::{Row as _, SqlitePool};
 
-use super::event_store::{to_i64, to_u64};
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
+use crate::store::sql::{self, Dialect, to_cursor, to_i64};
 use crate::store::{Cursor, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in SQLite, one column per field. Lists and value objects are JSON text;
@@ -21,10 +21,15 @@ impl SqliteReadStore {
     }
 }
 
+const SQLITE: Dialect = Dialect {
+    placeholder: |_| "?".to_owned(),
+    column_type: sql_type,
+};
+
 const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
-    projection  TEXT PRIMARY KEY,
+    projection     TEXT PRIMARY KEY,
     transaction_id INTEGER NOT NULL,
-    position    INTEGER NOT NULL
+    position       INTEGER NOT NULL
 )";
 
 const SELECT_CHECKPOINT: &str =
@@ -34,33 +39,10 @@ const SELECT_CHECKPOINT: &str =
 impl ReadStore for SqliteReadStore {
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
         sqlx::query(CHECKPOINTS).execute(&self.pool).await?;
-        let columns: Vec<String> = schema
-            .columns
-            .iter()
-            .map(|column| {
-                let mut definition = format!("{} {}", quote(column.name), sql_type(column.ty));
-                if column.name == schema.key {
-                    definition.push_str(" PRIMARY KEY");
-                } else if !column.nullable {
-                    definition.push_str(" NOT NULL");
-                }
-                definition
-            })
-            .collect();
-        let create = format!(
-            "CREATE TABLE IF NOT EXISTS {} ({})",
-            quote(schema.name),
-            columns.join(", ")
-        );
-        sqlx::query(&create).execute(&self.pool).await?;
-        for field in schema.indexed {
-            let index = format!(
-                "CREATE INDEX IF NOT EXISTS {} ON {} ({}, {})",
-                quote(&format!("{}_by_{}", schema.name, field)),
-                quote(schema.name),
-                quote(field),
-                quote(schema.key),
-            );
+        sqlx::query(&sql::create_table(SQLITE, schema))
+            .execute(&self.pool)
+            .await?;
+        for index in sql::create_indexes(schema) {
             sqlx::query(&index).execute(&self.pool).await?;
         }
         Ok(())
@@ -75,11 +57,7 @@ impl ReadStore for SqliteReadStore {
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
-        let sql = format!(
-            "SELECT * FROM {} WHERE {} = ?",
-            quote(schema.name),
-            quote(schema.key)
-        );
+        let sql = sql::select_by_key(SQLITE, schema);
         let query = bind(sqlx::query(&sql), schema.key_column(), key)?;
         let row = query.fetch_optional(&self.pool).await?;
         row.map(|row| row_to_json(schema, &row)).transpose()
@@ -105,30 +83,7 @@ impl ReadStore for SqliteReadStore {
         match change {
             RowChange::None => {}
             RowChange::Upsert(row) => {
-                let names: Vec<String> = schema
-                    .columns
-                    .iter()
-                    .map(|column| quote(column.name))
-                    .collect();
-                let updates: Vec<String> = schema
-                    .columns
-                    .iter()
-                    .filter(|column| column.name != schema.key)
-                    .map(|column| format!("{0} = excluded.{0}", quote(column.name)))
-                    .collect();
-                let conflict = if updates.is_empty() {
-                    "DO NOTHING".to_owned()
-                } else {
-                    format!("DO UPDATE SET {}", updates.join(", "))
-                };
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}",
-                    quote(schema.name),
-                    names.join(", "),
-                    vec!["?"; names.len()].join(", "),
-                    quote(schema.key),
-                    conflict,
-                );
+                let sql = sql::upsert(SQLITE, schema);
                 let mut query = sqlx::query(&sql);
                 for column in schema.columns {
                     query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
@@ -136,11 +91,7 @@ impl ReadStore for SqliteReadStore {
                 query.execute(&mut *tx).await?;
             }
             RowChange::Delete(key) => {
-                let sql = format!(
-                    "DELETE FROM {} WHERE {} = ?",
-                    quote(schema.name),
-                    quote(schema.key)
-                );
+                let sql = sql::delete_by_key(SQLITE, schema);
                 bind(sqlx::query(&sql), schema.key_column(), &key)?
                     .execute(&mut *tx)
                     .await?;
@@ -171,17 +122,7 @@ impl ReadStore for SqliteReadStore {
         let column = schema.column(field).ok_or_else(|| {
             StoreError::Corrupt(format!("{} has no column `{field}`", schema.name))
         })?;
-        let after = if after_key.is_some() {
-            format!(" AND {} > ?", quote(schema.key))
-        } else {
-            String::new()
-        };
-        let sql = format!(
-            "SELECT * FROM {} WHERE {} = ?{after} ORDER BY {} LIMIT ?",
-            quote(schema.name),
-            quote(field),
-            quote(schema.key),
-        );
+        let sql = sql::list(SQLITE, schema, field, after_key.is_some());
         let mut query = bind(sqlx::query(&sql), column, value)?;
         if let Some(key) = after_key {
             query = bind(query, schema.key_column(), key)?;
@@ -192,10 +133,6 @@ impl ReadStore for SqliteReadStore {
             .await?;
         rows.iter().map(|row| row_to_json(schema, row)).collect()
     }
-}
-
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 fn sql_type(ty: ColumnType) -> &'static str {
@@ -258,14 +195,4 @@ fn row_to_json(schema: &TableSchema, row: &SqliteRow) -> Result<Row, StoreError>
         json.insert(name.to_owned(), value.unwrap_or(Value::Null));
     }
     Ok(json)
-}
-
-fn to_cursor(stored: Option<(i64, i64)>) -> Result<Cursor, StoreError> {
-    match stored {
-        None => Ok(Cursor::START),
-        Some((transaction, position)) => Ok(Cursor {
-            transaction: to_u64(transaction)?,
-            position: to_u64(position)?,
-        }),
-    }
 }

@@ -1,0 +1,200 @@
+//! SQL text shared by the SQL adapters. They differ in placeholders (`?` or `$1`) and column
+//! types; the statements are the same.
+
+use crate::schema::{ColumnType, TableSchema};
+use crate::store::{Cursor, StoreError};
+
+/// What makes one SQL database's statements differ from another's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dialect {
+    /// The placeholder for the `n`th parameter, counting from 1.
+    pub placeholder: fn(usize) -> String,
+    pub column_type: fn(ColumnType) -> &'static str,
+}
+
+/// `"name"`, with embedded quotes doubled.
+pub(crate) fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// The projection's table, the key as primary key.
+pub(crate) fn create_table(dialect: Dialect, schema: &TableSchema) -> String {
+    let columns: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|column| {
+            let constraint = if column.name == schema.key {
+                " PRIMARY KEY"
+            } else if column.nullable {
+                ""
+            } else {
+                " NOT NULL"
+            };
+            format!(
+                "{} {}{constraint}",
+                quote(column.name),
+                (dialect.column_type)(column.ty)
+            )
+        })
+        .collect();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({})",
+        quote(schema.name),
+        columns.join(", ")
+    )
+}
+
+/// One index per listed field, ordered by (field, key) for keyset pagination.
+pub(crate) fn create_indexes(schema: &TableSchema) -> Vec<String> {
+    schema
+        .indexed
+        .iter()
+        .map(|field| {
+            format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({}, {})",
+                quote(&format!("{}_by_{}", schema.name, field)),
+                quote(schema.name),
+                quote(field),
+                quote(schema.key),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn select_by_key(dialect: Dialect, schema: &TableSchema) -> String {
+    let key = (dialect.placeholder)(1);
+    format!(
+        "SELECT * FROM {} WHERE {} = {key}",
+        quote(schema.name),
+        quote(schema.key)
+    )
+}
+
+pub(crate) fn delete_by_key(dialect: Dialect, schema: &TableSchema) -> String {
+    let key = (dialect.placeholder)(1);
+    format!(
+        "DELETE FROM {} WHERE {} = {key}",
+        quote(schema.name),
+        quote(schema.key)
+    )
+}
+
+/// Inserts a row or replaces every non-key column; parameters are the columns in schema order.
+pub(crate) fn upsert(dialect: Dialect, schema: &TableSchema) -> String {
+    let names: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|column| quote(column.name))
+        .collect();
+    let placeholders: Vec<String> = (1..=names.len()).map(dialect.placeholder).collect();
+    let updates: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|column| column.name != schema.key)
+        .map(|column| format!("{0} = excluded.{0}", quote(column.name)))
+        .collect();
+    let conflict = if updates.is_empty() {
+        "DO NOTHING".to_owned()
+    } else {
+        format!("DO UPDATE SET {}", updates.join(", "))
+    };
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
+        quote(schema.name),
+        names.join(", "),
+        placeholders.join(", "),
+        quote(schema.key),
+    )
+}
+
+/// Rows whose `field` equals parameter 1, after the key in parameter 2 when `after_key`, ordered
+/// by key; the last parameter is the limit.
+pub(crate) fn list(dialect: Dialect, schema: &TableSchema, field: &str, after_key: bool) -> String {
+    let placeholder = dialect.placeholder;
+    let (after, limit) = if after_key {
+        (
+            format!(" AND {} > {}", quote(schema.key), placeholder(2)),
+            placeholder(3),
+        )
+    } else {
+        (String::new(), placeholder(2))
+    };
+    format!(
+        "SELECT * FROM {} WHERE {} = {}{after} ORDER BY {} LIMIT {limit}",
+        quote(schema.name),
+        quote(field),
+        placeholder(1),
+        quote(schema.key),
+    )
+}
+
+pub(crate) fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value)
+        .map_err(|_| StoreError::Corrupt(format!("{value} does not fit a 64-bit SQL integer")))
+}
+
+pub(crate) fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value)
+        .map_err(|_| StoreError::Corrupt(format!("negative position or sequence {value}")))
+}
+
+/// A checkpoint row as a cursor; no row is the start of the log.
+pub(crate) fn to_cursor(stored: Option<(i64, i64)>) -> Result<Cursor, StoreError> {
+    match stored {
+        None => Ok(Cursor::START),
+        Some((transaction, position)) => Ok(Cursor {
+            transaction: to_u64(transaction)?,
+            position: to_u64(position)?,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ColumnDef;
+
+    const ROWS: TableSchema = TableSchema {
+        name: "rows",
+        key: "id",
+        columns: &[
+            ColumnDef {
+                name: "id",
+                ty: ColumnType::String,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "n",
+                ty: ColumnType::Int,
+                nullable: true,
+            },
+        ],
+        indexed: &["n"],
+    };
+
+    fn dollar(index: usize) -> String {
+        format!("${index}")
+    }
+
+    const DOLLAR: Dialect = Dialect {
+        placeholder: dollar,
+        column_type: |_| "T",
+    };
+
+    #[test]
+    fn statements_number_their_parameters() {
+        assert_eq!(
+            upsert(DOLLAR, &ROWS),
+            "INSERT INTO \"rows\" (\"id\", \"n\") VALUES ($1, $2) ON CONFLICT (\"id\") DO UPDATE SET \"n\" = excluded.\"n\""
+        );
+        assert_eq!(
+            list(DOLLAR, &ROWS, "n", true),
+            "SELECT * FROM \"rows\" WHERE \"n\" = $1 AND \"id\" > $2 ORDER BY \"id\" LIMIT $3"
+        );
+        assert_eq!(
+            create_table(DOLLAR, &ROWS),
+            "CREATE TABLE IF NOT EXISTS \"rows\" (\"id\" T PRIMARY KEY, \"n\" T)"
+        );
+        assert_eq!(quote("a\"b"), "\"a\"\"b\"");
+    }
+}
