@@ -275,6 +275,45 @@ async fn catch_up_sees_every_event_once_even_when_commits_land_out_of_order() {
     }
 }
 
+/// Transaction ids sort as numbers, also where they gain a digit (a fresh server reaches 1000 in
+/// its first minutes): sorted as text, 10 would come before 9 and a reader would skip 9.
+#[tokio::test]
+async fn the_log_sorts_transaction_ids_as_numbers() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    for (transaction, id) in [(10, "ten"), (9, "nine")] {
+        let event = new_event(id, 1);
+        sqlx::query(
+            "INSERT INTO eventwright_events (transaction_id, event_id, aggregate_type, aggregate_id, \
+             sequence, event_type, event_version, timestamp, payload) \
+             VALUES ($1::text::xid8, $2, 'Counter', $3, 1, 'Started', 1, now(), '{}')",
+        )
+        .bind(transaction.to_string())
+        .bind(event.event_id)
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let read = events.read_all(Cursor::START, 10).await.unwrap();
+    let order: Vec<(u64, &str)> = read
+        .iter()
+        .map(|entry| {
+            (
+                entry.cursor.transaction,
+                entry.envelope.aggregate_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(order, [(9, "nine"), (10, "ten")]);
+    let after_nine = events.read_all(read[0].cursor, 10).await.unwrap();
+    assert_eq!(
+        after_nine.len(),
+        1,
+        "the event of transaction 10 follows 9's"
+    );
+}
+
 #[tokio::test]
 async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
     let (pool, _) = isolated().await;

@@ -54,7 +54,10 @@ const SCHEMA: [&str; 3] = [
     )",
 ];
 
-const COLUMNS: &str = "transaction_id::text AS transaction_id, position, event_id, aggregate_type, \
+// The text form of the transaction id gets a name of its own: an output column named
+// `transaction_id` would be what `ORDER BY transaction_id` sorts by, and text sorts "1000" before
+// "999", which would skip events whenever transaction ids gain a digit.
+const COLUMNS: &str = "transaction_id::text AS transaction_text, position, event_id, aggregate_type, \
                        aggregate_id, sequence, event_type, event_version, timestamp, \
                        correlation_id, causation_id, payload";
 
@@ -278,7 +281,7 @@ fn entry_from_row(row: &PgRow) -> Result<LogEntry, StoreError> {
     let corrupt = |what: &str, error: &dyn std::fmt::Display| {
         StoreError::Corrupt(format!("event {what}: {error}"))
     };
-    let transaction: String = row.try_get("transaction_id")?;
+    let transaction: String = row.try_get("transaction_text")?;
     let event_version: i32 = row.try_get("event_version")?;
     let envelope = EventEnvelope {
         event_id: row.try_get("event_id")?,
