@@ -3,7 +3,6 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::render::{OutputFile, Owner};
 
@@ -56,32 +55,4 @@ pub fn write_new(root: &Path, files: &[OutputFile], force: bool) -> Result<Writt
         }
     }
     Ok(written)
-}
-
-/// Formats the Rust files just written with rustfmt, when it is installed.
-///
-/// Templates aim to be rustfmt-clean as written; this pass guarantees it for the lines they do
-/// not yet get exactly right. Without rustfmt the code is still valid, only less tidy.
-pub fn format_rust(root: &Path, written: &Written) -> Result<(), String> {
-    let paths: Vec<PathBuf> = written
-        .created
-        .iter()
-        .chain(&written.overwritten)
-        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-        .map(|path| root.join(path))
-        .collect();
-    if paths.is_empty() {
-        return Ok(());
-    }
-    match Command::new("rustfmt")
-        .args(["--edition", "2024"])
-        .args(&paths)
-        .status()
-    {
-        Ok(status) if status.success() => Ok(()),
-        Ok(status) => Err(format!("rustfmt exited with {status}")),
-        Err(error) => Err(format!(
-            "rustfmt is not available ({error}); the code is unformatted"
-        )),
-    }
 }
