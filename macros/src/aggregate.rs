@@ -1,5 +1,6 @@
 //! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, command = Type, name = "...",
-//! snapshot_every = N)]` → `impl Aggregate` (and `impl AggregateCommands` with `command`).
+//! snapshot_every = N, persistence = "...")]` → `impl Aggregate` (and `impl AggregateCommands`
+//! with `command`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -13,7 +14,14 @@ use crate::{krate, shape};
 const CONTAINER: Spec = Spec {
     name: "aggregate",
     place: "on the struct",
-    keys: &["id", "event", "command", "name", "snapshot_every"],
+    keys: &[
+        "id",
+        "event",
+        "command",
+        "name",
+        "snapshot_every",
+        "persistence",
+    ],
 };
 
 /// What `#[aggregate(...)]` says, each key as found (all optional here; [`expand`] checks).
@@ -25,6 +33,41 @@ pub(crate) struct Attrs {
     pub name: Option<LitStr>,
     /// The count, and where `snapshot_every` is written for errors about the state's serde impls.
     pub snapshot_every: Option<(u64, Span)>,
+    /// Whether `persistence = "state_stored"`, and where, for errors about the state's serde
+    /// impls.
+    pub persistence: Option<(Persistence, LitStr)>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Persistence {
+    EventSourced,
+    StateStored,
+}
+
+impl Persistence {
+    const NAMES: [(&'static str, Persistence); 2] = [
+        ("event_sourced", Persistence::EventSourced),
+        ("state_stored", Persistence::StateStored),
+    ];
+
+    fn parse(lit: &LitStr) -> syn::Result<Self> {
+        let value = lit.value();
+        Self::NAMES
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, persistence)| *persistence)
+            .ok_or_else(|| {
+                let names = Self::NAMES.iter().map(|(name, _)| *name);
+                let message = match attr::did_you_mean(&value, names) {
+                    Some(close) => format!("unknown persistence `{value}`; did you mean `{close}`?"),
+                    None => format!(
+                        "unknown persistence `{value}`: write `\"event_sourced\"` (rebuilt from \
+                         its events, the default) or `\"state_stored\"` (kept as a state row)"
+                    ),
+                };
+                syn::Error::new_spanned(lit, message)
+            })
+    }
 }
 
 impl Attrs {
@@ -36,6 +79,7 @@ impl Attrs {
             command: None,
             name: None,
             snapshot_every: None,
+            persistence: None,
         };
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
@@ -43,6 +87,11 @@ impl Attrs {
                 "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
                 "command" => attr::set_once(cx, &mut this.command, meta, attr::ty(meta)?),
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+                "persistence" => {
+                    let lit = attr::string(meta)?;
+                    let persistence = Persistence::parse(&lit)?;
+                    attr::set_once(cx, &mut this.persistence, meta, (persistence, lit));
+                }
                 _ => {
                     let (every, lit) = attr::int::<u64>(meta)?;
                     if every == 0 {
@@ -95,6 +144,17 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             );
         }
     }
+    let state_stored = attrs
+        .persistence
+        .as_ref()
+        .filter(|(persistence, _)| *persistence == Persistence::StateStored);
+    if let (Some(_), Some((_, span))) = (state_stored, attrs.snapshot_every) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "a state-stored aggregate is loaded from its state row, which is always current, so \
+             it keeps no snapshots; remove `snapshot_every`",
+        ));
+    }
     cx.check()?;
     let (Some(id), Some(event)) = (&attrs.id, &attrs.event) else {
         unreachable!("checked above")
@@ -111,10 +171,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let snapshot_every = attrs.snapshot_every.map(|(every, _)| {
         quote!(const SNAPSHOT_EVERY: #private::core::option::Option<u64> = #private::core::option::Option::Some(#every);)
     });
+    let json = quote!(#private::serde_json);
+    let result = quote!(#private::core::result::Result);
     // Spanned on `snapshot_every` so a state that is not serde-able is reported there.
     let snapshots = attrs.snapshot_every.map(|(_, span)| {
-        let json = quote!(#private::serde_json);
-        let result = quote!(#private::core::result::Result);
         quote_spanned! {span=>
             fn snapshot(&self) -> #result<#json::Value, #json::Error> {
                 #private::snapshot::<Self>(self)
@@ -122,6 +182,20 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             fn restore(snapshot: #json::Value) -> #result<Self, #json::Error> {
                 #private::restore::<Self>(snapshot)
+            }
+        }
+    });
+    // Spanned on `"state_stored"`, likewise.
+    let state_row = state_stored.map(|(_, lit)| {
+        quote_spanned! {lit.span()=>
+            const PERSISTENCE: #private::Persistence = #private::Persistence::StateStored;
+
+            fn snapshot(&self) -> #result<#json::Value, #json::Error> {
+                #private::state_row::<Self>(self)
+            }
+
+            fn restore(row: #json::Value) -> #result<Self, #json::Error> {
+                #private::restore_state::<Self>(row)
             }
         }
     });
@@ -151,6 +225,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 }
 
                 #snapshots
+                #state_row
             }
 
             #commands

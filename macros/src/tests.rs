@@ -64,6 +64,17 @@ fn aggregate() {
 }
 
 #[test]
+fn aggregate_state_stored() {
+    insta::assert_snapshot!(pretty(
+        crate::aggregate::expand,
+        quote::quote! {
+            #[aggregate(id = String, event = TillEvent, persistence = "state_stored")]
+            struct Till { cash: i64 }
+        },
+    ));
+}
+
+#[test]
 fn command() {
     insta::assert_snapshot!(pretty(
         crate::command::expand,

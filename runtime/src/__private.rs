@@ -70,6 +70,36 @@ pub fn restore<A: SnapshotIn>(snapshot: Value) -> Result<A, serde_json::Error> {
     serde_json::from_value(snapshot)
 }
 
+pub use crate::aggregate::Persistence;
+
+/// What `#[aggregate(persistence = "state_stored")]` asks of the state to write its row.
+#[diagnostic::on_unimplemented(
+    message = "aggregate `{Self}` is state-stored, so it must be `Serialize`",
+    label = "its state row is written with `{Self}: serde::Serialize`",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`, or make it event-sourced"
+)]
+pub trait StateOut: Serialize {}
+
+impl<T: Serialize> StateOut for T {}
+
+/// What `#[aggregate(persistence = "state_stored")]` asks of the state to read its row back.
+#[diagnostic::on_unimplemented(
+    message = "aggregate `{Self}` is state-stored, so it must be `Deserialize`",
+    label = "its state row is read back with `{Self}: serde::de::DeserializeOwned`",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`, or make it event-sourced"
+)]
+pub trait StateIn: DeserializeOwned {}
+
+impl<T: DeserializeOwned> StateIn for T {}
+
+pub fn state_row<A: StateOut>(state: &A) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(state)
+}
+
+pub fn restore_state<A: StateIn>(row: Value) -> Result<A, serde_json::Error> {
+    serde_json::from_value(row)
+}
+
 /// Marks `Self` as one of the kinds of event `E` holds, so `#[projection(ignore(Kind))]` can check
 /// that `Kind` really is one.
 #[diagnostic::on_unimplemented(

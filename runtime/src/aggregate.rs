@@ -19,6 +19,7 @@ use crate::event::Event;
 /// | `event` | the event type, `OrderEvent` | required |
 /// | `name` | the stable [`TYPE`](Aggregate::TYPE) stored with each event | the struct's name |
 /// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more; the struct must be `Serialize + Deserialize` | no snapshots |
+/// | `persistence` | `"event_sourced"` or `"state_stored"`: [`PERSISTENCE`](Aggregate::PERSISTENCE); state-stored needs `Serialize + Deserialize` | `"event_sourced"` |
 /// | `command` | its command enum (a `#[derive(Command)]` enum): [`AggregateCommands`] | none |
 ///
 /// The commands it handles name it from their side: `#[command(aggregate = Order)]`.
@@ -85,30 +86,55 @@ pub trait Aggregate: Default + Send + Sync + 'static {
     /// written impl that sets it implements those two as well.
     const SNAPSHOT_EVERY: Option<u64> = None;
 
+    /// Whether the aggregate is rebuilt from its events or kept as a state row: see
+    /// [`Persistence`]. Set it with `#[aggregate(persistence = "state_stored")]`, which also
+    /// implements [`snapshot`](Aggregate::snapshot) and [`restore`](Aggregate::restore).
+    const PERSISTENCE: Persistence = Persistence::EventSourced;
+
     /// Moves the state forward by one event. Must not fail: events are facts.
     ///
     /// Named apart from [`Apply::apply`] so that both can be called on a concrete type.
     fn apply_event(&mut self, event: &Self::Event);
 
-    /// The state as JSON, to be kept as a snapshot. Called only when
-    /// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY) is set; the default fails, saying so.
+    /// The state as JSON, to be kept as a snapshot or, for a state-stored aggregate, as its state
+    /// row. Called only when [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY) is set or the
+    /// aggregate is [`StateStored`](Persistence::StateStored); the default fails, saying so.
     fn snapshot(&self) -> Result<serde_json::Value, serde_json::Error> {
         Err(serde::ser::Error::custom(format_args!(
-            "{} sets SNAPSHOT_EVERY but does not implement Aggregate::snapshot",
+            "{} is snapshotted or state-stored but does not implement Aggregate::snapshot",
             Self::TYPE
         )))
     }
 
-    /// The state back from a snapshot that [`snapshot`](Aggregate::snapshot) wrote, perhaps by
-    /// older code. An error is not fatal: the snapshot is ignored and the state rebuilt from
-    /// every event, so a state type may change shape without migrating its snapshots.
+    /// The state back from what [`snapshot`](Aggregate::snapshot) wrote, perhaps by older code.
+    /// For a snapshot an error is not fatal: the snapshot is ignored and the state rebuilt from
+    /// every event, so a state type may change shape without migrating its snapshots. A
+    /// state-stored aggregate has nothing else to rebuild from, so there the error fails the
+    /// command: change its state type compatibly (`#[serde(default)]` on new fields).
     fn restore(snapshot: serde_json::Value) -> Result<Self, serde_json::Error> {
         let _ = snapshot;
         Err(serde::de::Error::custom(format_args!(
-            "{} sets SNAPSHOT_EVERY but does not implement Aggregate::restore",
+            "{} is snapshotted or state-stored but does not implement Aggregate::restore",
             Self::TYPE
         )))
     }
+}
+
+/// How the write side keeps an aggregate.
+///
+/// Either way every command's events go to the event store's log, which is the outbox that
+/// projections and relays read; what differs is how the aggregate is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// Loaded by applying its events (from its newest snapshot, if it keeps any). The events are
+    /// the truth; the state can be rebuilt, and changed, at any time.
+    EventSourced,
+    /// Loaded from one row holding its current state and version, written in the same
+    /// transaction as its events; the version is the sequence of its last event and is what
+    /// optimistic concurrency checks. Loads cost the same however long its history, and the
+    /// state row can be read by other tools; but the state is the truth, so changing what an
+    /// event does to it changes nothing already stored.
+    StateStored,
 }
 
 /// How one kind of event changes an aggregate's state.

@@ -1,4 +1,4 @@
-//! Command dispatch: load the aggregate, decide, append with optimistic concurrency, notify.
+//! Command dispatch: load the aggregate, decide, commit with optimistic concurrency, notify.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, Persistence};
 use crate::bus::EventBus;
 use crate::command::{Command, Handle, Rejection, ValidationErrors};
 use crate::event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
@@ -15,9 +15,11 @@ use crate::store::{EventStore, Snapshot, StoreError};
 /// Runs commands against aggregates kept in an [`EventStore`].
 ///
 /// Each command loads its aggregate, is decided by the aggregate's [`Handle`] impl, and its events
-/// are appended with the sequence numbers that follow what was loaded. When another writer got
-/// there first the append fails as a whole, and the command is re-decided against the fresh state
-/// (the state it had, moved forward by the events it missed) up to
+/// are appended with the sequence numbers that follow what was loaded; a
+/// [state-stored](Persistence::StateStored) aggregate's new state row is written in the same
+/// transaction. When another writer got there first the commit fails as a whole, and the command
+/// is re-decided against the fresh state (the state it had, moved forward by the events it
+/// missed, or the state row as it is now) up to
 /// [`Command::RETRIES_ON_CONFLICT`] times; an event is never lost or written twice. Before each
 /// retry it waits a random time below 1 ms, doubling with each conflict in a row up to 256 ms:
 /// writers that keep colliding on one hot aggregate spread out instead of all retrying at once,
@@ -119,14 +121,28 @@ impl Dispatcher {
                 });
             }
             let new_events = encode::<C::Aggregate>(&aggregate_id, version, &events, &metadata)?;
-            match self.store.append(new_events).await {
+            let committed = match C::Aggregate::PERSISTENCE {
+                Persistence::EventSourced => self.store.append(new_events).await,
+                Persistence::StateStored => {
+                    // The state moves on in place; a conflict reloads it from its row.
+                    for event in &events {
+                        state.apply_event(event);
+                    }
+                    let row = state.snapshot()?;
+                    self.store.commit_state(version, row, new_events).await
+                }
+            };
+            match committed {
                 Ok(stored) => {
                     if let Err(error) = self.bus.publish(&stored).await {
                         // The events are committed; subscribers read them from the log anyway.
                         tracing::warn!(%error, "publishing committed events failed");
                     }
                     let last = stored.last().expect("at least one event was appended");
-                    if crosses_snapshot(C::Aggregate::SNAPSHOT_EVERY, version, last.sequence) {
+                    // A state-stored aggregate's row is its snapshot, already written.
+                    if C::Aggregate::PERSISTENCE == Persistence::EventSourced
+                        && crosses_snapshot(C::Aggregate::SNAPSHOT_EVERY, version, last.sequence)
+                    {
                         for event in &events {
                             state.apply_event(event);
                         }
@@ -144,9 +160,16 @@ impl Dispatcher {
                     conflicts += 1;
                     tracing::debug!(command = C::NAME, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
                     tokio::time::sleep(backoff(conflicts)).await;
-                    // Only the events the other writers added: the state so far is still right.
-                    self.catch_up(&aggregate_id, &mut state, &mut version)
-                        .await?;
+                    match C::Aggregate::PERSISTENCE {
+                        // Only the events the other writers added: the state so far is still right.
+                        Persistence::EventSourced => {
+                            self.catch_up(&aggregate_id, &mut state, &mut version)
+                                .await?;
+                        }
+                        Persistence::StateStored => {
+                            (state, version) = self.load_state(&aggregate_id).await?;
+                        }
+                    }
                 }
                 Err(StoreError::Conflict { .. }) => {
                     return Err(DispatchError::Conflict {
@@ -159,13 +182,40 @@ impl Dispatcher {
         }
     }
 
-    /// The aggregate's current state and version (0 when it has no events): from its newest
-    /// snapshot when it has a usable one, otherwise from its first event.
+    /// The aggregate's current state and version (0 when it has no events). A state-stored
+    /// aggregate comes from its state row; an event-sourced one from its newest snapshot when it
+    /// has a usable one, otherwise from its first event.
     pub async fn load<A: Aggregate>(&self, aggregate_id: &str) -> Result<(A, u64), DispatchError> {
+        if A::PERSISTENCE == Persistence::StateStored {
+            return self.load_state(aggregate_id).await;
+        }
         let (mut state, mut version) = self.restore::<A>(aggregate_id).await;
         self.catch_up(aggregate_id, &mut state, &mut version)
             .await?;
         Ok((state, version))
+    }
+
+    /// A state-stored aggregate's state row, or the empty state at version 0. Unlike a snapshot,
+    /// a row that no longer restores is an error: there are no events to rebuild it from.
+    async fn load_state<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<(A, u64), DispatchError> {
+        let stored = self
+            .store
+            .load_state(A::TYPE, aggregate_id)
+            .await
+            .map_err(DispatchError::Store)?;
+        let Some(Snapshot { sequence, state }) = stored else {
+            return Ok((A::default(), 0));
+        };
+        let state = A::restore(state).map_err(|error| {
+            DispatchError::Store(StoreError::Corrupt(format!(
+                "the stored state of {} {aggregate_id} no longer deserializes: {error}",
+                A::TYPE
+            )))
+        })?;
+        Ok((state, sequence))
     }
 
     /// The state in the aggregate's newest snapshot and its sequence, or the empty state at 0.

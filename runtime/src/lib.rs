@@ -9,9 +9,11 @@
 //! - [`Command`], [`Handle`]: requests and the domain logic that decides them;
 //! - [`Event`], [`EventEnvelope`]: recorded facts and the envelope they are stored in;
 //! - [`Projection`], [`Project`]: read models and how events change their rows;
-//! - [`Dispatcher`]: load, decide, append with optimistic concurrency, notify;
+//! - [`Dispatcher`]: load, decide, commit with optimistic concurrency, notify; aggregates are
+//!   event-sourced or state-stored ([`Persistence`]);
 //! - [`store`]: the event store and read store traits and their adapters;
 //! - [`bus`]: how committed events reach projections;
+//! - [`relay`]: the outbox relay, delivering the log to a broker at least once, in order;
 //! - [`ProjectionRunner`]: checkpointed, idempotent projection updates;
 //! - [`ReadModels`]: typed queries over the read store.
 //!
@@ -46,6 +48,7 @@ pub mod event;
 pub mod http;
 pub mod projection;
 pub mod query;
+pub mod relay;
 pub mod runner;
 pub mod schema;
 pub mod store;
@@ -55,7 +58,7 @@ pub mod validate;
 #[doc(hidden)]
 pub mod __private;
 
-pub use aggregate::{Aggregate, AggregateCommands, Apply};
+pub use aggregate::{Aggregate, AggregateCommands, Apply, Persistence};
 pub use command::{Command, Commands, FieldError, Handle, Rejection, ValidationErrors};
 pub use dispatch::{Committed, DispatchError, Dispatcher};
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};

@@ -488,3 +488,37 @@ async fn an_unreachable_server_is_named_without_its_password() {
 fn the_tally_table_is_what_the_projection_says() {
     assert_eq!(Tally::SCHEMA.key, "id");
 }
+
+#[tokio::test]
+async fn state_stored_aggregates_round_trip_through_their_state_row() {
+    let (pool, _) = isolated().await;
+    common::state_stored::round_trip_through_their_state_row(event_store(&pool).await).await;
+}
+
+#[tokio::test]
+async fn state_stored_commits_conflict_on_a_stale_version_and_write_nothing() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::state_stored::conflict_on_a_stale_version_and_write_nothing(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn state_stored_aggregates_serialize_concurrent_commands() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::state_stored::serialize_concurrent_commands(store, 32, 50).await;
+}
+
+#[tokio::test]
+async fn state_stored_aggregates_refuse_a_row_that_no_longer_restores() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::state_stored::refuse_a_row_that_no_longer_restores(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_outbox_relay_resumes_from_its_checkpoint_after_a_restart() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::relay::resumes_from_its_checkpoint_after_a_restart(store).await;
+}

@@ -297,3 +297,41 @@ async fn snapshots_that_fail_never_fail_a_command() {
     let (_dir, events) = event_store().await;
     common::snapshots::that_fail_never_fail_a_command(events).await;
 }
+
+async fn event_store_in(dir: &tempfile::TempDir) -> Arc<dyn EventStore> {
+    stores(&dir.path().join("db")).await.0
+}
+
+#[tokio::test]
+async fn state_stored_aggregates_round_trip_through_their_state_row() {
+    let dir = tempfile::tempdir().unwrap();
+    common::state_stored::round_trip_through_their_state_row(event_store_in(&dir).await).await;
+}
+
+#[tokio::test]
+async fn state_stored_commits_conflict_on_a_stale_version_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::state_stored::conflict_on_a_stale_version_and_write_nothing(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn state_stored_aggregates_serialize_concurrent_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::state_stored::serialize_concurrent_commands(store, 8, 50).await;
+}
+
+#[tokio::test]
+async fn state_stored_aggregates_refuse_a_row_that_no_longer_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::state_stored::refuse_a_row_that_no_longer_restores(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_outbox_relay_resumes_from_its_checkpoint_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::relay::resumes_from_its_checkpoint_after_a_restart(store).await;
+}

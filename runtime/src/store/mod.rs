@@ -1,7 +1,8 @@
 //! Where events and read models are kept.
 //!
-//! [`EventStore`] is the write side's append-only log; [`ReadStore`] holds projection rows and
-//! each projection's checkpoint; an event store may also keep aggregate [`Snapshot`]s. Both are
+//! [`EventStore`] is the write side: the append-only log of every event, each event-sourced
+//! aggregate's [`Snapshot`]s, each state-stored aggregate's current state, and the relays'
+//! checkpoints. [`ReadStore`] holds projection rows and each projection's checkpoint. Both are
 //! object-safe so a service picks its adapters at start-up.
 //! The traits speak in events, rows and cursors; nothing in them assumes a particular database.
 
@@ -100,9 +101,39 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
         let _ = (aggregate_type, aggregate_id, snapshot);
         Ok(())
     }
+
+    /// The current state of a state-stored aggregate and its version, `None` before its first
+    /// command.
+    async fn load_state(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError>;
+
+    /// Writes a state-stored aggregate's new state and appends its `events` to the log, in one
+    /// transaction: the log is the outbox, so the events are published exactly when the state
+    /// change is kept.
+    ///
+    /// `expected_version` is the version the state was loaded at (0 for a new aggregate); the
+    /// new version is the last event's sequence. If the stored version is no longer
+    /// `expected_version`, nothing is written and [`StoreError::Conflict`] is returned.
+    async fn commit_state(
+        &self,
+        expected_version: u64,
+        state: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// Where the relay named `relay` stands in the log; [`Cursor::START`] before its first run.
+    async fn relay_checkpoint(&self, relay: &str) -> Result<Cursor, StoreError>;
+
+    /// Moves `relay`'s checkpoint to `cursor`. It never moves backwards: a relay that raced
+    /// another instance of itself keeps the later of the two.
+    async fn save_relay_checkpoint(&self, relay: &str, cursor: Cursor) -> Result<(), StoreError>;
 }
 
-/// An aggregate's state after the event at `sequence`, as [`Aggregate::snapshot`] wrote it.
+/// An aggregate's state after the event at `sequence`, as [`Aggregate::snapshot`] wrote it: a
+/// snapshot of an event-sourced aggregate, or the current state of a state-stored one.
 ///
 /// [`Aggregate::snapshot`]: crate::Aggregate::snapshot
 #[derive(Debug, Clone, PartialEq)]

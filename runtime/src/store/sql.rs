@@ -128,6 +128,21 @@ pub(crate) fn list(dialect: Dialect, schema: &TableSchema, field: &str, after_ke
     )
 }
 
+/// Moves a relay's checkpoint (parameters: relay, transaction, position), never backwards.
+pub(crate) fn save_relay_checkpoint(dialect: Dialect) -> String {
+    let p = dialect.placeholder;
+    format!(
+        "INSERT INTO eventwright_relay_checkpoints (relay, transaction_id, position) \
+         VALUES ({}, {}, {}) ON CONFLICT (relay) DO UPDATE \
+         SET transaction_id = excluded.transaction_id, position = excluded.position \
+         WHERE (excluded.transaction_id, excluded.position) \
+         > (eventwright_relay_checkpoints.transaction_id, eventwright_relay_checkpoints.position)",
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
 pub(crate) fn to_i64(value: u64) -> Result<i64, StoreError> {
     i64::try_from(value)
         .map_err(|_| StoreError::Corrupt(format!("{value} does not fit a 64-bit SQL integer")))

@@ -4,7 +4,9 @@
 // Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+pub mod relay;
 pub mod snapshots;
+pub mod state_stored;
 
 use eventwright::{
     Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Metadata, NewEvent, Project,

@@ -79,6 +79,33 @@ impl EventStore for Counting {
         self.inner.read_all(after, limit).await
     }
 
+    async fn load_state(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        self.inner.load_state(aggregate_type, aggregate_id).await
+    }
+
+    async fn commit_state(
+        &self,
+        expected_version: u64,
+        state: serde_json::Value,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        self.inner
+            .commit_state(expected_version, state, events)
+            .await
+    }
+
+    async fn relay_checkpoint(&self, relay: &str) -> Result<Cursor, StoreError> {
+        self.inner.relay_checkpoint(relay).await
+    }
+
+    async fn save_relay_checkpoint(&self, relay: &str, cursor: Cursor) -> Result<(), StoreError> {
+        self.inner.save_relay_checkpoint(relay, cursor).await
+    }
+
     async fn load_snapshot(
         &self,
         aggregate_type: &str,

@@ -108,8 +108,13 @@ mod bare {
         Rang(Rang),
     }
 
-    #[derive(::std::default::Default, ::eventwright::Aggregate)]
-    #[aggregate(id = ::std::string::String, event = BellEvent)]
+    #[derive(
+        ::std::default::Default,
+        ::serde::Serialize,
+        ::serde::Deserialize,
+        ::eventwright::Aggregate,
+    )]
+    #[aggregate(id = ::std::string::String, event = BellEvent, persistence = "state_stored")]
     pub struct Bell {
         rung: u32,
     }
@@ -128,6 +133,10 @@ fn main() {
     assert_eq!(event.event_type(), "DoorClosed");
     let mut bell = bare::Bell::default();
     bell.apply_event(&bare::BellEvent::Rang(bare::Rang { times: 2 }));
+    let row = bell.snapshot().unwrap();
+    assert_eq!(row, serde_json::json!({ "rung": 2 }));
+    assert!(bare::Bell::restore(row).is_ok());
+    assert_eq!(bare::Bell::PERSISTENCE, eventwright::Persistence::StateStored);
     assert_eq!(<shadowed::Open as eventwright::Command>::NAME, "open");
     let opened = shadowed::DoorEvent::decode("Opened", 1, serde_json::json!({ "id": "d" })).unwrap().unwrap();
     assert_eq!(opened.event_version(), 2);

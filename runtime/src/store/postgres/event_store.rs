@@ -1,15 +1,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row as _};
-use uuid::Uuid;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::Query;
+use sqlx::{PgPool, Postgres, Row as _};
 
+use super::read_store::POSTGRES;
 use crate::event::{EventEnvelope, Metadata, NewEvent};
-use crate::store::sql::{to_i64, to_u64};
+use crate::store::sql::{self, to_cursor, to_i64, to_u64};
 use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
-/// Events in one PostgreSQL table, and each aggregate's newest snapshot in another.
+/// Events in one PostgreSQL table; each event-sourced aggregate's newest snapshot, each
+/// state-stored aggregate's state and each relay's checkpoint in tables of their own.
 ///
 /// Positions come from an identity column, and PostgreSQL hands those out before commit, so a
 /// later position can become visible before an earlier one. Each event therefore also records
@@ -27,7 +29,7 @@ impl PostgresEventStore {
     }
 }
 
-const SCHEMA: [&str; 3] = [
+const SCHEMA: [&str; 5] = [
     "CREATE TABLE IF NOT EXISTS eventwright_events (
         position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         transaction_id XID8        NOT NULL DEFAULT pg_current_xact_id(),
@@ -52,7 +54,25 @@ const SCHEMA: [&str; 3] = [
         state          JSONB  NOT NULL,
         PRIMARY KEY (aggregate_type, aggregate_id)
     )",
+    "CREATE TABLE IF NOT EXISTS eventwright_states (
+        aggregate_type TEXT   NOT NULL,
+        aggregate_id   TEXT   NOT NULL,
+        version        BIGINT NOT NULL,
+        state          JSONB  NOT NULL,
+        PRIMARY KEY (aggregate_type, aggregate_id)
+    )",
+    "CREATE TABLE IF NOT EXISTS eventwright_relay_checkpoints (
+        relay          TEXT   PRIMARY KEY,
+        transaction_id BIGINT NOT NULL,
+        position       BIGINT NOT NULL
+    )",
 ];
+
+/// Inserts the events bound by [`bind_events`] as parameters 1 to 10.
+const INSERT_EVENTS: &str = "INSERT INTO eventwright_events (event_id, aggregate_type, \
+    aggregate_id, sequence, event_type, event_version, timestamp, correlation_id, causation_id, \
+    payload) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
+    $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::jsonb[])";
 
 // The text form of the transaction id gets a name of its own: an output column named
 // `transaction_id` would be what `ORDER BY transaction_id` sorts by, and text sorts "1000" before
@@ -89,112 +109,93 @@ impl EventStore for PostgresEventStore {
     }
 
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
-        let Some(first) = events.first() else {
+        if events.is_empty() {
             return Ok(Vec::new());
-        };
-        let (aggregate_type, aggregate_id, first_sequence) = (
-            first.aggregate_type.clone(),
-            first.aggregate_id.clone(),
-            first.sequence,
-        );
+        }
         // One statement for the whole batch: atomic without an explicit transaction, and one
         // round trip however many events a command records.
-        let mut sequences = Vec::with_capacity(events.len());
-        for event in &events {
-            sequences.push(to_i64(event.sequence)?);
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO eventwright_events (event_id, aggregate_type, aggregate_id, sequence, \
-             event_type, event_version, timestamp, correlation_id, causation_id, payload) \
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
-             $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::jsonb[]) \
-             RETURNING sequence, position",
+        let sql = format!("{INSERT_EVENTS} RETURNING sequence, position");
+        let inserted = bind_events(sqlx::query(&sql), &events)?
+            .fetch_all(&self.pool)
+            .await;
+        with_positions(events, inserted)
+    }
+
+    async fn load_state(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let stored: Option<(i64, Value)> = sqlx::query_as(
+            "SELECT version, state FROM eventwright_states \
+             WHERE aggregate_type = $1 AND aggregate_id = $2",
         )
-        .bind(events.iter().map(|e| e.event_id).collect::<Vec<Uuid>>())
-        .bind(
-            events
-                .iter()
-                .map(|e| e.aggregate_type.clone())
-                .collect::<Vec<String>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|e| e.aggregate_id.clone())
-                .collect::<Vec<String>>(),
-        )
-        .bind(&sequences)
-        .bind(
-            events
-                .iter()
-                .map(|e| e.event_type.clone())
-                .collect::<Vec<String>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|e| e.event_version as i32)
-                .collect::<Vec<i32>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|e| e.timestamp)
-                .collect::<Vec<DateTime<Utc>>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|e| e.metadata.correlation_id.clone())
-                .collect::<Vec<Option<String>>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|e| e.metadata.causation_id.clone())
-                .collect::<Vec<Option<String>>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|e| e.payload.clone())
-                .collect::<Vec<Value>>(),
-        )
-        .fetch_all(&self.pool)
-        .await;
-        let rows = match inserted {
-            Ok(rows) => rows,
-            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                return Err(StoreError::Conflict {
-                    aggregate_type,
-                    aggregate_id,
-                    sequence: first_sequence,
-                });
-            }
-            Err(error) => return Err(error.into()),
-        };
-        let mut positions = std::collections::HashMap::with_capacity(rows.len());
-        for row in &rows {
-            positions.insert(
-                row.try_get::<i64, _>("sequence")?,
-                to_u64(row.try_get("position")?)?,
-            );
-        }
-        events
-            .into_iter()
-            .map(|event| {
-                let position = positions
-                    .get(&to_i64(event.sequence)?)
-                    .copied()
-                    .ok_or_else(|| {
-                        StoreError::Corrupt(format!(
-                            "no position returned for sequence {}",
-                            event.sequence
-                        ))
-                    })?;
-                Ok(EventEnvelope::from_new(event, position))
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        stored
+            .map(|(version, state)| {
+                Ok(Snapshot {
+                    sequence: to_u64(version)?,
+                    state,
+                })
             })
-            .collect()
+            .transpose()
+    }
+
+    async fn commit_state(
+        &self,
+        expected_version: u64,
+        state: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let Some(last) = events.last() else {
+            return Ok(Vec::new());
+        };
+        // The state change and the events in one statement: the events are inserted only when
+        // the state row moved from the expected version, and both commit or neither does.
+        let write_state = if expected_version == 0 {
+            "INSERT INTO eventwright_states (aggregate_type, aggregate_id, version, state) \
+             VALUES ($11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1"
+        } else {
+            "UPDATE eventwright_states SET version = $13, state = $14 \
+             WHERE aggregate_type = $11 AND aggregate_id = $12 AND version = $15 RETURNING 1"
+        };
+        let sql = format!(
+            "WITH state AS ({write_state}) {INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM state) \
+             RETURNING sequence, position"
+        );
+        let mut query = bind_events(sqlx::query(&sql), &events)?
+            .bind(last.aggregate_type.clone())
+            .bind(last.aggregate_id.clone())
+            .bind(to_i64(last.sequence)?)
+            .bind(state);
+        if expected_version > 0 {
+            query = query.bind(to_i64(expected_version)?);
+        }
+        let inserted = query.fetch_all(&self.pool).await;
+        with_positions(events, inserted)
+    }
+
+    async fn relay_checkpoint(&self, relay: &str) -> Result<Cursor, StoreError> {
+        let stored: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT transaction_id, position FROM eventwright_relay_checkpoints WHERE relay = $1",
+        )
+        .bind(relay)
+        .fetch_optional(&self.pool)
+        .await?;
+        to_cursor(stored)
+    }
+
+    async fn save_relay_checkpoint(&self, relay: &str, cursor: Cursor) -> Result<(), StoreError> {
+        sqlx::query(&sql::save_relay_checkpoint(POSTGRES))
+            .bind(relay)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
@@ -275,6 +276,83 @@ pub(super) async fn prepare_schema(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Binds `events` column by column, as the arrays [`INSERT_EVENTS`] unnests.
+fn bind_events<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    events: &[NewEvent],
+) -> Result<Query<'q, Postgres, PgArguments>, StoreError> {
+    fn column<T>(events: &[NewEvent], field: impl Fn(&NewEvent) -> T) -> Vec<T> {
+        events.iter().map(field).collect()
+    }
+    let sequences = events
+        .iter()
+        .map(|e| to_i64(e.sequence))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let versions = events
+        .iter()
+        .map(|e| {
+            i32::try_from(e.event_version)
+                .map_err(|_| StoreError::Corrupt(format!("event version {}", e.event_version)))
+        })
+        .collect::<Result<Vec<i32>, _>>()?;
+    Ok(query
+        .bind(column(events, |e| e.event_id))
+        .bind(column(events, |e| e.aggregate_type.clone()))
+        .bind(column(events, |e| e.aggregate_id.clone()))
+        .bind(sequences)
+        .bind(column(events, |e| e.event_type.clone()))
+        .bind(versions)
+        .bind(column::<DateTime<Utc>>(events, |e| e.timestamp))
+        .bind(column(events, |e| e.metadata.correlation_id.clone()))
+        .bind(column(events, |e| e.metadata.causation_id.clone()))
+        .bind(column::<Value>(events, |e| e.payload.clone())))
+}
+
+/// The envelopes of `events` from what inserting them returned: a taken sequence, or no rows at
+/// all (the state row was not at the expected version), is a conflict.
+fn with_positions(
+    events: Vec<NewEvent>,
+    inserted: Result<Vec<PgRow>, sqlx::Error>,
+) -> Result<Vec<EventEnvelope>, StoreError> {
+    let conflict = |event: &NewEvent| StoreError::Conflict {
+        aggregate_type: event.aggregate_type.clone(),
+        aggregate_id: event.aggregate_id.clone(),
+        sequence: event.sequence,
+    };
+    let rows = match inserted {
+        Ok(rows) if rows.is_empty() && !events.is_empty() => return Err(conflict(&events[0])),
+        Ok(rows) => rows,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            return Err(events
+                .first()
+                .map_or_else(|| StoreError::Corrupt(error.to_string()), conflict));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let mut positions = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        positions.insert(
+            row.try_get::<i64, _>("sequence")?,
+            to_u64(row.try_get("position")?)?,
+        );
+    }
+    events
+        .into_iter()
+        .map(|event| {
+            let position = positions
+                .get(&to_i64(event.sequence)?)
+                .copied()
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "no position returned for sequence {}",
+                        event.sequence
+                    ))
+                })?;
+            Ok(EventEnvelope::from_new(event, position))
+        })
+        .collect()
 }
 
 fn entry_from_row(row: &PgRow) -> Result<LogEntry, StoreError> {

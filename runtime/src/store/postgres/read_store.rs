@@ -29,7 +29,7 @@ impl PostgresReadStore {
     }
 }
 
-const POSTGRES: Dialect = Dialect {
+pub(super) const POSTGRES: Dialect = Dialect {
     placeholder: |index| format!("${index}"),
     column_type: sql_type,
 };

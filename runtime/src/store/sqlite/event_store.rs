@@ -1,15 +1,20 @@
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row as _, SqlitePool};
+use sqlx::{Row as _, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
+use super::read_store::SQLITE;
 use crate::event::{EventEnvelope, Metadata, NewEvent};
-use crate::store::sql::{to_i64, to_u64};
+use crate::store::sql::{self, to_cursor, to_i64, to_u64};
 use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
-/// Events in one SQLite table, and each aggregate's newest snapshot in another. SQLite has a single writer, so positions are handed out in commit
-/// order and a reader never sees a later position before an earlier one.
+/// Events in one SQLite table; each event-sourced aggregate's newest snapshot, each state-stored
+/// aggregate's state and each relay's checkpoint in tables of their own.
+///
+/// SQLite has a single writer, so positions are handed out in commit order and a reader never
+/// sees a later position before an earlier one.
 #[derive(Debug, Clone)]
 pub struct SqliteEventStore {
     pool: SqlitePool,
@@ -21,7 +26,7 @@ impl SqliteEventStore {
     }
 }
 
-const SCHEMA: [&str; 2] = [
+const SCHEMA: [&str; 4] = [
     r#"
 CREATE TABLE IF NOT EXISTS eventwright_events (
     position       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,6 +49,20 @@ CREATE TABLE IF NOT EXISTS eventwright_snapshots (
     sequence       INTEGER NOT NULL,
     state          TEXT    NOT NULL,
     PRIMARY KEY (aggregate_type, aggregate_id)
+)"#,
+    r#"
+CREATE TABLE IF NOT EXISTS eventwright_states (
+    aggregate_type TEXT    NOT NULL,
+    aggregate_id   TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    state          TEXT    NOT NULL,
+    PRIMARY KEY (aggregate_type, aggregate_id)
+)"#,
+    r#"
+CREATE TABLE IF NOT EXISTS eventwright_relay_checkpoints (
+    relay          TEXT    PRIMARY KEY,
+    transaction_id INTEGER NOT NULL,
+    position       INTEGER NOT NULL
 )"#,
 ];
 
@@ -80,40 +99,105 @@ impl EventStore for SqliteEventStore {
 
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut stored = Vec::with_capacity(events.len());
-        for event in events {
-            let inserted = sqlx::query(
-                "INSERT INTO eventwright_events (event_id, aggregate_type, aggregate_id, sequence, \
-                 event_type, event_version, timestamp, correlation_id, causation_id, payload) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position",
-            )
-            .bind(event.event_id.to_string())
-            .bind(&event.aggregate_type)
-            .bind(&event.aggregate_id)
-            .bind(to_i64(event.sequence)?)
-            .bind(&event.event_type)
-            .bind(i64::from(event.event_version))
-            .bind(event.timestamp.to_rfc3339_opts(SecondsFormat::Micros, true))
-            .bind(&event.metadata.correlation_id)
-            .bind(&event.metadata.causation_id)
-            .bind(event.payload.to_string())
-            .fetch_one(&mut *tx)
-            .await;
-            let position: i64 = match inserted {
-                Ok(row) => row.try_get(0)?,
-                Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-                    return Err(StoreError::Conflict {
-                        aggregate_type: event.aggregate_type,
-                        aggregate_id: event.aggregate_id,
-                        sequence: event.sequence,
-                    });
-                }
-                Err(error) => return Err(error.into()),
-            };
-            stored.push(EventEnvelope::from_new(event, to_u64(position)?));
-        }
+        let stored = insert_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(stored)
+    }
+
+    async fn load_state(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let stored: Option<(i64, String)> = sqlx::query_as(
+            "SELECT version, state FROM eventwright_states \
+             WHERE aggregate_type = ? AND aggregate_id = ?",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        stored
+            .map(|(version, state)| {
+                Ok(Snapshot {
+                    sequence: to_u64(version)?,
+                    state: serde_json::from_str(&state).map_err(|error| {
+                        StoreError::Corrupt(format!(
+                            "state of {aggregate_type} {aggregate_id}: {error}"
+                        ))
+                    })?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn commit_state(
+        &self,
+        expected_version: u64,
+        state: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let Some(last) = events.last() else {
+            return Ok(Vec::new());
+        };
+        let conflict = StoreError::Conflict {
+            aggregate_type: last.aggregate_type.clone(),
+            aggregate_id: last.aggregate_id.clone(),
+            sequence: expected_version + 1,
+        };
+        // The state write comes first, so the transaction takes SQLite's write lock before it
+        // reads anything and cannot fail later on a stale read.
+        let mut tx = self.pool.begin().await?;
+        let written = if expected_version == 0 {
+            sqlx::query(
+                "INSERT INTO eventwright_states (aggregate_type, aggregate_id, version, state) \
+                 VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(&last.aggregate_type)
+            .bind(&last.aggregate_id)
+            .bind(to_i64(last.sequence)?)
+            .bind(state.to_string())
+            .execute(&mut *tx)
+            .await?
+        } else {
+            sqlx::query(
+                "UPDATE eventwright_states SET version = ?, state = ? \
+                 WHERE aggregate_type = ? AND aggregate_id = ? AND version = ?",
+            )
+            .bind(to_i64(last.sequence)?)
+            .bind(state.to_string())
+            .bind(&last.aggregate_type)
+            .bind(&last.aggregate_id)
+            .bind(to_i64(expected_version)?)
+            .execute(&mut *tx)
+            .await?
+        };
+        if written.rows_affected() == 0 {
+            return Err(conflict);
+        }
+        let stored = insert_events(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn relay_checkpoint(&self, relay: &str) -> Result<Cursor, StoreError> {
+        let stored: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT transaction_id, position FROM eventwright_relay_checkpoints WHERE relay = ?",
+        )
+        .bind(relay)
+        .fetch_optional(&self.pool)
+        .await?;
+        to_cursor(stored)
+    }
+
+    async fn save_relay_checkpoint(&self, relay: &str, cursor: Cursor) -> Result<(), StoreError> {
+        sqlx::query(&sql::save_relay_checkpoint(SQLITE))
+            .bind(relay)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
@@ -185,6 +269,46 @@ impl EventStore for SqliteEventStore {
         .await?;
         Ok(())
     }
+}
+
+/// Inserts one aggregate's events in `tx`; a taken sequence is a conflict.
+async fn insert_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    events: Vec<NewEvent>,
+) -> Result<Vec<EventEnvelope>, StoreError> {
+    let mut stored = Vec::with_capacity(events.len());
+    for event in events {
+        let inserted = sqlx::query(
+            "INSERT INTO eventwright_events (event_id, aggregate_type, aggregate_id, sequence, \
+             event_type, event_version, timestamp, correlation_id, causation_id, payload) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position",
+        )
+        .bind(event.event_id.to_string())
+        .bind(&event.aggregate_type)
+        .bind(&event.aggregate_id)
+        .bind(to_i64(event.sequence)?)
+        .bind(&event.event_type)
+        .bind(i64::from(event.event_version))
+        .bind(event.timestamp.to_rfc3339_opts(SecondsFormat::Micros, true))
+        .bind(&event.metadata.correlation_id)
+        .bind(&event.metadata.causation_id)
+        .bind(event.payload.to_string())
+        .fetch_one(&mut **tx)
+        .await;
+        let position: i64 = match inserted {
+            Ok(row) => row.try_get(0)?,
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Err(StoreError::Conflict {
+                    aggregate_type: event.aggregate_type,
+                    aggregate_id: event.aggregate_id,
+                    sequence: event.sequence,
+                });
+            }
+            Err(error) => return Err(error.into()),
+        };
+        stored.push(EventEnvelope::from_new(event, to_u64(position)?));
+    }
+    Ok(stored)
 }
 
 fn envelope_from_row(row: &SqliteRow) -> Result<EventEnvelope, StoreError> {

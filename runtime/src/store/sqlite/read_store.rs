@@ -21,7 +21,7 @@ impl SqliteReadStore {
     }
 }
 
-const SQLITE: Dialect = Dialect {
+pub(super) const SQLITE: Dialect = Dialect {
     placeholder: |_| "?".to_owned(),
     column_type: sql_type,
 };
