@@ -70,3 +70,21 @@ fn ordering_on_every_available_stack() {
         }
     }
 }
+
+/// A state-stored aggregate (Inventory's `Item`): the attribute that makes it one, and the
+/// container `serde(default)` that lets rows written before a new state field still load.
+#[test]
+fn a_state_stored_aggregate_module() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/inventory.yaml");
+    let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let options = Options {
+        runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
+        model_source: "# the model file, copied as is\n".to_owned(),
+    };
+    let files = render(&model, &options).expect("the model renders");
+    let item = files
+        .iter()
+        .find(|file| file.path == Path::new("src/item/mod.rs"))
+        .expect("the Item module");
+    insta::assert_snapshot!("inventory__src_item_mod_rs", item.contents);
+}

@@ -213,6 +213,7 @@ pub struct Aggregate {
     pub id: Option<Spanned<String>>,
     pub id_type: Option<Spanned<String>>,
     pub state: Option<Fields>,
+    pub persistence: Option<Spanned<String>>,
     #[serde(default)]
     pub commands: NamedMap<Command>,
     #[serde(default)]

@@ -99,8 +99,26 @@ pub struct Aggregate {
     /// The id field (its rules are empty); commands carry it, the API takes it from the path.
     pub id: Field,
     pub state: Vec<Field>,
+    pub persistence: Persistence,
     pub commands: Vec<Command>,
     pub events: Vec<Event>,
+}
+
+/// How the write side keeps an aggregate: rebuilt from its events, or as a state row written in
+/// the same transaction as its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    #[default]
+    EventSourced,
+    StateStored,
+}
+
+impl Persistence {
+    /// Each persistence as the model spells it.
+    pub const NAMES: [(&'static str, Persistence); 2] = [
+        ("event_sourced", Persistence::EventSourced),
+        ("state_stored", Persistence::StateStored),
+    ];
 }
 
 #[derive(Debug, Clone, PartialEq)]

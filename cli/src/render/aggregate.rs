@@ -7,13 +7,17 @@ use super::fields::FieldView;
 use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
-use super::rust::{change_statements, guard_uses_command, guard_violated, read, uses_event};
-use crate::model::ir::{Aggregate, Command, Type};
+use super::rust::{
+    change_statements, guard_uses_command, guard_violated, read, rust_type, uses_event,
+};
+use crate::model::ir::{Aggregate, Command, Persistence, Type};
 
 /// What the aggregate module and its handler file are made of.
 pub struct AggregateView<'a> {
     aggregate: &'a Aggregate,
     id: FieldView,
+    /// `#[aggregate(...)]`, laid out.
+    attribute: String,
     uses: Vec<String>,
     crate_uses: Vec<String>,
     state: Vec<FieldView>,
@@ -78,6 +82,7 @@ impl<'a> AggregateView<'a> {
         Self {
             aggregate,
             id: FieldView::plain(&aggregate.id),
+            attribute: aggregate_attribute(aggregate),
             uses: imports.external_lines(),
             crate_uses: use_line("crate::types", &imports.model_types())
                 .into_iter()
@@ -91,6 +96,23 @@ impl<'a> AggregateView<'a> {
             events,
         }
     }
+}
+
+impl AggregateView<'_> {
+    pub fn state_stored(&self) -> bool {
+        self.aggregate.persistence == Persistence::StateStored
+    }
+}
+
+fn aggregate_attribute(aggregate: &Aggregate) -> String {
+    let mut args = vec![
+        format!("id = {}", rust_type(&aggregate.id.ty)),
+        format!("event = {}Event", aggregate.name),
+    ];
+    if aggregate.persistence == Persistence::StateStored {
+        args.push("persistence = \"state_stored\"".to_owned());
+    }
+    layout::attribute("aggregate", &args, 0)
 }
 
 fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {

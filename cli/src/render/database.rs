@@ -53,6 +53,8 @@ pub struct Migration<'a> {
 pub enum Sql<'a> {
     Events,
     Snapshots,
+    States,
+    RelayCheckpoints,
     Checkpoints,
     Projection(&'a Projection),
 }
@@ -72,6 +74,17 @@ pub fn migrations(model: &Model) -> Vec<Migration<'_>> {
             path: "migrations/postgres/write/0002_snapshots.sql".to_owned(),
             what: "each aggregate's newest snapshot (`eventwright_snapshots`)".to_owned(),
             sql: Sql::Snapshots,
+        });
+        files.push(Migration {
+            path: "migrations/postgres/write/0003_states.sql".to_owned(),
+            what: "each state-stored aggregate's current state (`eventwright_states`)".to_owned(),
+            sql: Sql::States,
+        });
+        files.push(Migration {
+            path: "migrations/postgres/write/0004_relay_checkpoints.sql".to_owned(),
+            what: "how far each outbox relay has delivered (`eventwright_relay_checkpoints`)"
+                .to_owned(),
+            sql: Sql::RelayCheckpoints,
         });
     }
     if servers.read {
@@ -100,6 +113,8 @@ impl Sql<'_> {
             }
             .render(),
             Sql::Snapshots => SnapshotsSql.render(),
+            Sql::States => StatesSql.render(),
+            Sql::RelayCheckpoints => RelayCheckpointsSql.render(),
             Sql::Checkpoints => CheckpointsSql.render(),
             Sql::Projection(projection) => ProjectionSql::new(model, projection).render(),
         }
@@ -133,6 +148,14 @@ struct EventsSql<'a> {
 #[derive(Template)]
 #[template(path = "migrations/postgres/write/0002_snapshots.sql")]
 struct SnapshotsSql;
+
+#[derive(Template)]
+#[template(path = "migrations/postgres/write/0003_states.sql")]
+struct StatesSql;
+
+#[derive(Template)]
+#[template(path = "migrations/postgres/write/0004_relay_checkpoints.sql")]
+struct RelayCheckpointsSql;
 
 #[derive(Template)]
 #[template(path = "migrations/postgres/read/checkpoints.sql")]

@@ -18,9 +18,13 @@ use serde::{Deserialize, Serialize};
 
 mod handlers;
 
-/// The state of one {{ view.aggregate.name }}, rebuilt from its events.
+/// The state of one {{ view.aggregate.name }}, {% if view.state_stored() %}kept as a row written with its events.{% else %}rebuilt from its events.{% endif %}
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Aggregate)]
-#[aggregate(id = {{ view.id.ty }}, event = {{ view.aggregate.name }}Event)]
+{{ view.attribute }}
+{%- if view.state_stored() %}
+// Rows written before a state field existed read it as its default.
+#[serde(default)]
+{%- endif %}
 {%- if view.state.is_empty() %}
 pub struct {{ view.aggregate.name }} {}
 {%- else %}

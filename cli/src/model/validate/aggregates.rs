@@ -7,7 +7,7 @@ use super::changes::{self, Scope};
 use super::types::{self, Rules, is_numeric, literal, show_literal, type_name};
 use super::{Ctx, names};
 use crate::model::ast::{self, Pos, Scalar};
-use crate::model::ir::{self, Condition, Field, Operand, Type};
+use crate::model::ir::{self, Condition, Field, Operand, Persistence, Type};
 
 pub(super) fn aggregate(
     ctx: &mut Ctx,
@@ -71,6 +71,7 @@ pub(super) fn aggregate(
         }
     };
 
+    let persistence = persistence(ctx, ast.persistence.as_ref());
     let events: Vec<ir::Event> = ast
         .events
         .iter()
@@ -85,9 +86,35 @@ pub(super) fn aggregate(
         name: name.value.clone(),
         id,
         state,
+        persistence,
         commands,
         events,
     }
+}
+
+fn persistence(ctx: &mut Ctx, written: Option<&Spanned<String>>) -> Persistence {
+    let Some(written) = written else {
+        return Persistence::default();
+    };
+    let names = Persistence::NAMES.iter().map(|(name, _)| *name);
+    if let Some((_, persistence)) = Persistence::NAMES
+        .iter()
+        .find(|(name, _)| *name == written.value)
+    {
+        return *persistence;
+    }
+    let hint = names::did_you_mean(&written.value, names).unwrap_or_else(|| {
+        "`event_sourced` rebuilds the aggregate from its events (the default); `state_stored` \
+         keeps its current state in a row written with its events"
+            .into()
+    });
+    ctx.error(
+        Pos::of(written),
+        format!("`{}` is not a persistence", written.value),
+        "unknown persistence",
+        Some(hint),
+    );
+    Persistence::default()
 }
 
 fn event(
