@@ -177,14 +177,27 @@ fn persistence_defaults_to_event_sourced_and_names_its_choices() {
         model(CART).aggregates[0].persistence,
         ir::Persistence::EventSourced
     );
-    let stored = model(&cart_with(7, "    id: cart_id\n    persistence: state_stored"));
-    assert_eq!(stored.aggregates[0].persistence, ir::Persistence::StateStored);
+    let stored = model(&cart_with(
+        7,
+        "    id: cart_id\n    persistence: state_stored",
+    ));
+    assert_eq!(
+        stored.aggregates[0].persistence,
+        ir::Persistence::StateStored
+    );
 
-    let d = only(&cart_with(7, "    id: cart_id\n    persistence: state-stored"));
+    let d = only(&cart_with(
+        7,
+        "    id: cart_id\n    persistence: state-stored",
+    ));
     assert_eq!(at(&d), "8:18 `state-stored` is not a persistence");
     assert_eq!(d.hint.as_deref(), Some("did you mean `state_stored`?"));
     let d = only(&cart_with(7, "    id: cart_id\n    persistence: tables"));
-    assert!(d.hint.unwrap().contains("`state_stored` keeps its current state"));
+    assert!(
+        d.hint
+            .unwrap()
+            .contains("`state_stored` keeps its current state")
+    );
 }
 
 #[test]
