@@ -59,7 +59,9 @@ impl Persistence {
             .ok_or_else(|| {
                 let names = Self::NAMES.iter().map(|(name, _)| *name);
                 let message = match attr::did_you_mean(&value, names) {
-                    Some(close) => format!("unknown persistence `{value}`; did you mean `{close}`?"),
+                    Some(close) => {
+                        format!("unknown persistence `{value}`; did you mean `{close}`?")
+                    }
                     None => format!(
                         "unknown persistence `{value}`: write `\"event_sourced\"` (rebuilt from \
                          its events, the default) or `\"state_stored\"` (kept as a state row)"
