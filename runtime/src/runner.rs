@@ -10,9 +10,10 @@ use tokio::task::JoinHandle;
 
 use crate::bus::{BusError, EventBus};
 use crate::event::DecodeError;
+use crate::event::EventEnvelope;
 use crate::projection::{Change, Projection};
 use crate::schema::TableSchema;
-use crate::store::{Cursor, EventStore, LogEntry, ReadStore, RowChange, StoreError};
+use crate::store::{Cursor, Decide, EventStore, Mark, ReadStore, RowChange, StoreError};
 
 /// A projection with its types erased, so a runner can hold several.
 #[async_trait]
@@ -20,8 +21,14 @@ pub trait Projector: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn schema(&self) -> &'static TableSchema;
 
-    /// Applies one event to the read store, unless the checkpoint shows it was applied already.
-    async fn handle(&self, store: &dyn ReadStore, entry: &LogEntry) -> Result<(), ProjectionError>;
+    /// Applies one event to the read store, unless `mark` shows it was applied already; returns
+    /// whether it was.
+    async fn handle(
+        &self,
+        store: &dyn ReadStore,
+        envelope: &EventEnvelope,
+        mark: Mark<'_>,
+    ) -> Result<bool, ProjectionError>;
 }
 
 /// A projection failed to apply an event. The runner retries it; it never skips it.
@@ -29,15 +36,21 @@ pub trait Projector: Send + Sync + 'static {
 pub enum ProjectionError {
     #[error(transparent)]
     Decode(#[from] DecodeError),
-    #[error("row of {projection} does not match its type: {reason}")]
-    Row {
-        projection: &'static str,
-        reason: String,
-    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Bus(#[from] BusError),
+}
+
+impl ProjectionError {
+    /// Whether retrying can never help: the event does not decode, or the projection cannot
+    /// apply it to the row it finds. Anything else (a store or broker that is down) may pass.
+    pub fn is_poison(&self) -> bool {
+        matches!(
+            self,
+            ProjectionError::Decode(_) | ProjectionError::Store(StoreError::Corrupt(_))
+        )
+    }
 }
 
 struct Typed<P>(PhantomData<fn() -> P>);
@@ -57,44 +70,49 @@ impl<P: Projection> Projector for Typed<P> {
         &P::SCHEMA
     }
 
-    async fn handle(&self, store: &dyn ReadStore, entry: &LogEntry) -> Result<(), ProjectionError> {
-        let LogEntry { cursor, envelope } = entry;
-        let row_error = |reason: String| ProjectionError::Row {
-            projection: P::NAME,
-            reason,
-        };
+    async fn handle(
+        &self,
+        store: &dyn ReadStore,
+        envelope: &EventEnvelope,
+        mark: Mark<'_>,
+    ) -> Result<bool, ProjectionError> {
         let Some(event) = envelope.decode::<P::Event>()? else {
-            // Not ours; move the checkpoint past it so a restart does not look at it again.
-            store
-                .apply(&P::SCHEMA, P::NAME, *cursor, RowChange::None)
-                .await?;
-            return Ok(());
+            // Not ours; still marked, so a restart does not look at it again.
+            let decide: Decide<'_> = Box::new(|_| Ok(RowChange::None));
+            return Ok(store
+                .update(&P::SCHEMA, P::NAME, mark, None, decide)
+                .await?);
         };
         let key = P::row_key(&event, envelope);
-        let row = match store.get(&P::SCHEMA, &key).await? {
-            Some(row) => Some(
-                serde_json::from_value::<P>(Value::Object(row))
-                    .map_err(|e| row_error(e.to_string()))?,
-            ),
-            None => None,
-        };
-        let change = match P::project_event(row, &event, envelope) {
-            Change::Keep => RowChange::None,
-            Change::Delete => RowChange::Delete(key),
-            Change::Upsert(row) => {
-                match serde_json::to_value(&row).map_err(|e| row_error(e.to_string()))? {
-                    Value::Object(row) => RowChange::Upsert(row),
-                    other => {
-                        return Err(row_error(format!(
+        let decide_key = key.clone();
+        // Decided inside the store's transaction, on the row as it is now.
+        let decide: Decide<'_> = Box::new(move |row| {
+            let row = row
+                .map(|row| serde_json::from_value::<P>(Value::Object(row)))
+                .transpose()
+                .map_err(|e| row_error::<P>(&e.to_string()))?;
+            Ok(match P::project_event(row, &event, envelope) {
+                Change::Keep => RowChange::None,
+                Change::Delete => RowChange::Delete(decide_key),
+                Change::Upsert(row) => match serde_json::to_value(&row) {
+                    Ok(Value::Object(row)) => RowChange::Upsert(row),
+                    Ok(other) => {
+                        return Err(row_error::<P>(&format!(
                             "a row must serialize to an object, not {other}"
                         )));
                     }
-                }
-            }
-        };
-        store.apply(&P::SCHEMA, P::NAME, *cursor, change).await?;
-        Ok(())
+                    Err(e) => return Err(row_error::<P>(&e.to_string())),
+                },
+            })
+        });
+        Ok(store
+            .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
+            .await?)
     }
+}
+
+fn row_error<P: Projection>(reason: &str) -> String {
+    format!("row of {} does not match its type: {reason}", P::NAME)
 }
 
 /// Runs every projection of a service, each in its own task from its own checkpoint.
@@ -167,7 +185,10 @@ impl ProjectionRunner {
                 let Some(last) = batch.last() else { break };
                 cursor = last.cursor;
                 for entry in &batch {
-                    projector.handle(self.store.as_ref(), entry).await?;
+                    let mark = Mark::Checkpoint(entry.cursor);
+                    projector
+                        .handle(self.store.as_ref(), &entry.envelope, mark)
+                        .await?;
                 }
             }
         }
@@ -206,7 +227,8 @@ async fn run(
     let mut subscription = bus.subscribe(projector.name(), checkpoint).await?;
     loop {
         for entry in subscription.next_batch().await? {
-            projector.handle(store, &entry).await?;
+            let mark = Mark::Checkpoint(entry.cursor);
+            projector.handle(store, &entry.envelope, mark).await?;
         }
     }
 }

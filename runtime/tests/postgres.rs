@@ -12,7 +12,7 @@ use eventwright::bus::{EventBus, InProcBus};
 use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
 use eventwright::store::postgres::{self, PgPool, PostgresEventStore, PostgresReadStore, Retry};
 use eventwright::store::{
-    Cursor, EventStore, LogEntry, ReadStore, RowChange, Snapshot, StoreError,
+    Cursor, EventStore, LogEntry, Mark, ReadStore, RowChange, Snapshot, StoreError,
 };
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
 use serde_json::{Value, json};
@@ -337,7 +337,14 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
     runner.catch_up(events.as_ref()).await.unwrap();
     let projector = eventwright::runner::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
-        projector.handle(read.as_ref(), &entry).await.unwrap();
+        projector
+            .handle(
+                read.as_ref(),
+                &entry.envelope,
+                Mark::Checkpoint(entry.cursor),
+            )
+            .await
+            .unwrap();
     }
     let models = ReadModels::new(Arc::clone(&read));
     let a: Tally = models.get(&"a").await.unwrap().unwrap();
@@ -521,4 +528,21 @@ async fn the_outbox_relay_resumes_from_its_checkpoint_after_a_restart() {
     let (pool, _) = isolated().await;
     let store = event_store(&pool).await;
     common::relay::resumes_from_its_checkpoint_after_a_restart(store).await;
+}
+
+fn read_store(pool: &PgPool) -> Arc<dyn ReadStore> {
+    Arc::new(PostgresReadStore::new(pool.clone()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
+    let (pool, _) = isolated().await;
+    common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read_store(&pool))
+        .await;
+}
+
+#[tokio::test]
+async fn sequence_marks_reject_a_poison_event_without_moving_the_mark() {
+    let (pool, _) = isolated().await;
+    common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read_store(&pool)).await;
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use eventwright::bus::{EventBus, InProcBus};
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
-use eventwright::store::{Cursor, EventStore, ReadStore, RowChange, StoreError};
+use eventwright::store::{Cursor, EventStore, Mark, ReadStore, RowChange, StoreError};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
 use serde_json::json;
 
@@ -133,7 +133,14 @@ async fn redelivered_events_change_nothing() {
     runner.catch_up(events.as_ref()).await.unwrap();
     let projector = eventwright::runner::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
-        projector.handle(read.as_ref(), &entry).await.unwrap();
+        projector
+            .handle(
+                read.as_ref(),
+                &entry.envelope,
+                Mark::Checkpoint(entry.cursor),
+            )
+            .await
+            .unwrap();
     }
     let tally: Tally = ReadModels::new(Arc::clone(&read))
         .get(&"c")
@@ -334,4 +341,18 @@ async fn the_outbox_relay_resumes_from_its_checkpoint_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let store = event_store_in(&dir).await;
     common::relay::resumes_from_its_checkpoint_after_a_restart(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read).await;
+}
+
+#[tokio::test]
+async fn sequence_marks_reject_a_poison_event_without_moving_the_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read).await;
 }

@@ -151,10 +151,30 @@ pub enum RowChange {
     Delete(Value),
 }
 
+/// What [`ReadStore::update`] does with the row it read: the change to write, or why the row
+/// cannot be changed.
+pub type Decide<'a> = Box<dyn FnOnce(Option<Row>) -> Result<RowChange, String> + Send + 'a>;
+
+/// How a read store tells an event it applied already from one it has not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark<'a> {
+    /// Events arrive in log order (the in-process bus reads the log): one checkpoint per
+    /// projection, which each event's cursor must pass.
+    Checkpoint(Cursor),
+    /// Each aggregate's events arrive in order but aggregates interleave freely (a partitioned
+    /// broker): the last sequence applied per aggregate, which the event's must pass.
+    Sequence {
+        aggregate_type: &'a str,
+        aggregate_id: &'a str,
+        sequence: u64,
+    },
+}
+
 /// Projection tables and checkpoints.
 #[async_trait]
 pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
-    /// Creates the checkpoint table and this projection's table and indexes if they are missing.
+    /// Creates the checkpoint and applied-sequence tables, and this projection's table and
+    /// indexes, if they are missing.
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError>;
 
     /// The cursor of the last event `projection` applied; [`Cursor::START`] before the first.
@@ -163,16 +183,33 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
     /// The row with this key.
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError>;
 
-    /// Applies `change` and moves `projection`'s checkpoint to `cursor`, atomically. Does nothing
-    /// and returns `false` when the checkpoint is already at or past `cursor`: that is how
-    /// redelivered events are skipped.
+    /// In one transaction: unless `mark` shows the event was applied already, reads the row at
+    /// `key` (when there is one), passes it to `decide`, writes the change it returns and moves
+    /// the mark. Returns whether the event was applied; `false` is how redelivered events are
+    /// skipped. Appliers of the same row take turns, so two processes projecting at once never
+    /// lose each other's updates. An error from `decide` aborts the transaction and is returned
+    /// as [`StoreError::Corrupt`].
+    async fn update(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError>;
+
+    /// [`update`](Self::update) with a change decided beforehand, marked by the log cursor.
     async fn apply(
         &self,
         schema: &TableSchema,
         projection: &str,
         cursor: Cursor,
         change: RowChange,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let decide: Decide<'_> = Box::new(move |_| Ok(change));
+        self.update(schema, projection, Mark::Checkpoint(cursor), None, decide)
+            .await
+    }
 
     /// Rows whose `field` equals `value`, ordered by key, starting after `after_key`.
     async fn list(

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod relay;
+pub mod sequence_marks;
 pub mod snapshots;
 pub mod state_stored;
 
@@ -128,5 +129,45 @@ pub fn new_event(aggregate_id: &str, sequence: u64) -> NewEvent {
         timestamp: chrono::Utc::now(),
         metadata: Metadata::default(),
         payload: json!({}),
+    }
+}
+
+/// One row counting every event of every counter: events of many aggregates feed it, so
+/// appliers running at once must take turns on it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Projection)]
+#[projection(event = CounterEvent, key = name)]
+pub struct Total {
+    pub name: String,
+    pub events: i64,
+}
+
+impl Total {
+    fn counted(row: Option<Self>) -> Change<Self> {
+        let mut row = row.unwrap_or_else(|| Total {
+            name: "all".to_owned(),
+            events: 0,
+        });
+        row.events += 1;
+        Change::Upsert(row)
+    }
+}
+
+impl Project<Started> for Total {
+    fn key(_: &Started, _: &EventEnvelope) -> serde_json::Value {
+        json!("all")
+    }
+
+    fn project(row: Option<Self>, _: &Started, _: &EventEnvelope) -> Change<Self> {
+        Total::counted(row)
+    }
+}
+
+impl Project<Bumped> for Total {
+    fn key(_: &Bumped, _: &EventEnvelope) -> serde_json::Value {
+        json!("all")
+    }
+
+    fn project(row: Option<Self>, _: &Bumped, _: &EventEnvelope) -> Change<Self> {
+        Total::counted(row)
     }
 }

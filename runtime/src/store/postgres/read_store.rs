@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::event_store::prepare_schema;
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
 use crate::store::sql::{self, Dialect, to_cursor, to_i64};
-use crate::store::{Cursor, ReadStore, Row, RowChange, StoreError};
+use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in PostgreSQL, one typed column per field: uuids are `UUID`, decimals
 /// `NUMERIC`, timestamps `TIMESTAMPTZ`, lists and value objects `JSONB`, so the tables read well
@@ -40,10 +40,22 @@ const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
     position       BIGINT NOT NULL
 )";
 
+const APPLIED: &str = "CREATE TABLE IF NOT EXISTS eventwright_applied (
+    projection     TEXT   NOT NULL,
+    aggregate_type TEXT   NOT NULL,
+    aggregate_id   TEXT   NOT NULL,
+    sequence       BIGINT NOT NULL,
+    PRIMARY KEY (projection, aggregate_type, aggregate_id)
+)";
+
 #[async_trait]
 impl ReadStore for PostgresReadStore {
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
-        let mut statements = vec![CHECKPOINTS.to_owned(), sql::create_table(POSTGRES, schema)];
+        let mut statements = vec![
+            CHECKPOINTS.to_owned(),
+            APPLIED.to_owned(),
+            sql::create_table(POSTGRES, schema),
+        ];
         statements.extend(sql::create_indexes(schema));
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
         prepare_schema(&self.pool, schema.name, &statements).await
@@ -67,32 +79,70 @@ impl ReadStore for PostgresReadStore {
         row.map(|row| row_to_json(schema, &row)).transpose()
     }
 
-    async fn apply(
+    async fn update(
         &self,
         schema: &TableSchema,
         projection: &str,
-        cursor: Cursor,
-        change: RowChange,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
-             VALUES ($1, 0, 0) ON CONFLICT (projection) DO NOTHING",
-        )
-        .bind(projection)
-        .execute(&mut *tx)
-        .await?;
-        // The row lock makes concurrent appliers of one projection take turns.
-        let stored: (i64, i64) = sqlx::query_as(
-            "SELECT transaction_id, position FROM eventwright_checkpoints WHERE projection = $1 FOR UPDATE",
-        )
-        .bind(projection)
-        .fetch_one(&mut *tx)
-        .await?;
-        if to_cursor(Some(stored))? >= cursor {
+        // Moving the mark first both decides whether the event is new and, by the row lock the
+        // write takes, makes appliers of the same projection (checkpoint) or aggregate
+        // (sequence) wait for each other until commit.
+        let moved = match mark {
+            Mark::Checkpoint(cursor) => sqlx::query(
+                "INSERT INTO eventwright_checkpoints AS c (projection, transaction_id, position) \
+                 VALUES ($1, $2, $3) ON CONFLICT (projection) DO UPDATE \
+                 SET transaction_id = excluded.transaction_id, position = excluded.position \
+                 WHERE (c.transaction_id, c.position) < (excluded.transaction_id, excluded.position)",
+            )
+            .bind(projection)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&mut *tx)
+            .await?,
+            Mark::Sequence {
+                aggregate_type,
+                aggregate_id,
+                sequence,
+            } => sqlx::query(
+                "INSERT INTO eventwright_applied AS a \
+                 (projection, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+                 SET sequence = excluded.sequence WHERE a.sequence < excluded.sequence",
+            )
+            .bind(projection)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(to_i64(sequence)?)
+            .execute(&mut *tx)
+            .await?,
+        };
+        if moved.rows_affected() == 0 {
             return Ok(false);
         }
-        match change {
+        let row = match key {
+            Some(key) => {
+                // Marked by sequence, events of different aggregates may feed one row at once:
+                // they take turns on it, even before it exists, so neither decides on a row the
+                // other is about to change. (A checkpoint's row lock already serializes.)
+                if matches!(mark, Mark::Sequence { .. }) {
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                        .bind(format!("{}\u{1f}{key}", schema.name))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let sql = sql::select_by_key(POSTGRES, schema);
+                let row = bind(sqlx::query(&sql), schema.key_column(), key)?
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                row.map(|row| row_to_json(schema, &row)).transpose()?
+            }
+            None => None,
+        };
+        match decide(row).map_err(StoreError::Corrupt)? {
             RowChange::None => {}
             RowChange::Upsert(row) => {
                 let sql = sql::upsert(POSTGRES, schema);
@@ -109,12 +159,6 @@ impl ReadStore for PostgresReadStore {
                     .await?;
             }
         }
-        sqlx::query("UPDATE eventwright_checkpoints SET transaction_id = $2, position = $3 WHERE projection = $1")
-            .bind(projection)
-            .bind(to_i64(cursor.transaction)?)
-            .bind(to_i64(cursor.position)?)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -6,7 +6,7 @@ use sqlx::{Row as _, SqlitePool};
 
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
 use crate::store::sql::{self, Dialect, to_cursor, to_i64};
-use crate::store::{Cursor, ReadStore, Row, RowChange, StoreError};
+use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in SQLite, one column per field. Lists and value objects are JSON text;
 /// decimals, uuids, timestamps and dates are text in their canonical serde form.
@@ -32,6 +32,14 @@ const CHECKPOINTS: &str = "CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
     position       INTEGER NOT NULL
 )";
 
+const APPLIED: &str = "CREATE TABLE IF NOT EXISTS eventwright_applied (
+    projection     TEXT    NOT NULL,
+    aggregate_type TEXT    NOT NULL,
+    aggregate_id   TEXT    NOT NULL,
+    sequence       INTEGER NOT NULL,
+    PRIMARY KEY (projection, aggregate_type, aggregate_id)
+)";
+
 const SELECT_CHECKPOINT: &str =
     "SELECT transaction_id, position FROM eventwright_checkpoints WHERE projection = ?";
 
@@ -39,6 +47,7 @@ const SELECT_CHECKPOINT: &str =
 impl ReadStore for SqliteReadStore {
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
         sqlx::query(CHECKPOINTS).execute(&self.pool).await?;
+        sqlx::query(APPLIED).execute(&self.pool).await?;
         sqlx::query(&sql::create_table(SQLITE, schema))
             .execute(&self.pool)
             .await?;
@@ -63,24 +72,57 @@ impl ReadStore for SqliteReadStore {
         row.map(|row| row_to_json(schema, &row)).transpose()
     }
 
-    async fn apply(
+    async fn update(
         &self,
         schema: &TableSchema,
         projection: &str,
-        cursor: Cursor,
-        change: RowChange,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
-        // BEGIN IMMEDIATE takes the write lock up front, so two appliers cannot both read the
-        // old checkpoint and then both write.
+        // BEGIN IMMEDIATE takes SQLite's one write lock up front: appliers take turns for the
+        // whole read-decide-write, so none decides on a row another is about to change.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
-            .bind(projection)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if to_cursor(stored)? >= cursor {
+        let new = match mark {
+            Mark::Checkpoint(cursor) => {
+                let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
+                    .bind(projection)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                to_cursor(stored)? < cursor
+            }
+            Mark::Sequence {
+                aggregate_type,
+                aggregate_id,
+                sequence,
+            } => {
+                let stored: Option<i64> = sqlx::query_scalar(
+                    "SELECT sequence FROM eventwright_applied \
+                     WHERE projection = ? AND aggregate_type = ? AND aggregate_id = ?",
+                )
+                .bind(projection)
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let sequence = to_i64(sequence)?;
+                stored.is_none_or(|stored| stored < sequence)
+            }
+        };
+        if !new {
             return Ok(false);
         }
-        match change {
+        let row = match key {
+            Some(key) => {
+                let sql = sql::select_by_key(SQLITE, schema);
+                let row = bind(sqlx::query(&sql), schema.key_column(), key)?
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                row.map(|row| row_to_json(schema, &row)).transpose()?
+            }
+            None => None,
+        };
+        match decide(row).map_err(StoreError::Corrupt)? {
             RowChange::None => {}
             RowChange::Upsert(row) => {
                 let sql = sql::upsert(SQLITE, schema);
@@ -97,16 +139,38 @@ impl ReadStore for SqliteReadStore {
                     .await?;
             }
         }
-        sqlx::query(
-            "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
-             VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE \
-             SET transaction_id = excluded.transaction_id, position = excluded.position",
-        )
-        .bind(projection)
-        .bind(to_i64(cursor.transaction)?)
-        .bind(to_i64(cursor.position)?)
-        .execute(&mut *tx)
-        .await?;
+        match mark {
+            Mark::Checkpoint(cursor) => {
+                sqlx::query(
+                    "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
+                     VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE \
+                     SET transaction_id = excluded.transaction_id, position = excluded.position",
+                )
+                .bind(projection)
+                .bind(to_i64(cursor.transaction)?)
+                .bind(to_i64(cursor.position)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Mark::Sequence {
+                aggregate_type,
+                aggregate_id,
+                sequence,
+            } => {
+                sqlx::query(
+                    "INSERT INTO eventwright_applied \
+                     (projection, aggregate_type, aggregate_id, sequence) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+                     SET sequence = excluded.sequence",
+                )
+                .bind(projection)
+                .bind(aggregate_type)
+                .bind(aggregate_id)
+                .bind(to_i64(sequence)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -1,0 +1,129 @@
+//! Projections fed by a partitioned broker, run by each adapter's test binary against its own
+//! read store: each aggregate's events arrive in order but aggregates interleave, several
+//! appliers run at once, and everything may be delivered again.
+
+use std::sync::Arc;
+
+use eventwright::runner::projector;
+use eventwright::store::{Mark, ReadStore};
+use eventwright::{EventEnvelope, Projection};
+use serde_json::json;
+
+use super::{Tally, Total};
+
+/// `counters` aggregates with `events` events each, as a broker would hand them over.
+fn streams(counters: usize, events: u64) -> Vec<Vec<EventEnvelope>> {
+    (0..counters)
+        .map(|n| {
+            (1..=events)
+                .map(|sequence| {
+                    let mut event = super::new_event(&format!("c{n}"), sequence);
+                    if sequence > 1 {
+                        event.event_type = "Bumped".to_owned();
+                        event.payload = json!({ "to": sequence - 1 });
+                    }
+                    EventEnvelope::from_new(event, 0)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn mark(envelope: &EventEnvelope) -> Mark<'_> {
+    Mark::Sequence {
+        aggregate_type: &envelope.aggregate_type,
+        aggregate_id: &envelope.aggregate_id,
+        sequence: envelope.sequence,
+    }
+}
+
+/// One task per aggregate applies its stream while the others do theirs, then every stream is
+/// delivered again: each row counts each event exactly once, the shared row included.
+pub async fn apply_each_event_once_with_appliers_running_at_once(read: Arc<dyn ReadStore>) {
+    read.prepare(&Tally::SCHEMA).await.unwrap();
+    read.prepare(&Total::SCHEMA).await.unwrap();
+    let (counters, events) = (8, 40);
+    for round in 0..2 {
+        let appliers: Vec<_> = streams(counters, events)
+            .into_iter()
+            .map(|stream| {
+                let read = Arc::clone(&read);
+                tokio::spawn(async move {
+                    let mut applied = 0;
+                    for envelope in &stream {
+                        for projector in [projector::<Tally>(), projector::<Total>()] {
+                            let done = projector
+                                .handle(read.as_ref(), envelope, mark(envelope))
+                                .await
+                                .unwrap();
+                            applied += usize::from(done);
+                        }
+                    }
+                    applied
+                })
+            })
+            .collect();
+        let mut applied = 0;
+        for applier in appliers {
+            applied += applier.await.unwrap();
+        }
+        let expected = if round == 0 {
+            2 * counters * events as usize
+        } else {
+            0
+        };
+        assert_eq!(
+            applied, expected,
+            "round {round}: redelivery applies nothing"
+        );
+    }
+    let total = read
+        .get(&Total::SCHEMA, &json!("all"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(total["events"], json!(counters as u64 * events));
+    for n in 0..counters {
+        let row = read
+            .get(&Tally::SCHEMA, &json!(format!("c{n}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row["events"].clone(), row["last"].clone()),
+            (json!(events), json!(events - 1))
+        );
+    }
+}
+
+/// An event the projection cannot apply to the row it finds fails as poison, writes nothing and
+/// leaves the mark where it was, so the next event of that aggregate still applies.
+pub async fn reject_a_poison_event_without_moving_the_mark(read: Arc<dyn ReadStore>) {
+    read.prepare(&Tally::SCHEMA).await.unwrap();
+    let mut stream = streams(1, 3).remove(0);
+    stream[1].payload = json!({ "to": "not a number" });
+    let tally = projector::<Tally>();
+    assert!(
+        tally
+            .handle(read.as_ref(), &stream[0], mark(&stream[0]))
+            .await
+            .unwrap()
+    );
+    let error = tally
+        .handle(read.as_ref(), &stream[1], mark(&stream[1]))
+        .await
+        .unwrap_err();
+    assert!(error.is_poison(), "{error}");
+    assert!(
+        tally
+            .handle(read.as_ref(), &stream[2], mark(&stream[2]))
+            .await
+            .unwrap()
+    );
+    let row = read
+        .get(&Tally::SCHEMA, &json!("c0"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row["events"], json!(2));
+}
