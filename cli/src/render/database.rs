@@ -56,11 +56,12 @@ pub enum Sql<'a> {
     States,
     RelayCheckpoints,
     Checkpoints,
+    Applied,
     Projection(&'a Projection),
 }
 
 /// The SQL files for the sides of the stack on PostgreSQL, in the order to apply them: the
-/// checkpoints table first, then one file per projection in the model's order.
+/// checkpoint tables first, then one file per projection in the model's order.
 pub fn migrations(model: &Model) -> Vec<Migration<'_>> {
     let servers = Servers::of(model);
     let mut files = Vec::new();
@@ -93,10 +94,16 @@ pub fn migrations(model: &Model) -> Vec<Migration<'_>> {
             what: "how far each projection has read (`eventwright_checkpoints`)".to_owned(),
             sql: Sql::Checkpoints,
         });
+        files.push(Migration {
+            path: "migrations/postgres/read/0002_applied.sql".to_owned(),
+            what: "the last sequence each projection applied per aggregate (`eventwright_applied`)"
+                .to_owned(),
+            sql: Sql::Applied,
+        });
         for (index, projection) in model.projections.iter().enumerate() {
             let table = table(projection);
             files.push(Migration {
-                path: format!("migrations/postgres/read/{:04}_{table}.sql", index + 2),
+                path: format!("migrations/postgres/read/{:04}_{table}.sql", index + 3),
                 what: format!("the {} read model (`{table}`)", projection.name),
                 sql: Sql::Projection(projection),
             });
@@ -116,6 +123,7 @@ impl Sql<'_> {
             Sql::States => StatesSql.render(),
             Sql::RelayCheckpoints => RelayCheckpointsSql.render(),
             Sql::Checkpoints => CheckpointsSql.render(),
+            Sql::Applied => AppliedSql.render(),
             Sql::Projection(projection) => ProjectionSql::new(model, projection).render(),
         }
     }
@@ -160,6 +168,10 @@ struct RelayCheckpointsSql;
 #[derive(Template)]
 #[template(path = "migrations/postgres/read/checkpoints.sql")]
 struct CheckpointsSql;
+
+#[derive(Template)]
+#[template(path = "migrations/postgres/read/applied.sql")]
+struct AppliedSql;
 
 /// One projection's table and indexes, as `PostgresReadStore::prepare` creates them from the
 /// schema that `#[derive(Projection)]` derives from the same fields.
