@@ -77,7 +77,11 @@ impl<P: Projection> Projector for Typed<P> {
         mark: Mark<'_>,
     ) -> Result<bool, ProjectionError> {
         let Some(event) = envelope.decode::<P::Event>()? else {
-            // Not ours; still marked, so a restart does not look at it again.
+            // Not ours. A checkpoint still moves past it, so a restart does not read it again;
+            // a per-aggregate mark has nothing to gain from a write.
+            if let Mark::Sequence { .. } = mark {
+                return Ok(false);
+            }
             let decide: Decide<'_> = Box::new(|_| Ok(RowChange::None));
             return Ok(store
                 .update(&P::SCHEMA, P::NAME, mark, None, decide)

@@ -11,6 +11,8 @@ use crate::event::EventEnvelope;
 use crate::store::{Cursor, LogEntry};
 
 mod inproc;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 
 pub use inproc::InProcBus;
 

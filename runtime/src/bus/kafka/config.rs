@@ -1,0 +1,58 @@
+use rdkafka::config::ClientConfig;
+
+/// Where Kafka is and how the service's topics are named and created.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// `host:port` of one or more brokers, comma-separated.
+    pub brokers: String,
+    /// Put before each aggregate type to name its topic, e.g. `ordering.` → `ordering.Order`.
+    pub topic_prefix: String,
+    /// Partitions of a topic the service creates: the most projector processes of one
+    /// projection that can share its work.
+    pub partitions: i32,
+    /// Replicas of a topic the service creates.
+    pub replication: i32,
+    /// Attempts at a poison event (one that can never apply) before it goes to the
+    /// dead-letter topic.
+    pub poison_attempts: u32,
+    /// Further librdkafka settings for every client, e.g. `security.protocol`.
+    pub client_settings: Vec<(String, String)>,
+}
+
+impl KafkaConfig {
+    /// Three partitions, one replica, three attempts at a poison event.
+    pub fn new(brokers: impl Into<String>, topic_prefix: impl Into<String>) -> Self {
+        Self {
+            brokers: brokers.into(),
+            topic_prefix: topic_prefix.into(),
+            partitions: 3,
+            replication: 1,
+            poison_attempts: 3,
+            client_settings: Vec::new(),
+        }
+    }
+
+    /// The topic of an aggregate type's events.
+    pub fn topic(&self, aggregate_type: &str) -> String {
+        format!("{}{aggregate_type}", self.topic_prefix)
+    }
+
+    /// Where a projection's poison events go, with the error that stopped them.
+    pub fn dead_letter_topic(&self, projection: &str) -> String {
+        format!("{}dead-letter.{projection}", self.topic_prefix)
+    }
+
+    /// The consumer group of a projection's projectors.
+    pub fn group(&self, projection: &str) -> String {
+        format!("{}{projection}", self.topic_prefix)
+    }
+
+    pub(super) fn client(&self) -> ClientConfig {
+        let mut client = ClientConfig::new();
+        client.set("bootstrap.servers", &self.brokers);
+        for (key, value) in &self.client_settings {
+            client.set(key, value);
+        }
+        client
+    }
+}

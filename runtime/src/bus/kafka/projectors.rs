@@ -1,0 +1,245 @@
+//! Projections fed from Kafka, in consumer groups.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::Message as _;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use tokio::task::JoinHandle;
+
+use super::topics::Topics;
+use super::{KafkaConfig, KafkaError};
+use crate::event::EventEnvelope;
+use crate::projection::Projection;
+use crate::runner::{Projector, projector};
+use crate::store::{Mark, ReadStore};
+
+/// Runs a service's projections from Kafka: one consumer per projection, in the consumer group
+/// [`KafkaConfig::group`], so several processes running the same projections share the
+/// partitions and take over each other's when one stops.
+///
+/// A record's offset is stored for commit only after its event is applied (or dead-lettered),
+/// so a crash or rebalance redelivers, and the read store's per-aggregate marks skip what was
+/// applied already. A store that is down is waited for, never skipped; an event that can never
+/// apply ([`ProjectionError::is_poison`]) is tried [`KafkaConfig::poison_attempts`] times, then
+/// published to the projection's dead-letter topic with the error, and the projection goes on.
+#[derive(Clone)]
+pub struct KafkaProjectors {
+    config: KafkaConfig,
+    store: Arc<dyn ReadStore>,
+    aggregate_types: Vec<String>,
+    projectors: Vec<Arc<dyn Projector>>,
+    retry_delay: Duration,
+}
+
+impl std::fmt::Debug for KafkaProjectors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = self.projectors.iter().map(|p| p.name()).collect();
+        f.debug_struct("KafkaProjectors")
+            .field("brokers", &self.config.brokers)
+            .field("projections", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaProjectors {
+    /// Projectors reading the topics of `aggregate_types`.
+    pub fn new(
+        config: KafkaConfig,
+        store: Arc<dyn ReadStore>,
+        aggregate_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            config,
+            store,
+            aggregate_types: aggregate_types.into_iter().map(Into::into).collect(),
+            projectors: Vec::new(),
+            retry_delay: Duration::from_secs(1),
+        }
+    }
+
+    /// Adds a projection.
+    pub fn with<P: Projection>(mut self) -> Self {
+        self.projectors.push(projector::<P>());
+        self
+    }
+
+    /// How long to wait before trying again after a failure that may pass.
+    pub fn with_retry_delay(mut self, retry_delay: Duration) -> Self {
+        self.retry_delay = retry_delay;
+        self
+    }
+
+    /// Creates every projection's table.
+    pub async fn prepare(&self) -> Result<(), crate::store::StoreError> {
+        for projector in &self.projectors {
+            self.store.prepare(projector.schema()).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts one consumer task per projection; each restarts after a failure.
+    pub fn spawn(&self) -> Vec<JoinHandle<()>> {
+        self.projectors
+            .iter()
+            .map(|projector| {
+                let consumer = Consumer1 {
+                    projector: Arc::clone(projector),
+                    projectors: self.clone(),
+                };
+                tokio::spawn(async move {
+                    loop {
+                        if let Err(error) = consumer.run().await {
+                            tracing::error!(projection = consumer.projector.name(), %error, "kafka projector failed; restarting");
+                            tokio::time::sleep(consumer.projectors.retry_delay).await;
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+/// One projection's consumer.
+struct Consumer1 {
+    projector: Arc<dyn Projector>,
+    projectors: KafkaProjectors,
+}
+
+impl Consumer1 {
+    async fn run(&self) -> Result<(), KafkaError> {
+        let config = &self.projectors.config;
+        let client_error = |source| KafkaError::Client {
+            brokers: config.brokers.clone(),
+            source,
+        };
+        let name = self.projector.name();
+        let topics: Vec<String> = self
+            .projectors
+            .aggregate_types
+            .iter()
+            .map(|aggregate_type| config.topic(aggregate_type))
+            .collect();
+        let dead_letters = config.dead_letter_topic(name);
+        let mut all = topics.clone();
+        all.push(dead_letters.clone());
+        // Subscribing to a missing topic waits for it silently; creating it makes a projector
+        // started before the first command ready at once.
+        Topics::new(config)?.ensure(&all).await?;
+
+        let consumer: StreamConsumer = config
+            .client()
+            .set("group.id", config.group(name))
+            .set("enable.auto.commit", "true")
+            // Offsets are stored by hand, after the write: only those are committed.
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("partition.assignment.strategy", "cooperative-sticky")
+            .create()
+            .map_err(client_error)?;
+        let producer: FutureProducer = config
+            .client()
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .create()
+            .map_err(client_error)?;
+        let subscribed: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&subscribed).map_err(client_error)?;
+        loop {
+            let message = consumer.recv().await.map_err(client_error)?;
+            if let Some(error) = self.apply(&message).await {
+                self.dead_letter(&producer, &dead_letters, &message, &error)
+                    .await?;
+            }
+            consumer
+                .store_offset_from_message(&message)
+                .map_err(client_error)?;
+        }
+    }
+
+    /// Applies the record's event, waiting out failures that may pass. Returns the error of a
+    /// poison event once its attempts are spent.
+    async fn apply(&self, message: &BorrowedMessage<'_>) -> Option<String> {
+        let name = self.projector.name();
+        let envelope: EventEnvelope = match serde_json::from_slice(message.payload().unwrap_or(&[]))
+        {
+            Ok(envelope) => envelope,
+            Err(error) => return Some(format!("not an event envelope: {error}")),
+        };
+        let mark = Mark::Sequence {
+            aggregate_type: &envelope.aggregate_type,
+            aggregate_id: &envelope.aggregate_id,
+            sequence: envelope.sequence,
+        };
+        let mut attempts = 0;
+        loop {
+            let store = self.projectors.store.as_ref();
+            match self.projector.handle(store, &envelope, mark).await {
+                Ok(_) => return None,
+                Err(error) if error.is_poison() => {
+                    attempts += 1;
+                    if attempts >= self.projectors.config.poison_attempts {
+                        tracing::error!(projection = name, event_id = %envelope.event_id, %error, "poison event; sending it to the dead-letter topic");
+                        return Some(error.to_string());
+                    }
+                    tracing::warn!(projection = name, event_id = %envelope.event_id, attempts, %error, "event failed to apply; retrying");
+                }
+                Err(error) => {
+                    tracing::warn!(projection = name, event_id = %envelope.event_id, %error, "cannot apply yet; retrying");
+                }
+            }
+            tokio::time::sleep(self.projectors.retry_delay).await;
+        }
+    }
+
+    /// Publishes the record as it came to the dead-letter topic, with headers saying where it
+    /// came from and why it failed; returns once Kafka has it.
+    async fn dead_letter(
+        &self,
+        producer: &FutureProducer,
+        topic: &str,
+        message: &BorrowedMessage<'_>,
+        error: &str,
+    ) -> Result<(), KafkaError> {
+        let partition = message.partition().to_string();
+        let offset = message.offset().to_string();
+        let mut headers = OwnedHeaders::new();
+        if let Some(original) = message.headers() {
+            for header in original.iter() {
+                headers = headers.insert(Header {
+                    key: header.key,
+                    value: header.value,
+                });
+            }
+        }
+        for (key, value) in [
+            ("dead_letter.error", error),
+            ("dead_letter.projection", self.projector.name()),
+            ("dead_letter.topic", message.topic()),
+            ("dead_letter.partition", partition.as_str()),
+            ("dead_letter.offset", offset.as_str()),
+        ] {
+            headers = headers.insert(Header {
+                key,
+                value: Some(value),
+            });
+        }
+        let mut record = FutureRecord::to(topic).headers(headers);
+        if let Some(key) = message.key() {
+            record = record.key(key);
+        }
+        if let Some(payload) = message.payload() {
+            record = record.payload(payload);
+        }
+        producer
+            .send(record, Duration::from_secs(30))
+            .await
+            .map_err(|(source, _)| KafkaError::Client {
+                brokers: self.projectors.config.brokers.clone(),
+                source,
+            })?;
+        Ok(())
+    }
+}

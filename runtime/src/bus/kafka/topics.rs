@@ -1,0 +1,78 @@
+//! Creating the service's topics when they are missing.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+use tokio::sync::Mutex;
+
+use super::{KafkaConfig, KafkaError};
+
+/// Creates topics once each, with the configured partitions and replicas; a topic that exists
+/// already is left as it is.
+pub(super) struct Topics {
+    admin: AdminClient<DefaultClientContext>,
+    config: KafkaConfig,
+    known: Mutex<HashSet<String>>,
+}
+
+impl Topics {
+    pub(super) fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
+        let admin = config
+            .client()
+            .create()
+            .map_err(|source| KafkaError::Client {
+                brokers: config.brokers.clone(),
+                source,
+            })?;
+        Ok(Self {
+            admin,
+            config: config.clone(),
+            known: Mutex::default(),
+        })
+    }
+
+    pub(super) async fn ensure(&self, topics: &[String]) -> Result<(), KafkaError> {
+        let mut known = self.known.lock().await;
+        let missing: Vec<&String> = topics.iter().filter(|t| !known.contains(*t)).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let new: Vec<NewTopic<'_>> = missing
+            .iter()
+            .map(|topic| {
+                NewTopic::new(
+                    topic,
+                    self.config.partitions,
+                    TopicReplication::Fixed(self.config.replication),
+                )
+            })
+            .collect();
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let results = self
+            .admin
+            .create_topics(&new, &options)
+            .await
+            .map_err(|source| KafkaError::Client {
+                brokers: self.config.brokers.clone(),
+                source,
+            })?;
+        for result in results {
+            match result {
+                Ok(topic) | Err((topic, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                    known.insert(topic);
+                }
+                Err((topic, code)) => {
+                    return Err(KafkaError::Topic {
+                        brokers: self.config.brokers.clone(),
+                        topic,
+                        reason: code.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! Kafka stopped for 20 s under command load, in a test binary of its own so no other test
+//! sees the outage: commands keep succeeding, because the outbox holds their events, and once
+//! Kafka is back the projections catch up to exactly a fold of the event store.
+#![cfg(all(feature = "kafka", feature = "sqlite"))]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use eventwright::bus::InProcBus;
+use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
+use eventwright::relay::OutboxRelay;
+use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
+use eventwright::store::{Cursor, EventStore, ReadStore};
+use eventwright::{Dispatcher, Metadata, Projection};
+use serde_json::json;
+
+mod common;
+
+use common::*;
+
+fn services(command: &str) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
+    let status = std::process::Command::new(&script)
+        .arg(command)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the services script runs");
+    assert!(status.success(), "services.sh {command} failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() {
+    let brokers = std::env::var("EVENTWRIGHT_KAFKA_BROKERS").unwrap_or_else(|_| {
+        panic!("EVENTWRIGHT_KAFKA_BROKERS is not set: start Kafka with `scripts/services.sh up`")
+    });
+    let config = KafkaConfig::new(brokers, format!("t{}.", uuid::Uuid::new_v4().simple()));
+    let dir = tempfile::tempdir().unwrap();
+    let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(
+        sqlite::connect(&url("events.db")).await.unwrap(),
+    ));
+    events.prepare().await.unwrap();
+    let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
+        sqlite::connect(&url("views.db")).await.unwrap(),
+    ));
+    let log = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(50));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(log.clone()));
+    let relay = OutboxRelay::new(
+        "kafka",
+        Arc::clone(&events),
+        log,
+        Arc::new(KafkaSink::new(&config).unwrap()),
+    )
+    .with_retry_delay(Duration::from_millis(500));
+    let projectors = KafkaProjectors::new(config, Arc::clone(&read), ["Counter"])
+        .with::<Tally>()
+        .with::<Total>()
+        .with_retry_delay(Duration::from_millis(200));
+    projectors.prepare().await.unwrap();
+    let mut tasks = projectors.spawn();
+    tasks.push(relay.spawn());
+
+    let counters = 8;
+    for n in 0..counters {
+        let start = Start {
+            id: format!("c{n}"),
+        };
+        dispatcher
+            .dispatch(start, Metadata::default())
+            .await
+            .unwrap();
+    }
+    let running = Arc::new(AtomicBool::new(true));
+    let accepted = Arc::new(AtomicUsize::new(counters));
+    let load = {
+        let (dispatcher, running, accepted) =
+            (dispatcher.clone(), running.clone(), accepted.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while running.load(Ordering::SeqCst) {
+                let bump = Bump {
+                    id: format!("c{}", n % counters),
+                };
+                dispatcher
+                    .dispatch(bump, Metadata::default())
+                    .await
+                    .expect("a command succeeds while Kafka is down");
+                accepted.fetch_add(1, Ordering::SeqCst);
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::task::spawn_blocking(|| services("kafka-stop"))
+        .await
+        .unwrap();
+    let during = accepted.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert!(
+        accepted.load(Ordering::SeqCst) > during + 100,
+        "commands went on while Kafka was down"
+    );
+    tokio::task::spawn_blocking(|| services("kafka-start"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    running.store(false, Ordering::SeqCst);
+    load.await.unwrap();
+
+    // The fold of the event store: every counter's events and its last value.
+    let log = events.read_all(Cursor::START, 1_000_000).await.unwrap();
+    assert_eq!(log.len(), accepted.load(Ordering::SeqCst));
+    let expected: Vec<_> = (0..counters)
+        .map(|n| {
+            let id = format!("c{n}");
+            let mine = log.iter().filter(|e| e.envelope.aggregate_id == id).count();
+            Some((json!(mine), json!(mine - 1)))
+        })
+        .collect();
+    let rows = || async {
+        let mut rows = Vec::new();
+        for n in 0..counters {
+            let row = read
+                .get(&Tally::SCHEMA, &json!(format!("c{n}")))
+                .await
+                .unwrap();
+            rows.push(row.map(|row| (row["events"].clone(), row["last"].clone())));
+        }
+        let total = read.get(&Total::SCHEMA, &json!("all")).await.unwrap();
+        (rows, total.map(|row| row["events"].clone()))
+    };
+    let caught_up = tokio::time::timeout(Duration::from_secs(120), async {
+        while rows().await != (expected.clone(), Some(json!(log.len()))) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(
+        caught_up.is_ok(),
+        "after the outage the projections are {:?}, not {expected:?} and {}",
+        rows().await,
+        log.len()
+    );
+    for task in tasks {
+        task.abort();
+    }
+}
