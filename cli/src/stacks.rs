@@ -25,6 +25,26 @@ pub const AVAILABLE: &[Stores] = &[
         read: ReadStore::Postgres,
         broker: Broker::Inproc,
     },
+    Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Sqlite,
+        broker: Broker::Kafka,
+    },
+    Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Postgres,
+        broker: Broker::Kafka,
+    },
+    Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Sqlite,
+        broker: Broker::Kafka,
+    },
+    Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Postgres,
+        broker: Broker::Kafka,
+    },
 ];
 
 /// `sqlite-postgres-inproc`: a name for file and snapshot names.

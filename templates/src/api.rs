@@ -23,7 +23,17 @@ use eventwright::http::{self, Accepted, ApiError};
 
 /// Every route of the service.
 pub fn router(app: App) -> Router {
-    {{ router }}
+    commands(app.clone()).merge(queries(app))
+}
+
+/// The write side's routes, one per command: what `serve --role command` serves.
+pub fn commands(app: App) -> Router {
+    {{ command_router }}
+}
+
+/// The read side's routes, one per query: what `serve --role query` serves.
+pub fn queries(app: App) -> Router {
+    {{ query_router }}
 }
 {%- for route in commands %}
 

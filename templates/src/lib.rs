@@ -8,13 +8,20 @@
 
 use std::sync::Arc;
 
+{% if kafka -%}
+use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
+{% endif -%}
 use eventwright::bus::{EventBus, InProcBus};
+{%- if kafka %}
+use eventwright::relay::OutboxRelay;
+{%- endif %}
 use eventwright::runner::ProjectionError;
 {%- for line in store_uses %}
 {{ line }}
 {%- endfor %}
 use eventwright::store::{EventStore, ReadStore, StoreError};
 use eventwright::{Dispatcher, ProjectionRunner, ReadModels};
+use tokio::task::JoinHandle;
 {% for module in modules %}
 pub mod {{ module }};
 {%- endfor %}
@@ -39,7 +46,23 @@ pub struct Config {
     /// How many times to try reaching PostgreSQL, and how long to wait before the first retry.
     pub connect: Retry,
 {%- endif %}
+{%- if kafka %}
+    /// How events reach the projections.
+    pub broker: Broker,
+{%- endif %}
 }
+{%- if kafka %}
+
+/// How committed events reach the projections.
+#[derive(Debug, Clone)]
+pub enum Broker {
+    /// The projections read the event store's log directly, as in tests.
+    InProcess,
+    /// The outbox relay publishes the log to Kafka, and projectors consume it in consumer
+    /// groups: several processes share the partitions.
+    Kafka(KafkaConfig),
+}
+{%- endif %}
 
 impl Config {
 {%- if write_postgres || read_postgres %}
@@ -66,6 +89,9 @@ impl Config {
             read_db: "sqlite::memory:".to_owned(),
 {%- endif %}
             connect: Retry::default(),
+{%- if kafka %}
+            broker: Broker::InProcess,
+{%- endif %}
         }
     }
 {%- else %}
@@ -74,6 +100,9 @@ impl Config {
         Self {
             write_db: "sqlite::memory:".to_owned(),
             read_db: "sqlite::memory:".to_owned(),
+{%- if kafka %}
+            broker: Broker::InProcess,
+{%- endif %}
         }
     }
 {%- endif %}
@@ -86,6 +115,11 @@ pub struct App {
     pub read_models: ReadModels,
     pub runner: ProjectionRunner,
     pub events: Arc<dyn EventStore>,
+{%- if kafka %}
+    /// The relay that publishes the log to Kafka, and the projectors that consume it; `None`
+    /// when events stay in process.
+    pub kafka: Option<(OutboxRelay, KafkaProjectors)>,
+{%- endif %}
 }
 
 impl App {
@@ -106,16 +140,56 @@ impl App {
         let read_pool = sqlite::connect(&config.read_db).await?;
         let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(read_pool));
 {%- endif %}
+{%- if kafka %}
+        let log = InProcBus::new(Arc::clone(&events));
+        let bus: Arc<dyn EventBus> = Arc::new(log.clone());
+{%- else %}
         let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+{%- endif %}
         let runner = projections::runner(Arc::clone(&read), Arc::clone(&bus));
         runner.prepare().await?;
+{%- if kafka %}
+        let kafka = match &config.broker {
+            Broker::InProcess => None,
+            Broker::Kafka(kafka) => {
+                let sink = KafkaSink::new(kafka)
+                    .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+                let relay = OutboxRelay::new("kafka", Arc::clone(&events), log, Arc::new(sink));
+                let projectors = projections::kafka_projectors(kafka.clone(), Arc::clone(&read));
+                Some((relay, projectors))
+            }
+        };
+{%- endif %}
         Ok(Self {
             dispatcher: Dispatcher::new(Arc::clone(&events), bus),
             read_models: ReadModels::new(read),
             runner,
             events,
+{%- if kafka %}
+            kafka,
+{%- endif %}
         })
     }
+
+    /// Starts keeping the projections up to date in the background: {% if kafka %}from Kafka when it
+    /// is the broker, otherwise{% else %}one task per projection,{% endif %} reading the event store's log.
+    pub fn spawn_projectors(&self) -> Vec<JoinHandle<()>> {
+{%- if kafka %}
+        match &self.kafka {
+            Some((_, projectors)) => projectors.spawn(),
+            None => self.runner.spawn(),
+        }
+{%- else %}
+        self.runner.spawn()
+{%- endif %}
+    }
+{%- if kafka %}
+
+    /// Starts publishing the log to Kafka in the background, when Kafka is the broker.
+    pub fn spawn_relay(&self) -> Option<JoinHandle<()>> {
+        self.kafka.as_ref().map(|(relay, _)| relay.spawn())
+    }
+{%- endif %}
 
     /// Applies every committed event to the projections now, instead of waiting for the
     /// background tasks: for tests that read right after a command.

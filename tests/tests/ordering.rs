@@ -1,14 +1,16 @@
 //! The Ordering model on every available stack: the project builds without a warning, passes
 //! clippy, rustfmt and its own tests, and the running service serves commands and queries, its
-//! projections catching up, on SQLite, on PostgreSQL, and on the mixes of the two.
+//! projections catching up, on SQLite, on PostgreSQL, and on the mixes of the two, with the
+//! in-process bus and with Kafka between the sides.
 
 mod support;
 
-use eventwright_cli::model::ir::{ReadStore, WriteStore};
+use eventwright_cli::model::ir::{Broker, ReadStore, WriteStore};
 use eventwright_cli::stacks;
 use serde_json::json;
 use support::{
-    Service, cargo, cargo_with_env, generate, postgres_url, scratch_postgres, shared_target,
+    Service, cargo, cargo_with_env, generate, kafka_settings, postgres_url, scratch_postgres,
+    shared_target,
 };
 
 const CUSTOMER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11";
@@ -53,7 +55,11 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
             ReadStore::Postgres => scratch_postgres(),
             ReadStore::Cassandra => unreachable!("not an available stack yet"),
         };
-        let service = Service::start(&binary, &write_db, &read_db);
+        let settings = match stack.broker {
+            Broker::Inproc => Vec::new(),
+            Broker::Kafka => kafka_settings(),
+        };
+        let service = Service::start_with(&binary, &write_db, &read_db, &settings);
         exercise(&service);
     }
 }

@@ -153,7 +153,7 @@ fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
     }
     match args.broker {
         Some(Broker::Inproc) => stores.broker = ir::Broker::Inproc,
-        Some(Broker::Kafka) => return not_yet("--broker kafka"),
+        Some(Broker::Kafka) => stores.broker = ir::Broker::Kafka,
         None => {}
     }
     Ok(())

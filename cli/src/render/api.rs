@@ -26,8 +26,10 @@ pub struct ApiRs {
     has_lists: bool,
     /// `use axum::routing::...;` for the methods in use.
     routing_use: String,
-    /// `Router::new()` and its routes, laid out.
-    router: String,
+    /// `Router::new()` and the command routes, laid out.
+    command_router: String,
+    /// `Router::new()` and the query routes, laid out.
+    query_router: String,
     commands: Vec<Route>,
     queries: Vec<Route>,
 }
@@ -160,14 +162,14 @@ impl ApiRs {
         crate_uses.push("use crate::App;".to_owned());
         crate_uses.extend(use_line("crate::types", &imports.model_types()));
         crate_uses.sort();
-        let routes: Vec<String> = commands
+        let command_routes: Vec<String> = commands
             .iter()
             .map(|r| format!(".route({:?}, post({}))", r.route, r.handler))
-            .chain(
-                queries
-                    .iter()
-                    .map(|r| format!(".route({:?}, get({}))", r.route, r.handler)),
-            )
+            .chain([".with_state(app)".to_owned()])
+            .collect();
+        let query_routes: Vec<String> = queries
+            .iter()
+            .map(|r| format!(".route({:?}, get({}))", r.route, r.handler))
             .chain([".with_state(app)".to_owned()])
             .collect();
         let mut methods = Vec::new();
@@ -182,7 +184,8 @@ impl ApiRs {
             crate_uses,
             has_lists: queries.iter().any(|q| q.list),
             routing_use: use_line("axum::routing", &methods).unwrap_or_default(),
-            router: layout::chain("Router::new()", &routes, 4, ""),
+            command_router: layout::chain("Router::new()", &command_routes, 4, ""),
+            query_router: layout::chain("Router::new()", &query_routes, 4, ""),
             commands,
             queries,
         }

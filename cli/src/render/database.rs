@@ -4,13 +4,15 @@
 use askama::Template;
 
 use super::names::snake;
-use crate::model::ir::{Model, Projection, ReadStore, Type, WriteStore};
+use crate::model::ir::{Broker, Model, Projection, ReadStore, Type, WriteStore};
 
-/// Whether each side of the stack lives on PostgreSQL.
+/// The servers a stack needs: whether each side lives on PostgreSQL, and whether Kafka is the
+/// broker.
 #[derive(Debug, Clone, Copy)]
 pub struct Servers {
     pub write: bool,
     pub read: bool,
+    pub kafka: bool,
 }
 
 impl Servers {
@@ -18,14 +20,22 @@ impl Servers {
         Self {
             write: model.stores.write == WriteStore::Postgres,
             read: model.stores.read == ReadStore::Postgres,
+            kafka: model.stores.broker == Broker::Kafka,
         }
     }
 
-    pub fn any(self) -> bool {
+    /// Whether a side is on PostgreSQL.
+    pub fn postgres(self) -> bool {
         self.write || self.read
     }
 
-    /// `--write-db and --read-db default`: the settings whose default is the local server.
+    /// Whether the stack needs any server at all.
+    pub fn any(self) -> bool {
+        self.postgres() || self.kafka
+    }
+
+    /// `--write-db and --read-db default`: the PostgreSQL settings whose default is the local
+    /// server.
     pub fn defaults(self) -> &'static str {
         match (self.write, self.read) {
             (true, true) => "`--write-db` and `--read-db` default",
@@ -133,16 +143,25 @@ impl Sql<'_> {
 #[template(path = "docker-compose.yml")]
 pub struct DockerCompose<'a> {
     service: &'a str,
-    url: String,
-    defaults: &'static str,
+    servers: Servers,
+    /// What `cargo run -- serve` then connects to, for the header comment.
+    defaults: String,
 }
 
 impl<'a> DockerCompose<'a> {
     pub fn new(model: &'a Model) -> Self {
+        let servers = Servers::of(model);
+        let mut defaults = Vec::new();
+        if servers.postgres() {
+            defaults.push(format!("{} to {}", servers.defaults(), local_url(model)));
+        }
+        if servers.kafka {
+            defaults.push("`--kafka-brokers` defaults to 127.0.0.1:9092".to_owned());
+        }
         Self {
             service: &model.service,
-            url: local_url(model),
-            defaults: Servers::of(model).defaults(),
+            servers,
+            defaults: defaults.join("; "),
         }
     }
 }
@@ -301,7 +320,8 @@ mod tests {
 
     #[test]
     fn the_compose_file_runs_the_server_the_default_urls_name() {
-        let model = ordering();
+        let mut model = ordering();
+        model.stores.write = WriteStore::Postgres;
         let text = DockerCompose::new(&model).render().unwrap();
         let compose: Compose = serde_saphyr::from_str(&text).expect("docker-compose.yml is YAML");
         assert_eq!(compose.name, "ordering");
@@ -334,6 +354,34 @@ mod tests {
         let (volume, mount) = postgres.volumes[0].split_once(':').unwrap();
         assert_eq!(mount, "/var/lib/postgresql/data");
         assert!(compose.volumes.contains_key(volume));
+    }
+
+    #[test]
+    fn the_compose_file_runs_kafka_where_the_brokers_default_points() {
+        let mut model = ordering();
+        model.stores.broker = Broker::Kafka;
+        let text = DockerCompose::new(&model).render().unwrap();
+        let compose: Compose = serde_saphyr::from_str(&text).expect("docker-compose.yml is YAML");
+        assert_eq!(compose.services.keys().collect::<Vec<_>>(), ["kafka"]);
+        let kafka = &compose.services["kafka"];
+        assert!(kafka.image.starts_with("apache/kafka:"), "{}", kafka.image);
+        // What `--kafka-brokers` defaults to, reachable from this machine only.
+        assert_eq!(kafka.ports, ["127.0.0.1:9092:9092"]);
+        assert_eq!(
+            kafka.environment["KAFKA_ADVERTISED_LISTENERS"],
+            "PLAINTEXT://127.0.0.1:9092"
+        );
+        // The service creates its topics with the partitions it wants.
+        assert_eq!(
+            kafka.environment["KAFKA_AUTO_CREATE_TOPICS_ENABLE"],
+            "false"
+        );
+        let (volume, mount) = kafka.volumes[0].split_once(':').unwrap();
+        assert_eq!(mount, kafka.environment["KAFKA_LOG_DIRS"]);
+        assert!(compose.volumes.contains_key(volume));
+        assert!(text.contains(
+            "cargo run -- serve             # `--kafka-brokers` defaults to 127.0.0.1:9092"
+        ));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::project_tests::{AggregateTest, HttpTest};
 use super::projection::{ProjectionRs, ProjectionView, ProjectionsRs};
 use super::scenario::succeeding;
 use super::{Options, OutputFile, Owner, RuntimeSource};
-use crate::model::ir::{Aggregate, Command, Model, QueryKind, ReadStore, WriteStore};
+use crate::model::ir::{Aggregate, Broker, Command, Model, QueryKind, ReadStore, WriteStore};
 
 /// Renders every file of the service described by `model`.
 pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askama::Error> {
@@ -68,6 +68,13 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         ),
     ];
     files.extend(database_files(model)?);
+    if model.stores.broker == Broker::Kafka {
+        files.push(file(
+            "asyncapi.json",
+            Owner::Generated,
+            super::asyncapi::document(model),
+        ));
+    }
     if !model.enums.is_empty() || !model.values.is_empty() {
         files.push(file(
             "src/types.rs",
@@ -143,17 +150,24 @@ fn file(path: &str, owner: Owner, mut contents: String) -> OutputFile {
 fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
     let postgres =
         model.stores.write == WriteStore::Postgres || model.stores.read == ReadStore::Postgres;
-    let features = if postgres {
-        ", features = [\"postgres\"]"
+    let mut names = Vec::new();
+    if model.stores.broker == Broker::Kafka {
+        names.push("\"kafka\"");
+    }
+    if postgres {
+        names.push("\"postgres\"");
+    }
+    let features = if names.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(", features = [{}]", names.join(", "))
     };
-    match (source, features) {
-        (RuntimeSource::Path(path), _) => {
+    match source {
+        RuntimeSource::Path(path) => {
             format!("{{ path = {:?}{features} }}", path.display().to_string())
         }
-        (RuntimeSource::Version(version), "") => format!("{version:?}"),
-        (RuntimeSource::Version(version), _) => format!("{{ version = {version:?}{features} }}"),
+        RuntimeSource::Version(version) if features.is_empty() => format!("{version:?}"),
+        RuntimeSource::Version(version) => format!("{{ version = {version:?}{features} }}"),
     }
 }
 
@@ -162,6 +176,14 @@ fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
 struct CargoToml<'a> {
     model: &'a Model,
     runtime: String,
+}
+
+/// The `#[arg(...)]` of each Kafka setting.
+struct KafkaSettings {
+    brokers: String,
+    topic_prefix: String,
+    partitions: String,
+    replication: String,
 }
 
 #[derive(Template)]
@@ -175,6 +197,11 @@ struct MainRs<'a> {
     read_attribute: String,
     /// The `connect_attempts` setting's attribute, when a side is on PostgreSQL.
     connect_attribute: Option<String>,
+    role_attribute: String,
+    /// `use <crate>::{App, Config};`, with what else the stack needs.
+    crate_use: String,
+    /// The Kafka settings' attributes, when Kafka is the broker.
+    kafka: Option<KafkaSettings>,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -220,11 +247,32 @@ impl<'a> MainRs<'a> {
                 text(default_url(model, servers.write, "events")),
             ),
             read_attribute: setting("READ_DB", text(default_url(model, servers.read, "views"))),
-            connect_attribute: servers.any().then(|| {
+            connect_attribute: servers.postgres().then(|| {
                 setting(
                     "CONNECT_ATTEMPTS",
                     "default_value_t = Retry::default().attempts".to_owned(),
                 )
+            }),
+            crate_use: if model.stores.broker == Broker::Kafka {
+                format!("use {crate_name}::{{App, Broker, Config}};")
+            } else {
+                format!("use {crate_name}::{{App, Config}};")
+            },
+            role_attribute: layout::attribute(
+                "arg",
+                &[
+                    "long".to_owned(),
+                    format!("env = \"{env}_ROLE\""),
+                    "value_enum".to_owned(),
+                    "default_value_t = Role::All".to_owned(),
+                ],
+                4,
+            ),
+            kafka: (model.stores.broker == Broker::Kafka).then(|| KafkaSettings {
+                brokers: setting("KAFKA_BROKERS", text("127.0.0.1:9092".to_owned())),
+                topic_prefix: setting("KAFKA_TOPIC_PREFIX", text(format!("{}.", model.service))),
+                partitions: setting("KAFKA_PARTITIONS", "default_value_t = 3".to_owned()),
+                replication: setting("KAFKA_REPLICATION", "default_value_t = 1".to_owned()),
             }),
             examples: layout::array("&[", &examples, 0, 36),
             reads: layout::array("&[", &reads, 0, 23),
@@ -276,6 +324,7 @@ struct LibRs<'a> {
     store_uses: Vec<String>,
     write_postgres: bool,
     read_postgres: bool,
+    kafka: bool,
     /// The environment variable naming the PostgreSQL server that tests may use.
     test_env: String,
 }
@@ -319,6 +368,7 @@ impl<'a> LibRs<'a> {
             store_uses,
             write_postgres,
             read_postgres,
+            kafka: model.stores.broker == Broker::Kafka,
             test_env: format!("{}_TEST_POSTGRES_URL", shouty(&model.service)),
         }
     }

@@ -3,6 +3,7 @@
 
 mod aggregate;
 mod api;
+mod asyncapi;
 mod database;
 mod examples;
 mod fields;

@@ -7,7 +7,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::change_statements;
-use crate::model::ir::{ChangeOp, Model, Projection, Type};
+use crate::model::ir::{Broker, ChangeOp, Model, Projection, Type};
 
 pub struct ProjectionView<'a> {
     projection: &'a Projection,
@@ -177,6 +177,8 @@ pub struct ProjectionsRs {
     modules: Vec<(String, String)>,
     /// `ProjectionRunner::new(store, bus).with::<...>()...`, laid out.
     runner: String,
+    /// `KafkaProjectors::new(config, store, [...]).with::<...>()...`, laid out, on Kafka.
+    kafka: Option<String>,
 }
 
 impl ProjectionsRs {
@@ -193,6 +195,26 @@ impl ProjectionsRs {
             .map(|(module, name)| format!(".with::<{module}::{name}>()"))
             .collect();
         let runner = layout::chain("ProjectionRunner::new(store, bus)", &calls, 4, "");
-        Self { modules, runner }
+        let kafka = (model.stores.broker == Broker::Kafka).then(|| {
+            let aggregates: Vec<String> = model
+                .aggregates
+                .iter()
+                .map(|aggregate| format!("{:?}", aggregate.name))
+                .collect();
+            let prefix = "let aggregates = ";
+            let array = layout::array("[", &aggregates, 4, prefix.len() + 1);
+            let chain = layout::chain(
+                "KafkaProjectors::new(config, store, aggregates)",
+                &calls,
+                4,
+                "",
+            );
+            format!("{prefix}{array};\n    {chain}")
+        });
+        Self {
+            modules,
+            runner,
+            kafka,
+        }
     }
 }

@@ -100,9 +100,15 @@ impl Service {
     /// Starts `binary serve` on a free port with the given stores, and waits until it says where
     /// it listens.
     pub fn start(binary: &Path, write_db: &str, read_db: &str) -> Self {
+        Self::start_with(binary, write_db, read_db, &[])
+    }
+
+    /// [`start`](Self::start) with more settings, e.g. `--role` or Kafka's.
+    pub fn start_with(binary: &Path, write_db: &str, read_db: &str, settings: &[String]) -> Self {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(["--write-db", write_db, "--read-db", read_db])
+            .args(settings)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -182,10 +188,10 @@ impl Service {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    /// Polls `path` until `done` accepts the body, for at most ten seconds: projections are
-    /// eventually consistent.
+    /// Polls `path` until `done` accepts the body, for at most thirty seconds: projections are
+    /// eventually consistent, and a Kafka consumer group takes a few seconds to form.
     pub fn wait_for(&self, path: &str, done: impl Fn(u16, &Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let (status, body) = self.call("GET", path, None);
             if done(status, &body) {
@@ -204,5 +210,67 @@ impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The Kafka brokers the tests use. Missing means the services are not up: a failure, never a
+/// skip.
+pub fn kafka_brokers() -> String {
+    std::env::var("EVENTWRIGHT_KAFKA_BROKERS").unwrap_or_else(|_| {
+        panic!("EVENTWRIGHT_KAFKA_BROKERS is not set: run the suite with scripts/test.sh")
+    })
+}
+
+/// `--kafka-brokers` and a topic prefix of its own, so runs never see each other's topics.
+pub fn kafka_settings() -> Vec<String> {
+    vec![
+        "--kafka-brokers".to_owned(),
+        kafka_brokers(),
+        "--kafka-topic-prefix".to_owned(),
+        format!("e2e{}.", uuid::Uuid::new_v4().simple()),
+    ]
+}
+
+/// A `serve --role projector` process, stopped when dropped.
+pub struct Projector {
+    child: Child,
+}
+
+impl Projector {
+    /// Starts it and waits until it says it is projecting.
+    pub fn start(binary: &Path, write_db: &str, read_db: &str, settings: &[String]) -> Self {
+        let mut child = Command::new(binary)
+            .args(["serve", "--role", "projector"])
+            .args(["--write-db", write_db, "--read-db", read_db])
+            .args(settings)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the projector starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        loop {
+            let line = lines
+                .next()
+                .expect("the projector says it runs")
+                .expect("utf-8 output");
+            if line.contains("is projecting") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Self { child }
+    }
+
+    /// Kills it with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Projector {
+    fn drop(&mut self) {
+        self.kill();
     }
 }

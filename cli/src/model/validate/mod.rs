@@ -208,7 +208,7 @@ fn stores(ctx: &mut Ctx, file: &ast::File) -> ir::Stores {
         None => ir::Broker::Inproc,
         Some(b) => match b.value.as_str() {
             "inproc" => ir::Broker::Inproc,
-            "kafka" => not_yet(ctx, b, "broker", ir::Broker::Kafka),
+            "kafka" => ir::Broker::Kafka,
             _ => unknown_choice(ctx, b, "broker", &["inproc", "kafka"], ir::Broker::Inproc),
         },
     };

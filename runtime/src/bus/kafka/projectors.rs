@@ -137,6 +137,9 @@ impl Consumer1 {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("partition.assignment.strategy", "cooperative-sticky")
+            // A projector that dies without leaving the group keeps its partitions this long;
+            // Kafka's 45 s default would stall those partitions for most of a minute.
+            .set("session.timeout.ms", "10000")
             .create()
             .map_err(client_error)?;
         let producer: FutureProducer = config
