@@ -334,13 +334,12 @@ async fn run(broker: Broker, settings: &Settings) {
 
     // Wait until every counted event is visible (or a minute passes).
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    let all_visible = || {
         let committed = clock.committed.lock().unwrap();
         let visible = clock.visible.lock().unwrap();
-        if committed.keys().all(|key| visible.contains_key(key)) || Instant::now() > deadline {
-            break;
-        }
-        drop((committed, visible));
+        committed.keys().all(|key| visible.contains_key(key))
+    };
+    while !all_visible() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for task in tasks {
