@@ -79,7 +79,7 @@ impl<P: Projection> Projector for Typed<P> {
         let Some(event) = envelope.decode::<P::Event>()? else {
             // Not ours. A checkpoint still moves past it, so a restart does not read it again;
             // a per-aggregate mark has nothing to gain from a write.
-            if let Mark::Sequence { .. } = mark {
+            if mark.cursor.is_none() {
                 return Ok(false);
             }
             let decide: Decide<'_> = Box::new(|_| Ok(RowChange::None));
@@ -189,7 +189,7 @@ impl ProjectionRunner {
                 let Some(last) = batch.last() else { break };
                 cursor = last.cursor;
                 for entry in &batch {
-                    let mark = Mark::Checkpoint(entry.cursor);
+                    let mark = Mark::in_log(&entry.envelope, entry.cursor);
                     projector
                         .handle(self.store.as_ref(), &entry.envelope, mark)
                         .await?;
@@ -231,7 +231,7 @@ async fn run(
     let mut subscription = bus.subscribe(projector.name(), checkpoint).await?;
     loop {
         for entry in subscription.next_batch().await? {
-            let mark = Mark::Checkpoint(entry.cursor);
+            let mark = Mark::in_log(&entry.envelope, entry.cursor);
             projector.handle(store, &entry.envelope, mark).await?;
         }
     }

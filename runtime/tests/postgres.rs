@@ -341,7 +341,7 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
             .handle(
                 read.as_ref(),
                 &entry.envelope,
-                Mark::Checkpoint(entry.cursor),
+                Mark::in_log(&entry.envelope, entry.cursor),
             )
             .await
             .unwrap();
@@ -447,7 +447,7 @@ async fn typed_columns_round_trip_in_serde_form() {
             position: position as u64 + 1,
         };
         assert!(
-            read.apply(&WIDE, "wide", cursor, RowChange::Upsert(row))
+            read.apply(&WIDE, "wide", &log_entry(cursor), RowChange::Upsert(row))
                 .await
                 .unwrap()
         );

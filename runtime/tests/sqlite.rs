@@ -137,7 +137,7 @@ async fn redelivered_events_change_nothing() {
             .handle(
                 read.as_ref(),
                 &entry.envelope,
-                Mark::Checkpoint(entry.cursor),
+                Mark::in_log(&entry.envelope, entry.cursor),
             )
             .await
             .unwrap();
@@ -153,10 +153,10 @@ async fn redelivered_events_change_nothing() {
             .apply(
                 &Tally::SCHEMA,
                 Tally::NAME,
-                Cursor {
+                &log_entry(Cursor {
                     transaction: 0,
                     position: 1
-                },
+                }),
                 RowChange::Delete(json!("c"))
             )
             .await
@@ -232,10 +232,10 @@ async fn list_pages_follow_the_key_order() {
         read.apply(
             &Tally::SCHEMA,
             Tally::NAME,
-            Cursor {
+            &log_entry(Cursor {
                 transaction: 0,
                 position: position as u64 + 1,
-            },
+            }),
             RowChange::Upsert(row),
         )
         .await

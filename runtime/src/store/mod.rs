@@ -155,19 +155,37 @@ pub enum RowChange {
 /// cannot be changed.
 pub type Decide<'a> = Box<dyn FnOnce(Option<Row>) -> Result<RowChange, String> + Send + 'a>;
 
-/// How a read store tells an event it applied already from one it has not.
+/// The event a read store is applying, and how it tells that event from one applied already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark<'a> {
-    /// Events arrive in log order (the in-process bus reads the log): one checkpoint per
-    /// projection, which each event's cursor must pass.
-    Checkpoint(Cursor),
-    /// Each aggregate's events arrive in order but aggregates interleave freely (a partitioned
-    /// broker): the last sequence applied per aggregate, which the event's must pass.
-    Sequence {
-        aggregate_type: &'a str,
-        aggregate_id: &'a str,
-        sequence: u64,
-    },
+pub struct Mark<'a> {
+    pub aggregate_type: &'a str,
+    pub aggregate_id: &'a str,
+    pub sequence: u64,
+    /// The event's place in the log, when events arrive in log order (the in-process bus reads
+    /// the log): one checkpoint per projection, which each event's cursor must pass. `None` when
+    /// each aggregate's events arrive in order but aggregates interleave (a partitioned broker):
+    /// then the last sequence applied per aggregate is what the event's must pass.
+    pub cursor: Option<Cursor>,
+}
+
+impl<'a> Mark<'a> {
+    /// An event read from the log at `cursor`.
+    pub fn in_log(envelope: &'a EventEnvelope, cursor: Cursor) -> Self {
+        Self {
+            cursor: Some(cursor),
+            ..Self::delivered(envelope)
+        }
+    }
+
+    /// An event delivered by a broker, in order for its aggregate only.
+    pub fn delivered(envelope: &'a EventEnvelope) -> Self {
+        Self {
+            aggregate_type: &envelope.aggregate_type,
+            aggregate_id: &envelope.aggregate_id,
+            sequence: envelope.sequence,
+            cursor: None,
+        }
+    }
 }
 
 /// Projection tables and checkpoints.
@@ -198,17 +216,18 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         decide: Decide<'_>,
     ) -> Result<bool, StoreError>;
 
-    /// [`update`](Self::update) with a change decided beforehand, marked by the log cursor.
+    /// [`update`](Self::update) with a change decided beforehand, for an event read from the
+    /// log.
     async fn apply(
         &self,
         schema: &TableSchema,
         projection: &str,
-        cursor: Cursor,
+        entry: &LogEntry,
         change: RowChange,
     ) -> Result<bool, StoreError> {
         let decide: Decide<'_> = Box::new(move |_| Ok(change));
-        self.update(schema, projection, Mark::Checkpoint(cursor), None, decide)
-            .await
+        let mark = Mark::in_log(&entry.envelope, entry.cursor);
+        self.update(schema, projection, mark, None, decide).await
     }
 
     /// Rows whose `field` equals `value`, ordered by key, starting after `after_key`.

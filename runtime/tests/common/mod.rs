@@ -171,3 +171,11 @@ impl Project<Bumped> for Total {
         Total::counted(row)
     }
 }
+
+/// An event as read from the log at `cursor`, for tests that apply rows by hand.
+pub fn log_entry(cursor: eventwright::store::Cursor) -> eventwright::store::LogEntry {
+    eventwright::store::LogEntry {
+        cursor,
+        envelope: EventEnvelope::from_new(new_event("c", cursor.position), cursor.position),
+    }
+}

@@ -30,11 +30,7 @@ fn streams(counters: usize, events: u64) -> Vec<Vec<EventEnvelope>> {
 }
 
 fn mark(envelope: &EventEnvelope) -> Mark<'_> {
-    Mark::Sequence {
-        aggregate_type: &envelope.aggregate_type,
-        aggregate_id: &envelope.aggregate_id,
-        sequence: envelope.sequence,
-    }
+    Mark::delivered(envelope)
 }
 
 /// One task per aggregate applies its stream while the others do theirs, then every stream is

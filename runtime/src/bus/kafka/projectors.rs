@@ -171,11 +171,7 @@ impl Consumer1 {
             Ok(envelope) => envelope,
             Err(error) => return Some(format!("not an event envelope: {error}")),
         };
-        let mark = Mark::Sequence {
-            aggregate_type: &envelope.aggregate_type,
-            aggregate_id: &envelope.aggregate_id,
-            sequence: envelope.sequence,
-        };
+        let mark = Mark::delivered(&envelope);
         let mut attempts = 0;
         loop {
             let store = self.projectors.store.as_ref();

@@ -91,8 +91,8 @@ impl ReadStore for PostgresReadStore {
         // Moving the mark first both decides whether the event is new and, by the row lock the
         // write takes, makes appliers of the same projection (checkpoint) or aggregate
         // (sequence) wait for each other until commit.
-        let moved = match mark {
-            Mark::Checkpoint(cursor) => sqlx::query(
+        let moved = match mark.cursor {
+            Some(cursor) => sqlx::query(
                 "INSERT INTO eventwright_checkpoints AS c (projection, transaction_id, position) \
                  VALUES ($1, $2, $3) ON CONFLICT (projection) DO UPDATE \
                  SET transaction_id = excluded.transaction_id, position = excluded.position \
@@ -103,20 +103,16 @@ impl ReadStore for PostgresReadStore {
             .bind(to_i64(cursor.position)?)
             .execute(&mut *tx)
             .await?,
-            Mark::Sequence {
-                aggregate_type,
-                aggregate_id,
-                sequence,
-            } => sqlx::query(
+            None => sqlx::query(
                 "INSERT INTO eventwright_applied AS a \
                  (projection, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
                  SET sequence = excluded.sequence WHERE a.sequence < excluded.sequence",
             )
             .bind(projection)
-            .bind(aggregate_type)
-            .bind(aggregate_id)
-            .bind(to_i64(sequence)?)
+            .bind(mark.aggregate_type)
+            .bind(mark.aggregate_id)
+            .bind(to_i64(mark.sequence)?)
             .execute(&mut *tx)
             .await?,
         };
@@ -128,7 +124,7 @@ impl ReadStore for PostgresReadStore {
                 // Marked by sequence, events of different aggregates may feed one row at once:
                 // they take turns on it, even before it exists, so neither decides on a row the
                 // other is about to change. (A checkpoint's row lock already serializes.)
-                if matches!(mark, Mark::Sequence { .. }) {
+                if mark.cursor.is_none() {
                     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                         .bind(format!("{}\u{1f}{key}", schema.name))
                         .execute(&mut *tx)

@@ -83,29 +83,25 @@ impl ReadStore for SqliteReadStore {
         // BEGIN IMMEDIATE takes SQLite's one write lock up front: appliers take turns for the
         // whole read-decide-write, so none decides on a row another is about to change.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let new = match mark {
-            Mark::Checkpoint(cursor) => {
+        let new = match mark.cursor {
+            Some(cursor) => {
                 let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
                     .bind(projection)
                     .fetch_optional(&mut *tx)
                     .await?;
                 to_cursor(stored)? < cursor
             }
-            Mark::Sequence {
-                aggregate_type,
-                aggregate_id,
-                sequence,
-            } => {
+            None => {
                 let stored: Option<i64> = sqlx::query_scalar(
                     "SELECT sequence FROM eventwright_applied \
                      WHERE projection = ? AND aggregate_type = ? AND aggregate_id = ?",
                 )
                 .bind(projection)
-                .bind(aggregate_type)
-                .bind(aggregate_id)
+                .bind(mark.aggregate_type)
+                .bind(mark.aggregate_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let sequence = to_i64(sequence)?;
+                let sequence = to_i64(mark.sequence)?;
                 stored.is_none_or(|stored| stored < sequence)
             }
         };
@@ -139,8 +135,8 @@ impl ReadStore for SqliteReadStore {
                     .await?;
             }
         }
-        match mark {
-            Mark::Checkpoint(cursor) => {
+        match mark.cursor {
+            Some(cursor) => {
                 sqlx::query(
                     "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
                      VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE \
@@ -152,11 +148,7 @@ impl ReadStore for SqliteReadStore {
                 .execute(&mut *tx)
                 .await?;
             }
-            Mark::Sequence {
-                aggregate_type,
-                aggregate_id,
-                sequence,
-            } => {
+            None => {
                 sqlx::query(
                     "INSERT INTO eventwright_applied \
                      (projection, aggregate_type, aggregate_id, sequence) VALUES (?, ?, ?, ?) \
@@ -164,9 +156,9 @@ impl ReadStore for SqliteReadStore {
                      SET sequence = excluded.sequence",
                 )
                 .bind(projection)
-                .bind(aggregate_type)
-                .bind(aggregate_id)
-                .bind(to_i64(sequence)?)
+                .bind(mark.aggregate_type)
+                .bind(mark.aggregate_id)
+                .bind(to_i64(mark.sequence)?)
                 .execute(&mut *tx)
                 .await?;
             }
