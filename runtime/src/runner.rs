@@ -97,7 +97,7 @@ impl<P: Projection> Projector for Typed<P> {
                 .map_err(|e| row_error::<P>(&e.to_string()))?;
             Ok(match P::project_event(row, &event, envelope) {
                 Change::Keep => RowChange::None,
-                Change::Delete => RowChange::Delete(decide_key),
+                Change::Delete => RowChange::Delete(decide_key.clone()),
                 Change::Upsert(row) => match serde_json::to_value(&row) {
                     Ok(Value::Object(row)) => RowChange::Upsert(row),
                     Ok(other) => {

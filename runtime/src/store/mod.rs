@@ -13,9 +13,11 @@ use serde_json::{Map, Value};
 use crate::event::{EventEnvelope, NewEvent};
 use crate::schema::TableSchema;
 
+#[cfg(feature = "cassandra")]
+pub mod cassandra;
 #[cfg(feature = "postgres")]
 pub mod postgres;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]
 mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -152,8 +154,9 @@ pub enum RowChange {
 }
 
 /// What [`ReadStore::update`] does with the row it read: the change to write, or why the row
-/// cannot be changed.
-pub type Decide<'a> = Box<dyn FnOnce(Option<Row>) -> Result<RowChange, String> + Send + 'a>;
+/// cannot be changed. A store without transactions may call it again on a row that changed
+/// under it, so it must depend on nothing but the row.
+pub type Decide<'a> = Box<dyn Fn(Option<Row>) -> Result<RowChange, String> + Send + Sync + 'a>;
 
 /// The event a read store is applying, and how it tells that event from one applied already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +228,7 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         entry: &LogEntry,
         change: RowChange,
     ) -> Result<bool, StoreError> {
-        let decide: Decide<'_> = Box::new(move |_| Ok(change));
+        let decide: Decide<'_> = Box::new(move |_| Ok(change.clone()));
         let mark = Mark::in_log(&entry.envelope, entry.cursor);
         self.update(schema, projection, mark, None, decide).await
     }

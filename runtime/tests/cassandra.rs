@@ -1,0 +1,284 @@
+//! The Cassandra read store against a real Apache Cassandra (start one with
+//! `scripts/services.sh up`): typed columns, list tables that follow their rows, idempotent
+//! applying without transactions, appliers taking turns on one row, and a projection fed in log
+//! order through the in-process runner.
+#![cfg(all(feature = "cassandra", feature = "sqlite"))]
+
+use std::sync::Arc;
+
+use eventwright::bus::{EventBus, InProcBus};
+use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
+use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
+use eventwright::store::sqlite::{self, SqliteEventStore};
+use eventwright::store::{Cursor, EventStore, Mark, ReadStore, Row, RowChange, StoreError};
+use eventwright::{Dispatcher, EventEnvelope, Metadata, Projection, ProjectionRunner};
+use serde_json::{Value, json};
+
+mod common;
+
+use common::*;
+
+/// The nodes. Missing means the services are not up: a failure, never a skip.
+fn nodes() -> String {
+    std::env::var("EVENTWRIGHT_CASSANDRA_NODES").unwrap_or_else(|_| {
+        panic!(
+            "EVENTWRIGHT_CASSANDRA_NODES is not set: start Cassandra with `eval \"$(scripts/services.sh up)\"` \
+             (scripts/test.sh does this)"
+        )
+    })
+}
+
+/// A keyspace of its own for each test.
+async fn read_store() -> Arc<dyn ReadStore> {
+    let keyspace = format!("t{}", uuid::Uuid::new_v4().simple());
+    let config = CassandraConfig::new(nodes(), keyspace);
+    let session = cassandra::connect(&config).await.expect("Cassandra is up");
+    Arc::new(CassandraReadStore::new(session, config))
+}
+
+const SHELF: TableSchema = TableSchema {
+    name: "shelf",
+    key: "id",
+    columns: &[
+        ColumnDef {
+            name: "id",
+            ty: ColumnType::Uuid,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "aisle",
+            ty: ColumnType::String,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "count",
+            ty: ColumnType::Int,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "ratio",
+            ty: ColumnType::Float,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "open",
+            ty: ColumnType::Bool,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "price",
+            ty: ColumnType::Decimal,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "at",
+            ty: ColumnType::Timestamp,
+            nullable: false,
+        },
+        ColumnDef {
+            name: "day",
+            ty: ColumnType::Date,
+            nullable: true,
+        },
+        ColumnDef {
+            name: "lines",
+            ty: ColumnType::Json,
+            nullable: false,
+        },
+    ],
+    indexed: &["aisle"],
+};
+
+fn shelf(id: u8, aisle: &str, count: i64) -> Row {
+    let Value::Object(row) = json!({
+        "id": format!("0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b{id:02x}"), "aisle": aisle,
+        "count": count, "ratio": 0.25, "open": true, "price": "9.50",
+        "at": "2026-01-01T10:20:30.123456Z", "day": "2026-02-03",
+        "lines": [{ "sku": "a", "n": 1 }],
+    }) else {
+        unreachable!()
+    };
+    row
+}
+
+fn event(id: &str, sequence: u64) -> EventEnvelope {
+    EventEnvelope::from_new(new_event(id, sequence), sequence)
+}
+
+/// Writes `row` as the change of event (`id`, `sequence`), delivered by a broker.
+async fn put(read: &dyn ReadStore, row: Row, sequence: u64) -> Result<bool, StoreError> {
+    let key = row["id"].clone();
+    let envelope = event(row["id"].as_str().unwrap(), sequence);
+    read.update(
+        &SHELF,
+        "shelf",
+        Mark::delivered(&envelope),
+        Some(&key),
+        Box::new(move |_| Ok(RowChange::Upsert(row.clone()))),
+    )
+    .await
+}
+
+async fn aisle(read: &dyn ReadStore, aisle: &str) -> Vec<i64> {
+    read.list(&SHELF, "aisle", &json!(aisle), None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row["count"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn typed_columns_round_trip_in_serde_form() {
+    let read = read_store().await;
+    read.prepare(&SHELF).await.unwrap();
+    let mut without_day = shelf(2, "b", 7);
+    without_day.insert("day".into(), Value::Null);
+    for (n, row) in [shelf(1, "a", -3), without_day].into_iter().enumerate() {
+        assert!(put(read.as_ref(), row.clone(), n as u64 + 1).await.unwrap());
+        let stored = read.get(&SHELF, &row["id"]).await.unwrap().unwrap();
+        assert_eq!(
+            Value::Object(stored),
+            Value::Object(row),
+            "exact, microseconds included"
+        );
+    }
+}
+
+#[tokio::test]
+async fn list_tables_follow_their_rows_and_page_in_key_order() {
+    let read = read_store().await;
+    read.prepare(&SHELF).await.unwrap();
+    for n in 1..=5 {
+        put(read.as_ref(), shelf(n, "a", i64::from(n)), 1)
+            .await
+            .unwrap();
+    }
+    assert_eq!(aisle(read.as_ref(), "a").await, [1, 2, 3, 4, 5]);
+    let first = read
+        .list(&SHELF, "aisle", &json!("a"), None, 2)
+        .await
+        .unwrap();
+    let after = first.last().unwrap()["id"].clone();
+    let next = read
+        .list(&SHELF, "aisle", &json!("a"), Some(&after), 2)
+        .await
+        .unwrap();
+    let counts: Vec<_> = next.iter().map(|row| row["count"].clone()).collect();
+    assert_eq!(counts, [json!(3), json!(4)]);
+
+    // A row whose listed field changes moves to the other list.
+    put(read.as_ref(), shelf(2, "b", 20), 2).await.unwrap();
+    assert_eq!(aisle(read.as_ref(), "a").await, [1, 3, 4, 5]);
+    assert_eq!(aisle(read.as_ref(), "b").await, [20]);
+
+    // A deleted row leaves both the main table and its list, and redelivering the event that
+    // created it does not bring it back.
+    let key = shelf(3, "a", 3)["id"].clone();
+    let envelope = event(key.as_str().unwrap(), 2);
+    let deleted = read
+        .update(
+            &SHELF,
+            "shelf",
+            Mark::delivered(&envelope),
+            Some(&key),
+            Box::new(|_| Ok(RowChange::Delete(json!(null)))),
+        )
+        .await
+        .unwrap();
+    assert!(deleted);
+    assert_eq!(read.get(&SHELF, &key).await.unwrap(), None);
+    assert_eq!(aisle(read.as_ref(), "a").await, [1, 4, 5]);
+    assert!(!put(read.as_ref(), shelf(3, "a", 3), 1).await.unwrap());
+    assert_eq!(read.get(&SHELF, &key).await.unwrap(), None);
+    assert_eq!(aisle(read.as_ref(), "a").await, [1, 4, 5]);
+
+    // Cassandra serves only the lists its tables were designed for.
+    let error = read
+        .list(&SHELF, "count", &json!(1), None, 10)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("no list by `count`"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appliers_take_turns_on_a_row_and_redelivery_changes_nothing() {
+    let read = read_store().await;
+    common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read).await;
+}
+
+#[tokio::test]
+async fn a_poison_event_moves_no_mark() {
+    let read = read_store().await;
+    common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read).await;
+}
+
+/// The in-process runner reads the log in order and moves a checkpoint; applying again from an
+/// older checkpoint (as after a crash before the checkpoint was written) changes no row.
+#[tokio::test]
+async fn a_projection_fed_in_log_order_catches_up_and_ignores_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("events.db").display());
+    let events: Arc<dyn EventStore> =
+        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    events.prepare().await.unwrap();
+    let read = read_store().await;
+    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    for n in 0..3 {
+        let id = format!("c{n}");
+        dispatcher
+            .dispatch(Start { id: id.clone() }, Metadata::default())
+            .await
+            .unwrap();
+        for _ in 0..4 {
+            dispatcher
+                .dispatch(Bump { id: id.clone() }, Metadata::default())
+                .await
+                .unwrap();
+        }
+    }
+    let runner = ProjectionRunner::new(Arc::clone(&read), bus).with::<Tally>();
+    runner.prepare().await.unwrap();
+    runner.catch_up(events.as_ref()).await.unwrap();
+    let checkpoint = read.checkpoint(Tally::NAME).await.unwrap();
+    assert!(checkpoint > Cursor::START);
+
+    // Replay the whole log through the projector, as a lost checkpoint would.
+    let projector = eventwright::runner::projector::<Tally>();
+    for entry in events.read_all(Cursor::START, 100).await.unwrap() {
+        let mark = Mark {
+            cursor: None,
+            ..Mark::in_log(&entry.envelope, entry.cursor)
+        };
+        assert!(
+            !projector
+                .handle(read.as_ref(), &entry.envelope, mark)
+                .await
+                .unwrap()
+        );
+    }
+    for n in 0..3 {
+        let row = read
+            .get(&Tally::SCHEMA, &json!(format!("c{n}")))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row["events"].clone(), row["last"].clone()),
+            (json!(5), json!(4))
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_cluster_is_named() {
+    let config = CassandraConfig::new("127.0.0.1:1", "nowhere");
+    let started = std::time::Instant::now();
+    let error = cassandra::connect(&config).await.unwrap_err().to_string();
+    assert!(
+        error.contains("cannot reach Cassandra at 127.0.0.1:1"),
+        "{error}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
