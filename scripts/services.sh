@@ -6,6 +6,8 @@
 #   scripts/services.sh down         stop everything started here
 #   scripts/services.sh kafka-stop   stop only the Kafka broker, keeping its data (outage tests)
 #   scripts/services.sh kafka-start  start it again and wait until it is ready
+#   scripts/services.sh cassandra-stop   stop only the Cassandra node, keeping its data
+#   scripts/services.sh cassandra-start  start it again and wait until it answers CQL
 #
 # Idempotent: `up` on a running setup only prints the env. State lives in
 # $EVENTWRIGHT_SERVICES_DIR (default: target/services), so a clean checkout starts fresh.
@@ -22,12 +24,25 @@ pg_user=eventwright
 pg_password=eventwright
 pg_database=eventwright
 
+cache="${EVENTWRIGHT_SERVICES_CACHE:-$HOME/.cache/eventwright}"
+
 kafka_port="${EVENTWRIGHT_KAFKA_PORT:-59092}"
 kafka_controller_port="${EVENTWRIGHT_KAFKA_CONTROLLER_PORT:-59093}"
 kafka_state="$state/kafka"
 kafka_pom="$root/scripts/kafka/pom.xml"
 # Named after the pom's contents, so a new Kafka version or an added jar gets a fresh directory.
-kafka_libs="${EVENTWRIGHT_SERVICES_CACHE:-$HOME/.cache/eventwright}/kafka-$(sha256sum "$kafka_pom" | cut -c 1-16)"
+kafka_libs="$cache/kafka-$(sha256sum "$kafka_pom" | cut -c 1-16)"
+
+# CQL clients connect to the native transport port; the storage port is for gossip and messages
+# between nodes, which a single node still opens and talks to itself over. Nothing else listens:
+# JMX stays off (no nodetool), and the SSL storage port opens only with internode encryption.
+cassandra_port="${EVENTWRIGHT_CASSANDRA_PORT:-59042}"
+cassandra_storage_port="${EVENTWRIGHT_CASSANDRA_STORAGE_PORT:-59070}"
+# Absolute, since Cassandra takes its configuration as a file:// URL.
+cassandra_state="$(realpath -m "$state")/cassandra"
+cassandra_conf="$root/scripts/cassandra"
+cassandra_libs="$cache/cassandra-$(sha256sum "$cassandra_conf/pom.xml" | cut -c 1-16)"
+cassandra_venv="$cache/cassandra-python-$(sha256sum "$cassandra_conf/requirements.txt" | cut -c 1-16)"
 
 log() { echo "services: $*" >&2; }
 
@@ -246,28 +261,223 @@ kafka_down() {
     rm -f "$kafka_state/kafka.pid"
 }
 
+python_install() {
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        log "installing Python's venv from Debian's packages"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq python3-venv >/dev/null
+    fi
+}
+
+cassandra_install() {
+    java_install
+    if [ ! -d "$cassandra_libs" ]; then
+        log "fetching Cassandra's jars from Maven Central into $cassandra_libs"
+        # As for Kafka: renamed when complete, so a half-done download is never taken for a whole.
+        local partial="$cassandra_libs.partial.$$"
+        rm -rf "$partial"
+        if ! mvn -q -B -f "$cassandra_conf/pom.xml" dependency:copy-dependencies \
+            -DincludeScope=runtime -DoutputDirectory="$partial" >&2; then
+            rm -rf "$partial"
+            log "Maven could not fetch Cassandra"
+            exit 1
+        fi
+        mv -T "$partial" "$cassandra_libs" 2>/dev/null || rm -rf "$partial"
+    fi
+    if [ ! -d "$cassandra_venv" ]; then
+        python_install
+        log "installing the Python Cassandra driver from PyPI into $cassandra_venv"
+        # Built aside and renamed too. A venv's python finds its packages from the pyvenv.cfg
+        # beside it, so it works after the move; only the venv's pip and activate scripts keep
+        # the old path, and nothing here runs them.
+        local partial="$cassandra_venv.partial.$$"
+        rm -rf "$partial"
+        if ! { python3 -m venv "$partial" \
+            && "$partial/bin/python" -m pip install -q --no-input -r "$cassandra_conf/requirements.txt" >&2; }; then
+            rm -rf "$partial"
+            log "pip could not install the Cassandra driver"
+            exit 1
+        fi
+        mv -T "$partial" "$cassandra_venv" 2>/dev/null || rm -rf "$partial"
+    fi
+}
+
+# The node's pid, if the process in the pid file is still our node (see kafka_pid).
+cassandra_pid() {
+    local pid
+    pid="$(cat "$cassandra_state/cassandra.pid" 2>/dev/null)" || return 1
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" \
+        | grep -qF -- "-Dcassandra.config=file://$cassandra_state/cassandra.yaml " && echo "$pid"
+}
+
+cassandra_configure() {
+    mkdir -p "$cassandra_state/data" "$cassandra_state/triggers"
+    # Written on every start, like Kafka's server.properties; what the node keeps lives in the
+    # directories below. Cassandra 5.0 names: sizes and durations carry their unit. What is not
+    # here has Cassandra's default, which is also what the Maven jar holds: it has no
+    # cassandra.yaml of its own (see org.apache.cassandra.config.Config for every key).
+    # - One token: on one node vnodes only split every range scan into more pieces.
+    # - storage_compatibility_mode NONE: this node never meets a 4.x one, so 5.0's formats and
+    #   limits apply from the start rather than after an upgrade step.
+    # - No authentication, no snapshots before DROP/TRUNCATE (tests drop a lot), no hints (no
+    #   other node to keep them for).
+    # - Caches and thread pools sized for a 1 GB heap on 2 cores; the defaults assume a server.
+    # Batch size limits, timeouts and the commit log stay at their defaults: tests should meet
+    # what a real cluster would do.
+    cat >"$cassandra_state/cassandra.yaml" <<CONF
+cluster_name: eventwright
+num_tokens: 1
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "127.0.0.1:$cassandra_storage_port"
+listen_address: 127.0.0.1
+rpc_address: 127.0.0.1
+storage_port: $cassandra_storage_port
+native_transport_port: $cassandra_port
+endpoint_snitch: SimpleSnitch
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+storage_compatibility_mode: NONE
+data_file_directories:
+  - $cassandra_state/data
+commitlog_directory: $cassandra_state/commitlog
+saved_caches_directory: $cassandra_state/saved_caches
+hints_directory: $cassandra_state/hints
+cdc_raw_directory: $cassandra_state/cdc_raw
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+authenticator: AllowAllAuthenticator
+authorizer: AllowAllAuthorizer
+auto_snapshot: false
+hinted_handoff_enabled: false
+memtable_heap_space: 128MiB
+key_cache_size: 16MiB
+counter_cache_size: 8MiB
+file_cache_size: 32MiB
+concurrent_reads: 8
+concurrent_writes: 8
+concurrent_counter_writes: 4
+concurrent_materialized_view_writes: 4
+concurrent_compactors: 1
+memtable_flush_writers: 1
+CONF
+}
+
+cassandra_fail() {
+    log "$1; the end of $cassandra_state/server.log:"
+    tail -n 40 "$cassandra_state/server.log" >&2 || true
+    exit 1
+}
+
+# Ready means a CQL query answers, not only that the port accepts connections: the node opens it
+# at the end of its start-up, but a query is what the tests need.
+cassandra_wait() {
+    local pid deadline=$((SECONDS + 180))
+    pid="$(cat "$cassandra_state/cassandra.pid")"
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        kill -0 "$pid" 2>/dev/null || cassandra_fail "Cassandra exited while starting"
+        if port_open "$cassandra_port" && timeout 30 "$cassandra_venv/bin/python" - "$cassandra_port" \
+            >/dev/null 2>&1 <<'PY'; then
+import sys
+from cassandra.cluster import Cluster
+cluster = Cluster(["127.0.0.1"], port=int(sys.argv[1]), connect_timeout=5)
+cluster.connect().execute("SELECT release_version FROM system.local")
+cluster.shutdown()
+PY
+            return
+        fi
+        sleep 1
+    done
+    cassandra_fail "Cassandra did not answer a CQL query within 180 s"
+}
+
+cassandra_up() {
+    cassandra_install
+    if [ -z "$(cassandra_pid)" ]; then
+        local port
+        for port in "$cassandra_port" "$cassandra_storage_port"; do
+            if port_open "$port"; then
+                log "127.0.0.1:$port is taken by another process; set EVENTWRIGHT_CASSANDRA_PORT / EVENTWRIGHT_CASSANDRA_STORAGE_PORT"
+                exit 1
+            fi
+        done
+        cassandra_configure
+        local jvm_options nolock=()
+        mapfile -t jvm_options < <(grep -E '^-' "$cassandra_conf/jvm.options")
+        # As root Cassandra's mlockall succeeds and pins everything mapped at start, the whole
+        # initial heap included: about 1 GB resident instead of 0.7. A test node has nothing to
+        # fear from swap, so the right to lock memory is dropped; it then logs a warning instead.
+        if [ "$(id -u)" = 0 ]; then nolock=(setpriv --bounding-set=-ipc_lock); fi
+        log "starting Cassandra on 127.0.0.1:$cassandra_port"
+        # In the foreground as far as Cassandra knows, or it would close stdout, which is its log
+        # here; setsid keeps it out of reach of the shell's Ctrl-C all the same. storagedir and
+        # triggers_dir keep its remaining defaults in the state directory too.
+        setsid "${nolock[@]}" java -Xms512m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true "${jvm_options[@]}" \
+            -Dcassandra.config="file://$cassandra_state/cassandra.yaml" \
+            -Dcassandra.storagedir="$cassandra_state" -Dcassandra.triggers_dir="$cassandra_state/triggers" \
+            -Dcassandra-foreground=yes -Dlogback.configurationFile="$cassandra_conf/logback.xml" \
+            -cp "$cassandra_libs/*" org.apache.cassandra.service.CassandraDaemon \
+            >>"$cassandra_state/server.log" 2>&1 </dev/null &
+        echo $! >"$cassandra_state/cassandra.pid"
+    fi
+    cassandra_wait
+}
+
+cassandra_gone_within() {
+    for _ in $(seq 1 "$1"); do
+        [ -n "$(cassandra_pid)" ] || return 0
+        sleep 1
+    done
+    return 1
+}
+
+cassandra_down() {
+    local pid
+    pid="$(cassandra_pid)" || true
+    if [ -n "$pid" ]; then
+        log "stopping Cassandra"
+        # SIGTERM runs its shutdown hook, which drains: memtables are flushed, so the next start
+        # replays no commit log. That takes a few seconds.
+        kill -TERM "$pid" 2>/dev/null || true
+        if ! cassandra_gone_within 60; then
+            log "Cassandra did not stop within 60 s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+            cassandra_gone_within 10 || true
+        fi
+    fi
+    rm -f "$cassandra_state/cassandra.pid"
+}
+
 print_env() {
     echo "export EVENTWRIGHT_POSTGRES_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_database"
     echo "export EVENTWRIGHT_KAFKA_BROKERS=127.0.0.1:$kafka_port"
     # For `java -cp` to run Kafka's own tools, e.g. org.apache.kafka.tools.consumer.ConsoleConsumer.
     echo "export EVENTWRIGHT_KAFKA_CLASSPATH='$kafka_libs/*'"
+    echo "export EVENTWRIGHT_CASSANDRA_NODES=127.0.0.1:$cassandra_port"
+    # A Python with the cassandra-driver package, for tests that read tables with a second client.
+    echo "export EVENTWRIGHT_CASSANDRA_PYTHON=$cassandra_venv/bin/python"
 }
 
 case "${1:-}" in
     up)
         postgres_up
         kafka_up
+        cassandra_up
         print_env
         ;;
     env) print_env ;;
     down)
+        cassandra_down
         kafka_down
         postgres_down
         ;;
     kafka-stop) kafka_down ;;
     kafka-start) kafka_up ;;
+    cassandra-stop) cassandra_down ;;
+    cassandra-start) cassandra_up ;;
     *)
-        echo "usage: $0 up|env|down|kafka-stop|kafka-start" >&2
+        echo "usage: $0 up|env|down|kafka-stop|kafka-start|cassandra-stop|cassandra-start" >&2
         exit 2
         ;;
 esac
