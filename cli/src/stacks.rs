@@ -45,6 +45,26 @@ pub const AVAILABLE: &[Stores] = &[
         read: ReadStore::Postgres,
         broker: Broker::Kafka,
     },
+    Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Cassandra,
+        broker: Broker::Inproc,
+    },
+    Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Cassandra,
+        broker: Broker::Inproc,
+    },
+    Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Cassandra,
+        broker: Broker::Kafka,
+    },
+    Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Cassandra,
+        broker: Broker::Kafka,
+    },
 ];
 
 /// `sqlite-postgres-inproc`: a name for file and snapshot names.

@@ -38,6 +38,9 @@ pub struct Config {
 {%- if read_postgres %}
     /// The read store, a PostgreSQL URL; may be another server than the write side's. It must
     /// be writable (projections write their rows there), so not a hot-standby replica.
+{%- else if read_cassandra %}
+    /// The read store, a Cassandra URL:
+    /// `cassandra://host:9042[,host:9042...]/keyspace[?consistency=local_quorum]`.
 {%- else %}
     /// The read store; may be the same database as the write side or another one.
 {%- endif %}
@@ -65,10 +68,10 @@ pub enum Broker {
 {%- endif %}
 
 impl Config {
-{%- if write_postgres || read_postgres %}
-    /// Stores for a test: SQLite in memory, and a fresh schema on the PostgreSQL server named by
-    /// `{{ test_env }}` for each PostgreSQL side, so tests never see each other's rows.
+    /// Stores for a test: {{ test_stores }}, so tests never see
+    /// each other's rows.
     pub async fn for_tests() -> Self {
+{%- if write_postgres || read_postgres %}
         let server = std::env::var("{{ test_env }}").unwrap_or_else(|_| {
             panic!("set {{ test_env }} to a PostgreSQL server the tests may create schemas in")
         });
@@ -77,6 +80,12 @@ impl Config {
                 .await
                 .expect("a scratch schema on the test server")
         };
+{%- endif %}
+{%- if read_cassandra %}
+        let nodes = std::env::var("{{ cassandra_test_env }}").unwrap_or_else(|_| {
+            panic!("set {{ cassandra_test_env }} to Cassandra nodes the tests may create keyspaces on")
+        });
+{%- endif %}
         Self {
 {%- if write_postgres %}
             write_db: scratch().await,
@@ -85,27 +94,19 @@ impl Config {
 {%- endif %}
 {%- if read_postgres %}
             read_db: scratch().await,
+{%- else if read_cassandra %}
+            read_db: format!("cassandra://{nodes}/test_{}", uuid::Uuid::new_v4().simple()),
 {%- else %}
             read_db: "sqlite::memory:".to_owned(),
 {%- endif %}
+{%- if write_postgres || read_postgres %}
             connect: Retry::default(),
+{%- endif %}
 {%- if kafka %}
             broker: Broker::InProcess,
 {%- endif %}
         }
     }
-{%- else %}
-    /// Both stores in memory: for tests.
-    pub async fn for_tests() -> Self {
-        Self {
-            write_db: "sqlite::memory:".to_owned(),
-            read_db: "sqlite::memory:".to_owned(),
-{%- if kafka %}
-            broker: Broker::InProcess,
-{%- endif %}
-        }
-    }
-{%- endif %}
 }
 
 /// The service: the write side, the read side, and the projections between them.
@@ -136,6 +137,10 @@ impl App {
 {%- if read_postgres %}
         let read_pool = postgres::connect(&config.read_db, 16, config.connect).await?;
         let read: Arc<dyn ReadStore> = Arc::new(PostgresReadStore::new(read_pool));
+{%- else if read_cassandra %}
+        let cassandra = CassandraConfig::from_url(&config.read_db)?;
+        let session = cassandra::connect(&cassandra).await?;
+        let read: Arc<dyn ReadStore> = Arc::new(CassandraReadStore::new(session, cassandra));
 {%- else %}
         let read_pool = sqlite::connect(&config.read_db).await?;
         let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(read_pool));

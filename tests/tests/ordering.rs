@@ -1,7 +1,8 @@
 //! The Ordering model on every available stack: the project builds without a warning, passes
 //! clippy, rustfmt and its own tests, and the running service serves commands and queries, its
-//! projections catching up, on SQLite, on PostgreSQL, and on the mixes of the two, with the
-//! in-process bus and with Kafka between the sides.
+//! projections catching up, on every mix of SQLite and PostgreSQL for events and SQLite,
+//! PostgreSQL and Cassandra for read models, with the in-process bus and with Kafka between the
+//! sides: the classic stack (PostgreSQL, Kafka, Cassandra) among them.
 
 mod support;
 
@@ -9,8 +10,8 @@ use eventwright_cli::model::ir::{Broker, ReadStore, WriteStore};
 use eventwright_cli::stacks;
 use serde_json::json;
 use support::{
-    Service, cargo, cargo_with_env, generate, kafka_settings, postgres_url, scratch_postgres,
-    shared_target,
+    Service, cargo, cargo_with_env, cassandra_nodes, generate, kafka_settings, postgres_url,
+    scratch_cassandra, scratch_postgres, shared_target,
 };
 
 const CUSTOMER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11";
@@ -38,7 +39,10 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
         cargo_with_env(
             &project,
             &["test"],
-            &[("ORDERING_TEST_POSTGRES_URL", postgres_url())],
+            &[
+                ("ORDERING_TEST_POSTGRES_URL", postgres_url()),
+                ("ORDERING_TEST_CASSANDRA_NODES", cassandra_nodes()),
+            ],
         );
 
         // The binary is copied out so the next stack's build cannot replace it under the service.
@@ -53,7 +57,7 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
         let read_db = match stack.read {
             ReadStore::Sqlite => sqlite("views.db"),
             ReadStore::Postgres => scratch_postgres(),
-            ReadStore::Cassandra => unreachable!("not an available stack yet"),
+            ReadStore::Cassandra => scratch_cassandra(),
         };
         let settings = match stack.broker {
             Broker::Inproc => Vec::new(),

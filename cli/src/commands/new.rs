@@ -68,10 +68,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(model) => model,
         Err(code) => return code,
     };
-    if let Err(message) = apply_overrides(&mut model.stores, &args) {
-        eprintln!("error: {message}");
-        return ExitCode::from(USAGE);
-    }
+    apply_overrides(&mut model.stores, &args);
     let model_source = match std::fs::read_to_string(&args.model) {
         // The project's copy of the model is its source of truth, so the stack chosen on the
         // command line is written into it: `eventwright generate` then keeps to it.
@@ -132,14 +129,8 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// Applies the store and broker flags. Adapters that do not exist yet are refused up front,
-/// never rendered into a project that cannot build.
-fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
-    let not_yet = |what: &str| {
-        Err(format!(
-            "{what} is not available yet; use the default (sqlite/sqlite/inproc)"
-        ))
-    };
+/// Applies the store and broker flags.
+fn apply_overrides(stores: &mut ir::Stores, args: &Args) {
     match args.write_store {
         Some(WriteStore::Sqlite) => stores.write = ir::WriteStore::Sqlite,
         Some(WriteStore::Postgres) => stores.write = ir::WriteStore::Postgres,
@@ -148,7 +139,7 @@ fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
     match args.read_store {
         Some(ReadStore::Sqlite) => stores.read = ir::ReadStore::Sqlite,
         Some(ReadStore::Postgres) => stores.read = ir::ReadStore::Postgres,
-        Some(ReadStore::Cassandra) => return not_yet("--read-store cassandra"),
+        Some(ReadStore::Cassandra) => stores.read = ir::ReadStore::Cassandra,
         None => {}
     }
     match args.broker {
@@ -156,7 +147,6 @@ fn apply_overrides(stores: &mut ir::Stores, args: &Args) -> Result<(), String> {
         Some(Broker::Kafka) => stores.broker = ir::Broker::Kafka,
         None => {}
     }
-    Ok(())
 }
 
 fn overrides_stack(args: &Args) -> bool {

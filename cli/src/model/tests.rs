@@ -558,15 +558,31 @@ fn list_by_indexes_the_field() {
 }
 
 #[test]
-fn store_not_available_yet() {
-    let d = only(&cart_with(2, "service: shop\nstores: { read: cassandra }"));
-    assert_eq!(
-        at(&d),
-        "3:17 the `cassandra` read store is not available yet"
+fn cassandra_lists_need_a_good_partition_key() {
+    let stack = |line: &str| {
+        cart_with(2, "service: shop\nstores: { read: cassandra }")
+            .replace("  cart: { projection: CartView, get_by: cart_id }", line)
+    };
+    let d = only(&stack(
+        "  cart: { projection: CartView, get_by: cart_id }\n  by_open: { projection: CartView, list_by: open }",
+    )
+    .replace("      status: Status\n    on:", "      status: Status\n      open: bool\n    on:"));
+    assert!(
+        d.message
+            .starts_with("Cassandra cannot serve `list_by: open` well"),
+        "{}",
+        d.message
     );
-    assert_eq!(d.hint.as_deref(), Some("use `sqlite` for now"));
-    let kafka = model(&cart_with(2, "service: shop\nbroker: kafka"));
-    assert_eq!(kafka.stores.broker, ir::Broker::Kafka);
+    assert!(
+        d.hint
+            .unwrap()
+            .contains("one partition keyed by the listed field")
+    );
+    let fine = model(&stack(
+        "  cart: { projection: CartView, get_by: cart_id }\n  by_status: { projection: CartView, list_by: status }",
+    ));
+    assert_eq!(fine.stores.read, ir::ReadStore::Cassandra);
+    assert_eq!(fine.projections[0].indexed, ["status"]);
 }
 
 #[test]
@@ -652,7 +668,7 @@ fn rendered_diagnostics() {
         .replace("emits: [CartOpened]", "emits: [CartOpend]")
         .replace(
             "service: shop",
-            "service: shop\nstores: { read: cassandra }",
+            "service: shop\nstores: { read: cassandrra }",
         );
     let diagnostics = super::parse("cart.yaml", &source).unwrap_err();
     insta::assert_snapshot!(diagnostics.to_string());

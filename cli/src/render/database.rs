@@ -13,6 +13,7 @@ pub struct Servers {
     pub write: bool,
     pub read: bool,
     pub kafka: bool,
+    pub cassandra: bool,
 }
 
 impl Servers {
@@ -21,6 +22,7 @@ impl Servers {
             write: model.stores.write == WriteStore::Postgres,
             read: model.stores.read == ReadStore::Postgres,
             kafka: model.stores.broker == Broker::Kafka,
+            cassandra: model.stores.read == ReadStore::Cassandra,
         }
     }
 
@@ -31,7 +33,7 @@ impl Servers {
 
     /// Whether the stack needs any server at all.
     pub fn any(self) -> bool {
-        self.postgres() || self.kafka
+        self.postgres() || self.kafka || self.cassandra
     }
 
     /// `--write-db and --read-db default`: the PostgreSQL settings whose default is the local
@@ -154,6 +156,12 @@ impl<'a> DockerCompose<'a> {
         let mut defaults = Vec::new();
         if servers.postgres() {
             defaults.push(format!("{} to {}", servers.defaults(), local_url(model)));
+        }
+        if servers.cassandra {
+            defaults.push(format!(
+                "`--read-db` defaults to {}",
+                super::cassandra::local_url(model)
+            ));
         }
         if servers.kafka {
             defaults.push("`--kafka-brokers` defaults to 127.0.0.1:9092".to_owned());

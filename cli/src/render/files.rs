@@ -48,7 +48,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             "# Created by eventwright. This file is yours.\n/target\n*.db\n*.db-shm\n*.db-wal\n"
                 .to_owned(),
         ),
-        file("README.md", Owner::Generated, Readme::new(model).render()?),
+        file("README.md", Owner::Generated, Readme::new(model)?.render()?),
         file(
             "src/main.rs",
             Owner::Generated,
@@ -131,6 +131,11 @@ fn database_files(model: &Model) -> Result<Vec<OutputFile>, askama::Error> {
             migration.sql.render(model)?,
         ));
     }
+    if model.stores.read == ReadStore::Cassandra {
+        for (path, _, contents) in super::cassandra::migrations(model)? {
+            files.push(file(&path, Owner::Generated, contents));
+        }
+    }
     Ok(files)
 }
 
@@ -151,6 +156,9 @@ fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
     let postgres =
         model.stores.write == WriteStore::Postgres || model.stores.read == ReadStore::Postgres;
     let mut names = Vec::new();
+    if model.stores.read == ReadStore::Cassandra {
+        names.push("\"cassandra\"");
+    }
     if model.stores.broker == Broker::Kafka {
         names.push("\"kafka\"");
     }
@@ -246,7 +254,7 @@ impl<'a> MainRs<'a> {
                 "WRITE_DB",
                 text(default_url(model, servers.write, "events")),
             ),
-            read_attribute: setting("READ_DB", text(default_url(model, servers.read, "views"))),
+            read_attribute: setting("READ_DB", text(read_default_url(model))),
             connect_attribute: servers.postgres().then(|| {
                 setting(
                     "CONNECT_ATTEMPTS",
@@ -324,7 +332,12 @@ struct LibRs<'a> {
     store_uses: Vec<String>,
     write_postgres: bool,
     read_postgres: bool,
+    read_cassandra: bool,
     kafka: bool,
+    /// What `Config::for_tests` gives each side, for its doc comment.
+    test_stores: String,
+    /// The environment variable naming the Cassandra nodes that tests may use.
+    cassandra_test_env: String,
     /// The environment variable naming the PostgreSQL server that tests may use.
     test_env: String,
 }
@@ -339,6 +352,7 @@ impl<'a> LibRs<'a> {
         modules.sort();
         let write_postgres = model.stores.write == WriteStore::Postgres;
         let read_postgres = model.stores.read == ReadStore::Postgres;
+        let read_cassandra = model.stores.read == ReadStore::Cassandra;
         let mut sqlite = Vec::new();
         let mut postgres = Vec::new();
         let (write, write_store) = if write_postgres {
@@ -347,13 +361,18 @@ impl<'a> LibRs<'a> {
             (&mut sqlite, "SqliteEventStore")
         };
         write.push(write_store.to_owned());
-        let (read, read_store) = if read_postgres {
-            (&mut postgres, "PostgresReadStore")
-        } else {
-            (&mut sqlite, "SqliteReadStore")
-        };
-        read.push(read_store.to_owned());
+        if read_postgres {
+            postgres.push("PostgresReadStore".to_owned());
+        } else if !read_cassandra {
+            sqlite.push("SqliteReadStore".to_owned());
+        }
         let mut store_uses = Vec::new();
+        if read_cassandra {
+            store_uses.push(
+                "use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};"
+                    .to_owned(),
+            );
+        }
         if !postgres.is_empty() {
             postgres.extend(["self".to_owned(), "Retry".to_owned()]);
             store_uses.extend(use_line("eventwright::store::postgres", &postgres));
@@ -368,9 +387,44 @@ impl<'a> LibRs<'a> {
             store_uses,
             write_postgres,
             read_postgres,
+            read_cassandra,
             kafka: model.stores.broker == Broker::Kafka,
+            test_stores: test_stores(model),
+            cassandra_test_env: format!("{}_TEST_CASSANDRA_NODES", shouty(&model.service)),
             test_env: format!("{}_TEST_POSTGRES_URL", shouty(&model.service)),
         }
+    }
+}
+
+/// What `Config::for_tests` gives the two sides.
+fn test_stores(model: &Model) -> String {
+    let env = shouty(&model.service);
+    let side = |name: &str, postgres: bool, cassandra: bool| {
+        if postgres {
+            format!("{name} in a fresh schema on the server named by `{env}_TEST_POSTGRES_URL`")
+        } else if cassandra {
+            format!("{name} in a fresh keyspace on the nodes named by `{env}_TEST_CASSANDRA_NODES`")
+        } else {
+            format!("{name} in memory (SQLite)")
+        }
+    };
+    format!(
+        "{}; {}",
+        side("events", model.stores.write == WriteStore::Postgres, false),
+        side(
+            "read models",
+            model.stores.read == ReadStore::Postgres,
+            model.stores.read == ReadStore::Cassandra
+        )
+    )
+}
+
+/// Where the read store lives unless the command line says otherwise.
+fn read_default_url(model: &Model) -> String {
+    match model.stores.read {
+        ReadStore::Cassandra => super::cassandra::local_url(model),
+        ReadStore::Postgres => local_url(model),
+        ReadStore::Sqlite => default_url(model, false, "views"),
     }
 }
 
@@ -401,25 +455,71 @@ struct Readme<'a> {
     defaults: &'static str,
     /// Each SQL file, and what it creates.
     migrations: Vec<(String, String)>,
+    /// The servers `docker-compose.yml` runs, in words.
+    server_names: String,
+    /// `cargo test`, with the variables naming the servers it needs.
+    test_command: String,
+    keyspace: String,
+    cassandra_url: String,
+    /// Each CQL file, and what it creates.
+    cassandra_migrations: Vec<(String, String)>,
     walkthrough: Walkthrough,
     mermaid: String,
 }
 
 impl<'a> Readme<'a> {
-    fn new(model: &'a Model) -> Self {
-        Self {
+    fn new(model: &'a Model) -> Result<Self, askama::Error> {
+        let servers = Servers::of(model);
+        let env = shouty(&model.service);
+        let mut names = Vec::new();
+        let mut test_env = Vec::new();
+        if servers.postgres() {
+            names.push("PostgreSQL");
+            test_env.push(format!("{env}_TEST_POSTGRES_URL={}", local_url(model)));
+        }
+        if servers.cassandra {
+            names.push("Cassandra");
+            test_env.push(format!("{env}_TEST_CASSANDRA_NODES=127.0.0.1:9042"));
+        }
+        if servers.kafka {
+            names.push("Kafka");
+        }
+        let server_names = match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        let test_command = if test_env.is_empty() {
+            "cargo test                    # the service's own tests".to_owned()
+        } else {
+            format!("{} cargo test", test_env.join(" "))
+        };
+        let cassandra_migrations = if servers.cassandra {
+            super::cassandra::migrations(model)?
+                .into_iter()
+                .map(|(path, what, _)| (path, what))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
             model,
-            env: shouty(&model.service),
-            servers: Servers::of(model),
+            env,
+            servers,
             url: local_url(model),
-            defaults: Servers::of(model).defaults(),
+            defaults: servers.defaults(),
             migrations: migrations(model)
                 .into_iter()
                 .map(|migration| (migration.path, migration.what))
                 .collect(),
+            server_names,
+            test_command,
+            keyspace: super::cassandra::keyspace(model),
+            cassandra_url: super::cassandra::local_url(model),
+            cassandra_migrations,
             walkthrough: walkthrough(model),
             mermaid: crate::graph::mermaid(model),
-        }
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 mod aggregate;
 mod api;
 mod asyncapi;
+mod cassandra;
 mod database;
 mod examples;
 mod fields;

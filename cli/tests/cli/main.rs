@@ -45,28 +45,6 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn adapters_that_do_not_exist_yet_are_refused_up_front() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("svc");
-    let flag = ["--read-store", "cassandra"];
-    let output = eventwright(&[
-        "new",
-        &example("ordering.yaml"),
-        "--out",
-        out.to_str().unwrap(),
-        flag[0],
-        flag[1],
-    ]);
-    assert_eq!(output.status.code(), Some(2), "{flag:?}");
-    assert!(
-        stderr(&output).contains("not available yet"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(!out.exists(), "nothing is written for {flag:?}");
-}
-
-#[test]
 fn new_refuses_a_non_empty_directory_without_force_and_keeps_user_files_with_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();

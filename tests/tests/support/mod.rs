@@ -274,3 +274,20 @@ impl Drop for Projector {
         self.kill();
     }
 }
+
+/// The Cassandra nodes the tests use. Missing means the services are not up: a failure, never
+/// a skip.
+pub fn cassandra_nodes() -> String {
+    std::env::var("EVENTWRIGHT_CASSANDRA_NODES").unwrap_or_else(|_| {
+        panic!("EVENTWRIGHT_CASSANDRA_NODES is not set: run the suite with scripts/test.sh")
+    })
+}
+
+/// A read-store URL for a keyspace of its own on the test nodes; the service creates it.
+pub fn scratch_cassandra() -> String {
+    format!(
+        "cassandra://{}/e2e_{}",
+        cassandra_nodes(),
+        uuid::Uuid::new_v4().simple()
+    )
+}

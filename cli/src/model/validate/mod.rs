@@ -155,7 +155,7 @@ pub(crate) fn validate(file: &ast::File, source: &str) -> Result<ir::Model, Vec<
         .iter()
         .map(|(name, projection)| projections::projection(&mut ctx, name, projection, &aggregates))
         .collect();
-    let queries = queries::queries(&mut ctx, &file.queries, &mut projections);
+    let queries = queries::queries(&mut ctx, &file.queries, &mut projections, stores.read);
 
     if !ctx.diagnostics.is_empty() {
         return Err(ctx.diagnostics);
@@ -194,7 +194,7 @@ fn stores(ctx: &mut Ctx, file: &ast::File) -> ir::Stores {
         Some(r) => match r.value.as_str() {
             "sqlite" => ir::ReadStore::Sqlite,
             "postgres" => ir::ReadStore::Postgres,
-            "cassandra" => not_yet(ctx, r, "read store", ir::ReadStore::Cassandra),
+            "cassandra" => ir::ReadStore::Cassandra,
             _ => unknown_choice(
                 ctx,
                 r,
@@ -217,17 +217,6 @@ fn stores(ctx: &mut Ctx, file: &ast::File) -> ir::Stores {
         read,
         broker,
     }
-}
-
-fn not_yet<T>(ctx: &mut Ctx, value: &Spanned<String>, what: &str, result: T) -> T {
-    let instead = if what == "broker" { "inproc" } else { "sqlite" };
-    ctx.error(
-        Pos::of(value),
-        format!("the `{}` {what} is not available yet", value.value),
-        "not available yet",
-        Some(format!("use `{instead}` for now")),
-    );
-    result
 }
 
 fn unknown_choice<T>(

@@ -10,6 +10,7 @@ pub(super) fn queries(
     ctx: &mut Ctx,
     queries: &NamedMap<ast::Query>,
     projections: &mut [ir::Projection],
+    read_store: ir::ReadStore,
 ) -> Vec<ir::Query> {
     names::unique(ctx, queries.iter().map(|(name, _)| name), "query");
     let mut resolved = Vec::new();
@@ -98,6 +99,22 @@ pub(super) fn queries(
                 );
                 continue;
             }
+            if read_store == ir::ReadStore::Cassandra
+                && let Some((why, instead)) = poor_cassandra_partition(&found.ty)
+            {
+                ctx.error(
+                    Pos::of(field),
+                    format!(
+                        "Cassandra cannot serve `list_by: {}` well: {why}",
+                        found.name
+                    ),
+                    "poor partition key on Cassandra",
+                    Some(format!(
+                        "a Cassandra list is one partition keyed by the listed field; {instead}"
+                    )),
+                );
+                continue;
+            }
             if !projection.indexed.contains(&found.name) {
                 projection.indexed.push(found.name.clone());
             }
@@ -131,4 +148,23 @@ pub(super) fn queries(
         });
     }
     resolved
+}
+
+/// Why a field makes a poor Cassandra partition key for a list, and what to do instead; `None`
+/// when it makes a good one.
+fn poor_cassandra_partition(ty: &Type) -> Option<(&'static str, &'static str)> {
+    match ty {
+        Type::Bool => Some((
+            "a `bool` puts every row in one of two partitions, which grow without bound and \
+             cannot be spread over the cluster",
+            "list by a field with many values (an id, a date), or keep this list on \
+             `read: postgres`",
+        )),
+        Type::Float => Some((
+            "rows are found by the exact value of the field, and a `float` rarely equals what a \
+             query passes",
+            "list by a field compared exactly (an id, a string, an int)",
+        )),
+        _ => None,
+    }
 }
