@@ -348,7 +348,7 @@ fn encode<A: Aggregate>(
 
 /// How long to wait before retrying after the `conflicts`th conflict in a row: random ("full
 /// jitter") below a ceiling that starts at [`BACKOFF_FIRST`] and doubles up to [`BACKOFF_MAX`].
-fn backoff(conflicts: u32) -> Duration {
+pub(crate) fn backoff(conflicts: u32) -> Duration {
     let doubled = BACKOFF_FIRST.saturating_mul(1 << conflicts.saturating_sub(1).min(31));
     let ceiling = doubled.min(BACKOFF_MAX).as_micros();
     // A v4 uuid is 122 random bits from the OS: enough randomness without another dependency.

@@ -35,8 +35,9 @@ impl std::fmt::Debug for CassandraReadStore {
 }
 
 /// How many times a write that lost a race on its row is decided again before giving up (the
-/// projector then retries the event as a whole).
-const CONTENDED_ATTEMPTS: u32 = 16;
+/// projector then retries the event as a whole). With the growing waits between them, about
+/// five seconds of contention.
+const CONTENDED_ATTEMPTS: u32 = 32;
 
 /// A main-table row as read: the data, and its bookkeeping.
 struct Stored {
@@ -271,7 +272,7 @@ impl ReadStore for CassandraReadStore {
         let marker = format!("{}/{}", mark.aggregate_type, mark.aggregate_id);
         let sequence = to_i64(mark.sequence)?;
         let keyspace = &self.config.keyspace;
-        for _ in 0..CONTENDED_ATTEMPTS {
+        for attempt in 1..=CONTENDED_ATTEMPTS {
             let stored = self.read(schema, key).await?;
             if let Some(stored) = &stored
                 && stored
@@ -362,7 +363,10 @@ impl ReadStore for CassandraReadStore {
                 }
             };
             let Some(version) = written else {
-                // Another writer changed the row since it was read: decide again on the new one.
+                // Another writer changed the row since it was read: decide again on the new one,
+                // after a random wait that grows with each loss, so writers of a hot row spread
+                // out instead of colliding again at once.
+                tokio::time::sleep(crate::dispatch::backoff(attempt)).await;
                 continue;
             };
             let current = (!deleted).then_some(&data);
