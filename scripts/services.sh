@@ -44,6 +44,9 @@ cassandra_conf="$root/scripts/cassandra"
 cassandra_libs="$cache/cassandra-$(sha256sum "$cassandra_conf/pom.xml" | cut -c 1-16)"
 cassandra_venv="$cache/cassandra-python-$(sha256sum "$cassandra_conf/requirements.txt" | cut -c 1-16)"
 
+schemathesis_requirements="$root/scripts/schemathesis/requirements.txt"
+schemathesis_venv="$cache/schemathesis-$(sha256sum "$schemathesis_requirements" | cut -c 1-16)"
+
 log() { echo "services: $*" >&2; }
 
 as_postgres() {
@@ -285,22 +288,27 @@ cassandra_install() {
         fi
         mv -T "$partial" "$cassandra_libs" 2>/dev/null || rm -rf "$partial"
     fi
-    if [ ! -d "$cassandra_venv" ]; then
-        python_install
-        log "installing the Python Cassandra driver from PyPI into $cassandra_venv"
-        # Built aside and renamed too. A venv's python finds its packages from the pyvenv.cfg
-        # beside it, so it works after the move; only the venv's pip and activate scripts keep
-        # the old path, and nothing here runs them.
-        local partial="$cassandra_venv.partial.$$"
+    venv_install "$cassandra_venv" "$cassandra_conf/requirements.txt" "the Python Cassandra driver"
+}
+
+# A venv at $1 holding the packages of requirements file $2 ($3 says what, for the log).
+venv_install() {
+    local venv="$1" requirements="$2" what="$3"
+    [ -d "$venv" ] && return
+    python_install
+    log "installing $what from PyPI into $venv"
+    # Built aside and renamed too. A venv's python finds its packages from the pyvenv.cfg
+    # beside it, so it works after the move; its console scripts start with the python of the
+    # path they were installed at, so they are run here as `python -m`, never directly.
+    local partial="$venv.partial.$$"
+    rm -rf "$partial"
+    if ! { python3 -m venv "$partial" \
+        && "$partial/bin/python" -m pip install -q --no-input -r "$requirements" >&2; }; then
         rm -rf "$partial"
-        if ! { python3 -m venv "$partial" \
-            && "$partial/bin/python" -m pip install -q --no-input -r "$cassandra_conf/requirements.txt" >&2; }; then
-            rm -rf "$partial"
-            log "pip could not install the Cassandra driver"
-            exit 1
-        fi
-        mv -T "$partial" "$cassandra_venv" 2>/dev/null || rm -rf "$partial"
+        log "pip could not install $what"
+        exit 1
     fi
+    mv -T "$partial" "$venv" 2>/dev/null || rm -rf "$partial"
 }
 
 # The node's pid, if the process in the pid file is still our node (see kafka_pid).
@@ -457,6 +465,8 @@ print_env() {
     echo "export EVENTWRIGHT_CASSANDRA_NODES=127.0.0.1:$cassandra_port"
     # A Python with the cassandra-driver package, for tests that read tables with a second client.
     echo "export EVENTWRIGHT_CASSANDRA_PYTHON=$cassandra_venv/bin/python"
+    # Run as `$EVENTWRIGHT_SCHEMATHESIS_PYTHON -m schemathesis.cli run ...`.
+    echo "export EVENTWRIGHT_SCHEMATHESIS_PYTHON=$schemathesis_venv/bin/python"
 }
 
 case "${1:-}" in
@@ -464,6 +474,7 @@ case "${1:-}" in
         postgres_up
         kafka_up
         cassandra_up
+        venv_install "$schemathesis_venv" "$schemathesis_requirements" "schemathesis"
         print_env
         ;;
     env) print_env ;;

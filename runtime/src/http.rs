@@ -6,7 +6,7 @@
 //! logged, not shown.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -135,16 +135,53 @@ pub struct Accepted {
     /// The global position of the command's last event, if it recorded any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<u64>,
+    /// The correlation id the command's events carry: the request's `x-correlation-id`, or a
+    /// new one when it had none.
+    pub correlation_id: String,
 }
 
-impl From<Committed> for Accepted {
-    fn from(committed: Committed) -> Self {
+impl Accepted {
+    fn new(committed: Committed, metadata: Metadata) -> Self {
         Self {
             id: committed.aggregate_id,
             version: committed.version,
             position: committed.position,
+            correlation_id: metadata.correlation_id.unwrap_or_default(),
         }
     }
+}
+
+/// The request header carrying the correlation id, the id shared by everything one user action
+/// causes, across services.
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+/// The request header carrying the causation id, the id of the message that caused this one.
+pub const CAUSATION_HEADER: &str = "x-causation-id";
+
+/// The ids a command's events carry, from the request's headers. A request without a
+/// correlation id starts a new correlation: its events get a fresh one.
+pub fn metadata_from_headers(headers: &HeaderMap) -> Result<Metadata, ApiError> {
+    let header = |name: &str| -> Result<Option<String>, ApiError> {
+        let Some(value) = headers.get(name) else {
+            return Ok(None);
+        };
+        let text = value
+            .to_str()
+            .ok()
+            .filter(|text| !text.is_empty() && text.len() <= 200)
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    format!("header {name}"),
+                    "must be 1 to 200 visible ASCII characters",
+                )
+            })?;
+        Ok(Some(text.to_owned()))
+    };
+    Ok(Metadata {
+        correlation_id: Some(
+            header(CORRELATION_HEADER)?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        ),
+        causation_id: header(CAUSATION_HEADER)?,
+    })
 }
 
 /// Parses a command from a JSON body, with the aggregate id taken from the path.
@@ -243,11 +280,13 @@ pub fn page_from_query(query: Option<&str>) -> Result<PageRequest, ApiError> {
 }
 
 /// The whole of a command route: the aggregate id from the path (its field named `id_field`),
-/// the command from the JSON body, then dispatch.
+/// the command from the JSON body, correlation and causation ids from the headers, then
+/// dispatch.
 pub async fn run_command<C>(
     dispatcher: &Dispatcher,
     id_field: &str,
     raw_id: &str,
+    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Json<Accepted>, ApiError>
 where
@@ -258,8 +297,17 @@ where
     let id: <C::Aggregate as Aggregate>::Id = parse_param(id_field, raw_id)?;
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let command: C = command_from_json(body, id_field, id)?;
-    let committed = dispatcher.dispatch(command, Metadata::default()).await?;
-    Ok(Json(committed.into()))
+    let metadata = metadata_from_headers(headers)?;
+    let span = tracing::info_span!(
+        "command",
+        command = C::NAME,
+        correlation_id = metadata.correlation_id.as_deref(),
+        causation_id = metadata.causation_id.as_deref(),
+    );
+    let committed =
+        tracing::Instrument::instrument(dispatcher.dispatch(command, metadata.clone()), span)
+            .await?;
+    Ok(Json(Accepted::new(committed, metadata)))
 }
 
 /// The whole of a get-by-key route: 404 when there is no such row.
@@ -296,4 +344,61 @@ where
     let value: V = parse_param(field, raw_value)?;
     let page = page_from_query(query)?;
     Ok(Json(read_models.list::<P>(field, &value, &page).await?))
+}
+
+/// `GET /health`: the process is up. Nothing else is checked, so an orchestrator restarts the
+/// process only when it is truly stuck.
+pub async fn health() -> Json<Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /ready`: 200 when everything the process needs answers, else 503 naming what does not.
+pub fn readiness(checked: Result<(), String>) -> Response {
+    match checked {
+        Ok(()) => Json(serde_json::json!({ "status": "ready" })).into_response(),
+        Err(reason) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", reason).into_response()
+        }
+    }
+}
+
+/// Limits every request: a body declared larger than `limit.max_body_bytes` is refused with
+/// 413 before it is read, and a request that takes longer than `limit.timeout` is answered 503
+/// (the work it started, a command say, still completes or fails on its own). Both answers have
+/// the usual error shape. Use with `axum::middleware::from_fn_with_state`, together with
+/// `axum::extract::DefaultBodyLimit` for bodies that do not declare their length.
+pub async fn limits(
+    axum::extract::State(limit): axum::extract::State<Limits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit.max_body_bytes) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body may be at most {} bytes", limit.max_body_bytes),
+        )
+        .into_response();
+    }
+    match tokio::time::timeout(limit.timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("no answer within {:?}; try again", limit.timeout),
+        )
+        .into_response(),
+    }
+}
+
+/// What [`limits`] allows a request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub timeout: std::time::Duration,
 }

@@ -6,6 +6,12 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, {% if has_lists %}RawQuery, {% endif %}State};
+{%- if commands.is_empty() %}
+use axum::http::header;
+{%- else %}
+use axum::http::{HeaderMap, header};
+{%- endif %}
+use axum::response::Response;
 {{ routing_use }}
 use axum::{Json, Router};
 {%- if has_lists %}
@@ -23,7 +29,9 @@ use eventwright::http::{self, Accepted, ApiError};
 
 /// Every route of the service.
 pub fn router(app: App) -> Router {
-    commands(app.clone()).merge(queries(app))
+    commands(app.clone())
+        .merge(queries(app.clone()))
+        .merge(operations(app))
 }
 
 /// The write side's routes, one per command: what `serve --role command` serves.
@@ -34,6 +42,27 @@ pub fn commands(app: App) -> Router {
 /// The read side's routes, one per query: what `serve --role query` serves.
 pub fn queries(app: App) -> Router {
     {{ query_router }}
+}
+
+/// Liveness and readiness, served by every role.
+pub fn operations(app: App) -> Router {
+    Router::new()
+        .route("/health", get(http::health))
+        .route("/ready", get(ready))
+        .route("/openapi.json", get(openapi))
+        .with_state(app)
+}
+
+/// This API as an OpenAPI 3.0 document, generated from the model with the rest of the service.
+async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
+}
+
+async fn ready(State(app): State<App>) -> Response {
+    http::readiness(app.ready().await)
 }
 {%- for route in commands %}
 

@@ -116,12 +116,23 @@ pub struct App {
     pub read_models: ReadModels,
     pub runner: ProjectionRunner,
     pub events: Arc<dyn EventStore>,
+    pub read: Arc<dyn ReadStore>,
 {%- if kafka %}
-    /// The relay that publishes the log to Kafka, and the projectors that consume it; `None`
-    /// when events stay in process.
-    pub kafka: Option<(OutboxRelay, KafkaProjectors)>,
+    /// The Kafka side; `None` when events stay in process.
+    pub kafka: Option<Kafka>,
 {%- endif %}
 }
+{%- if kafka %}
+
+/// The relay that publishes the log to Kafka, through its producer, and the projectors that
+/// consume it.
+#[derive(Debug, Clone)]
+pub struct Kafka {
+    pub producer: Arc<KafkaSink>,
+    pub relay: OutboxRelay,
+    pub projectors: KafkaProjectors,
+}
+{%- endif %}
 
 impl App {
     /// Opens the stores, creating their tables when they are missing.
@@ -157,19 +168,25 @@ impl App {
         let kafka = match &config.broker {
             Broker::InProcess => None,
             Broker::Kafka(kafka) => {
-                let sink = KafkaSink::new(kafka)
+                let producer = KafkaSink::new(kafka)
                     .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-                let relay = OutboxRelay::new("kafka", Arc::clone(&events), log, Arc::new(sink));
+                let producer = Arc::new(producer);
+                let relay = OutboxRelay::new("kafka", Arc::clone(&events), log, producer.clone());
                 let projectors = projections::kafka_projectors(kafka.clone(), Arc::clone(&read));
-                Some((relay, projectors))
+                Some(Kafka {
+                    producer,
+                    relay,
+                    projectors,
+                })
             }
         };
 {%- endif %}
         Ok(Self {
             dispatcher: Dispatcher::new(Arc::clone(&events), bus),
-            read_models: ReadModels::new(read),
+            read_models: ReadModels::new(Arc::clone(&read)),
             runner,
             events,
+            read,
 {%- if kafka %}
             kafka,
 {%- endif %}
@@ -181,7 +198,7 @@ impl App {
     pub fn spawn_projectors(&self) -> Vec<JoinHandle<()>> {
 {%- if kafka %}
         match &self.kafka {
-            Some((_, projectors)) => projectors.spawn(),
+            Some(kafka) => kafka.projectors.spawn(),
             None => self.runner.spawn(),
         }
 {%- else %}
@@ -192,9 +209,31 @@ impl App {
 
     /// Starts publishing the log to Kafka in the background, when Kafka is the broker.
     pub fn spawn_relay(&self) -> Option<JoinHandle<()>> {
-        self.kafka.as_ref().map(|(relay, _)| relay.spawn())
+        self.kafka.as_ref().map(|kafka| kafka.relay.spawn())
     }
 {%- endif %}
+
+    /// Whether the stores{% if kafka %} and Kafka{% endif %} answer: what `GET /ready` reports.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.events
+            .ping()
+            .await
+            .map_err(|error| format!("event store: {error}"))?;
+        self.read
+            .ping()
+            .await
+            .map_err(|error| format!("read store: {error}"))?;
+{%- if kafka %}
+        if let Some(kafka) = &self.kafka {
+            kafka
+                .producer
+                .ping()
+                .await
+                .map_err(|error| format!("broker: {error}"))?;
+        }
+{%- endif %}
+        Ok(())
+    }
 
     /// Applies every committed event to the projections now, instead of waiting for the
     /// background tasks: for tests that read right after a command.

@@ -4,12 +4,16 @@
 //! process or, with `--role`, each part in processes of its own.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 {%- if let Some(_) = kafka %}
 use eventwright::bus::kafka::KafkaConfig;
 {%- endif %}
+use eventwright::http::{self, Limits};
 {%- if connect_attribute.is_some() %}
 use eventwright::store::postgres::Retry;
 {%- endif %}
@@ -45,6 +49,12 @@ struct ServeArgs {
     /// The read store: where projections keep their rows.
     {{ read_attribute }}
     read_db: String,
+    /// The largest request body taken, in bytes; a larger one is answered 413.
+    {{ max_body_attribute }}
+    max_body_bytes: usize,
+    /// How long a request may take, in seconds, before it is answered 503.
+    {{ timeout_attribute }}
+    request_timeout: u64,
 {%- if let Some(attribute) = connect_attribute %}
     /// How many times to try reaching PostgreSQL at startup before giving up. Between tries
     /// the service waits 0.25 s, then twice as long each time, up to 5 s.
@@ -121,19 +131,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tasks.extend(app.spawn_relay());
     }
 {%- endif %}
+    // Every role answers /health and /ready, so an orchestrator can probe each process.
     let router = match args.role {
-        Role::All => {{ crate_name }}::api::router(app),
-        Role::Command => {{ crate_name }}::api::commands(app),
-        Role::Query => {{ crate_name }}::api::queries(app),
+        Role::All => api::router(app),
+        Role::Command => api::commands(app.clone()).merge(api::operations(app)),
+        Role::Query => api::queries(app.clone()).merge(api::operations(app)),
         Role::Projector => {
             println!("{{ model.service }} is projecting; stop it with Ctrl-C or SIGTERM.");
-            shutdown_signal().await;
-            for task in tasks {
-                task.abort();
-            }
-            return Ok(());
+            api::operations(app)
         }
     };
+    let limits = Limits {
+        max_body_bytes: args.max_body_bytes,
+        timeout: Duration::from_secs(args.request_timeout),
+    };
+    let router = router
+        .layer(middleware::from_fn_with_state(limits, http::limits))
+        .layer(DefaultBodyLimit::max(args.max_body_bytes));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;

@@ -50,6 +50,7 @@ impl ApiRs {
                     "&app.dispatcher".to_owned(),
                     format!("{:?}", aggregate.id.name),
                     "&id".to_owned(),
+                    "&headers".to_owned(),
                     "&body".to_owned(),
                 ];
                 let handler = snake(&command.name);
@@ -64,6 +65,7 @@ impl ApiRs {
                         &[
                             "State(app): State<App>".to_owned(),
                             "Path(id): Path<String>".to_owned(),
+                            "headers: HeaderMap".to_owned(),
                             "body: Bytes".to_owned(),
                         ],
                         "Result<Json<Accepted>, ApiError>",
@@ -172,10 +174,8 @@ impl ApiRs {
             .map(|r| format!(".route({:?}, get({}))", r.route, r.handler))
             .chain([".with_state(app)".to_owned()])
             .collect();
-        let mut methods = Vec::new();
-        if !queries.is_empty() {
-            methods.push("get".to_owned());
-        }
+        // `get` serves the operations routes, whatever the model.
+        let mut methods = vec!["get".to_owned()];
         if !commands.is_empty() {
             methods.push("post".to_owned());
         }

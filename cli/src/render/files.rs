@@ -68,6 +68,11 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         ),
     ];
     files.extend(database_files(model)?);
+    files.push(file(
+        "openapi.json",
+        Owner::Generated,
+        super::openapi::document(model),
+    ));
     if model.stores.broker == Broker::Kafka {
         files.push(file(
             "asyncapi.json",
@@ -198,7 +203,6 @@ struct KafkaSettings {
 #[template(path = "src/main.rs")]
 struct MainRs<'a> {
     model: &'a Model,
-    crate_name: &'a str,
     command_attribute: String,
     bind_attribute: String,
     write_attribute: String,
@@ -206,6 +210,8 @@ struct MainRs<'a> {
     /// The `connect_attempts` setting's attribute, when a side is on PostgreSQL.
     connect_attribute: Option<String>,
     role_attribute: String,
+    max_body_attribute: String,
+    timeout_attribute: String,
     /// `use <crate>::{App, Config};`, with what else the stack needs.
     crate_use: String,
     /// The Kafka settings' attributes, when Kafka is the broker.
@@ -243,7 +249,6 @@ impl<'a> MainRs<'a> {
             .collect();
         Self {
             model,
-            crate_name,
             command_attribute: layout::attribute(
                 "command",
                 &[format!("name = {:?}", model.service), "version".to_owned()],
@@ -262,10 +267,12 @@ impl<'a> MainRs<'a> {
                 )
             }),
             crate_use: if model.stores.broker == Broker::Kafka {
-                format!("use {crate_name}::{{App, Broker, Config}};")
+                format!("use {crate_name}::{{App, Broker, Config, api}};")
             } else {
-                format!("use {crate_name}::{{App, Config}};")
+                format!("use {crate_name}::{{App, Config, api}};")
             },
+            max_body_attribute: setting("MAX_BODY_BYTES", "default_value_t = 1 << 20".to_owned()),
+            timeout_attribute: setting("REQUEST_TIMEOUT", "default_value_t = 30".to_owned()),
             role_attribute: layout::attribute(
                 "arg",
                 &[

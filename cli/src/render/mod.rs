@@ -12,6 +12,7 @@ mod files;
 mod imports;
 mod layout;
 mod names;
+mod openapi;
 mod project_tests;
 mod projection;
 mod rust;

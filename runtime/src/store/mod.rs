@@ -75,6 +75,11 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// nothing is written and [`StoreError::Conflict`] is returned.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError>;
 
+    /// Whether the store answers, for a readiness check: by default, a read of one event.
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read_all(Cursor::START, 1).await.map(drop)
+    }
+
     /// Up to `limit` events after `after`, in cursor order. An event that a later read could
     /// still reveal before the last one returned is never returned past: readers never skip.
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
@@ -197,6 +202,11 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
     /// Creates the checkpoint and applied-sequence tables, and this projection's table and
     /// indexes, if they are missing.
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError>;
+
+    /// Whether the store answers, for a readiness check: by default, a read of a checkpoint.
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.checkpoint("eventwright.ready").await.map(drop)
+    }
 
     /// The cursor of the last event `projection` applied; [`Cursor::START`] before the first.
     async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError>;

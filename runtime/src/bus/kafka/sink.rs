@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
 
 use super::topics::Topics;
 use super::{KafkaConfig, KafkaError};
@@ -53,6 +53,23 @@ impl KafkaSink {
             producer,
             topics: Topics::new(config)?,
             config: config.clone(),
+        })
+    }
+
+    /// Whether a broker answers a metadata request within 5 s, for a readiness check.
+    pub async fn ping(&self) -> Result<(), KafkaError> {
+        let producer = self.producer.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            producer
+                .client()
+                .fetch_metadata(None, Duration::from_secs(5))
+                .map(drop)
+        })
+        .await
+        .unwrap_or(Err(rdkafka::error::KafkaError::Canceled));
+        answered.map_err(|source| KafkaError::Client {
+            brokers: self.config.brokers.clone(),
+            source,
         })
     }
 }

@@ -1,0 +1,343 @@
+//! `openapi.json`: the service's HTTP API as an OpenAPI 3.0 document, served at
+//! `GET /openapi.json` and written beside the project for clients and their tools.
+//!
+//! Every schema is what serde reads and writes for the generated types, with the model's
+//! validation rules as constraints, and every error response has the one error shape.
+
+use serde_json::{Map, Value, json};
+
+use super::names::{kebab, plural_kebab, snake};
+use crate::model::ir::{Field, Model, Projection, QueryKind, Rules, Type};
+
+/// The document, as the file's text.
+pub fn document(model: &Model) -> String {
+    let mut paths = Map::new();
+    for aggregate in &model.aggregates {
+        let id = json!({
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "description": format!("The {}'s `{}`.", aggregate.name, aggregate.id.name),
+            "schema": schema(&aggregate.id.ty, &Rules::default()),
+        });
+        for command in &aggregate.commands {
+            let path = format!(
+                "/{}/{{id}}/{}",
+                plural_kebab(&aggregate.name),
+                kebab(&command.name)
+            );
+            let mut responses = errors(&["400", "404", "409", "413", "503"]);
+            responses.insert(
+                "200".to_owned(),
+                json!({
+                    "description": "The command was accepted and its events recorded.",
+                    "content": { "application/json": { "schema": reference("Accepted") } },
+                }),
+            );
+            paths.insert(
+                path,
+                json!({
+                    "post": {
+                        "operationId": snake(&command.name),
+                        "tags": [aggregate.name],
+                        "summary": format!("{} {}", command.name, aggregate.name),
+                        "parameters": [id, header("x-correlation-id"), header("x-causation-id")],
+                        "requestBody": {
+                            "required": true,
+                            "content": { "application/json": { "schema": object(&command.fields, true) } },
+                        },
+                        "responses": responses,
+                    }
+                }),
+            );
+        }
+    }
+    for query in &model.queries {
+        let projection = model
+            .projections
+            .iter()
+            .find(|p| p.name == query.projection)
+            .expect("a validated query names a projection");
+        let (field, list) = match &query.kind {
+            QueryKind::Get { field } => (field, false),
+            QueryKind::List { field } => (field, true),
+        };
+        let ty = &projection
+            .fields
+            .iter()
+            .find(|f| &f.name == field)
+            .expect("a validated query names a field")
+            .ty;
+        let mut parameters = vec![json!({
+            "name": field,
+            "in": "path",
+            "required": true,
+            "schema": schema(ty, &Rules::default()),
+        })];
+        let (ok, mut responses) = if list {
+            parameters.push(json!({
+                "name": "limit",
+                "in": "query",
+                "required": false,
+                "description": "Rows per page.",
+                "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 },
+            }));
+            parameters.push(json!({
+                "name": "cursor",
+                "in": "query",
+                "required": false,
+                "description": "The `next_cursor` of the previous page.",
+                "schema": { "type": "string" },
+            }));
+            let page = json!({
+                "type": "object",
+                "required": ["items"],
+                "properties": {
+                    "items": { "type": "array", "items": reference(&projection.name) },
+                    "next_cursor": { "type": "string", "nullable": true },
+                },
+                "additionalProperties": false,
+            });
+            (page, errors(&["400", "503"]))
+        } else {
+            (reference(&projection.name), errors(&["400", "404", "503"]))
+        };
+        responses.insert(
+            "200".to_owned(),
+            json!({
+                "description": if list { "One page of rows, in key order." } else { "The row." },
+                "content": { "application/json": { "schema": ok } },
+            }),
+        );
+        paths.insert(
+            format!("/{}/{{{field}}}", kebab(&query.name)),
+            json!({
+                "get": {
+                    "operationId": query.name,
+                    "tags": [projection.name],
+                    "parameters": parameters,
+                    "responses": responses,
+                }
+            }),
+        );
+    }
+    paths.insert(
+        "/health".to_owned(),
+        operation("health", "The process is up.", None),
+    );
+    paths.insert(
+        "/ready".to_owned(),
+        operation(
+            "ready",
+            "The stores and broker answer.",
+            Some(json!({ "503": error_response("Something the service needs does not answer.") })),
+        ),
+    );
+    paths.insert(
+        "/openapi.json".to_owned(),
+        json!({
+            "get": {
+                "operationId": "openapi",
+                "tags": ["operations"],
+                "responses": { "200": {
+                    "description": "This document.",
+                    "content": { "application/json": { "schema": { "type": "object" } } },
+                } },
+            }
+        }),
+    );
+
+    let mut schemas = Map::new();
+    schemas.insert("Error".to_owned(), error_schema());
+    schemas.insert(
+        "Accepted".to_owned(),
+        json!({
+            "type": "object",
+            "required": ["id", "version", "correlation_id"],
+            "properties": {
+                "id": { "type": "string", "description": "The aggregate's id." },
+                "version": { "type": "integer", "minimum": 0, "description": "The aggregate's version after the command." },
+                "position": { "type": "integer", "minimum": 1, "description": "The global position of the command's last event." },
+                "correlation_id": { "type": "string", "description": "The correlation id the events carry." },
+            },
+            "additionalProperties": false,
+        }),
+    );
+    for projection in &model.projections {
+        schemas.insert(projection.name.clone(), row(projection));
+    }
+    for value in &model.values {
+        schemas.insert(value.name.clone(), object(&value.fields, true));
+    }
+    for enumeration in &model.enums {
+        schemas.insert(
+            enumeration.name.clone(),
+            json!({ "type": "string", "enum": enumeration.variants }),
+        );
+    }
+    let mut info = json!({ "title": model.service, "version": "0.1.0" });
+    if let Some(description) = &model.description {
+        info["description"] = json!(description);
+    }
+    let document = json!({
+        "openapi": "3.0.3",
+        "info": info,
+        "servers": [{ "url": "http://127.0.0.1:8080" }],
+        "paths": paths,
+        "components": { "schemas": schemas },
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn header(name: &str) -> Value {
+    json!({
+        "name": name,
+        "in": "header",
+        "required": false,
+        "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$" },
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": reference("Error") } },
+    })
+}
+
+/// The documented error responses, each with the error shape.
+fn errors(statuses: &[&str]) -> Map<String, Value> {
+    statuses
+        .iter()
+        .map(|status| {
+            let description = match *status {
+                "400" => "A field, parameter or header is malformed or out of range; `field` names it.",
+                "404" => "No such aggregate or row.",
+                "409" => "The command is refused in the aggregate's state, or kept conflicting with concurrent ones.",
+                "413" => "The body is larger than the service takes.",
+                _ => "The service cannot answer now: a store is down, or the request took too long.",
+            };
+            ((*status).to_owned(), error_response(description))
+        })
+        .collect()
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": { "type": "string", "description": "Stable and machine-readable, e.g. `invalid_field`, `not_found`, `rejected`." },
+            "message": { "type": "string" },
+            "field": { "type": "string", "description": "The offending field, when there is one." },
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": { "field": { "type": "string" }, "message": { "type": "string" } },
+                },
+            },
+        },
+    })
+}
+
+fn operation(name: &str, description: &str, more: Option<Value>) -> Value {
+    let mut responses = json!({ "200": {
+        "description": description,
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "required": ["status"],
+            "properties": { "status": { "type": "string" } },
+        } } },
+    } });
+    if let Some(Value::Object(more)) = more {
+        responses.as_object_mut().unwrap().extend(more);
+    }
+    json!({ "get": { "operationId": name, "tags": ["operations"], "responses": responses } })
+}
+
+/// A projection's row as the service returns it.
+fn row(projection: &Projection) -> Value {
+    object(&projection.fields, true)
+}
+
+/// An object of `fields`: every field present (optional ones may be null), nothing else.
+fn object(fields: &[Field], closed: bool) -> Value {
+    let properties: Map<String, Value> = fields
+        .iter()
+        .map(|field| (field.name.clone(), schema(&field.ty, &field.rules)))
+        .collect();
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|field| !matches!(field.ty, Type::Optional(_)))
+        .map(|field| field.name.as_str())
+        .collect();
+    let mut object = json!({ "type": "object", "properties": properties });
+    if !required.is_empty() {
+        object["required"] = json!(required);
+    }
+    if closed {
+        object["additionalProperties"] = json!(false);
+    }
+    object
+}
+
+/// A field's JSON form, as serde writes the generated Rust type, with the model's rules.
+fn schema(ty: &Type, rules: &Rules) -> Value {
+    let mut schema = match ty {
+        Type::Optional(inner) => {
+            let mut inner = schema(inner, rules);
+            if inner.get("$ref").is_some() {
+                // OpenAPI 3.0 ignores siblings of `$ref`.
+                inner = json!({ "allOf": [inner] });
+            }
+            inner["nullable"] = json!(true);
+            return inner;
+        }
+        Type::String => json!({ "type": "string" }),
+        Type::Bool => json!({ "type": "boolean" }),
+        Type::Int => json!({ "type": "integer", "format": "int64" }),
+        Type::Float => json!({ "type": "number", "format": "double" }),
+        Type::Decimal => json!({ "type": "string", "pattern": "^-?[0-9]{1,20}(\\.[0-9]{1,8})?$" }),
+        Type::Uuid => json!({ "type": "string", "format": "uuid" }),
+        Type::Timestamp => json!({ "type": "string", "format": "date-time" }),
+        Type::Date => json!({ "type": "string", "format": "date" }),
+        Type::Enum(name) | Type::Value(name) => return reference(name),
+        Type::List(inner) => json!({ "type": "array", "items": schema(inner, &Rules::default()) }),
+    };
+    let min_length = rules.min_length.or(rules.non_empty.then_some(1));
+    let (min_key, max_key) = if matches!(ty, Type::List(_)) {
+        ("minItems", "maxItems")
+    } else {
+        ("minLength", "maxLength")
+    };
+    if let Some(min) = min_length {
+        schema[min_key] = json!(min);
+    }
+    if let Some(max) = rules.max_length {
+        schema[max_key] = json!(max);
+    }
+    if matches!(ty, Type::Int | Type::Float) {
+        let number = |bound: f64| {
+            if matches!(ty, Type::Int) {
+                json!(bound as i64)
+            } else {
+                json!(bound)
+            }
+        };
+        if let Some(min) = rules.min {
+            schema["minimum"] = number(min);
+        }
+        if let Some(max) = rules.max {
+            schema["maximum"] = number(max);
+        }
+    }
+    schema
+}
