@@ -131,6 +131,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tasks.extend(app.spawn_relay());
     }
 {%- endif %}
+{%- if kafka.is_some() %}
+    // Kept for the shutdown, after the router has taken the app.
+    let relay = app
+        .kafka
+        .as_ref()
+        .filter(|_| matches!(args.role, Role::All | Role::Command))
+        .map(|kafka| kafka.relay.clone());
+{%- endif %}
     // Every role answers /health and /ready, so an orchestrator can probe each process.
     let router = match args.role {
         Role::All => api::router(app),
@@ -154,12 +162,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     print_examples(address, args.role);
+    // On SIGTERM the server stops taking requests and finishes the ones in flight: every
+    // command it accepted has committed.
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // Projectors stop between events: each event's row and mark are committed together, and a
+    // Kafka consumer commits the offsets it stored as it closes.
     for task in tasks {
         task.abort();
     }
+{%- if kafka.is_some() %}
+    // Then the outbox is flushed, so nothing the accepted commands recorded waits for the next
+    // start.
+    if let Some(relay) = relay {
+        match tokio::time::timeout(Duration::from_secs(30), relay.relay_pending()).await {
+            Ok(Ok(published)) => tracing::info!(published, "outbox flushed"),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "outbox not flushed; the next start publishes it");
+            }
+            Err(_) => tracing::warn!("outbox not flushed within 30 s; the next start publishes it"),
+        }
+    }
+{%- endif %}
     Ok(())
 }
 

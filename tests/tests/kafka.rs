@@ -2,9 +2,12 @@
 //! Kafka between them: a command process, a query process and two projector processes in one
 //! consumer group. One projector is killed with SIGKILL mid-stream; the other takes over its
 //! partitions, and every order's read model ends exactly as its commands left it: no event lost,
-//! none applied twice.
+//! none applied twice. And SIGTERM under load: every accepted command stored, every stored
+//! event published before the process exits.
 
 mod support;
+
+use std::collections::BTreeSet;
 
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
 use serde_json::json;
@@ -104,4 +107,88 @@ fn two_projector_processes_share_the_work_and_a_killed_one_loses_nothing() {
 
 fn order(n: usize) -> String {
     format!("0b5e0d7e-1c53-4d4b-8f5e-{n:012}")
+}
+
+/// SIGTERM in the middle of a stream of commands: the service finishes the requests in flight,
+/// then flushes the outbox before it exits, so every command it accepted is in the event store
+/// and every event in the store has reached Kafka.
+#[test]
+fn sigterm_under_load_loses_no_accepted_command_and_publishes_every_event() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let project = dir.path().join("ordering");
+    let stack = Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Sqlite,
+        broker: Broker::Kafka,
+    };
+    generate("examples/ordering.yaml", &project, Some(stack));
+    cargo(&project, &["build", "--bin", "ordering"]);
+    let binary = dir.path().join("ordering-sigterm");
+    std::fs::copy(shared_target().join("debug/ordering"), &binary).expect("the binary was built");
+    let events_db = dir.path().join("events.db");
+    let write_db = format!("sqlite://{}", events_db.display());
+    let read_db = format!("sqlite://{}", dir.path().join("views.db").display());
+    let mut service = Service::start_with(&binary, &write_db, &read_db, &kafka_settings());
+
+    let base = service.base.clone();
+    let load = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut accepted = Vec::new();
+        for n in 0.. {
+            let id = order(n);
+            let sent = agent
+                .post(format!("{base}/orders/{id}/place-order"))
+                .header("content-type", "application/json")
+                .send(json!({ "customer_id": CUSTOMER }).to_string());
+            match sent {
+                Ok(response) if response.status() == 200 => accepted.push(id),
+                Ok(response) => panic!("order {n}: {}", response.status()),
+                // The server has stopped taking connections.
+                Err(_) => break,
+            }
+        }
+        accepted
+    });
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let status = service.terminate();
+    assert!(status.success(), "a clean exit: {status}");
+    let accepted = load.join().expect("the load ran");
+    assert!(
+        accepted.len() > 10,
+        "{} commands before SIGTERM",
+        accepted.len()
+    );
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (stored, last, published): (Vec<String>, i64, i64) = runtime.block_on(async {
+        let db = sqlx::SqlitePool::connect(&write_db).await.unwrap();
+        let stored = sqlx::query_scalar("SELECT aggregate_id FROM eventwright_events")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+        let last = sqlx::query_scalar("SELECT max(position) FROM eventwright_events")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        let published = sqlx::query_scalar(
+            "SELECT position FROM eventwright_relay_checkpoints WHERE relay = 'kafka'",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        (stored, last, published)
+    });
+    let stored: BTreeSet<String> = stored.into_iter().collect();
+    let lost: Vec<_> = accepted.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "accepted but not stored: {lost:?}");
+    assert_eq!(
+        published, last,
+        "the relay acknowledged every event before the service exited"
+    );
 }

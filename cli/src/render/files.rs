@@ -69,6 +69,12 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
     ];
     files.extend(database_files(model)?);
     files.push(file(
+        "Dockerfile",
+        Owner::User,
+        Dockerfile::new(model).render()?,
+    ));
+    files.push(file(".dockerignore", Owner::User, DockerIgnore.render()?));
+    files.push(file(
         "openapi.json",
         Owner::Generated,
         super::openapi::document(model),
@@ -402,6 +408,32 @@ impl<'a> LibRs<'a> {
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "Dockerfile", escape = "none")]
+struct Dockerfile<'a> {
+    service: &'a str,
+    env: String,
+    kafka: bool,
+    /// Whether a side keeps its data in SQLite files, in the image's working directory.
+    sqlite: bool,
+}
+
+impl<'a> Dockerfile<'a> {
+    fn new(model: &'a Model) -> Self {
+        Self {
+            service: &model.service,
+            env: shouty(&model.service),
+            kafka: model.stores.broker == Broker::Kafka,
+            sqlite: model.stores.write == WriteStore::Sqlite
+                || model.stores.read == ReadStore::Sqlite,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dockerignore", escape = "none")]
+struct DockerIgnore;
 
 /// What `Config::for_tests` gives the two sides.
 fn test_stores(model: &Model) -> String {

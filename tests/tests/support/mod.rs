@@ -138,6 +138,14 @@ impl Service {
         Self { child, base, agent }
     }
 
+    /// Asks the service to stop with SIGTERM, as an orchestrator does, and waits until it exits.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|status| status.success()), "SIGTERM sent");
+        self.child.wait().expect("the service exits")
+    }
+
     /// Kills the service with SIGKILL, as a crash would: no shutdown, nothing flushed.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
