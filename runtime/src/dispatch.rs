@@ -97,7 +97,38 @@ impl Dispatcher {
     }
 
     /// Validates, decides and commits `command`.
+    ///
+    /// Counts each command in `eventwright_commands_total{command, outcome}` (outcome
+    /// `accepted`, `invalid`, `refused`, `conflict` or `failed`) and each conflict it retried
+    /// in `eventwright_command_conflicts_total{command}`, through the `metrics` facade: free
+    /// unless the service installs a recorder.
     pub async fn dispatch<C>(
+        &self,
+        command: C,
+        metadata: Metadata,
+    ) -> Result<Committed, DispatchError>
+    where
+        C: Command,
+        C::Aggregate: Handle<C>,
+    {
+        let result = self.decide_and_commit(command, metadata).await;
+        let outcome = match &result {
+            Ok(_) => "accepted",
+            Err(DispatchError::Invalid(_)) => "invalid",
+            Err(
+                DispatchError::Rejected(_)
+                | DispatchError::NotFound { .. }
+                | DispatchError::AlreadyExists { .. },
+            ) => "refused",
+            Err(DispatchError::Conflict { .. }) => "conflict",
+            Err(_) => "failed",
+        };
+        metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome)
+            .increment(1);
+        result
+    }
+
+    async fn decide_and_commit<C>(
         &self,
         command: C,
         metadata: Metadata,
@@ -158,6 +189,8 @@ impl Dispatcher {
                 }
                 Err(StoreError::Conflict { .. }) if conflicts < C::RETRIES_ON_CONFLICT => {
                     conflicts += 1;
+                    metrics::counter!("eventwright_command_conflicts_total", "command" => C::NAME)
+                        .increment(1);
                     tracing::debug!(command = C::NAME, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
                     tokio::time::sleep(backoff(conflicts)).await;
                     match C::Aggregate::PERSISTENCE {

@@ -109,9 +109,18 @@ impl<P: Projection> Projector for Typed<P> {
                 },
             })
         });
-        Ok(store
+        let applied = store
             .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
-            .await?)
+            .await?;
+        if applied {
+            // How far behind the write side this projection runs, as of this event.
+            let lag = (chrono::Utc::now() - envelope.timestamp).as_seconds_f64();
+            metrics::counter!("eventwright_projection_events_total", "projection" => P::NAME)
+                .increment(1);
+            metrics::gauge!("eventwright_projection_lag_seconds", "projection" => P::NAME)
+                .set(lag.max(0.0));
+        }
+        Ok(applied)
     }
 }
 

@@ -11,7 +11,7 @@ use axum::http::header;
 {%- else %}
 use axum::http::{HeaderMap, header};
 {%- endif %}
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 {{ routing_use }}
 use axum::{Json, Router};
 {%- if has_lists %}
@@ -50,7 +50,21 @@ pub fn operations(app: App) -> Router {
         .route("/health", get(http::health))
         .route("/ready", get(ready))
         .route("/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
         .with_state(app)
+}
+
+/// Prometheus metrics: commands by outcome, conflicts retried, events each projection applied,
+/// and how far behind the write side each projection runs.
+async fn metrics(State(app): State<App>) -> Response {
+    match &app.metrics {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => ApiError::not_found("this process records no metrics").into_response(),
+    }
 }
 
 /// This API as an OpenAPI 3.0 document, generated from the model with the rest of the service.

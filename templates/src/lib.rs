@@ -21,6 +21,7 @@ use eventwright::runner::ProjectionError;
 {%- endfor %}
 use eventwright::store::{EventStore, ReadStore, StoreError};
 use eventwright::{Dispatcher, ProjectionRunner, ReadModels};
+use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinHandle;
 {% for module in modules %}
 pub mod {{ module }};
@@ -117,6 +118,8 @@ pub struct App {
     pub runner: ProjectionRunner,
     pub events: Arc<dyn EventStore>,
     pub read: Arc<dyn ReadStore>,
+    /// What `GET /metrics` renders; `None` until the binary installs a recorder.
+    pub metrics: Option<PrometheusHandle>,
 {%- if kafka %}
     /// The Kafka side; `None` when events stay in process.
     pub kafka: Option<Kafka>,
@@ -187,6 +190,7 @@ impl App {
             runner,
             events,
             read,
+            metrics: None,
 {%- if kafka %}
             kafka,
 {%- endif %}

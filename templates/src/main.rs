@@ -17,6 +17,7 @@ use eventwright::http::{self, Limits};
 {%- if connect_attribute.is_some() %}
 use eventwright::store::postgres::Retry;
 {%- endif %}
+use metrics_exporter_prometheus::PrometheusBuilder;
 use tracing_subscriber::EnvFilter;
 
 {{ crate_use }}
@@ -121,7 +122,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }),
 {%- endif %}
     };
-    let app = App::connect(&config).await.context("opening the stores")?;
+    let mut app = App::connect(&config).await.context("opening the stores")?;
+    app.metrics = Some(
+        PrometheusBuilder::new()
+            .install_recorder()
+            .context("installing the metrics recorder")?,
+    );
     let mut tasks = Vec::new();
     if matches!(args.role, Role::All | Role::Projector) {
         tasks.extend(app.spawn_projectors());

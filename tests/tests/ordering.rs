@@ -132,6 +132,24 @@ fn exercise(service: &Service) {
     );
     assert_eq!(history["next_cursor"], json!(null));
 
+    // Operations: probes, the API's own description, and metrics of what just happened.
+    assert_eq!(service.call("GET", "/health", None).0, 200);
+    assert_eq!(
+        service.call("GET", "/ready", None),
+        (200, json!({ "status": "ready" }))
+    );
+    let (status, openapi) = service.call("GET", "/openapi.json", None);
+    assert_eq!((status, openapi["openapi"].clone()), (200, json!("3.0.3")));
+    let (status, metrics) = service.get_text("/metrics");
+    assert_eq!(status, 200);
+    for line in [
+        "eventwright_commands_total{command=\"place_order\",outcome=\"accepted\"} 2",
+        "eventwright_projection_events_total{projection=\"order_summary\"}",
+        "eventwright_projection_lag_seconds{projection=\"order_history\"}",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+
     // Pagination: one row per page, following the cursor.
     let (_, first) = service.call(
         "GET",

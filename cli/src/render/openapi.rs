@@ -134,6 +134,22 @@ pub fn document(model: &Model) -> String {
         ),
     );
     paths.insert(
+        "/metrics".to_owned(),
+        json!({
+            "get": {
+                "operationId": "metrics",
+                "tags": ["operations"],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition: commands, conflicts, projection events and lag.",
+                        "content": { "text/plain": { "schema": { "type": "string" } } },
+                    },
+                    "404": error_response("This process records no metrics."),
+                },
+            }
+        }),
+    );
+    paths.insert(
         "/openapi.json".to_owned(),
         json!({
             "get": {

@@ -179,6 +179,23 @@ impl Service {
         (status, json)
     }
 
+    /// `GET path`, answered in text: the status and the body.
+    pub fn get_text(&self, path: &str) -> (u16, String) {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .unwrap_or_else(|error| panic!("GET {path}: {error}"));
+        let status = response.status().as_u16();
+        (
+            status,
+            response
+                .body_mut()
+                .read_to_string()
+                .expect("a readable body"),
+        )
+    }
+
     /// Sends raw text as a JSON body.
     pub fn post_raw(&self, path: &str, body: &str) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
