@@ -265,7 +265,7 @@ impl Projector {
     /// Starts it and waits until it says it is projecting.
     pub fn start(binary: &Path, write_db: &str, read_db: &str, settings: &[String]) -> Self {
         let mut child = Command::new(binary)
-            .args(["serve", "--role", "projector"])
+            .args(["serve", "--role", "projector", "--bind", "127.0.0.1:0"])
             .args(["--write-db", write_db, "--read-db", read_db])
             .args(settings)
             .stdout(Stdio::piped())
