@@ -191,7 +191,7 @@ CONF
         local cluster_id
         cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
         java -cp "$kafka_libs/*" kafka.tools.StorageTool format --config "$kafka_state/server.properties" \
-            --cluster-id "$cluster_id" --ignore-formatted >&2
+            --cluster-id="$cluster_id" --ignore-formatted >&2
     fi
 }
 

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eval "$(scripts/services.sh up)"
+# Assigned first: `eval "$(...)"` alone would hide a failed start behind eval's own status.
+services_env="$(scripts/services.sh up)"
+eval "$services_env"
 # Generated projects build in a target dir of their own, shared between them, so a nested cargo
 # never waits on this one's lock.
 export EVENTWRIGHT_E2E_TARGET="${EVENTWRIGHT_E2E_TARGET:-$PWD/target/generated}"
