@@ -3,7 +3,6 @@
 //! while Cassandra is down, and afterwards every row equals a fold of the event store.
 #![cfg(all(feature = "cassandra", feature = "sqlite"))]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -18,16 +17,6 @@ use serde_json::json;
 mod common;
 
 use common::*;
-
-fn services(command: &str) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
-    let status = std::process::Command::new(&script)
-        .arg(command)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("the services script runs");
-    assert!(status.success(), "services.sh {command} failed");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn projections_catch_up_after_cassandra_restarts_under_load() {

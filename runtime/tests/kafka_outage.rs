@@ -3,7 +3,6 @@
 //! Kafka is back the projections catch up to exactly a fold of the event store.
 #![cfg(all(feature = "kafka", feature = "sqlite"))]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -19,16 +18,6 @@ use serde_json::json;
 mod common;
 
 use common::*;
-
-fn services(command: &str) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
-    let status = std::process::Command::new(&script)
-        .arg(command)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("the services script runs");
-    assert!(status.success(), "services.sh {command} failed");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() {

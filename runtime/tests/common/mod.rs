@@ -179,3 +179,14 @@ pub fn log_entry(cursor: eventwright::store::Cursor) -> eventwright::store::LogE
         envelope: EventEnvelope::from_new(new_event("c", cursor.position), cursor.position),
     }
 }
+
+/// Runs `scripts/services.sh <command>`, e.g. `kafka-stop`, for the outage tests.
+pub fn services(command: &str) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
+    let status = std::process::Command::new(&script)
+        .arg(command)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the services script runs");
+    assert!(status.success(), "services.sh {command} failed");
+}

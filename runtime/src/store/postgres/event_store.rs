@@ -27,6 +27,28 @@ impl PostgresEventStore {
     pub fn new(pool: PgPool) -> Self {
         Self { pool }
     }
+
+    /// A snapshot or state row: `sql` selects its sequence and its JSON for one aggregate.
+    async fn kept_state(
+        &self,
+        sql: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let stored: Option<(i64, Value)> = sqlx::query_as(sql)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        stored
+            .map(|(sequence, state)| {
+                Ok(Snapshot {
+                    sequence: to_u64(sequence)?,
+                    state,
+                })
+            })
+            .transpose()
+    }
 }
 
 const SCHEMA: [&str; 5] = [
@@ -126,22 +148,9 @@ impl EventStore for PostgresEventStore {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<Snapshot>, StoreError> {
-        let stored: Option<(i64, Value)> = sqlx::query_as(
-            "SELECT version, state FROM eventwright_states \
-             WHERE aggregate_type = $1 AND aggregate_id = $2",
-        )
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        stored
-            .map(|(version, state)| {
-                Ok(Snapshot {
-                    sequence: to_u64(version)?,
-                    state,
-                })
-            })
-            .transpose()
+        let sql = "SELECT version, state FROM eventwright_states \
+                   WHERE aggregate_type = $1 AND aggregate_id = $2";
+        self.kept_state(sql, aggregate_type, aggregate_id).await
     }
 
     async fn commit_state(
@@ -219,22 +228,9 @@ impl EventStore for PostgresEventStore {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<Snapshot>, StoreError> {
-        let stored: Option<(i64, Value)> = sqlx::query_as(
-            "SELECT sequence, state FROM eventwright_snapshots \
-             WHERE aggregate_type = $1 AND aggregate_id = $2",
-        )
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        stored
-            .map(|(sequence, state)| {
-                Ok(Snapshot {
-                    sequence: to_u64(sequence)?,
-                    state,
-                })
-            })
-            .transpose()
+        let sql = "SELECT sequence, state FROM eventwright_snapshots \
+                   WHERE aggregate_type = $1 AND aggregate_id = $2";
+        self.kept_state(sql, aggregate_type, aggregate_id).await
     }
 
     async fn save_snapshot(

@@ -24,6 +24,33 @@ impl SqliteEventStore {
     pub fn new(pool: SqlitePool) -> Self {
         Self { pool }
     }
+
+    /// A snapshot or state row: `sql` selects its sequence and its JSON for one aggregate.
+    async fn kept_state(
+        &self,
+        sql: &str,
+        what: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let stored: Option<(i64, String)> = sqlx::query_as(sql)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        stored
+            .map(|(sequence, state)| {
+                Ok(Snapshot {
+                    sequence: to_u64(sequence)?,
+                    state: serde_json::from_str(&state).map_err(|error| {
+                        StoreError::Corrupt(format!(
+                            "{what} of {aggregate_type} {aggregate_id}: {error}"
+                        ))
+                    })?,
+                })
+            })
+            .transpose()
+    }
 }
 
 const SCHEMA: [&str; 4] = [
@@ -109,26 +136,10 @@ impl EventStore for SqliteEventStore {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<Snapshot>, StoreError> {
-        let stored: Option<(i64, String)> = sqlx::query_as(
-            "SELECT version, state FROM eventwright_states \
-             WHERE aggregate_type = ? AND aggregate_id = ?",
-        )
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        stored
-            .map(|(version, state)| {
-                Ok(Snapshot {
-                    sequence: to_u64(version)?,
-                    state: serde_json::from_str(&state).map_err(|error| {
-                        StoreError::Corrupt(format!(
-                            "state of {aggregate_type} {aggregate_id}: {error}"
-                        ))
-                    })?,
-                })
-            })
-            .transpose()
+        let sql = "SELECT version, state FROM eventwright_states \
+                   WHERE aggregate_type = ? AND aggregate_id = ?";
+        self.kept_state(sql, "state", aggregate_type, aggregate_id)
+            .await
     }
 
     async fn commit_state(
@@ -227,26 +238,10 @@ impl EventStore for SqliteEventStore {
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<Option<Snapshot>, StoreError> {
-        let stored: Option<(i64, String)> = sqlx::query_as(
-            "SELECT sequence, state FROM eventwright_snapshots \
-             WHERE aggregate_type = ? AND aggregate_id = ?",
-        )
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        stored
-            .map(|(sequence, state)| {
-                Ok(Snapshot {
-                    sequence: to_u64(sequence)?,
-                    state: serde_json::from_str(&state).map_err(|error| {
-                        StoreError::Corrupt(format!(
-                            "snapshot of {aggregate_type} {aggregate_id}: {error}"
-                        ))
-                    })?,
-                })
-            })
-            .transpose()
+        let sql = "SELECT sequence, state FROM eventwright_snapshots \
+                   WHERE aggregate_type = ? AND aggregate_id = ?";
+        self.kept_state(sql, "snapshot", aggregate_type, aggregate_id)
+            .await
     }
 
     async fn save_snapshot(
