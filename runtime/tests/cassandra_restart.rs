@@ -11,8 +11,7 @@ use eventwright::bus::{EventBus, InProcBus};
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
 use eventwright::store::sqlite::{self, SqliteEventStore};
 use eventwright::store::{Cursor, EventStore, ReadStore};
-use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner};
-use serde_json::json;
+use eventwright::{Dispatcher, Metadata, ProjectionRunner};
 
 mod common;
 
@@ -86,25 +85,8 @@ async fn projections_catch_up_after_cassandra_restarts_under_load() {
     load.await.unwrap();
 
     let log = events.read_all(Cursor::START, 1_000_000).await.unwrap();
-    let expected: Vec<_> = (0..counters)
-        .map(|n| {
-            let id = format!("c{n}");
-            let mine = log.iter().filter(|e| e.envelope.aggregate_id == id).count();
-            Some((json!(mine), json!(mine - 1)))
-        })
-        .collect();
-    let rows = || async {
-        let mut rows = Vec::new();
-        for n in 0..counters {
-            let row = read
-                .get(&Tally::SCHEMA, &json!(format!("c{n}")))
-                .await
-                .ok()
-                .flatten();
-            rows.push(row.map(|row| (row["events"].clone(), row["last"].clone())));
-        }
-        rows
-    };
+    let expected = folded_tallies(&log, counters);
+    let rows = || tallies(read.as_ref(), counters);
     let caught_up = tokio::time::timeout(Duration::from_secs(180), async {
         while rows().await != expected {
             tokio::time::sleep(Duration::from_millis(200)).await;

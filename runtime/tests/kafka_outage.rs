@@ -103,24 +103,13 @@ async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() 
     // The fold of the event store: every counter's events and its last value.
     let log = events.read_all(Cursor::START, 1_000_000).await.unwrap();
     assert_eq!(log.len(), accepted.load(Ordering::SeqCst));
-    let expected: Vec<_> = (0..counters)
-        .map(|n| {
-            let id = format!("c{n}");
-            let mine = log.iter().filter(|e| e.envelope.aggregate_id == id).count();
-            Some((json!(mine), json!(mine - 1)))
-        })
-        .collect();
+    let expected = folded_tallies(&log, counters);
     let rows = || async {
-        let mut rows = Vec::new();
-        for n in 0..counters {
-            let row = read
-                .get(&Tally::SCHEMA, &json!(format!("c{n}")))
-                .await
-                .unwrap();
-            rows.push(row.map(|row| (row["events"].clone(), row["last"].clone())));
-        }
         let total = read.get(&Total::SCHEMA, &json!("all")).await.unwrap();
-        (rows, total.map(|row| row["events"].clone()))
+        (
+            tallies(read.as_ref(), counters).await,
+            total.map(|row| row["events"].clone()),
+        )
     };
     let caught_up = tokio::time::timeout(Duration::from_secs(120), async {
         while rows().await != (expected.clone(), Some(json!(log.len()))) {

@@ -190,3 +190,36 @@ pub fn services(command: &str) {
         .expect("the services script runs");
     assert!(status.success(), "services.sh {command} failed");
 }
+
+/// What each counter `c0..` Tally row must hold once every event of `log` is applied:
+/// (events, last value).
+pub fn folded_tallies(
+    log: &[eventwright::store::LogEntry],
+    counters: usize,
+) -> Vec<Option<(serde_json::Value, serde_json::Value)>> {
+    (0..counters)
+        .map(|n| {
+            let id = format!("c{n}");
+            let mine = log.iter().filter(|e| e.envelope.aggregate_id == id).count();
+            Some((json!(mine), json!(mine - 1)))
+        })
+        .collect()
+}
+
+/// Each counter `c0..`'s Tally row as (events, last value); a row the store cannot read now
+/// counts as missing, so callers can poll through an outage.
+pub async fn tallies(
+    read: &dyn eventwright::store::ReadStore,
+    counters: usize,
+) -> Vec<Option<(serde_json::Value, serde_json::Value)>> {
+    let mut rows = Vec::new();
+    for n in 0..counters {
+        let row = read
+            .get(&Tally::SCHEMA, &json!(format!("c{n}")))
+            .await
+            .ok()
+            .flatten();
+        rows.push(row.map(|row| (row["events"].clone(), row["last"].clone())));
+    }
+    rows
+}
