@@ -129,12 +129,48 @@ struct Timed {
 
 #[async_trait]
 impl ReadStore for Timed {
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
+        self.inner.prepare_bookkeeping().await
+    }
+
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
         self.inner.prepare(schema).await
     }
 
+    async fn active(&self, projection: &str) -> Result<u64, StoreError> {
+        self.inner.active(projection).await
+    }
+
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError> {
+        self.inner.activate(projection, generation).await
+    }
+
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        self.inner.save_checkpoint(projection, cursor).await
+    }
+
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.drop_projection(schema, projection).await
+    }
+
     async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
         self.inner.checkpoint(projection).await
+    }
+
+    async fn progress(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .progress(schema, projection, aggregate_type, aggregate_id)
+            .await
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
@@ -281,7 +317,8 @@ async fn run(broker: Broker, settings: &Settings) {
             let sink = Arc::new(KafkaSink::new(&config).unwrap());
             let relay = OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), sink);
             let projectors =
-                KafkaProjectors::new(config, Arc::clone(&read), ["Counter"]).with::<Reading>();
+                KafkaProjectors::new(config, Arc::clone(&read), Arc::clone(&events), ["Counter"])
+                    .with::<Reading>();
             projectors.prepare().await.unwrap();
             tasks.extend(projectors.spawn());
             tasks.push(relay.spawn());

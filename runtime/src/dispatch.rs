@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::aggregate::{Aggregate, Persistence};
 use crate::bus::EventBus;
 use crate::command::{Command, Handle, Rejection, ValidationErrors};
+use crate::consistency::ConsistencyToken;
 use crate::event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 use crate::store::{EventStore, Snapshot, StoreError};
 
@@ -52,13 +53,26 @@ impl std::fmt::Debug for Dispatcher {
 /// What a successful command did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Committed {
+    pub aggregate_type: &'static str,
     pub aggregate_id: String,
     /// The aggregate's version (the sequence of its last event) after the command.
     pub version: u64,
-    /// The global position of the command's last event: a token a reader can wait for. `None`
-    /// when the command recorded no event.
+    /// The global position of the command's last event. `None` when the command recorded no
+    /// event.
     pub position: Option<u64>,
     pub events: Vec<EventEnvelope>,
+}
+
+impl Committed {
+    /// What a reader passes to see this command's effect: the aggregate at this version. `None`
+    /// for an aggregate that has no event yet, which leaves nothing to wait for.
+    pub fn consistency_token(&self) -> Option<ConsistencyToken> {
+        (self.version > 0).then(|| ConsistencyToken {
+            aggregate_type: self.aggregate_type.to_owned(),
+            aggregate_id: self.aggregate_id.clone(),
+            version: self.version,
+        })
+    }
 }
 
 /// Why a command did not commit.
@@ -145,6 +159,7 @@ impl Dispatcher {
             let events = decide(&state, version, &command)?;
             if events.is_empty() {
                 return Ok(Committed {
+                    aggregate_type: C::Aggregate::TYPE,
                     aggregate_id,
                     version,
                     position: None,
@@ -181,6 +196,7 @@ impl Dispatcher {
                             .await;
                     }
                     return Ok(Committed {
+                        aggregate_type: C::Aggregate::TYPE,
                         aggregate_id,
                         version: last.sequence,
                         position: Some(last.position),

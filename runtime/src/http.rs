@@ -23,7 +23,8 @@ use crate::query::{Page, PageRequest, QueryError, ReadModels};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Stable, machine-readable: `invalid_json`, `invalid_field`, `not_found`, `already_exists`,
-    /// `rejected`, `conflict`, `internal`.
+    /// `rejected`, `conflict`, `not_yet_consistent`, `too_large`, `timeout`, `not_ready`,
+    /// `internal`.
     pub code: String,
     pub message: String,
     /// The offending field, when there is one.
@@ -39,6 +40,8 @@ pub struct ErrorBody {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Sent as `Retry-After`, in seconds, when waiting is what helps.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -51,6 +54,7 @@ impl ApiError {
                 field: None,
                 errors: Vec::new(),
             },
+            retry_after: None,
         }
     }
 
@@ -84,7 +88,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -121,6 +131,15 @@ impl From<QueryError> for ApiError {
     fn from(error: QueryError) -> Self {
         match error {
             QueryError::InvalidParameter { field, message } => Self::invalid_field(field, message),
+            error @ QueryError::NotYetConsistent { .. } => {
+                let mut api = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not_yet_consistent",
+                    error.to_string(),
+                );
+                api.retry_after = Some(1);
+                api
+            }
             error @ (QueryError::Row { .. } | QueryError::Store(_)) => Self::internal(&error),
         }
     }
@@ -135,6 +154,10 @@ pub struct Accepted {
     /// The global position of the command's last event, if it recorded any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<u64>,
+    /// Pass this in the [`CONSISTENCY_HEADER`] of a query to read this command's effect; absent
+    /// when the aggregate has no event yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency_token: Option<String>,
     /// The correlation id the command's events carry: the request's `x-correlation-id`, or a
     /// new one when it had none.
     pub correlation_id: String,
@@ -143,6 +166,7 @@ pub struct Accepted {
 impl Accepted {
     fn new(committed: Committed, metadata: Metadata) -> Self {
         Self {
+            consistency_token: committed.consistency_token().map(|token| token.encode()),
             id: committed.aggregate_id,
             version: committed.version,
             position: committed.position,
@@ -156,6 +180,26 @@ impl Accepted {
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 /// The request header carrying the causation id, the id of the message that caused this one.
 pub const CAUSATION_HEADER: &str = "x-causation-id";
+
+/// The request header of a query that should see a command's effect: the command's
+/// `consistency_token`. The query waits, up to a bound the service sets, until the projection it
+/// reads has caught up, or answers 503 `not_yet_consistent`.
+pub const CONSISTENCY_HEADER: &str = "x-consistency-token";
+
+/// Waits for the consistency token in `headers`, if there is one, before a read of `P`.
+pub async fn wait_for_token<P: Projection>(
+    read_models: &ReadModels,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    const FIELD: &str = "header x-consistency-token";
+    let Some(value) = headers.get(CONSISTENCY_HEADER) else {
+        return Ok(());
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::invalid_field(FIELD, "must be the token a command returned"))?;
+    Ok(read_models.wait_for::<P>(FIELD, text).await?)
+}
 
 /// The ids a command's events carry, from the request's headers. A request without a
 /// correlation id starts a new correlation: its events get a fresh one.
@@ -310,17 +354,20 @@ where
     Ok(Json(Accepted::new(committed, metadata)))
 }
 
-/// The whole of a get-by-key route: 404 when there is no such row.
+/// The whole of a get-by-key route: 404 when there is no such row. With a consistency token
+/// in the headers, it first waits for the projection to catch up.
 pub async fn get_row<P, K>(
     read_models: &ReadModels,
     field: &str,
     raw_key: &str,
+    headers: &HeaderMap,
 ) -> Result<Json<P>, ApiError>
 where
     P: Projection,
     K: Serialize + DeserializeOwned,
 {
     let key: K = parse_param(field, raw_key)?;
+    wait_for_token::<P>(read_models, headers).await?;
     match read_models.get::<P>(&key).await? {
         Some(row) => Ok(Json(row)),
         None => Err(ApiError::not_found(format!(
@@ -331,11 +378,13 @@ where
 }
 
 /// The whole of a list route: rows whose `field` equals the path value, one page at a time.
+/// With a consistency token in the headers, it first waits for the projection to catch up.
 pub async fn list_rows<P, V>(
     read_models: &ReadModels,
     field: &str,
     raw_value: &str,
     query: Option<&str>,
+    headers: &HeaderMap,
 ) -> Result<Json<Page<P>>, ApiError>
 where
     P: Projection,
@@ -343,6 +392,7 @@ where
 {
     let value: V = parse_param(field, raw_value)?;
     let page = page_from_query(query)?;
+    wait_for_token::<P>(read_models, headers).await?;
     Ok(Json(read_models.list::<P>(field, &value, &page).await?))
 }
 

@@ -15,7 +15,9 @@
 //! - [`bus`]: how committed events reach projections;
 //! - [`relay`]: the outbox relay, delivering the log to a broker at least once, in order;
 //! - [`ProjectionRunner`]: checkpointed, idempotent projection updates;
-//! - [`ReadModels`]: typed queries over the read store.
+//! - [`rebuild`]: a projection rebuilt from the event store while the service runs;
+//! - [`ReadModels`]: typed queries over the read store;
+//! - [`consistency`]: read-your-writes, a command's token and a read that waits for it.
 //!
 //! The derives (`#[derive(Aggregate, Command, Event, Projection)]`) come with the default
 //! `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
@@ -42,12 +44,14 @@
 pub mod aggregate;
 pub mod bus;
 pub mod command;
+pub mod consistency;
 pub mod dispatch;
 pub mod event;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod projection;
 pub mod query;
+pub mod rebuild;
 pub mod relay;
 pub mod runner;
 pub mod schema;

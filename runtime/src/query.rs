@@ -1,22 +1,36 @@
 //! Typed queries over the read store: get by key, list by field with keyset pagination.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::consistency::{self, ConsistencyToken};
 use crate::projection::Projection;
-use crate::store::{ReadStore, Row, StoreError};
+use crate::store::generation::ActiveGenerations;
+use crate::store::{EventStore, ReadStore, Row, StoreError};
 
 /// How many rows a page holds when the caller does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// The most rows one page may hold.
 pub const MAX_PAGE_SIZE: u32 = 500;
+/// How soon queries follow a projection's switch to a rebuilt generation.
+const GENERATION_TTL: Duration = Duration::from_secs(1);
 
 /// Reads projections.
 #[derive(Clone)]
 pub struct ReadModels {
-    store: Arc<dyn ReadStore>,
+    /// The store as each projection's active generation sees it.
+    generations: ActiveGenerations,
+    consistency: Option<Consistency>,
+}
+
+/// What waiting for a consistency token takes: the event store, and how long to wait.
+#[derive(Clone)]
+struct Consistency {
+    events: Arc<dyn EventStore>,
+    wait: Duration,
 }
 
 impl std::fmt::Debug for ReadModels {
@@ -56,19 +70,68 @@ pub enum QueryError {
         projection: &'static str,
         reason: String,
     },
+    /// The projection had not caught up with a consistency token within the wait allowed.
+    #[error(
+        "{projection} has not caught up with the consistency token after {waited:?}; try again"
+    )]
+    NotYetConsistent {
+        projection: &'static str,
+        waited: Duration,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl ReadModels {
     pub fn new(store: Arc<dyn ReadStore>) -> Self {
-        Self { store }
+        Self {
+            generations: ActiveGenerations::new(store, GENERATION_TTL),
+            consistency: None,
+        }
+    }
+
+    /// Lets reads wait for [consistency tokens](crate::consistency), up to `wait` each: the
+    /// event store says where each token's event stands.
+    pub fn with_consistency(mut self, events: Arc<dyn EventStore>, wait: Duration) -> Self {
+        self.consistency = Some(Consistency { events, wait });
+        self
+    }
+
+    /// Waits until `P` has caught up with the consistency token `text`, which came in `field`.
+    pub async fn wait_for<P: Projection>(
+        &self,
+        field: &'static str,
+        text: &str,
+    ) -> Result<(), QueryError> {
+        let invalid = |message: &str| QueryError::InvalidParameter {
+            field,
+            message: message.to_owned(),
+        };
+        let Some(consistency) = &self.consistency else {
+            return Err(invalid("this service does not take consistency tokens"));
+        };
+        let token = ConsistencyToken::parse(text)
+            .ok_or_else(|| invalid("not a consistency token this service returned"))?;
+        consistency::wait_for::<P>(
+            consistency.events.as_ref(),
+            &self.generations.of(P::NAME).await?,
+            &token,
+            field,
+            consistency.wait,
+        )
+        .await
     }
 
     /// The row of `P` with this key.
     pub async fn get<P: Projection>(&self, key: &impl Serialize) -> Result<Option<P>, QueryError> {
         let key = to_value(key)?;
-        match self.store.get(&P::SCHEMA, &key).await? {
+        match self
+            .generations
+            .of(P::NAME)
+            .await?
+            .get(&P::SCHEMA, &key)
+            .await?
+        {
             Some(row) => Ok(Some(from_row::<P>(row)?)),
             None => Ok(None),
         }
@@ -92,7 +155,9 @@ impl ReadModels {
         let value = to_value(value)?;
         // One row more than asked tells whether another page follows.
         let mut rows = self
-            .store
+            .generations
+            .of(P::NAME)
+            .await?
             .list(
                 &P::SCHEMA,
                 field,
@@ -133,26 +198,39 @@ fn from_row<P: Projection>(row: Row) -> Result<P, QueryError> {
 
 /// Cursors are the last key's JSON, hex-encoded: opaque to clients and safe in a URL as is.
 fn encode_cursor(key: &Value) -> String {
-    key.to_string()
-        .bytes()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex_json::encode(key)
 }
 
 fn decode_cursor(cursor: &str) -> Result<Value, QueryError> {
-    let invalid = || QueryError::InvalidParameter {
+    hex_json::decode(cursor).ok_or_else(|| QueryError::InvalidParameter {
         field: "cursor",
         message: "not a cursor this service returned".to_owned(),
-    };
-    if !cursor.len().is_multiple_of(2) || !cursor.is_ascii() {
-        return Err(invalid());
+    })
+}
+
+/// JSON as hex: what the service hands out for clients to pass back unchanged.
+pub(crate) mod hex_json {
+    use serde_json::Value;
+
+    pub(crate) fn encode(value: &Value) -> String {
+        value
+            .to_string()
+            .bytes()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(&cursor[at..at + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes).map_err(|_| invalid())
+
+    pub(crate) fn decode(text: &str) -> Option<Value> {
+        if !text.len().is_multiple_of(2) || !text.is_ascii() {
+            return None;
+        }
+        let bytes = (0..text.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&text[at..at + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
 }
 
 #[cfg(test)]

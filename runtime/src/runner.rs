@@ -13,6 +13,7 @@ use crate::event::DecodeError;
 use crate::event::EventEnvelope;
 use crate::projection::{Change, Projection};
 use crate::schema::TableSchema;
+use crate::store::generation::AtGeneration;
 use crate::store::{Cursor, Decide, EventStore, Mark, ReadStore, RowChange, StoreError};
 
 /// A projection with its types erased, so a runner can hold several.
@@ -168,22 +169,30 @@ impl ProjectionRunner {
         self
     }
 
-    /// Creates every projection's table and the checkpoint table.
+    /// Creates the shared tables and each projection's table in its active generation.
     pub async fn prepare(&self) -> Result<(), StoreError> {
-        for projector in &self.projectors {
-            self.store.prepare(projector.schema()).await?;
-        }
-        Ok(())
+        prepare_active(&self.store, &self.projectors).await
     }
 
-    /// Each projection's name and checkpoint.
-    pub async fn positions(&self) -> Result<Vec<(&'static str, Cursor)>, StoreError> {
+    /// The projections, by name: for tools such as a rebuild.
+    pub fn projectors(&self) -> &[Arc<dyn Projector>] {
+        &self.projectors
+    }
+
+    /// Where each projection stands: its active generation and its checkpoint there.
+    pub async fn positions(&self) -> Result<Vec<Position>, StoreError> {
         let mut positions = Vec::with_capacity(self.projectors.len());
         for projector in &self.projectors {
-            positions.push((
-                projector.name(),
-                self.store.checkpoint(projector.name()).await?,
-            ));
+            let name = projector.name();
+            let generation = self.store.active(name).await?;
+            let checkpoint = AtGeneration::new(Arc::clone(&self.store), generation)
+                .checkpoint(name)
+                .await?;
+            positions.push(Position {
+                projection: name,
+                generation,
+                checkpoint,
+            });
         }
         Ok(positions)
     }
@@ -192,16 +201,16 @@ impl ProjectionRunner {
     /// uses [`spawn`](Self::spawn).
     pub async fn catch_up(&self, events: &dyn EventStore) -> Result<(), ProjectionError> {
         for projector in &self.projectors {
-            let mut cursor = self.store.checkpoint(projector.name()).await?;
+            let generation = self.store.active(projector.name()).await?;
+            let target = AtGeneration::new(Arc::clone(&self.store), generation);
+            let mut cursor = target.checkpoint(projector.name()).await?;
             loop {
                 let batch = events.read_all(cursor, 512).await?;
                 let Some(last) = batch.last() else { break };
                 cursor = last.cursor;
                 for entry in &batch {
                     let mark = Mark::in_log(&entry.envelope, entry.cursor);
-                    projector
-                        .handle(self.store.as_ref(), &entry.envelope, mark)
-                        .await?;
+                    projector.handle(&target, &entry.envelope, mark).await?;
                 }
             }
         }
@@ -220,9 +229,14 @@ impl ProjectionRunner {
                 let retry_delay = self.retry_delay;
                 tokio::spawn(async move {
                     loop {
-                        if let Err(error) = run(projector.as_ref(), store.as_ref(), bus.as_ref()).await {
-                            tracing::error!(projection = projector.name(), %error, "projection failed; retrying");
-                            tokio::time::sleep(retry_delay).await;
+                        match run(projector.as_ref(), &store, bus.as_ref()).await {
+                            Ok(generation) => {
+                                tracing::info!(projection = projector.name(), generation, "switching to a rebuilt generation");
+                            }
+                            Err(error) => {
+                                tracing::error!(projection = projector.name(), %error, "projection failed; retrying");
+                                tokio::time::sleep(retry_delay).await;
+                            }
                         }
                     }
                 })
@@ -231,17 +245,54 @@ impl ProjectionRunner {
     }
 }
 
+/// Keeps one projection's active generation up to date; returns the generation that became
+/// active instead, when a rebuild switches it.
 async fn run(
     projector: &dyn Projector,
-    store: &dyn ReadStore,
+    store: &Arc<dyn ReadStore>,
     bus: &dyn EventBus,
-) -> Result<(), ProjectionError> {
-    let checkpoint = store.checkpoint(projector.name()).await?;
-    let mut subscription = bus.subscribe(projector.name(), checkpoint).await?;
+) -> Result<u64, ProjectionError> {
+    let name = projector.name();
+    let generation = store.active(name).await?;
+    let target = AtGeneration::new(Arc::clone(store), generation);
+    let checkpoint = target.checkpoint(name).await?;
+    let mut subscription = bus.subscribe(name, checkpoint).await?;
     loop {
-        for entry in subscription.next_batch().await? {
+        let batch = subscription.next_batch().await?;
+        // A switched projector stops writing the old generation before its next batch; what it
+        // wrote there meanwhile is dropped with it.
+        let active = store.active(name).await?;
+        if active != generation {
+            return Ok(active);
+        }
+        for entry in batch {
             let mark = Mark::in_log(&entry.envelope, entry.cursor);
-            projector.handle(store, &entry.envelope, mark).await?;
+            projector.handle(&target, &entry.envelope, mark).await?;
         }
     }
+}
+
+/// Where a projection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub projection: &'static str,
+    /// The generation queries read: 0 until the projection's first rebuild.
+    pub generation: u64,
+    /// The cursor of the last event the generation applied, when it is fed from the log.
+    pub checkpoint: Cursor,
+}
+
+/// Creates the shared tables and each projection's table in its active generation.
+pub(crate) async fn prepare_active(
+    store: &Arc<dyn ReadStore>,
+    projectors: &[Arc<dyn Projector>],
+) -> Result<(), StoreError> {
+    store.prepare_bookkeeping().await?;
+    for projector in projectors {
+        let generation = store.active(projector.name()).await?;
+        AtGeneration::new(Arc::clone(store), generation)
+            .prepare(projector.schema())
+            .await?;
+    }
+    Ok(())
 }

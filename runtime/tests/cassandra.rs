@@ -282,3 +282,27 @@ async fn an_unreachable_cluster_is_named() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
+
+/// Read-your-writes with Cassandra's checkpoints and per-aggregate progress; the events are in
+/// SQLite.
+#[tokio::test]
+async fn reads_wait_for_the_token_of_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("events.db").display());
+    let events: Arc<dyn EventStore> =
+        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    events.prepare().await.unwrap();
+    common::consistency::reads_wait_for_the_token_of_a_command(events, read_store().await).await;
+}
+
+/// A rebuild on Cassandra, with the events in SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rebuild_while_running_matches_a_fold_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("events.db").display());
+    let events: Arc<dyn EventStore> =
+        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    events.prepare().await.unwrap();
+    common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read_store().await)
+        .await;
+}

@@ -71,8 +71,9 @@ async fn service(config: &KafkaConfig) -> Service {
     }
 }
 
-fn projectors(config: &KafkaConfig, read: &Arc<dyn ReadStore>) -> KafkaProjectors {
-    KafkaProjectors::new(config.clone(), Arc::clone(read), ["Counter"])
+fn projectors(config: &KafkaConfig, service: &Service) -> KafkaProjectors {
+    let (read, events) = (Arc::clone(&service.read), Arc::clone(&service.events));
+    KafkaProjectors::new(config.clone(), read, events, ["Counter"])
         .with::<Tally>()
         .with::<Total>()
         .with_retry_delay(Duration::from_millis(100))
@@ -157,7 +158,7 @@ async fn tallies_reach(read: &Arc<dyn ReadStore>, counters: usize, bumps: usize)
 async fn relayed_events_reach_every_projection_once_even_when_published_twice() {
     let config = config();
     let service = service(&config).await;
-    let projectors = projectors(&config, &service.read);
+    let projectors = projectors(&config, &service);
     projectors.prepare().await.unwrap();
     let consuming = projectors.spawn();
     let relaying = service.relay.spawn();
@@ -329,7 +330,7 @@ async fn a_poison_event_is_dead_lettered_and_later_events_still_apply() {
     service.events.append(vec![later]).await.unwrap();
     service.relay.relay_pending().await.unwrap();
 
-    let projectors = projectors(&config, &service.read);
+    let projectors = projectors(&config, &service);
     projectors.prepare().await.unwrap();
     let consuming = projectors.spawn();
     total_reaches(&service.read, 4).await;
@@ -369,5 +370,71 @@ async fn a_poison_event_is_dead_lettered_and_later_events_still_apply() {
     }
     for task in consuming {
         task.abort();
+    }
+}
+
+/// A rebuild while the consumers run and commands keep coming: the consumers switch to the
+/// rebuilt generation, which ends up with a fold of the log and keeps following new events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_while_consuming_switches_the_consumers_and_loses_nothing() {
+    let config = config();
+    let service = service(&config).await;
+    let projectors = projectors(&config, &service);
+    projectors.prepare().await.unwrap();
+    let consuming = projectors.spawn();
+    let relaying = service.relay.spawn();
+    write(&service.dispatcher, 4, 20).await;
+    tallies_reach(&service.read, 4, 20).await;
+
+    let writing = {
+        let dispatcher = service.dispatcher.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                for n in 0..4 {
+                    let bump = Bump {
+                        id: format!("c{n}"),
+                    };
+                    dispatcher
+                        .dispatch(bump, Metadata::default())
+                        .await
+                        .unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        })
+    };
+    let rebuild = eventwright::rebuild::Rebuild {
+        events: Arc::clone(&service.events),
+        read: Arc::clone(&service.read),
+        projector: eventwright::runner::projector::<Tally>(),
+        marks: eventwright::rebuild::Marks::PerAggregate,
+        grace: Duration::from_millis(500),
+    };
+    assert_eq!(rebuild.run(|_| {}).await.unwrap().generation, 1);
+    writing.await.unwrap();
+
+    // Every event, before, during and after the switch, is in the new generation once.
+    let generation: Arc<dyn ReadStore> = Arc::new(
+        eventwright::store::generation::AtGeneration::new(Arc::clone(&service.read), 1),
+    );
+    tallies_reach(&generation, 4, 40).await;
+    write_more(&service.dispatcher, 4).await;
+    tallies_reach(&generation, 4, 41).await;
+    total_reaches(&service.read, 4 * 42).await;
+    relaying.abort();
+    for task in consuming {
+        task.abort();
+    }
+}
+
+async fn write_more(dispatcher: &Dispatcher, counters: usize) {
+    for n in 0..counters {
+        let bump = Bump {
+            id: format!("c{n}"),
+        };
+        dispatcher
+            .dispatch(bump, Metadata::default())
+            .await
+            .unwrap();
     }
 }

@@ -43,10 +43,11 @@ async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() 
         Arc::new(KafkaSink::new(&config).unwrap()),
     )
     .with_retry_delay(Duration::from_millis(500));
-    let projectors = KafkaProjectors::new(config, Arc::clone(&read), ["Counter"])
-        .with::<Tally>()
-        .with::<Total>()
-        .with_retry_delay(Duration::from_millis(200));
+    let projectors =
+        KafkaProjectors::new(config, Arc::clone(&read), Arc::clone(&events), ["Counter"])
+            .with::<Tally>()
+            .with::<Total>()
+            .with_retry_delay(Duration::from_millis(200));
     projectors.prepare().await.unwrap();
     let mut tasks = projectors.spawn();
     tasks.push(relay.spawn());

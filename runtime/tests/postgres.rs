@@ -362,7 +362,7 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
         ["b"]
     );
     assert_eq!(
-        runner.positions().await.unwrap()[0].1,
+        runner.positions().await.unwrap()[0].checkpoint,
         events
             .read_all(Cursor::START, 100)
             .await
@@ -545,4 +545,19 @@ async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
 async fn sequence_marks_reject_a_poison_event_without_moving_the_mark() {
     let (pool, _) = isolated().await;
     common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read_store(&pool)).await;
+}
+
+#[tokio::test]
+async fn reads_wait_for_the_token_of_a_command() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    common::consistency::reads_wait_for_the_token_of_a_command(events, read_store(&pool)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rebuild_while_running_matches_a_fold_of_the_log() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read_store(&pool))
+        .await;
 }

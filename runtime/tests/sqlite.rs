@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eventwright::bus::{EventBus, InProcBus};
+use eventwright::runner::Position;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{Cursor, EventStore, Mark, ReadStore, RowChange, StoreError};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
@@ -207,13 +208,14 @@ async fn a_running_projection_follows_new_events_and_a_new_one_catches_up_from_t
     let positions = runner.positions().await.unwrap();
     assert_eq!(
         positions,
-        [(
-            "tally",
-            Cursor {
+        [Position {
+            projection: "tally",
+            generation: 0,
+            checkpoint: Cursor {
                 transaction: 0,
                 position: 3
             }
-        )]
+        }]
     );
     for task in tasks {
         task.abort();
@@ -355,4 +357,18 @@ async fn sequence_marks_reject_a_poison_event_without_moving_the_mark() {
     let dir = tempfile::tempdir().unwrap();
     let (_, read, _) = stores(&dir.path().join("db")).await;
     common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read).await;
+}
+
+#[tokio::test]
+async fn reads_wait_for_the_token_of_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, _) = stores(&dir.path().join("db")).await;
+    common::consistency::reads_wait_for_the_token_of_a_command(events, read).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rebuild_while_running_matches_a_fold_of_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, _) = stores(&dir.path().join("db")).await;
+    common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read).await;
 }

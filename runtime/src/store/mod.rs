@@ -15,6 +15,7 @@ use crate::schema::TableSchema;
 
 #[cfg(feature = "cassandra")]
 pub mod cassandra;
+pub mod generation;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]
@@ -79,6 +80,15 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     async fn ping(&self) -> Result<(), StoreError> {
         self.read_all(Cursor::START, 1).await.map(drop)
     }
+
+    /// Where one event stands in the log, `None` when there is no such event: what a reader
+    /// holding a consistency token compares a projection's checkpoint with.
+    async fn cursor_of(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: u64,
+    ) -> Result<Option<Cursor>, StoreError>;
 
     /// Up to `limit` events after `after`, in cursor order. An event that a later read could
     /// still reveal before the last one returned is never returned past: readers never skip.
@@ -197,11 +207,37 @@ impl<'a> Mark<'a> {
 }
 
 /// Projection tables and checkpoints.
+///
+/// A projection's rows, checkpoint and marks live under its name and its table's name; a
+/// rebuild writes a new generation of them under names of their own (see
+/// [`generation`](crate::store::generation)), and queries follow [`active`](Self::active).
 #[async_trait]
 pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
-    /// Creates the checkpoint and applied-sequence tables, and this projection's table and
-    /// indexes, if they are missing.
+    /// Creates the tables every projection shares (checkpoints, marks, generations) if they are
+    /// missing.
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError>;
+
+    /// Creates the shared tables and this projection's table and indexes, if they are missing.
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError>;
+
+    /// The generation of `projection` that queries read and projectors keep up to date: 0 until
+    /// its first rebuild.
+    async fn active(&self, projection: &str) -> Result<u64, StoreError>;
+
+    /// Makes `generation` of `projection` the active one. It never moves backwards.
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError>;
+
+    /// Moves `projection`'s checkpoint to `cursor`, unless it is there or past it already: for
+    /// a replay that marks events per aggregate, to remember how far it read the log.
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError>;
+
+    /// Drops the projection's tables and forgets its checkpoint and marks: what is left of a
+    /// generation once another is active.
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+    ) -> Result<(), StoreError>;
 
     /// Whether the store answers, for a readiness check: by default, a read of a checkpoint.
     async fn ping(&self) -> Result<(), StoreError> {
@@ -210,6 +246,17 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// The cursor of the last event `projection` applied; [`Cursor::START`] before the first.
     async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError>;
+
+    /// The last sequence of one aggregate that `projection` has handled when its events are
+    /// marked per aggregate (a partitioned broker); 0 before the first. Events the projection
+    /// does not consume leave no mark.
+    async fn progress(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError>;
 
     /// The row with this key.
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError>;

@@ -128,6 +128,58 @@ pub(crate) fn list(dialect: Dialect, schema: &TableSchema, field: &str, after_ke
     )
 }
 
+/// Which generation of each projection is active.
+pub(crate) const CREATE_GENERATIONS: &str = "CREATE TABLE IF NOT EXISTS eventwright_generations (
+    projection TEXT PRIMARY KEY,
+    generation BIGINT NOT NULL
+)";
+
+pub(crate) fn select_generation(dialect: Dialect) -> String {
+    format!(
+        "SELECT generation FROM eventwright_generations WHERE projection = {}",
+        (dialect.placeholder)(1)
+    )
+}
+
+/// Makes a generation active (parameters: projection, generation), never moving backwards.
+pub(crate) fn activate_generation(dialect: Dialect) -> String {
+    let p = dialect.placeholder;
+    format!(
+        "INSERT INTO eventwright_generations (projection, generation) VALUES ({}, {}) \
+         ON CONFLICT (projection) DO UPDATE SET generation = excluded.generation \
+         WHERE eventwright_generations.generation < excluded.generation",
+        p(1),
+        p(2)
+    )
+}
+
+/// Moves a projection's checkpoint (parameters: projection, transaction, position), never
+/// backwards.
+pub(crate) fn save_checkpoint(dialect: Dialect) -> String {
+    let p = dialect.placeholder;
+    format!(
+        "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
+         VALUES ({}, {}, {}) ON CONFLICT (projection) DO UPDATE \
+         SET transaction_id = excluded.transaction_id, position = excluded.position \
+         WHERE (excluded.transaction_id, excluded.position) \
+         > (eventwright_checkpoints.transaction_id, eventwright_checkpoints.position)",
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
+/// What dropping a projection runs, each statement with the projection's name as its one
+/// parameter except the first.
+pub(crate) fn drop_projection(dialect: Dialect, schema: &TableSchema) -> [String; 3] {
+    let p = (dialect.placeholder)(1);
+    [
+        format!("DROP TABLE IF EXISTS {}", quote(schema.name)),
+        format!("DELETE FROM eventwright_checkpoints WHERE projection = {p}"),
+        format!("DELETE FROM eventwright_applied WHERE projection = {p}"),
+    ]
+}
+
 /// Moves a relay's checkpoint (parameters: relay, transaction, position), never backwards.
 pub(crate) fn save_relay_checkpoint(dialect: Dialect) -> String {
     let p = dialect.placeholder;

@@ -4,6 +4,8 @@
 // Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+pub mod consistency;
+pub mod rebuild;
 pub mod relay;
 pub mod sequence_marks;
 pub mod snapshots;

@@ -75,6 +75,17 @@ impl EventStore for Counting {
         self.inner.append(events).await
     }
 
+    async fn cursor_of(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: u64,
+    ) -> Result<Option<Cursor>, StoreError> {
+        self.inner
+            .cursor_of(aggregate_type, aggregate_id, sequence)
+            .await
+    }
+
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
         self.inner.read_all(after, limit).await
     }

@@ -27,6 +27,14 @@
 //! Each aggregate's events reach a projection in order but aggregates interleave, so the read
 //! store marks the last sequence applied per aggregate and skips anything at or below it: a
 //! redelivery after a crash or a rebalance changes nothing.
+//!
+//! # Rebuilds
+//!
+//! A [rebuild](crate::rebuild) replays the log into a new generation with per-aggregate marks,
+//! then switches. A consumer checks the active generation before each record, and never stores
+//! the offset of a record it did not apply to the active generation. The first consumer to run
+//! on a new generation first replays the log from where the rebuild stopped: that covers every
+//! record the consumers of the old generation took before the switch.
 
 mod config;
 mod projectors;
@@ -52,4 +60,9 @@ pub enum KafkaError {
         topic: String,
         reason: String,
     },
+    /// Catching a rebuilt generation up from the event store failed.
+    #[error("catching up a rebuilt generation: {0}")]
+    Replay(#[from] crate::rebuild::RebuildError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }

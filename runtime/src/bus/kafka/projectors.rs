@@ -13,8 +13,10 @@ use super::topics::Topics;
 use super::{KafkaConfig, KafkaError};
 use crate::event::EventEnvelope;
 use crate::projection::Projection;
-use crate::runner::{Projector, projector};
-use crate::store::{Mark, ReadStore};
+use crate::rebuild::{Marks, OnPoison, replay};
+use crate::runner::{Projector, prepare_active, projector};
+use crate::store::generation::{self, AtGeneration};
+use crate::store::{EventStore, Mark, ReadStore};
 
 /// Runs a service's projections from Kafka: one consumer per projection, in the consumer group
 /// [`KafkaConfig::group`], so several processes running the same projections share the
@@ -29,6 +31,8 @@ use crate::store::{Mark, ReadStore};
 pub struct KafkaProjectors {
     config: KafkaConfig,
     store: Arc<dyn ReadStore>,
+    /// Where a rebuilt generation catches up from, before it takes records.
+    events: Arc<dyn EventStore>,
     aggregate_types: Vec<String>,
     projectors: Vec<Arc<dyn Projector>>,
     retry_delay: Duration,
@@ -45,15 +49,18 @@ impl std::fmt::Debug for KafkaProjectors {
 }
 
 impl KafkaProjectors {
-    /// Projectors reading the topics of `aggregate_types`.
+    /// Projectors reading the topics of `aggregate_types` into `store`; `events` is the event
+    /// store the relay publishes from.
     pub fn new(
         config: KafkaConfig,
         store: Arc<dyn ReadStore>,
+        events: Arc<dyn EventStore>,
         aggregate_types: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Self {
             config,
             store,
+            events,
             aggregate_types: aggregate_types.into_iter().map(Into::into).collect(),
             projectors: Vec::new(),
             retry_delay: Duration::from_secs(1),
@@ -72,12 +79,9 @@ impl KafkaProjectors {
         self
     }
 
-    /// Creates every projection's table.
+    /// Creates the shared tables and each projection's table in its active generation.
     pub async fn prepare(&self) -> Result<(), crate::store::StoreError> {
-        for projector in &self.projectors {
-            self.store.prepare(projector.schema()).await?;
-        }
-        Ok(())
+        prepare_active(&self.store, &self.projectors).await
     }
 
     /// Starts one consumer task per projection; each restarts after a failure.
@@ -148,11 +152,27 @@ impl Consumer1 {
             .set("acks", "all")
             .create()
             .map_err(client_error)?;
+        let store = &self.projectors.store;
+        let generation = store.active(name).await?;
+        let target = AtGeneration::new(Arc::clone(store), generation);
+        self.catch_up_after_switch(&target).await?;
         let subscribed: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&subscribed).map_err(client_error)?;
         loop {
             let message = consumer.recv().await.map_err(client_error)?;
-            if let Some(error) = self.apply(&message).await {
+            // Checked before each record: once a rebuild switched, no record is applied to the
+            // old generation and marked consumed. Returning leaves the record unstored, for the
+            // consumer of the new generation to take again.
+            let active = store.active(name).await?;
+            if active != generation {
+                tracing::info!(
+                    projection = name,
+                    generation = active,
+                    "switching to a rebuilt generation"
+                );
+                return Ok(());
+            }
+            if let Some(error) = self.apply(&target, &message).await {
                 self.dead_letter(&producer, &dead_letters, &message, &error)
                     .await?;
             }
@@ -162,9 +182,39 @@ impl Consumer1 {
         }
     }
 
+    /// On a rebuilt generation, replays the log from where the rebuild stopped, once per
+    /// generation: the consumers of the old generation may have taken records (and stored
+    /// their offsets) that the rebuild had not read yet.
+    async fn catch_up_after_switch(&self, target: &AtGeneration) -> Result<(), KafkaError> {
+        let generation = target.generation();
+        let name = self.projector.name();
+        let replayed = generation::replayed_marker(name);
+        let store = &self.projectors.store;
+        if generation == 0 || store.active(&replayed).await? >= generation {
+            return Ok(());
+        }
+        let events = replay(
+            self.projectors.events.as_ref(),
+            target,
+            self.projector.as_ref(),
+            Marks::PerAggregate,
+            OnPoison::Skip,
+            |_, _| {},
+        )
+        .await?;
+        store.activate(&replayed, generation).await?;
+        tracing::info!(
+            projection = name,
+            generation,
+            events,
+            "rebuilt generation caught up from the log"
+        );
+        Ok(())
+    }
+
     /// Applies the record's event, waiting out failures that may pass. Returns the error of a
     /// poison event once its attempts are spent.
-    async fn apply(&self, message: &BorrowedMessage<'_>) -> Option<String> {
+    async fn apply(&self, target: &AtGeneration, message: &BorrowedMessage<'_>) -> Option<String> {
         let name = self.projector.name();
         let envelope: EventEnvelope = match serde_json::from_slice(message.payload().unwrap_or(&[]))
         {
@@ -174,8 +224,7 @@ impl Consumer1 {
         let mark = Mark::delivered(&envelope);
         let mut attempts = 0;
         loop {
-            let store = self.projectors.store.as_ref();
-            match self.projector.handle(store, &envelope, mark).await {
+            match self.projector.handle(target, &envelope, mark).await {
                 Ok(_) => return None,
                 Err(error) if error.is_poison() => {
                     attempts += 1;

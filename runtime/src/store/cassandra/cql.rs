@@ -49,7 +49,7 @@ fn column_defs(schema: &TableSchema) -> Vec<String> {
         .collect()
 }
 
-/// `CREATE TABLE` for the main table and each list table.
+/// `CREATE TABLE` for the main table, the progress table and each list table.
 pub(super) fn create_tables(keyspace: &str, schema: &TableSchema) -> Vec<String> {
     let mut main = column_defs(schema);
     main.extend(META.iter().map(|(name, ty)| format!("{name} {ty}")));
@@ -59,6 +59,10 @@ pub(super) fn create_tables(keyspace: &str, schema: &TableSchema) -> Vec<String>
         main.join(", "),
         quote(schema.key)
     )];
+    statements.push(format!(
+        "CREATE TABLE IF NOT EXISTS {} (aggregate text PRIMARY KEY, sequence bigint)",
+        table(keyspace, &progress_table_name(schema))
+    ));
     for field in schema.indexed {
         statements.push(format!(
             "CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY (({}), {})) \
@@ -79,6 +83,72 @@ pub(super) fn create_checkpoints(keyspace: &str) -> String {
          position bigint)",
         table(keyspace, "eventwright_checkpoints")
     )
+}
+
+/// Where a projection fed per aggregate stands in each aggregate's events, beside its table, so
+/// it goes when the table goes.
+pub(super) fn progress_table_name(schema: &TableSchema) -> String {
+    format!("{}_progress", schema.name)
+}
+
+pub(super) fn select_progress(keyspace: &str, schema: &TableSchema) -> String {
+    format!(
+        "SELECT sequence FROM {} WHERE aggregate = ?",
+        table(keyspace, &progress_table_name(schema))
+    )
+}
+
+/// The sequence is also the write's timestamp: of two writes, the later sequence wins, whatever
+/// order they arrive in.
+pub(super) fn save_progress(keyspace: &str, schema: &TableSchema) -> String {
+    format!(
+        "UPDATE {} USING TIMESTAMP ? SET sequence = ? WHERE aggregate = ?",
+        table(keyspace, &progress_table_name(schema))
+    )
+}
+
+pub(super) fn create_generations(keyspace: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (projection text PRIMARY KEY, generation bigint)",
+        table(keyspace, "eventwright_generations")
+    )
+}
+
+pub(super) fn select_generation(keyspace: &str) -> String {
+    format!(
+        "SELECT generation FROM {} WHERE projection = ?",
+        table(keyspace, "eventwright_generations")
+    )
+}
+
+/// Written with the generation as its timestamp, so it never moves backwards.
+pub(super) fn activate_generation(keyspace: &str) -> String {
+    format!(
+        "UPDATE {} USING TIMESTAMP ? SET generation = ? WHERE projection = ?",
+        table(keyspace, "eventwright_generations")
+    )
+}
+
+pub(super) fn delete_checkpoint(keyspace: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE projection = ?",
+        table(keyspace, "eventwright_checkpoints")
+    )
+}
+
+/// `DROP TABLE` for the main table, each list table and the progress table.
+pub(super) fn drop_tables(keyspace: &str, schema: &TableSchema) -> Vec<String> {
+    let mut names = vec![schema.name.to_owned(), progress_table_name(schema)];
+    names.extend(
+        schema
+            .indexed
+            .iter()
+            .map(|field| list_table_name(schema, field)),
+    );
+    names
+        .iter()
+        .map(|name| format!("DROP TABLE IF EXISTS {}", table(keyspace, name)))
+        .collect()
 }
 
 pub(super) fn select_checkpoint(keyspace: &str) -> String {

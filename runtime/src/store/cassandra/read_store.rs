@@ -13,7 +13,7 @@ use super::cql;
 use super::values::{from_cql, to_cql};
 use super::{CassandraConfig, backend};
 use crate::schema::{ColumnDef, TableSchema};
-use crate::store::sql::{to_cursor, to_i64};
+use crate::store::sql::{to_cursor, to_i64, to_u64};
 use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in Cassandra, designed from the queries they serve; see the
@@ -194,82 +194,20 @@ impl CassandraReadStore {
         Ok(())
     }
 
-    async fn move_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
-        self.execute(
-            cql::save_checkpoint(&self.config.keyspace),
-            vec![
-                Some(CqlValue::BigInt(to_i64(cursor.transaction)?)),
-                Some(CqlValue::BigInt(to_i64(cursor.position)?)),
-                Some(CqlValue::Text(projection.to_owned())),
-            ],
-        )
-        .await?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl ReadStore for CassandraReadStore {
-    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
-        let keyspace = &self.config.keyspace;
-        let mut statements = vec![cql::create_checkpoints(keyspace)];
-        statements.extend(cql::create_tables(keyspace, schema));
-        for statement in statements {
-            self.session
-                .query_unpaged(statement, ())
-                .await
-                .map_err(|error| backend(&self.config, error))?;
-        }
-        Ok(())
-    }
-
-    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
-        let rows = self
-            .rows(
-                cql::select_checkpoint(&self.config.keyspace),
-                vec![Some(CqlValue::Text(projection.to_owned()))],
-            )
-            .await?;
-        let stored = rows.into_iter().next().map(|row| {
-            let number = |value: Option<&Option<CqlValue>>| match value {
-                Some(Some(CqlValue::BigInt(n))) => *n,
-                _ => 0,
-            };
-            (number(row.columns.first()), number(row.columns.get(1)))
-        });
-        to_cursor(stored)
-    }
-
-    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
-        Ok(self
-            .read(schema, key)
-            .await?
-            .filter(|stored| !stored.deleted)
-            .map(|stored| stored.data))
-    }
-
-    async fn update(
+    /// [`ReadStore::update`]'s row write, without the checkpoint or progress.
+    async fn write_row(
         &self,
         schema: &TableSchema,
-        projection: &str,
         mark: Mark<'_>,
         key: Option<&Value>,
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
-        if let Some(cursor) = mark.cursor
-            && self.checkpoint(projection).await? >= cursor
-        {
-            return Ok(false);
-        }
         let Some(key) = key else {
-            // Nothing to write: only the checkpoint moves.
+            // Nothing to write: only the checkpoint or the progress moves.
             decide(None).map_err(StoreError::Corrupt)?;
-            if let Some(cursor) = mark.cursor {
-                self.move_checkpoint(projection, cursor).await?;
-            }
             return Ok(true);
         };
-        let marker = format!("{}/{}", mark.aggregate_type, mark.aggregate_id);
+        let marker = marker(mark.aggregate_type, mark.aggregate_id);
         let sequence = to_i64(mark.sequence)?;
         let keyspace = &self.config.keyspace;
         for attempt in 1..=CONTENDED_ATTEMPTS {
@@ -285,9 +223,6 @@ impl ReadStore for CassandraReadStore {
                 let current = (!stored.deleted).then_some(&stored.data);
                 self.sync_lists(schema, key, stored.version, &stored.previous, current)
                     .await?;
-                if let Some(cursor) = mark.cursor {
-                    self.move_checkpoint(projection, cursor).await?;
-                }
                 return Ok(false);
             }
             let current = stored
@@ -296,9 +231,6 @@ impl ReadStore for CassandraReadStore {
                 .map(|s| s.data.clone());
             let (data, deleted) = match decide(current).map_err(StoreError::Corrupt)? {
                 RowChange::None => {
-                    if let Some(cursor) = mark.cursor {
-                        self.move_checkpoint(projection, cursor).await?;
-                    }
                     return Ok(true);
                 }
                 RowChange::Upsert(mut row) => {
@@ -372,15 +304,192 @@ impl ReadStore for CassandraReadStore {
             let current = (!deleted).then_some(&data);
             self.sync_lists(schema, key, version, &previous, current)
                 .await?;
-            if let Some(cursor) = mark.cursor {
-                self.move_checkpoint(projection, cursor).await?;
-            }
             return Ok(true);
         }
         Err(StoreError::Unavailable(format!(
             "row {key} of {} kept changing under {CONTENDED_ATTEMPTS} attempts to write it",
             schema.name
         )))
+    }
+
+    async fn move_progress(&self, schema: &TableSchema, mark: Mark<'_>) -> Result<(), StoreError> {
+        let sequence = to_i64(mark.sequence)?;
+        self.execute(
+            cql::save_progress(&self.config.keyspace, schema),
+            vec![
+                Some(CqlValue::BigInt(sequence)),
+                Some(CqlValue::BigInt(sequence)),
+                Some(CqlValue::Text(marker(
+                    mark.aggregate_type,
+                    mark.aggregate_id,
+                ))),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Runs schema statements, unprepared: each runs once.
+    async fn run_all(
+        &self,
+        statements: impl IntoIterator<Item = String>,
+    ) -> Result<(), StoreError> {
+        for statement in statements {
+            self.session
+                .query_unpaged(statement, ())
+                .await
+                .map_err(|error| backend(&self.config, error))?;
+        }
+        Ok(())
+    }
+
+    async fn move_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        self.execute(
+            cql::save_checkpoint(&self.config.keyspace),
+            vec![
+                Some(CqlValue::BigInt(to_i64(cursor.transaction)?)),
+                Some(CqlValue::BigInt(to_i64(cursor.position)?)),
+                Some(CqlValue::Text(projection.to_owned())),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ReadStore for CassandraReadStore {
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
+        let keyspace = &self.config.keyspace;
+        self.run_all([
+            cql::create_checkpoints(keyspace),
+            cql::create_generations(keyspace),
+        ])
+        .await
+    }
+
+    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
+        self.prepare_bookkeeping().await?;
+        self.run_all(cql::create_tables(&self.config.keyspace, schema))
+            .await
+    }
+
+    async fn active(&self, projection: &str) -> Result<u64, StoreError> {
+        let rows = self
+            .rows(
+                cql::select_generation(&self.config.keyspace),
+                vec![Some(CqlValue::Text(projection.to_owned()))],
+            )
+            .await?;
+        match rows.first().and_then(|row| row.columns.first()) {
+            Some(Some(CqlValue::BigInt(generation))) => to_u64(*generation),
+            _ => Ok(0),
+        }
+    }
+
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError> {
+        let generation = to_i64(generation)?;
+        self.execute(
+            cql::activate_generation(&self.config.keyspace),
+            vec![
+                Some(CqlValue::BigInt(generation)),
+                Some(CqlValue::BigInt(generation)),
+                Some(CqlValue::Text(projection.to_owned())),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        // Only a replay saves this way, one at a time per generation; a later cursor is all it
+        // ever writes.
+        if self.checkpoint(projection).await? < cursor {
+            self.move_checkpoint(projection, cursor).await?;
+        }
+        Ok(())
+    }
+
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        let keyspace = &self.config.keyspace;
+        self.run_all(cql::drop_tables(keyspace, schema)).await?;
+        self.execute(
+            cql::delete_checkpoint(keyspace),
+            vec![Some(CqlValue::Text(projection.to_owned()))],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
+        let rows = self
+            .rows(
+                cql::select_checkpoint(&self.config.keyspace),
+                vec![Some(CqlValue::Text(projection.to_owned()))],
+            )
+            .await?;
+        let stored = rows.into_iter().next().map(|row| {
+            let number = |value: Option<&Option<CqlValue>>| match value {
+                Some(Some(CqlValue::BigInt(n))) => *n,
+                _ => 0,
+            };
+            (number(row.columns.first()), number(row.columns.get(1)))
+        });
+        to_cursor(stored)
+    }
+
+    async fn progress(
+        &self,
+        schema: &TableSchema,
+        _: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError> {
+        let rows = self
+            .rows(
+                cql::select_progress(&self.config.keyspace, schema),
+                vec![Some(CqlValue::Text(marker(aggregate_type, aggregate_id)))],
+            )
+            .await?;
+        match rows.first().and_then(|row| row.columns.first()) {
+            Some(Some(CqlValue::BigInt(sequence))) => to_u64(*sequence),
+            _ => Ok(0),
+        }
+    }
+
+    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
+        Ok(self
+            .read(schema, key)
+            .await?
+            .filter(|stored| !stored.deleted)
+            .map(|stored| stored.data))
+    }
+
+    async fn update(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        if let Some(cursor) = mark.cursor
+            && self.checkpoint(projection).await? >= cursor
+        {
+            return Ok(false);
+        }
+        let applied = self.write_row(schema, mark, key, decide).await?;
+        // Recorded after the row, so a crash between the two only makes a reader wait for a
+        // redelivery; it never shows a row as caught up before it is.
+        match mark.cursor {
+            Some(cursor) => self.move_checkpoint(projection, cursor).await?,
+            None => self.move_progress(schema, mark).await?,
+        }
+        Ok(applied)
     }
 
     async fn list(
@@ -418,6 +527,11 @@ impl ReadStore for CassandraReadStore {
             })
             .collect()
     }
+}
+
+/// How a row's applied map and the progress table name an aggregate.
+fn marker(aggregate_type: &str, aggregate_id: &str) -> String {
+    format!("{aggregate_type}/{aggregate_id}")
 }
 
 fn column<'a>(schema: &'a TableSchema, field: &str) -> Result<&'a ColumnDef, StoreError> {

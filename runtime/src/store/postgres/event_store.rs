@@ -130,6 +130,26 @@ impl EventStore for PostgresEventStore {
             .collect()
     }
 
+    async fn cursor_of(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: u64,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM eventwright_events \
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3"
+        );
+        let row = sqlx::query(&sql)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(to_i64(sequence)?)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| entry_from_row(&row).map(|entry| entry.cursor))
+            .transpose()
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         if events.is_empty() {
             return Ok(Vec::new());

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::event_store::prepare_schema;
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
-use crate::store::sql::{self, Dialect, to_cursor, to_i64};
+use crate::store::sql::{self, Dialect, to_cursor, to_i64, to_u64};
 use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in PostgreSQL, one typed column per field: uuids are `UUID`, decimals
@@ -50,15 +50,66 @@ const APPLIED: &str = "CREATE TABLE IF NOT EXISTS eventwright_applied (
 
 #[async_trait]
 impl ReadStore for PostgresReadStore {
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
+        let statements = [CHECKPOINTS, APPLIED, sql::CREATE_GENERATIONS];
+        prepare_schema(&self.pool, "eventwright_checkpoints", &statements).await
+    }
+
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
         let mut statements = vec![
             CHECKPOINTS.to_owned(),
             APPLIED.to_owned(),
+            sql::CREATE_GENERATIONS.to_owned(),
             sql::create_table(POSTGRES, schema),
         ];
         statements.extend(sql::create_indexes(schema));
         let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
         prepare_schema(&self.pool, schema.name, &statements).await
+    }
+
+    async fn active(&self, projection: &str) -> Result<u64, StoreError> {
+        let stored: Option<i64> = sqlx::query_scalar(&sql::select_generation(POSTGRES))
+            .bind(projection)
+            .fetch_optional(&self.pool)
+            .await?;
+        to_u64(stored.unwrap_or(0))
+    }
+
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError> {
+        sqlx::query(&sql::activate_generation(POSTGRES))
+            .bind(projection)
+            .bind(to_i64(generation)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        sqlx::query(&sql::save_checkpoint(POSTGRES))
+            .bind(projection)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        let [table, checkpoint, marks] = sql::drop_projection(POSTGRES, schema);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&table).execute(&mut *tx).await?;
+        for statement in [checkpoint, marks] {
+            sqlx::query(&statement)
+                .bind(projection)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
@@ -69,6 +120,25 @@ impl ReadStore for PostgresReadStore {
         .fetch_optional(&self.pool)
         .await?;
         to_cursor(stored)
+    }
+
+    async fn progress(
+        &self,
+        _: &TableSchema,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError> {
+        let stored: Option<i64> = sqlx::query_scalar(
+            "SELECT sequence FROM eventwright_applied \
+             WHERE projection = $1 AND aggregate_type = $2 AND aggregate_id = $3",
+        )
+        .bind(projection)
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        to_u64(stored.unwrap_or(0))
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {

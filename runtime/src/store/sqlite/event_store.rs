@@ -124,6 +124,27 @@ impl EventStore for SqliteEventStore {
         rows.iter().map(envelope_from_row).collect()
     }
 
+    async fn cursor_of(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: u64,
+    ) -> Result<Option<Cursor>, StoreError> {
+        let position: Option<i64> = sqlx::query_scalar(
+            "SELECT position FROM eventwright_events \
+             WHERE aggregate_type = ? AND aggregate_id = ? AND sequence = ?",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(to_i64(sequence)?)
+        .fetch_optional(&self.pool)
+        .await?;
+        // One writer at a time: the log's order is the positions' order.
+        position
+            .map(|position| to_cursor(Some((0, position))))
+            .transpose()
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let stored = insert_events(&mut tx, events).await?;

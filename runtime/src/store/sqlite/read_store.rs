@@ -5,7 +5,7 @@ use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 use sqlx::{Row as _, SqlitePool};
 
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
-use crate::store::sql::{self, Dialect, to_cursor, to_i64};
+use crate::store::sql::{self, Dialect, to_cursor, to_i64, to_u64};
 use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
 
 /// Projection tables in SQLite, one column per field. Lists and value objects are JSON text;
@@ -43,11 +43,20 @@ const APPLIED: &str = "CREATE TABLE IF NOT EXISTS eventwright_applied (
 const SELECT_CHECKPOINT: &str =
     "SELECT transaction_id, position FROM eventwright_checkpoints WHERE projection = ?";
 
+const SELECT_APPLIED: &str = "SELECT sequence FROM eventwright_applied \
+                              WHERE projection = ? AND aggregate_type = ? AND aggregate_id = ?";
+
 #[async_trait]
 impl ReadStore for SqliteReadStore {
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
+        for statement in [CHECKPOINTS, APPLIED, sql::CREATE_GENERATIONS] {
+            sqlx::query(statement).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
-        sqlx::query(CHECKPOINTS).execute(&self.pool).await?;
-        sqlx::query(APPLIED).execute(&self.pool).await?;
+        self.prepare_bookkeeping().await?;
         sqlx::query(&sql::create_table(SQLITE, schema))
             .execute(&self.pool)
             .await?;
@@ -57,12 +66,73 @@ impl ReadStore for SqliteReadStore {
         Ok(())
     }
 
+    async fn active(&self, projection: &str) -> Result<u64, StoreError> {
+        let stored: Option<i64> = sqlx::query_scalar(&sql::select_generation(SQLITE))
+            .bind(projection)
+            .fetch_optional(&self.pool)
+            .await?;
+        to_u64(stored.unwrap_or(0))
+    }
+
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError> {
+        sqlx::query(&sql::activate_generation(SQLITE))
+            .bind(projection)
+            .bind(to_i64(generation)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        sqlx::query(&sql::save_checkpoint(SQLITE))
+            .bind(projection)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        let [table, checkpoint, marks] = sql::drop_projection(SQLITE, schema);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(&table).execute(&mut *tx).await?;
+        for statement in [checkpoint, marks] {
+            sqlx::query(&statement)
+                .bind(projection)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
         let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
             .bind(projection)
             .fetch_optional(&self.pool)
             .await?;
         to_cursor(stored)
+    }
+
+    async fn progress(
+        &self,
+        _: &TableSchema,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError> {
+        let stored: Option<i64> = sqlx::query_scalar(SELECT_APPLIED)
+            .bind(projection)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        to_u64(stored.unwrap_or(0))
     }
 
     async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
@@ -92,15 +162,12 @@ impl ReadStore for SqliteReadStore {
                 to_cursor(stored)? < cursor
             }
             None => {
-                let stored: Option<i64> = sqlx::query_scalar(
-                    "SELECT sequence FROM eventwright_applied \
-                     WHERE projection = ? AND aggregate_type = ? AND aggregate_id = ?",
-                )
-                .bind(projection)
-                .bind(mark.aggregate_type)
-                .bind(mark.aggregate_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let stored: Option<i64> = sqlx::query_scalar(SELECT_APPLIED)
+                    .bind(projection)
+                    .bind(mark.aggregate_type)
+                    .bind(mark.aggregate_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let sequence = to_i64(mark.sequence)?;
                 stored.is_none_or(|stored| stored < sequence)
             }

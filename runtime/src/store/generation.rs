@@ -1,0 +1,231 @@
+//! Generations of a projection: a rebuild fills a new generation beside the live one, under
+//! names of its own, and switches queries and projectors to it once it has caught up.
+//!
+//! Generation 0 uses the projection's own names; generation `n` keeps its rows in the table
+//! `<table>_g<n>` and its checkpoint and marks under `<projection>@<n>`. The store records
+//! which generation is [active](ReadStore::active). [`AtGeneration`] is the read store as one
+//! generation sees it, so projectors and queries need not know about generations at all.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::schema::TableSchema;
+use crate::store::{Cursor, Decide, LogEntry, Mark, ReadStore, Row, RowChange, StoreError};
+
+/// The name a projection's checkpoint and marks go by in `generation`.
+pub fn projection_name(projection: &str, generation: u64) -> String {
+    match generation {
+        0 => projection.to_owned(),
+        n => format!("{projection}@{n}"),
+    }
+}
+
+/// Under this name, the generations table records the last generation of `projection` whose
+/// consumers have replayed the log since the switch (see [`crate::bus::kafka`]).
+pub fn replayed_marker(projection: &str) -> String {
+    format!("{projection}#replayed")
+}
+
+/// The projection's table as it is in `generation`: the same columns under the generation's
+/// table name.
+pub fn table_schema(schema: &TableSchema, generation: u64) -> TableSchema {
+    if generation == 0 {
+        return *schema;
+    }
+    TableSchema {
+        name: table_name(schema.name, generation),
+        ..*schema
+    }
+}
+
+/// `<table>_g<n>`, kept for the life of the process: a schema's names are `'static`, and a
+/// process sees few generations.
+fn table_name(table: &str, generation: u64) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashMap<(String, u64), &'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    names
+        .entry((table.to_owned(), generation))
+        .or_insert_with(|| Box::leak(format!("{table}_g{generation}").into_boxed_str()))
+}
+
+/// A read store as one generation of every projection sees it.
+#[derive(Debug, Clone)]
+pub struct AtGeneration {
+    inner: Arc<dyn ReadStore>,
+    generation: u64,
+}
+
+impl AtGeneration {
+    pub fn new(inner: Arc<dyn ReadStore>, generation: u64) -> Self {
+        Self { inner, generation }
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn name(&self, projection: &str) -> String {
+        projection_name(projection, self.generation)
+    }
+
+    fn schema(&self, schema: &TableSchema) -> TableSchema {
+        table_schema(schema, self.generation)
+    }
+}
+
+#[async_trait]
+impl ReadStore for AtGeneration {
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
+        self.inner.prepare_bookkeeping().await
+    }
+
+    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
+        self.inner.prepare(&self.schema(schema)).await
+    }
+
+    async fn active(&self, projection: &str) -> Result<u64, StoreError> {
+        self.inner.active(projection).await
+    }
+
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError> {
+        self.inner.activate(projection, generation).await
+    }
+
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        self.inner
+            .save_checkpoint(&self.name(projection), cursor)
+            .await
+    }
+
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .drop_projection(&self.schema(schema), &self.name(projection))
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.ping().await
+    }
+
+    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
+        self.inner.checkpoint(&self.name(projection)).await
+    }
+
+    async fn progress(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .progress(
+                &self.schema(schema),
+                &self.name(projection),
+                aggregate_type,
+                aggregate_id,
+            )
+            .await
+    }
+
+    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
+        self.inner.get(&self.schema(schema), key).await
+    }
+
+    async fn update(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .update(
+                &self.schema(schema),
+                &self.name(projection),
+                mark,
+                key,
+                decide,
+            )
+            .await
+    }
+
+    async fn apply(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        entry: &LogEntry,
+        change: RowChange,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .apply(&self.schema(schema), &self.name(projection), entry, change)
+            .await
+    }
+
+    async fn list(
+        &self,
+        schema: &TableSchema,
+        field: &str,
+        value: &Value,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        self.inner
+            .list(&self.schema(schema), field, value, after_key, limit)
+            .await
+    }
+}
+
+/// The active generation of each projection, as queries see it: looked up at most once per
+/// `ttl`, so a switch reaches every query within that time.
+#[derive(Debug, Clone)]
+pub struct ActiveGenerations {
+    store: Arc<dyn ReadStore>,
+    ttl: Duration,
+    seen: Arc<Mutex<HashMap<String, (u64, Instant)>>>,
+}
+
+impl ActiveGenerations {
+    pub fn new(store: Arc<dyn ReadStore>, ttl: Duration) -> Self {
+        Self {
+            store,
+            ttl,
+            seen: Arc::default(),
+        }
+    }
+
+    /// The store as `projection`'s active generation sees it.
+    pub async fn of(&self, projection: &str) -> Result<AtGeneration, StoreError> {
+        let cached = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(projection)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(generation, _)| *generation);
+        let generation = match cached {
+            Some(generation) => generation,
+            None => {
+                let generation = self.store.active(projection).await?;
+                self.seen
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert(projection.to_owned(), (generation, Instant::now()));
+                generation
+            }
+        };
+        Ok(AtGeneration::new(Arc::clone(&self.store), generation))
+    }
+}
