@@ -56,8 +56,8 @@ pub struct Rebuilt {
 /// A rebuild failed; the live generation is as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
-    #[error("there is no projection named `{0}`")]
-    UnknownProjection(String),
+    #[error("there is no projection named `{name}`; the projections are: {known}")]
+    UnknownProjection { name: String, known: String },
     #[error(
         "event {event_id} at position {position} cannot be applied: {error}; the live \
          generation is unchanged, and running the rebuild again resumes here"
@@ -72,6 +72,10 @@ pub enum RebuildError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// How long the old generation stays after a switch, unless a rebuild says otherwise: longer
+/// than queries take to follow the switch.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 
 /// Rebuilds one projection: see the [module docs](self).
 pub struct Rebuild {

@@ -12,6 +12,7 @@ use crate::bus::{BusError, EventBus};
 use crate::event::DecodeError;
 use crate::event::EventEnvelope;
 use crate::projection::{Change, Projection};
+use crate::rebuild::{DEFAULT_GRACE, Marks, Rebuild, RebuildError};
 use crate::schema::TableSchema;
 use crate::store::generation::AtGeneration;
 use crate::store::{Cursor, Decide, EventStore, Mark, ReadStore, RowChange, StoreError};
@@ -174,9 +175,35 @@ impl ProjectionRunner {
         prepare_active(&self.store, &self.projectors).await
     }
 
-    /// The projections, by name: for tools such as a rebuild.
-    pub fn projectors(&self) -> &[Arc<dyn Projector>] {
-        &self.projectors
+    /// A rebuild of the projection named `name`, replaying `events`, with the default grace
+    /// period; `marks` says how the service's projectors mark events (per aggregate when a
+    /// broker feeds them).
+    pub fn rebuild(
+        &self,
+        events: Arc<dyn EventStore>,
+        name: &str,
+        marks: Marks,
+    ) -> Result<Rebuild, RebuildError> {
+        let projector = self
+            .projectors
+            .iter()
+            .find(|projector| projector.name() == name)
+            .ok_or_else(|| RebuildError::UnknownProjection {
+                name: name.to_owned(),
+                known: self
+                    .projectors
+                    .iter()
+                    .map(|projector| projector.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        Ok(Rebuild {
+            events,
+            read: Arc::clone(&self.store),
+            projector: Arc::clone(projector),
+            marks,
+            grace: DEFAULT_GRACE,
+        })
     }
 
     /// Where each projection stands: its active generation and its checkpoint there.

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, {% if has_lists %}RawQuery, {% endif %}State};
-{%- if commands.is_empty() %}
+{%- if commands.is_empty() && queries.is_empty() %}
 use axum::http::header;
 {%- else %}
 use axum::http::{HeaderMap, header};

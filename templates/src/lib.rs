@@ -7,15 +7,17 @@
 //! models up to date from the events; [`api`] serves commands and queries over HTTP.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 {% if kafka -%}
 use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
 {% endif -%}
 use eventwright::bus::{EventBus, InProcBus};
+use eventwright::rebuild::{Marks, Progress, Rebuild, RebuildError, Rebuilt};
 {%- if kafka %}
 use eventwright::relay::OutboxRelay;
 {%- endif %}
-use eventwright::runner::ProjectionError;
+use eventwright::runner::{Position, ProjectionError};
 {%- for line in store_uses %}
 {{ line }}
 {%- endfor %}
@@ -50,6 +52,9 @@ pub struct Config {
     /// How many times to try reaching PostgreSQL, and how long to wait before the first retry.
     pub connect: Retry,
 {%- endif %}
+    /// How long a query holding a consistency token waits for its projection to catch up
+    /// before answering 503 `not_yet_consistent`.
+    pub consistency_wait: Duration,
 {%- if kafka %}
     /// How events reach the projections.
     pub broker: Broker,
@@ -103,11 +108,20 @@ impl Config {
 {%- if write_postgres || read_postgres %}
             connect: Retry::default(),
 {%- endif %}
+            consistency_wait: Duration::from_secs(5),
 {%- if kafka %}
             broker: Broker::InProcess,
 {%- endif %}
         }
     }
+}
+
+/// Where a projection stands, as `projections status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectionStatus {
+    pub position: Position,
+    /// Events{% if kafka %} (fed from Kafka, records){% endif %} it has yet to apply.
+    pub behind: u64,
 }
 
 /// The service: the write side, the read side, and the projections between them.
@@ -175,7 +189,11 @@ impl App {
                     .map_err(|error| StoreError::Unavailable(error.to_string()))?;
                 let producer = Arc::new(producer);
                 let relay = OutboxRelay::new("kafka", Arc::clone(&events), log, producer.clone());
-                let projectors = projections::kafka_projectors(kafka.clone(), Arc::clone(&read));
+                let projectors = projections::kafka_projectors(
+                    kafka.clone(),
+                    Arc::clone(&read),
+                    Arc::clone(&events),
+                );
                 Some(Kafka {
                     producer,
                     relay,
@@ -186,7 +204,8 @@ impl App {
 {%- endif %}
         Ok(Self {
             dispatcher: Dispatcher::new(Arc::clone(&events), bus),
-            read_models: ReadModels::new(Arc::clone(&read)),
+            read_models: ReadModels::new(Arc::clone(&read))
+                .with_consistency(Arc::clone(&events), config.consistency_wait),
             runner,
             events,
             read,
@@ -237,6 +256,64 @@ impl App {
         }
 {%- endif %}
         Ok(())
+    }
+
+    /// Where each projection stands: the generation queries read, its checkpoint, and how many
+    /// events it has yet to apply{% if kafka %} (fed from Kafka: the records its consumer group
+    /// has yet to take){% endif %}.
+    pub async fn projection_status(&self) -> Result<Vec<ProjectionStatus>, StoreError> {
+        let positions = self.runner.positions().await?;
+{%- if kafka %}
+        if let Some(kafka) = &self.kafka {
+            let lag = kafka
+                .projectors
+                .lag()
+                .await
+                .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+            return Ok(positions
+                .into_iter()
+                .map(|position| {
+                    let behind = lag
+                        .iter()
+                        .find(|(name, _)| *name == position.projection)
+                        .map_or(0, |(_, records)| records.unsigned_abs());
+                    ProjectionStatus { position, behind }
+                })
+                .collect());
+        }
+{%- endif %}
+        let mut status = Vec::with_capacity(positions.len());
+        for position in positions {
+            let behind = self.events.count_after(position.checkpoint).await?;
+            status.push(ProjectionStatus { position, behind });
+        }
+        Ok(status)
+    }
+
+    /// Rebuilds the projection named `projection` from the event store while the service
+    /// runs, reporting progress as it goes: see `eventwright::rebuild`.
+    pub async fn rebuild(
+        &self,
+        projection: &str,
+        grace: Duration,
+        progress: impl FnMut(Progress),
+    ) -> Result<Rebuilt, RebuildError> {
+{%- if kafka %}
+        // Kafka's projectors mark events per aggregate; the rebuild must mark them alike.
+        let marks = match self.kafka {
+            Some(_) => Marks::PerAggregate,
+            None => Marks::Checkpoint,
+        };
+{%- else %}
+        let marks = Marks::Checkpoint;
+{%- endif %}
+        let rebuild = Rebuild {
+            grace,
+            ..self
+                .runner
+                .rebuild(Arc::clone(&self.events), projection, marks)?
+        };
+        rebuild.run(progress).await
     }
 
     /// Applies every committed event to the projections now, instead of waiting for the

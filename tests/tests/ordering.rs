@@ -6,6 +6,10 @@
 
 mod support;
 
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
 use eventwright_cli::model::ir::{Broker, ReadStore, WriteStore};
 use eventwright_cli::stacks;
 use serde_json::json;
@@ -65,6 +69,125 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
         };
         let service = Service::start_with(&binary, &write_db, &read_db, &settings);
         exercise(&service);
+        let mut stores = vec![
+            "--write-db".to_owned(),
+            write_db.clone(),
+            "--read-db".to_owned(),
+            read_db.clone(),
+        ];
+        stores.extend(settings.iter().cloned());
+        rebuild_while_serving(&service, &binary, &stores, &label);
+    }
+}
+
+/// `projections rebuild` while the service serves and takes commands: the rebuilt read model
+/// has the rows the live one had, follows the commands taken meanwhile, and the other read
+/// model answers throughout.
+fn rebuild_while_serving(service: &Service, binary: &Path, stores: &[String], label: &str) {
+    const CUSTOMER_DURING: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c33";
+    let summaries = |orders: &[String]| -> Vec<serde_json::Value> {
+        orders
+            .iter()
+            .map(|order| {
+                service
+                    .call("GET", &format!("/order-summary/{order}"), None)
+                    .1
+            })
+            .collect()
+    };
+    let before: Vec<String> = (0..20)
+        .map(|n| format!("0b5e0d7e-1c53-4d4b-8f5e-{:012x}", 0x100 + n))
+        .collect();
+    let live = summaries(&before);
+
+    let rebuild = Command::new(binary)
+        .args([
+            "projections",
+            "rebuild",
+            "order_summary",
+            "--grace-seconds",
+            "2",
+        ])
+        .args(stores)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the rebuild starts");
+    // Commands keep coming, and the other read model keeps answering with what they did.
+    let mut during = Vec::new();
+    let mut last_token = String::new();
+    for n in 0..15 {
+        let order = format!("0b5e0d7e-1c53-4d4b-8f5e-{:012x}", 0x200 + n);
+        let (status, placed) = service.call(
+            "POST",
+            &format!("/orders/{order}/place-order"),
+            Some(&json!({ "customer_id": CUSTOMER_DURING })),
+        );
+        assert_eq!(status, 200, "{label}: {placed}");
+        last_token = placed["consistency_token"].as_str().unwrap().to_owned();
+        let (status, page) = service.call_with(
+            "GET",
+            &format!("/orders-by-customer/{CUSTOMER_DURING}?limit=500"),
+            None,
+            &[("x-consistency-token", &last_token)],
+        );
+        assert_eq!(status, 200, "{label}: {page}");
+        assert_eq!(
+            page["items"].as_array().map(Vec::len),
+            Some(n + 1),
+            "{label}"
+        );
+        during.push(order);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let finished = rebuild.wait_with_output().expect("the rebuild ends");
+    let stdout = String::from_utf8_lossy(&finished.stdout);
+    assert!(
+        finished.status.success() && stdout.contains("generation 1 is active"),
+        "{label}: the rebuild failed: {stdout}\n{}",
+        String::from_utf8_lossy(&finished.stderr)
+    );
+
+    // The rebuilt generation answers: the same rows as before, and the orders placed meanwhile.
+    assert_eq!(summaries(&before), live, "{label}: rows after the rebuild");
+    let last = during.last().unwrap();
+    let (status, summary) = service.call_with(
+        "GET",
+        &format!("/order-summary/{last}"),
+        None,
+        &[("x-consistency-token", &last_token)],
+    );
+    assert_eq!(
+        (status, summary["status"].as_str()),
+        (200, Some("Draft")),
+        "{label}: {summary}"
+    );
+    for summary in summaries(&during) {
+        assert_eq!(
+            summary["customer_id"], CUSTOMER_DURING,
+            "{label}: {summary}"
+        );
+    }
+
+    // Status shows the new generation, caught up.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = Command::new(binary)
+            .args(["projections", "status"])
+            .args(stores)
+            .output()
+            .expect("status runs");
+        let text = String::from_utf8_lossy(&status.stdout).into_owned();
+        let summary_line = text.lines().find(|line| line.starts_with("order_summary"));
+        let fields: Vec<&str> = summary_line.map_or(Vec::new(), |l| l.split_whitespace().collect());
+        if status.status.success() && fields.get(1) == Some(&"1") && fields.last() == Some(&"0") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{label}: status never showed generation 1 caught up:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -275,6 +398,84 @@ fn exercise(service: &Service) {
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("invalid_json")),
+        "{body}"
+    );
+    read_your_writes(service);
+}
+
+/// Read your writes: a query holding a command's consistency token sees the command's effect,
+/// every time, without polling.
+fn read_your_writes(service: &Service) {
+    const BUYER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c22";
+    let token = |body: &serde_json::Value| {
+        body["consistency_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a consistency token in {body}"))
+            .to_owned()
+    };
+    for n in 0..20 {
+        let order = format!("0b5e0d7e-1c53-4d4b-8f5e-{:012x}", 0x100 + n);
+        let (status, placed) = service.call(
+            "POST",
+            &format!("/orders/{order}/place-order"),
+            Some(&json!({ "customer_id": BUYER })),
+        );
+        assert_eq!(status, 200, "{placed}");
+        let placed = token(&placed);
+        let (status, summary) = service.call_with(
+            "GET",
+            &format!("/order-summary/{order}"),
+            None,
+            &[("x-consistency-token", &placed)],
+        );
+        assert_eq!(
+            (status, summary["status"].as_str()),
+            (200, Some("Draft")),
+            "order {n}: {summary}"
+        );
+        let (status, added) = service.call(
+            "POST",
+            &format!("/orders/{order}/add-item"),
+            Some(&json!({ "line": { "product_id": "fig", "quantity": 1, "unit_price": "2.00" } })),
+        );
+        assert_eq!(status, 200, "{added}");
+        let added = token(&added);
+        let (status, summary) = service.call_with(
+            "GET",
+            &format!("/order-summary/{order}"),
+            None,
+            &[("x-consistency-token", &added)],
+        );
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(
+            summary["lines"].as_array().map(Vec::len),
+            Some(1),
+            "order {n}: {summary}"
+        );
+        let (status, page) = service.call_with(
+            "GET",
+            &format!("/orders-by-customer/{BUYER}?limit=500"),
+            None,
+            &[("x-consistency-token", &placed)],
+        );
+        assert_eq!(status, 200, "{page}");
+        let listed = page["items"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            listed,
+            n + 1,
+            "order {n}: the list shows every order placed so far"
+        );
+    }
+    // A token this service did not hand out names the header.
+    let (status, body) = service.call_with(
+        "GET",
+        &format!("/orders-by-customer/{BUYER}"),
+        None,
+        &[("x-consistency-token", "0123")],
+    );
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("header x-consistency-token")),
         "{body}"
     );
 }

@@ -111,6 +111,7 @@ impl ApiRs {
                         format!("{field:?}"),
                         "&value".to_owned(),
                         "query.as_deref()".to_owned(),
+                        "&headers".to_owned(),
                     ];
                     layout::call(&format!("http::list_rows::<{types}>"), &args, 4, ".await")
                 } else {
@@ -118,6 +119,7 @@ impl ApiRs {
                         "&app.read_models".to_owned(),
                         format!("{field:?}"),
                         "&key".to_owned(),
+                        "&headers".to_owned(),
                     ];
                     layout::call(&format!("http::get_row::<{types}>"), &args, 4, ".await")
                 };
@@ -127,6 +129,7 @@ impl ApiRs {
                             "State(app): State<App>".to_owned(),
                             "Path(value): Path<String>".to_owned(),
                             "RawQuery(query): RawQuery".to_owned(),
+                            "headers: HeaderMap".to_owned(),
                         ],
                         format!("Result<Json<Page<{}>>, ApiError>", projection.name),
                     )
@@ -135,6 +138,7 @@ impl ApiRs {
                         vec![
                             "State(app): State<App>".to_owned(),
                             "Path(key): Path<String>".to_owned(),
+                            "headers: HeaderMap".to_owned(),
                         ],
                         format!("Result<Json<{}>, ApiError>", projection.name),
                     )

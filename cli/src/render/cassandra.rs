@@ -32,7 +32,7 @@ pub fn migrations(model: &Model) -> Result<Vec<(String, String, String)>, askama
         ),
         (
             "migrations/cassandra/0002_checkpoints.cql".to_owned(),
-            "how far each projection fed in process has read (`eventwright_checkpoints`)"
+            "how far each projection has read, and its active generation (`eventwright_checkpoints`, `eventwright_generations`)"
                 .to_owned(),
             CheckpointsCql {
                 keyspace: &keyspace,

@@ -103,7 +103,9 @@ pub fn migrations(model: &Model) -> Vec<Migration<'_>> {
     if servers.read {
         files.push(Migration {
             path: "migrations/postgres/read/0001_checkpoints.sql".to_owned(),
-            what: "how far each projection has read (`eventwright_checkpoints`)".to_owned(),
+            what: "how far each projection has read, and its active generation \
+                   (`eventwright_checkpoints`, `eventwright_generations`)"
+                .to_owned(),
             sql: Sql::Checkpoints,
         });
         files.push(Migration {

@@ -59,6 +59,11 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             Owner::Generated,
             ProjectionsRs::new(model).render()?,
         ),
+        file(
+            "src/telemetry.rs",
+            Owner::Generated,
+            TelemetryRs::new(model).render()?,
+        ),
         file("src/lib.rs", Owner::Generated, LibRs::new(model).render()?),
         file("src/api.rs", Owner::Generated, ApiRs::new(model).render()?),
         file(
@@ -218,6 +223,7 @@ struct MainRs<'a> {
     role_attribute: String,
     max_body_attribute: String,
     timeout_attribute: String,
+    consistency_wait_attribute: String,
     /// `use <crate>::{App, Config};`, with what else the stack needs.
     crate_use: String,
     /// The Kafka settings' attributes, when Kafka is the broker.
@@ -279,6 +285,10 @@ impl<'a> MainRs<'a> {
             },
             max_body_attribute: setting("MAX_BODY_BYTES", "default_value_t = 1 << 20".to_owned()),
             timeout_attribute: setting("REQUEST_TIMEOUT", "default_value_t = 30".to_owned()),
+            consistency_wait_attribute: setting(
+                "CONSISTENCY_WAIT_MS",
+                "default_value_t = 5000".to_owned(),
+            ),
             role_attribute: layout::attribute(
                 "arg",
                 &[
@@ -297,6 +307,33 @@ impl<'a> MainRs<'a> {
             }),
             examples: layout::array("&[", &examples, 0, 36),
             reads: layout::array("&[", &reads, 0, 23),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "src/telemetry.rs")]
+struct TelemetryRs<'a> {
+    model: &'a Model,
+    log_format_attribute: String,
+}
+
+impl<'a> TelemetryRs<'a> {
+    fn new(model: &'a Model) -> Self {
+        let env = shouty(&model.service);
+        Self {
+            model,
+            log_format_attribute: layout::attribute(
+                "arg",
+                &[
+                    "long".to_owned(),
+                    "global = true".to_owned(),
+                    format!("env = \"{env}_LOG_FORMAT\""),
+                    "value_enum".to_owned(),
+                    "default_value_t = LogFormat::Text".to_owned(),
+                ],
+                4,
+            ),
         }
     }
 }

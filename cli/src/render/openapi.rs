@@ -68,12 +68,21 @@ pub fn document(model: &Model) -> String {
             .find(|f| &f.name == field)
             .expect("a validated query names a field")
             .ty;
-        let mut parameters = vec![json!({
-            "name": field,
-            "in": "path",
-            "required": true,
-            "schema": schema(ty, &Rules::default()),
-        })];
+        let mut parameters = vec![
+            json!({
+                "name": field,
+                "in": "path",
+                "required": true,
+                "schema": schema(ty, &Rules::default()),
+            }),
+            json!({
+                "name": "x-consistency-token",
+                "in": "header",
+                "required": false,
+                "description": "The `consistency_token` of a command: the query waits until its read model has caught up with that command, or answers 503 `not_yet_consistent`.",
+                "schema": { "type": "string", "minLength": 1, "pattern": "^[0-9a-f]+$" },
+            }),
+        ];
         let (ok, mut responses) = if list {
             parameters.push(json!({
                 "name": "limit",
@@ -175,6 +184,7 @@ pub fn document(model: &Model) -> String {
                 "version": { "type": "integer", "minimum": 0, "description": "The aggregate's version after the command." },
                 "position": { "type": "integer", "minimum": 1, "description": "The global position of the command's last event." },
                 "correlation_id": { "type": "string", "description": "The correlation id the events carry." },
+                "consistency_token": { "type": "string", "description": "Pass it as `x-consistency-token` to a query to read this command's effect." },
             },
             "additionalProperties": false,
         }),
@@ -237,7 +247,7 @@ fn errors(statuses: &[&str]) -> Map<String, Value> {
                 "404" => "No such aggregate or row.",
                 "409" => "The command is refused in the aggregate's state, or kept conflicting with concurrent ones.",
                 "413" => "The body is larger than the service takes.",
-                _ => "The service cannot answer now: a store is down, or the request took too long.",
+                _ => "The service cannot answer now: a store is down, the request took too long, or the read model has not caught up with the consistency token (`not_yet_consistent`, with `Retry-After`).",
             };
             ((*status).to_owned(), error_response(description))
         })

@@ -177,7 +177,7 @@ pub struct ProjectionsRs {
     modules: Vec<(String, String)>,
     /// `ProjectionRunner::new(store, bus).with::<...>()...`, laid out.
     runner: String,
-    /// `KafkaProjectors::new(config, store, [...]).with::<...>()...`, laid out, on Kafka.
+    /// `KafkaProjectors::new(config, store, events, [...]).with::<...>()...`, laid out, on Kafka.
     kafka: Option<String>,
 }
 
@@ -204,7 +204,7 @@ impl ProjectionsRs {
             let prefix = "let aggregates = ";
             let array = layout::array("[", &aggregates, 4, prefix.len() + 1);
             let chain = layout::chain(
-                "KafkaProjectors::new(config, store, aggregates)",
+                "KafkaProjectors::new(config, store, events, aggregates)",
                 &calls,
                 4,
                 "",

@@ -90,6 +90,9 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
         sequence: u64,
     ) -> Result<Option<Cursor>, StoreError>;
 
+    /// How many events the log holds after `after`: how far behind a reader standing there is.
+    async fn count_after(&self, after: Cursor) -> Result<u64, StoreError>;
+
     /// Up to `limit` events after `after`, in cursor order. An event that a later read could
     /// still reveal before the last one returned is never returned past: readers never skip.
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError>;

@@ -74,6 +74,16 @@ pub async fn rebuild_while_running_matches_a_fold_of_the_log(
     let generation = AtGeneration::new(Arc::clone(&read), 1);
     let log = events.read_all(Cursor::START, 10_000).await.unwrap();
     let expected = folded_tallies(&log, COUNTERS);
+    let last = log.last().unwrap().cursor;
+    assert_eq!(
+        events.count_after(Cursor::START).await.unwrap(),
+        log.len() as u64
+    );
+    assert_eq!(events.count_after(last).await.unwrap(), 0);
+    assert_eq!(
+        events.count_after(log[log.len() - 3].cursor).await.unwrap(),
+        2
+    );
     let waited = tokio::time::timeout(Duration::from_secs(30), async {
         while tallies(&generation, COUNTERS).await != expected {
             tokio::time::sleep(Duration::from_millis(20)).await;

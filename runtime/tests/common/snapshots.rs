@@ -86,6 +86,10 @@ impl EventStore for Counting {
             .await
     }
 
+    async fn count_after(&self, after: Cursor) -> Result<u64, StoreError> {
+        self.inner.count_after(after).await
+    }
+
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
         self.inner.read_all(after, limit).await
     }

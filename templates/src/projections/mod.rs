@@ -10,7 +10,11 @@ use eventwright::bus::EventBus;
 {%- if let Some(_) = kafka %}
 use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors};
 {%- endif %}
+{%- if kafka.is_some() %}
+use eventwright::store::{EventStore, ReadStore};
+{%- else %}
 use eventwright::store::ReadStore;
+{%- endif %}
 {% for (module, _) in modules %}
 pub mod {{ module }};
 {%- endfor %}
@@ -22,7 +26,11 @@ pub fn runner(store: Arc<dyn ReadStore>, bus: Arc<dyn EventBus>) -> ProjectionRu
 {%- if let Some(kafka) = kafka %}
 
 /// Kafka projectors for every projection of the service, reading every aggregate's topic.
-pub fn kafka_projectors(config: KafkaConfig, store: Arc<dyn ReadStore>) -> KafkaProjectors {
+pub fn kafka_projectors(
+    config: KafkaConfig,
+    store: Arc<dyn ReadStore>,
+    events: Arc<dyn EventStore>,
+) -> KafkaProjectors {
     {{ kafka }}
 }
 {%- endif %}

@@ -94,6 +94,8 @@ pub struct Service {
     child: Child,
     pub base: String,
     agent: ureq::Agent,
+    /// Every line the service wrote to stdout so far.
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Service {
@@ -115,11 +117,13 @@ impl Service {
             .expect("the service starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let base = loop {
             let line = lines
                 .next()
                 .expect("the service prints its address")
                 .expect("utf-8 output");
+            output.lock().unwrap().push(line.clone());
             if let Some(rest) = line.split("listening on ").nth(1) {
                 break rest
                     .split_whitespace()
@@ -130,12 +134,27 @@ impl Service {
             }
         };
         // Keep draining stdout so the service never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let kept = std::sync::Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
-        Self { child, base, agent }
+        Self {
+            child,
+            base,
+            agent,
+            output,
+        }
+    }
+
+    /// The lines the service has written to stdout so far.
+    pub fn output(&self) -> Vec<String> {
+        self.output.lock().unwrap().clone()
     }
 
     /// Asks the service to stop with SIGTERM, as an orchestrator does, and waits until it exits.
@@ -154,15 +173,38 @@ impl Service {
 
     /// Sends a request; returns the status and the JSON body (`Null` when empty).
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.call_with(method, path, body, &[])
+    }
+
+    /// [`call`](Self::call) with request headers.
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
         let result = match (method, body) {
-            ("GET", _) => self.agent.get(&url).call(),
-            ("POST", Some(body)) => self
-                .agent
-                .post(&url)
-                .header("content-type", "application/json")
-                .send(body.to_string()),
-            ("POST", None) => self.agent.post(&url).send_empty(),
+            ("GET", _) => {
+                let mut request = self.agent.get(&url);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                request.call()
+            }
+            ("POST", body) => {
+                let mut request = self.agent.post(&url);
+                for (name, value) in headers {
+                    request = request.header(*name, *value);
+                }
+                match body {
+                    Some(body) => request
+                        .header("content-type", "application/json")
+                        .send(body.to_string()),
+                    None => request.send_empty(),
+                }
+            }
             _ => unreachable!("only GET and POST are used"),
         };
         let mut response = result.unwrap_or_else(|error| panic!("{method} {path}: {error}"));

@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::Message as _;
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Header, Headers as _, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
 use tokio::task::JoinHandle;
 
 use super::topics::Topics;
@@ -82,6 +83,63 @@ impl KafkaProjectors {
     /// Creates the shared tables and each projection's table in its active generation.
     pub async fn prepare(&self) -> Result<(), crate::store::StoreError> {
         prepare_active(&self.store, &self.projectors).await
+    }
+
+    /// How many records each projection's consumer group has yet to take from its topics:
+    /// for every partition, the end of the partition less the group's committed offset (or
+    /// less its start, before the group's first commit).
+    pub async fn lag(&self) -> Result<Vec<(&'static str, i64)>, KafkaError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            this.projectors
+                .iter()
+                .map(|projector| Ok((projector.name(), this.group_lag(projector.name())?)))
+                .collect()
+        })
+        .await
+        .expect("the lag lookup does not panic")
+    }
+
+    fn group_lag(&self, projection: &str) -> Result<i64, KafkaError> {
+        let config = &self.config;
+        let client_error = |source| KafkaError::Client {
+            brokers: config.brokers.clone(),
+            source,
+        };
+        let timeout = Duration::from_secs(10);
+        let consumer: BaseConsumer = config
+            .client()
+            .set("group.id", config.group(projection))
+            .create()
+            .map_err(client_error)?;
+        let mut partitions = TopicPartitionList::new();
+        for aggregate_type in &self.aggregate_types {
+            let topic = config.topic(aggregate_type);
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), timeout)
+                .map_err(client_error)?;
+            // A topic nothing was published to yet has no partitions, and nothing to take.
+            for found in metadata.topics().iter().filter(|t| t.error().is_none()) {
+                for partition in found.partitions() {
+                    partitions.add_partition(found.name(), partition.id());
+                }
+            }
+        }
+        let committed = consumer
+            .committed_offsets(partitions, timeout)
+            .map_err(client_error)?;
+        let mut lag = 0;
+        for element in committed.elements() {
+            let (low, high) = consumer
+                .fetch_watermarks(element.topic(), element.partition(), timeout)
+                .map_err(client_error)?;
+            let taken = match element.offset() {
+                Offset::Offset(offset) => offset,
+                _ => low,
+            };
+            lag += (high - taken).max(0);
+        }
+        Ok(lag)
     }
 
     /// Starts one consumer task per projection; each restarts after a failure.

@@ -150,6 +150,18 @@ impl EventStore for PostgresEventStore {
             .transpose()
     }
 
+    async fn count_after(&self, after: Cursor) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM eventwright_events \
+             WHERE (transaction_id, position) > ($1::text::xid8, $2)",
+        )
+        .bind(after.transaction.to_string())
+        .bind(to_i64(after.position)?)
+        .fetch_one(&self.pool)
+        .await?;
+        to_u64(count)
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         if events.is_empty() {
             return Ok(Vec::new());

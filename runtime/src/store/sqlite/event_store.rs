@@ -145,6 +145,15 @@ impl EventStore for SqliteEventStore {
             .transpose()
     }
 
+    async fn count_after(&self, after: Cursor) -> Result<u64, StoreError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM eventwright_events WHERE position > ?")
+                .bind(to_i64(after.position)?)
+                .fetch_one(&self.pool)
+                .await?;
+        to_u64(count)
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let stored = insert_events(&mut tx, events).await?;

@@ -8,3 +8,10 @@ CREATE TABLE IF NOT EXISTS eventwright_checkpoints (
     transaction_id BIGINT NOT NULL,
     position       BIGINT NOT NULL
 );
+
+-- Which generation of each projection queries read: 0 until `projections rebuild` switches one
+-- to a rebuilt generation, whose tables are named `<table>_g<n>`.
+CREATE TABLE IF NOT EXISTS eventwright_generations (
+    projection TEXT PRIMARY KEY,
+    generation BIGINT NOT NULL
+);
