@@ -79,14 +79,19 @@ async fn thirty_two_writers_on_one_aggregate_leave_one_gapless_sequence() {
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
     let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
     dispatcher
         .dispatch(Start { id: "hot".into() }, Metadata::default())
         .await
         .unwrap();
+    // Four dispatchers, as four processes would have: commands within one take turns, and the
+    // dispatchers race each other in the store.
+    let processes: Vec<Dispatcher> = (0..4)
+        .map(|_| Dispatcher::new(Arc::clone(&events), Arc::clone(&bus)))
+        .collect();
     let tasks: Vec<_> = (0..TASKS)
-        .map(|_| {
-            let dispatcher = dispatcher.clone();
+        .map(|n| {
+            let dispatcher = processes[n % 4].clone();
             tokio::spawn(async move {
                 let mut accepted = Vec::new();
                 for _ in 0..COMMANDS {
@@ -560,4 +565,84 @@ async fn rebuild_while_running_matches_a_fold_of_the_log() {
     let events = event_store(&pool).await;
     common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read_store(&pool))
         .await;
+}
+
+#[tokio::test]
+async fn a_conflicting_group_fails_alone_and_leaves_no_row() {
+    let (pool, _) = isolated().await;
+    common::group_commit::a_conflicting_group_fails_alone_and_leaves_no_row(
+        event_store(&pool).await,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_cached_aggregate_moved_on_elsewhere_is_caught_up() {
+    let (pool, _) = isolated().await;
+    common::group_commit::a_cached_aggregate_moved_on_elsewhere_is_caught_up(
+        event_store(&pool).await,
+    )
+    .await;
+}
+
+/// Commands to one aggregate from one process share commits: far fewer transactions than
+/// commands, and still one gapless sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commands_to_one_aggregate_share_commits() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    dispatcher
+        .dispatch(
+            Start {
+                id: "shared".into(),
+            },
+            Metadata::default(),
+        )
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let dispatcher = dispatcher.clone();
+            tokio::spawn(async move {
+                dispatcher
+                    .dispatch(
+                        Bump {
+                            id: "shared".into(),
+                        },
+                        Metadata::default(),
+                    )
+                    .await
+                    .unwrap()
+                    .version
+            })
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for task in tasks {
+        versions.push(task.await.unwrap());
+    }
+    versions.sort_unstable();
+    assert_eq!(
+        versions,
+        (2..=65).collect::<Vec<u64>>(),
+        "each command its own version"
+    );
+    // The log shows a commit once every older transaction has ended, other tests' too.
+    let mut log = Vec::new();
+    for _ in 0..200 {
+        log = events.read_all(Cursor::START, 1000).await.unwrap();
+        if log.len() == 65 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let transactions: HashSet<u64> = log.iter().map(|entry| entry.cursor.transaction).collect();
+    assert_eq!(log.len(), 65);
+    assert!(
+        transactions.len() < 40,
+        "65 commands took {} transactions",
+        transactions.len()
+    );
 }

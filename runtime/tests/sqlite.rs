@@ -51,14 +51,19 @@ async fn a_taken_sequence_is_a_typed_conflict_and_writes_nothing() {
 async fn concurrent_commands_on_one_aggregate_lose_nothing_and_duplicate_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (events, _, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
     dispatcher
         .dispatch(Start { id: "hot".into() }, Metadata::default())
         .await
         .unwrap();
+    // Four dispatchers, as four processes would have, ten tasks each: commands within one
+    // take turns, and the dispatchers race each other in the store.
+    let processes: Vec<Dispatcher> = (0..4)
+        .map(|_| Dispatcher::new(Arc::clone(&events), Arc::clone(&bus)))
+        .collect();
     let tasks: Vec<_> = (0..40)
-        .map(|_| {
-            let dispatcher = dispatcher.clone();
+        .map(|n| {
+            let dispatcher = processes[n % 4].clone();
             tokio::spawn(async move {
                 dispatcher
                     .dispatch(Bump { id: "hot".into() }, Metadata::default())
@@ -84,14 +89,15 @@ async fn concurrent_commands_on_one_aggregate_lose_nothing_and_duplicate_nothing
 async fn without_retries_a_lost_race_is_reported_as_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let (events, _, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
     dispatcher
         .dispatch(Start { id: "c".into() }, Metadata::default())
         .await
         .unwrap();
+    // Separate dispatchers, as separate processes: their commands race in the store.
     let tasks: Vec<_> = (0..20)
         .map(|_| {
-            let dispatcher = dispatcher.clone();
+            let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
             tokio::spawn(async move {
                 dispatcher
                     .dispatch(BumpOnce { id: "c".into() }, Metadata::default())
@@ -371,4 +377,57 @@ async fn rebuild_while_running_matches_a_fold_of_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let (events, read, _) = stores(&dir.path().join("db")).await;
     common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read).await;
+}
+
+#[tokio::test]
+async fn a_conflicting_group_fails_alone_and_leaves_no_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, _, _) = stores(&dir.path().join("db")).await;
+    common::group_commit::a_conflicting_group_fails_alone_and_leaves_no_row(events).await;
+}
+
+#[tokio::test]
+async fn a_cached_aggregate_moved_on_elsewhere_is_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, _, _) = stores(&dir.path().join("db")).await;
+    common::group_commit::a_cached_aggregate_moved_on_elsewhere_is_caught_up(events).await;
+}
+
+/// A command whose handler panics.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, eventwright::Command)]
+#[command(aggregate = Counter)]
+struct Explode {
+    #[command(id)]
+    id: String,
+}
+
+impl eventwright::Handle<Explode> for Counter {
+    fn handle(&self, _: &Explode) -> Result<Vec<CounterEvent>, eventwright::Rejection> {
+        panic!("a handler with a bug")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_fails_its_command_and_the_aggregate_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, _, bus) = stores(&dir.path().join("db")).await;
+    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let id = || "fragile".to_owned();
+    dispatcher
+        .dispatch(Start { id: id() }, Metadata::default())
+        .await
+        .unwrap();
+    let error = dispatcher
+        .dispatch(Explode { id: id() }, Metadata::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, eventwright::DispatchError::Store(_)),
+        "{error}"
+    );
+    let committed = dispatcher
+        .dispatch(Bump { id: id() }, Metadata::default())
+        .await
+        .unwrap();
+    assert_eq!(committed.version, 2);
 }

@@ -76,6 +76,21 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// nothing is written and [`StoreError::Conflict`] is returned.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError>;
 
+    /// Appends several aggregates' events in one commit: group commit. Each group is all or
+    /// nothing, as with [`append`](Self::append), and gets its own result: a group whose
+    /// sequences are taken fails with [`StoreError::Conflict`] while the others commit. The
+    /// default appends the groups one by one.
+    async fn append_many(
+        &self,
+        groups: Vec<Vec<NewEvent>>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        let mut results = Vec::with_capacity(groups.len());
+        for group in groups {
+            results.push(self.append(group).await);
+        }
+        results
+    }
+
     /// Whether the store answers, for a readiness check: by default, a read of one event.
     async fn ping(&self) -> Result<(), StoreError> {
         self.read_all(Cursor::START, 1).await.map(drop)
@@ -328,6 +343,26 @@ pub enum StoreError {
 impl StoreError {
     pub fn backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Backend(Box::new(error))
+    }
+
+    /// The same error again, for each of several callers that one failure answers.
+    pub fn duplicate(&self) -> Self {
+        match self {
+            Self::Conflict {
+                aggregate_type,
+                aggregate_id,
+                sequence,
+            } => Self::Conflict {
+                aggregate_type: aggregate_type.clone(),
+                aggregate_id: aggregate_id.clone(),
+                sequence: *sequence,
+            },
+            Self::Corrupt(message) => Self::Corrupt(message.clone()),
+            Self::Unavailable(message) => Self::Unavailable(message.clone()),
+            Self::Backend(error) => {
+                Self::Backend(Box::new(std::io::Error::other(error.to_string())))
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod consistency;
+pub mod group_commit;
 pub mod rebuild;
 pub mod relay;
 pub mod sequence_marks;

@@ -213,7 +213,9 @@ pub async fn are_taken_every_n_events_and_loads_start_from_them(store: Arc<dyn E
         total - 2 * every,
         "only the events after the snapshot are read"
     );
-    dispatcher
+    // A process that has not seen the aggregate yet starts from the snapshot...
+    let restarted = self::dispatcher(counting.clone());
+    restarted
         .dispatch(Bump { id: "c".into() }, Metadata::default())
         .await
         .unwrap();
@@ -222,6 +224,12 @@ pub async fn are_taken_every_n_events_and_loads_start_from_them(store: Arc<dyn E
         total - 2 * every,
         "a command reads only the events after the snapshot"
     );
+    // ...and then keeps the aggregate: its next command reads nothing.
+    restarted
+        .dispatch(Bump { id: "c".into() }, Metadata::default())
+        .await
+        .unwrap();
+    assert_eq!(counting.take_loaded(), 0, "the next command reads nothing");
 }
 
 /// A snapshot whose JSON no longer fits the state (the type changed since it was taken) is

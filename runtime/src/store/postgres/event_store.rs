@@ -103,6 +103,78 @@ const COLUMNS: &str = "transaction_id::text AS transaction_text, position, event
                        aggregate_id, sequence, event_type, event_version, timestamp, \
                        correlation_id, causation_id, payload";
 
+impl PostgresEventStore {
+    /// Every group's events in one statement and one transaction. A group with a taken
+    /// sequence is left out whole: its rows that did go in are deleted again before the commit.
+    async fn append_groups(
+        &self,
+        groups: Vec<Vec<NewEvent>>,
+    ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
+        let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+        let all: Vec<NewEvent> = groups.into_iter().flatten().collect();
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "{INSERT_EVENTS} ON CONFLICT DO NOTHING \
+             RETURNING aggregate_type, aggregate_id, sequence, position"
+        );
+        let rows = bind_events(sqlx::query(&sql), &all)?
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut positions = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let key: (String, String, i64) = (
+                row.try_get("aggregate_type")?,
+                row.try_get("aggregate_id")?,
+                row.try_get("sequence")?,
+            );
+            positions.insert(key, to_u64(row.try_get("position")?)?);
+        }
+        let mut events = all.into_iter();
+        let mut results = Vec::with_capacity(sizes.len());
+        let mut undo: Vec<i64> = Vec::new();
+        for size in sizes {
+            let group: Vec<NewEvent> = events.by_ref().take(size).collect();
+            let mut found = Vec::with_capacity(size);
+            for event in &group {
+                let key = (
+                    event.aggregate_type.clone(),
+                    event.aggregate_id.clone(),
+                    to_i64(event.sequence)?,
+                );
+                found.push(positions.get(&key).copied());
+            }
+            if found.iter().all(Option::is_some) {
+                let stored = group
+                    .into_iter()
+                    .zip(found)
+                    .map(|(event, position)| {
+                        EventEnvelope::from_new(event, position.expect("all found"))
+                    })
+                    .collect();
+                results.push(Ok(stored));
+            } else {
+                for position in found.into_iter().flatten() {
+                    undo.push(to_i64(position)?);
+                }
+                let first = &group[0];
+                results.push(Err(StoreError::Conflict {
+                    aggregate_type: first.aggregate_type.clone(),
+                    aggregate_id: first.aggregate_id.clone(),
+                    sequence: first.sequence,
+                }));
+            }
+        }
+        if !undo.is_empty() {
+            sqlx::query("DELETE FROM eventwright_events WHERE position = ANY($1)")
+                .bind(undo)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+}
+
 #[async_trait]
 impl EventStore for PostgresEventStore {
     async fn prepare(&self) -> Result<(), StoreError> {
@@ -173,6 +245,22 @@ impl EventStore for PostgresEventStore {
             .fetch_all(&self.pool)
             .await;
         with_positions(events, inserted)
+    }
+
+    async fn append_many(
+        &self,
+        groups: Vec<Vec<NewEvent>>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        // One group alone is a plain append: one statement, no transaction around it.
+        if let [_] = groups.as_slice() {
+            let group = groups.into_iter().next().expect("one group");
+            return vec![self.append(group).await];
+        }
+        let count = groups.len();
+        match self.append_groups(groups).await {
+            Ok(results) => results,
+            Err(error) => (0..count).map(|_| Err(error.duplicate())).collect(),
+        }
     }
 
     async fn load_state(

@@ -96,6 +96,39 @@ CREATE TABLE IF NOT EXISTS eventwright_relay_checkpoints (
 const COLUMNS: &str = "position, event_id, aggregate_type, aggregate_id, sequence, event_type, \
                        event_version, timestamp, correlation_id, causation_id, payload";
 
+impl SqliteEventStore {
+    /// Every group in one transaction, each inside a savepoint: a group with a taken sequence is
+    /// rolled back alone.
+    async fn append_groups(
+        &self,
+        groups: Vec<Vec<NewEvent>>,
+    ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut results = Vec::with_capacity(groups.len());
+        for group in groups {
+            sqlx::query("SAVEPOINT eventwright_group")
+                .execute(&mut *tx)
+                .await?;
+            let inserted = insert_events(&mut tx, group).await;
+            if let Err(StoreError::Conflict { .. }) = &inserted {
+                sqlx::query("ROLLBACK TO eventwright_group")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("RELEASE eventwright_group")
+                .execute(&mut *tx)
+                .await?;
+            match inserted {
+                Ok(stored) => results.push(Ok(stored)),
+                Err(conflict @ StoreError::Conflict { .. }) => results.push(Err(conflict)),
+                Err(error) => return Err(error),
+            }
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+}
+
 #[async_trait]
 impl EventStore for SqliteEventStore {
     async fn prepare(&self) -> Result<(), StoreError> {
@@ -159,6 +192,22 @@ impl EventStore for SqliteEventStore {
         let stored = insert_events(&mut tx, events).await?;
         tx.commit().await?;
         Ok(stored)
+    }
+
+    async fn append_many(
+        &self,
+        groups: Vec<Vec<NewEvent>>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        // One group alone is a plain append: one statement, no transaction around it.
+        if let [_] = groups.as_slice() {
+            let group = groups.into_iter().next().expect("one group");
+            return vec![self.append(group).await];
+        }
+        let count = groups.len();
+        match self.append_groups(groups).await {
+            Ok(results) => results,
+            Err(error) => (0..count).map(|_| Err(error.duplicate())).collect(),
+        }
     }
 
     async fn load_state(

@@ -1,5 +1,8 @@
 //! Command dispatch: load the aggregate, decide, commit with optimistic concurrency, notify.
 
+mod group_commit;
+mod mailbox;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +15,9 @@ use crate::command::{Command, Handle, Rejection, ValidationErrors};
 use crate::consistency::ConsistencyToken;
 use crate::event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 use crate::store::{EventStore, Snapshot, StoreError};
+use group_commit::GroupCommit;
+use mailbox::{Job, Mailbox, Mailboxes};
+use tokio::sync::oneshot;
 
 /// Runs commands against aggregates kept in an [`EventStore`].
 ///
@@ -25,6 +31,27 @@ use crate::store::{EventStore, Snapshot, StoreError};
 /// retry it waits a random time below 1 ms, doubling with each conflict in a row up to 256 ms:
 /// writers that keep colliding on one hot aggregate spread out instead of all retrying at once,
 /// and the database does far less wasted work per committed command.
+///
+/// # In one process
+///
+/// - **Commands to one aggregate take turns, and share commits.** They queue in the aggregate's
+///   mailbox; one worker at a time takes every command waiting, decides each on the state the
+///   ones before it leave, and commits all their events in one append. Commands to a hot
+///   aggregate so commit together instead of racing for the next sequence; conflicts are left
+///   for writers in other processes.
+/// - **Aggregates stay in memory.** The state a worker leaves is kept (about
+///   [`DEFAULT_CACHED_AGGREGATES`] aggregates, the ones used last), and the next command starts
+///   there instead of reading the store. If another process wrote meanwhile, the append
+///   conflicts and the aggregate is read again, as above: the cache is checked by every commit,
+///   never trusted.
+/// - **Commits are grouped across aggregates.** Appends arriving at the same moment share one
+///   transaction and one flush to disk ([`EventStore::append_many`]); each command is answered
+///   once its own events are committed, and a conflict in one leaves the others be.
+/// - **Starting an aggregate reads nothing.** A [creating](Command::CREATES) command assumes the
+///   aggregate is new; if it exists, the conflict on its first sequence says so.
+/// - **A caller that stops waiting does not stop its command**, which completes or fails on its
+///   own; a handler that panics fails its command (and those committed with it) with
+///   [`DispatchError::Store`], and the aggregate goes on with the next.
 ///
 /// # Snapshots
 ///
@@ -42,7 +69,12 @@ use crate::store::{EventStore, Snapshot, StoreError};
 pub struct Dispatcher {
     store: Arc<dyn EventStore>,
     bus: Arc<dyn EventBus>,
+    group_commit: Arc<GroupCommit>,
+    mailboxes: Arc<Mailboxes>,
 }
+
+/// How many aggregates a dispatcher keeps in memory by default.
+pub const DEFAULT_CACHED_AGGREGATES: usize = 10_000;
 
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,9 +137,59 @@ pub enum DispatchError {
     Store(StoreError),
 }
 
+impl DispatchError {
+    /// The same error again, for each of several commands that one failure answers.
+    fn duplicate(&self) -> Self {
+        match self {
+            Self::Invalid(errors) => Self::Invalid(errors.clone()),
+            Self::Rejected(rejection) => Self::Rejected(rejection.clone()),
+            Self::NotFound {
+                aggregate_type,
+                aggregate_id,
+            } => Self::NotFound {
+                aggregate_type,
+                aggregate_id: aggregate_id.clone(),
+            },
+            Self::AlreadyExists {
+                aggregate_type,
+                aggregate_id,
+            } => Self::AlreadyExists {
+                aggregate_type,
+                aggregate_id: aggregate_id.clone(),
+            },
+            Self::Conflict {
+                aggregate_type,
+                aggregate_id,
+            } => Self::Conflict {
+                aggregate_type,
+                aggregate_id: aggregate_id.clone(),
+            },
+            Self::Decode(error) => Self::Decode(DecodeError::new(
+                &error.event_type,
+                error.event_version,
+                &error.reason,
+            )),
+            Self::Encode(error) => Self::Encode(serde::ser::Error::custom(error)),
+            Self::Store(error) => Self::Store(error.duplicate()),
+        }
+    }
+}
+
 impl Dispatcher {
     pub fn new(store: Arc<dyn EventStore>, bus: Arc<dyn EventBus>) -> Self {
-        Self { store, bus }
+        Self {
+            group_commit: Arc::new(GroupCommit::new(Arc::clone(&store))),
+            mailboxes: Arc::new(Mailboxes::new(DEFAULT_CACHED_AGGREGATES)),
+            store,
+            bus,
+        }
+    }
+
+    /// Keeps about `capacity` aggregates in memory between commands (by default
+    /// [`DEFAULT_CACHED_AGGREGATES`]): the ones used last.
+    pub fn with_cached_aggregates(mut self, capacity: usize) -> Self {
+        self.mailboxes = Arc::new(Mailboxes::new(capacity));
+        self
     }
 
     /// Validates, decides and commits `command`.
@@ -153,30 +235,121 @@ impl Dispatcher {
     {
         command.validate().map_err(DispatchError::Invalid)?;
         let aggregate_id = command.aggregate_id().to_string();
-        let mut conflicts = 0;
-        let (mut state, mut version) = self.load::<C::Aggregate>(&aggregate_id).await?;
-        loop {
-            let events = decide(&state, version, &command)?;
-            if events.is_empty() {
-                return Ok(Committed {
-                    aggregate_type: C::Aggregate::TYPE,
-                    aggregate_id,
-                    version,
-                    position: None,
-                    events: Vec::new(),
-                });
+        let (reply, answer) = oneshot::channel();
+        let job = Job::<C::Aggregate> {
+            decide: Box::new(move |state, version| decide(state, version, &command)),
+            creates: C::CREATES,
+            name: C::NAME,
+            retries: C::RETRIES_ON_CONFLICT,
+            metadata,
+            reply,
+        };
+        let mailbox = self.mailboxes.of(C::Aggregate::TYPE, &aggregate_id);
+        if mailbox.post(job) {
+            tokio::spawn(self.clone().work::<C::Aggregate>(mailbox, aggregate_id));
+        }
+        // The worker runs on its own: a caller that stops waiting does not stop the commit.
+        answer.await.unwrap_or_else(|_| {
+            Err(DispatchError::Store(StoreError::Unavailable(
+                "the command's worker stopped before answering; see the log".to_owned(),
+            )))
+        })
+    }
+
+    /// Empties one aggregate's mailbox, batch after batch.
+    async fn work<A: Aggregate>(self, mailbox: Arc<Mailbox>, aggregate_id: String) {
+        let mut guard = Working::<A> {
+            dispatcher: Some(self),
+            mailbox: Arc::clone(&mailbox),
+            aggregate_id,
+            marker: std::marker::PhantomData,
+        };
+        let dispatcher = guard.dispatcher.clone().expect("set above");
+        while let Some((jobs, known)) = mailbox.take::<A>() {
+            if let Some((state, version)) = dispatcher
+                .commit_batch(&guard.aggregate_id, jobs, known)
+                .await
+            {
+                mailbox.keep(state, version);
             }
-            let new_events = encode::<C::Aggregate>(&aggregate_id, version, &events, &metadata)?;
-            let committed = match C::Aggregate::PERSISTENCE {
-                Persistence::EventSourced => self.store.append(new_events).await,
-                Persistence::StateStored => {
-                    // The state moves on in place; a conflict reloads it from its row.
-                    for event in &events {
-                        state.apply_event(event);
+        }
+        guard.dispatcher = None;
+    }
+
+    /// Decides `jobs` in turn, each on the state the ones before it leave, and commits all their
+    /// events in one append; answers every job. Returns the state after the batch, when it is
+    /// known.
+    async fn commit_batch<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        mut jobs: Vec<Job<A>>,
+        known: Option<(A, u64)>,
+    ) -> Option<(A, u64)> {
+        let loaded = match known {
+            Some(known) => Ok(known),
+            // Commands that start an aggregate assume there is none yet: if there is one, its
+            // first sequence is taken, and the conflict loads it.
+            None if jobs.first().is_some_and(|job| job.creates) => Ok((A::default(), 0)),
+            None => self.load::<A>(aggregate_id).await,
+        };
+        let (mut state, mut version) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                answer_all(jobs, &error);
+                return None;
+            }
+        };
+        let mut conflicts = 0;
+        loop {
+            let before = version;
+            let mut accepted: Vec<(Job<A>, Vec<NewEvent>)> = Vec::with_capacity(jobs.len());
+            for job in jobs.drain(..) {
+                let decided = (job.decide)(&state, version).and_then(|events| {
+                    let new = encode::<A>(aggregate_id, version, &events, &job.metadata)?;
+                    Ok((events, new))
+                });
+                match decided {
+                    Err(refused) => {
+                        let _ = job.reply.send(Err(refused));
                     }
-                    let row = state.snapshot()?;
-                    self.store.commit_state(version, row, new_events).await
+                    Ok((events, _)) if events.is_empty() => {
+                        let _ = job.reply.send(Ok(Committed {
+                            aggregate_type: A::TYPE,
+                            aggregate_id: aggregate_id.to_owned(),
+                            version,
+                            position: None,
+                            events: Vec::new(),
+                        }));
+                    }
+                    Ok((events, new)) => {
+                        // The next command is decided on the state this one leads to.
+                        for event in &events {
+                            state.apply_event(event);
+                        }
+                        version += new.len() as u64;
+                        accepted.push((job, new));
+                    }
                 }
+            }
+            if accepted.is_empty() {
+                return Some((state, version));
+            }
+            let events: Vec<NewEvent> = accepted
+                .iter()
+                .flat_map(|(_, new)| new.iter().cloned())
+                .collect();
+            let committed = match A::PERSISTENCE {
+                Persistence::EventSourced => self.group_commit.append(events).await,
+                Persistence::StateStored => match state.snapshot() {
+                    Ok(row) => self.store.commit_state(before, row, events).await,
+                    Err(error) => {
+                        answer_all(
+                            accepted.into_iter().map(|(job, _)| job).collect(),
+                            &DispatchError::Encode(error),
+                        );
+                        return None;
+                    }
+                },
             };
             match committed {
                 Ok(stored) => {
@@ -184,49 +357,59 @@ impl Dispatcher {
                         // The events are committed; subscribers read them from the log anyway.
                         tracing::warn!(%error, "publishing committed events failed");
                     }
-                    let last = stored.last().expect("at least one event was appended");
                     // A state-stored aggregate's row is its snapshot, already written.
-                    if C::Aggregate::PERSISTENCE == Persistence::EventSourced
-                        && crosses_snapshot(C::Aggregate::SNAPSHOT_EVERY, version, last.sequence)
+                    if A::PERSISTENCE == Persistence::EventSourced
+                        && crosses_snapshot(A::SNAPSHOT_EVERY, before, version)
                     {
-                        for event in &events {
-                            state.apply_event(event);
-                        }
-                        self.save_snapshot(&aggregate_id, &state, last.sequence)
-                            .await;
+                        self.save_snapshot(aggregate_id, &state, version).await;
                     }
-                    return Ok(Committed {
-                        aggregate_type: C::Aggregate::TYPE,
-                        aggregate_id,
-                        version: last.sequence,
-                        position: Some(last.position),
-                        events: stored,
-                    });
-                }
-                Err(StoreError::Conflict { .. }) if conflicts < C::RETRIES_ON_CONFLICT => {
-                    conflicts += 1;
-                    metrics::counter!("eventwright_command_conflicts_total", "command" => C::NAME)
-                        .increment(1);
-                    tracing::debug!(command = C::NAME, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
-                    tokio::time::sleep(backoff(conflicts)).await;
-                    match C::Aggregate::PERSISTENCE {
-                        // Only the events the other writers added: the state so far is still right.
-                        Persistence::EventSourced => {
-                            self.catch_up(&aggregate_id, &mut state, &mut version)
-                                .await?;
-                        }
-                        Persistence::StateStored => {
-                            (state, version) = self.load_state(&aggregate_id).await?;
-                        }
+                    let mut stored = stored.into_iter();
+                    for (job, new) in accepted {
+                        let mine: Vec<EventEnvelope> = stored.by_ref().take(new.len()).collect();
+                        let last = mine.last().expect("a job with events");
+                        let _ = job.reply.send(Ok(Committed {
+                            aggregate_type: A::TYPE,
+                            aggregate_id: aggregate_id.to_owned(),
+                            version: last.sequence,
+                            position: Some(last.position),
+                            events: mine,
+                        }));
                     }
+                    return Some((state, version));
                 }
                 Err(StoreError::Conflict { .. }) => {
-                    return Err(DispatchError::Conflict {
-                        aggregate_type: C::Aggregate::TYPE,
-                        aggregate_id,
-                    });
+                    conflicts += 1;
+                    for (job, _) in accepted {
+                        metrics::counter!("eventwright_command_conflicts_total", "command" => job.name)
+                            .increment(1);
+                        if conflicts > job.retries {
+                            let _ = job.reply.send(Err(DispatchError::Conflict {
+                                aggregate_type: A::TYPE,
+                                aggregate_id: aggregate_id.to_owned(),
+                            }));
+                        } else {
+                            jobs.push(job);
+                        }
+                    }
+                    tracing::debug!(aggregate_type = A::TYPE, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
+                    if jobs.is_empty() {
+                        return None;
+                    }
+                    tokio::time::sleep(backoff(conflicts)).await;
+                    // Another process wrote: what this one had decided on is stale.
+                    match self.load::<A>(aggregate_id).await {
+                        Ok(loaded) => (state, version) = loaded,
+                        Err(error) => {
+                            answer_all(jobs, &error);
+                            return None;
+                        }
+                    }
                 }
-                Err(error) => return Err(DispatchError::Store(error)),
+                Err(error) => {
+                    let error = DispatchError::Store(error);
+                    answer_all(accepted.into_iter().map(|(job, _)| job).collect(), &error);
+                    return None;
+                }
             }
         }
     }
@@ -332,6 +515,40 @@ impl Dispatcher {
         };
         if let Err(error) = saved {
             tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "storing a snapshot failed");
+        }
+    }
+}
+
+/// Answers every job with `error`.
+fn answer_all<A: Aggregate>(jobs: Vec<Job<A>>, error: &DispatchError) {
+    for job in jobs {
+        let _ = job.reply.send(Err(error.duplicate()));
+    }
+}
+
+/// A worker at work. If it stops half way (a handler panicked, or its runtime ended), the
+/// mailbox forgets the state it may have left half changed, and a new worker takes the commands
+/// still waiting.
+struct Working<A: Aggregate> {
+    /// `None` once the worker finished normally.
+    dispatcher: Option<Dispatcher>,
+    mailbox: Arc<Mailbox>,
+    aggregate_id: String,
+    marker: std::marker::PhantomData<fn() -> A>,
+}
+
+impl<A: Aggregate> Drop for Working<A> {
+    fn drop(&mut self) {
+        let Some(dispatcher) = self.dispatcher.take() else {
+            return;
+        };
+        tracing::error!(aggregate_type = A::TYPE, aggregate_id = %self.aggregate_id, "a command worker stopped half way");
+        if self.mailbox.abandon()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let mailbox = Arc::clone(&self.mailbox);
+            let aggregate_id = std::mem::take(&mut self.aggregate_id);
+            runtime.spawn(dispatcher.work::<A>(mailbox, aggregate_id));
         }
     }
 }

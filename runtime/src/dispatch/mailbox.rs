@@ -1,0 +1,138 @@
+//! One aggregate's commands in this process: queued in its mailbox, decided in turn, and
+//! committed together.
+//!
+//! A command posts itself to its aggregate's mailbox. One worker at a time empties a mailbox: it
+//! takes every command waiting, decides each on the state the ones before it leave, commits all
+//! their events in one append, and answers each command with its own events. Commands to a hot
+//! aggregate therefore share commits instead of racing for the next sequence. The state the
+//! worker leaves stays in the mailbox for the next command (the aggregate cache); it is checked
+//! by every commit, since an append at a taken sequence is a conflict.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
+
+use super::{Committed, DispatchError};
+use crate::aggregate::Aggregate;
+use crate::event::Metadata;
+
+/// How a queued command is decided on a state at a version; callable again after a conflict.
+pub(crate) type Decide<A> =
+    Box<dyn Fn(&A, u64) -> Result<Vec<<A as Aggregate>::Event>, DispatchError> + Send + Sync>;
+
+/// What a worker takes from a mailbox: the commands waiting, and the state left for them.
+pub(crate) type Batch<A> = (Vec<Job<A>>, Option<(A, u64)>);
+
+/// A command waiting in a mailbox.
+pub(crate) struct Job<A: Aggregate> {
+    pub(crate) decide: Decide<A>,
+    /// Whether it starts the aggregate ([`Command::CREATES`](crate::Command::CREATES)).
+    pub(crate) creates: bool,
+    pub(crate) name: &'static str,
+    pub(crate) retries: u32,
+    pub(crate) metadata: Metadata,
+    pub(crate) reply: oneshot::Sender<Result<Committed, DispatchError>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    waiting: Vec<Box<dyn Any + Send>>,
+    working: bool,
+    /// The state and version the last worker left, when it knows them.
+    known: Option<(Box<dyn Any + Send + Sync>, u64)>,
+}
+
+#[derive(Default)]
+pub(crate) struct Mailbox {
+    inner: Mutex<Inner>,
+}
+
+impl Mailbox {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues `job`; `true` when no worker is emptying the mailbox, so the caller starts one.
+    pub(crate) fn post<A: Aggregate>(&self, job: Job<A>) -> bool {
+        let mut inner = self.lock();
+        inner.waiting.push(Box::new(job));
+        !std::mem::replace(&mut inner.working, true)
+    }
+
+    /// Every command waiting, and the state left for them; `None` when there are none, and then
+    /// the worker is done.
+    pub(crate) fn take<A: Aggregate>(&self) -> Option<Batch<A>> {
+        let mut inner = self.lock();
+        if inner.waiting.is_empty() {
+            inner.working = false;
+            return None;
+        }
+        let jobs = inner
+            .waiting
+            .drain(..)
+            .filter_map(|job| job.downcast::<Job<A>>().ok().map(|job| *job))
+            .collect();
+        let known = inner
+            .known
+            .take()
+            .and_then(|(state, version)| state.downcast::<A>().ok().map(|state| (*state, version)));
+        Some((jobs, known))
+    }
+
+    /// Leaves the state for the next worker.
+    pub(crate) fn keep<A: Aggregate>(&self, state: A, version: u64) {
+        self.lock().known = Some((Box::new(state), version));
+    }
+
+    /// After a worker stopped half way (its task panicked or its runtime ended): forgets the
+    /// state and lets the next command start a worker. Whether commands are still waiting.
+    pub(crate) fn abandon(&self) -> bool {
+        let mut inner = self.lock();
+        inner.known = None;
+        inner.working = !inner.waiting.is_empty();
+        inner.working
+    }
+}
+
+type Key = (&'static str, String);
+type Generation = HashMap<Key, Arc<Mailbox>>;
+
+/// The mailboxes, in two generations: one used since the last turnover is kept, one unused for
+/// a whole generation is dropped with the state it keeps. Memory stays bounded by about twice
+/// `capacity` aggregates, and the ones in use stay.
+pub(crate) struct Mailboxes {
+    capacity: usize,
+    /// The current generation, and the previous one.
+    generations: Mutex<(Generation, Generation)>,
+}
+
+impl Mailboxes {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            generations: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn of(&self, aggregate_type: &'static str, aggregate_id: &str) -> Arc<Mailbox> {
+        let mut generations = self
+            .generations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (current, previous) = &mut *generations;
+        let key = (aggregate_type, aggregate_id.to_owned());
+        if let Some(mailbox) = current.get(&key) {
+            return Arc::clone(mailbox);
+        }
+        let mailbox = previous.remove(&key).unwrap_or_default();
+        if current.len() >= self.capacity {
+            *previous = std::mem::take(current);
+        }
+        current.insert(key, Arc::clone(&mailbox));
+        mailbox
+    }
+}
