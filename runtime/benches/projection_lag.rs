@@ -21,7 +21,7 @@ use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
 use eventwright::relay::OutboxRelay;
 use eventwright::schema::TableSchema;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
-use eventwright::store::{Cursor, Decide, EventStore, Mark, ReadStore, Row, StoreError};
+use eventwright::store::{Cursor, Decide, EventStore, Mark, ReadStore, Row, StoreError, Update};
 use eventwright::{
     Aggregate, Apply, Change, Command, Dispatcher, Event, EventEnvelope, Handle, Metadata, Project,
     Projection, ProjectionRunner, Rejection,
@@ -127,6 +127,32 @@ struct Timed {
     clock: Arc<Clock>,
 }
 
+/// Notes which events a decision wrote. The envelope is not passed down, so the key (the
+/// counter) and the row's new value (its sequence - 1) identify the event.
+fn noting<'a>(decide: Decide<'a>, seen: &Arc<Mutex<Vec<(String, u64)>>>) -> Decide<'a> {
+    let noted = Arc::clone(seen);
+    Box::new(move |row| {
+        let change = decide(row)?;
+        if let eventwright::store::RowChange::Upsert(row) = &change {
+            let id = row["id"].as_str().unwrap_or_default().to_owned();
+            let sequence = row["value"].as_u64().unwrap_or_default() + 1;
+            noted.lock().unwrap().push((id, sequence));
+        }
+        Ok(change)
+    })
+}
+
+impl Timed {
+    /// Marks the noted events visible now: their transaction has committed.
+    fn visible(&self, seen: &Mutex<Vec<(String, u64)>>) {
+        let now = Instant::now();
+        let mut visible = self.clock.visible.lock().unwrap();
+        for event in seen.lock().unwrap().drain(..) {
+            visible.insert(event, now);
+        }
+    }
+}
+
 #[async_trait]
 impl ReadStore for Timed {
     async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
@@ -185,30 +211,32 @@ impl ReadStore for Timed {
         key: Option<&Value>,
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
-        // The envelope is not passed down, so the key (the counter) and the row's new value
-        // (its sequence - 1) identify the event.
-        let seen = Arc::new(Mutex::new(None));
-        let noted = Arc::clone(&seen);
-        let decide: Decide<'_> = Box::new(move |row| {
-            let change = decide(row)?;
-            if let eventwright::store::RowChange::Upsert(row) = &change {
-                let id = row["id"].as_str().unwrap_or_default().to_owned();
-                let sequence = row["value"].as_u64().unwrap_or_default() + 1;
-                *noted.lock().unwrap() = Some((id, sequence));
-            }
-            Ok(change)
-        });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let decide = noting(decide, &seen);
         let applied = self
             .inner
             .update(schema, projection, mark, key, decide)
             .await?;
-        if applied && let Some(event) = seen.lock().unwrap().take() {
-            self.clock
-                .visible
-                .lock()
-                .unwrap()
-                .insert(event, Instant::now());
-        }
+        self.visible(&seen);
+        Ok(applied)
+    }
+
+    async fn update_many(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let updates = updates
+            .into_iter()
+            .map(|update| Update {
+                decide: noting(update.decide, &seen),
+                ..update
+            })
+            .collect();
+        let applied = self.inner.update_many(schema, projection, updates).await?;
+        self.visible(&seen);
         Ok(applied)
     }
 

@@ -15,7 +15,9 @@ use crate::projection::{Change, Projection};
 use crate::rebuild::{DEFAULT_GRACE, Marks, Rebuild, RebuildError};
 use crate::schema::TableSchema;
 use crate::store::generation::AtGeneration;
-use crate::store::{Cursor, Decide, EventStore, Mark, ReadStore, RowChange, StoreError};
+use crate::store::{
+    Cursor, Decide, EventStore, LogEntry, Mark, ReadStore, RowChange, StoreError, Update,
+};
 
 /// A projection with its types erased, so a runner can hold several.
 #[async_trait]
@@ -31,6 +33,35 @@ pub trait Projector: Send + Sync + 'static {
         envelope: &EventEnvelope,
         mark: Mark<'_>,
     ) -> Result<bool, ProjectionError>;
+
+    /// Applies several events, in order, in one read-store transaction
+    /// ([`ReadStore::update_many`]), each as [`handle`](Self::handle) would. If it fails,
+    /// nothing is written: [`handle`](Self::handle) them one by one to find the event at fault.
+    async fn handle_many(
+        &self,
+        store: &dyn ReadStore,
+        events: &[(&EventEnvelope, Mark<'_>)],
+    ) -> Result<(), ProjectionError>;
+}
+
+/// Applies `entries` read from the log: together, or one by one when that fails, so an event at
+/// fault fails alone.
+async fn apply_log(
+    projector: &dyn Projector,
+    store: &dyn ReadStore,
+    entries: &[LogEntry],
+) -> Result<(), ProjectionError> {
+    let events: Vec<_> = entries
+        .iter()
+        .map(|entry| (&entry.envelope, Mark::in_log(&entry.envelope, entry.cursor)))
+        .collect();
+    if projector.handle_many(store, &events).await.is_ok() {
+        return Ok(());
+    }
+    for (envelope, mark) in events {
+        projector.handle(store, envelope, mark).await?;
+    }
+    Ok(())
 }
 
 /// A projection failed to apply an event. The runner retries it; it never skips it.
@@ -90,40 +121,90 @@ impl<P: Projection> Projector for Typed<P> {
                 .await?);
         };
         let key = P::row_key(&event, envelope);
-        let decide_key = key.clone();
-        // Decided inside the store's transaction, on the row as it is now.
-        let decide: Decide<'_> = Box::new(move |row| {
-            let row = row
-                .map(|row| serde_json::from_value::<P>(Value::Object(row)))
-                .transpose()
-                .map_err(|e| row_error::<P>(&e.to_string()))?;
-            Ok(match P::project_event(row, &event, envelope) {
-                Change::Keep => RowChange::None,
-                Change::Delete => RowChange::Delete(decide_key.clone()),
-                Change::Upsert(row) => match serde_json::to_value(&row) {
-                    Ok(Value::Object(row)) => RowChange::Upsert(row),
-                    Ok(other) => {
-                        return Err(row_error::<P>(&format!(
-                            "a row must serialize to an object, not {other}"
-                        )));
-                    }
-                    Err(e) => return Err(row_error::<P>(&e.to_string())),
-                },
-            })
-        });
+        let decide = decider::<P>(event, envelope, key.clone());
         let applied = store
             .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
             .await?;
         if applied {
-            // How far behind the write side this projection runs, as of this event.
-            let lag = (chrono::Utc::now() - envelope.timestamp).as_seconds_f64();
-            metrics::counter!("eventwright_projection_events_total", "projection" => P::NAME)
-                .increment(1);
-            metrics::gauge!("eventwright_projection_lag_seconds", "projection" => P::NAME)
-                .set(lag.max(0.0));
+            record_applied::<P>(envelope);
         }
         Ok(applied)
     }
+
+    async fn handle_many(
+        &self,
+        store: &dyn ReadStore,
+        events: &[(&EventEnvelope, Mark<'_>)],
+    ) -> Result<(), ProjectionError> {
+        let mut updates = Vec::with_capacity(events.len());
+        // For each update, its event when it is one this projection consumes.
+        let mut consumed = Vec::with_capacity(events.len());
+        for (envelope, mark) in events {
+            match envelope.decode::<P::Event>()? {
+                Some(event) => {
+                    let key = P::row_key(&event, envelope);
+                    updates.push(Update {
+                        mark: *mark,
+                        key: Some(key.clone()),
+                        decide: decider::<P>(event, envelope, key),
+                    });
+                    consumed.push(Some(*envelope));
+                }
+                // Not ours: a checkpoint moves past it; a per-aggregate mark needs no write.
+                None if mark.cursor.is_some() => {
+                    updates.push(Update {
+                        mark: *mark,
+                        key: None,
+                        decide: Box::new(|_| Ok(RowChange::None)),
+                    });
+                    consumed.push(None);
+                }
+                None => {}
+            }
+        }
+        let applied = store.update_many(&P::SCHEMA, P::NAME, updates).await?;
+        for (applied, envelope) in applied.into_iter().zip(consumed) {
+            if let (true, Some(envelope)) = (applied, envelope) {
+                record_applied::<P>(envelope);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How `event` changes its row, decided inside the store's transaction on the row as it is then.
+fn decider<'a, P: Projection>(
+    event: P::Event,
+    envelope: &'a EventEnvelope,
+    key: Value,
+) -> Decide<'a> {
+    Box::new(move |row| {
+        let row = row
+            .map(|row| serde_json::from_value::<P>(Value::Object(row)))
+            .transpose()
+            .map_err(|e| row_error::<P>(&e.to_string()))?;
+        Ok(match P::project_event(row, &event, envelope) {
+            Change::Keep => RowChange::None,
+            Change::Delete => RowChange::Delete(key.clone()),
+            Change::Upsert(row) => match serde_json::to_value(&row) {
+                Ok(Value::Object(row)) => RowChange::Upsert(row),
+                Ok(other) => {
+                    return Err(row_error::<P>(&format!(
+                        "a row must serialize to an object, not {other}"
+                    )));
+                }
+                Err(e) => return Err(row_error::<P>(&e.to_string())),
+            },
+        })
+    })
+}
+
+/// Counts an applied event, and how far behind the write side the projection runs as of it.
+fn record_applied<P: Projection>(envelope: &EventEnvelope) {
+    let lag = (chrono::Utc::now() - envelope.timestamp).as_seconds_f64();
+    metrics::counter!("eventwright_projection_events_total", "projection" => P::NAME).increment(1);
+    metrics::gauge!("eventwright_projection_lag_seconds", "projection" => P::NAME)
+        .set(lag.max(0.0));
 }
 
 fn row_error<P: Projection>(reason: &str) -> String {
@@ -235,17 +316,16 @@ impl ProjectionRunner {
                 let batch = events.read_all(cursor, 512).await?;
                 let Some(last) = batch.last() else { break };
                 cursor = last.cursor;
-                for entry in &batch {
-                    let mark = Mark::in_log(&entry.envelope, entry.cursor);
-                    projector.handle(&target, &entry.envelope, mark).await?;
-                }
+                apply_log(projector.as_ref(), &target, &batch).await?;
             }
         }
         Ok(())
     }
 
-    /// Starts one task per projection. A failing event is retried until it applies: a
-    /// projection stops advancing rather than skip an event.
+    /// Starts one task per projection. The events a task reads together from the log (up to
+    /// a few hundred, when it has fallen behind) are applied in one read-store transaction, so
+    /// a projection catches up faster the further behind it is. A failing event is retried
+    /// until it applies: a projection stops advancing rather than skip an event.
     pub fn spawn(&self) -> Vec<JoinHandle<()>> {
         self.projectors
             .iter()
@@ -292,10 +372,7 @@ async fn run(
         if active != generation {
             return Ok(active);
         }
-        for entry in batch {
-            let mark = Mark::in_log(&entry.envelope, entry.cursor);
-            projector.handle(&target, &entry.envelope, mark).await?;
-        }
+        apply_log(projector, &target, &batch).await?;
     }
 }
 

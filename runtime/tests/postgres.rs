@@ -646,3 +646,12 @@ async fn commands_to_one_aggregate_share_commits() {
         transactions.len()
     );
 }
+
+#[tokio::test]
+async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing() {
+    let (pool, _) = isolated().await;
+    common::sequence_marks::a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing(
+        read_store(&pool),
+    )
+    .await;
+}

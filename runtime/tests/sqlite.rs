@@ -431,3 +431,13 @@ async fn a_panicking_handler_fails_its_command_and_the_aggregate_keeps_working()
         .unwrap();
     assert_eq!(committed.version, 2);
 }
+
+#[tokio::test]
+async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::sequence_marks::a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing(
+        read,
+    )
+    .await;
+}

@@ -112,7 +112,10 @@ fn build(workspace: &Path) -> anyhow::Result<PathBuf> {
     eventwright_cli::write::write_new(&project, &files, true)?;
     let target = workspace.join("target/bench-generated");
     eprintln!("building the counter service in release (once; then incremental)");
-    let status = Command::new(env!("CARGO"))
+    // The cargo that runs this benchmark, else the one on the PATH (rustup's, which picks the
+    // toolchain the same way for every crate it builds).
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
         .args(["build", "--release"])
         .current_dir(&project)
         .env("CARGO_TARGET_DIR", &target)

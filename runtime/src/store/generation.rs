@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::schema::TableSchema;
-use crate::store::{Cursor, Decide, LogEntry, Mark, ReadStore, Row, RowChange, StoreError};
+use crate::store::{Cursor, Decide, LogEntry, Mark, ReadStore, Row, RowChange, StoreError, Update};
 
 /// The name a projection's checkpoint and marks go by in `generation`.
 pub fn projection_name(projection: &str, generation: u64) -> String {
@@ -159,6 +159,17 @@ impl ReadStore for AtGeneration {
                 key,
                 decide,
             )
+            .await
+    }
+
+    async fn update_many(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.inner
+            .update_many(&self.schema(schema), &self.name(projection), updates)
             .await
     }
 

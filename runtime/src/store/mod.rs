@@ -224,6 +224,22 @@ impl<'a> Mark<'a> {
     }
 }
 
+/// One event's change to a projection, as [`ReadStore::update`] takes it.
+pub struct Update<'a> {
+    pub mark: Mark<'a>,
+    pub key: Option<Value>,
+    pub decide: Decide<'a>,
+}
+
+impl std::fmt::Debug for Update<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("mark", &self.mark)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Projection tables and checkpoints.
 ///
 /// A projection's rows, checkpoint and marks live under its name and its table's name; a
@@ -293,6 +309,33 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         key: Option<&Value>,
         decide: Decide<'_>,
     ) -> Result<bool, StoreError>;
+
+    /// Several events' [`update`](Self::update)s, in order: each is skipped or applied as
+    /// `update` would. Returns whether each was applied. A store with transactions commits them
+    /// together, and writes none when one fails; the default applies them one by one and stops
+    /// at the first failure. Either way the error is returned, and applying the events again
+    /// one by one is safe (each is marked) and finds the event at fault.
+    async fn update_many(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut applied = Vec::with_capacity(updates.len());
+        for update in updates {
+            applied.push(
+                self.update(
+                    schema,
+                    projection,
+                    update.mark,
+                    update.key.as_ref(),
+                    update.decide,
+                )
+                .await?,
+            );
+        }
+        Ok(applied)
+    }
 
     /// [`update`](Self::update) with a change decided beforehand, for an event read from the
     /// log.

@@ -123,3 +123,69 @@ pub async fn reject_a_poison_event_without_moving_the_mark(read: Arc<dyn ReadSto
         .unwrap();
     assert_eq!(row["events"], json!(2));
 }
+
+/// A batch of updates in one transaction: a failing one leaves nothing written, and a batch
+/// delivered again changes nothing. For stores with transactions.
+pub async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing(
+    read: Arc<dyn ReadStore>,
+) {
+    use eventwright::store::{Decide, RowChange, Update};
+
+    read.prepare(&Tally::SCHEMA).await.unwrap();
+    let events: Vec<EventEnvelope> = streams(2, 3).into_iter().flatten().collect();
+    let updates = |fail: bool| {
+        events
+            .iter()
+            .enumerate()
+            .map(|(n, envelope)| {
+                let id = envelope.aggregate_id.clone();
+                let decide: Decide<'_> = if fail && n == events.len() - 1 {
+                    Box::new(|_| Err("this event cannot apply".to_owned()))
+                } else {
+                    let sequence = envelope.sequence;
+                    Box::new(move |_| {
+                        let mut row = eventwright::store::Row::new();
+                        row.insert("id".into(), json!(id));
+                        row.insert("events".into(), json!(sequence));
+                        row.insert("last".into(), json!(sequence));
+                        Ok(RowChange::Upsert(row))
+                    })
+                };
+                Update {
+                    mark: Mark::delivered(envelope),
+                    key: Some(json!(envelope.aggregate_id)),
+                    decide,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let failed = read
+        .update_many(&Tally::SCHEMA, Tally::NAME, updates(true))
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(
+        read.get(&Tally::SCHEMA, &json!("c0")).await.unwrap(),
+        None,
+        "nothing written"
+    );
+    let applied = read
+        .update_many(&Tally::SCHEMA, Tally::NAME, updates(false))
+        .await
+        .unwrap();
+    assert_eq!(applied, vec![true; events.len()]);
+    let again = read
+        .update_many(&Tally::SCHEMA, Tally::NAME, updates(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![false; events.len()],
+        "a redelivered batch is skipped"
+    );
+    let row = read
+        .get(&Tally::SCHEMA, &json!("c1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row["events"], json!(3));
+}

@@ -26,7 +26,9 @@
 //! a record's offset only after the read store committed it (or the dead-letter topic took it).
 //! Each aggregate's events reach a projection in order but aggregates interleave, so the read
 //! store marks the last sequence applied per aggregate and skips anything at or below it: a
-//! redelivery after a crash or a rebalance changes nothing.
+//! redelivery after a crash or a rebalance changes nothing. The records a consumer finds waiting
+//! together are applied in one read-store transaction; if that fails, they are applied one by one,
+//! so that a poison event is dead-lettered alone.
 //!
 //! # Rebuilds
 //!

@@ -19,6 +19,9 @@ use crate::runner::{Projector, prepare_active, projector};
 use crate::store::generation::{self, AtGeneration};
 use crate::store::{EventStore, Mark, ReadStore};
 
+/// The most records applied in one read-store transaction.
+const BATCH: usize = 256;
+
 /// Runs a service's projections from Kafka: one consumer per projection, in the consumer group
 /// [`KafkaConfig::group`], so several processes running the same projections share the
 /// partitions and take over each other's when one stops.
@@ -217,10 +220,18 @@ impl Consumer1 {
         let subscribed: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&subscribed).map_err(client_error)?;
         loop {
-            let message = consumer.recv().await.map_err(client_error)?;
-            // Checked before each record: once a rebuild switched, no record is applied to the
-            // old generation and marked consumed. Returning leaves the record unstored, for the
-            // consumer of the new generation to take again.
+            let mut messages = vec![consumer.recv().await.map_err(client_error)?];
+            // The records already waiting go with the first: one read-store transaction for
+            // all of them.
+            while messages.len() < BATCH {
+                match tokio::time::timeout(Duration::ZERO, consumer.recv()).await {
+                    Ok(message) => messages.push(message.map_err(client_error)?),
+                    Err(_) => break,
+                }
+            }
+            // Checked before each batch: once a rebuild switched, no record is applied to the
+            // old generation and marked consumed. Returning leaves the records unstored, for
+            // the consumer of the new generation to take again.
             let active = store.active(name).await?;
             if active != generation {
                 tracing::info!(
@@ -230,14 +241,46 @@ impl Consumer1 {
                 );
                 return Ok(());
             }
-            if let Some(error) = self.apply(&target, &message).await {
-                self.dead_letter(&producer, &dead_letters, &message, &error)
-                    .await?;
+            if !self.apply_together(&target, &messages).await {
+                // One by one, so that an event at fault is retried and dead-lettered alone.
+                for message in &messages {
+                    if let Some(error) = self.apply(&target, message).await {
+                        self.dead_letter(&producer, &dead_letters, message, &error)
+                            .await?;
+                    }
+                    consumer
+                        .store_offset_from_message(message)
+                        .map_err(client_error)?;
+                }
+                continue;
             }
-            consumer
-                .store_offset_from_message(&message)
-                .map_err(client_error)?;
+            for message in &messages {
+                consumer
+                    .store_offset_from_message(message)
+                    .map_err(client_error)?;
+            }
         }
+    }
+
+    /// Applies every record's event in one read-store transaction; `false` when a record is not
+    /// an event or the transaction failed, and then nothing was written.
+    async fn apply_together(
+        &self,
+        target: &AtGeneration,
+        messages: &[BorrowedMessage<'_>],
+    ) -> bool {
+        let envelopes: Result<Vec<EventEnvelope>, _> = messages
+            .iter()
+            .map(|message| serde_json::from_slice(message.payload().unwrap_or(&[])))
+            .collect();
+        let Ok(envelopes) = envelopes else {
+            return false;
+        };
+        let events: Vec<_> = envelopes
+            .iter()
+            .map(|envelope| (envelope, Mark::delivered(envelope)))
+            .collect();
+        self.projector.handle_many(target, &events).await.is_ok()
     }
 
     /// On a rebuilt generation, replays the log from where the rebuild stopped, once per

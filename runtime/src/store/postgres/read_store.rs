@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::event_store::prepare_schema;
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
 use crate::store::sql::{self, Dialect, to_cursor, to_i64, to_u64};
-use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
+use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError, Update};
 
 /// Projection tables in PostgreSQL, one typed column per field: uuids are `UUID`, decimals
 /// `NUMERIC`, timestamps `TIMESTAMPTZ`, lists and value objects `JSONB`, so the tables read well
@@ -158,75 +158,29 @@ impl ReadStore for PostgresReadStore {
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        // Moving the mark first both decides whether the event is new and, by the row lock the
-        // write takes, makes appliers of the same projection (checkpoint) or aggregate
-        // (sequence) wait for each other until commit.
-        let moved = match mark.cursor {
-            Some(cursor) => sqlx::query(
-                "INSERT INTO eventwright_checkpoints AS c (projection, transaction_id, position) \
-                 VALUES ($1, $2, $3) ON CONFLICT (projection) DO UPDATE \
-                 SET transaction_id = excluded.transaction_id, position = excluded.position \
-                 WHERE (c.transaction_id, c.position) < (excluded.transaction_id, excluded.position)",
-            )
-            .bind(projection)
-            .bind(to_i64(cursor.transaction)?)
-            .bind(to_i64(cursor.position)?)
-            .execute(&mut *tx)
-            .await?,
-            None => sqlx::query(
-                "INSERT INTO eventwright_applied AS a \
-                 (projection, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
-                 SET sequence = excluded.sequence WHERE a.sequence < excluded.sequence",
-            )
-            .bind(projection)
-            .bind(mark.aggregate_type)
-            .bind(mark.aggregate_id)
-            .bind(to_i64(mark.sequence)?)
-            .execute(&mut *tx)
-            .await?,
-        };
-        if moved.rows_affected() == 0 {
-            return Ok(false);
+        let applied = update_in(&mut tx, schema, projection, mark, key, decide).await?;
+        if applied {
+            tx.commit().await?;
         }
-        let row = match key {
-            Some(key) => {
-                // Marked by sequence, events of different aggregates may feed one row at once:
-                // they take turns on it, even before it exists, so neither decides on a row the
-                // other is about to change. (A checkpoint's row lock already serializes.)
-                if mark.cursor.is_none() {
-                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                        .bind(format!("{}\u{1f}{key}", schema.name))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let sql = sql::select_by_key(POSTGRES, schema);
-                let row = bind(sqlx::query(&sql), schema.key_column(), key)?
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                row.map(|row| row_to_json(schema, &row)).transpose()?
-            }
-            None => None,
-        };
-        match decide(row).map_err(StoreError::Corrupt)? {
-            RowChange::None => {}
-            RowChange::Upsert(row) => {
-                let sql = sql::upsert(POSTGRES, schema);
-                let mut query = sqlx::query(&sql);
-                for column in schema.columns {
-                    query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
-                }
-                query.execute(&mut *tx).await?;
-            }
-            RowChange::Delete(key) => {
-                let sql = sql::delete_by_key(POSTGRES, schema);
-                bind(sqlx::query(&sql), schema.key_column(), &key)?
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        Ok(applied)
+    }
+
+    async fn update_many(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut applied = Vec::with_capacity(updates.len());
+        for update in updates {
+            let key = update.key.as_ref();
+            applied.push(
+                update_in(&mut tx, schema, projection, update.mark, key, update.decide).await?,
+            );
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(applied)
     }
 
     async fn list(
@@ -251,6 +205,88 @@ impl ReadStore for PostgresReadStore {
             .await?;
         rows.iter().map(|row| row_to_json(schema, row)).collect()
     }
+}
+
+/// [`ReadStore::update`] inside a transaction the caller commits.
+async fn update_in(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    schema: &TableSchema,
+    projection: &str,
+    mark: Mark<'_>,
+    key: Option<&Value>,
+    decide: Decide<'_>,
+) -> Result<bool, StoreError> {
+    // Moving the mark first both decides whether the event is new and, by the row lock the
+    // write takes, makes appliers of the same projection (checkpoint) or aggregate
+    // (sequence) wait for each other until commit.
+    let moved =
+        match mark.cursor {
+            Some(cursor) => sqlx::query(
+                "INSERT INTO eventwright_checkpoints AS c (projection, transaction_id, position) \
+             VALUES ($1, $2, $3) ON CONFLICT (projection) DO UPDATE \
+             SET transaction_id = excluded.transaction_id, position = excluded.position \
+             WHERE (c.transaction_id, c.position) < (excluded.transaction_id, excluded.position)",
+            )
+            .bind(projection)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&mut **tx)
+            .await?,
+            None => {
+                sqlx::query(
+                    "INSERT INTO eventwright_applied AS a \
+             (projection, aggregate_type, aggregate_id, sequence) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+             SET sequence = excluded.sequence WHERE a.sequence < excluded.sequence",
+                )
+                .bind(projection)
+                .bind(mark.aggregate_type)
+                .bind(mark.aggregate_id)
+                .bind(to_i64(mark.sequence)?)
+                .execute(&mut **tx)
+                .await?
+            }
+        };
+    if moved.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let row = match key {
+        Some(key) => {
+            // Marked by sequence, events of different aggregates may feed one row at once:
+            // they take turns on it, even before it exists, so neither decides on a row the
+            // other is about to change. (A checkpoint's row lock already serializes.)
+            if mark.cursor.is_none() {
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind(format!("{}\u{1f}{key}", schema.name))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            let sql = sql::select_by_key(POSTGRES, schema);
+            let row = bind(sqlx::query(&sql), schema.key_column(), key)?
+                .fetch_optional(&mut **tx)
+                .await?;
+            row.map(|row| row_to_json(schema, &row)).transpose()?
+        }
+        None => None,
+    };
+    match decide(row).map_err(StoreError::Corrupt)? {
+        RowChange::None => {}
+        RowChange::Upsert(row) => {
+            let sql = sql::upsert(POSTGRES, schema);
+            let mut query = sqlx::query(&sql);
+            for column in schema.columns {
+                query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
+            }
+            query.execute(&mut **tx).await?;
+        }
+        RowChange::Delete(key) => {
+            let sql = sql::delete_by_key(POSTGRES, schema);
+            bind(sqlx::query(&sql), schema.key_column(), &key)?
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(true)
 }
 
 fn sql_type(ty: ColumnType) -> &'static str {

@@ -6,7 +6,7 @@ use sqlx::{Row as _, SqlitePool};
 
 use crate::schema::{ColumnDef, ColumnType, TableSchema};
 use crate::store::sql::{self, Dialect, to_cursor, to_i64, to_u64};
-use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
+use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError, Update};
 
 /// Projection tables in SQLite, one column per field. Lists and value objects are JSON text;
 /// decimals, uuids, timestamps and dates are text in their canonical serde form.
@@ -153,85 +153,29 @@ impl ReadStore for SqliteReadStore {
         // BEGIN IMMEDIATE takes SQLite's one write lock up front: appliers take turns for the
         // whole read-decide-write, so none decides on a row another is about to change.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let new = match mark.cursor {
-            Some(cursor) => {
-                let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
-                    .bind(projection)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                to_cursor(stored)? < cursor
-            }
-            None => {
-                let stored: Option<i64> = sqlx::query_scalar(SELECT_APPLIED)
-                    .bind(projection)
-                    .bind(mark.aggregate_type)
-                    .bind(mark.aggregate_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let sequence = to_i64(mark.sequence)?;
-                stored.is_none_or(|stored| stored < sequence)
-            }
-        };
-        if !new {
-            return Ok(false);
+        let applied = update_in(&mut tx, schema, projection, mark, key, decide).await?;
+        if applied {
+            tx.commit().await?;
         }
-        let row = match key {
-            Some(key) => {
-                let sql = sql::select_by_key(SQLITE, schema);
-                let row = bind(sqlx::query(&sql), schema.key_column(), key)?
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                row.map(|row| row_to_json(schema, &row)).transpose()?
-            }
-            None => None,
-        };
-        match decide(row).map_err(StoreError::Corrupt)? {
-            RowChange::None => {}
-            RowChange::Upsert(row) => {
-                let sql = sql::upsert(SQLITE, schema);
-                let mut query = sqlx::query(&sql);
-                for column in schema.columns {
-                    query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
-                }
-                query.execute(&mut *tx).await?;
-            }
-            RowChange::Delete(key) => {
-                let sql = sql::delete_by_key(SQLITE, schema);
-                bind(sqlx::query(&sql), schema.key_column(), &key)?
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        match mark.cursor {
-            Some(cursor) => {
-                sqlx::query(
-                    "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
-                     VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE \
-                     SET transaction_id = excluded.transaction_id, position = excluded.position",
-                )
-                .bind(projection)
-                .bind(to_i64(cursor.transaction)?)
-                .bind(to_i64(cursor.position)?)
-                .execute(&mut *tx)
-                .await?;
-            }
-            None => {
-                sqlx::query(
-                    "INSERT INTO eventwright_applied \
-                     (projection, aggregate_type, aggregate_id, sequence) VALUES (?, ?, ?, ?) \
-                     ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
-                     SET sequence = excluded.sequence",
-                )
-                .bind(projection)
-                .bind(mark.aggregate_type)
-                .bind(mark.aggregate_id)
-                .bind(to_i64(mark.sequence)?)
-                .execute(&mut *tx)
-                .await?;
-            }
+        Ok(applied)
+    }
+
+    async fn update_many(
+        &self,
+        schema: &TableSchema,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut applied = Vec::with_capacity(updates.len());
+        for update in updates {
+            let key = update.key.as_ref();
+            applied.push(
+                update_in(&mut tx, schema, projection, update.mark, key, update.decide).await?,
+            );
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(applied)
     }
 
     async fn list(
@@ -256,6 +200,95 @@ impl ReadStore for SqliteReadStore {
             .await?;
         rows.iter().map(|row| row_to_json(schema, row)).collect()
     }
+}
+
+/// [`ReadStore::update`] inside a transaction the caller commits.
+async fn update_in(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    schema: &TableSchema,
+    projection: &str,
+    mark: Mark<'_>,
+    key: Option<&Value>,
+    decide: Decide<'_>,
+) -> Result<bool, StoreError> {
+    let new = match mark.cursor {
+        Some(cursor) => {
+            let stored: Option<(i64, i64)> = sqlx::query_as(SELECT_CHECKPOINT)
+                .bind(projection)
+                .fetch_optional(&mut **tx)
+                .await?;
+            to_cursor(stored)? < cursor
+        }
+        None => {
+            let stored: Option<i64> = sqlx::query_scalar(SELECT_APPLIED)
+                .bind(projection)
+                .bind(mark.aggregate_type)
+                .bind(mark.aggregate_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            let sequence = to_i64(mark.sequence)?;
+            stored.is_none_or(|stored| stored < sequence)
+        }
+    };
+    if !new {
+        return Ok(false);
+    }
+    let row = match key {
+        Some(key) => {
+            let sql = sql::select_by_key(SQLITE, schema);
+            let row = bind(sqlx::query(&sql), schema.key_column(), key)?
+                .fetch_optional(&mut **tx)
+                .await?;
+            row.map(|row| row_to_json(schema, &row)).transpose()?
+        }
+        None => None,
+    };
+    match decide(row).map_err(StoreError::Corrupt)? {
+        RowChange::None => {}
+        RowChange::Upsert(row) => {
+            let sql = sql::upsert(SQLITE, schema);
+            let mut query = sqlx::query(&sql);
+            for column in schema.columns {
+                query = bind(query, column, row.get(column.name).unwrap_or(&Value::Null))?;
+            }
+            query.execute(&mut **tx).await?;
+        }
+        RowChange::Delete(key) => {
+            let sql = sql::delete_by_key(SQLITE, schema);
+            bind(sqlx::query(&sql), schema.key_column(), &key)?
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    match mark.cursor {
+        Some(cursor) => {
+            sqlx::query(
+                "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
+                 VALUES (?, ?, ?) ON CONFLICT (projection) DO UPDATE \
+                 SET transaction_id = excluded.transaction_id, position = excluded.position",
+            )
+            .bind(projection)
+            .bind(to_i64(cursor.transaction)?)
+            .bind(to_i64(cursor.position)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO eventwright_applied \
+                 (projection, aggregate_type, aggregate_id, sequence) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+                 SET sequence = excluded.sequence",
+            )
+            .bind(projection)
+            .bind(mark.aggregate_type)
+            .bind(mark.aggregate_id)
+            .bind(to_i64(mark.sequence)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(true)
 }
 
 fn sql_type(ty: ColumnType) -> &'static str {
