@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use async_trait::async_trait;
+use eventwright::store::EventStore;
 use eventwright::store::postgres::{self, PostgresEventStore, Retry};
-use eventwright::store::{EventStore, Snapshot};
 use eventwright_cli::render::{Options, RuntimeSource, render};
 
 use super::Contender;
@@ -137,16 +137,7 @@ impl Contender for Http {
     }
 
     async fn preload(&self, aggregates: usize, history: u64) -> anyhow::Result<()> {
-        for aggregate in 0..aggregates {
-            let id = format!("h-{aggregate}");
-            self.events.append(super::history(&id, history)).await?;
-            let snapshot = Snapshot {
-                sequence: history,
-                state: serde_json::json!({ "value": history }),
-            };
-            self.events.save_snapshot("Counter", &id, snapshot).await?;
-        }
-        Ok(())
+        super::preload_eventwright(self.events.as_ref(), aggregates, history).await
     }
 
     async fn command(&self, target: &Target) -> anyhow::Result<()> {

@@ -41,3 +41,22 @@ pub fn history(id: &str, events: u64) -> Vec<eventwright::NewEvent> {
         })
         .collect()
 }
+
+/// Writes the preloaded aggregates `h-0`, `h-1`, ... through eventwright's event store, each with
+/// the snapshot the dispatcher itself takes every 100 events.
+pub async fn preload_eventwright(
+    events: &dyn eventwright::store::EventStore,
+    aggregates: usize,
+    events_each: u64,
+) -> anyhow::Result<()> {
+    for aggregate in 0..aggregates {
+        let id = format!("h-{aggregate}");
+        events.append(history(&id, events_each)).await?;
+        let snapshot = eventwright::store::Snapshot {
+            sequence: events_each,
+            state: serde_json::json!({ "value": events_each }),
+        };
+        events.save_snapshot("Counter", &id, snapshot).await?;
+    }
+    Ok(())
+}

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use eventwright::bus::InProcBus;
+use eventwright::store::EventStore;
 use eventwright::store::postgres::{self, PostgresEventStore, Retry};
 use eventwright::store::sqlite::{self, SqliteEventStore};
-use eventwright::store::{EventStore, Snapshot};
-use eventwright::{Aggregate, DispatchError, Dispatcher, Metadata};
+use eventwright::{DispatchError, Dispatcher, Metadata};
 
 use super::Contender;
-use crate::domain::{Bump, Counter, Start};
+use crate::domain::{Bump, Start};
 use crate::workload::Target;
 
 pub struct Ours {
@@ -55,19 +55,7 @@ impl Contender for Ours {
     }
 
     async fn preload(&self, aggregates: usize, history: u64) -> anyhow::Result<()> {
-        for aggregate in 0..aggregates {
-            let id = format!("h-{aggregate}");
-            self.events.append(super::history(&id, history)).await?;
-            // The snapshot the dispatcher itself takes every 100 events.
-            let snapshot = Snapshot {
-                sequence: history,
-                state: serde_json::json!({ "value": history }),
-            };
-            self.events
-                .save_snapshot(Counter::TYPE, &id, snapshot)
-                .await?;
-        }
-        Ok(())
+        super::preload_eventwright(self.events.as_ref(), aggregates, history).await
     }
 
     async fn command(&self, target: &Target) -> anyhow::Result<()> {
