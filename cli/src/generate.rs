@@ -30,6 +30,8 @@ pub enum Action {
     Unchanged,
     /// A user file that exists: never touched.
     Keep,
+    /// The project's own `Cargo.toml`, kept, but lacking what the generated code now needs.
+    KeepLacking { missing: Vec<String> },
     /// A generated file edited by hand: replaced only with `force`.
     Edited { old: Vec<u8>, contents: String },
     /// A generated file the model no longer has, untouched since it was written.
@@ -108,7 +110,18 @@ pub fn plan(files: &[OutputFile], tree: &dyn Tree) -> Result<Plan, GenerateError
             .read(&file.path)
             .map_err(io_error("read", &file.path))?;
         let action = match (file.owner, current) {
-            (Owner::User, Some(_)) => Action::Keep,
+            (Owner::User, Some(current)) => {
+                let missing = if file.path == Path::new("Cargo.toml") {
+                    crate::cargo_toml::missing(&file.contents, &String::from_utf8_lossy(&current))
+                } else {
+                    Vec::new()
+                };
+                if missing.is_empty() {
+                    Action::Keep
+                } else {
+                    Action::KeepLacking { missing }
+                }
+            }
             (Owner::User, None) if recorded.is_some() => Action::DeletedByUser,
             (owner, None) => Action::Create {
                 owner,
@@ -225,7 +238,11 @@ impl Plan {
                     tree.remove(path).map_err(io_error("remove", path))?;
                     manifest.files.remove(&key(path));
                 }
-                Action::Unchanged | Action::Keep | Action::Obsolete | Action::DeletedByUser => {}
+                Action::Unchanged
+                | Action::Keep
+                | Action::KeepLacking { .. }
+                | Action::Obsolete
+                | Action::DeletedByUser => {}
             }
         }
         let path = Path::new(manifest::PATH);
@@ -246,6 +263,16 @@ impl fmt::Display for Step {
             Action::Update { .. } => write!(f, "update    {path}"),
             Action::Unchanged => write!(f, "unchanged {path}"),
             Action::Keep => write!(f, "keep      {path} (yours)"),
+            Action::KeepLacking { missing } => {
+                write!(
+                    f,
+                    "keep      {path} (yours), but the generated code now needs you to:"
+                )?;
+                for instruction in missing {
+                    write!(f, "\n            {instruction}")?;
+                }
+                Ok(())
+            }
             Action::Edited { .. } => write!(
                 f,
                 "EDITED    {path}: generated, but changed by hand; --force replaces it"

@@ -1,6 +1,7 @@
 //! The `eventwright` CLI as a library: load and validate a model, render a service, write it,
 //! and keep it in step with its model.
 
+pub mod cargo_toml;
 pub mod compat;
 pub mod diagnostic;
 pub mod format;

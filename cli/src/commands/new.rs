@@ -119,6 +119,12 @@ pub fn run(args: Args) -> ExitCode {
                     generate::Action::Update { .. } | generate::Action::Edited { .. }
                 )),
             );
+            // A Cargo.toml of yours from an earlier run may lack what this code needs.
+            for step in &plan.steps {
+                if matches!(step.action, generate::Action::KeepLacking { .. }) {
+                    println!("{step}");
+                }
+            }
             println!("next: cd {} && cargo run -- serve", out.display());
             ExitCode::SUCCESS
         }

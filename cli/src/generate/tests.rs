@@ -38,6 +38,7 @@ fn actions(plan: &Plan) -> Vec<(String, &'static str)> {
                 Action::Update { .. } => "update",
                 Action::Unchanged => "unchanged",
                 Action::Keep => "keep",
+                Action::KeepLacking { .. } => "keep-lacking",
                 Action::Edited { .. } => "edited",
                 Action::Remove { .. } => "remove",
                 Action::EditedObsolete { .. } => "edited-obsolete",
@@ -206,4 +207,27 @@ fn a_deleted_generated_file_is_recreated() {
     tree.remove(Path::new("src/lib.rs")).unwrap();
     let plan = plan(&files, &tree).unwrap();
     assert_eq!(actions(&plan), [("src/lib.rs".into(), "create")]);
+}
+
+#[test]
+fn an_older_cargo_toml_is_kept_and_told_what_the_generated_code_now_needs() {
+    let before = "[dependencies]\nserde = \"1\"\n";
+    let tree = project(&[user("Cargo.toml", before)]);
+    let now = "[dependencies]\nserde = \"1\"\ntracing = \"0.1\"\n";
+    let plan = plan(&[user("Cargo.toml", now)], &tree).unwrap();
+    assert_eq!(actions(&plan), [("Cargo.toml".to_owned(), "keep-lacking")]);
+    let step = &plan.steps[0];
+    assert!(step.is_notable());
+    assert_eq!(
+        step.to_string(),
+        "keep      Cargo.toml (yours), but the generated code now needs you to:\n            \
+         add to [dependencies]: tracing = \"0.1\""
+    );
+    let mut tree = tree;
+    plan.apply(&mut tree, false).unwrap();
+    assert_eq!(
+        text(&tree, "Cargo.toml").as_deref(),
+        Some(before),
+        "never rewritten"
+    );
 }
