@@ -57,8 +57,9 @@ use tokio::sync::oneshot;
 ///
 /// For an aggregate with [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY) set, loading starts from
 /// the store's newest snapshot and applies only the events after it, so a command costs the same
-/// on the aggregate's ten-thousandth event as on its tenth. A command whose events reach a
-/// multiple of `SNAPSHOT_EVERY` then stores a snapshot of the state they lead to. Snapshots never
+/// on the aggregate's ten-thousandth event as on its tenth. A command (or the commands committed
+/// together with it) whose events reach a multiple of `SNAPSHOT_EVERY` then stores a snapshot of
+/// the state they lead to. Snapshots never
 /// change an outcome:
 ///
 /// - a snapshot that cannot be read or no longer restores ([`Aggregate::restore`] fails) is
