@@ -156,17 +156,7 @@ pub(crate) fn activate_generation(dialect: Dialect) -> String {
 /// Moves a projection's checkpoint (parameters: projection, transaction, position), never
 /// backwards.
 pub(crate) fn save_checkpoint(dialect: Dialect) -> String {
-    let p = dialect.placeholder;
-    format!(
-        "INSERT INTO eventwright_checkpoints (projection, transaction_id, position) \
-         VALUES ({}, {}, {}) ON CONFLICT (projection) DO UPDATE \
-         SET transaction_id = excluded.transaction_id, position = excluded.position \
-         WHERE (excluded.transaction_id, excluded.position) \
-         > (eventwright_checkpoints.transaction_id, eventwright_checkpoints.position)",
-        p(1),
-        p(2),
-        p(3)
-    )
+    save_cursor(dialect, "eventwright_checkpoints", "projection")
 }
 
 /// What dropping a projection runs, each statement with the projection's name as its one
@@ -182,13 +172,19 @@ pub(crate) fn drop_projection(dialect: Dialect, schema: &TableSchema) -> [String
 
 /// Moves a relay's checkpoint (parameters: relay, transaction, position), never backwards.
 pub(crate) fn save_relay_checkpoint(dialect: Dialect) -> String {
+    save_cursor(dialect, "eventwright_relay_checkpoints", "relay")
+}
+
+/// Moves the cursor kept in `table` under `reader` (parameters: reader, transaction,
+/// position), never backwards.
+fn save_cursor(dialect: Dialect, table: &str, reader: &str) -> String {
     let p = dialect.placeholder;
     format!(
-        "INSERT INTO eventwright_relay_checkpoints (relay, transaction_id, position) \
-         VALUES ({}, {}, {}) ON CONFLICT (relay) DO UPDATE \
+        "INSERT INTO {table} ({reader}, transaction_id, position) \
+         VALUES ({}, {}, {}) ON CONFLICT ({reader}) DO UPDATE \
          SET transaction_id = excluded.transaction_id, position = excluded.position \
          WHERE (excluded.transaction_id, excluded.position) \
-         > (eventwright_relay_checkpoints.transaction_id, eventwright_relay_checkpoints.position)",
+         > ({table}.transaction_id, {table}.position)",
         p(1),
         p(2),
         p(3)
