@@ -129,34 +129,134 @@ java_install() {
     fi
 }
 
-kafka_install() {
-    java_install
-    [ -d "$kafka_libs" ] && return
-    log "fetching Kafka's jars from Maven Central into $kafka_libs"
-    # Copied aside and renamed when complete, so an interrupted download is never taken for a
-    # finished one, nor are two checkouts fetching at once in each other's way.
-    local partial="$kafka_libs.partial.$$"
-    rm -rf "$partial"
-    if ! mvn -q -B -f "$kafka_pom" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$partial" >&2; then
-        rm -rf "$partial"
-        log "Maven could not fetch Kafka"
-        exit 1
+python_install() {
+    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        log "installing Python's venv from Debian's packages"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq python3-venv >/dev/null
     fi
-    mv -T "$partial" "$kafka_libs" 2>/dev/null || rm -rf "$partial"
 }
 
-# The broker's pid, if the process in the pid file is still our broker: a stale file may name a
-# pid reused by something else, which must not be signalled.
-kafka_pid() {
+# What the two Java services share: fetching jars, starting, waiting, stopping.
+
+# The runtime jars pom $1 lists, fetched from Maven Central into directory $2 unless there
+# already ($3 says what, for the log). Copied aside and renamed when complete, so an interrupted
+# download is never taken for a finished one, nor are two checkouts fetching at once in each
+# other's way.
+maven_fetch() {
+    local pom="$1" libs="$2" what="$3"
+    [ -d "$libs" ] && return
+    java_install
+    log "fetching $what's jars from Maven Central into $libs"
+    local partial="$libs.partial.$$"
+    rm -rf "$partial"
+    if ! mvn -q -B -f "$pom" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$partial" >&2; then
+        rm -rf "$partial"
+        log "Maven could not fetch $what"
+        exit 1
+    fi
+    mv -T "$partial" "$libs" 2>/dev/null || rm -rf "$partial"
+}
+
+# A venv at $1 holding the packages of requirements file $2 ($3 says what, for the log).
+venv_install() {
+    local venv="$1" requirements="$2" what="$3"
+    [ -d "$venv" ] && return
+    python_install
+    log "installing $what from PyPI into $venv"
+    # Built aside and renamed too. A venv's python finds its packages from the pyvenv.cfg
+    # beside it, so it works after the move; its console scripts start with the python of the
+    # path they were installed at, so they are run here as `python -m`, never directly.
+    local partial="$venv.partial.$$"
+    rm -rf "$partial"
+    if ! { python3 -m venv "$partial" \
+        && "$partial/bin/python" -m pip install -q --no-input -r "$requirements" >&2; }; then
+        rm -rf "$partial"
+        log "pip could not install $what"
+        exit 1
+    fi
+    mv -T "$partial" "$venv" 2>/dev/null || rm -rf "$partial"
+}
+
+# The pid in pid file $1, if that process is still ours: its command line holds $2. A stale file
+# may name a pid reused by something else, which must not be signalled.
+pid_of() {
     local pid
-    pid="$(cat "$kafka_state/kafka.pid" 2>/dev/null)" || return 1
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $kafka_state/server.properties" \
-        && echo "$pid"
+    pid="$(cat "$1" 2>/dev/null)" || return 1
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" && echo "$pid"
 }
 
 port_open() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Exits unless every port after $1 is free; $1 names the variables that move them.
+ports_free() {
+    local variables="$1" port
+    shift
+    for port in "$@"; do
+        if port_open "$port"; then
+            log "127.0.0.1:$port is taken by another process; set $variables"
+            exit 1
+        fi
+    done
+}
+
+# Exits with message $2 and the end of server log $1.
+start_failed() {
+    log "$2; the end of $1:"
+    tail -n 40 "$1" >&2 || true
+    exit 1
+}
+
+# Waits up to $4 seconds for the service started with pid file $2 to pass probe $5 (a
+# function); $1 names it and $3 is its log, shown if it does not.
+wait_ready() {
+    local what="$1" pid_file="$2" server_log="$3" seconds="$4" probe="$5" pid deadline
+    deadline=$((SECONDS + seconds))
+    # Only whether it lives: a process just started may not have become java yet.
+    pid="$(cat "$pid_file")"
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        kill -0 "$pid" 2>/dev/null || start_failed "$server_log" "$what exited while starting"
+        "$probe" && return
+        sleep 1
+    done
+    start_failed "$server_log" "$what did not become ready within $seconds s"
+}
+
+# Whether the process pid function $1 finds is gone within $2 seconds. A zombie has an empty
+# command line, so this also holds for a process nobody has reaped yet.
+gone_within() {
+    for _ in $(seq 1 "$2"); do
+        [ -n "$("$1")" ] || return 0
+        sleep 1
+    done
+    return 1
+}
+
+# Stops the process pid function $2 finds ($1 names it), then removes its pid file $3. SIGTERM
+# asks for a clean shutdown, which spares the next start a log replay and takes a few seconds.
+stop_service() {
+    local what="$1" pid_fn="$2" pid_file="$3" pid
+    pid="$("$pid_fn")" || true
+    if [ -n "$pid" ]; then
+        log "stopping $what"
+        kill -TERM "$pid" 2>/dev/null || true
+        if ! gone_within "$pid_fn" 60; then
+            log "$what did not stop within 60 s; killing it"
+            kill -KILL "$pid" 2>/dev/null || true
+            gone_within "$pid_fn" 10 || true
+        fi
+    fi
+    rm -f "$pid_file"
+}
+
+# Kafka: one process that is both broker and controller (KRaft), no ZooKeeper.
+
+kafka_pid() {
+    pid_of "$kafka_state/kafka.pid" "kafka.Kafka $kafka_state/server.properties"
 }
 
 kafka_configure() {
@@ -195,38 +295,17 @@ CONF
     fi
 }
 
-kafka_fail() {
-    log "$1; the end of $kafka_state/server.log:"
-    tail -n 40 "$kafka_state/server.log" >&2 || true
-    exit 1
-}
-
 # Ready means it answers a metadata request, not only that its port accepts connections.
-kafka_wait() {
-    # Only whether it lives: a process just started may not have become java yet.
-    local pid deadline=$((SECONDS + 90))
-    pid="$(cat "$kafka_state/kafka.pid")"
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        kill -0 "$pid" 2>/dev/null || kafka_fail "Kafka exited while starting"
-        if port_open "$kafka_port" && timeout 30 java -Xmx128m -XX:TieredStopAtLevel=1 -cp "$kafka_libs/*" \
-            org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$kafka_port" --list >/dev/null 2>&1; then
-            return
-        fi
-        sleep 1
-    done
-    kafka_fail "Kafka did not become ready within 90 s"
+kafka_answers() {
+    port_open "$kafka_port" && timeout 30 java -Xmx128m -XX:TieredStopAtLevel=1 -cp "$kafka_libs/*" \
+        org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$kafka_port" --list >/dev/null 2>&1
 }
 
 kafka_up() {
-    kafka_install
+    maven_fetch "$kafka_pom" "$kafka_libs" Kafka
     if [ -z "$(kafka_pid)" ]; then
-        local port
-        for port in "$kafka_port" "$kafka_controller_port"; do
-            if port_open "$port"; then
-                log "127.0.0.1:$port is taken by another process; set EVENTWRIGHT_KAFKA_PORT / EVENTWRIGHT_KAFKA_CONTROLLER_PORT"
-                exit 1
-            fi
-        done
+        ports_free "EVENTWRIGHT_KAFKA_PORT / EVENTWRIGHT_KAFKA_CONTROLLER_PORT" \
+            "$kafka_port" "$kafka_controller_port"
         kafka_configure
         log "starting Kafka on 127.0.0.1:$kafka_port"
         # A session of its own, so a Ctrl-C in the shell that ran `up` does not reach it.
@@ -236,87 +315,17 @@ kafka_up() {
             >>"$kafka_state/server.log" 2>&1 </dev/null &
         echo $! >"$kafka_state/kafka.pid"
     fi
-    kafka_wait
-}
-
-# A zombie has an empty command line, so this also holds for a broker nobody has reaped yet.
-kafka_gone_within() {
-    for _ in $(seq 1 "$1"); do
-        [ -n "$(kafka_pid)" ] || return 0
-        sleep 1
-    done
-    return 1
+    wait_ready Kafka "$kafka_state/kafka.pid" "$kafka_state/server.log" 90 kafka_answers
 }
 
 kafka_down() {
-    local pid
-    pid="$(kafka_pid)" || true
-    if [ -n "$pid" ]; then
-        log "stopping Kafka"
-        # A clean shutdown spares the next start a log recovery; it takes a few seconds.
-        kill -TERM "$pid" 2>/dev/null || true
-        if ! kafka_gone_within 60; then
-            log "Kafka did not stop within 60 s; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-            kafka_gone_within 10 || true
-        fi
-    fi
-    rm -f "$kafka_state/kafka.pid"
+    stop_service Kafka kafka_pid "$kafka_state/kafka.pid"
 }
 
-python_install() {
-    if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
-        log "installing Python's venv from Debian's packages"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq python3-venv >/dev/null
-    fi
-}
+# Cassandra: one node, and a Python driver for the readiness probe and the tests' second client.
 
-cassandra_install() {
-    java_install
-    if [ ! -d "$cassandra_libs" ]; then
-        log "fetching Cassandra's jars from Maven Central into $cassandra_libs"
-        # As for Kafka: renamed when complete, so a half-done download is never taken for a whole.
-        local partial="$cassandra_libs.partial.$$"
-        rm -rf "$partial"
-        if ! mvn -q -B -f "$cassandra_conf/pom.xml" dependency:copy-dependencies \
-            -DincludeScope=runtime -DoutputDirectory="$partial" >&2; then
-            rm -rf "$partial"
-            log "Maven could not fetch Cassandra"
-            exit 1
-        fi
-        mv -T "$partial" "$cassandra_libs" 2>/dev/null || rm -rf "$partial"
-    fi
-    venv_install "$cassandra_venv" "$cassandra_conf/requirements.txt" "the Python Cassandra driver"
-}
-
-# A venv at $1 holding the packages of requirements file $2 ($3 says what, for the log).
-venv_install() {
-    local venv="$1" requirements="$2" what="$3"
-    [ -d "$venv" ] && return
-    python_install
-    log "installing $what from PyPI into $venv"
-    # Built aside and renamed too. A venv's python finds its packages from the pyvenv.cfg
-    # beside it, so it works after the move; its console scripts start with the python of the
-    # path they were installed at, so they are run here as `python -m`, never directly.
-    local partial="$venv.partial.$$"
-    rm -rf "$partial"
-    if ! { python3 -m venv "$partial" \
-        && "$partial/bin/python" -m pip install -q --no-input -r "$requirements" >&2; }; then
-        rm -rf "$partial"
-        log "pip could not install $what"
-        exit 1
-    fi
-    mv -T "$partial" "$venv" 2>/dev/null || rm -rf "$partial"
-}
-
-# The node's pid, if the process in the pid file is still our node (see kafka_pid).
 cassandra_pid() {
-    local pid
-    pid="$(cat "$cassandra_state/cassandra.pid" 2>/dev/null)" || return 1
-    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" \
-        | grep -qF -- "-Dcassandra.config=file://$cassandra_state/cassandra.yaml " && echo "$pid"
+    pid_of "$cassandra_state/cassandra.pid" "-Dcassandra.config=file://$cassandra_state/cassandra.yaml "
 }
 
 cassandra_configure() {
@@ -372,44 +381,25 @@ memtable_flush_writers: 1
 CONF
 }
 
-cassandra_fail() {
-    log "$1; the end of $cassandra_state/server.log:"
-    tail -n 40 "$cassandra_state/server.log" >&2 || true
-    exit 1
-}
-
 # Ready means a CQL query answers, not only that the port accepts connections: the node opens it
 # at the end of its start-up, but a query is what the tests need.
-cassandra_wait() {
-    local pid deadline=$((SECONDS + 180))
-    pid="$(cat "$cassandra_state/cassandra.pid")"
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        kill -0 "$pid" 2>/dev/null || cassandra_fail "Cassandra exited while starting"
-        if port_open "$cassandra_port" && timeout 30 "$cassandra_venv/bin/python" - "$cassandra_port" \
-            >/dev/null 2>&1 <<'PY'; then
+cassandra_answers() {
+    port_open "$cassandra_port" && timeout 30 "$cassandra_venv/bin/python" - "$cassandra_port" \
+        >/dev/null 2>&1 <<'PY'
 import sys
 from cassandra.cluster import Cluster
 cluster = Cluster(["127.0.0.1"], port=int(sys.argv[1]), connect_timeout=5)
 cluster.connect().execute("SELECT release_version FROM system.local")
 cluster.shutdown()
 PY
-            return
-        fi
-        sleep 1
-    done
-    cassandra_fail "Cassandra did not answer a CQL query within 180 s"
 }
 
 cassandra_up() {
-    cassandra_install
+    maven_fetch "$cassandra_conf/pom.xml" "$cassandra_libs" Cassandra
+    venv_install "$cassandra_venv" "$cassandra_conf/requirements.txt" "the Python Cassandra driver"
     if [ -z "$(cassandra_pid)" ]; then
-        local port
-        for port in "$cassandra_port" "$cassandra_storage_port"; do
-            if port_open "$port"; then
-                log "127.0.0.1:$port is taken by another process; set EVENTWRIGHT_CASSANDRA_PORT / EVENTWRIGHT_CASSANDRA_STORAGE_PORT"
-                exit 1
-            fi
-        done
+        ports_free "EVENTWRIGHT_CASSANDRA_PORT / EVENTWRIGHT_CASSANDRA_STORAGE_PORT" \
+            "$cassandra_port" "$cassandra_storage_port"
         cassandra_configure
         local jvm_options nolock=()
         mapfile -t jvm_options < <(grep -E '^-' "$cassandra_conf/jvm.options")
@@ -429,32 +419,11 @@ cassandra_up() {
             >>"$cassandra_state/server.log" 2>&1 </dev/null &
         echo $! >"$cassandra_state/cassandra.pid"
     fi
-    cassandra_wait
-}
-
-cassandra_gone_within() {
-    for _ in $(seq 1 "$1"); do
-        [ -n "$(cassandra_pid)" ] || return 0
-        sleep 1
-    done
-    return 1
+    wait_ready Cassandra "$cassandra_state/cassandra.pid" "$cassandra_state/server.log" 180 cassandra_answers
 }
 
 cassandra_down() {
-    local pid
-    pid="$(cassandra_pid)" || true
-    if [ -n "$pid" ]; then
-        log "stopping Cassandra"
-        # SIGTERM runs its shutdown hook, which drains: memtables are flushed, so the next start
-        # replays no commit log. That takes a few seconds.
-        kill -TERM "$pid" 2>/dev/null || true
-        if ! cassandra_gone_within 60; then
-            log "Cassandra did not stop within 60 s; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-            cassandra_gone_within 10 || true
-        fi
-    fi
-    rm -f "$cassandra_state/cassandra.pid"
+    stop_service Cassandra cassandra_pid "$cassandra_state/cassandra.pid"
 }
 
 print_env() {
