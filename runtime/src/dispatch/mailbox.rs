@@ -33,6 +33,8 @@ pub(crate) struct Job<A: Aggregate> {
     pub(crate) name: &'static str,
     pub(crate) retries: u32,
     pub(crate) metadata: Metadata,
+    /// The span the command was sent in: the worker's log lines and spans for it belong there.
+    pub(crate) span: tracing::Span,
     pub(crate) reply: oneshot::Sender<Result<Committed, DispatchError>>,
 }
 

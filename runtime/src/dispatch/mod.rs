@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::aggregate::{Aggregate, Persistence};
@@ -243,6 +244,7 @@ impl Dispatcher {
             name: C::NAME,
             retries: C::RETRIES_ON_CONFLICT,
             metadata,
+            span: tracing::Span::current(),
             reply,
         };
         let mailbox = self.mailboxes.of(C::Aggregate::TYPE, &aggregate_id);
@@ -267,8 +269,10 @@ impl Dispatcher {
         };
         let dispatcher = guard.dispatcher.clone().expect("set above");
         while let Some((jobs, known)) = mailbox.take::<A>() {
+            let span = batch_span::<A>(&guard.aggregate_id, &jobs);
             if let Some((state, version)) = dispatcher
                 .commit_batch(&guard.aggregate_id, jobs, known)
+                .instrument(span)
                 .await
             {
                 mailbox.keep(state, version);
@@ -518,6 +522,24 @@ impl Dispatcher {
             tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "storing a snapshot failed");
         }
     }
+}
+
+/// The span a batch is decided and committed in. The worker runs apart from the requests that
+/// sent its commands, so the span is made a child of the first command's (its log lines carry
+/// that request's correlation id) and follows from the others'.
+fn batch_span<A: Aggregate>(aggregate_id: &str, jobs: &[Job<A>]) -> tracing::Span {
+    let first = jobs.first().map(|job| &job.span);
+    let span = tracing::info_span!(
+        parent: first.and_then(tracing::Span::id),
+        "commit",
+        aggregate_type = A::TYPE,
+        aggregate_id,
+        commands = jobs.len(),
+    );
+    for job in jobs.iter().skip(1) {
+        span.follows_from(&job.span);
+    }
+    span
 }
 
 /// Answers every job with `error`.
