@@ -198,7 +198,7 @@ impl EventStore for SqliteEventStore {
         &self,
         groups: Vec<Vec<NewEvent>>,
     ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
-        // One group alone is a plain append: one statement, no transaction around it.
+        // One group alone is a plain append: no savepoint around it.
         if let [_] = groups.as_slice() {
             let group = groups.into_iter().next().expect("one group");
             return vec![self.append(group).await];
