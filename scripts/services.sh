@@ -140,44 +140,51 @@ python_install() {
 
 # What the two Java services share: fetching jars, starting, waiting, stopping.
 
-# The runtime jars pom $1 lists, fetched from Maven Central into directory $2 unless there
-# already ($3 says what, for the log). Copied aside and renamed when complete, so an interrupted
-# download is never taken for a finished one, nor are two checkouts fetching at once in each
-# other's way.
-maven_fetch() {
-    local pom="$1" libs="$2" what="$3"
-    [ -d "$libs" ] && return
-    java_install
-    log "fetching $what's jars from Maven Central into $libs"
-    local partial="$libs.partial.$$"
+# Fills directory $1 by running the command after $2 with a directory to fill as its last
+# argument, unless $1 is there already; $2 is what failing to fill it is logged as. The
+# directory is filled aside and renamed when complete, so an interrupted download is never
+# taken for a finished one, nor are two checkouts fetching at once in each other's way.
+fill_aside() {
+    local dir="$1" failure="$2"
+    shift 2
+    [ -d "$dir" ] && return
+    local partial="$dir.partial.$$"
     rm -rf "$partial"
-    if ! mvn -q -B -f "$pom" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$partial" >&2; then
+    if ! "$@" "$partial"; then
         rm -rf "$partial"
-        log "Maven could not fetch $what"
+        log "$failure"
         exit 1
     fi
-    mv -T "$partial" "$libs" 2>/dev/null || rm -rf "$partial"
+    mv -T "$partial" "$dir" 2>/dev/null || rm -rf "$partial"
+}
+
+# The runtime jars pom $1 lists, copied from Maven Central into directory $2.
+maven_copy() {
+    mvn -q -B -f "$1" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$2" >&2
+}
+
+# A venv at $2 holding the packages of requirements file $1. A venv's python finds its packages
+# from the pyvenv.cfg beside it, so it works after fill_aside moves it; its console scripts
+# start with the python of the path they were installed at, so they are run here as
+# `python -m`, never directly.
+venv_create() {
+    python3 -m venv "$2" && "$2/bin/python" -m pip install -q --no-input -r "$1" >&2
+}
+
+# The jars pom $1 lists, in directory $2 ($3 says what, for the log).
+maven_fetch() {
+    [ -d "$2" ] && return
+    java_install
+    log "fetching $3's jars from Maven Central into $2"
+    fill_aside "$2" "Maven could not fetch $3" maven_copy "$1"
 }
 
 # A venv at $1 holding the packages of requirements file $2 ($3 says what, for the log).
 venv_install() {
-    local venv="$1" requirements="$2" what="$3"
-    [ -d "$venv" ] && return
+    [ -d "$1" ] && return
     python_install
-    log "installing $what from PyPI into $venv"
-    # Built aside and renamed too. A venv's python finds its packages from the pyvenv.cfg
-    # beside it, so it works after the move; its console scripts start with the python of the
-    # path they were installed at, so they are run here as `python -m`, never directly.
-    local partial="$venv.partial.$$"
-    rm -rf "$partial"
-    if ! { python3 -m venv "$partial" \
-        && "$partial/bin/python" -m pip install -q --no-input -r "$requirements" >&2; }; then
-        rm -rf "$partial"
-        log "pip could not install $what"
-        exit 1
-    fi
-    mv -T "$partial" "$venv" 2>/dev/null || rm -rf "$partial"
+    log "installing $3 from PyPI into $1"
+    fill_aside "$1" "pip could not install $3" venv_create "$2"
 }
 
 # The pid in pid file $1, if that process is still ours: its command line holds $2. A stale file
