@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::Value;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::bus::{BusError, EventBus};
 use crate::event::DecodeError;
@@ -109,26 +110,9 @@ impl<P: Projection> Projector for Typed<P> {
         envelope: &EventEnvelope,
         mark: Mark<'_>,
     ) -> Result<bool, ProjectionError> {
-        let Some(event) = envelope.decode::<P::Event>()? else {
-            // Not ours. A checkpoint still moves past it, so a restart does not read it again;
-            // a per-aggregate mark has nothing to gain from a write.
-            if mark.cursor.is_none() {
-                return Ok(false);
-            }
-            let decide: Decide<'_> = Box::new(|_| Ok(RowChange::None));
-            return Ok(store
-                .update(&P::SCHEMA, P::NAME, mark, None, decide)
-                .await?);
-        };
-        let key = P::row_key(&event, envelope);
-        let decide = decider::<P>(event, envelope, key.clone());
-        let applied = store
-            .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
-            .await?;
-        if applied {
-            record_applied::<P>(envelope);
-        }
-        Ok(applied)
+        apply_one::<P>(store, envelope, mark)
+            .instrument(project_span::<P>(Some(envelope), 1))
+            .await
     }
 
     async fn handle_many(
@@ -136,40 +120,86 @@ impl<P: Projection> Projector for Typed<P> {
         store: &dyn ReadStore,
         events: &[(&EventEnvelope, Mark<'_>)],
     ) -> Result<(), ProjectionError> {
-        let mut updates = Vec::with_capacity(events.len());
-        // For each update, its event when it is one this projection consumes.
-        let mut consumed = Vec::with_capacity(events.len());
-        for (envelope, mark) in events {
-            match envelope.decode::<P::Event>()? {
-                Some(event) => {
-                    let key = P::row_key(&event, envelope);
-                    updates.push(Update {
-                        mark: *mark,
-                        key: Some(key.clone()),
-                        decide: decider::<P>(event, envelope, key),
-                    });
-                    consumed.push(Some(*envelope));
-                }
-                // Not ours: a checkpoint moves past it; a per-aggregate mark needs no write.
-                None if mark.cursor.is_some() => {
-                    updates.push(Update {
-                        mark: *mark,
-                        key: None,
-                        decide: Box::new(|_| Ok(RowChange::None)),
-                    });
-                    consumed.push(None);
-                }
-                None => {}
-            }
-        }
-        let applied = store.update_many(&P::SCHEMA, P::NAME, updates).await?;
-        for (applied, envelope) in applied.into_iter().zip(consumed) {
-            if let (true, Some(envelope)) = (applied, envelope) {
-                record_applied::<P>(envelope);
-            }
-        }
-        Ok(())
+        let first = events.first().map(|(envelope, _)| *envelope);
+        apply_many::<P>(store, events)
+            .instrument(project_span::<P>(first, events.len()))
+            .await
     }
+}
+
+/// The span `events` events are applied in: the projection, how many, and the correlation id of
+/// the `first` (a batch may hold events of several requests).
+fn project_span<P: Projection>(first: Option<&EventEnvelope>, events: usize) -> tracing::Span {
+    let correlation_id = first.and_then(|envelope| envelope.metadata.correlation_id.as_deref());
+    tracing::info_span!("project", projection = P::NAME, events, correlation_id)
+}
+
+/// [`Projector::handle`] for `P`.
+async fn apply_one<P: Projection>(
+    store: &dyn ReadStore,
+    envelope: &EventEnvelope,
+    mark: Mark<'_>,
+) -> Result<bool, ProjectionError> {
+    let Some(event) = envelope.decode::<P::Event>()? else {
+        // Not ours. A checkpoint still moves past it, so a restart does not read it again;
+        // a per-aggregate mark has nothing to gain from a write.
+        if mark.cursor.is_none() {
+            return Ok(false);
+        }
+        let decide: Decide<'_> = Box::new(|_| Ok(RowChange::None));
+        return Ok(store
+            .update(&P::SCHEMA, P::NAME, mark, None, decide)
+            .await?);
+    };
+    let key = P::row_key(&event, envelope);
+    let decide = decider::<P>(event, envelope, key.clone());
+    let applied = store
+        .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
+        .await?;
+    if applied {
+        record_applied::<P>(envelope);
+    }
+    Ok(applied)
+}
+
+/// [`Projector::handle_many`] for `P`.
+async fn apply_many<P: Projection>(
+    store: &dyn ReadStore,
+    events: &[(&EventEnvelope, Mark<'_>)],
+) -> Result<(), ProjectionError> {
+    let mut updates = Vec::with_capacity(events.len());
+    // For each update, its event when it is one this projection consumes.
+    let mut consumed = Vec::with_capacity(events.len());
+    for (envelope, mark) in events {
+        match envelope.decode::<P::Event>()? {
+            Some(event) => {
+                let key = P::row_key(&event, envelope);
+                updates.push(Update {
+                    mark: *mark,
+                    key: Some(key.clone()),
+                    decide: decider::<P>(event, envelope, key),
+                });
+                consumed.push(Some(*envelope));
+            }
+            // Not ours: a checkpoint moves past it; a per-aggregate mark needs no write.
+            None if mark.cursor.is_some() => {
+                updates.push(Update {
+                    mark: *mark,
+                    key: None,
+                    decide: Box::new(|_| Ok(RowChange::None)),
+                });
+                consumed.push(None);
+            }
+            None => {}
+        }
+    }
+    let applied = store.update_many(&P::SCHEMA, P::NAME, updates).await?;
+    for (applied, envelope) in applied.into_iter().zip(consumed) {
+        if let (true, Some(envelope)) = (applied, envelope) {
+            record_applied::<P>(envelope);
+        }
+    }
+    Ok(())
 }
 
 /// How `event` changes its row, decided inside the store's transaction on the row as it is then.

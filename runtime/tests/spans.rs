@@ -1,19 +1,24 @@
 //! Tracing across the command path. A command is committed by its aggregate's worker, apart from
-//! the request that sent it; what the worker logs must still carry that request's span.
+//! the request that sent it; what the worker logs must still carry that request's span. And
+//! projections apply events in spans that carry the events' correlation ids.
 //!
-//! A binary of its own: tracing caches process-wide whether anyone listens at a call site, so a
-//! test running beside this one without a subscriber could switch its spans off.
+//! A binary of its own, where every test listens: tracing caches process-wide whether anyone
+//! listens at a call site, so a test running beside these without a subscriber could switch
+//! their spans off.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use eventwright::bus::{BusError, EventBus};
-use eventwright::store::sqlite::{self, SqliteEventStore};
-use eventwright::store::{Cursor, EventStore};
-use eventwright::{Dispatcher, Metadata};
+use eventwright::bus::{BusError, EventBus, InProcBus};
+use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
+use eventwright::store::{Cursor, EventStore, ReadStore};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
+use tracing::subscriber::DefaultGuard;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 mod common;
 
-use common::Start;
+use common::{Start, Tally};
 
 /// A bus that is down: every publish fails, so the command's worker logs a warning.
 #[derive(Debug)]
@@ -49,21 +54,36 @@ impl std::io::Write for Logs {
     }
 }
 
+impl Logs {
+    /// Everything written to this thread's log until the guard drops, with a line for each
+    /// span that closes.
+    fn capture() -> (Self, DefaultGuard) {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_span_events(FmtSpan::CLOSE)
+            .with_ansi(false)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+async fn event_store() -> Arc<dyn EventStore> {
+    let events = SqliteEventStore::new(sqlite::connect("sqlite::memory:").await.unwrap());
+    events.prepare().await.unwrap();
+    Arc::new(events)
+}
+
 /// A failed publish, logged by the worker, names the request it was for.
 #[tokio::test]
 async fn what_a_command_worker_logs_carries_the_span_of_the_request() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
-    let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(
-        sqlite::connect("sqlite::memory:").await.unwrap(),
-    ));
-    events.prepare().await.unwrap();
-    let dispatcher = Dispatcher::new(events, Arc::new(DownBus));
+    let (logs, _listening) = Logs::capture();
+    let dispatcher = Dispatcher::new(event_store().await, Arc::new(DownBus));
 
     let request = tracing::info_span!("request", correlation_id = "corr-42");
     tracing::Instrument::instrument(
@@ -78,11 +98,54 @@ async fn what_a_command_worker_logs_carries_the_span_of_the_request() {
     .await
     .unwrap();
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     let warning = logs
         .lines()
         .find(|line| line.contains("publishing committed events failed"))
         .unwrap_or_else(|| panic!("no warning about the failed publish in:\n{logs}"));
     assert!(warning.contains("corr-42"), "{warning}");
     assert!(warning.contains("aggregate_id=\"logged\""), "{warning}");
+}
+
+/// An event applied by a projection running in process is applied in a span that names the
+/// projection and the event's correlation id.
+#[tokio::test]
+async fn projections_apply_events_in_spans_with_their_correlation_ids() {
+    let (logs, _listening) = Logs::capture();
+    let events = event_store().await;
+    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
+        sqlite::connect("sqlite::memory:").await.unwrap(),
+    ));
+    read.prepare(&Tally::SCHEMA).await.unwrap();
+    let tasks = ProjectionRunner::new(Arc::clone(&read), Arc::clone(&bus))
+        .with::<Tally>()
+        .spawn();
+    let metadata = Metadata {
+        correlation_id: Some("corr-7".into()),
+        causation_id: None,
+    };
+    Dispatcher::new(events, bus)
+        .dispatch(Start { id: "seen".into() }, metadata)
+        .await
+        .unwrap();
+
+    let models = ReadModels::new(read);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while models.get::<Tally>(&"seen").await.unwrap().is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "never projected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for task in tasks {
+        task.abort();
+    }
+
+    let logs = logs.text();
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("project{projection=\"tally\"")
+                && line.contains("correlation_id=\"corr-7\"")
+                && line.contains("close")),
+        "no span closed for applying the event in:\n{logs}"
+    );
 }

@@ -111,6 +111,10 @@ fn json_logs_and_traces_exported_over_otlp() {
         Some(&json!({ "customer_id": "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11" })),
     );
     assert_eq!(status, 200, "{body}");
+    // Projected before the service stops, so the projection's span is exported too.
+    service.wait_for(&format!("/order-summary/{order}"), |status, _| {
+        status == 200
+    });
     // SIGTERM: the service stops and flushes the spans it still holds.
     assert!(service.terminate().success());
 
@@ -120,10 +124,20 @@ fn json_logs_and_traces_exported_over_otlp() {
     for trace in &traces {
         assert_eq!(trace.content_type, "application/x-protobuf");
     }
-    // Protobuf keeps strings as they are: the command's span, its attributes and the service.
+    // Protobuf keeps strings as they are: the command's span, its attributes and the service;
+    // the span that committed it; the span that projected it.
     let bodies: Vec<u8> = traces.iter().flat_map(|r| r.body.clone()).collect();
     let text = String::from_utf8_lossy(&bodies);
-    for expected in ["command", "place_order", "ordering", "correlation_id"] {
+    for expected in [
+        "command",
+        "place_order",
+        "ordering",
+        "correlation_id",
+        "commit",
+        "aggregate_id",
+        "project",
+        "order_summary",
+    ] {
         assert!(
             text.contains(expected),
             "`{expected}` in the exported spans"
