@@ -276,7 +276,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let router = router
         .layer(middleware::from_fn_with_state(limits, http::limits))
-        .layer(DefaultBodyLimit::max(args.max_body_bytes));
+        .layer(DefaultBodyLimit::max(args.max_body_bytes))
+        .layer(middleware::from_fn(telemetry::request_span));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("binding {}", args.bind))?;

@@ -105,10 +105,14 @@ fn json_logs_and_traces_exported_over_otlp() {
         &settings,
     );
     let order = "0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b01";
-    let (status, body) = service.call(
+    // The caller's trace, which the request's span continues.
+    let (caller_trace, caller_span) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let traceparent = format!("00-{caller_trace}-{caller_span}-01");
+    let (status, body) = service.call_with(
         "POST",
         &format!("/orders/{order}/place-order"),
         Some(&json!({ "customer_id": "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11" })),
+        &[("traceparent", &traceparent)],
     );
     assert_eq!(status, 200, "{body}");
     // Projected before the service stops, so the projection's span is exported too.
@@ -129,6 +133,7 @@ fn json_logs_and_traces_exported_over_otlp() {
     let bodies: Vec<u8> = traces.iter().flat_map(|r| r.body.clone()).collect();
     let text = String::from_utf8_lossy(&bodies);
     for expected in [
+        "request",
         "command",
         "place_order",
         "ordering",
@@ -141,6 +146,15 @@ fn json_logs_and_traces_exported_over_otlp() {
         assert!(
             text.contains(expected),
             "`{expected}` in the exported spans"
+        );
+    }
+    // Protobuf keeps ids as raw bytes: the caller's trace id (on the spans of the request) and
+    // span id (the request span's parent).
+    for (id, what) in [(caller_trace, "trace id"), (caller_span, "span id")] {
+        let bytes = hex_bytes(id);
+        assert!(
+            bodies.windows(bytes.len()).any(|window| window == bytes),
+            "the caller's {what} {id} in the exported spans"
         );
     }
 
@@ -157,4 +171,11 @@ fn json_logs_and_traces_exported_over_otlp() {
             .any(|log| log["message"] == "listening" && log["level"] == "INFO"),
         "a JSON line for the start: {logs:?}"
     );
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).expect("hex"))
+        .collect()
 }
