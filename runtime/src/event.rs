@@ -111,13 +111,18 @@ impl DecodeError {
     }
 }
 
-/// Correlation and causation ids, carried from a request to the events it causes.
+/// Correlation and causation ids, and the trace, carried from a request to the events it
+/// causes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
     /// Ties together everything one user action caused, across services.
     pub correlation_id: Option<String>,
     /// The id of the message (command or event) that directly caused this one.
     pub causation_id: Option<String>,
+    /// The W3C `traceparent` of the span that recorded the event, where the service exports
+    /// traces: projections continue that trace ([`trace_context`](crate::trace_context)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// An event about to be appended: everything but its global position, which the store assigns.

@@ -225,6 +225,8 @@ pub fn metadata_from_headers(headers: &HeaderMap) -> Result<Metadata, ApiError> 
             header(CORRELATION_HEADER)?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
         ),
         causation_id: header(CAUSATION_HEADER)?,
+        // Recorded by the dispatcher, from the span the command runs in.
+        traceparent: None,
     })
 }
 

@@ -17,7 +17,8 @@
 //! - [`ProjectionRunner`]: checkpointed, idempotent projection updates;
 //! - [`rebuild`]: a projection rebuilt from the event store while the service runs;
 //! - [`ReadModels`]: typed queries over the read store;
-//! - [`consistency`]: read-your-writes, a command's token and a read that waits for it.
+//! - [`consistency`]: read-your-writes, a command's token and a read that waits for it;
+//! - [`trace_context`]: a request's trace carried on its events to the projections.
 //!
 //! The derives (`#[derive(Aggregate, Command, Event, Projection)]`) come with the default
 //! `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
@@ -57,6 +58,7 @@ pub mod runner;
 pub mod schema;
 pub mod store;
 pub mod testing;
+pub mod trace_context;
 pub mod validate;
 
 #[doc(hidden)]

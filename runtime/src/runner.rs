@@ -19,6 +19,7 @@ use crate::store::generation::AtGeneration;
 use crate::store::{
     Cursor, Decide, EventStore, LogEntry, Mark, ReadStore, RowChange, StoreError, Update,
 };
+use crate::trace_context;
 
 /// A projection with its types erased, so a runner can hold several.
 #[async_trait]
@@ -111,7 +112,7 @@ impl<P: Projection> Projector for Typed<P> {
         mark: Mark<'_>,
     ) -> Result<bool, ProjectionError> {
         apply_one::<P>(store, envelope, mark)
-            .instrument(project_span::<P>(Some(envelope), 1))
+            .instrument(project_span::<P>(std::iter::once(envelope)))
             .await
     }
 
@@ -120,18 +121,33 @@ impl<P: Projection> Projector for Typed<P> {
         store: &dyn ReadStore,
         events: &[(&EventEnvelope, Mark<'_>)],
     ) -> Result<(), ProjectionError> {
-        let first = events.first().map(|(envelope, _)| *envelope);
+        let envelopes = events.iter().map(|(envelope, _)| *envelope);
         apply_many::<P>(store, events)
-            .instrument(project_span::<P>(first, events.len()))
+            .instrument(project_span::<P>(envelopes))
             .await
     }
 }
 
-/// The span `events` events are applied in: the projection, how many, and the correlation id of
-/// the `first` (a batch may hold events of several requests).
-fn project_span<P: Projection>(first: Option<&EventEnvelope>, events: usize) -> tracing::Span {
-    let correlation_id = first.and_then(|envelope| envelope.metadata.correlation_id.as_deref());
-    tracing::info_span!("project", projection = P::NAME, events, correlation_id)
+/// The span `envelopes` are applied in: the projection, how many, and the correlation id of the
+/// first (a batch may hold events of several requests). It continues the events' traces.
+fn project_span<'a, P: Projection>(
+    envelopes: impl ExactSizeIterator<Item = &'a EventEnvelope> + Clone,
+) -> tracing::Span {
+    let correlation_id = envelopes
+        .clone()
+        .next()
+        .and_then(|envelope| envelope.metadata.correlation_id.as_deref());
+    let span = tracing::info_span!(
+        "project",
+        projection = P::NAME,
+        events = envelopes.len(),
+        correlation_id
+    );
+    trace_context::continue_in(
+        &span,
+        envelopes.map(|envelope| envelope.metadata.traceparent.as_deref()),
+    );
+    span
 }
 
 /// [`Projector::handle`] for `P`.

@@ -199,9 +199,11 @@ async fn relayed_events_reach_every_projection_once_even_when_published_twice() 
 async fn kafkas_own_console_consumer_reads_the_documented_envelope() {
     let config = config();
     let service = service(&config).await;
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let metadata = Metadata {
         correlation_id: Some("req-42".into()),
         causation_id: None,
+        traceparent: Some(traceparent.into()),
     };
     service
         .dispatcher
@@ -271,6 +273,7 @@ async fn kafkas_own_console_consumer_reads_the_documented_envelope() {
             "aggregate_type:Counter".to_owned(),
             format!("sequence:{sequence}"),
             "correlation_id:req-42".to_owned(),
+            format!("traceparent:{traceparent}"),
         ] {
             assert!(
                 headers.split(';').any(|h| h == header),
@@ -305,6 +308,7 @@ async fn kafkas_own_console_consumer_reads_the_documented_envelope() {
         );
         assert_eq!(envelope["sequence"], json!(sequence));
         assert_eq!(envelope["metadata"]["correlation_id"], json!("req-42"));
+        assert_eq!(envelope["metadata"]["traceparent"], json!(traceparent));
         assert!(headers.contains(envelope["event_id"].as_str().unwrap()));
     }
 }

@@ -484,6 +484,12 @@ async fn typed_columns_round_trip_in_serde_form() {
 }
 
 #[tokio::test]
+async fn metadata_round_trips_with_its_trace_context() {
+    let (pool, _) = isolated().await;
+    common::metadata::metadata_round_trips(event_store(&pool).await).await;
+}
+
+#[tokio::test]
 async fn an_unreachable_server_is_named_without_its_password() {
     let quick = Retry {
         attempts: 2,

@@ -12,13 +12,14 @@ use std::time::Duration;
 use eventwright::bus::{BusError, EventBus, InProcBus};
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{Cursor, EventStore, ReadStore};
+use eventwright::trace_context::{self, TraceContext};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 mod common;
 
-use common::{Start, Tally};
+use common::{Bump, Start, Tally};
 
 /// A bus that is down: every publish fails, so the command's worker logs a warning.
 #[derive(Debug)]
@@ -123,7 +124,7 @@ async fn projections_apply_events_in_spans_with_their_correlation_ids() {
         .spawn();
     let metadata = Metadata {
         correlation_id: Some("corr-7".into()),
-        causation_id: None,
+        ..Metadata::default()
     };
     Dispatcher::new(events, bus)
         .dispatch(Start { id: "seen".into() }, metadata)
@@ -148,4 +149,103 @@ async fn projections_apply_events_in_spans_with_their_correlation_ids() {
                 && line.contains("close")),
         "no span closed for applying the event in:\n{logs}"
     );
+}
+
+/// Each span a trace was continued in, by name, with the traceparents it continued.
+type Continued = Arc<std::sync::Mutex<Vec<(String, Vec<String>)>>>;
+
+/// A stand-in for a trace exporter: spans named `request` belong to one trace, and what
+/// projections continue is recorded.
+struct RecordingTraceContext {
+    continued: Continued,
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+impl TraceContext for RecordingTraceContext {
+    fn traceparent(&self, span: &tracing::Span) -> Option<String> {
+        span.metadata()
+            .filter(|metadata| metadata.name() == "request")
+            .map(|_| TRACEPARENT.to_owned())
+    }
+
+    fn continue_trace(&self, span: &tracing::Span, traceparents: &[&str]) {
+        let name = span.metadata().map_or("", |metadata| metadata.name());
+        let traceparents = traceparents
+            .iter()
+            .map(|&parent| parent.to_owned())
+            .collect();
+        self.continued
+            .lock()
+            .unwrap()
+            .push((name.to_owned(), traceparents));
+    }
+}
+
+/// A command's events record the trace of the span it was dispatched in, and the projection
+/// applying them continues it, once for the events of one trace.
+#[tokio::test]
+async fn events_carry_the_trace_of_their_command_to_the_projection() {
+    let (_logs, _listening) = Logs::capture();
+    let continued = Continued::default();
+    assert!(trace_context::install(RecordingTraceContext {
+        continued: Arc::clone(&continued),
+    }));
+    let events = event_store().await;
+    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let id = || "traced".to_owned();
+    tracing::Instrument::instrument(
+        async {
+            let metadata = Metadata::default;
+            dispatcher
+                .dispatch(Start { id: id() }, metadata())
+                .await
+                .unwrap();
+            dispatcher
+                .dispatch(Bump { id: id() }, metadata())
+                .await
+                .unwrap();
+        },
+        tracing::info_span!("request"),
+    )
+    .await;
+    let recorded = events.load("Counter", "traced", 0).await.unwrap();
+    let traces: Vec<_> = recorded
+        .iter()
+        .map(|event| event.metadata.traceparent.as_deref())
+        .collect();
+    assert_eq!(traces, [Some(TRACEPARENT); 2]);
+
+    // Started after both commits, the projection catches up on them.
+    let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
+        sqlite::connect("sqlite::memory:").await.unwrap(),
+    ));
+    read.prepare(&Tally::SCHEMA).await.unwrap();
+    let tasks = ProjectionRunner::new(Arc::clone(&read), bus)
+        .with::<Tally>()
+        .spawn();
+    let models = ReadModels::new(read);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while models
+        .get::<Tally>(&"traced")
+        .await
+        .unwrap()
+        .is_none_or(|tally| tally.events < 2)
+    {
+        assert!(tokio::time::Instant::now() < deadline, "never projected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for task in tasks {
+        task.abort();
+    }
+    // However the events were batched, each batch continued the one trace, named once.
+    let continued = continued.lock().unwrap().clone();
+    assert!(!continued.is_empty());
+    for (span, traceparents) in &continued {
+        assert_eq!(
+            (span.as_str(), traceparents.as_slice()),
+            ("project", &[TRACEPARENT.to_owned()][..])
+        );
+    }
 }

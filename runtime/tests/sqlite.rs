@@ -441,3 +441,9 @@ async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing() 
     )
     .await;
 }
+
+#[tokio::test]
+async fn metadata_round_trips_with_its_trace_context() {
+    let (_dir, events) = event_store().await;
+    common::metadata::metadata_round_trips(events).await;
+}

@@ -16,6 +16,7 @@ use crate::command::{Command, Handle, Rejection, ValidationErrors};
 use crate::consistency::ConsistencyToken;
 use crate::event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 use crate::store::{EventStore, Snapshot, StoreError};
+use crate::trace_context;
 use group_commit::GroupCommit;
 use mailbox::{Job, Mailbox, Mailboxes};
 use tokio::sync::oneshot;
@@ -229,13 +230,16 @@ impl Dispatcher {
     async fn decide_and_commit<C>(
         &self,
         command: C,
-        metadata: Metadata,
+        mut metadata: Metadata,
     ) -> Result<Committed, DispatchError>
     where
         C: Command,
         C::Aggregate: Handle<C>,
     {
         command.validate().map_err(DispatchError::Invalid)?;
+        if metadata.traceparent.is_none() {
+            metadata.traceparent = trace_context::current();
+        }
         let aggregate_id = command.aggregate_id().to_string();
         let (reply, answer) = oneshot::channel();
         let job = Job::<C::Aggregate> {

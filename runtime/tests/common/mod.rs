@@ -6,6 +6,7 @@
 
 pub mod consistency;
 pub mod group_commit;
+pub mod metadata;
 pub mod rebuild;
 pub mod relay;
 pub mod sequence_marks;

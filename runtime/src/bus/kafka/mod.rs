@@ -15,8 +15,8 @@
 //! ```
 //!
 //! and the headers repeat what a router needs without parsing it: `event_type`,
-//! `event_version`, `event_id`, `aggregate_type`, `sequence`, and `correlation_id` and
-//! `causation_id` when set. The producer is idempotent, so retries inside the client never
+//! `event_version`, `event_id`, `aggregate_type`, `sequence`, and `correlation_id`,
+//! `causation_id` and the W3C `traceparent` when set (the metadata holds `traceparent` too). The producer is idempotent, so retries inside the client never
 //! duplicate or reorder a partition.
 //!
 //! # Delivery

@@ -127,7 +127,7 @@ fn headers(envelope: &EventEnvelope) -> OwnedHeaders {
     let version = envelope.event_version.to_string();
     let sequence = envelope.sequence.to_string();
     let event_id = envelope.event_id.to_string();
-    let mut headers = OwnedHeaders::new_with_capacity(7);
+    let mut headers = OwnedHeaders::new_with_capacity(8);
     for (key, value) in [
         ("event_type", Some(envelope.event_type.as_str())),
         ("event_version", Some(version.as_str())),
@@ -139,6 +139,8 @@ fn headers(envelope: &EventEnvelope) -> OwnedHeaders {
             envelope.metadata.correlation_id.as_deref(),
         ),
         ("causation_id", envelope.metadata.causation_id.as_deref()),
+        // The W3C name: Kafka instrumentations read the trace context from it.
+        ("traceparent", envelope.metadata.traceparent.as_deref()),
     ] {
         if let Some(value) = value {
             headers = headers.insert(Header {

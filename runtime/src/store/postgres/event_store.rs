@@ -51,7 +51,7 @@ impl PostgresEventStore {
     }
 }
 
-const SCHEMA: [&str; 5] = [
+const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS eventwright_events (
         position       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         transaction_id XID8        NOT NULL DEFAULT pg_current_xact_id(),
@@ -67,6 +67,8 @@ const SCHEMA: [&str; 5] = [
         payload        JSONB       NOT NULL,
         UNIQUE (aggregate_type, aggregate_id, sequence)
     )",
+    // Added after the table's first release, to new and old tables alike.
+    "ALTER TABLE eventwright_events ADD COLUMN IF NOT EXISTS traceparent TEXT",
     "CREATE INDEX IF NOT EXISTS eventwright_events_log
         ON eventwright_events (transaction_id, position)",
     "CREATE TABLE IF NOT EXISTS eventwright_snapshots (
@@ -90,18 +92,19 @@ const SCHEMA: [&str; 5] = [
     )",
 ];
 
-/// Inserts the events bound by [`bind_events`] as parameters 1 to 10.
+/// Inserts the events bound by [`bind_events`] as parameters 1 to 11.
 const INSERT_EVENTS: &str = "INSERT INTO eventwright_events (event_id, aggregate_type, \
     aggregate_id, sequence, event_type, event_version, timestamp, correlation_id, causation_id, \
-    payload) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
-    $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::jsonb[])";
+    traceparent, payload) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], \
+    $4::bigint[], $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], \
+    $11::jsonb[])";
 
 // The text form of the transaction id gets a name of its own: an output column named
 // `transaction_id` would be what `ORDER BY transaction_id` sorts by, and text sorts "1000" before
 // "999", which would skip events whenever transaction ids gain a digit.
 const COLUMNS: &str = "transaction_id::text AS transaction_text, position, event_id, aggregate_type, \
                        aggregate_id, sequence, event_type, event_version, timestamp, \
-                       correlation_id, causation_id, payload";
+                       correlation_id, causation_id, traceparent, payload";
 
 impl PostgresEventStore {
     /// Every group's events in one statement and one transaction. A group with a taken
@@ -284,12 +287,13 @@ impl EventStore for PostgresEventStore {
         };
         // The state change and the events in one statement: the events are inserted only when
         // the state row moved from the expected version, and both commit or neither does.
+        // Parameters 1 to 11 are the events' (`bind_events`).
         let write_state = if expected_version == 0 {
             "INSERT INTO eventwright_states (aggregate_type, aggregate_id, version, state) \
-             VALUES ($11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1"
+             VALUES ($12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING 1"
         } else {
-            "UPDATE eventwright_states SET version = $13, state = $14 \
-             WHERE aggregate_type = $11 AND aggregate_id = $12 AND version = $15 RETURNING 1"
+            "UPDATE eventwright_states SET version = $14, state = $15 \
+             WHERE aggregate_type = $12 AND aggregate_id = $13 AND version = $16 RETURNING 1"
         };
         let sql = format!(
             "WITH state AS ({write_state}) {INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM state) \
@@ -423,6 +427,7 @@ fn bind_events<'q>(
         .bind(column::<DateTime<Utc>>(events, |e| e.timestamp))
         .bind(column(events, |e| e.metadata.correlation_id.clone()))
         .bind(column(events, |e| e.metadata.causation_id.clone()))
+        .bind(column(events, |e| e.metadata.traceparent.clone()))
         .bind(column::<Value>(events, |e| e.payload.clone())))
 }
 
@@ -489,6 +494,7 @@ fn entry_from_row(row: &PgRow) -> Result<LogEntry, StoreError> {
         metadata: Metadata {
             correlation_id: row.try_get("correlation_id")?,
             causation_id: row.try_get("causation_id")?,
+            traceparent: row.try_get("traceparent")?,
         },
         payload: row.try_get("payload")?,
     };

@@ -94,7 +94,8 @@ CREATE TABLE IF NOT EXISTS eventwright_relay_checkpoints (
 ];
 
 const COLUMNS: &str = "position, event_id, aggregate_type, aggregate_id, sequence, event_type, \
-                       event_version, timestamp, correlation_id, causation_id, payload";
+                       event_version, timestamp, correlation_id, causation_id, traceparent, \
+                       payload";
 
 impl SqliteEventStore {
     /// Every group in one transaction, each inside a savepoint: a group with a taken sequence is
@@ -134,6 +135,19 @@ impl EventStore for SqliteEventStore {
     async fn prepare(&self) -> Result<(), StoreError> {
         for statement in SCHEMA {
             sqlx::query(statement).execute(&self.pool).await?;
+        }
+        // Added after the table's first release, to new and old tables alike. SQLite has no
+        // ADD COLUMN IF NOT EXISTS.
+        let has_traceparent: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('eventwright_events') \
+             WHERE name = 'traceparent')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if !has_traceparent {
+            sqlx::query("ALTER TABLE eventwright_events ADD COLUMN traceparent TEXT")
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }
@@ -354,8 +368,8 @@ async fn insert_events(
     for event in events {
         let inserted = sqlx::query(
             "INSERT INTO eventwright_events (event_id, aggregate_type, aggregate_id, sequence, \
-             event_type, event_version, timestamp, correlation_id, causation_id, payload) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position",
+             event_type, event_version, timestamp, correlation_id, causation_id, traceparent, \
+             payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position",
         )
         .bind(event.event_id.to_string())
         .bind(&event.aggregate_type)
@@ -366,6 +380,7 @@ async fn insert_events(
         .bind(event.timestamp.to_rfc3339_opts(SecondsFormat::Micros, true))
         .bind(&event.metadata.correlation_id)
         .bind(&event.metadata.causation_id)
+        .bind(&event.metadata.traceparent)
         .bind(event.payload.to_string())
         .fetch_one(&mut **tx)
         .await;
@@ -407,6 +422,7 @@ fn envelope_from_row(row: &SqliteRow) -> Result<EventEnvelope, StoreError> {
         metadata: Metadata {
             correlation_id: row.try_get("correlation_id")?,
             causation_id: row.try_get("causation_id")?,
+            traceparent: row.try_get("traceparent")?,
         },
         payload: serde_json::from_str(&payload).map_err(|e| corrupt("payload", &e))?,
     })
