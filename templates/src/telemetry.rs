@@ -2,7 +2,8 @@
 
 //! Logs, and with the `otel` feature, traces exported over OTLP: set up once, before the async
 //! runtime starts, and flushed after it stops. Each request is served in a span of its own, which
-//! continues the caller's trace.
+//! continues the caller's trace; the events a command records carry its trace to the
+//! projections.
 
 #[cfg(feature = "otel")]
 use anyhow::Context as _;
@@ -10,7 +11,9 @@ use clap::{Args, ValueEnum};
 #[cfg(feature = "otel")]
 use opentelemetry::propagation::TextMapPropagator as _;
 #[cfg(feature = "otel")]
-use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
+#[cfg(feature = "otel")]
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use tracing::Instrument as _;
 #[cfg(feature = "otel")]
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -68,6 +71,9 @@ pub fn init(args: &TelemetryArgs) -> anyhow::Result<Telemetry> {
             tracing_opentelemetry::layer().with_tracer(provider.tracer("{{ model.service }}"))
         });
         registry.with(layer).init();
+        if traces.is_some() {
+            eventwright::trace_context::install(OtelTraceContext);
+        }
         Ok(Telemetry { traces })
     }
     #[cfg(not(feature = "otel"))]
@@ -103,12 +109,42 @@ pub async fn request_span(
     #[cfg(feature = "otel")]
     {
         // A missing or malformed header starts a new trace, as the W3C recommendation asks.
-        let caller = opentelemetry_sdk::propagation::TraceContextPropagator::new()
-            .extract(&Headers(request.headers()));
+        let caller = TraceContextPropagator::new().extract(&Headers(request.headers()));
         // Fails only where no trace is exported: then the span has nothing to continue.
         let _ = span.set_parent(caller);
     }
     next.run(request).instrument(span).await
+}
+
+/// Carries a command's trace on its events to the projections, as W3C `traceparent`s.
+#[cfg(feature = "otel")]
+struct OtelTraceContext;
+
+#[cfg(feature = "otel")]
+impl eventwright::trace_context::TraceContext for OtelTraceContext {
+    fn traceparent(&self, span: &tracing::Span) -> Option<String> {
+        let mut carrier = std::collections::HashMap::new();
+        TraceContextPropagator::new().inject_context(&span.context(), &mut carrier);
+        carrier.remove("traceparent")
+    }
+
+    fn continue_trace(&self, span: &tracing::Span, traceparents: &[&str]) {
+        let propagator = TraceContextPropagator::new();
+        let mut traces = traceparents.iter().map(|traceparent| {
+            let carrier = std::collections::HashMap::from([(
+                "traceparent".to_owned(),
+                (*traceparent).to_owned(),
+            )]);
+            propagator.extract(&carrier)
+        });
+        if let Some(first) = traces.next() {
+            // Fails only where no trace is exported.
+            let _ = span.set_parent(first);
+        }
+        for other in traces {
+            span.add_link(other.span().span_context().clone());
+        }
+    }
 }
 
 /// Request headers, as OpenTelemetry's propagators read them.

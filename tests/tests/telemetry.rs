@@ -148,15 +148,23 @@ fn json_logs_and_traces_exported_over_otlp() {
             "`{expected}` in the exported spans"
         );
     }
-    // Protobuf keeps ids as raw bytes: the caller's trace id (on the spans of the request) and
-    // span id (the request span's parent).
-    for (id, what) in [(caller_trace, "trace id"), (caller_span, "span id")] {
-        let bytes = hex_bytes(id);
-        assert!(
-            bodies.windows(bytes.len()).any(|window| window == bytes),
-            "the caller's {what} {id} in the exported spans"
-        );
-    }
+    // The request's span continues the caller's trace, and so does the span that projected the
+    // command's event, after the event carried the trace through the event store.
+    let spans: Vec<ExportedSpan> = traces
+        .iter()
+        .flat_map(|r| exported_spans(&r.body))
+        .collect();
+    let named = |name: &str| -> &ExportedSpan {
+        spans
+            .iter()
+            .find(|span| span.name == name)
+            .unwrap_or_else(|| panic!("no `{name}` span among {spans:?}"))
+    };
+    let request = named("request");
+    assert_eq!(hex(&request.trace_id), caller_trace, "{request:?}");
+    assert_eq!(hex(&request.parent_span_id), caller_span, "{request:?}");
+    let project = named("project");
+    assert_eq!(hex(&project.trace_id), caller_trace, "{project:?}");
 
     // Every log line is one JSON object with a level and a message.
     std::thread::sleep(Duration::from_millis(200));
@@ -173,9 +181,78 @@ fn json_logs_and_traces_exported_over_otlp() {
     );
 }
 
-fn hex_bytes(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(&hex[at..at + 2], 16).expect("hex"))
-        .collect()
+/// A span as exported: its name, its trace and its parent.
+#[derive(Debug)]
+struct ExportedSpan {
+    name: String,
+    trace_id: Vec<u8>,
+    parent_span_id: Vec<u8>,
+}
+
+/// The spans of an OTLP `ExportTraceServiceRequest` in protobuf: resource spans (field 1) hold
+/// scope spans (2), which hold spans (2), whose trace id is field 1, parent span id 4 and name 5.
+fn exported_spans(body: &[u8]) -> Vec<ExportedSpan> {
+    let mut spans = Vec::new();
+    for (_, resource) in fields(body).into_iter().filter(|(number, _)| *number == 1) {
+        for (_, scope) in fields(resource)
+            .into_iter()
+            .filter(|(number, _)| *number == 2)
+        {
+            for (_, span) in fields(scope).into_iter().filter(|(number, _)| *number == 2) {
+                let field = |wanted: u64| {
+                    fields(span)
+                        .into_iter()
+                        .find(|(number, _)| *number == wanted)
+                        .map(|(_, bytes)| bytes.to_vec())
+                        .unwrap_or_default()
+                };
+                spans.push(ExportedSpan {
+                    name: String::from_utf8(field(5)).expect("a UTF-8 span name"),
+                    trace_id: field(1),
+                    parent_span_id: field(4),
+                });
+            }
+        }
+    }
+    spans
+}
+
+/// The length-delimited fields of one protobuf message, by field number; fields of other wire
+/// types are skipped.
+fn fields(mut bytes: &[u8]) -> Vec<(u64, &[u8])> {
+    let mut fields = Vec::new();
+    while !bytes.is_empty() {
+        let key = varint(&mut bytes);
+        match key & 7 {
+            0 => {
+                varint(&mut bytes);
+            }
+            1 => bytes = &bytes[8..],
+            2 => {
+                let length = usize::try_from(varint(&mut bytes)).expect("a length");
+                fields.push((key >> 3, &bytes[..length]));
+                bytes = &bytes[length..];
+            }
+            5 => bytes = &bytes[4..],
+            other => panic!("wire type {other} in an OTLP body"),
+        }
+    }
+    fields
+}
+
+fn varint(bytes: &mut &[u8]) -> u64 {
+    let mut value = 0;
+    for shift in (0..64).step_by(7) {
+        let byte = bytes[0];
+        *bytes = &bytes[1..];
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            break;
+        }
+    }
+    value
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

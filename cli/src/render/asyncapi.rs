@@ -128,6 +128,7 @@ fn message(aggregate: &Aggregate, event: &Event) -> Value {
                 "sequence": { "type": "string", "pattern": "^[1-9][0-9]*$" },
                 "correlation_id": string,
                 "causation_id": string,
+                "traceparent": string,
             },
         },
         "payload": {
@@ -152,6 +153,7 @@ fn message(aggregate: &Aggregate, event: &Event) -> Value {
                     "properties": {
                         "correlation_id": { "type": ["string", "null"] },
                         "causation_id": { "type": ["string", "null"] },
+                        "traceparent": { "type": "string" },
                     },
                 },
                 "payload": object(&event.fields),

@@ -67,6 +67,7 @@ pub enum Sql<'a> {
     Snapshots,
     States,
     RelayCheckpoints,
+    TraceContext,
     Checkpoints,
     Applied,
     Projection(&'a Projection),
@@ -98,6 +99,12 @@ pub fn migrations(model: &Model) -> Vec<Migration<'_>> {
             what: "how far each outbox relay has delivered (`eventwright_relay_checkpoints`)"
                 .to_owned(),
             sql: Sql::RelayCheckpoints,
+        });
+        files.push(Migration {
+            path: "migrations/postgres/write/0005_trace_context.sql".to_owned(),
+            what: "the trace each event was recorded in (`eventwright_events.traceparent`)"
+                .to_owned(),
+            sql: Sql::TraceContext,
         });
     }
     if servers.read {
@@ -136,6 +143,7 @@ impl Sql<'_> {
             Sql::Snapshots => SnapshotsSql.render(),
             Sql::States => StatesSql.render(),
             Sql::RelayCheckpoints => RelayCheckpointsSql.render(),
+            Sql::TraceContext => TraceContextSql.render(),
             Sql::Checkpoints => CheckpointsSql.render(),
             Sql::Applied => AppliedSql.render(),
             Sql::Projection(projection) => ProjectionSql::new(model, projection).render(),
@@ -193,6 +201,10 @@ struct StatesSql;
 #[derive(Template)]
 #[template(path = "migrations/postgres/write/0004_relay_checkpoints.sql")]
 struct RelayCheckpointsSql;
+
+#[derive(Template)]
+#[template(path = "migrations/postgres/write/0005_trace_context.sql")]
+struct TraceContextSql;
 
 #[derive(Template)]
 #[template(path = "migrations/postgres/read/checkpoints.sql")]
