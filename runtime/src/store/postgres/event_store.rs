@@ -67,8 +67,17 @@ const SCHEMA: [&str; 6] = [
         payload        JSONB       NOT NULL,
         UNIQUE (aggregate_type, aggregate_id, sequence)
     )",
-    // Added after the table's first release, to new and old tables alike.
-    "ALTER TABLE eventwright_events ADD COLUMN IF NOT EXISTS traceparent TEXT",
+    // Added after the table's first release, to new and old tables alike. Looked up first: an
+    // ALTER TABLE locks out readers and writers even when it has nothing to do, and this runs
+    // at every start of a service.
+    "DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = current_schema()
+                         AND table_name = 'eventwright_events' AND column_name = 'traceparent')
+        THEN
+            ALTER TABLE eventwright_events ADD COLUMN traceparent TEXT;
+        END IF;
+    END $$",
     "CREATE INDEX IF NOT EXISTS eventwright_events_log
         ON eventwright_events (transaction_id, position)",
     "CREATE TABLE IF NOT EXISTS eventwright_snapshots (
