@@ -1,8 +1,36 @@
 //! SQL text shared by the SQL adapters. They differ in placeholders (`?` or `$1`) and column
 //! types; the statements are the same.
 
+use crate::event::{EventEnvelope, NewEvent};
 use crate::schema::{ColumnType, TableSchema};
-use crate::store::{Cursor, StoreError};
+use crate::store::{Cursor, EventStore, StoreError};
+
+/// Each group's result of an append, or an error of the whole transaction.
+pub(crate) type GroupResults = Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError>;
+
+/// [`EventStore::append_many`] for a store that commits several groups in one transaction with
+/// `append_groups`: one group alone is a plain [`EventStore::append`], and an error of the
+/// transaction itself is every group's.
+pub(crate) async fn append_many<S, F, Groups>(
+    store: &S,
+    groups: Vec<Vec<NewEvent>>,
+    append_groups: F,
+) -> Vec<Result<Vec<EventEnvelope>, StoreError>>
+where
+    S: EventStore,
+    F: FnOnce(Vec<Vec<NewEvent>>) -> Groups,
+    Groups: Future<Output = GroupResults>,
+{
+    if let [_] = groups.as_slice() {
+        let group = groups.into_iter().next().expect("one group");
+        return vec![store.append(group).await];
+    }
+    let count = groups.len();
+    match append_groups(groups).await {
+        Ok(results) => results,
+        Err(error) => (0..count).map(|_| Err(error.duplicate())).collect(),
+    }
+}
 
 /// What makes one SQL database's statements differ from another's.
 #[derive(Debug, Clone, Copy)]

@@ -118,10 +118,7 @@ const COLUMNS: &str = "transaction_id::text AS transaction_text, position, event
 impl PostgresEventStore {
     /// Every group's events in one statement and one transaction. A group with a taken
     /// sequence is left out whole: its rows that did go in are deleted again before the commit.
-    async fn append_groups(
-        &self,
-        groups: Vec<Vec<NewEvent>>,
-    ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
+    async fn append_groups(&self, groups: Vec<Vec<NewEvent>>) -> sql::GroupResults {
         let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
         let all: Vec<NewEvent> = groups.into_iter().flatten().collect();
         let mut tx = self.pool.begin().await?;
@@ -263,16 +260,7 @@ impl EventStore for PostgresEventStore {
         &self,
         groups: Vec<Vec<NewEvent>>,
     ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
-        // One group alone is a plain append: one statement, no transaction around it.
-        if let [_] = groups.as_slice() {
-            let group = groups.into_iter().next().expect("one group");
-            return vec![self.append(group).await];
-        }
-        let count = groups.len();
-        match self.append_groups(groups).await {
-            Ok(results) => results,
-            Err(error) => (0..count).map(|_| Err(error.duplicate())).collect(),
-        }
+        sql::append_many(self, groups, |groups| self.append_groups(groups)).await
     }
 
     async fn load_state(

@@ -100,10 +100,7 @@ const COLUMNS: &str = "position, event_id, aggregate_type, aggregate_id, sequenc
 impl SqliteEventStore {
     /// Every group in one transaction, each inside a savepoint: a group with a taken sequence is
     /// rolled back alone.
-    async fn append_groups(
-        &self,
-        groups: Vec<Vec<NewEvent>>,
-    ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
+    async fn append_groups(&self, groups: Vec<Vec<NewEvent>>) -> sql::GroupResults {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut results = Vec::with_capacity(groups.len());
         for group in groups {
@@ -212,16 +209,7 @@ impl EventStore for SqliteEventStore {
         &self,
         groups: Vec<Vec<NewEvent>>,
     ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
-        // One group alone is a plain append: no savepoint around it.
-        if let [_] = groups.as_slice() {
-            let group = groups.into_iter().next().expect("one group");
-            return vec![self.append(group).await];
-        }
-        let count = groups.len();
-        match self.append_groups(groups).await {
-            Ok(results) => results,
-            Err(error) => (0..count).map(|_| Err(error.duplicate())).collect(),
-        }
+        sql::append_many(self, groups, |groups| self.append_groups(groups)).await
     }
 
     async fn load_state(
