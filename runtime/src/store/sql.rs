@@ -1,6 +1,10 @@
 //! SQL text shared by the SQL adapters. They differ in placeholders (`?` or `$1`) and column
 //! types; the statements are the same.
 
+// Built with Cassandra as the only store, the crate uses only the quoting and number conversions
+// here.
+#![cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+
 use crate::event::{EventEnvelope, NewEvent};
 use crate::schema::{ColumnType, TableSchema};
 use crate::store::{Cursor, EventStore, StoreError};
