@@ -242,6 +242,33 @@ fn optional_shorthand() {
 }
 
 #[test]
+fn a_value_object_that_contains_itself_is_refused() {
+    let values = |lines: &str| cart_with(4, &format!("  Status: [Open, Closed]\nvalues:\n{lines}"));
+    let d = only(&values("  Node: { name: string, parent: optional<Node> }"));
+    assert_eq!(
+        at(&d),
+        "6:42 value `Node` contains itself: Node.parent → Node"
+    );
+    assert!(
+        d.hint.unwrap().contains("refer to the other one by its id"),
+        "the hint says what to do instead"
+    );
+    // Through another value object and a list: one problem per cycle, told from the value met
+    // first (here through `Holder`), at the type that closes it.
+    let d = only(&values(
+        "  Holder: { inner: Inner }\n  Outer: { inner: list<Inner> }\n  Inner: { outer: Outer? }",
+    ));
+    assert_eq!(
+        at(&d),
+        "7:24 value `Inner` contains itself: Inner.outer → Outer.inner → Inner"
+    );
+    // A value may still hold one declared after it.
+    model(&values(
+        "  Outer: { inner: list<Inner> }\n  Inner: { n: int }",
+    ));
+}
+
+#[test]
 fn duplicate_field() {
     let d = only(&cart_with(10, "      total: int\n      total: int"));
     assert_eq!(at(&d), "11:7 duplicate field `total`");

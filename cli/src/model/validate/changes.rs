@@ -2,7 +2,7 @@
 
 use serde_saphyr::Spanned;
 
-use super::types::{is_numeric, literal, type_name};
+use super::types::{Value, is_numeric, literal, type_name};
 use super::{Ctx, names};
 use crate::model::ast::{self, Pos, Scalar};
 use crate::model::ir::{ChangeOp, Field, Operand, Type};
@@ -175,10 +175,12 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
         }
         // A list of value objects: remove the elements whose same-named field equals the source.
         let by_field = match element.as_ref() {
-            Type::Value(value) => ctx
-                .values
-                .get(value)
-                .and_then(|fields| fields.iter().find(|f| f.name == s.name && f.ty == s.ty)),
+            Type::Value(value) => match ctx.values.get(value) {
+                Some(Value::Resolved(fields)) => {
+                    fields.iter().find(|f| f.name == s.name && f.ty == s.ty)
+                }
+                _ => None,
+            },
             _ => None,
         };
         match by_field {

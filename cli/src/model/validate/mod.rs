@@ -23,8 +23,11 @@ pub(crate) struct Ctx<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Enum name → variants.
     enums: HashMap<String, Vec<String>>,
-    /// Value-object name → fields (empty until the value's own fields are resolved).
-    values: HashMap<String, Vec<ir::Field>>,
+    /// Value-object name → its fields, resolved on first use.
+    values: HashMap<String, types::Value<'a>>,
+    /// The value objects being resolved, outermost first, each with the field whose type is being
+    /// read: the path along which a value object that contains itself is reported.
+    open_values: Vec<(String, String)>,
     /// Fields whose type did not resolve (already reported). They are left out of the model, so
     /// lookups of these names stay quiet instead of adding "no field" errors.
     unresolved: HashSet<String>,
@@ -86,12 +89,16 @@ impl<'a> Ctx<'a> {
 }
 
 /// Checks the whole file; returns the model only when there is nothing to report.
-pub(crate) fn validate(file: &ast::File, source: &str) -> Result<ir::Model, Vec<Diagnostic>> {
+pub(crate) fn validate<'a>(
+    file: &'a ast::File,
+    source: &'a str,
+) -> Result<ir::Model, Vec<Diagnostic>> {
     let mut ctx = Ctx {
         source,
         diagnostics: Vec::new(),
         enums: HashMap::new(),
         values: HashMap::new(),
+        open_values: Vec::new(),
         unresolved: HashSet::new(),
     };
 
@@ -129,22 +136,7 @@ pub(crate) fn validate(file: &ast::File, source: &str) -> Result<ir::Model, Vec<
 
     names::type_namespace(&mut ctx, file);
     let enums = enums(&mut ctx, file);
-    // Registered before any field is resolved, so values may refer to values declared later.
-    for (name, _) in file.values.iter() {
-        ctx.values.insert(name.value.clone(), Vec::new());
-    }
-    let values: Vec<ir::ValueDef> = file
-        .values
-        .iter()
-        .map(|(name, fields)| {
-            let fields = types::fields(&mut ctx, fields, types::Rules::Allowed, None);
-            ctx.values.insert(name.value.clone(), fields.clone());
-            ir::ValueDef {
-                name: name.value.clone(),
-                fields,
-            }
-        })
-        .collect();
+    let values = types::values(&mut ctx, &file.values);
     let aggregates: Vec<ir::Aggregate> = file
         .aggregates
         .iter()

@@ -1,9 +1,12 @@
-//! The type grammar, field lists with their rules, and constants typed by the field they meet.
+//! The type grammar, value objects (each resolved before what holds it), field lists with their
+//! rules, and constants typed by the field they meet.
+
+use std::collections::HashSet;
 
 use serde_saphyr::Spanned;
 
 use super::{Ctx, names};
-use crate::model::ast::{self, Pos, Scalar};
+use crate::model::ast::{self, NamedMap, Pos, Scalar};
 use crate::model::ir::{self, Literal, Type};
 
 const BUILT_INS: &[&str] = &[
@@ -66,7 +69,14 @@ fn parse(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, text: &str) ->
         "timestamp" => Type::Timestamp,
         "date" => Type::Date,
         name if ctx.enums.contains_key(name) => Type::Enum(name.to_owned()),
-        name if ctx.values.contains_key(name) => Type::Value(name.to_owned()),
+        name if ctx.values.contains_key(name) => {
+            if matches!(ctx.values.get(name), Some(Value::Open)) {
+                contains_itself(ctx, written, offset, name);
+                return None;
+            }
+            value(ctx, name);
+            Type::Value(name.to_owned())
+        }
         name => {
             let declared: Vec<String> =
                 ctx.enums.keys().chain(ctx.values.keys()).cloned().collect();
@@ -126,6 +136,89 @@ fn optional(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, inner: &str
     Some(Type::Optional(Box::new(ty)))
 }
 
+/// A value object as the validator meets it.
+pub(super) enum Value<'a> {
+    Declared(&'a ast::Fields),
+    /// Its fields are being resolved: a field that leads back to it makes it contain itself.
+    Open,
+    Resolved(Vec<ir::Field>),
+}
+
+/// Resolves every value object, each on its first use or in declaration order, whichever comes
+/// first: so a value may hold one declared after it, and one that holds itself is caught.
+pub(super) fn values<'a>(
+    ctx: &mut Ctx<'a>,
+    declared: &'a NamedMap<ast::Fields>,
+) -> Vec<ir::ValueDef> {
+    for (name, fields) in declared.iter() {
+        ctx.values
+            .entry(name.value.clone())
+            .or_insert(Value::Declared(fields));
+    }
+    let mut seen = HashSet::new();
+    declared
+        .iter()
+        .map(|(name, fields)| {
+            let fields = if seen.insert(name.value.as_str()) {
+                value(ctx, &name.value)
+            } else {
+                // A second declaration of the name, already reported; its fields are checked
+                // all the same.
+                own_fields(ctx, &name.value, fields)
+            };
+            ir::ValueDef {
+                name: name.value.clone(),
+                fields,
+            }
+        })
+        .collect()
+}
+
+/// The fields of the value object `name`, resolved the first time it is asked for.
+fn value(ctx: &mut Ctx, name: &str) -> Vec<ir::Field> {
+    let declared = match ctx.values.get(name) {
+        Some(Value::Declared(fields)) => *fields,
+        Some(Value::Resolved(fields)) => return fields.clone(),
+        Some(Value::Open) | None => return Vec::new(),
+    };
+    ctx.values.insert(name.to_owned(), Value::Open);
+    let fields = own_fields(ctx, name, declared);
+    ctx.values
+        .insert(name.to_owned(), Value::Resolved(fields.clone()));
+    fields
+}
+
+fn own_fields(ctx: &mut Ctx, name: &str, declared: &ast::Fields) -> Vec<ir::Field> {
+    ctx.open_values.push((name.to_owned(), String::new()));
+    let fields = self::fields(ctx, declared, Rules::Allowed, None);
+    ctx.open_values.pop();
+    fields
+}
+
+/// Reports the value object `name`, met again while its own fields are resolved.
+fn contains_itself(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, name: &str) {
+    let start = ctx
+        .open_values
+        .iter()
+        .position(|(value, _)| value == name)
+        .unwrap_or_default();
+    let path: Vec<String> = ctx.open_values[start..]
+        .iter()
+        .map(|(value, field)| format!("{value}.{field}"))
+        .chain([name.to_owned()])
+        .collect();
+    ctx.error(
+        ctx.within(written, offset, name.len()),
+        format!("value `{name}` contains itself: {}", path.join(" → ")),
+        "contains itself",
+        Some(
+            "a value object is held whole by what contains it, so it cannot contain itself, \
+             not even through `optional<>` or `list<>`; refer to the other one by its id instead"
+                .into(),
+        ),
+    );
+}
+
 /// Whether a field list may carry validation rules.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Rules {
@@ -158,6 +251,9 @@ pub(super) fn fields(
                     name.value
                 )),
             );
+        }
+        if let Some((_, field)) = ctx.open_values.last_mut() {
+            field.clone_from(&name.value);
         }
         let Some(ty) = resolve(ctx, &spec.ty) else {
             ctx.unresolved.insert(name.value.clone());
