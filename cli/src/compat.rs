@@ -57,8 +57,7 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
                 continue;
             };
             let mut found = Vec::new();
-            let sides = Sides { old, new };
-            sides.fields(&event.fields, &new_event.fields, "", &mut found);
+            fields(&event.fields, &new_event.fields, "", &mut found);
             let bumped = new_event.version > event.version;
             if new_event.version < event.version {
                 found.push((
@@ -129,132 +128,90 @@ pub fn compare(old: &Model, new: &Model) -> Vec<Change> {
     changes
 }
 
-/// The two models, for resolving enum and value-object names on each side.
-#[derive(Clone, Copy)]
-struct Sides<'a> {
-    old: &'a Model,
-    new: &'a Model,
-}
-
-impl Sides<'_> {
-    fn fields(self, old: &[Field], new: &[Field], prefix: &str, out: &mut Vec<(Verdict, String)>) {
-        let added: Vec<&Field> = new
-            .iter()
-            .filter(|f| old.iter().all(|o| o.name != f.name))
-            .collect();
-        for field in old {
-            let path = format!("{prefix}{}", field.name);
-            match new.iter().find(|f| f.name == field.name) {
-                Some(now) => self.types(&field.ty, &now.ty, &path, out),
-                None => {
-                    let renamed = added.iter().find(|f| f.ty == field.ty);
-                    let what = match renamed {
-                        Some(to) => format!(
-                            "field `{path}` was removed (renamed to `{prefix}{}`?)",
-                            to.name
-                        ),
-                        None => format!("field `{path}` was removed"),
-                    };
-                    out.push((Verdict::Breaking, what));
-                }
-            }
-        }
-        for field in added {
-            let path = format!("{prefix}{}", field.name);
-            if matches!(field.ty, Type::Optional(_)) {
-                out.push((Verdict::Compatible, format!("new optional field `{path}`")));
-            } else {
-                out.push((
-                    Verdict::Breaking,
-                    format!(
-                        "new required field `{path}` ({}), which stored events lack",
-                        type_name(&field.ty)
+fn fields(old: &[Field], new: &[Field], prefix: &str, out: &mut Vec<(Verdict, String)>) {
+    let added: Vec<&Field> = new
+        .iter()
+        .filter(|f| old.iter().all(|o| o.name != f.name))
+        .collect();
+    for field in old {
+        let path = format!("{prefix}{}", field.name);
+        match new.iter().find(|f| f.name == field.name) {
+            Some(now) => types(&field.ty, &now.ty, &path, out),
+            None => {
+                // By how the type is spelled: a value object with the same name counts as the
+                // same type even when its fields changed.
+                let renamed = added
+                    .iter()
+                    .find(|f| f.ty.to_string() == field.ty.to_string());
+                let what = match renamed {
+                    Some(to) => format!(
+                        "field `{path}` was removed (renamed to `{prefix}{}`?)",
+                        to.name
                     ),
-                ));
+                    None => format!("field `{path}` was removed"),
+                };
+                out.push((Verdict::Breaking, what));
             }
         }
     }
-
-    fn types(self, old: &Type, new: &Type, path: &str, out: &mut Vec<(Verdict, String)>) {
-        match (old, new) {
-            (Type::Optional(a), Type::Optional(b)) | (Type::List(a), Type::List(b)) => {
-                self.types(a, b, path, out)
-            }
-            (a, Type::Optional(b)) => {
-                out.push((
-                    Verdict::Compatible,
-                    format!("field `{path}` became optional"),
-                ));
-                self.types(a, b, path, out);
-            }
-            (Type::Enum(a), Type::Enum(b)) => {
-                let variants = |model: &Model, name: &str| {
-                    model
-                        .enums
-                        .iter()
-                        .find(|e| e.name == name)
-                        .map(|e| e.variants.clone())
-                        .unwrap_or_default()
-                };
-                let (before, after) = (variants(self.old, a), variants(self.new, b));
-                for variant in before.iter().filter(|v| !after.contains(v)) {
-                    out.push((
-                        Verdict::Breaking,
-                        format!(
-                            "`{path}` lost the variant `{variant}`, which stored events may hold"
-                        ),
-                    ));
-                }
-                for variant in after.iter().filter(|v| !before.contains(v)) {
-                    out.push((
-                        Verdict::Compatible,
-                        format!("`{path}` has a new variant `{variant}`"),
-                    ));
-                }
-            }
-            (Type::Value(a), Type::Value(b)) => {
-                let fields = |model: &Model, name: &str| {
-                    model
-                        .values
-                        .iter()
-                        .find(|v| v.name == name)
-                        .map(|v| v.fields.clone())
-                        .unwrap_or_default()
-                };
-                self.fields(
-                    &fields(self.old, a),
-                    &fields(self.new, b),
-                    &format!("{path}."),
-                    out,
-                );
-            }
-            (a, b) if a == b => {}
-            (a, b) => out.push((
+    for field in added {
+        let path = format!("{prefix}{}", field.name);
+        if matches!(field.ty, Type::Optional(_)) {
+            out.push((Verdict::Compatible, format!("new optional field `{path}`")));
+        } else {
+            out.push((
                 Verdict::Breaking,
                 format!(
-                    "field `{path}` changed type from {} to {}",
-                    type_name(a),
-                    type_name(b)
+                    "new required field `{path}` ({}), which stored events lack",
+                    field.ty
                 ),
-            )),
+            ));
         }
     }
 }
 
-/// A type as the model file spells it.
-fn type_name(ty: &Type) -> String {
-    match ty {
-        Type::String => "string".into(),
-        Type::Bool => "bool".into(),
-        Type::Int => "int".into(),
-        Type::Float => "float".into(),
-        Type::Decimal => "decimal".into(),
-        Type::Uuid => "uuid".into(),
-        Type::Timestamp => "timestamp".into(),
-        Type::Date => "date".into(),
-        Type::Enum(name) | Type::Value(name) => name.clone(),
-        Type::List(inner) => format!("list<{}>", type_name(inner)),
-        Type::Optional(inner) => format!("optional<{}>", type_name(inner)),
+fn types(old: &Type, new: &Type, path: &str, out: &mut Vec<(Verdict, String)>) {
+    match (old, new) {
+        (Type::Optional(a), Type::Optional(b)) | (Type::List(a), Type::List(b)) => {
+            types(a, b, path, out)
+        }
+        (a, Type::Optional(b)) => {
+            out.push((
+                Verdict::Compatible,
+                format!("field `{path}` became optional"),
+            ));
+            types(a, b, path, out);
+        }
+        (Type::Enum(before), Type::Enum(after)) => {
+            for variant in before
+                .variants
+                .iter()
+                .filter(|v| !after.variants.contains(v))
+            {
+                out.push((
+                    Verdict::Breaking,
+                    format!("`{path}` lost the variant `{variant}`, which stored events may hold"),
+                ));
+            }
+            for variant in after
+                .variants
+                .iter()
+                .filter(|v| !before.variants.contains(v))
+            {
+                out.push((
+                    Verdict::Compatible,
+                    format!("`{path}` has a new variant `{variant}`"),
+                ));
+            }
+        }
+        (Type::Value(before), Type::Value(after)) => {
+            fields(&before.fields, &after.fields, &format!("{path}."), out);
+        }
+        (a, b) if a == b => {}
+        (a, b) => out.push((
+            Verdict::Breaking,
+            format!("field `{path}` changed type from {a} to {b}"),
+        )),
     }
 }
 

@@ -1,5 +1,8 @@
 //! The validated model: every name resolved, every type known. Rendering reads only this.
 
+use std::fmt;
+use std::sync::Arc;
+
 /// A service described by a model file, after validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -7,8 +10,8 @@ pub struct Model {
     pub service: String,
     pub description: Option<String>,
     pub stores: Stores,
-    pub enums: Vec<EnumDef>,
-    pub values: Vec<ValueDef>,
+    pub enums: Vec<Arc<EnumDef>>,
+    pub values: Vec<Arc<ValueDef>>,
     pub aggregates: Vec<Aggregate>,
     pub projections: Vec<Projection>,
     pub queries: Vec<Query>,
@@ -44,7 +47,7 @@ pub enum Broker {
 }
 
 /// A field type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Type {
     String,
     Bool,
@@ -54,12 +57,32 @@ pub enum Type {
     Uuid,
     Timestamp,
     Date,
-    /// An enum declared in the model, by name.
-    Enum(String),
-    /// A value object declared in the model, by name.
-    Value(String),
+    /// An enum declared in the model: the same definition as in [`Model::enums`].
+    Enum(Arc<EnumDef>),
+    /// A value object declared in the model: the same definition as in [`Model::values`].
+    Value(Arc<ValueDef>),
     List(Box<Type>),
     Optional(Box<Type>),
+}
+
+impl fmt::Display for Type {
+    /// The type as the model file spells it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String => f.write_str("string"),
+            Type::Bool => f.write_str("bool"),
+            Type::Int => f.write_str("int"),
+            Type::Float => f.write_str("float"),
+            Type::Decimal => f.write_str("decimal"),
+            Type::Uuid => f.write_str("uuid"),
+            Type::Timestamp => f.write_str("timestamp"),
+            Type::Date => f.write_str("date"),
+            Type::Enum(def) => f.write_str(&def.name),
+            Type::Value(def) => f.write_str(&def.name),
+            Type::List(inner) => write!(f, "list<{inner}>"),
+            Type::Optional(inner) => write!(f, "optional<{inner}>"),
+        }
+    }
 }
 
 /// Field-level validation rules (commands and value objects).
@@ -84,9 +107,11 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnumDef {
     pub name: String,
+    /// At least one.
     pub variants: Vec<String>,
 }
 
+/// A value object. It never contains itself, so its fields' types are finite trees.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueDef {
     pub name: String,

@@ -237,7 +237,7 @@ fn optional_shorthand() {
     let model = model(&cart_with(9, "      status: Status?"));
     assert_eq!(
         model.aggregates[0].state[0].ty,
-        Type::Optional(Box::new(Type::Enum("Status".into())))
+        Type::Optional(Box::new(Type::Enum(model.enums[0].clone())))
     );
 }
 

@@ -199,9 +199,8 @@ fn schema(ty: &Type) -> Value {
         Type::Uuid => json!({ "type": "string", "format": "uuid" }),
         Type::Timestamp => json!({ "type": "string", "format": "date-time" }),
         Type::Date => json!({ "type": "string", "format": "date" }),
-        Type::Enum(name) | Type::Value(name) => {
-            json!({ "$ref": format!("#/components/schemas/{name}") })
-        }
+        Type::Enum(def) => json!({ "$ref": format!("#/components/schemas/{}", def.name) }),
+        Type::Value(def) => json!({ "$ref": format!("#/components/schemas/{}", def.name) }),
         Type::List(inner) => json!({ "type": "array", "items": schema(inner) }),
         Type::Optional(inner) => json!({ "oneOf": [schema(inner), { "type": "null" }] }),
     }

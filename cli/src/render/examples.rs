@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::ir::{Field, Model, Rules, Type};
+use crate::model::ir::{Field, Rules, Type};
 
 /// One value, written both ways.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,11 +13,11 @@ pub struct Example {
 }
 
 /// An example for `field` that its rules accept.
-pub fn example(model: &Model, field: &Field) -> Example {
-    value(model, &field.name, &field.ty, &field.rules)
+pub fn example(field: &Field) -> Example {
+    value(&field.name, &field.ty, &field.rules)
 }
 
-fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
+fn value(name: &str, ty: &Type, rules: &Rules) -> Example {
     match ty {
         Type::String => {
             let text = text_within(&name.replace('_', "-"), rules);
@@ -67,28 +67,18 @@ fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
             rust: "NaiveDate::from_ymd_opt(2026, 1, 1).expect(\"a valid date\")".to_owned(),
             json: json!("2026-01-01"),
         },
-        Type::Enum(enum_name) => {
-            let variant = &model
-                .enums
-                .iter()
-                .find(|e| &e.name == enum_name)
-                .expect("a declared enum")
-                .variants[0];
+        Type::Enum(def) => {
+            let variant = &def.variants[0];
             Example {
-                rust: format!("{enum_name}::{variant}"),
+                rust: format!("{}::{variant}", def.name),
                 json: json!(variant),
             }
         }
-        Type::Value(value_name) => {
-            let def = model
-                .values
-                .iter()
-                .find(|v| &v.name == value_name)
-                .expect("a declared value object");
+        Type::Value(def) => {
             let parts: Vec<(String, Example)> = def
                 .fields
                 .iter()
-                .map(|field| (field.name.clone(), example(model, field)))
+                .map(|field| (field.name.clone(), example(field)))
                 .collect();
             let rust_fields: Vec<String> = parts
                 .iter()
@@ -99,13 +89,13 @@ fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
                 .map(|(name, ex)| (name, ex.json))
                 .collect();
             Example {
-                rust: format!("{value_name} {{ {} }}", rust_fields.join(", ")),
+                rust: format!("{} {{ {} }}", def.name, rust_fields.join(", ")),
                 json: Value::Object(json_fields),
             }
         }
         Type::List(inner) => {
             let count = rules.min_length.unwrap_or(1).max(1) as usize;
-            let element = value(model, name, inner, &Rules::default());
+            let element = value(name, inner, &Rules::default());
             let rust = vec![element.rust; count].join(", ");
             Example {
                 rust: format!("vec![{rust}]"),
@@ -113,7 +103,7 @@ fn value(model: &Model, name: &str, ty: &Type, rules: &Rules) -> Example {
             }
         }
         Type::Optional(inner) => {
-            let inner = value(model, name, inner, rules);
+            let inner = value(name, inner, rules);
             Example {
                 rust: format!("Some({})", inner.rust),
                 json: inner.json,

@@ -114,7 +114,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         files.push(file(
             &format!("tests/{module}.rs"),
             Owner::User,
-            AggregateTest::new(model, aggregate, &crate_name).render()?,
+            AggregateTest::new(aggregate, &crate_name).render()?,
         ));
     }
     for projection in &model.projections {
@@ -605,11 +605,11 @@ fn walkthrough(model: &Model) -> Walkthrough {
     let mut steps = Vec::new();
     let mut reads = Vec::new();
     if let Some(aggregate) = model.aggregates.first() {
-        let id_text = path_text(&example(model, &aggregate.id).json);
+        let id_text = path_text(&example(&aggregate.id).json);
         let longest = aggregate
             .commands
             .iter()
-            .filter_map(|command| succeeding(model, aggregate, command))
+            .filter_map(|command| succeeding(aggregate, command))
             .max_by_key(|scenario| scenario.history.len());
         for command in longest
             .iter()
@@ -617,7 +617,7 @@ fn walkthrough(model: &Model) -> Walkthrough {
         {
             steps.push((
                 command_route(aggregate, command, &id_text),
-                example_body(model, command).to_string(),
+                example_body(command).to_string(),
             ));
         }
         for query in &model.queries {
@@ -637,7 +637,7 @@ fn walkthrough(model: &Model) -> Walkthrough {
             reads.push(format!(
                 "/{}/{}",
                 kebab(&query.name),
-                path_text(&example(model, field).json)
+                path_text(&example(field).json)
             ));
         }
     }
@@ -661,12 +661,12 @@ pub(super) fn command_route(aggregate: &Aggregate, command: &Command, id_text: &
 }
 
 /// A JSON body for `command` with example values.
-pub(super) fn example_body(model: &Model, command: &Command) -> serde_json::Value {
+pub(super) fn example_body(command: &Command) -> serde_json::Value {
     serde_json::Value::Object(
         command
             .fields
             .iter()
-            .map(|f| (f.name.clone(), example(model, f).json))
+            .map(|f| (f.name.clone(), example(f).json))
             .collect(),
     )
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::ir::{Model, Type};
+use crate::model::ir::Type;
 
 /// Collects the external types and model types a file mentions.
 #[derive(Debug, Default)]
@@ -28,8 +28,11 @@ impl Imports {
             Type::Date => {
                 self.externals.insert("chrono::NaiveDate");
             }
-            Type::Enum(name) | Type::Value(name) => {
-                self.model_types.insert(name.clone());
+            Type::Enum(def) => {
+                self.model_types.insert(def.name.clone());
+            }
+            Type::Value(def) => {
+                self.model_types.insert(def.name.clone());
             }
             Type::List(inner) | Type::Optional(inner) => self.add(inner),
             Type::String | Type::Bool | Type::Int | Type::Float => {}
@@ -38,20 +41,18 @@ impl Imports {
 
     /// Notes `ty` as it appears in an example value: value objects are spelled out field by field,
     /// and timestamps are built without naming `Utc`.
-    pub fn add_example(&mut self, model: &Model, ty: &Type) {
+    pub fn add_example(&mut self, ty: &Type) {
         match ty {
             Type::Timestamp => {
                 self.externals.insert("chrono::DateTime");
             }
-            Type::Value(name) => {
-                self.model_types.insert(name.clone());
-                if let Some(value) = model.values.iter().find(|v| &v.name == name) {
-                    for field in &value.fields {
-                        self.add_example(model, &field.ty);
-                    }
+            Type::Value(def) => {
+                self.model_types.insert(def.name.clone());
+                for field in &def.fields {
+                    self.add_example(&field.ty);
                 }
             }
-            Type::List(inner) | Type::Optional(inner) => self.add_example(model, inner),
+            Type::List(inner) | Type::Optional(inner) => self.add_example(inner),
             other => self.add(other),
         }
     }

@@ -335,7 +335,8 @@ fn schema(ty: &Type, rules: &Rules) -> Value {
         Type::Uuid => json!({ "type": "string", "format": "uuid" }),
         Type::Timestamp => json!({ "type": "string", "format": "date-time" }),
         Type::Date => json!({ "type": "string", "format": "date" }),
-        Type::Enum(name) | Type::Value(name) => return reference(name),
+        Type::Enum(def) => return reference(&def.name),
+        Type::Value(def) => return reference(&def.name),
         Type::List(inner) => json!({ "type": "array", "items": schema(inner, &Rules::default()) }),
     };
     let min_length = rules.min_length.or(rules.non_empty.then_some(1));

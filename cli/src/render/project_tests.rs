@@ -40,12 +40,12 @@ pub struct AggregateTest {
 }
 
 /// Example values as Rust, with uuids named once as constants.
-struct Examples<'m> {
-    model: &'m Model,
+#[derive(Default)]
+struct Examples {
     consts: BTreeMap<String, String>,
 }
 
-impl Examples<'_> {
+impl Examples {
     /// `field`'s example laid out for a line starting at `indent`, after `prefix` columns.
     fn value(
         &mut self,
@@ -58,13 +58,10 @@ impl Examples<'_> {
         match ty {
             Type::Uuid => {
                 let constant = shouty(name);
-                let value = example(
-                    self.model,
-                    &Field {
-                        ty: Type::Uuid,
-                        ..field.clone()
-                    },
-                )
+                let value = example(&Field {
+                    ty: Type::Uuid,
+                    ..field.clone()
+                })
                 .rust;
                 self.consts.insert(
                     constant.clone(),
@@ -72,13 +69,7 @@ impl Examples<'_> {
                 );
                 constant
             }
-            Type::Value(value_name) => {
-                let def = self
-                    .model
-                    .values
-                    .iter()
-                    .find(|v| &v.name == value_name)
-                    .expect("a declared value");
+            Type::Value(def) => {
                 let fields: Vec<(String, String)> = def
                     .fields
                     .iter()
@@ -95,7 +86,7 @@ impl Examples<'_> {
                         )
                     })
                     .collect();
-                layout::struct_literal(value_name, &fields, indent, prefix)
+                layout::struct_literal(&def.name, &fields, indent, prefix)
             }
             Type::List(inner) => {
                 let count = field.rules.min_length.unwrap_or(1).max(1) as usize;
@@ -107,13 +98,10 @@ impl Examples<'_> {
                 self.value(name, inner, field, indent, prefix + 5)
             ),
             _ => {
-                example(
-                    self.model,
-                    &Field {
-                        ty: ty.clone(),
-                        ..field.clone()
-                    },
-                )
+                example(&Field {
+                    ty: ty.clone(),
+                    ..field.clone()
+                })
                 .rust
             }
         }
@@ -185,11 +173,8 @@ impl Examples<'_> {
 }
 
 impl AggregateTest {
-    pub fn new(model: &Model, aggregate: &Aggregate, crate_name: &str) -> Self {
-        let mut examples = Examples {
-            model,
-            consts: BTreeMap::new(),
-        };
+    pub fn new(aggregate: &Aggregate, crate_name: &str) -> Self {
+        let mut examples = Examples::default();
         let commands: Vec<ExampleFn> = aggregate
             .commands
             .iter()
@@ -218,18 +203,18 @@ impl AggregateTest {
 
         let mut cases = Vec::new();
         for command in &aggregate.commands {
-            for scenario in succeeding(model, aggregate, command)
+            for scenario in succeeding(aggregate, command)
                 .into_iter()
-                .chain(refusals(model, aggregate, command))
+                .chain(refusals(aggregate, command))
             {
                 cases.push(test_case(aggregate, &scenario, &event_fn));
             }
         }
 
         let mut imports = Imports::default();
-        imports.add_example(model, &aggregate.id.ty);
+        imports.add_example(&aggregate.id.ty);
         for field in aggregate.commands.iter().flat_map(|c| &c.fields) {
-            imports.add_example(model, &field.ty);
+            imports.add_example(&field.ty);
         }
         let mut crate_uses = vec![format!("use {crate_name}::{}::*;", snake(&aggregate.name))];
         crate_uses.extend(use_line(
@@ -358,9 +343,9 @@ impl HttpTest {
         let Some((aggregate, command)) = creator else {
             return test;
         };
-        let id_text = path_text(&example(model, &aggregate.id).json);
+        let id_text = path_text(&example(&aggregate.id).json);
         test.creates = true;
-        let body = example_body(model, command);
+        let body = example_body(command);
         test.consts.push(layout::str_const(
             "CREATE",
             &format!("{:?}", command_route(aggregate, command, &id_text)),
@@ -371,7 +356,7 @@ impl HttpTest {
         ));
         // A body whose first field has the wrong JSON type must be refused, naming that field.
         if let (Some(first), Value::Object(mut bad)) = (command.fields.first(), body) {
-            let wrong = if matches!(example(model, first).json, Value::Array(_)) {
+            let wrong = if matches!(example(first).json, Value::Array(_)) {
                 Value::Bool(true)
             } else {
                 Value::Array(Vec::new())

@@ -13,7 +13,8 @@ pub fn rust_type(ty: &Type) -> String {
         Type::Uuid => "Uuid".to_owned(),
         Type::Timestamp => "DateTime<Utc>".to_owned(),
         Type::Date => "NaiveDate".to_owned(),
-        Type::Enum(name) | Type::Value(name) => name.clone(),
+        Type::Enum(def) => def.name.clone(),
+        Type::Value(def) => def.name.clone(),
         Type::List(inner) => format!("Vec<{}>", rust_type(inner)),
         Type::Optional(inner) => format!("Option<{}>", rust_type(inner)),
     }

@@ -7,7 +7,7 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Map, Value, json};
 
 use super::examples::example;
-use crate::model::ir::{Aggregate, ChangeOp, Command, Condition, Literal, Model, Operand, Type};
+use crate::model::ir::{Aggregate, ChangeOp, Command, Condition, Literal, Operand, Type};
 
 /// How deep the search goes; lifecycles in practice need two or three steps.
 const MAX_HISTORY: usize = 5;
@@ -22,12 +22,8 @@ pub struct Scenario<'m> {
 }
 
 /// The shortest history after which `command` succeeds, if one exists within reach.
-pub fn succeeding<'m>(
-    model: &'m Model,
-    aggregate: &'m Aggregate,
-    command: &'m Command,
-) -> Option<Scenario<'m>> {
-    search(model, aggregate, command, |sim, state| {
+pub fn succeeding<'m>(aggregate: &'m Aggregate, command: &'m Command) -> Option<Scenario<'m>> {
+    search(aggregate, command, |sim, state| {
         sim.first_violated(command, state).is_none()
     })
     .map(|history| Scenario {
@@ -38,17 +34,13 @@ pub fn succeeding<'m>(
 }
 
 /// For each guard, the shortest history after which that guard is the one refusing `command`.
-pub fn refusals<'m>(
-    model: &'m Model,
-    aggregate: &'m Aggregate,
-    command: &'m Command,
-) -> Vec<Scenario<'m>> {
+pub fn refusals<'m>(aggregate: &'m Aggregate, command: &'m Command) -> Vec<Scenario<'m>> {
     command
         .guards
         .iter()
         .enumerate()
         .filter_map(|(index, guard)| {
-            search(model, aggregate, command, |sim, state| {
+            search(aggregate, command, |sim, state| {
                 sim.first_violated(command, state) == Some(index)
             })
             .map(|history| Scenario {
@@ -61,12 +53,11 @@ pub fn refusals<'m>(
 }
 
 fn search<'m>(
-    model: &'m Model,
     aggregate: &'m Aggregate,
     target: &Command,
     accept: impl Fn(&Sim<'m>, &Map<String, Value>) -> bool,
 ) -> Option<Vec<&'m Command>> {
-    let sim = Sim { model, aggregate };
+    let sim = Sim { aggregate };
     let initial = sim.initial_state();
     if target.creates {
         return accept(&sim, &initial).then(Vec::new);
@@ -98,7 +89,6 @@ fn search<'m>(
 
 /// The model's rules run on JSON values.
 struct Sim<'m> {
-    model: &'m Model,
     aggregate: &'m Aggregate,
 }
 
@@ -117,15 +107,7 @@ impl<'m> Sim<'m> {
             Type::Bool => json!(false),
             Type::Int | Type::Float => json!(0),
             Type::Decimal => json!("0"),
-            Type::Enum(name) => {
-                json!(
-                    self.model
-                        .enums
-                        .iter()
-                        .find(|e| &e.name == name)
-                        .map(|e| e.variants[0].clone())
-                )
-            }
+            Type::Enum(def) => json!(def.variants.first()),
             Type::Value(_) => json!({}),
             Type::List(_) => json!([]),
             Type::Optional(_) => Value::Null,
@@ -136,7 +118,7 @@ impl<'m> Sim<'m> {
         command
             .fields
             .iter()
-            .map(|field| (field.name.clone(), example(self.model, field).json))
+            .map(|field| (field.name.clone(), example(field).json))
             .collect()
     }
 

@@ -4,7 +4,7 @@ use heck::ToSnakeCase;
 use serde_saphyr::Spanned;
 
 use super::changes::{self, Scope};
-use super::types::{self, Rules, is_numeric, literal, show_literal, type_name};
+use super::types::{self, Rules, is_numeric, literal, show_literal};
 use super::{Ctx, names};
 use crate::model::ast::{self, Pos, Scalar};
 use crate::model::ir::{self, Condition, Field, Operand, Persistence, Type};
@@ -261,8 +261,7 @@ fn event_fields_fed(
                     "a field is missing",
                     Some(format!(
                         "add `{}: {}` to the fields of `{command}`",
-                        needed.name,
-                        type_name(&needed.ty)
+                        needed.name, needed.ty
                     )),
                 );
                 continue;
@@ -274,10 +273,7 @@ fn event_fields_fed(
                 Pos::of(at),
                 format!(
                     "event `{}` needs field `{}`, which is `{}` {what} but `{}` in the event",
-                    event.name,
-                    needed.name,
-                    type_name(&from.ty),
-                    type_name(&needed.ty)
+                    event.name, needed.name, from.ty, needed.ty
                 ),
                 "a field has another type",
                 Some(format!(
@@ -384,7 +380,7 @@ fn guard(
                 Pos::of(flag),
                 format!(
                     "`not_empty` needs a string or list, but `{f}` is `{}`",
-                    type_name(&field.ty)
+                    field.ty
                 ),
                 "not a string or list",
                 None,
@@ -413,7 +409,7 @@ fn guard(
                 Pos::of(bound),
                 format!(
                     "`{key}` needs an int, float or decimal, but `{f}` is `{}`",
-                    type_name(&field.ty)
+                    field.ty
                 ),
                 "not a number",
                 None,
@@ -468,11 +464,9 @@ fn guard_operand(
             Pos::of(bound),
             format!(
                 "`{name}` is `{}` in the command but `{}` is `{}`",
-                type_name(&source.ty),
-                field.name,
-                type_name(&field.ty)
+                source.ty, field.name, field.ty
             ),
-            format!("expected `{}`", type_name(&field.ty)),
+            format!("expected `{}`", field.ty),
             None,
         );
         return None;

@@ -2,7 +2,7 @@
 
 use serde_saphyr::Spanned;
 
-use super::types::{Value, is_numeric, literal, type_name};
+use super::types::{is_numeric, literal};
 use super::{Ctx, names};
 use crate::model::ast::{self, Pos, Scalar};
 use crate::model::ir::{ChangeOp, Field, Operand, Type};
@@ -121,11 +121,7 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
                 let verb = if increment { "increment" } else { "decrement" };
                 ctx.error(
                     Pos::of(target),
-                    format!(
-                        "cannot {verb} `{}`, which is `{}`",
-                        t.name,
-                        type_name(&t.ty)
-                    ),
+                    format!("cannot {verb} `{}`, which is `{}`", t.name, t.ty),
                     "not a number",
                     Some(format!("`{verb}` works on int, float and decimal fields")),
                 );
@@ -175,12 +171,10 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
         }
         // A list of value objects: remove the elements whose same-named field equals the source.
         let by_field = match element.as_ref() {
-            Type::Value(value) => match ctx.values.get(value) {
-                Some(Value::Resolved(fields)) => {
-                    fields.iter().find(|f| f.name == s.name && f.ty == s.ty)
-                }
-                _ => None,
-            },
+            Type::Value(value) => value
+                .fields
+                .iter()
+                .find(|f| f.name == s.name && f.ty == s.ty),
             _ => None,
         };
         match by_field {
@@ -229,12 +223,9 @@ fn mismatch(
         Pos::of(at),
         format!(
             "cannot {verb} `{}` (`{}`) {preposition} `{}` (`{}`)",
-            target.name,
-            type_name(&target.ty),
-            source.name,
-            type_name(&source.ty)
+            target.name, target.ty, source.name, source.ty
         ),
-        format!("expected `{}`", type_name(&target.ty)),
+        format!("expected `{}`", target.ty),
         None,
     );
 }
@@ -248,7 +239,8 @@ fn element_mismatch(
 ) {
     let hint = match element {
         Type::Value(value) => Some(format!(
-            "to remove by a field of `{value}`, give the event a field of the same name and type"
+            "to remove by a field of `{}`, give the event a field of the same name and type",
+            value.name
         )),
         _ => None,
     };
@@ -256,12 +248,9 @@ fn element_mismatch(
         Pos::of(at),
         format!(
             "`{}` holds `{}` elements but `{}` is `{}`",
-            target.name,
-            type_name(element),
-            source.name,
-            type_name(&source.ty)
+            target.name, element, source.name, source.ty
         ),
-        format!("expected `{}`", type_name(element)),
+        format!("expected `{}`", element),
         hint,
     );
 }
@@ -271,8 +260,7 @@ fn not_a_list(ctx: &mut Ctx, at: &Spanned<String>, target: &Field, verb: &str) {
         Pos::of(at),
         format!(
             "`{verb}` needs a list, but `{}` is `{}`",
-            target.name,
-            type_name(&target.ty)
+            target.name, target.ty
         ),
         "not a list",
         Some("use `set` for fields that are not lists".into()),

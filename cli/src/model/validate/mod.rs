@@ -8,6 +8,7 @@ mod queries;
 mod types;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
@@ -21,8 +22,7 @@ pub(crate) use names::did_you_mean;
 pub(crate) struct Ctx<'a> {
     source: &'a str,
     diagnostics: Vec<Diagnostic>,
-    /// Enum name → variants.
-    enums: HashMap<String, Vec<String>>,
+    enums: HashMap<String, Arc<ir::EnumDef>>,
     /// Value-object name → its fields, resolved on first use.
     values: HashMap<String, types::Value<'a>>,
     /// The value objects being resolved, outermost first, each with the field whose type is being
@@ -229,7 +229,7 @@ fn unknown_choice<T>(
     result
 }
 
-fn enums(ctx: &mut Ctx, file: &ast::File) -> Vec<ir::EnumDef> {
+fn enums(ctx: &mut Ctx, file: &ast::File) -> Vec<Arc<ir::EnumDef>> {
     file.enums
         .iter()
         .map(|(name, variants)| {
@@ -245,12 +245,12 @@ fn enums(ctx: &mut Ctx, file: &ast::File) -> Vec<ir::EnumDef> {
                 names::upper_camel(ctx, variant, "enum variant");
             }
             names::unique(ctx, variants.value.iter(), "variant");
-            let variants: Vec<String> = variants.value.iter().map(|v| v.value.clone()).collect();
-            ctx.enums.insert(name.value.clone(), variants.clone());
-            ir::EnumDef {
+            let def = Arc::new(ir::EnumDef {
                 name: name.value.clone(),
-                variants,
-            }
+                variants: variants.value.iter().map(|v| v.value.clone()).collect(),
+            });
+            ctx.enums.insert(name.value.clone(), Arc::clone(&def));
+            def
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 use serde_saphyr::Spanned;
 
 use super::changes::{self, Scope};
-use super::types::{self, Rules, type_name};
+use super::types::{self, Rules};
 use super::{Ctx, names};
 use crate::model::ast::{self, Pos};
 use crate::model::ir;
@@ -136,13 +136,9 @@ fn handler(
                     Pos::of(from),
                     format!(
                         "`{}` is `{}` in `{}` but the key `{}` is `{}`",
-                        f.name,
-                        type_name(&f.ty),
-                        event.name,
-                        key.name,
-                        type_name(&key.ty)
+                        f.name, f.ty, event.name, key.name, key.ty
                     ),
-                    format!("expected `{}`", type_name(&key.ty)),
+                    format!("expected `{}`", key.ty),
                     None,
                 );
                 None
@@ -154,11 +150,7 @@ fn handler(
                 Pos::of(event_name),
                 format!(
                     "`{}` is keyed by `{}` (`{}`), but the id of `{}` is `{}`",
-                    projection.value,
-                    key.name,
-                    type_name(&key.ty),
-                    aggregate.name,
-                    type_name(&aggregate.id.ty)
+                    projection.value, key.name, key.ty, aggregate.name, aggregate.id.ty
                 ),
                 "key types differ",
                 Some(

@@ -1,6 +1,5 @@
 //! Queries: one row by key (`get_by`) or rows by a field (`list_by`) of a projection.
 
-use super::types::type_name;
 use super::{Ctx, names};
 use crate::model::ast::{self, NamedMap, Pos};
 use crate::model::ir::{self, Type};
@@ -86,11 +85,7 @@ pub(super) fn queries(
             if matches!(found.ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
                 ctx.error(
                     Pos::of(field),
-                    format!(
-                        "cannot list by `{}`, which is `{}`",
-                        found.name,
-                        type_name(&found.ty)
-                    ),
+                    format!("cannot list by `{}`, which is `{}`", found.name, found.ty),
                     "not a plain field",
                     Some(
                         "`list_by` takes a field that is not optional, a list or a value object"

@@ -2,6 +2,7 @@
 //! rules, and constants typed by the field they meet.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
@@ -19,23 +20,6 @@ const BUILT_INS: &[&str] = &[
     "timestamp",
     "date",
 ];
-
-/// How a type reads in the model file, for messages.
-pub(super) fn type_name(ty: &Type) -> String {
-    match ty {
-        Type::String => "string".into(),
-        Type::Bool => "bool".into(),
-        Type::Int => "int".into(),
-        Type::Float => "float".into(),
-        Type::Decimal => "decimal".into(),
-        Type::Uuid => "uuid".into(),
-        Type::Timestamp => "timestamp".into(),
-        Type::Date => "date".into(),
-        Type::Enum(name) | Type::Value(name) => name.clone(),
-        Type::List(inner) => format!("list<{}>", type_name(inner)),
-        Type::Optional(inner) => format!("optional<{}>", type_name(inner)),
-    }
-}
 
 pub(super) fn is_numeric(ty: &Type) -> bool {
     matches!(ty, Type::Int | Type::Float | Type::Decimal)
@@ -68,14 +52,13 @@ fn parse(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, text: &str) ->
         "uuid" => Type::Uuid,
         "timestamp" => Type::Timestamp,
         "date" => Type::Date,
-        name if ctx.enums.contains_key(name) => Type::Enum(name.to_owned()),
+        name if ctx.enums.contains_key(name) => Type::Enum(Arc::clone(&ctx.enums[name])),
         name if ctx.values.contains_key(name) => {
             if matches!(ctx.values.get(name), Some(Value::Open)) {
                 contains_itself(ctx, written, offset, name);
                 return None;
             }
-            value(ctx, name);
-            Type::Value(name.to_owned())
+            Type::Value(value(ctx, name)?)
         }
         name => {
             let declared: Vec<String> =
@@ -129,7 +112,7 @@ fn optional(ctx: &mut Ctx, written: &Spanned<String>, offset: usize, inner: &str
             ctx.within(written, offset, inner.len()),
             "an optional type cannot be optional again",
             "already optional",
-            Some(format!("write `{}`", type_name(&ty))),
+            Some(format!("write `{ty}`")),
         );
         return None;
     }
@@ -141,7 +124,7 @@ pub(super) enum Value<'a> {
     Declared(&'a ast::Fields),
     /// Its fields are being resolved: a field that leads back to it makes it contain itself.
     Open,
-    Resolved(Vec<ir::Field>),
+    Resolved(Arc<ir::ValueDef>),
 }
 
 /// Resolves every value object, each on its first use or in declaration order, whichever comes
@@ -149,7 +132,7 @@ pub(super) enum Value<'a> {
 pub(super) fn values<'a>(
     ctx: &mut Ctx<'a>,
     declared: &'a NamedMap<ast::Fields>,
-) -> Vec<ir::ValueDef> {
+) -> Vec<Arc<ir::ValueDef>> {
     for (name, fields) in declared.iter() {
         ctx.values
             .entry(name.value.clone())
@@ -158,41 +141,41 @@ pub(super) fn values<'a>(
     let mut seen = HashSet::new();
     declared
         .iter()
-        .map(|(name, fields)| {
-            let fields = if seen.insert(name.value.as_str()) {
+        .filter_map(|(name, fields)| {
+            if seen.insert(name.value.as_str()) {
                 value(ctx, &name.value)
             } else {
                 // A second declaration of the name, already reported; its fields are checked
                 // all the same.
-                own_fields(ctx, &name.value, fields)
-            };
-            ir::ValueDef {
-                name: name.value.clone(),
-                fields,
+                Some(definition(ctx, &name.value, fields))
             }
         })
         .collect()
 }
 
-/// The fields of the value object `name`, resolved the first time it is asked for.
-fn value(ctx: &mut Ctx, name: &str) -> Vec<ir::Field> {
-    let declared = match ctx.values.get(name) {
-        Some(Value::Declared(fields)) => *fields,
-        Some(Value::Resolved(fields)) => return fields.clone(),
-        Some(Value::Open) | None => return Vec::new(),
+/// The value object `name`, resolved the first time it is asked for; `None` while it is being
+/// resolved.
+fn value(ctx: &mut Ctx, name: &str) -> Option<Arc<ir::ValueDef>> {
+    let declared = match ctx.values.get(name)? {
+        Value::Declared(fields) => *fields,
+        Value::Resolved(def) => return Some(Arc::clone(def)),
+        Value::Open => return None,
     };
     ctx.values.insert(name.to_owned(), Value::Open);
-    let fields = own_fields(ctx, name, declared);
+    let def = definition(ctx, name, declared);
     ctx.values
-        .insert(name.to_owned(), Value::Resolved(fields.clone()));
-    fields
+        .insert(name.to_owned(), Value::Resolved(Arc::clone(&def)));
+    Some(def)
 }
 
-fn own_fields(ctx: &mut Ctx, name: &str, declared: &ast::Fields) -> Vec<ir::Field> {
+fn definition(ctx: &mut Ctx, name: &str, declared: &ast::Fields) -> Arc<ir::ValueDef> {
     ctx.open_values.push((name.to_owned(), String::new()));
     let fields = self::fields(ctx, declared, Rules::Allowed, None);
     ctx.open_values.pop();
-    fields
+    Arc::new(ir::ValueDef {
+        name: name.to_owned(),
+        fields,
+    })
 }
 
 /// Reports the value object `name`, met again while its own fields are resolved.
@@ -289,7 +272,6 @@ fn field_rules(ctx: &mut Ctx, field: &str, spec: &ast::FieldSpec, ty: &Type) -> 
     };
     let numeric = is_numeric(base);
     let sized = matches!(base, Type::String | Type::List(_));
-    let shown = type_name(ty);
     for (rule, pos) in spec.rule_positions() {
         let fits = if matches!(rule, "min" | "max") {
             numeric
@@ -304,8 +286,8 @@ fn field_rules(ctx: &mut Ctx, field: &str, spec: &ast::FieldSpec, ty: &Type) -> 
             };
             ctx.error(
                 pos,
-                format!("`{rule}` needs {wants} field, but `{field}` is `{shown}`"),
-                format!("not for `{shown}`"),
+                format!("`{rule}` needs {wants} field, but `{field}` is `{ty}`"),
+                format!("not for `{ty}`"),
                 None,
             );
         }
@@ -357,12 +339,12 @@ pub(super) fn literal(
         other => other,
     };
     let literal = match (ty, &value.value) {
-        (Type::Enum(name), Scalar::Str(variant)) => {
-            let variants = ctx.enums.get(name).cloned().unwrap_or_default();
-            if !variants.contains(variant) {
-                let hint = names::did_you_mean(variant, variants.iter().map(String::as_str))
+        (Type::Enum(def), Scalar::Str(variant)) => {
+            let name = &def.name;
+            if !def.variants.contains(variant) {
+                let hint = names::did_you_mean(variant, def.variants.iter().map(String::as_str))
                     .unwrap_or_else(|| {
-                        format!("the variants of `{name}` are {}", variants.join(", "))
+                        format!("the variants of `{name}` are {}", def.variants.join(", "))
                     });
                 ctx.error(
                     Pos::of(value),
@@ -393,7 +375,7 @@ pub(super) fn literal(
         (Type::Uuid | Type::Timestamp | Type::Date | Type::Value(_) | Type::List(_), _) => {
             ctx.error(
                 Pos::of(value),
-                format!("`{field}` is `{}`, which has no constants", type_name(ty)),
+                format!("`{field}` is `{ty}`, which has no constants"),
                 "no constant of this type",
                 Some("take the value from a field instead".into()),
             );
@@ -401,7 +383,7 @@ pub(super) fn literal(
         }
         (_, scalar) => {
             let hint = match ty {
-                Type::Enum(name) => format!("write one of the variants of `{name}`"),
+                Type::Enum(def) => format!("write one of the variants of `{}`", def.name),
                 Type::Bool => "write `true` or `false`".into(),
                 Type::String => "quote it to make it a string".into(),
                 _ => "write a number".into(),
@@ -411,9 +393,9 @@ pub(super) fn literal(
                 format!(
                     "{} does not fit `{field}`, which is `{}`",
                     scalar.describe(),
-                    type_name(ty)
+                    ty
                 ),
-                format!("expected a `{}`", type_name(ty)),
+                format!("expected a `{ty}`"),
                 Some(hint),
             );
             return None;
