@@ -38,10 +38,10 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
                 to: (&aggregate.name, Kind::Aggregate),
                 label: None,
             });
-            for event in &command.emits {
+            for emit in &command.emits {
                 push(Edge {
                     from: (&aggregate.name, Kind::Aggregate),
-                    to: (event, Kind::Event),
+                    to: (&emit.event.name, Kind::Event),
                     label: Some("records"),
                 });
             }

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use super::*;
 use crate::model;
 use crate::model::ir::{Field, Type};
@@ -30,7 +32,7 @@ fn with_event(name: &str, change: impl FnOnce(&mut crate::model::ir::Event)) -> 
         .iter_mut()
         .find(|e| e.name == name)
         .expect("an Ordering event");
-    change(event);
+    change(Arc::make_mut(event));
     model
 }
 
@@ -139,7 +141,7 @@ fn a_removed_event_is_breaking_and_a_new_one_compatible() {
     let mut new = ordering(|s| s);
     let order = &mut new.aggregates[0];
     order.events.retain(|e| e.name != "OrderCheckedOut");
-    order.events[0].name = "OrderOpened".into();
+    Arc::make_mut(&mut order.events[0]).name = "OrderOpened".into();
     let changes = compare(&ordering(|s| s), &new);
     assert_eq!(
         verdicts(&changes),

@@ -126,7 +126,8 @@ pub struct Aggregate {
     pub state: Vec<Field>,
     pub persistence: Persistence,
     pub commands: Vec<Command>,
-    pub events: Vec<Event>,
+    /// Shared with the commands that emit them and the projection handlers that consume them.
+    pub events: Vec<Arc<Event>>,
 }
 
 /// How the write side keeps an aggregate: rebuilt from its events, or as a state row written in
@@ -154,16 +155,52 @@ pub struct Command {
     /// The command's own fields, without the aggregate id.
     pub fields: Vec<Field>,
     pub guards: Vec<Guard>,
-    /// Names of the events it records, in order; each is an event of the same aggregate whose
-    /// fields all come from same-named command fields (or the aggregate id).
-    pub emits: Vec<String>,
+    /// The events it records, in order, each an event of the same aggregate.
+    pub emits: Vec<Emit>,
+}
+
+/// An event a command records, and where the command takes each of the event's fields from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Emit {
+    pub event: Arc<Event>,
+    /// One per field of the event, in the event's order.
+    pub fields: Vec<FieldSource>,
+}
+
+/// A field of an emitted event and where its value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSource {
+    /// The event's field.
+    pub field: Field,
+    pub source: Source,
+    /// Whether the value is wrapped in `Some`: the event's field is optional, the source not.
+    pub wrap_some: bool,
+}
+
+/// Where a command takes the value of an event field from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// The command's field of the same name and type (or the type the event field makes optional).
+    CommandField(Field),
+    /// The aggregate id, which every command carries.
+    AggregateId,
+}
+
+impl FieldSource {
+    /// The field the value is read from: the command's own, or `id`, the aggregate's id.
+    pub fn read_from<'a>(&'a self, id: &'a Field) -> &'a Field {
+        match &self.source {
+            Source::CommandField(field) => field,
+            Source::AggregateId => id,
+        }
+    }
 }
 
 /// A condition on the aggregate's current state that a command requires.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guard {
     /// The state field it looks at.
-    pub field: String,
+    pub field: Field,
     pub condition: Condition,
     /// What the client is told when it fails.
     pub message: String,
@@ -200,7 +237,7 @@ pub enum Literal {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Literal(Literal),
-    Field(String),
+    Field(Field),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,34 +253,35 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeOp {
     /// `target = event.source` (wrapped in `Some` when the target is optional and the source not).
+    /// Targets are fields of the state or row, sources fields of the event.
     Set {
-        target: String,
-        source: String,
+        target: Field,
+        source: Field,
         wrap_some: bool,
     },
     SetConst {
-        target: String,
+        target: Field,
         value: Literal,
     },
     Increment {
-        target: String,
+        target: Field,
         by: Operand,
     },
     Decrement {
-        target: String,
+        target: Field,
         by: Operand,
     },
     /// Push `event.source` onto the list `target`.
     Append {
-        target: String,
-        source: String,
+        target: Field,
+        source: Field,
     },
     /// Remove from the list `target` every element equal to `event.source`, or, for a list of
     /// value objects, every element whose field `by_field` equals it.
     Remove {
-        target: String,
-        source: String,
-        by_field: Option<String>,
+        target: Field,
+        source: Field,
+        by_field: Option<Field>,
     },
     /// Delete the row (projections only).
     Delete,

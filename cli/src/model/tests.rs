@@ -123,14 +123,25 @@ fn ordering_example_validates() {
         .iter()
         .find(|e| e.name == "ItemRemoved")
         .unwrap();
+    let [
+        ChangeOp::Remove {
+            target,
+            source,
+            by_field: Some(by_field),
+        },
+    ] = removed.apply.as_slice()
+    else {
+        panic!("{:#?}", removed.apply);
+    };
     assert_eq!(
-        removed.apply,
-        [ChangeOp::Remove {
-            target: "lines".into(),
-            source: "product_id".into(),
-            by_field: Some("product_id".into())
-        }]
+        [&target.name, &source.name, &by_field.name],
+        ["lines", "product_id", "product_id"]
     );
+    // The field removed by is the value object's own.
+    let Type::List(element) = &target.ty else {
+        panic!("{target:?}");
+    };
+    assert_eq!(**element, Type::Value(model.values[0].clone()));
     assert_eq!(model.projections[1].indexed, ["customer_id"]);
     assert_eq!(model.projections[0].handlers[0].aggregate, "Order");
     assert_eq!(
@@ -151,9 +162,13 @@ fn inventory_example_validates() {
         .iter()
         .find(|c| c.name == "ShipStock")
         .unwrap();
+    assert_eq!(ship.guards[0].field.name, "on_hand");
+    let Condition::AtLeast(Operand::Field(quantity)) = &ship.guards[0].condition else {
+        panic!("{:?}", ship.guards[0].condition);
+    };
     assert_eq!(
-        ship.guards[0].condition,
-        Condition::AtLeast(Operand::Field("quantity".into()))
+        (quantity.name.as_str(), &quantity.ty),
+        ("quantity", &Type::Int)
     );
     let stock = &model.projections[0];
     let received = stock
@@ -161,11 +176,11 @@ fn inventory_example_validates() {
         .iter()
         .find(|h| h.event == "StockReceived")
         .unwrap();
-    assert!(received.changes.contains(&ChangeOp::Set {
-        target: "last_received".into(),
-        source: "received_on".into(),
-        wrap_some: true
-    }));
+    assert!(received.changes.iter().any(|change| matches!(
+        change,
+        ChangeOp::Set { target, source, wrap_some: true }
+            if target.name == "last_received" && source.name == "received_on"
+    )));
     assert_eq!(stock.handlers.last().unwrap().changes, [ChangeOp::Delete]);
     assert_eq!(stock.indexed, ["unit"]);
     assert_eq!(item.persistence, ir::Persistence::StateStored);
@@ -495,6 +510,41 @@ fn command_event_field_type_mismatch() {
 }
 
 #[test]
+fn emits_say_where_each_event_field_comes_from() {
+    let source = cart_with(
+        20,
+        "          total: int\n          cart_id: uuid\n          note: optional<string>",
+    )
+    .replace(
+        "          total: { type: int, min: 0 }\n",
+        "          total: { type: int, min: 0 }\n          note: string\n",
+    );
+    let model = model(&source);
+    let cart = &model.aggregates[0];
+    let emit = &cart.commands[0].emits[0];
+    assert!(std::sync::Arc::ptr_eq(&emit.event, &cart.events[0]));
+    let fed: Vec<(&str, Option<&str>, bool)> = emit
+        .fields
+        .iter()
+        .map(|fed| {
+            let from = match &fed.source {
+                ir::Source::CommandField(field) => Some(field.name.as_str()),
+                ir::Source::AggregateId => None,
+            };
+            (fed.field.name.as_str(), from, fed.wrap_some)
+        })
+        .collect();
+    assert_eq!(
+        fed,
+        [
+            ("total", Some("total"), false),
+            ("cart_id", None, false),
+            ("note", Some("note"), true)
+        ]
+    );
+}
+
+#[test]
 fn event_field_missing_from_command() {
     let source = cart_with(20, "          total: int\n          note: string");
     assert_eq!(
@@ -681,10 +731,11 @@ fn decimal_constants_keep_their_spelling() {
     let model = model(&source);
     let apply = &model.aggregates[0].events[0].apply;
     assert!(
-        apply.contains(&ChangeOp::SetConst {
-            target: "total".into(),
-            value: Literal::Decimal("1.50".into())
-        }),
+        apply.iter().any(|change| matches!(
+            change,
+            ChangeOp::SetConst { target, value: Literal::Decimal(written) }
+                if target.name == "total" && written == "1.50"
+        )),
         "{apply:#?}"
     );
 }

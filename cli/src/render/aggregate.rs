@@ -10,7 +10,7 @@ use super::names::snake;
 use super::rust::{
     change_statements, guard_uses_command, guard_violated, read, rust_type, uses_event,
 };
-use crate::model::ir::{Aggregate, Command, Persistence, Type};
+use crate::model::ir::{Aggregate, Command, Persistence};
 
 /// What the aggregate module and its handler file are made of.
 pub struct AggregateView<'a> {
@@ -71,12 +71,7 @@ impl<'a> AggregateView<'a> {
                 } else {
                     "_event"
                 },
-                statements: change_statements(
-                    &event.apply,
-                    "self",
-                    &aggregate.state,
-                    &event.fields,
-                ),
+                statements: change_statements(&event.apply, "self"),
             })
             .collect();
         Self {
@@ -123,39 +118,27 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             let message = format!("{:?}", guard.message);
             let refusal =
                 layout::nested_call_with_text("return Err", "Rejection::guard", &message, 12, ";");
-            (guard_violated(guard, &aggregate.state), refusal)
+            (guard_violated(guard), refusal)
         })
         .collect();
     let mut bindings = Vec::new();
     let mut results = Vec::new();
-    for name in &command.emits {
-        let event = aggregate
-            .events
-            .iter()
-            .find(|e| &e.name == name)
-            .expect("a declared event");
-        let fields: Vec<(String, String)> = event
+    for emit in &command.emits {
+        let fields: Vec<(String, String)> = emit
             .fields
             .iter()
-            .map(|field| {
-                let source = command
-                    .fields
-                    .iter()
-                    .find(|f| f.name == field.name)
-                    .map_or(&aggregate.id.ty, |f| &f.ty);
-                let value = read(&format!("command.{}", field.name), source);
-                let wrap =
-                    matches!(field.ty, Type::Optional(_)) && !matches!(source, Type::Optional(_));
-                (
-                    field.name.clone(),
-                    if wrap {
-                        format!("Some({value})")
-                    } else {
-                        value
-                    },
-                )
+            .map(|fed| {
+                let name = &fed.field.name;
+                let value = read(&format!("command.{name}"), &fed.read_from(&aggregate.id).ty);
+                let value = if fed.wrap_some {
+                    format!("Some({value})")
+                } else {
+                    value
+                };
+                (name.clone(), value)
             })
             .collect();
+        let name = &emit.event.name;
         let binding = snake(name);
         let prefix = format!("let {binding} = ");
         bindings.push(format!(

@@ -12,7 +12,9 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::{kebab, shouty, snake};
 use super::scenario::{Scenario, refusals, succeeding};
-use crate::model::ir::{Aggregate, ChangeOp, Command, Condition, Field, Model, QueryKind, Type};
+use crate::model::ir::{
+    Aggregate, ChangeOp, Command, Condition, Emit, Field, Model, QueryKind, Type,
+};
 
 /// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
 struct ExampleFn {
@@ -123,42 +125,24 @@ impl Examples {
         }
     }
 
-    /// The event `command` records, as the aggregate's event enum.
-    fn event(
-        &mut self,
-        aggregate: &Aggregate,
-        command: &Command,
-        name: &str,
-        fn_name: String,
-    ) -> ExampleFn {
-        let event = aggregate
-            .events
-            .iter()
-            .find(|e| e.name == name)
-            .expect("a declared event");
-        let fields: Vec<(String, String)> = event
+    /// An event `emit` records, as the aggregate's event enum, from this file's command example.
+    fn event(&mut self, aggregate: &Aggregate, emit: &Emit, fn_name: String) -> ExampleFn {
+        let fields: Vec<(String, String)> = emit
             .fields
             .iter()
-            .map(|field| {
-                let source = command
-                    .fields
-                    .iter()
-                    .find(|f| f.name == field.name)
-                    .unwrap_or(&aggregate.id);
-                let value = self.value(&source.name, &source.ty, source, 8, field.name.len() + 2);
-                let wrap = matches!(field.ty, Type::Optional(_))
-                    && !matches!(source.ty, Type::Optional(_));
-                (
-                    field.name.clone(),
-                    if wrap {
-                        format!("Some({value})")
-                    } else {
-                        value
-                    },
-                )
+            .map(|fed| {
+                let source = fed.read_from(&aggregate.id);
+                let name = &fed.field.name;
+                let value = self.value(&source.name, &source.ty, source, 8, name.len() + 2);
+                let value = if fed.wrap_some {
+                    format!("Some({value})")
+                } else {
+                    value
+                };
+                (name.clone(), value)
             })
             .collect();
-        let literal = layout::struct_literal(name, &fields, 4, 0);
+        let literal = layout::struct_literal(&emit.event.name, &fields, 4, 0);
         let body = if literal.contains('\n') {
             format!("{literal}\n    .into()")
         } else {
@@ -184,11 +168,12 @@ impl AggregateTest {
         // One example function per recorded event, named after the event, or after the event and
         // its command when several commands record it.
         let mut emitters: BTreeMap<&str, usize> = BTreeMap::new();
-        for name in aggregate.commands.iter().flat_map(|c| &c.emits) {
-            *emitters.entry(name).or_default() += 1;
+        for emit in aggregate.commands.iter().flat_map(|c| &c.emits) {
+            *emitters.entry(&emit.event.name).or_default() += 1;
         }
-        let event_fn = |command: &Command, event: &str| {
-            if emitters[event] > 1 {
+        let event_fn = |command: &Command, emit: &Emit| {
+            let event = &emit.event.name;
+            if emitters.get(event.as_str()).is_some_and(|count| *count > 1) {
                 format!("{}_by_{}", snake(event), snake(&command.name))
             } else {
                 snake(event)
@@ -196,8 +181,8 @@ impl AggregateTest {
         };
         let mut events = Vec::new();
         for command in &aggregate.commands {
-            for event in &command.emits {
-                events.push(examples.event(aggregate, command, event, event_fn(command, event)));
+            for emit in &command.emits {
+                events.push(examples.event(aggregate, emit, event_fn(command, emit)));
             }
         }
 
@@ -236,7 +221,7 @@ impl AggregateTest {
 fn test_case(
     aggregate: &Aggregate,
     scenario: &Scenario<'_>,
-    event_fn: &dyn Fn(&Command, &str) -> String,
+    event_fn: &dyn Fn(&Command, &Emit) -> String,
 ) -> TestCase {
     let command = scenario.command;
     let history: Vec<String> = scenario
@@ -246,7 +231,7 @@ fn test_case(
             earlier
                 .emits
                 .iter()
-                .map(move |event| format!("{}()", event_fn(earlier, event)))
+                .map(move |emit| format!("{}()", event_fn(earlier, emit)))
         })
         .collect();
     let mut statements = Vec::new();
@@ -266,14 +251,19 @@ fn test_case(
             let expected: Vec<String> = command
                 .emits
                 .iter()
-                .map(|event| format!("{}()", event_fn(command, event)))
+                .map(|emit| format!("{}()", event_fn(command, emit)))
                 .collect();
             format!(
                 ".then_expect_events({})",
                 layout::array("[", &expected, 8, 20)
             )
         }
-        Some(message) => layout::call(".then_expect_refusal", &[format!("{message:?}")], 8, ""),
+        Some(guard) => layout::call(
+            ".then_expect_refusal",
+            &[format!("{:?}", guard.message)],
+            8,
+            "",
+        ),
     };
     statements.push(layout::chain(&head, &[when, then], 4, ";"));
     let name = match scenario.refused_by {
@@ -283,23 +273,16 @@ fn test_case(
             command
                 .emits
                 .iter()
-                .map(|e| snake(e))
+                .map(|emit| snake(&emit.event.name))
                 .collect::<Vec<_>>()
                 .join("_and_")
         ),
-        Some(message) => {
-            let guard = command
-                .guards
-                .iter()
-                .find(|g| g.message == message)
-                .expect("the refusing guard");
-            format!(
-                "{}_is_refused_unless_{}_{}",
-                snake(&command.name),
-                guard.field,
-                condition_slug(&guard.condition)
-            )
-        }
+        Some(guard) => format!(
+            "{}_is_refused_unless_{}_{}",
+            snake(&command.name),
+            guard.field.name,
+            condition_slug(&guard.condition)
+        ),
     };
     TestCase { name, statements }
 }
@@ -377,7 +360,7 @@ impl HttpTest {
                 let fed = projection.handlers.iter().any(|h| {
                     h.aggregate == aggregate.name
                         && h.key_from.is_none()
-                        && command.emits.contains(&h.event)
+                        && command.emits.iter().any(|emit| emit.event.name == h.event)
                         && !h.changes.contains(&ChangeOp::Delete)
                 });
                 fed.then(|| format!("/{}/{id_text}", kebab(&query.name)))

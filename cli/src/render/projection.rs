@@ -66,10 +66,6 @@ impl<'a> ProjectionView<'a> {
             .handlers
             .iter()
             .map(|handler| {
-                let event_fields = aggregate
-                    .and_then(|a| a.events.iter().find(|e| e.name == handler.event))
-                    .map(|e| e.fields.as_slice())
-                    .unwrap_or_default();
                 let deletes = handler.changes.contains(&ChangeOp::Delete);
                 let (key_signature, key_body) = match (&handler.key_from, &key_field.ty) {
                     (Some(field), _) => (
@@ -101,12 +97,7 @@ impl<'a> ProjectionView<'a> {
                         "Change<Self>",
                         4,
                     ),
-                    statements: change_statements(
-                        &handler.changes,
-                        "row",
-                        &projection.fields,
-                        event_fields,
-                    ),
+                    statements: change_statements(&handler.changes, "row"),
                     deletes,
                 }
             })

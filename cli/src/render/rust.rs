@@ -1,6 +1,6 @@
 //! Model types, literals, changes and guards as Rust source.
 
-use crate::model::ir::{ChangeOp, Condition, Field, Guard, Literal, Operand, Type};
+use crate::model::ir::{ChangeOp, Condition, Guard, Literal, Operand, Type};
 
 /// The Rust type of a model type.
 pub fn rust_type(ty: &Type) -> String {
@@ -78,26 +78,13 @@ pub fn decimal(text: &str) -> String {
 fn operand(by: &Operand, target: &Type, source: &str) -> String {
     match by {
         Operand::Literal(value) => literal(value, target),
-        Operand::Field(field) => format!("{source}.{field}"),
+        Operand::Field(field) => format!("{source}.{}", field.name),
     }
-}
-
-fn field_type<'a>(fields: &'a [Field], name: &str) -> &'a Type {
-    &fields
-        .iter()
-        .find(|field| field.name == name)
-        .expect("the validator resolved every field")
-        .ty
 }
 
 /// The statements that apply `changes` to `target` (`self` or `row`) from `event`.
 /// `Delete` is rendered by the caller, which knows what deleting means there.
-pub fn change_statements(
-    changes: &[ChangeOp],
-    target: &str,
-    target_fields: &[Field],
-    event_fields: &[Field],
-) -> Vec<String> {
+pub fn change_statements(changes: &[ChangeOp], target: &str) -> Vec<String> {
     changes
         .iter()
         .filter_map(|change| {
@@ -107,59 +94,53 @@ pub fn change_statements(
                     source,
                     wrap_some,
                 } => {
-                    let value = read(&format!("event.{source}"), field_type(event_fields, source));
+                    let value = read(&format!("event.{}", source.name), &source.ty);
                     let value = if *wrap_some {
                         format!("Some({value})")
                     } else {
                         value
                     };
-                    format!("{target}.{field} = {value};")
+                    format!("{target}.{} = {value};", field.name)
                 }
                 ChangeOp::SetConst {
                     target: field,
                     value,
-                } => {
-                    format!(
-                        "{target}.{field} = {};",
-                        literal(value, field_type(target_fields, field))
-                    )
-                }
-                ChangeOp::Increment { target: field, by } => {
-                    format!(
-                        "{target}.{field} += {};",
-                        operand(by, field_type(target_fields, field), "event")
-                    )
-                }
-                ChangeOp::Decrement { target: field, by } => {
-                    format!(
-                        "{target}.{field} -= {};",
-                        operand(by, field_type(target_fields, field), "event")
-                    )
-                }
+                } => format!("{target}.{} = {};", field.name, literal(value, &field.ty)),
+                ChangeOp::Increment { target: field, by } => format!(
+                    "{target}.{} += {};",
+                    field.name,
+                    operand(by, &field.ty, "event")
+                ),
+                ChangeOp::Decrement { target: field, by } => format!(
+                    "{target}.{} -= {};",
+                    field.name,
+                    operand(by, &field.ty, "event")
+                ),
                 ChangeOp::Append {
                     target: field,
                     source,
-                } => {
-                    format!(
-                        "{target}.{field}.push({});",
-                        read(&format!("event.{source}"), field_type(event_fields, source))
-                    )
-                }
+                } => format!(
+                    "{target}.{}.push({});",
+                    field.name,
+                    read(&format!("event.{}", source.name), &source.ty)
+                ),
                 ChangeOp::Remove {
                     target: field,
                     source,
                     by_field,
                 } => {
                     let kept = match by_field {
-                        Some(by) => format!(".retain(|item| item.{by} != event.{source})"),
-                        None => format!(".retain(|item| *item != event.{source})"),
+                        Some(by) => {
+                            format!(".retain(|item| item.{} != event.{})", by.name, source.name)
+                        }
+                        None => format!(".retain(|item| *item != event.{})", source.name),
                     };
                     // `self.field.retain(...)` is a chain of two: held to the chain width.
-                    let flat = format!("{target}.{field}{kept}");
+                    let flat = format!("{target}.{}{kept}", field.name);
                     if flat.len() <= 60 {
                         format!("{flat};")
                     } else {
-                        format!("{target}.{field}\n            {kept};")
+                        format!("{target}.{}\n            {kept};", field.name)
                     }
                 }
                 ChangeOp::Delete => return None,
@@ -180,9 +161,9 @@ pub fn uses_event(changes: &[ChangeOp]) -> bool {
 }
 
 /// The condition under which `guard` refuses the command, reading the state from `self`.
-pub fn guard_violated(guard: &Guard, state: &[Field]) -> String {
-    let field = format!("self.{}", guard.field);
-    let ty = field_type(state, &guard.field);
+pub fn guard_violated(guard: &Guard) -> String {
+    let field = format!("self.{}", guard.field.name);
+    let ty = &guard.field.ty;
     match &guard.condition {
         Condition::Equals(Literal::Bool(true)) => format!("!{field}"),
         Condition::Equals(Literal::Bool(false)) => field,

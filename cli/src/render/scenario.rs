@@ -7,7 +7,9 @@ use std::collections::{HashSet, VecDeque};
 use serde_json::{Map, Value, json};
 
 use super::examples::example;
-use crate::model::ir::{Aggregate, ChangeOp, Command, Condition, Literal, Operand, Type};
+use crate::model::ir::{
+    Aggregate, ChangeOp, Command, Condition, Guard, Literal, Operand, Source, Type,
+};
 
 /// How deep the search goes; lifecycles in practice need two or three steps.
 const MAX_HISTORY: usize = 5;
@@ -17,8 +19,8 @@ const MAX_HISTORY: usize = 5;
 pub struct Scenario<'m> {
     pub history: Vec<&'m Command>,
     pub command: &'m Command,
-    /// `None` when the command succeeds; else the message of the guard that refuses it.
-    pub refused_by: Option<&'m str>,
+    /// `None` when the command succeeds; else the guard that refuses it.
+    pub refused_by: Option<&'m Guard>,
 }
 
 /// The shortest history after which `command` succeeds, if one exists within reach.
@@ -46,7 +48,7 @@ pub fn refusals<'m>(aggregate: &'m Aggregate, command: &'m Command) -> Vec<Scena
             .map(|history| Scenario {
                 history,
                 command,
-                refused_by: Some(guard.message.as_str()),
+                refused_by: Some(guard),
             })
         })
         .collect()
@@ -126,7 +128,7 @@ impl<'m> Sim<'m> {
     fn first_violated(&self, command: &Command, state: &Map<String, Value>) -> Option<usize> {
         let values = self.command_values(command);
         command.guards.iter().position(|guard| {
-            let current = &state[&guard.field];
+            let current = get(state, &guard.field.name);
             let holds = match &guard.condition {
                 Condition::Equals(value) => same(current, value),
                 Condition::NotEquals(value) => !same(current, value),
@@ -143,27 +145,22 @@ impl<'m> Sim<'m> {
         })
     }
 
-    /// The state after `command`'s events.
+    /// The state after `command`'s events. Values the aggregate id feeds are left null: no
+    /// change in a model reads them.
     fn run(&self, command: &Command, mut state: Map<String, Value>) -> Map<String, Value> {
-        let values = self.command_values(command);
-        for name in &command.emits {
-            let event = self
-                .aggregate
-                .events
-                .iter()
-                .find(|e| &e.name == name)
-                .expect("a declared event");
-            let fields: Map<String, Value> = event
+        for emit in &command.emits {
+            let fields: Map<String, Value> = emit
                 .fields
                 .iter()
-                .map(|field| {
-                    (
-                        field.name.clone(),
-                        values.get(&field.name).cloned().unwrap_or(Value::Null),
-                    )
+                .map(|fed| {
+                    let value = match &fed.source {
+                        Source::CommandField(field) => example(field).json,
+                        Source::AggregateId => Value::Null,
+                    };
+                    (fed.field.name.clone(), value)
                 })
                 .collect();
-            apply(&event.apply, &mut state, &fields);
+            apply(&emit.event.apply, &mut state, &fields);
         }
         state
     }
@@ -173,10 +170,10 @@ fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<Strin
     for change in changes {
         match change {
             ChangeOp::Set { target, source, .. } => {
-                state.insert(target.clone(), event[source].clone());
+                state.insert(target.name.clone(), get(event, &source.name).clone());
             }
             ChangeOp::SetConst { target, value } => {
-                state.insert(target.clone(), literal(value));
+                state.insert(target.name.clone(), literal(value));
             }
             ChangeOp::Increment { target, by } | ChangeOp::Decrement { target, by } => {
                 let delta = operand(by, event);
@@ -185,12 +182,12 @@ fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<Strin
                 } else {
                     -1.0
                 };
-                let next = number(&state[target]) + sign * delta;
-                state.insert(target.clone(), json!(next));
+                let next = number(get(state, &target.name)) + sign * delta;
+                state.insert(target.name.clone(), json!(next));
             }
             ChangeOp::Append { target, source } => {
-                if let Some(Value::Array(items)) = state.get_mut(target) {
-                    items.push(event[source].clone());
+                if let Some(Value::Array(items)) = state.get_mut(&target.name) {
+                    items.push(get(event, &source.name).clone());
                 }
             }
             ChangeOp::Remove {
@@ -198,10 +195,10 @@ fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<Strin
                 source,
                 by_field,
             } => {
-                if let Some(Value::Array(items)) = state.get_mut(target) {
-                    let gone = &event[source];
+                if let Some(Value::Array(items)) = state.get_mut(&target.name) {
+                    let gone = get(event, &source.name);
                     items.retain(|item| match by_field {
-                        Some(field) => item.get(field) != Some(gone),
+                        Some(field) => item.get(&field.name) != Some(gone),
                         None => item != gone,
                     });
                 }
@@ -233,8 +230,13 @@ fn same(current: &Value, value: &Literal) -> bool {
 fn operand(by: &Operand, values: &Map<String, Value>) -> f64 {
     match by {
         Operand::Literal(value) => number(&literal(value)),
-        Operand::Field(field) => values.get(field).map_or(0.0, number),
+        Operand::Field(field) => values.get(&field.name).map_or(0.0, number),
     }
+}
+
+/// The value named `name`: every state field has one, and every event field a change reads.
+fn get<'v>(values: &'v Map<String, Value>, name: &str) -> &'v Value {
+    values.get(name).unwrap_or(&Value::Null)
 }
 
 fn number(value: &Value) -> f64 {

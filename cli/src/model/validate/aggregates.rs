@@ -1,5 +1,7 @@
 //! Aggregates: the id, the state, events and how they apply, commands with guards and emits.
 
+use std::sync::Arc;
+
 use heck::ToSnakeCase;
 use serde_saphyr::Spanned;
 
@@ -7,7 +9,7 @@ use super::changes::{self, Scope};
 use super::types::{self, Rules, is_numeric, literal, show_literal};
 use super::{Ctx, names};
 use crate::model::ast::{self, Pos, Scalar};
-use crate::model::ir::{self, Condition, Field, Operand, Persistence, Type};
+use crate::model::ir::{self, Condition, Field, FieldSource, Operand, Persistence, Source, Type};
 
 pub(super) fn aggregate(
     ctx: &mut Ctx,
@@ -72,10 +74,10 @@ pub(super) fn aggregate(
     };
 
     let persistence = persistence(ctx, ast.persistence.as_ref());
-    let events: Vec<ir::Event> = ast
+    let events: Vec<Arc<ir::Event>> = ast
         .events
         .iter()
-        .map(|(event, e)| self::event(ctx, name, event, e, &state))
+        .map(|(event, e)| Arc::new(self::event(ctx, name, event, e, &state)))
         .collect();
     let commands = ast
         .commands
@@ -179,7 +181,7 @@ fn command(
     ast: &ast::Command,
     id: &Field,
     state: &[Field],
-    events: &[ir::Event],
+    events: &[Arc<ir::Event>],
 ) -> ir::Command {
     let fields = types::fields(ctx, &ast.fields, Rules::Allowed, Some(&id.name));
     let guards = ast
@@ -223,8 +225,10 @@ fn command(
                     );
                     continue;
                 };
-                event_fields_fed(ctx, emitted, event, &name.value, &fields, id);
-                emits.push(event.name.clone());
+                emits.push(ir::Emit {
+                    event: Arc::clone(event),
+                    fields: field_sources(ctx, emitted, event, &name.value, &fields, id),
+                });
             }
         }
     }
@@ -237,19 +241,22 @@ fn command(
     }
 }
 
-/// Every field of an emitted event comes from the same-named command field or the aggregate id.
-fn event_fields_fed(
+/// Where each field of an emitted event comes from: the same-named command field, else the
+/// aggregate id. The one place this is decided; renderers read the result. A field that
+/// nothing feeds is reported and left out.
+fn field_sources(
     ctx: &mut Ctx,
     at: &Spanned<String>,
     event: &ir::Event,
     command: &str,
     fields: &[Field],
     id: &Field,
-) {
+) -> Vec<FieldSource> {
+    let mut sources = Vec::new();
     for needed in &event.fields {
-        let (from, what) = match fields.iter().find(|f| f.name == needed.name) {
-            Some(f) => (f, "in the command"),
-            None if needed.name == id.name => (id, "as the aggregate id"),
+        let (source, from, what) = match fields.iter().find(|f| f.name == needed.name) {
+            Some(f) => (Source::CommandField(f.clone()), f, "in the command"),
+            None if needed.name == id.name => (Source::AggregateId, id, "as the aggregate id"),
             None if ctx.reported(&needed.name) => continue,
             None => {
                 ctx.error(
@@ -267,8 +274,8 @@ fn event_fields_fed(
                 continue;
             }
         };
-        let fits = from.ty == needed.ty || needed.ty == Type::Optional(Box::new(from.ty.clone()));
-        if !fits {
+        let wrap_some = needed.ty == Type::Optional(Box::new(from.ty.clone()));
+        if from.ty != needed.ty && !wrap_some {
             ctx.error(
                 Pos::of(at),
                 format!(
@@ -281,8 +288,15 @@ fn event_fields_fed(
                     needed.name, event.name
                 )),
             );
+            continue;
         }
+        sources.push(FieldSource {
+            field: needed.clone(),
+            source,
+            wrap_some,
+        });
     }
+    sources
 }
 
 const CONDITIONS: &str = "equals, not_equals, one_of, not_empty, at_least or at_most";
@@ -428,7 +442,7 @@ fn guard(
         .clone()
         .unwrap_or_else(|| default_message(f, &condition));
     Some(ir::Guard {
-        field: field.name.clone(),
+        field: field.clone(),
         condition,
         message,
     })
@@ -471,13 +485,13 @@ fn guard_operand(
         );
         return None;
     }
-    Some(Operand::Field(name.clone()))
+    Some(Operand::Field(source.clone()))
 }
 
 fn default_message(field: &str, condition: &Condition) -> String {
     let operand = |o: &Operand| match o {
         Operand::Literal(l) => show_literal(l),
-        Operand::Field(f) => f.clone(),
+        Operand::Field(f) => f.name.clone(),
     };
     match condition {
         Condition::Equals(l) => format!("{field} must be {}", show_literal(l)),

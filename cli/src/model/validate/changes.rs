@@ -96,8 +96,8 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
             continue;
         };
         ops.push(ChangeOp::Set {
-            target: t.name,
-            source: s.name,
+            target: t,
+            source: s,
             wrap_some,
         });
     }
@@ -106,10 +106,7 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
             continue;
         };
         if let Some(value) = literal(ctx, value, &t.ty, &t.name) {
-            ops.push(ChangeOp::SetConst {
-                target: t.name,
-                value,
-            });
+            ops.push(ChangeOp::SetConst { target: t, value });
         }
     }
     for (increment, block) in [(true, &changes.increment), (false, &changes.decrement)] {
@@ -132,9 +129,9 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
                 continue;
             };
             ops.push(if increment {
-                ChangeOp::Increment { target: t.name, by }
+                ChangeOp::Increment { target: t, by }
             } else {
-                ChangeOp::Decrement { target: t.name, by }
+                ChangeOp::Decrement { target: t, by }
             });
         }
     }
@@ -145,8 +142,8 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
         match &t.ty {
             Type::List(element) if **element == s.ty => {
                 ops.push(ChangeOp::Append {
-                    target: t.name,
-                    source: s.name,
+                    target: t,
+                    source: s,
                 });
             }
             Type::List(element) => element_mismatch(ctx, source, &t, element, &s),
@@ -163,8 +160,8 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
         };
         if **element == s.ty {
             ops.push(ChangeOp::Remove {
-                target: t.name,
-                source: s.name,
+                target: t,
+                source: s,
                 by_field: None,
             });
             continue;
@@ -179,10 +176,10 @@ pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> V
         };
         match by_field {
             Some(by) => {
-                let by_field = Some(by.name.clone());
+                let by_field = Some(by.clone());
                 ops.push(ChangeOp::Remove {
-                    target: t.name,
-                    source: s.name,
+                    target: t,
+                    source: s,
                     by_field,
                 });
             }
@@ -208,7 +205,7 @@ fn operand(
         mismatch(ctx, &named, verb, target, "by", &source);
         return None;
     }
-    Some(Operand::Field(source.name))
+    Some(Operand::Field(source))
 }
 
 fn mismatch(
