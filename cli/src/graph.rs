@@ -50,7 +50,7 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
     for projection in &model.projections {
         for handler in &projection.handlers {
             push(Edge {
-                from: (&handler.event, Kind::Event),
+                from: (&handler.event.name, Kind::Event),
                 to: (&projection.name, Kind::Projection),
                 label: None,
             });
@@ -58,7 +58,7 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
     }
     for query in &model.queries {
         push(Edge {
-            from: (&query.projection, Kind::Projection),
+            from: (&query.projection.name, Kind::Projection),
             to: (&query.name, Kind::Query),
             label: None,
         });

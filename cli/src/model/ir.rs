@@ -13,7 +13,8 @@ pub struct Model {
     pub enums: Vec<Arc<EnumDef>>,
     pub values: Vec<Arc<ValueDef>>,
     pub aggregates: Vec<Aggregate>,
-    pub projections: Vec<Projection>,
+    /// Shared with the queries that read them.
+    pub projections: Vec<Arc<Projection>>,
     pub queries: Vec<Query>,
 }
 
@@ -290,8 +291,12 @@ pub enum ChangeOp {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Projection {
     pub name: String,
-    /// The key field; it is always filled from the row's key.
-    pub key: String,
+    /// The key field, one of `fields`; it is always filled from the row's key.
+    pub key: Field,
+    /// The aggregate whose events it consumes; `None` when it handles no event.
+    pub aggregate: Option<String>,
+    /// That aggregate's events it does not handle, in the aggregate's order.
+    pub ignored: Vec<Arc<Event>>,
     pub fields: Vec<Field>,
     pub handlers: Vec<Handler>,
     /// Fields that list queries filter on.
@@ -301,26 +306,35 @@ pub struct Projection {
 /// How a projection reacts to one event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Handler {
-    pub event: String,
+    pub event: Arc<Event>,
     /// The aggregate that records the event.
     pub aggregate: String,
-    /// The event field holding the row key; `None` means the aggregate id.
-    pub key_from: Option<String>,
+    /// Which row the event changes.
+    pub key: RowKey,
     pub changes: Vec<ChangeOp>,
+}
+
+/// Where a handler takes the key of the row it changes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowKey {
+    /// The id of the aggregate that recorded the event.
+    AggregateId,
+    /// A field of the event, of the key's type.
+    EventField(Field),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     /// snake_case; the route is its kebab-case form.
     pub name: String,
-    pub projection: String,
+    pub projection: Arc<Projection>,
     pub kind: QueryKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum QueryKind {
     /// One row by its key field.
-    Get { field: String },
+    Get { field: Field },
     /// Rows whose field equals a value, ordered by key, paginated.
-    List { field: String },
+    List { field: Field },
 }

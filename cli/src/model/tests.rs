@@ -143,11 +143,24 @@ fn ordering_example_validates() {
     };
     assert_eq!(**element, Type::Value(model.values[0].clone()));
     assert_eq!(model.projections[1].indexed, ["customer_id"]);
-    assert_eq!(model.projections[0].handlers[0].aggregate, "Order");
+    let summary = &model.projections[0];
+    assert_eq!(summary.handlers[0].aggregate, "Order");
+    assert_eq!(summary.aggregate.as_deref(), Some("Order"));
+    assert_eq!(summary.key, order.id);
+    assert_eq!(summary.handlers[0].key, ir::RowKey::AggregateId);
+    // OrderHistory leaves the item events aside.
+    let ignored: Vec<&str> = model.projections[1]
+        .ignored
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(ignored, ["ItemAdded", "ItemRemoved"]);
+    let query = &model.queries[0];
+    assert!(std::sync::Arc::ptr_eq(&query.projection, summary));
     assert_eq!(
-        model.queries[0].kind,
+        query.kind,
         ir::QueryKind::Get {
-            field: "order_id".into()
+            field: order.id.clone()
         }
     );
 }
@@ -174,7 +187,7 @@ fn inventory_example_validates() {
     let received = stock
         .handlers
         .iter()
-        .find(|h| h.event == "StockReceived")
+        .find(|h| h.event.name == "StockReceived")
         .unwrap();
     assert!(received.changes.iter().any(|change| matches!(
         change,

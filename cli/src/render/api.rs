@@ -87,23 +87,15 @@ impl ApiRs {
             .queries
             .iter()
             .map(|query| {
-                let projection = model
-                    .projections
-                    .iter()
-                    .find(|p| p.name == query.projection)
-                    .expect("a projection");
+                let projection = &query.projection;
                 projections.push(projection);
                 let (field, list) = match &query.kind {
                     QueryKind::Get { field } => (field, false),
                     QueryKind::List { field } => (field, true),
                 };
-                let ty = &projection
-                    .fields
-                    .iter()
-                    .find(|f| &f.name == field)
-                    .expect("a field")
-                    .ty;
+                let ty = &field.ty;
                 imports.add(ty);
+                let field = &field.name;
                 let types = format!("{}, {}", projection.name, rust_type(ty));
                 let call = if list {
                     let args = [

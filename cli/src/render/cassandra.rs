@@ -120,7 +120,7 @@ impl<'a> ProjectionCql<'a> {
             service: &model.service,
             keyspace,
             name: &projection.name,
-            key: &projection.key,
+            key: &projection.key.name,
             main_columns: aligned(&main),
             columns: aligned(&fields),
             table,

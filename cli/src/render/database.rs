@@ -243,7 +243,7 @@ impl<'a> ProjectionSql<'a> {
             .iter()
             .map(|field| {
                 let (ty, nullable) = column_type(&field.ty);
-                let constraint = if field.name == projection.key {
+                let constraint = if field.name == projection.key.name {
                     " PRIMARY KEY"
                 } else if nullable {
                     ""
@@ -264,14 +264,14 @@ impl<'a> ProjectionSql<'a> {
                     quote(&format!("{table_name}_by_{}", field.name)),
                     quote(&table_name),
                     quote(&field.name),
-                    quote(&projection.key),
+                    quote(&projection.key.name),
                 )
             })
             .collect();
         Self {
             service: &model.service,
             name: &projection.name,
-            key: &projection.key,
+            key: &projection.key.name,
             table: quote(&table_name),
             columns,
             indexes,

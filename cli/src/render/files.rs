@@ -118,7 +118,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         ));
     }
     for projection in &model.projections {
-        let view = ProjectionView::new(model, projection);
+        let view = ProjectionView::new(projection);
         files.push(file(
             &format!("src/projections/{}.rs", snake(&projection.name)),
             Owner::Generated,
@@ -621,18 +621,8 @@ fn walkthrough(model: &Model) -> Walkthrough {
             ));
         }
         for query in &model.queries {
-            let Some(projection) = model
-                .projections
-                .iter()
-                .find(|p| p.name == query.projection)
-            else {
-                continue;
-            };
             let field = match &query.kind {
                 QueryKind::Get { field } | QueryKind::List { field } => field,
-            };
-            let Some(field) = projection.fields.iter().find(|f| &f.name == field) else {
-                continue;
             };
             reads.push(format!(
                 "/{}/{}",

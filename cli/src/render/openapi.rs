@@ -53,21 +53,13 @@ pub fn document(model: &Model) -> String {
         }
     }
     for query in &model.queries {
-        let projection = model
-            .projections
-            .iter()
-            .find(|p| p.name == query.projection)
-            .expect("a validated query names a projection");
+        let projection = &query.projection;
         let (field, list) = match &query.kind {
             QueryKind::Get { field } => (field, false),
             QueryKind::List { field } => (field, true),
         };
-        let ty = &projection
-            .fields
-            .iter()
-            .find(|f| &f.name == field)
-            .expect("a validated query names a field")
-            .ty;
+        let ty = &field.ty;
+        let field = &field.name;
         let mut parameters = vec![
             json!({
                 "name": field,

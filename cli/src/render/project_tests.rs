@@ -13,7 +13,7 @@ use super::layout;
 use super::names::{kebab, shouty, snake};
 use super::scenario::{Scenario, refusals, succeeding};
 use crate::model::ir::{
-    Aggregate, ChangeOp, Command, Condition, Emit, Field, Model, QueryKind, Type,
+    Aggregate, ChangeOp, Command, Condition, Emit, Field, Model, QueryKind, RowKey, Type,
 };
 
 /// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
@@ -353,14 +353,13 @@ impl HttpTest {
         }
         let read = model.queries.iter().find_map(|query| match &query.kind {
             QueryKind::Get { .. } => {
-                let projection = model
-                    .projections
-                    .iter()
-                    .find(|p| p.name == query.projection)?;
-                let fed = projection.handlers.iter().any(|h| {
+                let fed = query.projection.handlers.iter().any(|h| {
                     h.aggregate == aggregate.name
-                        && h.key_from.is_none()
-                        && command.emits.iter().any(|emit| emit.event.name == h.event)
+                        && h.key == RowKey::AggregateId
+                        && command
+                            .emits
+                            .iter()
+                            .any(|emit| emit.event.name == h.event.name)
                         && !h.changes.contains(&ChangeOp::Delete)
                 });
                 fed.then(|| format!("/{}/{id_text}", kebab(&query.name)))

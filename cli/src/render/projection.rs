@@ -7,10 +7,10 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::change_statements;
-use crate::model::ir::{Broker, ChangeOp, Model, Projection, Type};
+use crate::model::ir::{Broker, ChangeOp, Model, Projection, RowKey, Type};
 
 pub struct ProjectionView<'a> {
-    projection: &'a Projection,
+    projection: Names<'a>,
     uses: Vec<String>,
     crate_uses: Vec<String>,
     fields: Vec<(FieldView, bool)>,
@@ -19,6 +19,12 @@ pub struct ProjectionView<'a> {
     handlers: Vec<HandlerView>,
     /// Whether some handler builds a row (and so needs `row_for`).
     builds_rows: bool,
+}
+
+/// The projection's name and its key field's, as the template writes them.
+struct Names<'a> {
+    name: &'a str,
+    key: &'a str,
 }
 
 struct HandlerView {
@@ -32,51 +38,29 @@ struct HandlerView {
 }
 
 impl<'a> ProjectionView<'a> {
-    pub fn new(model: &'a Model, projection: &'a Projection) -> Self {
-        let aggregate_name = projection
-            .handlers
-            .first()
-            .map(|h| h.aggregate.as_str())
-            .unwrap_or_default();
-        let aggregate = model.aggregates.iter().find(|a| a.name == aggregate_name);
+    pub fn new(projection: &'a Projection) -> Self {
+        let aggregate = projection.aggregate.as_deref().unwrap_or_default();
         let mut imports = Imports::default();
         for field in &projection.fields {
             imports.add(&field.ty);
         }
-        let handled: Vec<&str> = projection
-            .handlers
-            .iter()
-            .map(|h| h.event.as_str())
-            .collect();
-        let ignored: Vec<String> = aggregate
-            .map(|a| {
-                a.events
-                    .iter()
-                    .map(|e| e.name.clone())
-                    .filter(|e| !handled.contains(&e.as_str()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let key_field = projection
-            .fields
-            .iter()
-            .find(|f| f.name == projection.key)
-            .expect("the key is a field");
+        let ignored: Vec<String> = projection.ignored.iter().map(|e| e.name.clone()).collect();
         let handlers: Vec<HandlerView> = projection
             .handlers
             .iter()
             .map(|handler| {
+                let event = &handler.event.name;
                 let deletes = handler.changes.contains(&ChangeOp::Delete);
-                let (key_signature, key_body) = match (&handler.key_from, &key_field.ty) {
-                    (Some(field), _) => (
-                        Some(key_signature(&handler.event, "event", "_envelope")),
-                        format!("serde_json::json!(event.{field})"),
+                let (key_signature, key_body) = match (&handler.key, &projection.key.ty) {
+                    (RowKey::EventField(field), _) => (
+                        Some(key_signature(event, "event", "_envelope")),
+                        format!("serde_json::json!(event.{})", field.name),
                     ),
-                    (None, Type::Int) => (
-                        Some(key_signature(&handler.event, "_event", "envelope")),
+                    (RowKey::AggregateId, Type::Int) => (
+                        Some(key_signature(event, "_event", "envelope")),
                         "eventwright::projection::numeric_id_key(envelope)".to_owned(),
                     ),
-                    (None, _) => (None, String::new()),
+                    (RowKey::AggregateId, _) => (None, String::new()),
                 };
                 let names = if deletes {
                     ["_row", "_event", "_envelope"]
@@ -84,14 +68,14 @@ impl<'a> ProjectionView<'a> {
                     ["row", "event", "envelope"]
                 };
                 HandlerView {
-                    event: handler.event.clone(),
+                    event: event.clone(),
                     key_signature,
                     key_body,
                     signature: layout::signature(
                         "fn project",
                         &[
                             format!("{}: Option<Self>", names[0]),
-                            format!("{}: &{}", names[1], handler.event),
+                            format!("{}: &{event}", names[1]),
                             format!("{}: &EventEnvelope", names[2]),
                         ],
                         "Change<Self>",
@@ -102,29 +86,33 @@ impl<'a> ProjectionView<'a> {
                 }
             })
             .collect();
-        let event_enum = format!("{aggregate_name}Event");
-        let mut events: Vec<String> = handled
+        let event_enum = format!("{aggregate}Event");
+        let mut events: Vec<String> = projection
+            .handlers
             .iter()
-            .map(|e| (*e).to_owned())
+            .map(|h| h.event.name.clone())
             .chain(ignored.iter().cloned())
             .collect();
         events.push(event_enum.clone());
         events.sort();
         let mut crate_uses: Vec<String> =
-            use_line(&format!("crate::{}", snake(aggregate_name)), &events)
+            use_line(&format!("crate::{}", snake(aggregate)), &events)
                 .into_iter()
                 .collect();
         crate_uses.extend(use_line("crate::types", &imports.model_types()));
         crate_uses.sort();
         let mut args = vec![
             format!("event = {event_enum}"),
-            format!("key = {}", projection.key),
+            format!("key = {}", projection.key.name),
         ];
         if !ignored.is_empty() {
             args.push(format!("ignore({})", ignored.join(", ")));
         }
         Self {
-            projection,
+            projection: Names {
+                name: &projection.name,
+                key: &projection.key.name,
+            },
             uses: imports.external_lines(),
             crate_uses,
             fields: projection

@@ -142,7 +142,7 @@ pub(crate) fn validate<'a>(
         .iter()
         .map(|(name, aggregate)| aggregates::aggregate(&mut ctx, name, aggregate))
         .collect();
-    let mut projections: Vec<ir::Projection> = file
+    let mut projections: Vec<projections::Draft> = file
         .projections
         .iter()
         .map(|(name, projection)| projections::projection(&mut ctx, name, projection, &aggregates))
@@ -152,6 +152,16 @@ pub(crate) fn validate<'a>(
     if !ctx.diagnostics.is_empty() {
         return Err(ctx.diagnostics);
     }
+    // With nothing reported, every projection has its key, so every query finds its projection.
+    let projections: Vec<Option<Arc<ir::Projection>>> = projections
+        .into_iter()
+        .map(|draft| draft.finish().map(Arc::new))
+        .collect();
+    let queries = queries
+        .into_iter()
+        .filter_map(|query| query.finish(&projections))
+        .collect();
+    let projections = projections.into_iter().flatten().collect();
     Ok(ir::Model {
         service,
         description: file.description.clone(),

@@ -1,5 +1,7 @@
 //! Projections: the key, the row fields, and one handler per consumed event.
 
+use std::sync::Arc;
+
 use serde_saphyr::Spanned;
 
 use super::changes::{self, Scope};
@@ -8,12 +10,41 @@ use super::{Ctx, names};
 use crate::model::ast::{self, Pos};
 use crate::model::ir;
 
+/// A projection as far as it resolved, while queries still add the fields they list by.
+pub(super) struct Draft {
+    pub name: String,
+    /// The key as written (empty when missing), which queries' messages name.
+    pub key_name: String,
+    /// `None` when the key did not resolve, which is reported.
+    key: Option<ir::Field>,
+    pub fields: Vec<ir::Field>,
+    aggregate: Option<String>,
+    ignored: Vec<Arc<ir::Event>>,
+    handlers: Vec<ir::Handler>,
+    pub indexed: Vec<String>,
+}
+
+impl Draft {
+    /// The projection, once its key is known.
+    pub fn finish(self) -> Option<ir::Projection> {
+        Some(ir::Projection {
+            name: self.name,
+            key: self.key?,
+            aggregate: self.aggregate,
+            ignored: self.ignored,
+            fields: self.fields,
+            handlers: self.handlers,
+            indexed: self.indexed,
+        })
+    }
+}
+
 pub(super) fn projection(
     ctx: &mut Ctx,
     name: &Spanned<String>,
     ast: &ast::Projection,
     aggregates: &[ir::Aggregate],
-) -> ir::Projection {
+) -> Draft {
     let fields = types::fields(ctx, &ast.fields, Rules::Forbidden, None);
     let key = match &ast.key {
         None => {
@@ -68,18 +99,29 @@ pub(super) fn projection(
         }
         handlers.push(handler);
     }
-    ir::Projection {
+    let aggregate = handlers.first().map(|h| h.aggregate.clone());
+    let ignored = aggregates
+        .iter()
+        .find(|a| Some(&a.name) == aggregate.as_ref())
+        .map(|a| {
+            a.events
+                .iter()
+                .filter(|e| handlers.iter().all(|h| h.event.name != e.name))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    Draft {
         name: name.value.clone(),
-        key: key.map_or_else(
-            || {
-                ast.key
-                    .as_ref()
-                    .map(|k| k.value.clone())
-                    .unwrap_or_default()
-            },
-            |k| k.name,
-        ),
+        key_name: ast
+            .key
+            .as_ref()
+            .map(|k| k.value.clone())
+            .unwrap_or_default(),
+        key,
         fields,
+        aggregate,
+        ignored,
         handlers,
         indexed: Vec::new(),
     }
@@ -118,6 +160,7 @@ fn handler(
         return None;
     };
 
+    // The event field holding the row key; `None` for the aggregate id (or a problem, reported).
     let key_from = match (&ast.key, key) {
         (Some(from), Some(key)) => match event.fields.iter().find(|f| f.name == from.value) {
             None => {
@@ -143,7 +186,7 @@ fn handler(
                 );
                 None
             }
-            Some(f) => Some(f.name.clone()),
+            Some(f) => Some(f.clone()),
         },
         (None, Some(key)) if key.ty != aggregate.id.ty => {
             ctx.error(
@@ -174,9 +217,9 @@ fn handler(
         changes.push(ir::ChangeOp::Delete);
     }
     Some(ir::Handler {
-        event: event.name.clone(),
+        event: Arc::clone(event),
         aggregate: aggregate.name.clone(),
-        key_from,
+        key: key_from.map_or(ir::RowKey::AggregateId, ir::RowKey::EventField),
         changes,
     })
 }

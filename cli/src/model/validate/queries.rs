@@ -1,16 +1,39 @@
 //! Queries: one row by key (`get_by`) or rows by a field (`list_by`) of a projection.
 
+use std::sync::Arc;
+
+use super::projections::Draft;
 use super::{Ctx, names};
 use crate::model::ast::{self, NamedMap, Pos};
 use crate::model::ir::{self, Type};
+
+/// A query, resolved but for its projection, which queries are still adding to.
+pub(super) struct Resolved {
+    name: String,
+    /// Its index among the projections.
+    projection: usize,
+    kind: ir::QueryKind,
+}
+
+impl Resolved {
+    /// The query, on its projection among `projections` (`None` where that did not resolve).
+    pub fn finish(self, projections: &[Option<Arc<ir::Projection>>]) -> Option<ir::Query> {
+        let projection = projections.get(self.projection)?.as_ref()?;
+        Some(ir::Query {
+            name: self.name,
+            projection: Arc::clone(projection),
+            kind: self.kind,
+        })
+    }
+}
 
 /// Also records on each projection the fields its list queries filter on.
 pub(super) fn queries(
     ctx: &mut Ctx,
     queries: &NamedMap<ast::Query>,
-    projections: &mut [ir::Projection],
+    projections: &mut [Draft],
     read_store: ir::ReadStore,
-) -> Vec<ir::Query> {
+) -> Vec<Resolved> {
     names::unique(ctx, queries.iter().map(|(name, _)| name), "query");
     let mut resolved = Vec::new();
     for (name, query) in queries.iter() {
@@ -24,9 +47,9 @@ pub(super) fn queries(
             );
             continue;
         };
-        let Some(projection) = projections
-            .iter_mut()
-            .find(|p| p.name == projection_name.value)
+        let Some(index) = projections
+            .iter()
+            .position(|p| p.name == projection_name.value)
         else {
             let hint = names::did_you_mean(
                 &projection_name.value,
@@ -40,6 +63,7 @@ pub(super) fn queries(
             );
             continue;
         };
+        let projection = &mut projections[index];
         let (field, list) = match (&query.get_by, &query.list_by) {
             (Some(field), None) => (field, false),
             (None, Some(field)) => (field, true),
@@ -57,7 +81,7 @@ pub(super) fn queries(
                     Pos::of(name),
                     format!("query `{}` has neither `get_by` nor `list_by`", name.value),
                     "no selector",
-                    Some(format!("add `get_by: {}`", projection.key)),
+                    Some(format!("add `get_by: {}`", projection.key_name)),
                 );
                 continue;
             }
@@ -114,31 +138,31 @@ pub(super) fn queries(
                 projection.indexed.push(found.name.clone());
             }
             ir::QueryKind::List {
-                field: found.name.clone(),
+                field: found.clone(),
             }
         } else {
-            if found.name != projection.key {
+            if found.name != projection.key_name {
                 ctx.error(
                     Pos::of(field),
                     format!(
                         "`get_by` must be the key of `{}`, which is `{}`",
-                        projection.name, projection.key
+                        projection.name, projection.key_name
                     ),
                     "not the key",
                     Some(format!(
                         "write `get_by: {}`, or use `list_by: {}` for several rows",
-                        projection.key, found.name
+                        projection.key_name, found.name
                     )),
                 );
                 continue;
             }
             ir::QueryKind::Get {
-                field: found.name.clone(),
+                field: found.clone(),
             }
         };
-        resolved.push(ir::Query {
+        resolved.push(Resolved {
             name: name.value.clone(),
-            projection: projection.name.clone(),
+            projection: index,
             kind,
         });
     }
