@@ -104,9 +104,7 @@ pub fn document(model: &Model) -> String {
             "schemas": schemas,
         },
     });
-    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialize");
-    text.push('\n');
-    text
+    format!("{document:#}\n")
 }
 
 /// One event as a Kafka record: the envelope with the event's fields as its payload, and the

@@ -7,7 +7,8 @@ use crate::model::ir::Type;
 /// Collects the external types and model types a file mentions.
 #[derive(Debug, Default)]
 pub struct Imports {
-    externals: BTreeSet<&'static str>,
+    /// `(crate, item)`, in the order rustfmt sorts their `use` lines.
+    externals: BTreeSet<(&'static str, &'static str)>,
     model_types: BTreeSet<String>,
 }
 
@@ -16,17 +17,17 @@ impl Imports {
     pub fn add(&mut self, ty: &Type) {
         match ty {
             Type::Decimal => {
-                self.externals.insert("rust_decimal::Decimal");
+                self.externals.insert(("rust_decimal", "Decimal"));
             }
             Type::Uuid => {
-                self.externals.insert("uuid::Uuid");
+                self.externals.insert(("uuid", "Uuid"));
             }
             Type::Timestamp => {
-                self.externals.insert("chrono::DateTime");
-                self.externals.insert("chrono::Utc");
+                self.externals.insert(("chrono", "DateTime"));
+                self.externals.insert(("chrono", "Utc"));
             }
             Type::Date => {
-                self.externals.insert("chrono::NaiveDate");
+                self.externals.insert(("chrono", "NaiveDate"));
             }
             Type::Enum(def) => {
                 self.model_types.insert(def.name.clone());
@@ -44,7 +45,7 @@ impl Imports {
     pub fn add_example(&mut self, ty: &Type) {
         match ty {
             Type::Timestamp => {
-                self.externals.insert("chrono::DateTime");
+                self.externals.insert(("chrono", "DateTime"));
             }
             Type::Value(def) => {
                 self.model_types.insert(def.name.clone());
@@ -60,8 +61,7 @@ impl Imports {
     /// `use` lines for external crates, grouped per crate as rustfmt writes them.
     pub fn external_lines(&self) -> Vec<String> {
         let mut by_crate: Vec<(&str, Vec<&str>)> = Vec::new();
-        for path in &self.externals {
-            let (krate, item) = path.split_once("::").expect("crate::Item");
+        for &(krate, item) in &self.externals {
             match by_crate.last_mut() {
                 Some((last, items)) if *last == krate => items.push(item),
                 _ => by_crate.push((krate, vec![item])),

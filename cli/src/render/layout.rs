@@ -107,19 +107,19 @@ pub fn use_list(path: &str, names: &[String]) -> Option<String> {
             if flat.len() <= MAX_WIDTH {
                 return Some(flat);
             }
-            let mut lines = vec![String::new()];
+            let mut lines = Vec::new();
+            let mut line = String::new();
             for name in &many {
-                let line = lines.last_mut().expect("one line at least");
                 if !line.is_empty() && 4 + line.len() + 1 + name.len() + 1 > MAX_WIDTH {
-                    lines.push(String::new());
+                    lines.push(std::mem::take(&mut line));
                 }
-                let line = lines.last_mut().expect("one line at least");
                 if !line.is_empty() {
                     line.push(' ');
                 }
                 line.push_str(name);
                 line.push(',');
             }
+            lines.push(line);
             let body: Vec<String> = lines
                 .into_iter()
                 .map(|line| format!("    {line}"))

@@ -124,14 +124,17 @@ pub fn document(model: &Model) -> String {
     }
     paths.insert(
         "/health".to_owned(),
-        operation("health", "The process is up.", None),
+        operation("health", "The process is up.", &[]),
     );
     paths.insert(
         "/ready".to_owned(),
         operation(
             "ready",
             "The stores and broker answer.",
-            Some(json!({ "503": error_response("Something the service needs does not answer.") })),
+            &[(
+                "503",
+                error_response("Something the service needs does not answer."),
+            )],
         ),
     );
     paths.insert(
@@ -204,9 +207,7 @@ pub fn document(model: &Model) -> String {
         "paths": paths,
         "components": { "schemas": schemas },
     });
-    let mut text = serde_json::to_string_pretty(&document).expect("JSON values always serialize");
-    text.push('\n');
-    text
+    format!("{document:#}\n")
 }
 
 fn reference(name: &str) -> Value {
@@ -266,17 +267,22 @@ fn error_schema() -> Value {
     })
 }
 
-fn operation(name: &str, description: &str, more: Option<Value>) -> Value {
-    let mut responses = json!({ "200": {
-        "description": description,
-        "content": { "application/json": { "schema": {
-            "type": "object",
-            "required": ["status"],
-            "properties": { "status": { "type": "string" } },
-        } } },
-    } });
-    if let Some(Value::Object(more)) = more {
-        responses.as_object_mut().unwrap().extend(more);
+/// An operations route answering `{"status"}`, and `more` responses by status.
+fn operation(name: &str, description: &str, more: &[(&str, Value)]) -> Value {
+    let mut responses = Map::new();
+    responses.insert(
+        "200".to_owned(),
+        json!({
+            "description": description,
+            "content": { "application/json": { "schema": {
+                "type": "object",
+                "required": ["status"],
+                "properties": { "status": { "type": "string" } },
+            } } },
+        }),
+    );
+    for (status, response) in more {
+        responses.insert((*status).to_owned(), response.clone());
     }
     json!({ "get": { "operationId": name, "tags": ["operations"], "responses": responses } })
 }
