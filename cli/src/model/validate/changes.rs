@@ -2,8 +2,10 @@
 
 use serde_saphyr::Spanned;
 
-use super::types::{is_numeric, literal};
-use super::{Ctx, names};
+use super::ctx::Ctx;
+use super::literals::literal;
+use super::names;
+use super::types::is_numeric;
 use crate::model::ast::{self, Pos, Scalar};
 use crate::model::ir::{ChangeOp, Field, Operand, Type};
 

@@ -2,105 +2,32 @@
 
 mod aggregates;
 mod changes;
+mod commands;
+mod ctx;
+mod guards;
+mod literals;
 mod names;
 mod projections;
 mod queries;
 mod types;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
-use super::ast::{self, Pos};
-use super::ir;
 use crate::diagnostic::Diagnostic;
+use crate::model::ast::{self, Pos};
+use crate::model::ir;
+use ctx::Ctx;
 
 pub(crate) use names::did_you_mean;
-
-/// What the validator knows while it walks the file.
-pub(crate) struct Ctx<'a> {
-    source: &'a str,
-    diagnostics: Vec<Diagnostic>,
-    enums: HashMap<String, Arc<ir::EnumDef>>,
-    /// Value-object name → its fields, resolved on first use.
-    values: HashMap<String, types::Value<'a>>,
-    /// The value objects being resolved, outermost first, each with the field whose type is being
-    /// read: the path along which a value object that contains itself is reported.
-    open_values: Vec<(String, String)>,
-    /// Fields whose type did not resolve (already reported). They are left out of the model, so
-    /// lookups of these names stay quiet instead of adding "no field" errors.
-    unresolved: HashSet<String>,
-}
-
-impl<'a> Ctx<'a> {
-    fn error(
-        &mut self,
-        pos: Pos,
-        message: impl Into<String>,
-        label: impl Into<String>,
-        hint: Option<String>,
-    ) {
-        self.diagnostics.push(Diagnostic {
-            line: pos.line,
-            column: pos.column,
-            length: pos.length,
-            message: message.into(),
-            label: label.into(),
-            hint,
-        });
-    }
-
-    /// Whether a missing field was left out for a type already reported.
-    fn reported(&self, field: &str) -> bool {
-        self.unresolved.contains(field)
-    }
-
-    /// The position of `length` characters at `offset` inside a string value, so a problem in
-    /// `list<OrderStatsu>` points at `OrderStatsu`.
-    fn within(&self, value: &Spanned<String>, offset: usize, length: usize) -> Pos {
-        let pos = Pos::of(value);
-        let line = self
-            .source
-            .lines()
-            .nth(pos.line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        let first = line.chars().nth(pos.column.saturating_sub(1) as usize);
-        let quoted = matches!(first, Some('"' | '\''));
-        // Only a single-line value maps offsets to columns one to one.
-        if value.value.contains('\n') {
-            return pos;
-        }
-        let chars_before = value.value[..offset].chars().count() as u64;
-        Pos {
-            line: pos.line,
-            column: pos.column + u64::from(quoted) + chars_before,
-            length: value.value[offset..offset + length].chars().count().max(1) as u64,
-        }
-    }
-
-    /// The text of a value as written in the file (decimals are kept that way).
-    fn raw_text<T>(&self, value: &Spanned<T>) -> Option<&'a str> {
-        let span = value.referenced.span();
-        let start = usize::try_from(span.byte_offset()?).ok()?;
-        let len = usize::try_from(span.byte_len()?).ok()?;
-        self.source.get(start..start + len)
-    }
-}
 
 /// Checks the whole file; returns the model only when there is nothing to report.
 pub(crate) fn validate<'a>(
     file: &'a ast::File,
     source: &'a str,
 ) -> Result<ir::Model, Vec<Diagnostic>> {
-    let mut ctx = Ctx {
-        source,
-        diagnostics: Vec::new(),
-        enums: HashMap::new(),
-        values: HashMap::new(),
-        open_values: Vec::new(),
-        unresolved: HashSet::new(),
-    };
+    let mut ctx = Ctx::new(source);
 
     match &file.version {
         None => ctx.error(

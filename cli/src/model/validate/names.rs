@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 use serde_saphyr::Spanned;
 
-use super::Ctx;
+use super::ctx::Ctx;
 use crate::model::ast::{self, Pos};
 
 const KEYWORDS: &[&str] = &[

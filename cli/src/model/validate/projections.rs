@@ -5,8 +5,9 @@ use std::sync::Arc;
 use serde_saphyr::Spanned;
 
 use super::changes::{self, Scope};
+use super::ctx::Ctx;
+use super::names;
 use super::types::{self, Rules};
-use super::{Ctx, names};
 use crate::model::ast::{self, Pos};
 use crate::model::ir;
 

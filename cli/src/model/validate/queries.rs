@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use super::ctx::Ctx;
+use super::names;
 use super::projections::Draft;
-use super::{Ctx, names};
 use crate::model::ast::{self, NamedMap, Pos};
 use crate::model::ir::{self, Type};
 

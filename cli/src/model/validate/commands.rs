@@ -1,0 +1,137 @@
+//! Commands: their fields, guards, and the events they emit with where each field comes from.
+
+use std::sync::Arc;
+
+use serde_saphyr::Spanned;
+
+use super::ctx::Ctx;
+use super::guards;
+use super::names;
+use super::types::{self, Rules};
+use crate::model::ast::{self, Pos};
+use crate::model::ir::{self, Field, FieldSource, Source, Type};
+
+pub(super) fn command(
+    ctx: &mut Ctx,
+    aggregate: &Spanned<String>,
+    name: &Spanned<String>,
+    ast: &ast::Command,
+    id: &Field,
+    state: &[Field],
+    events: &[Arc<ir::Event>],
+) -> ir::Command {
+    let fields = types::fields(ctx, &ast.fields, Rules::Allowed, Some(&id.name));
+    let guards = ast
+        .guards
+        .iter()
+        .filter_map(|g| guards::guard(ctx, g, state, &name.value, &fields))
+        .collect();
+    let mut emits = Vec::new();
+    match &ast.emits {
+        None => ctx.error(
+            Pos::of(name),
+            format!("command `{}` has no `emits`", name.value),
+            "missing `emits`",
+            Some("add `emits: [SomeEvent]` with the events it records".into()),
+        ),
+        Some(list) if list.value.is_empty() => ctx.error(
+            Pos::of(list),
+            format!("command `{}` emits no event", name.value),
+            "empty list",
+            Some("a command records at least one event".into()),
+        ),
+        Some(list) => {
+            for emitted in &list.value {
+                let Some(event) = events.iter().find(|e| e.name == emitted.value) else {
+                    let hint =
+                        names::did_you_mean(&emitted.value, events.iter().map(|e| e.name.as_str()))
+                            .or_else(|| {
+                                Some(format!(
+                                    "declare it under `events:` of `{}`",
+                                    aggregate.value
+                                ))
+                            });
+                    ctx.error(
+                        Pos::of(emitted),
+                        format!(
+                            "command `{}` emits `{}`, which aggregate `{}` does not declare",
+                            name.value, emitted.value, aggregate.value
+                        ),
+                        "unknown event",
+                        hint,
+                    );
+                    continue;
+                };
+                emits.push(ir::Emit {
+                    event: Arc::clone(event),
+                    fields: field_sources(ctx, emitted, event, &name.value, &fields, id),
+                });
+            }
+        }
+    }
+    ir::Command {
+        name: name.value.clone(),
+        creates: ast.creates.unwrap_or(false),
+        fields,
+        guards,
+        emits,
+    }
+}
+
+/// Where each field of an emitted event comes from: the same-named command field, else the
+/// aggregate id. The one place this is decided; renderers read the result. A field that
+/// nothing feeds is reported and left out.
+fn field_sources(
+    ctx: &mut Ctx,
+    at: &Spanned<String>,
+    event: &ir::Event,
+    command: &str,
+    fields: &[Field],
+    id: &Field,
+) -> Vec<FieldSource> {
+    let mut sources = Vec::new();
+    for needed in &event.fields {
+        let (source, from, what) = match fields.iter().find(|f| f.name == needed.name) {
+            Some(f) => (Source::CommandField(f.clone()), f, "in the command"),
+            None if needed.name == id.name => (Source::AggregateId, id, "as the aggregate id"),
+            None if ctx.reported(&needed.name) => continue,
+            None => {
+                ctx.error(
+                    Pos::of(at),
+                    format!(
+                        "event `{}` needs field `{}`, which command `{command}` does not have",
+                        event.name, needed.name
+                    ),
+                    "a field is missing",
+                    Some(format!(
+                        "add `{}: {}` to the fields of `{command}`",
+                        needed.name, needed.ty
+                    )),
+                );
+                continue;
+            }
+        };
+        let wrap_some = needed.ty == Type::Optional(Box::new(from.ty.clone()));
+        if from.ty != needed.ty && !wrap_some {
+            ctx.error(
+                Pos::of(at),
+                format!(
+                    "event `{}` needs field `{}`, which is `{}` {what} but `{}` in the event",
+                    event.name, needed.name, from.ty, needed.ty
+                ),
+                "a field has another type",
+                Some(format!(
+                    "give `{}` the same type in `{command}` and `{}`",
+                    needed.name, event.name
+                )),
+            );
+            continue;
+        }
+        sources.push(FieldSource {
+            field: needed.clone(),
+            source,
+            wrap_some,
+        });
+    }
+    sources
+}
