@@ -1,0 +1,139 @@
+//! Projections and queries.
+
+use super::*;
+
+#[test]
+fn projection_consumes_unknown_event() {
+    let d = only(&cart_with(32, "      CartOpned:"));
+    assert_eq!(
+        at(&d),
+        "32:7 projection `CartView` handles `CartOpned`, which no aggregate declares"
+    );
+    assert_eq!(d.hint.as_deref(), Some("did you mean `CartOpened`?"));
+}
+
+#[test]
+fn projection_change_uses_unknown_event_field() {
+    let d = only(&cart_with(33, "        set: { total: totl }"));
+    assert_eq!(at(&d), "33:23 event `CartOpened` has no field `totl`");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `total`?"));
+}
+
+#[test]
+fn projection_change_targets_unknown_field() {
+    assert_eq!(
+        error(&cart_with(33, "        set: { totals: total }")),
+        "33:16 projection `CartView` has no field `totals`"
+    );
+}
+
+#[test]
+fn projection_key_is_not_a_change_target() {
+    assert_eq!(
+        error(&cart_with(33, "        set: { cart_id: total }")),
+        "33:16 `cart_id` is the key of projection `CartView`; a change cannot target it"
+    );
+}
+
+#[test]
+fn projection_key_type_must_match_the_aggregate_id() {
+    let d = only(&cart_with(28, "      cart_id: string"));
+    assert_eq!(
+        at(&d),
+        "32:7 `CartView` is keyed by `cart_id` (`string`), but the id of `Cart` is `uuid`"
+    );
+}
+
+#[test]
+fn query_on_a_field_the_projection_lacks() {
+    let d = only(&cart_with(
+        36,
+        "  cart: { projection: CartView, list_by: statsu }",
+    ));
+    assert_eq!(at(&d), "36:42 projection `CartView` has no field `statsu`");
+    assert_eq!(d.hint.as_deref(), Some("did you mean `status`?"));
+}
+
+#[test]
+fn get_by_must_be_the_key() {
+    assert_eq!(
+        error(&cart_with(
+            36,
+            "  cart: { projection: CartView, get_by: total }"
+        )),
+        "36:41 `get_by` must be the key of `CartView`, which is `cart_id`"
+    );
+}
+
+#[test]
+fn list_by_indexes_the_field() {
+    let model = model(&cart_with(
+        36,
+        "  carts_by_status: { projection: CartView, list_by: status }",
+    ));
+    assert_eq!(model.projections[0].indexed, ["status"]);
+}
+
+#[test]
+fn cassandra_lists_need_a_good_partition_key() {
+    let stack = |line: &str| {
+        cart_with(2, "service: shop\nstores: { read: cassandra }")
+            .replace("  cart: { projection: CartView, get_by: cart_id }", line)
+    };
+    let d = only(&stack(
+        "  cart: { projection: CartView, get_by: cart_id }\n  by_open: { projection: CartView, list_by: open }",
+    )
+    .replace("      status: Status\n    on:", "      status: Status\n      open: bool\n    on:"));
+    assert!(
+        d.message
+            .starts_with("Cassandra cannot serve `list_by: open` well"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.hint
+            .unwrap()
+            .contains("one partition keyed by the listed field")
+    );
+    let fine = model(&stack(
+        "  cart: { projection: CartView, get_by: cart_id }\n  by_status: { projection: CartView, list_by: status }",
+    ));
+    assert_eq!(fine.stores.read, ir::ReadStore::Cassandra);
+    assert_eq!(fine.projections[0].indexed, ["status"]);
+}
+
+#[test]
+fn projection_consuming_two_aggregates_is_refused() {
+    let source = "\
+version: 1
+service: shop
+aggregates:
+  Cart:
+    id: cart_id
+    state: {}
+    commands:
+      OpenCart: { creates: true, emits: [CartOpened] }
+    events:
+      CartOpened: {}
+  Wish:
+    id: wish_id
+    state: {}
+    commands:
+      MakeWish: { creates: true, emits: [WishMade] }
+    events:
+      WishMade: {}
+projections:
+  Everything:
+    key: id
+    fields: { id: uuid }
+    on:
+      CartOpened: {}
+      WishMade: {}
+";
+    let found = errors(source);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        at(&found[0]),
+        "24:7 projection `Everything` handles events of `Cart` and of `Wish`"
+    );
+}
