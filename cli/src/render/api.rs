@@ -4,7 +4,8 @@ use askama::Template;
 
 use super::imports::{Imports, use_line};
 use super::layout;
-use super::names::{kebab, plural_kebab, snake};
+use super::names::snake;
+use super::routes::{command_route, query_route};
 use super::rust::rust_type;
 use crate::model::ir::{Model, QueryKind};
 
@@ -55,11 +56,7 @@ impl ApiRs {
                 ];
                 let handler = snake(&command.name);
                 commands.push(Route {
-                    route: format!(
-                        "/{}/{{id}}/{}",
-                        plural_kebab(&aggregate.name),
-                        kebab(&command.name)
-                    ),
+                    route: command_route(aggregate, command, "{id}"),
                     signature: layout::signature(
                         &format!("async fn {handler}"),
                         &[
@@ -136,7 +133,7 @@ impl ApiRs {
                     )
                 };
                 Route {
-                    route: format!("/{}/{{{field}}}", kebab(&query.name)),
+                    route: query_route(query, &format!("{{{field}}}")),
                     signature: layout::signature(
                         &format!("async fn {}", query.name),
                         &params,

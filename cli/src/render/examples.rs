@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::model::ir::{Field, Rules, Type};
+use crate::model::ir::{Command, Field, Rules, Type};
 
 /// One value, written both ways.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +110,17 @@ fn value(name: &str, ty: &Type, rules: &Rules) -> Example {
             }
         }
     }
+}
+
+/// A JSON body for `command` with example values.
+pub fn example_body(command: &Command) -> Value {
+    Value::Object(
+        command
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), example(f).json))
+            .collect(),
+    )
 }
 
 /// 1, moved into `[min, max]` when the rules say so.

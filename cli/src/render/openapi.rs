@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::names::{kebab, plural_kebab, snake};
+use super::names::snake;
+use super::routes::{command_route, query_route};
 use crate::model::ir::{Field, Model, Projection, QueryKind, Rules, Type};
 
 /// The document, as the file's text.
@@ -21,11 +22,7 @@ pub fn document(model: &Model) -> String {
             "schema": schema(&aggregate.id.ty, &Rules::default()),
         });
         for command in &aggregate.commands {
-            let path = format!(
-                "/{}/{{id}}/{}",
-                plural_kebab(&aggregate.name),
-                kebab(&command.name)
-            );
+            let path = command_route(aggregate, command, "{id}");
             let mut responses = errors(&["400", "404", "409", "413", "503"]);
             responses.insert(
                 "200".to_owned(),
@@ -111,7 +108,7 @@ pub fn document(model: &Model) -> String {
             }),
         );
         paths.insert(
-            format!("/{}/{{{field}}}", kebab(&query.name)),
+            query_route(query, &format!("{{{field}}}")),
             json!({
                 "get": {
                     "operationId": query.name,

@@ -1,20 +1,16 @@
-//! The generated project's own tests: given/when/then per command and guard, and one HTTP test.
+//! `tests/<aggregate>.rs`: the generated project's given/when/then tests, one per command that
+//! succeeds and one per guard that refuses it, on example values.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
-use serde_json::Value;
 
 use super::examples::example;
-use super::files::{command_route, example_body, path_text};
-use super::filters;
 use super::imports::{Imports, use_line};
 use super::layout;
-use super::names::{kebab, shouty, snake};
+use super::names::{shouty, snake};
 use super::scenario::{Scenario, refusals, succeeding};
-use crate::model::ir::{
-    Aggregate, ChangeOp, Command, Condition, Emit, Field, Model, QueryKind, RowKey, Type,
-};
+use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Type};
 
 /// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
 struct ExampleFn {
@@ -295,82 +291,5 @@ fn condition_slug(condition: &Condition) -> &'static str {
         Condition::NotEmpty => "is_not_empty",
         Condition::AtLeast(_) => "is_enough",
         Condition::AtMost(_) => "is_within_limit",
-    }
-}
-
-/// The first aggregate with a creating command drives the generated HTTP test.
-#[derive(Template)]
-#[template(path = "tests/http.rs")]
-pub struct HttpTest {
-    crate_name: String,
-    /// `const` lines for the routes and bodies the test sends.
-    consts: Vec<String>,
-    creates: bool,
-    bad_field: Option<String>,
-    reads: bool,
-}
-
-impl HttpTest {
-    pub fn new(model: &Model, crate_name: &str) -> Self {
-        let mut test = Self {
-            crate_name: crate_name.to_owned(),
-            consts: Vec::new(),
-            creates: false,
-            bad_field: None,
-            reads: false,
-        };
-        let creator = model
-            .aggregates
-            .iter()
-            .find_map(|a| a.commands.iter().find(|c| c.creates).map(|c| (a, c)));
-        let Some((aggregate, command)) = creator else {
-            return test;
-        };
-        let id_text = path_text(&example(&aggregate.id).json);
-        test.creates = true;
-        let body = example_body(command);
-        test.consts.push(layout::str_const(
-            "CREATE",
-            &format!("{:?}", command_route(aggregate, command, &id_text)),
-        ));
-        test.consts.push(layout::str_const(
-            "CREATE_BODY",
-            &format!("{:?}", body.to_string()),
-        ));
-        // A body whose first field has the wrong JSON type must be refused, naming that field.
-        if let (Some(first), Value::Object(mut bad)) = (command.fields.first(), body) {
-            let wrong = if matches!(example(first).json, Value::Array(_)) {
-                Value::Bool(true)
-            } else {
-                Value::Array(Vec::new())
-            };
-            bad.insert(first.name.clone(), wrong);
-            test.consts.push(layout::str_const(
-                "BAD_BODY",
-                &format!("{:?}", Value::Object(bad).to_string()),
-            ));
-            test.bad_field = Some(first.name.clone());
-        }
-        let read = model.queries.iter().find_map(|query| match &query.kind {
-            QueryKind::Get { .. } => {
-                let fed = query.projection.handlers.iter().any(|h| {
-                    h.aggregate == aggregate.name
-                        && h.key == RowKey::AggregateId
-                        && command
-                            .emits
-                            .iter()
-                            .any(|emit| emit.event.name == h.event.name)
-                        && !h.changes.contains(&ChangeOp::Delete)
-                });
-                fed.then(|| format!("/{}/{id_text}", kebab(&query.name)))
-            }
-            QueryKind::List { .. } => None,
-        });
-        if let Some(read) = read {
-            test.consts
-                .push(layout::str_const("READ", &format!("{read:?}")));
-            test.reads = true;
-        }
-        test
     }
 }

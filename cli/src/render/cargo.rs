@@ -1,0 +1,51 @@
+//! The project's `Cargo.toml`: the package, and how it depends on `eventwright`.
+
+use askama::Template;
+
+use super::filters;
+use super::options::RuntimeSource;
+use crate::model::ir::{Broker, Model, ReadStore, WriteStore};
+
+#[derive(Template)]
+#[template(path = "Cargo.toml")]
+pub(super) struct CargoToml<'a> {
+    model: &'a Model,
+    runtime: String,
+}
+
+impl<'a> CargoToml<'a> {
+    pub(super) fn new(model: &'a Model, runtime: &RuntimeSource) -> Self {
+        Self {
+            model,
+            runtime: runtime_dependency(runtime, model),
+        }
+    }
+}
+
+/// The `eventwright = ...` value: where the crate comes from, and the adapters the stack needs.
+fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
+    let postgres =
+        model.stores.write == WriteStore::Postgres || model.stores.read == ReadStore::Postgres;
+    let mut names = Vec::new();
+    if model.stores.read == ReadStore::Cassandra {
+        names.push("\"cassandra\"");
+    }
+    if model.stores.broker == Broker::Kafka {
+        names.push("\"kafka\"");
+    }
+    if postgres {
+        names.push("\"postgres\"");
+    }
+    let features = if names.is_empty() {
+        String::new()
+    } else {
+        format!(", features = [{}]", names.join(", "))
+    };
+    match source {
+        RuntimeSource::Path(path) => {
+            format!("{{ path = {:?}{features} }}", path.display().to_string())
+        }
+        RuntimeSource::Version(version) if features.is_empty() => format!("{version:?}"),
+        RuntimeSource::Version(version) => format!("{{ version = {version:?}{features} }}"),
+    }
+}

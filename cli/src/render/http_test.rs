@@ -1,0 +1,88 @@
+//! `tests/http.rs`: the generated project's HTTP test, which creates an aggregate, sends a body
+//! the service must refuse, and reads the row the creation fed.
+
+use askama::Template;
+use serde_json::Value;
+
+use super::examples::{example, example_body};
+use super::filters;
+use super::layout;
+use super::routes::{command_route, path_text, query_route};
+use crate::model::ir::{ChangeOp, Model, QueryKind, RowKey};
+
+/// The first aggregate with a creating command drives the generated HTTP test.
+#[derive(Template)]
+#[template(path = "tests/http.rs")]
+pub struct HttpTest {
+    crate_name: String,
+    /// `const` lines for the routes and bodies the test sends.
+    consts: Vec<String>,
+    creates: bool,
+    bad_field: Option<String>,
+    reads: bool,
+}
+
+impl HttpTest {
+    pub fn new(model: &Model, crate_name: &str) -> Self {
+        let mut test = Self {
+            crate_name: crate_name.to_owned(),
+            consts: Vec::new(),
+            creates: false,
+            bad_field: None,
+            reads: false,
+        };
+        let creator = model
+            .aggregates
+            .iter()
+            .find_map(|a| a.commands.iter().find(|c| c.creates).map(|c| (a, c)));
+        let Some((aggregate, command)) = creator else {
+            return test;
+        };
+        let id_text = path_text(&example(&aggregate.id).json);
+        test.creates = true;
+        let body = example_body(command);
+        test.consts.push(layout::str_const(
+            "CREATE",
+            &format!("{:?}", command_route(aggregate, command, &id_text)),
+        ));
+        test.consts.push(layout::str_const(
+            "CREATE_BODY",
+            &format!("{:?}", body.to_string()),
+        ));
+        // A body whose first field has the wrong JSON type must be refused, naming that field.
+        if let (Some(first), Value::Object(mut bad)) = (command.fields.first(), body) {
+            let wrong = if matches!(example(first).json, Value::Array(_)) {
+                Value::Bool(true)
+            } else {
+                Value::Array(Vec::new())
+            };
+            bad.insert(first.name.clone(), wrong);
+            test.consts.push(layout::str_const(
+                "BAD_BODY",
+                &format!("{:?}", Value::Object(bad).to_string()),
+            ));
+            test.bad_field = Some(first.name.clone());
+        }
+        let read = model.queries.iter().find_map(|query| match &query.kind {
+            QueryKind::Get { .. } => {
+                let fed = query.projection.handlers.iter().any(|h| {
+                    h.aggregate == aggregate.name
+                        && h.key == RowKey::AggregateId
+                        && command
+                            .emits
+                            .iter()
+                            .any(|emit| emit.event.name == h.event.name)
+                        && !h.changes.contains(&ChangeOp::Delete)
+                });
+                fed.then(|| query_route(query, &id_text))
+            }
+            QueryKind::List { .. } => None,
+        });
+        if let Some(read) = read {
+            test.consts
+                .push(layout::str_const("READ", &format!("{read:?}")));
+            test.reads = true;
+        }
+        test
+    }
+}

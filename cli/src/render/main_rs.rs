@@ -1,0 +1,138 @@
+//! `src/main.rs`: the binary, its settings with their defaults, and the hints it prints.
+
+use askama::Template;
+
+use super::cassandra;
+use super::compose::{Servers, local_url};
+use super::layout;
+use super::names::shouty;
+use super::walkthrough::walkthrough;
+use crate::model::ir::{Broker, Model, ReadStore};
+
+/// The `#[arg(...)]` of each Kafka setting.
+struct KafkaSettings {
+    brokers: String,
+    topic_prefix: String,
+    partitions: String,
+    replication: String,
+}
+
+#[derive(Template)]
+#[template(path = "src/main.rs")]
+pub(super) struct MainRs<'a> {
+    model: &'a Model,
+    command_attribute: String,
+    bind_attribute: String,
+    write_attribute: String,
+    read_attribute: String,
+    /// The `connect_attempts` setting's attribute, when a side is on PostgreSQL.
+    connect_attribute: Option<String>,
+    role_attribute: String,
+    max_body_attribute: String,
+    timeout_attribute: String,
+    consistency_wait_attribute: String,
+    /// `use <crate>::{App, Config};`, with what else the stack needs.
+    crate_use: String,
+    /// The Kafka settings' attributes, when Kafka is the broker.
+    kafka: Option<KafkaSettings>,
+    /// The `EXAMPLES` and `READS` arrays, laid out.
+    examples: String,
+    reads: String,
+}
+
+impl<'a> MainRs<'a> {
+    pub(super) fn new(model: &'a Model, crate_name: &'a str) -> Self {
+        let env = shouty(&model.service);
+        let servers = Servers::of(model);
+        let setting = |name: &str, default: String| {
+            let args = [
+                "long".to_owned(),
+                format!("env = \"{env}_{name}\""),
+                default,
+            ];
+            layout::attribute("arg", &args, 4)
+        };
+        let text = |default: String| format!("default_value = {default:?}");
+        let walkthrough = walkthrough(model);
+        let examples: Vec<String> = walkthrough
+            .steps
+            .iter()
+            .map(|(path, body)| {
+                layout::call("", &[format!("{path:?}"), format!("{body:?}")], 4, "")
+            })
+            .collect();
+        let reads: Vec<String> = walkthrough
+            .reads
+            .iter()
+            .map(|path| format!("{path:?}"))
+            .collect();
+        Self {
+            model,
+            command_attribute: layout::attribute(
+                "command",
+                &[format!("name = {:?}", model.service), "version".to_owned()],
+                0,
+            ),
+            bind_attribute: setting("BIND", text("127.0.0.1:8080".to_owned())),
+            write_attribute: setting(
+                "WRITE_DB",
+                text(default_url(model, servers.write, "events")),
+            ),
+            read_attribute: setting("READ_DB", text(read_default_url(model))),
+            connect_attribute: servers.postgres().then(|| {
+                setting(
+                    "CONNECT_ATTEMPTS",
+                    "default_value_t = Retry::default().attempts".to_owned(),
+                )
+            }),
+            crate_use: if model.stores.broker == Broker::Kafka {
+                format!("use {crate_name}::{{App, Broker, Config, api}};")
+            } else {
+                format!("use {crate_name}::{{App, Config, api}};")
+            },
+            max_body_attribute: setting("MAX_BODY_BYTES", "default_value_t = 1 << 20".to_owned()),
+            timeout_attribute: setting("REQUEST_TIMEOUT", "default_value_t = 30".to_owned()),
+            consistency_wait_attribute: setting(
+                "CONSISTENCY_WAIT_MS",
+                "default_value_t = 5000".to_owned(),
+            ),
+            role_attribute: layout::attribute(
+                "arg",
+                &[
+                    "long".to_owned(),
+                    format!("env = \"{env}_ROLE\""),
+                    "value_enum".to_owned(),
+                    "default_value_t = Role::All".to_owned(),
+                ],
+                4,
+            ),
+            kafka: (model.stores.broker == Broker::Kafka).then(|| KafkaSettings {
+                brokers: setting("KAFKA_BROKERS", text("127.0.0.1:9092".to_owned())),
+                topic_prefix: setting("KAFKA_TOPIC_PREFIX", text(format!("{}.", model.service))),
+                partitions: setting("KAFKA_PARTITIONS", "default_value_t = 3".to_owned()),
+                replication: setting("KAFKA_REPLICATION", "default_value_t = 1".to_owned()),
+            }),
+            examples: layout::array("&[", &examples, 0, 36),
+            reads: layout::array("&[", &reads, 0, 23),
+        }
+    }
+}
+
+/// Where the read store lives unless the command line says otherwise.
+fn read_default_url(model: &Model) -> String {
+    match model.stores.read {
+        ReadStore::Cassandra => cassandra::local_url(model),
+        ReadStore::Postgres => local_url(model),
+        ReadStore::Sqlite => default_url(model, false, "views"),
+    }
+}
+
+/// Where a store lives unless the command line says otherwise: a SQLite file beside the service,
+/// or the service's database on a local PostgreSQL (the docker-compose setup).
+fn default_url(model: &Model, postgres: bool, side: &str) -> String {
+    if postgres {
+        local_url(model)
+    } else {
+        format!("sqlite://{}-{side}.db", model.service)
+    }
+}

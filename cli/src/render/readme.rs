@@ -1,0 +1,89 @@
+//! The project's `README.md`: how to run, test and try the service on its stack.
+
+use askama::Template;
+
+use super::cassandra;
+use super::compose::{Servers, local_url};
+use super::migrations::migrations;
+use super::names::shouty;
+use super::walkthrough::{Walkthrough, walkthrough};
+use crate::model::ir::Model;
+
+#[derive(Template)]
+#[template(path = "README.md")]
+pub(super) struct Readme<'a> {
+    model: &'a Model,
+    env: String,
+    servers: Servers,
+    /// The default URL of the PostgreSQL sides, and which settings default to it.
+    url: String,
+    defaults: &'static str,
+    /// Each SQL file, and what it creates.
+    migrations: Vec<(String, String)>,
+    /// The servers `docker-compose.yml` runs, in words.
+    server_names: String,
+    /// `cargo test`, with the variables naming the servers it needs.
+    test_command: String,
+    keyspace: String,
+    cassandra_url: String,
+    /// Each CQL file, and what it creates.
+    cassandra_migrations: Vec<(String, String)>,
+    walkthrough: Walkthrough,
+    mermaid: String,
+}
+
+impl<'a> Readme<'a> {
+    pub(super) fn new(model: &'a Model) -> Result<Self, askama::Error> {
+        let servers = Servers::of(model);
+        let env = shouty(&model.service);
+        let mut names = Vec::new();
+        let mut test_env = Vec::new();
+        if servers.postgres() {
+            names.push("PostgreSQL");
+            test_env.push(format!("{env}_TEST_POSTGRES_URL={}", local_url(model)));
+        }
+        if servers.cassandra {
+            names.push("Cassandra");
+            test_env.push(format!("{env}_TEST_CASSANDRA_NODES=127.0.0.1:9042"));
+        }
+        if servers.kafka {
+            names.push("Kafka");
+        }
+        let server_names = match names.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        let test_command = if test_env.is_empty() {
+            "cargo test                    # the service's own tests".to_owned()
+        } else {
+            format!("{} cargo test", test_env.join(" "))
+        };
+        let cassandra_migrations = if servers.cassandra {
+            cassandra::migrations(model)?
+                .into_iter()
+                .map(|(path, what, _)| (path, what))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Self {
+            model,
+            env,
+            servers,
+            url: local_url(model),
+            defaults: servers.defaults(),
+            migrations: migrations(model)
+                .into_iter()
+                .map(|migration| (migration.path, migration.what))
+                .collect(),
+            server_names,
+            test_command,
+            keyspace: cassandra::keyspace(model),
+            cassandra_url: cassandra::local_url(model),
+            cassandra_migrations,
+            walkthrough: walkthrough(model),
+            mermaid: crate::graph::mermaid(model),
+        })
+    }
+}

@@ -1,0 +1,25 @@
+//! The service's routes: `POST /<aggregates>/{id}/<command>`, `GET /<query>/{value}`.
+
+use super::names::{kebab, plural_kebab};
+use crate::model::ir::{Aggregate, Command, Query};
+
+/// Where `command` is sent for the aggregate `id` (the route's pattern with `{id}`).
+pub fn command_route(aggregate: &Aggregate, command: &Command, id: &str) -> String {
+    format!(
+        "/{}/{id}/{}",
+        plural_kebab(&aggregate.name),
+        kebab(&command.name)
+    )
+}
+
+/// Where `query` is asked for `value` (the route's pattern with `{field}`).
+pub fn query_route(query: &Query, value: &str) -> String {
+    format!("/{}/{value}", kebab(&query.name))
+}
+
+/// A JSON example as it appears in a URL path: strings bare, numbers as written.
+pub fn path_text(value: &serde_json::Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
