@@ -2,15 +2,15 @@
 //! and keep it in step with its model.
 
 pub mod cargo_toml;
-pub mod compat;
 pub mod diagnostic;
+pub mod event_diff;
 pub mod format;
-pub mod generate;
 pub mod graph;
 pub mod manifest;
 pub mod model;
+pub mod model_schema;
+pub mod regenerate;
 pub mod render;
-pub mod schema;
 pub mod stacks;
 pub mod tree;
 pub mod write;

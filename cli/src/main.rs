@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Schema => {
-            print!("{}", eventwright_cli::schema::JSON);
+            print!("{}", eventwright_cli::model_schema::JSON);
             ExitCode::SUCCESS
         }
         Command::Completions { shell } => {

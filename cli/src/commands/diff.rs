@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use eventwright_cli::compat::{self, Verdict};
+use eventwright_cli::event_diff::{self, Verdict};
 
 use super::{Format, PROBLEM};
 
@@ -37,7 +37,7 @@ pub fn run(args: &Args) -> ExitCode {
         (Ok(old), Ok(new)) => (old, new),
         (Err(code), _) | (_, Err(code)) => return code,
     };
-    let changes = compat::compare(&old, &new);
+    let changes = event_diff::compare(&old, &new);
     let breaking = changes
         .iter()
         .filter(|c| c.verdict == Verdict::Breaking)

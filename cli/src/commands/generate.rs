@@ -1,12 +1,12 @@
 //! `eventwright generate`: bring a project in step with its edited model without touching the
-//! user's code (see [`eventwright_cli::generate`] for the rules).
+//! user's code (see [`eventwright_cli::regenerate`] for the rules).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use eventwright_cli::format;
-use eventwright_cli::generate::{self, Action, Plan};
 use eventwright_cli::model::ir::Model;
+use eventwright_cli::regenerate::{self, Action, Plan};
 use eventwright_cli::render::{self, Options, OutputFile};
 use eventwright_cli::tree::Disk;
 
@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> ExitCode {
         Err(code) => return code,
     };
     let mut tree = Disk { root: root.clone() };
-    let plan = match generate::plan(&files, &tree) {
+    let plan = match regenerate::plan(&files, &tree) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("error: {error}");

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use eventwright_cli::generate;
 use eventwright_cli::model::ir;
+use eventwright_cli::regenerate;
 use eventwright_cli::render::Options;
 use eventwright_cli::tree::Disk;
 
@@ -104,24 +104,24 @@ pub fn run(args: Args) -> ExitCode {
     };
     let mut tree = Disk { root: out.clone() };
     let result =
-        generate::plan(&files, &tree).and_then(|plan| plan.apply(&mut tree, true).map(|()| plan));
+        regenerate::plan(&files, &tree).and_then(|plan| plan.apply(&mut tree, true).map(|()| plan));
     match result {
         Ok(plan) => {
-            let count = |f: fn(&generate::Action) -> bool| {
+            let count = |f: fn(&regenerate::Action) -> bool| {
                 plan.steps.iter().filter(|s| f(&s.action)).count()
             };
             println!(
                 "created {} ({} files written, {} replaced; files of yours kept)",
                 out.display(),
-                count(|a| matches!(a, generate::Action::Create { .. })),
+                count(|a| matches!(a, regenerate::Action::Create { .. })),
                 count(|a| matches!(
                     a,
-                    generate::Action::Update { .. } | generate::Action::Edited { .. }
+                    regenerate::Action::Update { .. } | regenerate::Action::Edited { .. }
                 )),
             );
             // A Cargo.toml of yours from an earlier run may lack what this code needs.
             for step in &plan.steps {
-                if matches!(step.action, generate::Action::KeepLacking { .. }) {
+                if matches!(step.action, regenerate::Action::KeepLacking { .. }) {
                     println!("{step}");
                 }
             }

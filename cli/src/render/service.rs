@@ -21,7 +21,7 @@ use super::telemetry_rs::TelemetryRs;
 use super::types_rs::TypesRs;
 use super::{asyncapi, cassandra, openapi};
 use crate::model::ir::{Broker, Model, ReadStore};
-use crate::schema;
+use crate::model_schema;
 
 /// Renders every file of the service described by `model`.
 pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askama::Error> {
@@ -35,12 +35,12 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         file(
             "eventwright.yaml",
             Owner::User,
-            schema::annotate(&options.model_source),
+            model_schema::annotate(&options.model_source),
         ),
         file(
-            schema::PROJECT_PATH,
+            model_schema::PROJECT_PATH,
             Owner::Generated,
-            schema::JSON.to_owned(),
+            model_schema::JSON.to_owned(),
         ),
         file(
             ".gitignore",

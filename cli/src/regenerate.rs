@@ -62,7 +62,7 @@ pub struct Plan {
 
 /// Why regeneration did not write.
 #[derive(Debug, thiserror::Error)]
-pub enum GenerateError {
+pub enum RegenerateError {
     #[error(transparent)]
     Manifest(#[from] manifest::ManifestError),
     #[error("cannot {action} {}: {source}", path.display())]
@@ -78,9 +78,9 @@ pub enum GenerateError {
     Conflicts(usize),
 }
 
-fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> GenerateError {
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> RegenerateError {
     let path = path.to_path_buf();
-    move |source| GenerateError::Io {
+    move |source| RegenerateError::Io {
         action,
         path,
         source,
@@ -88,7 +88,7 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Gene
 }
 
 /// Reads the manifest of the project in `tree`, if it has one.
-pub fn read_manifest(tree: &dyn Tree) -> Result<Option<Manifest>, GenerateError> {
+pub fn read_manifest(tree: &dyn Tree) -> Result<Option<Manifest>, RegenerateError> {
     let path = Path::new(manifest::PATH);
     match tree.read(path).map_err(io_error("read", path))? {
         Some(bytes) => Ok(Some(Manifest::parse(&bytes)?)),
@@ -100,7 +100,7 @@ pub fn read_manifest(tree: &dyn Tree) -> Result<Option<Manifest>, GenerateError>
 ///
 /// Without a manifest (a project generated before manifests existed), a generated file that
 /// differs from the rendering cannot be told apart from a hand edit, so it counts as one.
-pub fn plan(files: &[OutputFile], tree: &dyn Tree) -> Result<Plan, GenerateError> {
+pub fn plan(files: &[OutputFile], tree: &dyn Tree) -> Result<Plan, RegenerateError> {
     let old = read_manifest(tree)?;
     let mut manifest = Manifest::default();
     let mut steps = Vec::new();
@@ -217,9 +217,9 @@ impl Plan {
     }
 
     /// Carries out the plan. With conflicts and without `force`, writes nothing.
-    pub fn apply(&self, tree: &mut dyn Tree, force: bool) -> Result<(), GenerateError> {
+    pub fn apply(&self, tree: &mut dyn Tree, force: bool) -> Result<(), RegenerateError> {
         if !force && self.conflicts() > 0 {
-            return Err(GenerateError::Conflicts(self.conflicts()));
+            return Err(RegenerateError::Conflicts(self.conflicts()));
         }
         let mut manifest = self.manifest.clone();
         for step in &self.steps {

@@ -110,7 +110,7 @@ fn a_hand_edited_generated_file_is_a_conflict_shown_as_a_diff() {
 
     let before = tree.clone();
     let error = plan.apply(&mut tree, false).unwrap_err();
-    assert!(matches!(error, GenerateError::Conflicts(1)), "{error}");
+    assert!(matches!(error, RegenerateError::Conflicts(1)), "{error}");
     assert_eq!(tree, before, "nothing is written on a conflict");
 
     plan.apply(&mut tree, true).unwrap();
