@@ -1,5 +1,7 @@
-//! Generated Rust is rustfmt-clean as written, so a project never depends on rustfmt being
-//! installed, and regeneration never churns formatting.
+//! Generated Rust is rustfmt-clean as rendered. `eventwright new` and `generate` (and the
+//! end-to-end tests, which create projects the same way) run rustfmt over it before writing, so
+//! this test is what holds the templates themselves to rustfmt: a project made without rustfmt
+//! installed is as well formatted, and regeneration never churns formatting.
 
 use std::io::Write;
 use std::path::Path;

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use async_trait::async_trait;
 use eventwright::store::EventStore;
 use eventwright::store::postgres::{self, PostgresEventStore, Retry};
-use eventwright_cli::render::{Options, RuntimeSource, render};
+use eventwright_cli::render::{Options, RuntimeSource};
 
 use super::Contender;
 use crate::workload::Target;
@@ -108,8 +108,7 @@ fn build(workspace: &Path) -> anyhow::Result<PathBuf> {
         model_source: std::fs::read_to_string(&model_file)?,
     };
     let project = workspace.join("target/bench-service");
-    let files = render(&model, &options)?;
-    eventwright_cli::write::write_new(&project, &files, true)?;
+    eventwright_cli::project::create(&model, &options, &project, true)?;
     let target = workspace.join("target/bench-generated");
     eprintln!("building the counter service in release (once; then incremental)");
     // The cargo that runs this benchmark, else the one on the PATH (rustup's, which picks the

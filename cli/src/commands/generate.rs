@@ -1,13 +1,12 @@
 //! `eventwright generate`: bring a project in step with its edited model without touching the
 //! user's code (see [`eventwright_cli::regenerate`] for the rules).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use eventwright_cli::format;
-use eventwright_cli::model::ir::Model;
+use eventwright_cli::project::{self, Files};
 use eventwright_cli::regenerate::{self, Action, Plan};
-use eventwright_cli::render::{self, Options, OutputFile};
+use eventwright_cli::render::Options;
 use eventwright_cli::tree::Disk;
 
 use super::{PROBLEM, USAGE};
@@ -74,9 +73,17 @@ pub fn run(args: &Args) -> ExitCode {
         runtime: super::runtime_source(None, None),
         model_source: source,
     };
-    let files = match files(&model, &options, &root) {
-        Ok(files) => files,
-        Err(code) => return code,
+    let files = match project::files(&model, &options, &root) {
+        Ok(Files { files, format_note }) => {
+            if let Some(note) = format_note {
+                eprintln!("note: {note}");
+            }
+            files
+        }
+        Err(error) => {
+            eprintln!("error: rendering failed: {error}");
+            return ExitCode::from(PROBLEM);
+        }
     };
     let mut tree = Disk { root: root.clone() };
     let plan = match regenerate::plan(&files, &tree) {
@@ -123,18 +130,6 @@ pub fn run(args: &Args) -> ExitCode {
             ExitCode::from(PROBLEM)
         }
     }
-}
-
-/// The project's files as they will be written: rendered, then formatted as in the project.
-pub fn files(model: &Model, options: &Options, root: &Path) -> Result<Vec<OutputFile>, ExitCode> {
-    let mut files = render::render(model, options).map_err(|error| {
-        eprintln!("error: rendering failed: {error}");
-        ExitCode::from(PROBLEM)
-    })?;
-    if let Some(note) = format::rust_files(&mut files, root) {
-        eprintln!("note: {note}");
-    }
-    Ok(files)
 }
 
 /// One line per file that changes or needs attention; with `diffs`, the change under it.

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use eventwright_cli::model::ir;
-use eventwright_cli::regenerate;
+use eventwright_cli::project::{self, Created, ProjectError};
+use eventwright_cli::regenerate::Action;
 use eventwright_cli::render::Options;
-use eventwright_cli::tree::Disk;
 
 use super::{PROBLEM, USAGE};
 
@@ -83,14 +83,6 @@ pub fn run(args: Args) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(&model.service));
-    let occupied = std::fs::read_dir(&out).is_ok_and(|mut entries| entries.next().is_some());
-    if occupied && !args.force {
-        eprintln!(
-            "error: {} is not empty; pass --force to write into it anyway",
-            out.display()
-        );
-        return ExitCode::from(USAGE);
-    }
     let options = Options {
         runtime: super::runtime_source(
             args.eventwright_path.as_deref(),
@@ -98,35 +90,30 @@ pub fn run(args: Args) -> ExitCode {
         ),
         model_source,
     };
-    let files = match super::generate::files(&model, &options, &out) {
-        Ok(files) => files,
-        Err(code) => return code,
-    };
-    let mut tree = Disk { root: out.clone() };
-    let result =
-        regenerate::plan(&files, &tree).and_then(|plan| plan.apply(&mut tree, true).map(|()| plan));
-    match result {
-        Ok(plan) => {
-            let count = |f: fn(&regenerate::Action) -> bool| {
-                plan.steps.iter().filter(|s| f(&s.action)).count()
-            };
+    match project::create(&model, &options, &out, args.force) {
+        Ok(Created { plan, format_note }) => {
+            if let Some(note) = format_note {
+                eprintln!("note: {note}");
+            }
+            let count = |f: fn(&Action) -> bool| plan.steps.iter().filter(|s| f(&s.action)).count();
             println!(
                 "created {} ({} files written, {} replaced; files of yours kept)",
                 out.display(),
-                count(|a| matches!(a, regenerate::Action::Create { .. })),
-                count(|a| matches!(
-                    a,
-                    regenerate::Action::Update { .. } | regenerate::Action::Edited { .. }
-                )),
+                count(|a| matches!(a, Action::Create { .. })),
+                count(|a| matches!(a, Action::Update { .. } | Action::Edited { .. })),
             );
             // A Cargo.toml of yours from an earlier run may lack what this code needs.
             for step in &plan.steps {
-                if matches!(step.action, regenerate::Action::KeepLacking { .. }) {
+                if matches!(step.action, Action::KeepLacking { .. }) {
                     println!("{step}");
                 }
             }
             println!("next: cd {} && cargo run -- serve", out.display());
             ExitCode::SUCCESS
+        }
+        Err(error @ ProjectError::NotEmpty(_)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(USAGE)
         }
         Err(error) => {
             eprintln!("error: {error}");

@@ -9,8 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use eventwright_cli::model::ir::Stores;
-use eventwright_cli::render::{Options, RuntimeSource, render};
-use eventwright_cli::{model, write};
+use eventwright_cli::render::{Options, RuntimeSource};
+use eventwright_cli::{model, project};
 use serde_json::Value;
 
 /// The workspace root.
@@ -29,8 +29,9 @@ pub fn shared_target() -> PathBuf {
 }
 
 /// Generates `model` (a path under `examples/`) into `out` on `stack` (the model's own when
-/// `None`). Nothing formats the files afterwards: `cargo fmt --check` on the result checks that
-/// they are rustfmt-clean as generated.
+/// `None`), the way `eventwright new` does: rendered, formatted with rustfmt, written with its
+/// manifest. That the templates are rustfmt-clean before that formatting is
+/// `cli/tests/rustfmt_stable.rs`'s to check.
 pub fn generate(model_file: &str, out: &Path, stack: Option<Stores>) {
     let path = workspace().join(model_file);
     let mut model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
@@ -41,8 +42,10 @@ pub fn generate(model_file: &str, out: &Path, stack: Option<Stores>) {
         runtime: RuntimeSource::Path(workspace().join("runtime")),
         model_source: std::fs::read_to_string(&path).expect("the model is readable"),
     };
-    let files = render(&model, &options).expect("the model renders");
-    write::write_new(out, &files, false).expect("the project is written");
+    let created = project::create(&model, &options, out, false).expect("the project is written");
+    if let Some(note) = created.format_note {
+        eprintln!("note: {note}");
+    }
 }
 
 /// The PostgreSQL server the tests use. Missing means the services are not up: a failure, never
