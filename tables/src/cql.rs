@@ -1,0 +1,216 @@
+//! The Cassandra read store's tables, designed from the queries they serve.
+//!
+//! Each projection has a main table keyed by the row key, serving gets and holding the
+//! bookkeeping that makes applying idempotent without transactions ([`META`]); a progress table
+//! holding the last sequence handled per aggregate; and one table per listed field, partitioned
+//! by that field and clustered by the row key, serving that list in key order. Beside them, one
+//! checkpoint and one active generation per projection.
+
+use crate::migration::{Migration, Step};
+use crate::read_model::{ColumnType, TableSchema};
+use crate::sql::quote;
+
+/// The replication of a keyspace the service creates itself: one replica, for development. A
+/// production keyspace is created ahead of the first start, with the replication the cluster
+/// needs, and used as it is.
+pub const DEVELOPMENT_REPLICATION: &str = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+
+/// The main table's bookkeeping columns, after the projection's own.
+pub const META: [(&str, &str); 4] = [
+    // Bumped by every write: the compare-and-set that makes writers of one row take turns,
+    // and the write time of the list tables' rows, so an older write never wins there.
+    ("eventwright_version", "bigint"),
+    // The last sequence applied per aggregate ("type/id"): what makes redelivery change nothing.
+    ("eventwright_applied", "map<text, bigint>"),
+    // The listed fields' values before the last write (JSON), so the list-table rows they
+    // keyed can be removed again, even after a crash between the two writes.
+    ("eventwright_previous", "map<text, text>"),
+    // A deleted row keeps its marks: a redelivered event must not bring it back.
+    ("eventwright_deleted", "boolean"),
+];
+
+/// The CQL type of a column. Timestamps and decimals are kept as their text, which is exact:
+/// CQL timestamps hold milliseconds, and decimal text keeps the scale the projection wrote.
+pub fn column_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::String | ColumnType::Decimal | ColumnType::Timestamp | ColumnType::Json => {
+            "text"
+        }
+        ColumnType::Bool => "boolean",
+        ColumnType::Int => "bigint",
+        ColumnType::Float => "double",
+        ColumnType::Uuid => "uuid",
+        ColumnType::Date => "date",
+    }
+}
+
+/// `"keyspace"."name"`.
+pub fn table(keyspace: &str, name: &str) -> String {
+    format!("{}.{}", quote(keyspace), quote(name))
+}
+
+/// The table serving the list of a projection's rows by `field`.
+pub fn list_table_name(schema: &TableSchema<'_>, field: &str) -> String {
+    format!("{}_by_{field}", schema.name)
+}
+
+/// Where a projection fed per aggregate stands in each aggregate's events, beside its table, so
+/// it goes when the table goes.
+pub fn progress_table_name(schema: &TableSchema<'_>) -> String {
+    format!("{}_progress", schema.name)
+}
+
+/// `CREATE KEYSPACE IF NOT EXISTS`, with `replication` as CQL.
+pub fn keyspace(keyspace: &str, replication: &str) -> String {
+    format!(
+        "CREATE KEYSPACE IF NOT EXISTS {}\n    WITH replication = {replication}",
+        quote(keyspace)
+    )
+}
+
+/// The read store's own tables in `keyspace`: checkpoints and generations. Projection tables
+/// come after them, one set per projection ([`projection_tables`]).
+pub fn read_store(keyspace: &str) -> Vec<Migration> {
+    vec![Migration {
+        version: 1,
+        name: "checkpoints",
+        about: "How far each projection fed from the event log in process has read it (only where \
+                to resume: each row records which events it has applied, so reading some events \
+                again changes nothing), and which generation of each projection queries read: 0 \
+                until `projections rebuild` switches one to a rebuilt generation, whose tables \
+                are named `<table>_g<n>`.",
+        steps: vec![
+            Step::Sql(create(
+                &table(keyspace, "eventwright_checkpoints"),
+                &[
+                    ("projection", "text PRIMARY KEY"),
+                    ("transaction_id", "bigint"),
+                    ("position", "bigint"),
+                ],
+                None,
+            )),
+            Step::Sql(create(
+                &table(keyspace, "eventwright_generations"),
+                &[("projection", "text PRIMARY KEY"), ("generation", "bigint")],
+                None,
+            )),
+        ],
+    }]
+}
+
+/// A projection's main table, its progress table, and one table per listed field, in that
+/// order.
+pub fn projection_tables(keyspace: &str, schema: &TableSchema<'_>) -> Vec<String> {
+    let data: Vec<(String, &str)> = schema
+        .columns
+        .iter()
+        .map(|column| (quote(column.name), column_type(column.ty)))
+        .collect();
+    let mut main = data.clone();
+    main.extend(META.iter().map(|(name, ty)| ((*name).to_owned(), *ty)));
+    let key = quote(schema.key);
+    let mut statements = vec![
+        create(
+            &table(keyspace, schema.name),
+            &borrowed(&main),
+            Some(&format!("PRIMARY KEY ({key})")),
+        ),
+        create(
+            &table(keyspace, &progress_table_name(schema)),
+            &[("aggregate", "text PRIMARY KEY"), ("sequence", "bigint")],
+            None,
+        ),
+    ];
+    // In column order, whatever order the queries that list by them come in.
+    for column in schema.columns {
+        if schema.indexed.contains(&column.name) {
+            let list = create(
+                &table(keyspace, &list_table_name(schema, column.name)),
+                &borrowed(&data),
+                Some(&format!("PRIMARY KEY (({}), {key})", quote(column.name))),
+            );
+            statements.push(format!("{list} WITH CLUSTERING ORDER BY ({key} ASC)"));
+        }
+    }
+    statements
+}
+
+/// Every table [`projection_tables`] creates, for dropping a generation.
+pub fn projection_table_names(schema: &TableSchema<'_>) -> Vec<String> {
+    let mut names = vec![schema.name.to_owned(), progress_table_name(schema)];
+    for column in schema.columns {
+        if schema.indexed.contains(&column.name) {
+            names.push(list_table_name(schema, column.name));
+        }
+    }
+    names
+}
+
+fn borrowed<'a>(columns: &'a [(String, &'static str)]) -> Vec<(&'a str, &'static str)> {
+    columns
+        .iter()
+        .map(|(name, ty)| (name.as_str(), *ty))
+        .collect()
+}
+
+/// `CREATE TABLE IF NOT EXISTS`, one column per line, names aligned, then the primary key.
+fn create(table: &str, columns: &[(&str, &str)], primary_key: Option<&str>) -> String {
+    let width = columns
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| format!("    {name:<width$} {ty}"))
+        .collect();
+    lines.extend(primary_key.map(|key| format!("    {key}")));
+    format!(
+        "CREATE TABLE IF NOT EXISTS {table} (\n{}\n)",
+        lines.join(",\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_model::ColumnDef;
+
+    const ORDERS: TableSchema<'static> = TableSchema {
+        name: "orders",
+        key: "id",
+        columns: &[
+            ColumnDef {
+                name: "id",
+                ty: ColumnType::Uuid,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "customer",
+                ty: ColumnType::String,
+                nullable: false,
+            },
+        ],
+        indexed: &["customer"],
+    };
+
+    #[test]
+    fn each_list_is_a_table_partitioned_by_its_field() {
+        let statements = projection_tables("shop", &ORDERS);
+        assert_eq!(statements.len(), 3);
+        assert!(statements[0].starts_with(
+            "CREATE TABLE IF NOT EXISTS \"shop\".\"orders\" (\n    \"id\"                 uuid,\n"
+        ));
+        assert!(statements[0].ends_with("    PRIMARY KEY (\"id\")\n)"));
+        assert_eq!(
+            statements[2],
+            "CREATE TABLE IF NOT EXISTS \"shop\".\"orders_by_customer\" (\n    \"id\"       uuid,\n    \
+             \"customer\" text,\n    PRIMARY KEY ((\"customer\"), \"id\")\n) WITH CLUSTERING ORDER BY \
+             (\"id\" ASC)"
+        );
+        assert_eq!(
+            projection_table_names(&ORDERS),
+            ["orders", "orders_progress", "orders_by_customer"]
+        );
+    }
+}

@@ -1,0 +1,484 @@
+//! The SQL stores' tables, on SQLite and PostgreSQL: each table described once, and spelled in
+//! each [`Dialect`].
+//!
+//! The write side keeps the event log (which is also the transactional outbox), each aggregate's
+//! newest snapshot, each state-stored aggregate's state and each outbox relay's checkpoint; the
+//! read side keeps each projection's checkpoint, its active generation and, for projections fed
+//! by a partitioned broker, the last sequence applied per aggregate.
+
+use crate::migration::{Migration, Step};
+use crate::read_model::{ColumnType, TableSchema};
+
+/// How a SQL database spells what the tables need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// One writer at a time, so the log's positions are handed out in commit order; values
+    /// without a type of their own (uuids, timestamps, decimals, JSON) are text.
+    Sqlite,
+    /// Typed columns; positions are handed out before commit, so each event also records its
+    /// transaction id and the log is read in (transaction, position) order.
+    Postgres,
+}
+
+impl Dialect {
+    /// The placeholder of the `n`th parameter of a statement, counting from 1.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{n}"),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
+    /// The column type of a read-model column.
+    pub fn column_type(self, ty: ColumnType) -> &'static str {
+        match (self, ty) {
+            (Dialect::Sqlite, ColumnType::Bool | ColumnType::Int) => "INTEGER",
+            (Dialect::Sqlite, ColumnType::Float) => "REAL",
+            (
+                Dialect::Sqlite,
+                ColumnType::String
+                | ColumnType::Decimal
+                | ColumnType::Uuid
+                | ColumnType::Timestamp
+                | ColumnType::Date
+                | ColumnType::Json,
+            ) => "TEXT",
+            (Dialect::Postgres, ColumnType::String) => "TEXT",
+            (Dialect::Postgres, ColumnType::Bool) => "BOOLEAN",
+            (Dialect::Postgres, ColumnType::Int) => "BIGINT",
+            (Dialect::Postgres, ColumnType::Float) => "DOUBLE PRECISION",
+            (Dialect::Postgres, ColumnType::Decimal) => "NUMERIC",
+            (Dialect::Postgres, ColumnType::Uuid) => "UUID",
+            (Dialect::Postgres, ColumnType::Timestamp) => "TIMESTAMPTZ",
+            (Dialect::Postgres, ColumnType::Date) => "DATE",
+            (Dialect::Postgres, ColumnType::Json) => "JSONB",
+        }
+    }
+
+    /// How to add a column introduced after its table's first release, whether or not the
+    /// table has it already.
+    ///
+    /// PostgreSQL looks the column up in the catalog first, in the same statement: `ALTER
+    /// TABLE` takes a lock that stops readers and writers even when it has nothing to do, and
+    /// stores run their migrations at every start.
+    pub fn add_column(self, table: &str, column: &str, ty: &str) -> AddColumn {
+        match self {
+            Dialect::Sqlite => AddColumn::Unless {
+                exists: format!(
+                    "SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') \
+                     WHERE name = '{column}') AS present"
+                ),
+                add: format!("ALTER TABLE {table} ADD COLUMN {column} {ty}"),
+            },
+            Dialect::Postgres => AddColumn::Statement(format!(
+                "DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                   WHERE table_schema = current_schema()
+                     AND table_name = '{table}' AND column_name = '{column}')
+    THEN
+        ALTER TABLE {table} ADD COLUMN {column} {ty};
+    END IF;
+END $$"
+            )),
+        }
+    }
+
+    fn kind(self, kind: Kind) -> Option<&'static str> {
+        Some(match (self, kind) {
+            (Dialect::Sqlite, Kind::Position) => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            (Dialect::Postgres, Kind::Position) => {
+                "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+            }
+            (Dialect::Sqlite, Kind::TransactionId) => return None,
+            (Dialect::Postgres, Kind::TransactionId) => {
+                "XID8 NOT NULL DEFAULT pg_current_xact_id()"
+            }
+            (Dialect::Sqlite, Kind::Uuid) => "TEXT",
+            (Dialect::Postgres, Kind::Uuid) => "UUID",
+            (_, Kind::Text) => "TEXT",
+            (Dialect::Sqlite, Kind::BigInt) | (_, Kind::Int) => "INTEGER",
+            (Dialect::Postgres, Kind::BigInt) => "BIGINT",
+            (Dialect::Sqlite, Kind::Timestamp) => "TEXT",
+            (Dialect::Postgres, Kind::Timestamp) => "TIMESTAMPTZ",
+            (Dialect::Sqlite, Kind::Json) => "TEXT",
+            (Dialect::Postgres, Kind::Json) => "JSONB",
+        })
+    }
+}
+
+/// How a store adds a column to a table that may have it already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddColumn {
+    /// One statement that adds it unless it is there.
+    Statement(String),
+    /// Where the database cannot say that in one statement: a query whose one value says
+    /// whether the column is there, and the statement that adds it.
+    Unless { exists: String, add: String },
+}
+
+/// `"name"`, with embedded quotes doubled.
+pub fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// The event store's migrations: the log, snapshots, state rows, relay checkpoints.
+pub fn event_store(dialect: Dialect) -> Vec<Migration> {
+    let mut events = vec![Step::Sql(create(dialect, &EVENTS))];
+    if dialect == Dialect::Postgres {
+        events.push(Step::Sql(
+            "CREATE INDEX IF NOT EXISTS eventwright_events_log\n    \
+             ON eventwright_events (transaction_id, position)"
+                .to_owned(),
+        ));
+    }
+    vec![
+        Migration {
+            version: 1,
+            name: "events",
+            about: match dialect {
+                Dialect::Sqlite => {
+                    "The event log: every aggregate's events, in the order they were committed."
+                }
+                Dialect::Postgres => {
+                    "The event log: every aggregate's events. Positions come from the identity \
+                     column, but PostgreSQL assigns them before commit; the transaction id lets \
+                     readers follow the log in commit-safe order (transaction_id, position)."
+                }
+            },
+            steps: events,
+        },
+        Migration {
+            version: 2,
+            name: "snapshots",
+            about: "Each aggregate's newest snapshot: its state after the event at `sequence`, so \
+                    that loading it reads only the events after that. Only a shortcut: the events \
+                    stay the truth, so a deleted row just makes the next load read the whole \
+                    stream.",
+            steps: vec![Step::Sql(create(dialect, &SNAPSHOTS))],
+        },
+        Migration {
+            version: 3,
+            name: "states",
+            about: "The current state of each state-stored aggregate (`persistence: \
+                    state_stored`) and its version, the sequence of its last event. A command \
+                    moves the row from the version it loaded, together with appending its events, \
+                    so the two commit together or not at all. Unlike a snapshot, the row is the \
+                    truth: do not delete it.",
+            steps: vec![Step::Sql(create(dialect, &STATES))],
+        },
+        Migration {
+            version: 4,
+            name: "relay_checkpoints",
+            about: "How far each outbox relay has delivered the event log to its broker, as the \
+                    (transaction id, position) of the last event the broker acknowledged. A relay \
+                    resumes here after a restart.",
+            steps: vec![Step::Sql(create(dialect, &RELAY_CHECKPOINTS))],
+        },
+        Migration {
+            version: 5,
+            name: "trace_context",
+            about: "The W3C traceparent of the span each event was recorded in, where the service \
+                    exports traces: projections continue that trace. Added after the event \
+                    table's first release, so an event store made before it gains the column.",
+            steps: vec![Step::AddColumn {
+                table: "eventwright_events",
+                column: "traceparent",
+                ty: "TEXT",
+            }],
+        },
+    ]
+}
+
+/// The read store's own migrations: checkpoints, generations, and per-aggregate marks.
+/// Projection tables come after them, one per projection ([`projection_table`]).
+pub fn read_store(dialect: Dialect) -> Vec<Migration> {
+    vec![
+        Migration {
+            version: 1,
+            name: "checkpoints",
+            about: "How far each projection has read the event log, and which generation of each \
+                    projection queries read: 0 until `projections rebuild` switches one to a \
+                    rebuilt generation, whose tables are named `<table>_g<n>`. A projection's row \
+                    changes and its checkpoint are written in one transaction, so an event is \
+                    applied exactly once.",
+            steps: vec![
+                Step::Sql(create(dialect, &CHECKPOINTS)),
+                Step::Sql(create(dialect, &GENERATIONS)),
+            ],
+        },
+        Migration {
+            version: 2,
+            name: "applied",
+            about: "The last sequence each projection applied per aggregate, for projectors fed \
+                    by a partitioned broker: each aggregate's events arrive in order there, but \
+                    aggregates interleave, so one checkpoint per projection cannot tell a \
+                    redelivery from a new event. Written in the same transaction as the row \
+                    change, so an event is applied exactly once.",
+            steps: vec![Step::Sql(create(dialect, &APPLIED))],
+        },
+    ]
+}
+
+/// A projection's table, keyed by its key, and one index per listed field ordered by (field,
+/// key) for keyset pagination.
+pub fn projection_table(dialect: Dialect, schema: &TableSchema<'_>) -> Vec<String> {
+    let width = schema
+        .columns
+        .iter()
+        .map(|column| quote(column.name).len())
+        .max()
+        .unwrap_or(0);
+    let columns: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|column| {
+            let constraint = if column.name == schema.key {
+                " PRIMARY KEY"
+            } else if column.nullable {
+                ""
+            } else {
+                " NOT NULL"
+            };
+            format!(
+                "    {:<width$} {}{constraint}",
+                quote(column.name),
+                dialect.column_type(column.ty)
+            )
+        })
+        .collect();
+    let mut statements = vec![format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+        quote(schema.name),
+        columns.join(",\n")
+    )];
+    // In column order, whatever order the queries that list by them come in.
+    for column in schema.columns {
+        if schema.indexed.contains(&column.name) {
+            statements.push(format!(
+                "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({}, {})",
+                quote(&index_name(schema.name, column.name)),
+                quote(schema.name),
+                quote(column.name),
+                quote(schema.key),
+            ));
+        }
+    }
+    statements
+}
+
+/// The index serving the list of a projection's rows by `field`.
+pub fn index_name(table: &str, field: &str) -> String {
+    format!("{table}_by_{field}")
+}
+
+/// What a bookkeeping column holds; each dialect spells its type.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// The log's position, handed out by the database: the primary key.
+    Position,
+    /// The id of the transaction that wrote a row, where the database has one to give.
+    TransactionId,
+    Uuid,
+    Text,
+    /// A sequence, version or position.
+    BigInt,
+    Int,
+    Timestamp,
+    Json,
+}
+
+struct Column {
+    name: &'static str,
+    kind: Kind,
+    /// What follows the type: `NOT NULL`, `PRIMARY KEY`, ...
+    rest: &'static str,
+}
+
+const fn column(name: &'static str, kind: Kind, rest: &'static str) -> Column {
+    Column { name, kind, rest }
+}
+
+struct Table {
+    name: &'static str,
+    columns: &'static [Column],
+    /// Table constraints after the columns: `UNIQUE (...)`, `PRIMARY KEY (...)`.
+    constraints: &'static [&'static str],
+}
+
+const EVENTS: Table = Table {
+    name: "eventwright_events",
+    columns: &[
+        column("position", Kind::Position, ""),
+        column("transaction_id", Kind::TransactionId, ""),
+        column("event_id", Kind::Uuid, "NOT NULL UNIQUE"),
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("aggregate_id", Kind::Text, "NOT NULL"),
+        column("sequence", Kind::BigInt, "NOT NULL"),
+        column("event_type", Kind::Text, "NOT NULL"),
+        column("event_version", Kind::Int, "NOT NULL"),
+        column("timestamp", Kind::Timestamp, "NOT NULL"),
+        column("correlation_id", Kind::Text, ""),
+        column("causation_id", Kind::Text, ""),
+        column("payload", Kind::Json, "NOT NULL"),
+    ],
+    constraints: &["UNIQUE (aggregate_type, aggregate_id, sequence)"],
+};
+
+const SNAPSHOTS: Table = Table {
+    name: "eventwright_snapshots",
+    columns: &[
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("aggregate_id", Kind::Text, "NOT NULL"),
+        column("sequence", Kind::BigInt, "NOT NULL"),
+        column("state", Kind::Json, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (aggregate_type, aggregate_id)"],
+};
+
+const STATES: Table = Table {
+    name: "eventwright_states",
+    columns: &[
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("aggregate_id", Kind::Text, "NOT NULL"),
+        column("version", Kind::BigInt, "NOT NULL"),
+        column("state", Kind::Json, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (aggregate_type, aggregate_id)"],
+};
+
+const RELAY_CHECKPOINTS: Table = Table {
+    name: "eventwright_relay_checkpoints",
+    columns: &[
+        column("relay", Kind::Text, "PRIMARY KEY"),
+        column("transaction_id", Kind::BigInt, "NOT NULL"),
+        column("position", Kind::BigInt, "NOT NULL"),
+    ],
+    constraints: &[],
+};
+
+const CHECKPOINTS: Table = Table {
+    name: "eventwright_checkpoints",
+    columns: &[
+        column("projection", Kind::Text, "PRIMARY KEY"),
+        column("transaction_id", Kind::BigInt, "NOT NULL"),
+        column("position", Kind::BigInt, "NOT NULL"),
+    ],
+    constraints: &[],
+};
+
+const GENERATIONS: Table = Table {
+    name: "eventwright_generations",
+    columns: &[
+        column("projection", Kind::Text, "PRIMARY KEY"),
+        column("generation", Kind::BigInt, "NOT NULL"),
+    ],
+    constraints: &[],
+};
+
+const APPLIED: Table = Table {
+    name: "eventwright_applied",
+    columns: &[
+        column("projection", Kind::Text, "NOT NULL"),
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("aggregate_id", Kind::Text, "NOT NULL"),
+        column("sequence", Kind::BigInt, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (projection, aggregate_type, aggregate_id)"],
+};
+
+/// `CREATE TABLE IF NOT EXISTS`, one column per line, names and types aligned.
+fn create(dialect: Dialect, table: &Table) -> String {
+    let columns: Vec<(&str, &str, &str)> = table
+        .columns
+        .iter()
+        .filter_map(|column| Some((column.name, dialect.kind(column.kind)?, column.rest)))
+        .collect();
+    let name_width = columns
+        .iter()
+        .map(|(name, ..)| name.len())
+        .max()
+        .unwrap_or(0);
+    // Types are aligned where something follows them.
+    let type_width = columns
+        .iter()
+        .filter(|(.., rest)| !rest.is_empty())
+        .map(|(_, ty, _)| ty.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<String> = columns
+        .iter()
+        .map(|(name, ty, rest)| {
+            format!("    {name:<name_width$} {ty:<type_width$} {rest}")
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    lines.extend(table.constraints.iter().map(|c| format!("    {c}")));
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+        table.name,
+        lines.join(",\n")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_model::ColumnDef;
+
+    const ROWS: TableSchema<'static> = TableSchema {
+        name: "rows",
+        key: "id",
+        columns: &[
+            ColumnDef {
+                name: "id",
+                ty: ColumnType::String,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "n",
+                ty: ColumnType::Int,
+                nullable: true,
+            },
+        ],
+        indexed: &["n"],
+    };
+
+    #[test]
+    fn projection_tables_are_keyed_and_indexed_for_their_lists() {
+        assert_eq!(
+            projection_table(Dialect::Postgres, &ROWS),
+            [
+                "CREATE TABLE IF NOT EXISTS \"rows\" (\n    \"id\" TEXT PRIMARY KEY,\n    \"n\"  BIGINT\n)",
+                "CREATE INDEX IF NOT EXISTS \"rows_by_n\"\n    ON \"rows\" (\"n\", \"id\")",
+            ]
+        );
+        assert!(projection_table(Dialect::Sqlite, &ROWS)[0].contains("\"n\"  INTEGER\n"));
+    }
+
+    #[test]
+    fn the_log_has_a_transaction_id_only_where_the_database_gives_one() {
+        let sqlite = create(Dialect::Sqlite, &EVENTS);
+        let postgres = create(Dialect::Postgres, &EVENTS);
+        assert!(!sqlite.contains("transaction_id"), "{sqlite}");
+        assert!(sqlite.contains("    position       INTEGER PRIMARY KEY AUTOINCREMENT,\n"));
+        assert!(
+            postgres.contains("    transaction_id XID8 NOT NULL DEFAULT pg_current_xact_id(),\n")
+        );
+        assert!(postgres.contains("    event_id       UUID        NOT NULL UNIQUE,\n"));
+        assert!(postgres.ends_with(
+            "    payload        JSONB       NOT NULL,\n    UNIQUE (aggregate_type, aggregate_id, sequence)\n)"
+        ));
+    }
+
+    #[test]
+    fn migrations_are_numbered_in_order_from_one() {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            for migrations in [event_store(dialect), read_store(dialect)] {
+                let versions: Vec<u32> = migrations.iter().map(|m| m.version).collect();
+                let expected: Vec<u32> = (1..=migrations.len() as u32).collect();
+                assert_eq!(versions, expected);
+            }
+        }
+    }
+}
