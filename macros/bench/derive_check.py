@@ -156,7 +156,7 @@ impl Command for Move{i} {{
 pub struct Row{i} {{ pub id: String, pub owner: String, pub balance: i64 }}
 impl Projection for Row{i} {{
     const NAME: &'static str = "row{i}";
-    const SCHEMA: TableSchema = TableSchema {{
+    const SCHEMA: TableSchema<'static> = TableSchema {{
         name: "row{i}",
         key: "id",
         columns: &[
@@ -185,7 +185,7 @@ impl Projection for Row{i} {{
 """
 
 PRELUDE = """#![allow(dead_code, unused_imports)]
-use eventwright::schema::{{Column, ColumnDef, TableSchema}};
+use eventwright::table::{{Column, ColumnDef, TableSchema}};
 use eventwright::{{Aggregate, Apply, Change, Command, DecodeError, Event, EventEnvelope, Handle, Project, Projection, Rejection}};
 use serde::{{Deserialize, Serialize}};
 use serde_json::Value;

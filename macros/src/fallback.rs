@@ -122,7 +122,7 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
         quote! {
             impl #impl_generics #krate::Projection for #ident #ty_generics #where_clause {
                 const NAME: &'static str = "";
-                const SCHEMA: #krate::TableSchema =
+                const SCHEMA: #krate::TableSchema<'static> =
                     #krate::TableSchema { name: "", key: "", columns: &[], indexed: &[] };
                 type Event = #event;
                 fn row_key(_: &Self::Event, _: &#krate::EventEnvelope) -> #private::serde_json::Value {

@@ -200,7 +200,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             #[automatically_derived]
             impl #impl_generics #krate::Projection for #ident #ty_generics #where_clause {
                 const NAME: &'static str = #name;
-                const SCHEMA: #krate::TableSchema = #krate::TableSchema {
+                const SCHEMA: #krate::TableSchema<'static> = #krate::TableSchema {
                     name: #table,
                     key: #key,
                     columns: &[#(#column_defs),*],

@@ -14,13 +14,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
 use eventwright::store::{Decide, Mark, ReadStore, RowChange};
+use eventwright::table::{ColumnDef, ColumnType, TableSchema};
 use eventwright::{EventEnvelope, Metadata, NewEvent};
 use serde_json::{Value, json};
 
-const COUNTERS: TableSchema = TableSchema {
+const COUNTERS: TableSchema<'static> = TableSchema {
     name: "counters",
     key: "id",
     columns: &[

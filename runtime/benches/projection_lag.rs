@@ -17,14 +17,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use eventwright::bus::InProcBus;
-use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
+use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
 use eventwright::relay::OutboxRelay;
-use eventwright::schema::TableSchema;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{Cursor, Decide, EventStore, Mark, ReadStore, Row, StoreError, Update};
+use eventwright::table::TableSchema;
 use eventwright::{
     Aggregate, Apply, Change, Command, Dispatcher, Event, EventEnvelope, Handle, Metadata, Project,
-    Projection, ProjectionRunner, Rejection,
+    Projection, ProjectionEngine, Rejection,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -159,7 +159,7 @@ impl ReadStore for Timed {
         self.inner.prepare_bookkeeping().await
     }
 
-    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
+    async fn prepare(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
         self.inner.prepare(schema).await
     }
 
@@ -177,7 +177,7 @@ impl ReadStore for Timed {
 
     async fn drop_projection(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
     ) -> Result<(), StoreError> {
         self.inner.drop_projection(schema, projection).await
@@ -189,7 +189,7 @@ impl ReadStore for Timed {
 
     async fn progress(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         aggregate_type: &str,
         aggregate_id: &str,
@@ -199,13 +199,13 @@ impl ReadStore for Timed {
             .await
     }
 
-    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
+    async fn get(&self, schema: &TableSchema<'_>, key: &Value) -> Result<Option<Row>, StoreError> {
         self.inner.get(schema, key).await
     }
 
     async fn update(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         mark: Mark<'_>,
         key: Option<&Value>,
@@ -223,7 +223,7 @@ impl ReadStore for Timed {
 
     async fn update_many(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         updates: Vec<Update<'_>>,
     ) -> Result<Vec<bool>, StoreError> {
@@ -242,7 +242,7 @@ impl ReadStore for Timed {
 
     async fn list(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         field: &str,
         value: &Value,
         after_key: Option<&Value>,
@@ -332,8 +332,12 @@ async fn run(broker: Broker, settings: &Settings) {
     let mut tasks = Vec::new();
     match broker {
         Broker::InProcess => {
-            let runner =
-                ProjectionRunner::new(Arc::clone(&read), Arc::new(log.clone())).with::<Reading>();
+            let runner = ProjectionEngine::new(
+                Arc::clone(&read),
+                Arc::clone(&events),
+                Arc::new(log.clone()),
+            )
+            .with::<Reading>();
             runner.prepare().await.unwrap();
             tasks.extend(runner.spawn());
         }
@@ -344,9 +348,12 @@ async fn run(broker: Broker, settings: &Settings) {
                 KafkaConfig::new(brokers, format!("lag{}.", uuid::Uuid::new_v4().simple()));
             let sink = Arc::new(KafkaSink::new(&config).unwrap());
             let relay = OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), sink);
-            let projectors =
-                KafkaProjectors::new(config, Arc::clone(&read), Arc::clone(&events), ["Counter"])
-                    .with::<Reading>();
+            let projectors = ProjectionEngine::new(
+                Arc::clone(&read),
+                Arc::clone(&events),
+                Arc::new(KafkaFeed::new(config, ["Counter"])),
+            )
+            .with::<Reading>();
             projectors.prepare().await.unwrap();
             tasks.extend(projectors.spawn());
             tasks.push(relay.spawn());

@@ -3,7 +3,6 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use crate::command::Commands;
 use crate::event::Event;
 
 /// The state of one aggregate, rebuilt by applying its events in order.
@@ -148,42 +147,4 @@ pub enum Persistence {
 )]
 pub trait Apply<E> {
     fn apply(&mut self, event: &E);
-}
-
-/// Names the enum of every command an aggregate takes, so that generic code (one HTTP endpoint,
-/// one queue consumer) can accept any of them: `#[aggregate(command = AccountCommand)]`.
-///
-/// ```
-/// use eventwright::{Aggregate, AggregateCommands, Apply, Command, Commands, Event, Handle, Rejection};
-/// use serde::{Deserialize, Serialize};
-///
-/// #[derive(Serialize, Deserialize)]
-/// pub struct Opened {}
-/// #[derive(Event)]
-/// pub enum AccountEvent { Opened(Opened) }
-///
-/// #[derive(Default, Aggregate)]
-/// #[aggregate(id = String, event = AccountEvent, command = AccountCommand)]
-/// pub struct Account {}
-/// impl Apply<Opened> for Account { fn apply(&mut self, _: &Opened) {} }
-///
-/// #[derive(Command)]
-/// #[command(aggregate = Account, creates)]
-/// pub struct Open { #[command(id)] pub id: String }
-/// impl Handle<Open> for Account {
-///     fn handle(&self, _: &Open) -> Result<Vec<AccountEvent>, Rejection> { Ok(vec![Opened {}.into()]) }
-/// }
-///
-/// #[derive(Command)]
-/// pub enum AccountCommand { Open(Open) }
-///
-/// fn name_of<A: AggregateCommands>(command: &A::Commands) -> &'static str { command.name() }
-/// assert_eq!(name_of::<Account>(&AccountCommand::Open(Open { id: "a".into() })), "open");
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` names no command enum",
-    note = "add `command = YourCommandEnum` to `#[aggregate(...)]`, where the enum derives `Command`"
-)]
-pub trait AggregateCommands: Aggregate {
-    type Commands: Commands;
 }

@@ -2,13 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregate;
-use crate::dispatch::{Committed, DispatchError, Dispatcher};
-use crate::event::Metadata;
 
 /// A request addressed to one aggregate.
 ///
@@ -108,68 +105,6 @@ where
     C: Command<Aggregate = Self>,
 {
     fn handle(&self, command: &C) -> Result<Vec<Self::Event>, Rejection>;
-}
-
-/// An enum of commands, one command struct per variant, so one endpoint or queue consumer can take
-/// any of them.
-///
-/// Implemented by `#[derive(Command)]` on an enum of newtype variants (each also gets a `From`
-/// impl); each variant is dispatched exactly as [`Dispatcher::dispatch`] dispatches the struct it
-/// holds. The variants may address different aggregates.
-///
-/// ```
-/// # use eventwright::{Aggregate, Apply, Command, Event, Handle, Rejection};
-/// # use serde::{Deserialize, Serialize};
-/// # #[derive(Serialize, Deserialize, Event)]
-/// # pub struct Noted {}
-/// # #[derive(Default, Aggregate)]
-/// # #[aggregate(id = String, event = Noted)]
-/// # pub struct Pad {}
-/// # impl Apply<Noted> for Pad { fn apply(&mut self, _: &Noted) {} }
-/// # #[derive(Deserialize, Command)]
-/// # #[command(aggregate = Pad, creates)]
-/// # pub struct Open { pub id: String }
-/// # #[derive(Deserialize, Command)]
-/// # #[command(aggregate = Pad)]
-/// # pub struct Note { pub id: String }
-/// # impl Handle<Open> for Pad {
-/// #     fn handle(&self, _: &Open) -> Result<Vec<Noted>, Rejection> { Ok(vec![]) }
-/// # }
-/// # impl Handle<Note> for Pad {
-/// #     fn handle(&self, _: &Note) -> Result<Vec<Noted>, Rejection> { Ok(vec![Noted {}]) }
-/// # }
-/// use eventwright::{Commands, Dispatcher, Metadata};
-///
-/// #[derive(Deserialize, Command)]
-/// #[serde(tag = "type", rename_all = "snake_case")]
-/// pub enum PadCommand {
-///     Open(Open),
-///     Note(Note),
-/// }
-///
-/// /// One handler for every command of the pad.
-/// async fn receive(dispatcher: &Dispatcher, body: &str) -> Result<u64, Box<dyn std::error::Error>> {
-///     let command: PadCommand = serde_json::from_str(body)?;
-///     Ok(command.dispatch_with(dispatcher, Metadata::default()).await?.version)
-/// }
-///
-/// assert_eq!(PadCommand::from(Note { id: "p".into() }).name(), "note");
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a command enum",
-    label = "`{Self}` does not implement `Commands`",
-    note = "derive `Command` on an enum whose variants each hold one command, e.g. `enum OrderCommand {{ Place(PlaceOrder), Cancel(CancelOrder) }}`"
-)]
-pub trait Commands: Send + Sync + 'static {
-    /// The [`Command::NAME`] of the command held.
-    fn name(&self) -> &'static str;
-
-    /// Validates, decides and commits the command held.
-    fn dispatch_with(
-        self,
-        dispatcher: &Dispatcher,
-        metadata: Metadata,
-    ) -> impl Future<Output = Result<Committed, DispatchError>> + Send;
 }
 
 /// A command that the domain refuses.

@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::event::Event;
+use crate::opaque;
 use crate::projection::Projection;
-use crate::query::{QueryError, hex_json};
+use crate::query::error::QueryError;
 use crate::store::{EventStore, ReadStore};
 
 /// The longest pause between two looks at a projection that is behind.
@@ -49,7 +50,7 @@ impl ConsistencyToken {
     /// The token as text: opaque to clients, and plain ASCII, so it travels in a header or a
     /// URL as is.
     pub fn encode(&self) -> String {
-        hex_json::encode(&json!([
+        opaque::encode(&json!([
             self.aggregate_type,
             self.aggregate_id,
             self.version
@@ -58,7 +59,7 @@ impl ConsistencyToken {
 
     /// A token [`encode`](Self::encode) wrote; `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
-        let Value::Array(parts) = hex_json::decode(text)? else {
+        let Value::Array(parts) = opaque::decode(text)? else {
             return None;
         };
         match parts.as_slice() {

@@ -14,8 +14,8 @@
 //! - [`store`]: the event store and read store traits and their adapters;
 //! - [`bus`]: how committed events reach projections;
 //! - [`relay`]: the outbox relay, delivering the log to a broker at least once, in order;
-//! - [`ProjectionRunner`]: checkpointed, idempotent projection updates;
-//! - [`rebuild`]: a projection rebuilt from the event store while the service runs;
+//! - [`ProjectionEngine`]: checkpointed, idempotent projection updates from any [`engine::Feed`],
+//!   and [`engine::rebuild`], a projection rebuilt from the event store while the service runs;
 //! - [`ReadModels`]: typed queries over the read store;
 //! - [`consistency`]: read-your-writes, a command's token and a read that waits for it;
 //! - [`trace_context`]: a request's trace carried on its events to the projections.
@@ -43,20 +43,22 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod aggregate;
+mod backoff;
 pub mod bus;
 pub mod command;
 pub mod consistency;
 pub mod dispatch;
+pub mod engine;
 pub mod event;
 #[cfg(feature = "http")]
 pub mod http;
+mod opaque;
 pub mod projection;
+pub mod projector;
 pub mod query;
-pub mod rebuild;
 pub mod relay;
-pub mod runner;
-pub mod schema;
 pub mod store;
+pub mod table;
 pub mod testing;
 pub mod trace_context;
 pub mod validate;
@@ -64,14 +66,15 @@ pub mod validate;
 #[doc(hidden)]
 pub mod __private;
 
-pub use aggregate::{Aggregate, AggregateCommands, Apply, Persistence};
-pub use command::{Command, Commands, FieldError, Handle, Rejection, ValidationErrors};
-pub use dispatch::{Committed, DispatchError, Dispatcher};
+pub use aggregate::{Aggregate, Apply, Persistence};
+pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
+pub use dispatch::{AggregateCommands, Commands, Committed, DispatchError, Dispatcher};
+pub use engine::ProjectionEngine;
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};
+pub use projector::ProjectionError;
 pub use query::{Page, PageRequest, QueryError, ReadModels};
-pub use runner::{ProjectionError, ProjectionRunner};
-pub use schema::{Column, ColumnDef, ColumnType, TableSchema};
+pub use table::{Column, ColumnDef, ColumnType, TableSchema};
 
 #[cfg(feature = "derive")]
 pub use eventwright_macros::{Aggregate, Command, Event, Projection};

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::event::{Event, EventEnvelope};
-use crate::schema::TableSchema;
+use crate::table::TableSchema;
 
 /// A read model: one row type, the events it consumes, and how each event changes a row.
 ///
@@ -64,7 +64,7 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The projection's name; its checkpoint is kept under this name.
     const NAME: &'static str;
     /// The row's table.
-    const SCHEMA: TableSchema;
+    const SCHEMA: TableSchema<'static>;
     /// The events this projection consumes.
     type Event: Event;
 

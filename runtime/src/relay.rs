@@ -18,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::task::JoinHandle;
 
-use crate::bus::{BusError, EventBus, InProcBus};
+use crate::bus::{BusError, InProcBus};
 use crate::store::{EventStore, LogEntry, StoreError};
 
 /// Where a relay delivers events: typically a broker's producer.
@@ -113,9 +113,9 @@ impl OutboxRelay {
     /// Relays until an error, waiting for new events when the log is drained.
     pub async fn run(&self) -> Result<(), RelayError> {
         let checkpoint = self.store.relay_checkpoint(&self.name).await?;
-        let mut subscription = self.log.subscribe(&self.name, checkpoint).await?;
+        let mut log = self.log.follow(checkpoint);
         loop {
-            let batch = subscription.next_batch().await?;
+            let batch = log.next_batch().await?;
             self.deliver(&batch).await?;
         }
     }

@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use eventwright::bus::{EventBus, InProcBus};
-use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
+use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
 use eventwright::store::sqlite::{self, SqliteEventStore};
 use eventwright::store::{Cursor, EventStore, Mark, ReadStore, Row, RowChange, StoreError};
-use eventwright::{Dispatcher, EventEnvelope, Metadata, Projection, ProjectionRunner};
+use eventwright::table::{ColumnDef, ColumnType, TableSchema};
+use eventwright::{Dispatcher, EventEnvelope, Metadata, Projection, ProjectionEngine};
 use serde_json::{Value, json};
 
 mod common;
@@ -36,7 +36,7 @@ async fn read_store() -> Arc<dyn ReadStore> {
     Arc::new(CassandraReadStore::new(session, config))
 }
 
-const SHELF: TableSchema = TableSchema {
+const SHELF: TableSchema<'static> = TableSchema {
     name: "shelf",
     key: "id",
     columns: &[
@@ -223,8 +223,8 @@ async fn a_projection_fed_in_log_order_catches_up_and_ignores_replays() {
         Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
     events.prepare().await.unwrap();
     let read = read_store().await;
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     for n in 0..3 {
         let id = format!("c{n}");
         dispatcher
@@ -238,14 +238,15 @@ async fn a_projection_fed_in_log_order_catches_up_and_ignores_replays() {
                 .unwrap();
         }
     }
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus).with::<Tally>();
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
+        .with::<Tally>();
     runner.prepare().await.unwrap();
-    runner.catch_up(events.as_ref()).await.unwrap();
+    runner.catch_up().await.unwrap();
     let checkpoint = read.checkpoint(Tally::NAME).await.unwrap();
     assert!(checkpoint > Cursor::START);
 
     // Replay the whole log through the projector, as a lost checkpoint would.
-    let projector = eventwright::runner::projector::<Tally>();
+    let projector = eventwright::projector::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         let mark = Mark {
             cursor: None,

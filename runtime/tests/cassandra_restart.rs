@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use eventwright::bus::{EventBus, InProcBus};
+use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
 use eventwright::store::sqlite::{self, SqliteEventStore};
 use eventwright::store::{Cursor, EventStore, ReadStore};
-use eventwright::{Dispatcher, Metadata, ProjectionRunner};
+use eventwright::{Dispatcher, Metadata, ProjectionEngine};
 
 mod common;
 
@@ -34,11 +34,9 @@ async fn projections_catch_up_after_cassandra_restarts_under_load() {
     let events: Arc<dyn EventStore> =
         Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
     events.prepare().await.unwrap();
-    let bus: Arc<dyn EventBus> = Arc::new(
-        InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(100)),
-    );
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus)
+    let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(100));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>()
         .with_retry_delay(Duration::from_millis(500));
     runner.prepare().await.unwrap();

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eventwright::bus::InProcBus;
-use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
+use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
 use eventwright::relay::OutboxRelay;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{EventStore, ReadStore};
-use eventwright::{Dispatcher, Metadata, NewEvent, Projection};
+use eventwright::{Dispatcher, Metadata, NewEvent, Projection, ProjectionEngine};
 use rdkafka::Message as _;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -71,9 +71,10 @@ async fn service(config: &KafkaConfig) -> Service {
     }
 }
 
-fn projectors(config: &KafkaConfig, service: &Service) -> KafkaProjectors {
+fn projectors(config: &KafkaConfig, service: &Service) -> ProjectionEngine {
     let (read, events) = (Arc::clone(&service.read), Arc::clone(&service.events));
-    KafkaProjectors::new(config.clone(), read, events, ["Counter"])
+    let feed = Arc::new(KafkaFeed::new(config.clone(), ["Counter"]));
+    ProjectionEngine::new(read, events, feed)
         .with::<Tally>()
         .with::<Total>()
         .with_retry_delay(Duration::from_millis(100))
@@ -407,11 +408,11 @@ async fn a_rebuild_while_consuming_switches_the_consumers_and_loses_nothing() {
             }
         })
     };
-    let rebuild = eventwright::rebuild::Rebuild {
+    let rebuild = eventwright::engine::rebuild::Rebuild {
         events: Arc::clone(&service.events),
         read: Arc::clone(&service.read),
-        projector: eventwright::runner::projector::<Tally>(),
-        marks: eventwright::rebuild::Marks::PerAggregate,
+        projector: eventwright::projector::projector::<Tally>(),
+        marks: eventwright::engine::Marks::PerAggregate,
         grace: Duration::from_millis(500),
     };
     assert_eq!(rebuild.run(|_| {}).await.unwrap().generation, 1);

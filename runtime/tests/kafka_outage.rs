@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use eventwright::bus::InProcBus;
-use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
+use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
 use eventwright::relay::OutboxRelay;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{Cursor, EventStore, ReadStore};
-use eventwright::{Dispatcher, Metadata, Projection};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine};
 use serde_json::json;
 
 mod common;
@@ -43,11 +43,14 @@ async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() 
         Arc::new(KafkaSink::new(&config).unwrap()),
     )
     .with_retry_delay(Duration::from_millis(500));
-    let projectors =
-        KafkaProjectors::new(config, Arc::clone(&read), Arc::clone(&events), ["Counter"])
-            .with::<Tally>()
-            .with::<Total>()
-            .with_retry_delay(Duration::from_millis(200));
+    let projectors = ProjectionEngine::new(
+        Arc::clone(&read),
+        Arc::clone(&events),
+        Arc::new(KafkaFeed::new(config, ["Counter"])),
+    )
+    .with::<Tally>()
+    .with::<Total>()
+    .with_retry_delay(Duration::from_millis(200));
     projectors.prepare().await.unwrap();
     let mut tasks = projectors.spawn();
     tasks.push(relay.spawn());

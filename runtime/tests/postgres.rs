@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use eventwright::bus::{EventBus, InProcBus};
-use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
+use eventwright::bus::InProcBus;
 use eventwright::store::postgres::{self, PgPool, PostgresEventStore, PostgresReadStore, Retry};
 use eventwright::store::{Cursor, EventStore, LogEntry, Mark, ReadStore, RowChange, StoreError};
-use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
+use eventwright::table::{ColumnDef, ColumnType, TableSchema};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, ReadModels};
 use serde_json::{Value, json};
 
 mod common;
@@ -76,8 +76,8 @@ async fn thirty_two_writers_on_one_aggregate_leave_one_gapless_sequence() {
     const COMMANDS: usize = 500;
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     dispatcher
         .dispatch(Start { id: "hot".into() }, Metadata::default())
         .await
@@ -85,7 +85,7 @@ async fn thirty_two_writers_on_one_aggregate_leave_one_gapless_sequence() {
     // Four dispatchers, as four processes would have: commands within one take turns, and the
     // dispatchers race each other in the store.
     let processes: Vec<Dispatcher> = (0..4)
-        .map(|_| Dispatcher::new(Arc::clone(&events), Arc::clone(&bus)))
+        .map(|_| Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone())))
         .collect();
     let tasks: Vec<_> = (0..TASKS)
         .map(|n| {
@@ -176,8 +176,8 @@ async fn snapshots_that_fail_never_fail_a_command() {
 async fn catch_up_sees_every_event_once_even_when_commits_land_out_of_order() {
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus));
     let writing = Arc::new(AtomicBool::new(true));
     let pool_for_reader = pool.clone();
 
@@ -326,8 +326,8 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
     let read: Arc<dyn ReadStore> = Arc::new(PostgresReadStore::new(pool.clone()));
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     for id in ["a", "b"] {
         dispatcher
             .dispatch(Start { id: id.into() }, Metadata::default())
@@ -338,11 +338,12 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
         .dispatch(Bump { id: "a".into() }, Metadata::default())
         .await
         .unwrap();
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus).with::<Tally>();
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
+        .with::<Tally>();
     runner.prepare().await.unwrap();
-    runner.catch_up(events.as_ref()).await.unwrap();
-    runner.catch_up(events.as_ref()).await.unwrap();
-    let projector = eventwright::runner::projector::<Tally>();
+    runner.catch_up().await.unwrap();
+    runner.catch_up().await.unwrap();
+    let projector = eventwright::projector::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         projector
             .handle(
@@ -369,7 +370,7 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
         ["b"]
     );
     assert_eq!(
-        runner.positions().await.unwrap()[0].checkpoint,
+        runner.status().await.unwrap()[0].checkpoint,
         events
             .read_all(Cursor::START, 100)
             .await
@@ -380,7 +381,7 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
     );
 }
 
-const WIDE: TableSchema = TableSchema {
+const WIDE: TableSchema<'static> = TableSchema {
     name: "wide",
     key: "id",
     columns: &[
@@ -599,8 +600,8 @@ async fn a_cached_aggregate_moved_on_elsewhere_is_caught_up() {
 async fn commands_to_one_aggregate_share_commits() {
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus));
     dispatcher
         .dispatch(
             Start {

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use eventwright::bus::{BusError, EventBus, InProcBus};
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
-use eventwright::store::{Cursor, EventStore, ReadStore};
+use eventwright::store::{EventStore, ReadStore};
 use eventwright::trace_context::{self, TraceContext};
-use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, ReadModels};
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -28,14 +28,6 @@ struct DownBus;
 #[async_trait::async_trait]
 impl EventBus for DownBus {
     async fn publish(&self, _: &[eventwright::EventEnvelope]) -> Result<(), BusError> {
-        Err(BusError("the broker is down".into()))
-    }
-
-    async fn subscribe(
-        &self,
-        _: &str,
-        _: Cursor,
-    ) -> Result<Box<dyn eventwright::bus::Subscription>, BusError> {
         Err(BusError("the broker is down".into()))
     }
 }
@@ -114,19 +106,23 @@ async fn what_a_command_worker_logs_carries_the_span_of_the_request() {
 async fn projections_apply_events_in_spans_with_their_correlation_ids() {
     let (logs, _listening) = Logs::capture();
     let events = event_store().await;
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    let bus = InProcBus::new(Arc::clone(&events));
     let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
         sqlite::connect("sqlite::memory:").await.unwrap(),
     ));
     read.prepare(&Tally::SCHEMA).await.unwrap();
-    let tasks = ProjectionRunner::new(Arc::clone(&read), Arc::clone(&bus))
-        .with::<Tally>()
-        .spawn();
+    let tasks = ProjectionEngine::new(
+        Arc::clone(&read),
+        Arc::clone(&events),
+        Arc::new(bus.clone()),
+    )
+    .with::<Tally>()
+    .spawn();
     let metadata = Metadata {
         correlation_id: Some("corr-7".into()),
         ..Metadata::default()
     };
-    Dispatcher::new(events, bus)
+    Dispatcher::new(events, Arc::new(bus))
         .dispatch(Start { id: "seen".into() }, metadata)
         .await
         .unwrap();
@@ -192,8 +188,8 @@ async fn events_carry_the_trace_of_their_command_to_the_projection() {
         continued: Arc::clone(&continued),
     }));
     let events = event_store().await;
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     let id = || "traced".to_owned();
     tracing::Instrument::instrument(
         async {
@@ -222,7 +218,7 @@ async fn events_carry_the_trace_of_their_command_to_the_projection() {
         sqlite::connect("sqlite::memory:").await.unwrap(),
     ));
     read.prepare(&Tally::SCHEMA).await.unwrap();
-    let tasks = ProjectionRunner::new(Arc::clone(&read), bus)
+    let tasks = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>()
         .spawn();
     let models = ReadModels::new(read);

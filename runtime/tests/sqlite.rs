@@ -5,20 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use eventwright::bus::{EventBus, InProcBus};
-use eventwright::runner::Position;
+use eventwright::bus::InProcBus;
+use eventwright::engine::ProjectionStatus;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{Cursor, EventStore, Mark, ReadStore, RowChange, StoreError};
-use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, ReadModels};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, ReadModels};
 use serde_json::json;
 
 mod common;
 
 use common::*;
 
-async fn stores(
-    file: &std::path::Path,
-) -> (Arc<dyn EventStore>, Arc<dyn ReadStore>, Arc<dyn EventBus>) {
+async fn stores(file: &std::path::Path) -> (Arc<dyn EventStore>, Arc<dyn ReadStore>, InProcBus) {
     let url = format!("sqlite://{}", file.display());
     let events: Arc<dyn EventStore> =
         Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
@@ -26,7 +24,7 @@ async fn stores(
     let read: Arc<dyn ReadStore> =
         Arc::new(SqliteReadStore::new(sqlite::connect(&url).await.unwrap()));
     read.prepare(&Tally::SCHEMA).await.unwrap();
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    let bus = InProcBus::new(Arc::clone(&events));
     (events, read, bus)
 }
 
@@ -51,7 +49,7 @@ async fn a_taken_sequence_is_a_typed_conflict_and_writes_nothing() {
 async fn concurrent_commands_on_one_aggregate_lose_nothing_and_duplicate_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (events, _, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     dispatcher
         .dispatch(Start { id: "hot".into() }, Metadata::default())
         .await
@@ -59,7 +57,7 @@ async fn concurrent_commands_on_one_aggregate_lose_nothing_and_duplicate_nothing
     // Four dispatchers, as four processes would have, ten tasks each: commands within one
     // take turns, and the dispatchers race each other in the store.
     let processes: Vec<Dispatcher> = (0..4)
-        .map(|_| Dispatcher::new(Arc::clone(&events), Arc::clone(&bus)))
+        .map(|_| Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone())))
         .collect();
     let tasks: Vec<_> = (0..40)
         .map(|n| {
@@ -89,7 +87,7 @@ async fn concurrent_commands_on_one_aggregate_lose_nothing_and_duplicate_nothing
 async fn without_retries_a_lost_race_is_reported_as_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let (events, _, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     dispatcher
         .dispatch(Start { id: "c".into() }, Metadata::default())
         .await
@@ -97,7 +95,7 @@ async fn without_retries_a_lost_race_is_reported_as_a_conflict() {
     // Separate dispatchers, as separate processes: their commands race in the store.
     let tasks: Vec<_> = (0..20)
         .map(|_| {
-            let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+            let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
             tokio::spawn(async move {
                 dispatcher
                     .dispatch(BumpOnce { id: "c".into() }, Metadata::default())
@@ -125,7 +123,7 @@ async fn without_retries_a_lost_race_is_reported_as_a_conflict() {
 async fn redelivered_events_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (events, read, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     dispatcher
         .dispatch(Start { id: "c".into() }, Metadata::default())
         .await
@@ -134,11 +132,12 @@ async fn redelivered_events_change_nothing() {
         .dispatch(Bump { id: "c".into() }, Metadata::default())
         .await
         .unwrap();
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus).with::<Tally>();
-    runner.catch_up(events.as_ref()).await.unwrap();
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
+        .with::<Tally>();
+    runner.catch_up().await.unwrap();
     // The same events again, as a bus might redeliver them after a crash.
-    runner.catch_up(events.as_ref()).await.unwrap();
-    let projector = eventwright::runner::projector::<Tally>();
+    runner.catch_up().await.unwrap();
+    let projector = eventwright::projector::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         projector
             .handle(
@@ -183,7 +182,7 @@ async fn redelivered_events_change_nothing() {
 async fn a_running_projection_follows_new_events_and_a_new_one_catches_up_from_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let (events, read, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     for id in ["a", "b"] {
         dispatcher
             .dispatch(Start { id: id.into() }, Metadata::default())
@@ -191,7 +190,8 @@ async fn a_running_projection_follows_new_events_and_a_new_one_catches_up_from_t
             .unwrap();
     }
     // Started only now: it must first catch up on what happened before it existed.
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus).with::<Tally>();
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
+        .with::<Tally>();
     let tasks = runner.spawn();
     dispatcher
         .dispatch(Bump { id: "a".into() }, Metadata::default())
@@ -211,16 +211,17 @@ async fn a_running_projection_follows_new_events_and_a_new_one_catches_up_from_t
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let positions = runner.positions().await.unwrap();
+    let status = runner.status().await.unwrap();
     assert_eq!(
-        positions,
-        [Position {
+        status,
+        [ProjectionStatus {
             projection: "tally",
             generation: 0,
             checkpoint: Cursor {
                 transaction: 0,
                 position: 3
-            }
+            },
+            behind: 0,
         }]
     );
     for task in tasks {
@@ -411,7 +412,7 @@ impl eventwright::Handle<Explode> for Counter {
 async fn a_panicking_handler_fails_its_command_and_the_aggregate_keeps_working() {
     let dir = tempfile::tempdir().unwrap();
     let (events, _, bus) = stores(&dir.path().join("db")).await;
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus));
     let id = || "fragile".to_owned();
     dispatcher
         .dispatch(Start { id: id() }, Metadata::default())

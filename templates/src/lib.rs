@@ -9,20 +9,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-{% if kafka -%}
-use eventwright::bus::kafka::{KafkaConfig, KafkaProjectors, KafkaSink};
-{% endif -%}
-use eventwright::bus::{EventBus, InProcBus};
-use eventwright::rebuild::{Marks, Progress, Rebuild, RebuildError, Rebuilt};
+use eventwright::bus::InProcBus;
+{%- if kafka %}
+use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
+{%- endif %}
+use eventwright::engine::rebuild::{Progress, Rebuild, RebuildError, Rebuilt};
+use eventwright::engine::{Feed, ProjectionStatus};
 {%- if kafka %}
 use eventwright::relay::OutboxRelay;
 {%- endif %}
-use eventwright::runner::{Position, ProjectionError};
 {%- for line in store_uses %}
 {{ line }}
 {%- endfor %}
 use eventwright::store::{EventStore, ReadStore, StoreError};
-use eventwright::{Dispatcher, ProjectionRunner, ReadModels};
+use eventwright::{Dispatcher, ProjectionEngine, ProjectionError, ReadModels};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinHandle;
 {% for module in modules %}
@@ -116,20 +116,13 @@ impl Config {
     }
 }
 
-/// Where a projection stands, as `projections status` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProjectionStatus {
-    pub position: Position,
-    /// Events{% if kafka %} (fed from Kafka, records){% endif %} it has yet to apply.
-    pub behind: u64,
-}
-
 /// The service: the write side, the read side, and the projections between them.
 #[derive(Debug, Clone)]
 pub struct App {
     pub dispatcher: Dispatcher,
     pub read_models: ReadModels,
-    pub runner: ProjectionRunner,
+    /// Keeps the read models up to date{% if kafka %}, from the log in process or from Kafka{% endif %}.
+    pub projections: ProjectionEngine,
     pub events: Arc<dyn EventStore>,
     pub read: Arc<dyn ReadStore>,
     /// What `GET /metrics` renders; `None` until the binary installs a recorder.
@@ -141,13 +134,12 @@ pub struct App {
 }
 {%- if kafka %}
 
-/// The relay that publishes the log to Kafka, through its producer, and the projectors that
-/// consume it.
+/// The relay that publishes the log to Kafka, through its producer; the projections consume it
+/// in consumer groups.
 #[derive(Debug, Clone)]
 pub struct Kafka {
     pub producer: Arc<KafkaSink>,
     pub relay: OutboxRelay,
-    pub projectors: KafkaProjectors,
 }
 {%- endif %}
 
@@ -173,40 +165,30 @@ impl App {
         let read_pool = sqlite::connect(&config.read_db).await?;
         let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(read_pool));
 {%- endif %}
-{%- if kafka %}
         let log = InProcBus::new(Arc::clone(&events));
-        let bus: Arc<dyn EventBus> = Arc::new(log.clone());
-{%- else %}
-        let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-{%- endif %}
-        let runner = projections::runner(Arc::clone(&read), Arc::clone(&bus));
-        runner.prepare().await?;
 {%- if kafka %}
-        let kafka = match &config.broker {
-            Broker::InProcess => None,
+        let (feed, kafka): (Arc<dyn Feed>, Option<Kafka>) = match &config.broker {
+            Broker::InProcess => (Arc::new(log.clone()), None),
             Broker::Kafka(kafka) => {
                 let producer = KafkaSink::new(kafka)
                     .map_err(|error| StoreError::Unavailable(error.to_string()))?;
                 let producer = Arc::new(producer);
-                let relay = OutboxRelay::new("kafka", Arc::clone(&events), log, producer.clone());
-                let projectors = projections::kafka_projectors(
-                    kafka.clone(),
-                    Arc::clone(&read),
-                    Arc::clone(&events),
-                );
-                Some(Kafka {
-                    producer,
-                    relay,
-                    projectors,
-                })
+                let relay =
+                    OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), producer.clone());
+                let feed = KafkaFeed::new(kafka.clone(), projections::AGGREGATES.iter().copied());
+                (Arc::new(feed), Some(Kafka { producer, relay }))
             }
         };
+{%- else %}
+        let feed: Arc<dyn Feed> = Arc::new(log.clone());
 {%- endif %}
+        let projections = projections::engine(Arc::clone(&read), Arc::clone(&events), feed);
+        projections.prepare().await?;
         Ok(Self {
-            dispatcher: Dispatcher::new(Arc::clone(&events), bus),
+            dispatcher: Dispatcher::new(Arc::clone(&events), Arc::new(log)),
             read_models: ReadModels::new(Arc::clone(&read))
                 .with_consistency(Arc::clone(&events), config.consistency_wait),
-            runner,
+            projections,
             events,
             read,
             metrics: None,
@@ -216,17 +198,10 @@ impl App {
         })
     }
 
-    /// Starts keeping the projections up to date in the background: {% if kafka %}from Kafka when it
-    /// is the broker, otherwise{% else %}one task per projection,{% endif %} reading the event store's log.
+    /// Starts keeping the projections up to date in the background, one task per projection,
+    /// {% if kafka %}from Kafka when it is the broker, otherwise {% endif %}reading the event store's log.
     pub fn spawn_projectors(&self) -> Vec<JoinHandle<()>> {
-{%- if kafka %}
-        match &self.kafka {
-            Some(kafka) => kafka.projectors.spawn(),
-            None => self.runner.spawn(),
-        }
-{%- else %}
-        self.runner.spawn()
-{%- endif %}
+        self.projections.spawn()
     }
 {%- if kafka %}
 
@@ -261,57 +236,21 @@ impl App {
     /// Where each projection stands: the generation queries read, its checkpoint, and how many
     /// events it has yet to apply{% if kafka %} (fed from Kafka: the records its consumer group
     /// has yet to take){% endif %}.
-    pub async fn projection_status(&self) -> Result<Vec<ProjectionStatus>, StoreError> {
-        let positions = self.runner.positions().await?;
-{%- if kafka %}
-        if let Some(kafka) = &self.kafka {
-            let lag = kafka
-                .projectors
-                .lag()
-                .await
-                .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-            return Ok(positions
-                .into_iter()
-                .map(|position| {
-                    let behind = lag
-                        .iter()
-                        .find(|(name, _)| *name == position.projection)
-                        .map_or(0, |(_, records)| records.unsigned_abs());
-                    ProjectionStatus { position, behind }
-                })
-                .collect());
-        }
-{%- endif %}
-        let mut status = Vec::with_capacity(positions.len());
-        for position in positions {
-            let behind = self.events.count_after(position.checkpoint).await?;
-            status.push(ProjectionStatus { position, behind });
-        }
-        Ok(status)
+    pub async fn projection_status(&self) -> Result<Vec<ProjectionStatus>, ProjectionError> {
+        self.projections.status().await
     }
 
     /// Rebuilds the projection named `projection` from the event store while the service
-    /// runs, reporting progress as it goes: see `eventwright::rebuild`.
+    /// runs, reporting progress as it goes: see `eventwright::engine::rebuild`.
     pub async fn rebuild(
         &self,
         projection: &str,
         grace: Duration,
         progress: impl FnMut(Progress),
     ) -> Result<Rebuilt, RebuildError> {
-{%- if kafka %}
-        // Kafka's projectors mark events per aggregate; the rebuild must mark them alike.
-        let marks = match self.kafka {
-            Some(_) => Marks::PerAggregate,
-            None => Marks::Checkpoint,
-        };
-{%- else %}
-        let marks = Marks::Checkpoint;
-{%- endif %}
         let rebuild = Rebuild {
             grace,
-            ..self
-                .runner
-                .rebuild(Arc::clone(&self.events), projection, marks)?
+            ..self.projections.rebuild(projection)?
         };
         rebuild.run(progress).await
     }
@@ -319,6 +258,6 @@ impl App {
     /// Applies every committed event to the projections now, instead of waiting for the
     /// background tasks: for tests that read right after a command.
     pub async fn catch_up(&self) -> Result<(), ProjectionError> {
-        self.runner.catch_up(self.events.as_ref()).await
+        self.projections.catch_up().await
     }
 }

@@ -194,12 +194,11 @@ async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
                 "projection", "generation", "checkpoint", "behind"
             );
             for status in app.projection_status().await? {
-                let position = status.position;
                 println!(
                     "{:<24} {:>10} {:>12} {:>8}",
-                    position.projection,
-                    position.generation,
-                    position.checkpoint.position,
+                    status.projection,
+                    status.generation,
+                    status.checkpoint.position,
                     status.behind
                 );
             }

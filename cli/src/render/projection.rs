@@ -154,10 +154,10 @@ pub struct ProjectionRs<'a> {
 #[template(path = "src/projections/mod.rs")]
 pub struct ProjectionsRs {
     modules: Vec<(String, String)>,
-    /// `ProjectionRunner::new(store, bus).with::<...>()...`, laid out.
-    runner: String,
-    /// `KafkaProjectors::new(config, store, events, [...]).with::<...>()...`, laid out, on Kafka.
-    kafka: Option<String>,
+    /// `ProjectionEngine::new(read, events, feed).with::<...>()...`, laid out.
+    engine: String,
+    /// `&["Order", ...]`, laid out, on Kafka: the aggregates whose topics the projections read.
+    aggregates: Option<String>,
 }
 
 impl ProjectionsRs {
@@ -173,27 +173,20 @@ impl ProjectionsRs {
             .iter()
             .map(|(module, name)| format!(".with::<{module}::{name}>()"))
             .collect();
-        let runner = layout::chain("ProjectionRunner::new(store, bus)", &calls, 4, "");
-        let kafka = (model.stores.broker == Broker::Kafka).then(|| {
-            let aggregates: Vec<String> = model
+        let engine = layout::chain("ProjectionEngine::new(read, events, feed)", &calls, 4, "");
+        let aggregates = (model.stores.broker == Broker::Kafka).then(|| {
+            let names: Vec<String> = model
                 .aggregates
                 .iter()
                 .map(|aggregate| format!("{:?}", aggregate.name))
                 .collect();
-            let prefix = "let aggregates = ";
-            let array = layout::array("[", &aggregates, 4, prefix.len() + 1);
-            let chain = layout::chain(
-                "KafkaProjectors::new(config, store, events, aggregates)",
-                &calls,
-                4,
-                "",
-            );
-            format!("{prefix}{array};\n    {chain}")
+            let prefix = "pub const AGGREGATES: &[&str] = ";
+            layout::array("&[", &names, 0, prefix.len())
         });
         Self {
             modules,
-            runner,
-            kafka,
+            engine,
+            aggregates,
         }
     }
 }

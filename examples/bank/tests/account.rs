@@ -9,7 +9,7 @@ use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{EventStore, ReadStore};
 use eventwright::testing::given;
 use eventwright::{
-    Commands, DispatchError, Dispatcher, Metadata, PageRequest, ProjectionRunner, ReadModels,
+    Commands, DispatchError, Dispatcher, Metadata, PageRequest, ProjectionEngine, ReadModels,
 };
 use serde_json::json;
 
@@ -145,12 +145,7 @@ async fn the_dispatcher_stores_events_under_their_stable_names() {
 }
 
 /// An event store with a dispatcher over it, and a read store with both projections.
-async fn bank() -> (
-    Arc<dyn EventStore>,
-    Dispatcher,
-    ProjectionRunner,
-    ReadModels,
-) {
+async fn bank() -> (Dispatcher, ProjectionEngine, ReadModels) {
     let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(
         sqlite::connect("sqlite::memory:").await.unwrap(),
     ));
@@ -160,11 +155,11 @@ async fn bank() -> (
     let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
         sqlite::connect("sqlite::memory:").await.unwrap(),
     ));
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus)
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), bus)
         .with::<AccountBalance>()
         .with::<CheckRegister>();
     runner.prepare().await.unwrap();
-    (events, dispatcher, runner, ReadModels::new(read))
+    (dispatcher, runner, ReadModels::new(read))
 }
 
 /// Takes commands as one endpoint would: JSON, tagged with the command's type.
@@ -178,7 +173,7 @@ async fn send(dispatcher: &Dispatcher, command: serde_json::Value) -> Result<(),
 
 #[tokio::test]
 async fn the_balance_projection_follows_every_movement() {
-    let (events, dispatcher, runner, models) = bank().await;
+    let (dispatcher, runner, models) = bank().await;
     for command in [
         json!({ "type": "open_account", "account_id": "a-1", "owner": "Ada" }),
         json!({ "type": "deposit", "account_id": "a-1", "amount": 1000 }),
@@ -196,7 +191,7 @@ async fn the_balance_projection_follows_every_movement() {
         Err(DispatchError::Rejected(_))
     ));
 
-    runner.catch_up(events.as_ref()).await.unwrap();
+    runner.catch_up().await.unwrap();
 
     let ada: AccountBalance = models.get(&"a-1").await.unwrap().unwrap();
     assert_eq!(
@@ -220,7 +215,7 @@ async fn the_balance_projection_follows_every_movement() {
 
 #[tokio::test]
 async fn catching_up_twice_changes_nothing() {
-    let (events, dispatcher, runner, models) = bank().await;
+    let (dispatcher, runner, models) = bank().await;
     send(
         &dispatcher,
         json!({ "type": "open_account", "account_id": "a-1", "owner": "Ada" }),
@@ -233,8 +228,8 @@ async fn catching_up_twice_changes_nothing() {
     )
     .await
     .unwrap();
-    runner.catch_up(events.as_ref()).await.unwrap();
-    runner.catch_up(events.as_ref()).await.unwrap();
+    runner.catch_up().await.unwrap();
+    runner.catch_up().await.unwrap();
     let balance: AccountBalance = models.get(&"a-1").await.unwrap().unwrap();
     assert_eq!(balance.balance, 70);
 }

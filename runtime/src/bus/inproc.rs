@@ -4,20 +4,26 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::{BusError, EventBus, Subscription};
+use super::{BusError, EventBus};
+use crate::engine::feed::{Delivery, Feed, FeedError, Marks, Subscription};
 use crate::event::EventEnvelope;
-use crate::store::{Cursor, EventStore, LogEntry};
+use crate::store::{Cursor, EventStore, LogEntry, StoreError};
 
-/// The in-process bus: subscribers read the event store itself, and a publish only wakes them.
+/// The in-process bus: readers follow the event store's log itself, and a publish only wakes
+/// them.
 ///
-/// Because the store is the log, nothing published can be lost in the bus: a subscriber that
-/// missed a wake-up, or a process that crashed between commit and publish, still finds the events
-/// on its next read. Subscribers also poll now and then, so events committed by another process
+/// Because the store is the log, nothing published can be lost in the bus: a reader that missed
+/// a wake-up, or a process that crashed between commit and publish, still finds the events on
+/// its next read. Readers also poll now and then, so events committed by another process
 /// sharing the same database are picked up.
+///
+/// As a [`Feed`], it hands projections the log in order, marked by checkpoint. It has nowhere to
+/// set an event aside: a projection stops at an event that can never apply rather than skip
+/// part of the log it is built from.
 #[derive(Clone)]
 pub struct InProcBus {
     store: Arc<dyn EventStore>,
-    /// Counts commits; subscribers wait for it to change.
+    /// Counts commits; readers wait for it to change.
     commits: Arc<watch::Sender<u64>>,
     poll_interval: Duration,
 }
@@ -30,7 +36,7 @@ impl std::fmt::Debug for InProcBus {
     }
 }
 
-/// How many events a subscriber takes from the store at once.
+/// How many events a reader takes from the store at once.
 const BATCH: usize = 256;
 
 impl InProcBus {
@@ -42,10 +48,20 @@ impl InProcBus {
         }
     }
 
-    /// How often an idle subscriber looks for events committed by other processes.
+    /// How often an idle reader looks for events committed by other processes.
     pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
         self.poll_interval = poll_interval;
         self
+    }
+
+    /// Follows the log from after `after`.
+    pub fn follow(&self, after: Cursor) -> LogFollower {
+        LogFollower {
+            store: Arc::clone(&self.store),
+            wake: self.commits.subscribe(),
+            cursor: after,
+            poll_interval: self.poll_interval,
+        }
     }
 }
 
@@ -58,40 +74,54 @@ impl EventBus for InProcBus {
         }
         Ok(())
     }
+}
+
+#[async_trait]
+impl Feed for InProcBus {
+    fn marks(&self) -> Marks {
+        Marks::Checkpoint
+    }
 
     async fn subscribe(
         &self,
-        _subscriber: &str,
+        _projection: &str,
         after: Cursor,
-    ) -> Result<Box<dyn Subscription>, BusError> {
-        Ok(Box::new(InProcSubscription {
-            store: Arc::clone(&self.store),
-            wake: self.commits.subscribe(),
-            cursor: after,
-            poll_interval: self.poll_interval,
-        }))
+    ) -> Result<Box<dyn Subscription>, FeedError> {
+        Ok(Box::new(self.follow(after)))
+    }
+
+    async fn behind(&self, _projection: &str, checkpoint: Cursor) -> Result<u64, FeedError> {
+        self.store
+            .count_after(checkpoint)
+            .await
+            .map_err(FeedError::new)
     }
 }
 
-struct InProcSubscription {
+/// A reader of the log, in cursor order, from where it started.
+pub struct LogFollower {
     store: Arc<dyn EventStore>,
     wake: watch::Receiver<u64>,
     cursor: Cursor,
     poll_interval: Duration,
 }
 
-#[async_trait]
-impl Subscription for InProcSubscription {
-    async fn next_batch(&mut self) -> Result<Vec<LogEntry>, BusError> {
+impl std::fmt::Debug for LogFollower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogFollower")
+            .field("cursor", &self.cursor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LogFollower {
+    /// The next events of the log, waiting until there is at least one.
+    pub async fn next_batch(&mut self) -> Result<Vec<LogEntry>, StoreError> {
         loop {
             // Mark the wake-up as seen before reading, so a publish that lands after the read
             // still wakes the wait below.
             self.wake.borrow_and_update();
-            let batch = self
-                .store
-                .read_all(self.cursor, BATCH)
-                .await
-                .map_err(|error| BusError(Box::new(error)))?;
+            let batch = self.store.read_all(self.cursor, BATCH).await?;
             if let Some(last) = batch.last() {
                 self.cursor = last.cursor;
                 return Ok(batch);
@@ -103,5 +133,15 @@ impl Subscription for InProcSubscription {
                 tokio::time::sleep(self.poll_interval).await;
             }
         }
+    }
+}
+
+#[async_trait]
+impl Subscription for LogFollower {
+    async fn next_batch(&mut self) -> Result<Vec<Delivery>, FeedError> {
+        let batch = LogFollower::next_batch(self)
+            .await
+            .map_err(FeedError::new)?;
+        Ok(batch.into_iter().map(Delivery::from).collect())
     }
 }

@@ -1,40 +1,25 @@
-//! How committed events reach projections.
+//! How a commit is announced, and the feeds that carry committed events to projections.
 //!
-//! The dispatcher [`publish`](EventBus::publish)es after each commit; projection runners
-//! [`subscribe`](EventBus::subscribe) under their own name and receive events in cursor order.
-//! Delivery is at least once: a subscriber may see an event again after a restart, and relies on
-//! its checkpoint to skip it.
+//! The dispatcher [`publish`](EventBus::publish)es after each commit. Projections take their
+//! events from a [`Feed`](crate::engine::Feed): the [`InProcBus`], which reads the store's own
+//! log and is woken by each publish, or [`kafka::KafkaFeed`], which consumes what the outbox
+//! relay published to Kafka.
 
 use async_trait::async_trait;
 
 use crate::event::EventEnvelope;
-use crate::store::{Cursor, LogEntry};
 
 mod inproc;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 
-pub use inproc::InProcBus;
+pub use inproc::{InProcBus, LogFollower};
 
+/// What the dispatcher tells after each commit.
 #[async_trait]
 pub trait EventBus: std::fmt::Debug + Send + Sync + 'static {
     /// Announces events that were just committed.
     async fn publish(&self, events: &[EventEnvelope]) -> Result<(), BusError>;
-
-    /// A stream of events for `subscriber`, starting after `after` where the bus can replay (a
-    /// bus that keeps its own offsets per subscriber may start from those instead).
-    async fn subscribe(
-        &self,
-        subscriber: &str,
-        after: Cursor,
-    ) -> Result<Box<dyn Subscription>, BusError>;
-}
-
-/// One subscriber's view of the bus.
-#[async_trait]
-pub trait Subscription: Send {
-    /// The next events in cursor order, waiting until there is at least one.
-    async fn next_batch(&mut self) -> Result<Vec<LogEntry>, BusError>;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,21 +1,34 @@
 //! Command dispatch: load the aggregate, decide, commit with optimistic concurrency, notify.
+//!
+//! - [`Dispatcher`] (here): takes a command, queues it in its aggregate's mailbox, and runs
+//!   the mailbox's worker;
+//! - `batch`: a worker's batch decided in turn and committed in one append, retried on conflict;
+//! - `load`: an aggregate's state from its snapshot and events, or its state row;
+//! - `decide`: the pure decision, shared with the given/when/then harness;
+//! - `mailbox`, `group_commit`: the machinery those share;
+//! - `outcome`: what a command did, or why it did not; `command_enum`: enums of commands.
 
+mod batch;
+mod command_enum;
+mod decide;
 mod group_commit;
+mod load;
 mod mailbox;
+mod outcome;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::Utc;
 use tracing::Instrument;
-use uuid::Uuid;
 
-use crate::aggregate::{Aggregate, Persistence};
+pub use command_enum::{AggregateCommands, Commands};
+pub(crate) use decide::decide;
+pub use outcome::{Committed, DispatchError};
+
+use crate::aggregate::Aggregate;
 use crate::bus::EventBus;
-use crate::command::{Command, Handle, Rejection, ValidationErrors};
-use crate::consistency::ConsistencyToken;
-use crate::event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
-use crate::store::{EventStore, Snapshot, StoreError};
+use crate::command::{Command, Handle};
+use crate::event::Metadata;
+use crate::store::{EventStore, StoreError};
 use crate::trace_context;
 use group_commit::GroupCommit;
 use mailbox::{Job, Mailbox, Mailboxes};
@@ -82,99 +95,6 @@ pub const DEFAULT_CACHED_AGGREGATES: usize = 10_000;
 impl std::fmt::Debug for Dispatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dispatcher").finish_non_exhaustive()
-    }
-}
-
-/// What a successful command did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Committed {
-    pub aggregate_type: &'static str,
-    pub aggregate_id: String,
-    /// The aggregate's version (the sequence of its last event) after the command.
-    pub version: u64,
-    /// The global position of the command's last event. `None` when the command recorded no
-    /// event.
-    pub position: Option<u64>,
-    pub events: Vec<EventEnvelope>,
-}
-
-impl Committed {
-    /// What a reader passes to see this command's effect: the aggregate at this version. `None`
-    /// for an aggregate that has no event yet, which leaves nothing to wait for.
-    pub fn consistency_token(&self) -> Option<ConsistencyToken> {
-        (self.version > 0).then(|| ConsistencyToken {
-            aggregate_type: self.aggregate_type.to_owned(),
-            aggregate_id: self.aggregate_id.clone(),
-            version: self.version,
-        })
-    }
-}
-
-/// Why a command did not commit.
-#[derive(Debug, thiserror::Error)]
-pub enum DispatchError {
-    #[error("invalid command: {0}")]
-    Invalid(ValidationErrors),
-    #[error(transparent)]
-    Rejected(#[from] Rejection),
-    #[error("{aggregate_type} {aggregate_id} does not exist")]
-    NotFound {
-        aggregate_type: &'static str,
-        aggregate_id: String,
-    },
-    #[error("{aggregate_type} {aggregate_id} already exists")]
-    AlreadyExists {
-        aggregate_type: &'static str,
-        aggregate_id: String,
-    },
-    #[error("{aggregate_type} {aggregate_id} was changed concurrently; retry the command")]
-    Conflict {
-        aggregate_type: &'static str,
-        aggregate_id: String,
-    },
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    #[error("cannot encode event: {0}")]
-    Encode(#[from] serde_json::Error),
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl DispatchError {
-    /// The same error again, for each of several commands that one failure answers.
-    fn duplicate(&self) -> Self {
-        match self {
-            Self::Invalid(errors) => Self::Invalid(errors.clone()),
-            Self::Rejected(rejection) => Self::Rejected(rejection.clone()),
-            Self::NotFound {
-                aggregate_type,
-                aggregate_id,
-            } => Self::NotFound {
-                aggregate_type,
-                aggregate_id: aggregate_id.clone(),
-            },
-            Self::AlreadyExists {
-                aggregate_type,
-                aggregate_id,
-            } => Self::AlreadyExists {
-                aggregate_type,
-                aggregate_id: aggregate_id.clone(),
-            },
-            Self::Conflict {
-                aggregate_type,
-                aggregate_id,
-            } => Self::Conflict {
-                aggregate_type,
-                aggregate_id: aggregate_id.clone(),
-            },
-            Self::Decode(error) => Self::Decode(DecodeError::new(
-                &error.event_type,
-                error.event_version,
-                &error.reason,
-            )),
-            Self::Encode(error) => Self::Encode(serde::ser::Error::custom(error)),
-            Self::Store(error) => Self::Store(error.duplicate()),
-        }
     }
 }
 
@@ -264,6 +184,7 @@ impl Dispatcher {
     }
 
     /// Empties one aggregate's mailbox, batch after batch.
+
     async fn work<A: Aggregate>(self, mailbox: Arc<Mailbox>, aggregate_id: String) {
         let mut guard = Working::<A> {
             dispatcher: Some(self),
@@ -284,248 +205,6 @@ impl Dispatcher {
         }
         guard.dispatcher = None;
     }
-
-    /// Decides `jobs` in turn, each on the state the ones before it leave, and commits all their
-    /// events in one append; answers every job. Returns the state after the batch, when it is
-    /// known.
-    async fn commit_batch<A: Aggregate>(
-        &self,
-        aggregate_id: &str,
-        mut jobs: Vec<Job<A>>,
-        known: Option<(A, u64)>,
-    ) -> Option<(A, u64)> {
-        let loaded = match known {
-            Some(known) => Ok(known),
-            // Commands that start an aggregate assume there is none yet: if there is one, its
-            // first sequence is taken, and the conflict loads it.
-            None if jobs.first().is_some_and(|job| job.creates) => Ok((A::default(), 0)),
-            None => self.load::<A>(aggregate_id).await,
-        };
-        let (mut state, mut version) = match loaded {
-            Ok(loaded) => loaded,
-            Err(error) => {
-                answer_all(jobs, &error);
-                return None;
-            }
-        };
-        let mut conflicts = 0;
-        loop {
-            let before = version;
-            let mut accepted: Vec<(Job<A>, Vec<NewEvent>)> = Vec::with_capacity(jobs.len());
-            for job in jobs.drain(..) {
-                let decided = (job.decide)(&state, version).and_then(|events| {
-                    let new = encode::<A>(aggregate_id, version, &events, &job.metadata)?;
-                    Ok((events, new))
-                });
-                match decided {
-                    Err(refused) => {
-                        let _ = job.reply.send(Err(refused));
-                    }
-                    Ok((events, _)) if events.is_empty() => {
-                        let _ = job.reply.send(Ok(Committed {
-                            aggregate_type: A::TYPE,
-                            aggregate_id: aggregate_id.to_owned(),
-                            version,
-                            position: None,
-                            events: Vec::new(),
-                        }));
-                    }
-                    Ok((events, new)) => {
-                        // The next command is decided on the state this one leads to.
-                        for event in &events {
-                            state.apply_event(event);
-                        }
-                        version += new.len() as u64;
-                        accepted.push((job, new));
-                    }
-                }
-            }
-            if accepted.is_empty() {
-                return Some((state, version));
-            }
-            let events: Vec<NewEvent> = accepted
-                .iter()
-                .flat_map(|(_, new)| new.iter().cloned())
-                .collect();
-            let committed = match A::PERSISTENCE {
-                Persistence::EventSourced => self.group_commit.append(events).await,
-                Persistence::StateStored => match state.snapshot() {
-                    Ok(row) => self.store.commit_state(before, row, events).await,
-                    Err(error) => {
-                        answer_all(
-                            accepted.into_iter().map(|(job, _)| job).collect(),
-                            &DispatchError::Encode(error),
-                        );
-                        return None;
-                    }
-                },
-            };
-            match committed {
-                Ok(stored) => {
-                    if let Err(error) = self.bus.publish(&stored).await {
-                        // The events are committed; subscribers read them from the log anyway.
-                        tracing::warn!(%error, "publishing committed events failed");
-                    }
-                    // A state-stored aggregate's row is its snapshot, already written.
-                    if A::PERSISTENCE == Persistence::EventSourced
-                        && crosses_snapshot(A::SNAPSHOT_EVERY, before, version)
-                    {
-                        self.save_snapshot(aggregate_id, &state, version).await;
-                    }
-                    let mut stored = stored.into_iter();
-                    for (job, new) in accepted {
-                        let mine: Vec<EventEnvelope> = stored.by_ref().take(new.len()).collect();
-                        let last = mine.last().expect("a job with events");
-                        let _ = job.reply.send(Ok(Committed {
-                            aggregate_type: A::TYPE,
-                            aggregate_id: aggregate_id.to_owned(),
-                            version: last.sequence,
-                            position: Some(last.position),
-                            events: mine,
-                        }));
-                    }
-                    return Some((state, version));
-                }
-                Err(StoreError::Conflict { .. }) => {
-                    conflicts += 1;
-                    for (job, _) in accepted {
-                        metrics::counter!("eventwright_command_conflicts_total", "command" => job.name)
-                            .increment(1);
-                        if conflicts > job.retries {
-                            let _ = job.reply.send(Err(DispatchError::Conflict {
-                                aggregate_type: A::TYPE,
-                                aggregate_id: aggregate_id.to_owned(),
-                            }));
-                        } else {
-                            jobs.push(job);
-                        }
-                    }
-                    tracing::debug!(aggregate_type = A::TYPE, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
-                    if jobs.is_empty() {
-                        return None;
-                    }
-                    tokio::time::sleep(backoff(conflicts)).await;
-                    // Another process wrote: what this one had decided on is stale.
-                    match self.load::<A>(aggregate_id).await {
-                        Ok(loaded) => (state, version) = loaded,
-                        Err(error) => {
-                            answer_all(jobs, &error);
-                            return None;
-                        }
-                    }
-                }
-                Err(error) => {
-                    let error = DispatchError::Store(error);
-                    answer_all(accepted.into_iter().map(|(job, _)| job).collect(), &error);
-                    return None;
-                }
-            }
-        }
-    }
-
-    /// The aggregate's current state and version (0 when it has no events). A state-stored
-    /// aggregate comes from its state row; an event-sourced one from its newest snapshot when it
-    /// has a usable one, otherwise from its first event.
-    pub async fn load<A: Aggregate>(&self, aggregate_id: &str) -> Result<(A, u64), DispatchError> {
-        if A::PERSISTENCE == Persistence::StateStored {
-            return self.load_state(aggregate_id).await;
-        }
-        let (mut state, mut version) = self.restore::<A>(aggregate_id).await;
-        self.catch_up(aggregate_id, &mut state, &mut version)
-            .await?;
-        Ok((state, version))
-    }
-
-    /// A state-stored aggregate's state row, or the empty state at version 0. Unlike a snapshot,
-    /// a row that no longer restores is an error: there are no events to rebuild it from.
-    async fn load_state<A: Aggregate>(
-        &self,
-        aggregate_id: &str,
-    ) -> Result<(A, u64), DispatchError> {
-        let stored = self
-            .store
-            .load_state(A::TYPE, aggregate_id)
-            .await
-            .map_err(DispatchError::Store)?;
-        let Some(Snapshot { sequence, state }) = stored else {
-            return Ok((A::default(), 0));
-        };
-        let state = A::restore(state).map_err(|error| {
-            DispatchError::Store(StoreError::Corrupt(format!(
-                "the stored state of {} {aggregate_id} no longer deserializes: {error}",
-                A::TYPE
-            )))
-        })?;
-        Ok((state, sequence))
-    }
-
-    /// The state in the aggregate's newest snapshot and its sequence, or the empty state at 0.
-    async fn restore<A: Aggregate>(&self, aggregate_id: &str) -> (A, u64) {
-        if A::SNAPSHOT_EVERY.is_none() {
-            return (A::default(), 0);
-        }
-        let aggregate_type = A::TYPE;
-        match self.store.load_snapshot(aggregate_type, aggregate_id).await {
-            Ok(None) => (A::default(), 0),
-            Ok(Some(Snapshot { sequence, state })) => match A::restore(state) {
-                Ok(state) => (state, sequence),
-                Err(error) => {
-                    tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "ignoring a snapshot that no longer restores; loading every event");
-                    (A::default(), 0)
-                }
-            },
-            Err(error) => {
-                tracing::warn!(aggregate_type, aggregate_id, %error, "cannot read the snapshot; loading every event");
-                (A::default(), 0)
-            }
-        }
-    }
-
-    /// Applies the aggregate's events after `version` to `state`.
-    async fn catch_up<A: Aggregate>(
-        &self,
-        aggregate_id: &str,
-        state: &mut A,
-        version: &mut u64,
-    ) -> Result<(), DispatchError> {
-        let envelopes = self
-            .store
-            .load(A::TYPE, aggregate_id, *version)
-            .await
-            .map_err(DispatchError::Store)?;
-        for envelope in envelopes {
-            let event = envelope.decode::<A::Event>()?.ok_or_else(|| {
-                DecodeError::new(
-                    &envelope.event_type,
-                    envelope.event_version,
-                    format!("not an event of {}", A::TYPE),
-                )
-            })?;
-            state.apply_event(&event);
-            *version = envelope.sequence;
-        }
-        Ok(())
-    }
-
-    /// Stores `state` as the aggregate's snapshot at `sequence`. The events are committed
-    /// already, so a failure here only costs later loads time: it is logged, never returned.
-    async fn save_snapshot<A: Aggregate>(&self, aggregate_id: &str, state: &A, sequence: u64) {
-        let aggregate_type = A::TYPE;
-        let saved = match state.snapshot() {
-            Ok(state) => {
-                self.store
-                    .save_snapshot(aggregate_type, aggregate_id, Snapshot { sequence, state })
-                    .await
-            }
-            Err(error) => {
-                tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "cannot take a snapshot");
-                return;
-            }
-        };
-        if let Err(error) = saved {
-            tracing::warn!(aggregate_type, aggregate_id, sequence, %error, "storing a snapshot failed");
-        }
-    }
 }
 
 /// The span a batch is decided and committed in. The worker runs apart from the requests that
@@ -544,13 +223,6 @@ fn batch_span<A: Aggregate>(aggregate_id: &str, jobs: &[Job<A>]) -> tracing::Spa
         span.follows_from(&job.span);
     }
     span
-}
-
-/// Answers every job with `error`.
-fn answer_all<A: Aggregate>(jobs: Vec<Job<A>>, error: &DispatchError) {
-    for job in jobs {
-        let _ = job.reply.send(Err(error.duplicate()));
-    }
 }
 
 /// A worker at work. If it stops half way (a handler panicked, or its runtime ended), the
@@ -577,111 +249,5 @@ impl<A: Aggregate> Drop for Working<A> {
             let aggregate_id = std::mem::take(&mut self.aggregate_id);
             runtime.spawn(dispatcher.work::<A>(mailbox, aggregate_id));
         }
-    }
-}
-
-/// Whether events moving an aggregate from version `before` to `after` reach a multiple of its
-/// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY).
-fn crosses_snapshot(snapshot_every: Option<u64>, before: u64, after: u64) -> bool {
-    snapshot_every.is_some_and(|every| before / every != after / every)
-}
-
-/// The pure decision: existence rules, then the aggregate's handler. Shared with the
-/// given/when/then harness so tests see exactly what the dispatcher does.
-pub(crate) fn decide<C>(
-    state: &C::Aggregate,
-    version: u64,
-    command: &C,
-) -> Result<Vec<<C::Aggregate as Aggregate>::Event>, DispatchError>
-where
-    C: Command,
-    C::Aggregate: Handle<C>,
-{
-    let aggregate_type = C::Aggregate::TYPE;
-    let aggregate_id = || command.aggregate_id().to_string();
-    if C::CREATES && version > 0 {
-        return Err(DispatchError::AlreadyExists {
-            aggregate_type,
-            aggregate_id: aggregate_id(),
-        });
-    }
-    if !C::CREATES && version == 0 {
-        return Err(DispatchError::NotFound {
-            aggregate_type,
-            aggregate_id: aggregate_id(),
-        });
-    }
-    Ok(state.handle(command)?)
-}
-
-fn encode<A: Aggregate>(
-    aggregate_id: &str,
-    version: u64,
-    events: &[A::Event],
-    metadata: &Metadata,
-) -> Result<Vec<NewEvent>, serde_json::Error> {
-    let timestamp = Utc::now();
-    (1..)
-        .zip(events)
-        .map(|(offset, event)| {
-            Ok(NewEvent {
-                event_id: Uuid::now_v7(),
-                aggregate_type: A::TYPE.to_owned(),
-                aggregate_id: aggregate_id.to_owned(),
-                sequence: version + offset,
-                event_type: event.event_type().to_owned(),
-                event_version: event.event_version(),
-                timestamp,
-                metadata: metadata.clone(),
-                payload: event.encode()?,
-            })
-        })
-        .collect()
-}
-
-/// How long to wait before retrying after the `conflicts`th conflict in a row: random ("full
-/// jitter") below a ceiling that starts at [`BACKOFF_FIRST`] and doubles up to [`BACKOFF_MAX`].
-pub(crate) fn backoff(conflicts: u32) -> Duration {
-    let doubled = BACKOFF_FIRST.saturating_mul(1 << conflicts.saturating_sub(1).min(31));
-    let ceiling = doubled.min(BACKOFF_MAX).as_micros();
-    // A v4 uuid is 122 random bits from the OS: enough randomness without another dependency.
-    let random = Uuid::new_v4().as_u128() % ceiling;
-    Duration::from_micros(u64::try_from(random).expect("below the ceiling"))
-}
-
-const BACKOFF_FIRST: Duration = Duration::from_millis(1);
-const BACKOFF_MAX: Duration = Duration::from_millis(256);
-
-#[cfg(test)]
-mod tests {
-    use super::{BACKOFF_FIRST, BACKOFF_MAX, backoff, crosses_snapshot};
-
-    #[test]
-    fn a_snapshot_is_due_when_a_command_reaches_a_multiple_however_many_events_it_records() {
-        let every = Some(100);
-        assert!(crosses_snapshot(every, 99, 100));
-        assert!(
-            crosses_snapshot(every, 98, 103),
-            "past the multiple, in one command"
-        );
-        assert!(
-            crosses_snapshot(every, 150, 420),
-            "past several multiples at once"
-        );
-        assert!(!crosses_snapshot(every, 100, 199));
-        assert!(!crosses_snapshot(every, 0, 99));
-        assert!(crosses_snapshot(Some(1), 0, 1));
-        assert!(!crosses_snapshot(None, 99, 100));
-    }
-
-    #[test]
-    fn retries_wait_longer_after_each_conflict_in_a_row_up_to_a_limit() {
-        for _ in 0..100 {
-            assert!(backoff(1) < BACKOFF_FIRST);
-            assert!(backoff(3) < 4 * BACKOFF_FIRST);
-            assert!(backoff(1000) < BACKOFF_MAX);
-        }
-        let waits: std::collections::HashSet<_> = (0..20).map(|_| backoff(9)).collect();
-        assert!(waits.len() > 1, "waits are random, so colliders spread out");
     }
 }

@@ -7,14 +7,14 @@
 //! generation sees it, so projectors and queries need not know about generations at all.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::schema::TableSchema;
 use crate::store::{Cursor, Decide, LogEntry, Mark, ReadStore, Row, RowChange, StoreError, Update};
+use crate::table::TableSchema;
 
 /// The name a projection's checkpoint and marks go by in `generation`.
 pub fn projection_name(projection: &str, generation: u64) -> String {
@@ -30,29 +30,12 @@ pub fn replayed_marker(projection: &str) -> String {
     format!("{projection}#replayed")
 }
 
-/// The projection's table as it is in `generation`: the same columns under the generation's
-/// table name.
-pub fn table_schema(schema: &TableSchema, generation: u64) -> TableSchema {
-    if generation == 0 {
-        return *schema;
+/// The name of the projection's table in `generation`: its own in generation 0.
+pub fn table_name(table: &str, generation: u64) -> String {
+    match generation {
+        0 => table.to_owned(),
+        n => format!("{table}_g{n}"),
     }
-    TableSchema {
-        name: table_name(schema.name, generation),
-        ..*schema
-    }
-}
-
-/// `<table>_g<n>`, kept for the life of the process: a schema's names are `'static`, and a
-/// process sees few generations.
-fn table_name(table: &str, generation: u64) -> &'static str {
-    static NAMES: OnceLock<Mutex<HashMap<(String, u64), &'static str>>> = OnceLock::new();
-    let mut names = NAMES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    names
-        .entry((table.to_owned(), generation))
-        .or_insert_with(|| Box::leak(format!("{table}_g{generation}").into_boxed_str()))
 }
 
 /// A read store as one generation of every projection sees it.
@@ -75,8 +58,8 @@ impl AtGeneration {
         projection_name(projection, self.generation)
     }
 
-    fn schema(&self, schema: &TableSchema) -> TableSchema {
-        table_schema(schema, self.generation)
+    fn table(&self, schema: &TableSchema<'_>) -> String {
+        table_name(schema.name, self.generation)
     }
 }
 
@@ -86,8 +69,10 @@ impl ReadStore for AtGeneration {
         self.inner.prepare_bookkeeping().await
     }
 
-    async fn prepare(&self, schema: &TableSchema) -> Result<(), StoreError> {
-        self.inner.prepare(&self.schema(schema)).await
+    async fn prepare(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        self.inner
+            .prepare(&schema.renamed(&self.table(schema)))
+            .await
     }
 
     async fn active(&self, projection: &str) -> Result<u64, StoreError> {
@@ -106,11 +91,11 @@ impl ReadStore for AtGeneration {
 
     async fn drop_projection(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
     ) -> Result<(), StoreError> {
         self.inner
-            .drop_projection(&self.schema(schema), &self.name(projection))
+            .drop_projection(&schema.renamed(&self.table(schema)), &self.name(projection))
             .await
     }
 
@@ -124,14 +109,14 @@ impl ReadStore for AtGeneration {
 
     async fn progress(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         aggregate_type: &str,
         aggregate_id: &str,
     ) -> Result<u64, StoreError> {
         self.inner
             .progress(
-                &self.schema(schema),
+                &schema.renamed(&self.table(schema)),
                 &self.name(projection),
                 aggregate_type,
                 aggregate_id,
@@ -139,13 +124,15 @@ impl ReadStore for AtGeneration {
             .await
     }
 
-    async fn get(&self, schema: &TableSchema, key: &Value) -> Result<Option<Row>, StoreError> {
-        self.inner.get(&self.schema(schema), key).await
+    async fn get(&self, schema: &TableSchema<'_>, key: &Value) -> Result<Option<Row>, StoreError> {
+        self.inner
+            .get(&schema.renamed(&self.table(schema)), key)
+            .await
     }
 
     async fn update(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         mark: Mark<'_>,
         key: Option<&Value>,
@@ -153,7 +140,7 @@ impl ReadStore for AtGeneration {
     ) -> Result<bool, StoreError> {
         self.inner
             .update(
-                &self.schema(schema),
+                &schema.renamed(&self.table(schema)),
                 &self.name(projection),
                 mark,
                 key,
@@ -164,37 +151,52 @@ impl ReadStore for AtGeneration {
 
     async fn update_many(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         updates: Vec<Update<'_>>,
     ) -> Result<Vec<bool>, StoreError> {
         self.inner
-            .update_many(&self.schema(schema), &self.name(projection), updates)
+            .update_many(
+                &schema.renamed(&self.table(schema)),
+                &self.name(projection),
+                updates,
+            )
             .await
     }
 
     async fn apply(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         projection: &str,
         entry: &LogEntry,
         change: RowChange,
     ) -> Result<bool, StoreError> {
         self.inner
-            .apply(&self.schema(schema), &self.name(projection), entry, change)
+            .apply(
+                &schema.renamed(&self.table(schema)),
+                &self.name(projection),
+                entry,
+                change,
+            )
             .await
     }
 
     async fn list(
         &self,
-        schema: &TableSchema,
+        schema: &TableSchema<'_>,
         field: &str,
         value: &Value,
         after_key: Option<&Value>,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError> {
         self.inner
-            .list(&self.schema(schema), field, value, after_key, limit)
+            .list(
+                &schema.renamed(&self.table(schema)),
+                field,
+                value,
+                after_key,
+                limit,
+            )
             .await
     }
 }

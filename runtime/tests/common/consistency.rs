@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use eventwright::bus::{EventBus, InProcBus};
+use eventwright::bus::InProcBus;
 use eventwright::consistency::ConsistencyToken;
-use eventwright::runner::projector;
+use eventwright::projector::projector;
 use eventwright::store::{EventStore, Mark, ReadStore};
-use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner, QueryError, ReadModels};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, QueryError, ReadModels};
 
 use super::{Bump, Start, Tally, Total, new_event};
 
@@ -23,9 +23,9 @@ pub async fn reads_wait_for_the_token_of_a_command(
     events: Arc<dyn EventStore>,
     read: Arc<dyn ReadStore>,
 ) {
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus)
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>()
         .with::<Total>();
     runner.prepare().await.unwrap();
@@ -77,7 +77,7 @@ pub async fn reads_wait_for_the_token_of_a_command(
     // PostgreSQL's log shows a commit only once every older transaction has ended, so
     // catching up may take more than one pass while other tests write.
     while !waiting.is_finished() {
-        runner.catch_up(events.as_ref()).await.unwrap();
+        runner.catch_up().await.unwrap();
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     waiting.await.unwrap().expect("caught up within the wait");

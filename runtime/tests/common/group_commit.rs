@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use eventwright::bus::{EventBus, InProcBus};
+use eventwright::bus::InProcBus;
 use eventwright::store::{EventStore, StoreError};
 use eventwright::{DispatchError, Dispatcher, Metadata};
 
@@ -36,9 +36,9 @@ pub async fn a_conflicting_group_fails_alone_and_leaves_no_row(events: Arc<dyn E
 }
 
 pub async fn a_cached_aggregate_moved_on_elsewhere_is_caught_up(events: Arc<dyn EventStore>) {
-    let bus: Arc<dyn EventBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let here = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
-    let elsewhere = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let bus = InProcBus::new(Arc::clone(&events));
+    let here = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
+    let elsewhere = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
     let bump = || Bump {
         id: "shared".into(),
     };
@@ -68,7 +68,7 @@ pub async fn a_cached_aggregate_moved_on_elsewhere_is_caught_up(events: Arc<dyn 
 
     // A start in a process that never saw the aggregate assumes it is new, and finds out from
     // the store that it is not.
-    let fresh = Dispatcher::new(Arc::clone(&events), bus);
+    let fresh = Dispatcher::new(Arc::clone(&events), Arc::new(bus));
     let again = fresh
         .dispatch(
             Start {

@@ -6,12 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use eventwright::bus::{EventBus, InProcBus};
-use eventwright::rebuild::{Marks, Rebuild};
-use eventwright::runner::projector;
+use eventwright::bus::InProcBus;
+use eventwright::engine::Marks;
+use eventwright::engine::rebuild::Rebuild;
+use eventwright::projector::projector;
 use eventwright::store::generation::AtGeneration;
 use eventwright::store::{Cursor, EventStore, ReadStore};
-use eventwright::{Dispatcher, Metadata, Projection, ProjectionRunner};
+use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine};
 use serde_json::json;
 
 use super::{Bump, Start, Tally, Total, folded_tallies, tallies};
@@ -22,10 +23,9 @@ pub async fn rebuild_while_running_matches_a_fold_of_the_log(
     events: Arc<dyn EventStore>,
     read: Arc<dyn ReadStore>,
 ) {
-    let bus: Arc<dyn EventBus> =
-        Arc::new(InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
-    let runner = ProjectionRunner::new(Arc::clone(&read), bus)
+    let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>()
         .with::<Total>()
         .with_retry_delay(Duration::from_millis(50));

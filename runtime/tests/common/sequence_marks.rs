@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use eventwright::runner::projector;
+use eventwright::projector::projector;
 use eventwright::store::{Mark, ReadStore};
 use eventwright::{EventEnvelope, Projection};
 use serde_json::json;

@@ -4,7 +4,7 @@ use eventwright::{
     Aggregate, Apply, Change, Command, Commands, Event, EventEnvelope, Handle, Project, Projection,
     Rejection, ValidationErrors,
 };
-use eventwright::schema::{ColumnDef, ColumnType, TableSchema};
+use eventwright::table::{ColumnDef, ColumnType, TableSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

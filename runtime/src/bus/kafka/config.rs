@@ -12,22 +12,18 @@ pub struct KafkaConfig {
     pub partitions: i32,
     /// Replicas of a topic the service creates.
     pub replication: i32,
-    /// Attempts at a poison event (one that can never apply) before it goes to the
-    /// dead-letter topic.
-    pub poison_attempts: u32,
     /// Further librdkafka settings for every client, e.g. `security.protocol`.
     pub client_settings: Vec<(String, String)>,
 }
 
 impl KafkaConfig {
-    /// Three partitions, one replica, three attempts at a poison event.
+    /// Three partitions, one replica.
     pub fn new(brokers: impl Into<String>, topic_prefix: impl Into<String>) -> Self {
         Self {
             brokers: brokers.into(),
             topic_prefix: topic_prefix.into(),
             partitions: 3,
             replication: 1,
-            poison_attempts: 3,
             client_settings: Vec::new(),
         }
     }

@@ -22,29 +22,30 @@
 //! # Delivery
 //!
 //! At least once, end to end: the [`OutboxRelay`](crate::relay::OutboxRelay) moves its
-//! checkpoint only after Kafka acknowledged a batch, and a [`KafkaProjectors`] consumer stores
-//! a record's offset only after the read store committed it (or the dead-letter topic took it).
+//! checkpoint only after Kafka acknowledged a batch, and a [`KafkaFeed`] consumer stores a
+//! record's offset only after the projection engine acknowledged it: the read store committed it,
+//! or the dead-letter topic took it.
 //! Each aggregate's events reach a projection in order but aggregates interleave, so the read
 //! store marks the last sequence applied per aggregate and skips anything at or below it: a
 //! redelivery after a crash or a rebalance changes nothing. The records a consumer finds waiting
-//! together are applied in one read-store transaction; if that fails, they are applied one by one,
-//! so that a poison event is dead-lettered alone.
+//! together are handed to the engine as one batch (see [`crate::engine`]).
 //!
 //! # Rebuilds
 //!
-//! A [rebuild](crate::rebuild) replays the log into a new generation with per-aggregate marks,
-//! then switches. A consumer checks the active generation before each record, and never stores
-//! the offset of a record it did not apply to the active generation. The first consumer to run
-//! on a new generation first replays the log from where the rebuild stopped: that covers every
+//! A [rebuild](crate::engine::rebuild) replays the log into a new generation with per-aggregate
+//! marks, then switches. The engine checks the active generation before each batch, and never
+//! acknowledges a record it did not apply to the active generation. The first consumer to run on
+//! a new generation first replays the log from where the rebuild stopped: that covers every
 //! record the consumers of the old generation took before the switch.
 
 mod config;
-mod projectors;
+mod dead_letter;
+mod feed;
 mod sink;
 mod topics;
 
 pub use config::KafkaConfig;
-pub use projectors::KafkaProjectors;
+pub use feed::KafkaFeed;
 pub use sink::KafkaSink;
 
 /// Kafka refused or failed.
@@ -62,9 +63,10 @@ pub enum KafkaError {
         topic: String,
         reason: String,
     },
-    /// Catching a rebuilt generation up from the event store failed.
-    #[error("catching up a rebuilt generation: {0}")]
-    Replay(#[from] crate::rebuild::RebuildError),
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+}
+
+impl From<KafkaError> for crate::engine::feed::FeedError {
+    fn from(error: KafkaError) -> Self {
+        Self::new(error)
+    }
 }

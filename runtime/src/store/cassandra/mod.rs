@@ -34,8 +34,10 @@
 //! show a row's previous values, until the write that follows completes. Both are the ordinary
 //! eventual consistency of any read model; no event is ever lost or applied twice.
 
-mod cql;
 mod read_store;
+mod rows;
+mod session;
+mod statements;
 mod values;
 
 use std::sync::Arc;
@@ -70,7 +72,7 @@ impl CassandraConfig {
         Self {
             nodes: nodes.into(),
             keyspace: keyspace.into(),
-            replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}".to_owned(),
+            replication: eventwright_tables::cql::DEVELOPMENT_REPLICATION.to_owned(),
             consistency: Consistency::LocalQuorum,
             serial_consistency: SerialConsistency::LocalSerial,
         }
@@ -167,11 +169,7 @@ pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreErro
             }
         }
     };
-    let create = format!(
-        "CREATE KEYSPACE IF NOT EXISTS {} WITH replication = {}",
-        super::sql::quote(&config.keyspace),
-        config.replication
-    );
+    let create = eventwright_tables::cql::keyspace(&config.keyspace, &config.replication);
     session
         .query_unpaged(create, ())
         .await

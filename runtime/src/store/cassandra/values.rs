@@ -4,26 +4,14 @@ use chrono::NaiveDate;
 use scylla::value::{CqlDate, CqlValue};
 use serde_json::Value;
 
-use crate::schema::{ColumnDef, ColumnType};
 use crate::store::StoreError;
-
-/// The CQL type of a column. Timestamps and decimals are kept as their text, which is exact:
-/// CQL timestamps hold milliseconds, and decimal text keeps the scale the projection wrote.
-pub(super) fn cql_type(ty: ColumnType) -> &'static str {
-    match ty {
-        ColumnType::String | ColumnType::Decimal | ColumnType::Timestamp | ColumnType::Json => {
-            "text"
-        }
-        ColumnType::Bool => "boolean",
-        ColumnType::Int => "bigint",
-        ColumnType::Float => "double",
-        ColumnType::Uuid => "uuid",
-        ColumnType::Date => "date",
-    }
-}
+use crate::table::{ColumnDef, ColumnType};
 
 /// `value` for `column`; `None` is CQL null.
-pub(super) fn to_cql(column: &ColumnDef, value: &Value) -> Result<Option<CqlValue>, StoreError> {
+pub(super) fn to_cql(
+    column: &ColumnDef<'_>,
+    value: &Value,
+) -> Result<Option<CqlValue>, StoreError> {
     let mismatch = || StoreError::Corrupt(format!("column `{}` cannot hold {value}", column.name));
     Ok(Some(match (column.ty, value) {
         (_, Value::Null) => return Ok(None),
@@ -55,7 +43,10 @@ pub(super) fn to_cql(column: &ColumnDef, value: &Value) -> Result<Option<CqlValu
 }
 
 /// A stored CQL value back as the JSON serde reads for `column`.
-pub(super) fn from_cql(column: &ColumnDef, value: Option<CqlValue>) -> Result<Value, StoreError> {
+pub(super) fn from_cql(
+    column: &ColumnDef<'_>,
+    value: Option<CqlValue>,
+) -> Result<Value, StoreError> {
     let corrupt = |what: &dyn std::fmt::Debug| {
         StoreError::Corrupt(format!("column `{}` holds {what:?}", column.name))
     };

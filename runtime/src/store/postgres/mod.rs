@@ -1,9 +1,8 @@
 //! PostgreSQL adapters: the write side (events, with transaction ids for safe catch-up) and the
-//! read side (projection tables with typed columns). Write and read may be different servers,
-//! e.g. a primary and a read replica.
+//! read side (projection tables with typed columns). Write and read may be different servers.
 
-mod event_store;
-mod read_store;
+mod backend;
+mod values;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,11 +10,16 @@ use std::time::Duration;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
-pub use event_store::PostgresEventStore;
-pub use read_store::PostgresReadStore;
 pub use sqlx::PgPool;
 
 use super::StoreError;
+use super::sql::{SqlEventStore, SqlReadStore};
+
+/// The event store in a PostgreSQL database: see [`SqlEventStore`].
+pub type PostgresEventStore = SqlEventStore<PgPool>;
+
+/// The read store in a PostgreSQL database: see [`SqlReadStore`].
+pub type PostgresReadStore = SqlReadStore<PgPool>;
 
 /// How long one connection attempt may take before it counts as failed.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);

@@ -3,19 +3,23 @@
 //! One file can hold both the event store and the read store, or each its own file; a service
 //! that starts on SQLite can later move either side to a server database without code changes.
 
-mod event_store;
-mod read_store;
+mod backend;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use event_store::SqliteEventStore;
-pub use read_store::SqliteReadStore;
 pub use sqlx::SqlitePool;
 
 use super::StoreError;
+use super::sql::{SqlEventStore, SqlReadStore};
+
+/// The event store in a SQLite database: see [`SqlEventStore`].
+pub type SqliteEventStore = SqlEventStore<SqlitePool>;
+
+/// The read store in a SQLite database: see [`SqlReadStore`].
+pub type SqliteReadStore = SqlReadStore<SqlitePool>;
 
 /// Opens (creating if needed) the database at `url`, e.g. `sqlite://ordering.db` or
 /// `sqlite::memory:`.

@@ -1,5 +1,9 @@
 //! Typed queries over the read store: get by key, list by field with keyset pagination.
 
+pub(crate) mod error;
+
+pub use error::QueryError;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::consistency::{self, ConsistencyToken};
+use crate::opaque;
 use crate::projection::Projection;
 use crate::store::generation::ActiveGenerations;
-use crate::store::{EventStore, ReadStore, Row, StoreError};
+use crate::store::{EventStore, ReadStore, Row};
 
 /// How many rows a page holds when the caller does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -53,33 +58,6 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass this back as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// A query that could not be answered.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    /// A query parameter is out of range or malformed.
-    #[error("{field}: {message}")]
-    InvalidParameter {
-        field: &'static str,
-        message: String,
-    },
-    /// A stored row no longer matches its type.
-    #[error("row of {projection} does not match its type: {reason}")]
-    Row {
-        projection: &'static str,
-        reason: String,
-    },
-    /// The projection had not caught up with a consistency token within the wait allowed.
-    #[error(
-        "{projection} has not caught up with the consistency token after {waited:?}; try again"
-    )]
-    NotYetConsistent {
-        projection: &'static str,
-        waited: Duration,
-    },
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 impl ReadModels {
@@ -198,39 +176,14 @@ fn from_row<P: Projection>(row: Row) -> Result<P, QueryError> {
 
 /// Cursors are the last key's JSON, hex-encoded: opaque to clients and safe in a URL as is.
 fn encode_cursor(key: &Value) -> String {
-    hex_json::encode(key)
+    opaque::encode(key)
 }
 
 fn decode_cursor(cursor: &str) -> Result<Value, QueryError> {
-    hex_json::decode(cursor).ok_or_else(|| QueryError::InvalidParameter {
+    opaque::decode(cursor).ok_or_else(|| QueryError::InvalidParameter {
         field: "cursor",
         message: "not a cursor this service returned".to_owned(),
     })
-}
-
-/// JSON as hex: what the service hands out for clients to pass back unchanged.
-pub(crate) mod hex_json {
-    use serde_json::Value;
-
-    pub(crate) fn encode(value: &Value) -> String {
-        value
-            .to_string()
-            .bytes()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
-    }
-
-    pub(crate) fn decode(text: &str) -> Option<Value> {
-        if !text.len().is_multiple_of(2) || !text.is_ascii() {
-            return None;
-        }
-        let bytes = (0..text.len())
-            .step_by(2)
-            .map(|at| u8::from_str_radix(&text[at..at + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
 }
 
 #[cfg(test)]

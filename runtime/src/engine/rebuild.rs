@@ -12,23 +12,18 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::runner::{ProjectionError, Projector};
+use super::feed::Marks;
+use crate::projector::{ProjectionError, Projector};
 use crate::store::generation::AtGeneration;
-use crate::store::{Cursor, EventStore, LogEntry, Mark, ReadStore, StoreError};
+use crate::store::{Cursor, EventStore, Mark, ReadStore, StoreError};
 
-/// How a projection tells an event it has applied from one it has not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Marks {
-    /// One checkpoint in the log: the projection is fed from the log in order (in process).
-    Checkpoint,
-    /// The last sequence applied per aggregate: the projection is fed by a partitioned broker.
-    PerAggregate,
-}
+/// How many events a replay reads from the log, and applies, at once.
+const BATCH: usize = 512;
 
 /// What a replay does with an event that can never apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum OnPoison {
-    /// Stop with [`RebuildError::Event`].
+    /// Stop with [`ReplayError::Event`].
     Stop,
     /// Log it and go on: for a consumer catching up, whose broker dead-letters such events.
     Skip,
@@ -58,19 +53,37 @@ pub struct Rebuilt {
 pub enum RebuildError {
     #[error("there is no projection named `{name}`; the projections are: {known}")]
     UnknownProjection { name: String, known: String },
-    #[error(
-        "event {event_id} at position {position} cannot be applied: {error}; the live \
-         generation is unchanged, and running the rebuild again resumes here"
-    )]
+    #[error("{0}; the live generation is unchanged, and running the rebuild again resumes here")]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Replaying the log into a projection stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("event {event_id} at position {position} cannot be applied: {error}")]
     Event {
         position: u64,
         event_id: uuid::Uuid,
         error: ProjectionError,
     },
     #[error(transparent)]
-    Projection(ProjectionError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Projection(#[from] ProjectionError),
+}
+
+impl From<StoreError> for ReplayError {
+    fn from(error: StoreError) -> Self {
+        Self::Projection(error.into())
+    }
+}
+
+impl From<ReplayError> for ProjectionError {
+    fn from(error: ReplayError) -> Self {
+        match error {
+            ReplayError::Event { error, .. } | ReplayError::Projection(error) => error,
+        }
+    }
 }
 
 /// How long the old generation stays after a switch, unless a rebuild says otherwise: longer
@@ -143,8 +156,10 @@ impl Rebuild {
 }
 
 /// Applies the log, from where `target` left it to its end, to one projection; returns how
-/// many events it read. With per-aggregate marks, the cursor it reached is saved as the
-/// projection's checkpoint after each batch, so a replay that stops resumes there.
+/// many events it read. The events read together are applied in one read-store transaction,
+/// or one by one when that fails, so an event at fault is found. With per-aggregate marks, the
+/// cursor it reached is saved as the projection's checkpoint after each batch, so a replay that
+/// stops resumes there.
 pub(crate) async fn replay(
     events: &dyn EventStore,
     target: &dyn ReadStore,
@@ -152,38 +167,42 @@ pub(crate) async fn replay(
     marks: Marks,
     on_poison: OnPoison,
     mut progress: impl FnMut(u64, Cursor),
-) -> Result<u64, RebuildError> {
+) -> Result<u64, ReplayError> {
     let name = projector.name();
     let mut cursor = target.checkpoint(name).await?;
     let mut replayed = 0;
     loop {
-        let batch = events.read_all(cursor, 512).await?;
+        let batch = events.read_all(cursor, BATCH).await?;
         let Some(last) = batch.last() else {
             return Ok(replayed);
         };
         cursor = last.cursor;
-        for LogEntry {
-            cursor: at,
-            envelope,
-        } in &batch
-        {
-            let mark = match marks {
-                Marks::Checkpoint => Mark::in_log(envelope, *at),
-                Marks::PerAggregate => Mark::delivered(envelope),
-            };
-            match projector.handle(target, envelope, mark).await {
-                Ok(_) => {}
-                Err(error) if error.is_poison() && on_poison == OnPoison::Skip => {
-                    tracing::error!(projection = name, event_id = %envelope.event_id, %error, "poison event skipped while catching up");
+        let marked: Vec<_> = batch
+            .iter()
+            .map(|entry| {
+                let mark = match marks {
+                    Marks::Checkpoint => Mark::in_log(&entry.envelope, entry.cursor),
+                    Marks::PerAggregate => Mark::delivered(&entry.envelope),
+                };
+                (&entry.envelope, mark)
+            })
+            .collect();
+        if projector.handle_many(target, &marked).await.is_err() {
+            for (envelope, mark) in marked {
+                match projector.handle(target, envelope, mark).await {
+                    Ok(_) => {}
+                    Err(error) if error.is_poison() && on_poison == OnPoison::Skip => {
+                        tracing::error!(projection = name, event_id = %envelope.event_id, %error, "poison event skipped while catching up");
+                    }
+                    Err(error) if error.is_poison() => {
+                        return Err(ReplayError::Event {
+                            position: envelope.position,
+                            event_id: envelope.event_id,
+                            error,
+                        });
+                    }
+                    Err(error) => return Err(error.into()),
                 }
-                Err(error) if error.is_poison() => {
-                    return Err(RebuildError::Event {
-                        position: envelope.position,
-                        event_id: envelope.event_id,
-                        error,
-                    });
-                }
-                Err(error) => return Err(RebuildError::Projection(error)),
             }
         }
         if marks == Marks::PerAggregate {

@@ -1,0 +1,237 @@
+//! Kafka as a feed: each projection consumes the aggregates' topics in a consumer group of its
+//! own, so several processes running the same projection share the partitions and take over
+//! each other's when one stops.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rdkafka::Message as _;
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::message::OwnedMessage;
+use rdkafka::producer::FutureProducer;
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::dead_letter;
+use super::topics::Topics;
+use super::{KafkaConfig, KafkaError};
+use crate::engine::feed::{Delivery, Feed, FeedError, Marks, Subscription};
+use crate::event::EventEnvelope;
+use crate::store::Cursor;
+
+/// The most records handed over, and applied in one read-store transaction, at once.
+const BATCH: usize = 256;
+
+/// The topics of a service's aggregates, as a [`Feed`] for the projection engine.
+///
+/// A record's offset is stored for commit only once the engine acknowledges it (its event is
+/// applied, or set aside), so a crash or rebalance redelivers, and the read store's
+/// per-aggregate marks skip what was applied already. An event that can never apply is set aside
+/// in the projection's dead-letter topic, `{prefix}dead-letter.{projection}`, with the error and
+/// where it came from in its headers.
+#[derive(Debug, Clone)]
+pub struct KafkaFeed {
+    config: KafkaConfig,
+    aggregate_types: Vec<String>,
+}
+
+impl KafkaFeed {
+    /// The topics of `aggregate_types`, which the outbox relay publishes to.
+    pub fn new(
+        config: KafkaConfig,
+        aggregate_types: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            config,
+            aggregate_types: aggregate_types.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    fn client_error(&self) -> impl Fn(rdkafka::error::KafkaError) -> KafkaError + '_ {
+        |source| KafkaError::Client {
+            brokers: self.config.brokers.clone(),
+            source,
+        }
+    }
+
+    /// The records `projection`'s consumer group has yet to take: for every partition, the
+    /// end of the partition less the group's committed offset (or less its start, before the
+    /// group's first commit).
+    fn group_lag(&self, projection: &str) -> Result<u64, KafkaError> {
+        let timeout = Duration::from_secs(10);
+        let consumer: BaseConsumer = self
+            .config
+            .client()
+            .set("group.id", self.config.group(projection))
+            .create()
+            .map_err(self.client_error())?;
+        let mut partitions = TopicPartitionList::new();
+        for aggregate_type in &self.aggregate_types {
+            let topic = self.config.topic(aggregate_type);
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), timeout)
+                .map_err(self.client_error())?;
+            // A topic nothing was published to yet has no partitions, and nothing to take.
+            for found in metadata.topics().iter().filter(|t| t.error().is_none()) {
+                for partition in found.partitions() {
+                    partitions.add_partition(found.name(), partition.id());
+                }
+            }
+        }
+        let committed = consumer
+            .committed_offsets(partitions, timeout)
+            .map_err(self.client_error())?;
+        let mut lag = 0;
+        for element in committed.elements() {
+            let (low, high) = consumer
+                .fetch_watermarks(element.topic(), element.partition(), timeout)
+                .map_err(self.client_error())?;
+            let taken = match element.offset() {
+                Offset::Offset(offset) => offset,
+                _ => low,
+            };
+            lag += (high - taken).max(0).unsigned_abs();
+        }
+        Ok(lag)
+    }
+}
+
+#[async_trait]
+impl Feed for KafkaFeed {
+    fn marks(&self) -> Marks {
+        Marks::PerAggregate
+    }
+
+    /// A consumer in `projection`'s group; it starts from the group's committed offsets, or
+    /// the start of each partition before the group's first commit.
+    async fn subscribe(
+        &self,
+        projection: &str,
+        _after: Cursor,
+    ) -> Result<Box<dyn Subscription>, FeedError> {
+        let config = &self.config;
+        let topics: Vec<String> = self
+            .aggregate_types
+            .iter()
+            .map(|aggregate_type| config.topic(aggregate_type))
+            .collect();
+        let dead_letters = config.dead_letter_topic(projection);
+        let mut all = topics.clone();
+        all.push(dead_letters.clone());
+        // Subscribing to a missing topic waits for it silently; creating it makes a projector
+        // started before the first command ready at once.
+        Topics::new(config)?.ensure(&all).await?;
+        let consumer: StreamConsumer = config
+            .client()
+            .set("group.id", config.group(projection))
+            .set("enable.auto.commit", "true")
+            // Offsets are stored by hand, once acknowledged: only those are committed.
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("partition.assignment.strategy", "cooperative-sticky")
+            // A projector that dies without leaving the group keeps its partitions this long;
+            // Kafka's 45 s default would stall those partitions for most of a minute.
+            .set("session.timeout.ms", "10000")
+            .create()
+            .map_err(self.client_error())?;
+        let producer: FutureProducer = config
+            .client()
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .create()
+            .map_err(self.client_error())?;
+        let subscribed: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer
+            .subscribe(&subscribed)
+            .map_err(self.client_error())?;
+        Ok(Box::new(KafkaSubscription {
+            consumer,
+            producer,
+            config: config.clone(),
+            projection: projection.to_owned(),
+            dead_letters,
+            batch: Vec::new(),
+        }))
+    }
+
+    async fn behind(&self, projection: &str, _checkpoint: Cursor) -> Result<u64, FeedError> {
+        let feed = self.clone();
+        let projection = projection.to_owned();
+        tokio::task::spawn_blocking(move || feed.group_lag(&projection))
+            .await
+            .map_err(FeedError::new)?
+            .map_err(FeedError::new)
+    }
+}
+
+/// One projection's consumer.
+struct KafkaSubscription {
+    consumer: StreamConsumer,
+    /// Where poison records go.
+    producer: FutureProducer,
+    config: KafkaConfig,
+    projection: String,
+    dead_letters: String,
+    /// The records of the last batch, until they are acknowledged.
+    batch: Vec<OwnedMessage>,
+}
+
+impl KafkaSubscription {
+    fn client_error(&self, source: rdkafka::error::KafkaError) -> FeedError {
+        FeedError::new(KafkaError::Client {
+            brokers: self.config.brokers.clone(),
+            source,
+        })
+    }
+}
+
+#[async_trait]
+impl Subscription for KafkaSubscription {
+    async fn next_batch(&mut self) -> Result<Vec<Delivery>, FeedError> {
+        let first = self.consumer.recv().await;
+        self.batch = vec![first.map_err(|e| self.client_error(e))?.detach()];
+        // The records already waiting go with the first: one read-store transaction for all.
+        while self.batch.len() < BATCH {
+            match tokio::time::timeout(Duration::ZERO, self.consumer.recv()).await {
+                Ok(message) => {
+                    let message = message.map_err(|e| self.client_error(e))?;
+                    self.batch.push(message.detach());
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(self
+            .batch
+            .iter()
+            .map(|message| Delivery {
+                event: serde_json::from_slice::<EventEnvelope>(message.payload().unwrap_or(&[]))
+                    .map_err(|error| format!("not an event envelope: {error}")),
+                cursor: None,
+            })
+            .collect())
+    }
+
+    async fn ack(&mut self) -> Result<(), FeedError> {
+        for message in std::mem::take(&mut self.batch) {
+            self.consumer
+                .store_offset(message.topic(), message.partition(), message.offset())
+                .map_err(|e| self.client_error(e))?;
+        }
+        Ok(())
+    }
+
+    async fn dead_letter(&mut self, index: usize, reason: &str) -> Result<bool, FeedError> {
+        let Some(message) = self.batch.get(index) else {
+            return Ok(false);
+        };
+        dead_letter::publish(
+            &self.producer,
+            &self.dead_letters,
+            &self.projection,
+            message,
+            reason,
+        )
+        .await
+        .map_err(|e| self.client_error(e))?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,186 @@
+//! A worker's batch: each command decided on the state the ones before it leave, all their
+//! events committed in one append, and the whole decided again on fresh state after a conflict.
+
+use super::mailbox::Job;
+use super::{Committed, DispatchError, Dispatcher};
+use crate::aggregate::{Aggregate, Persistence};
+use crate::backoff::backoff;
+use crate::event::{EventEnvelope, NewEvent};
+use crate::store::StoreError;
+
+impl Dispatcher {
+    /// Decides `jobs` in turn, each on the state the ones before it leave, and commits all their
+    /// events in one append; answers every job. Returns the state after the batch, when it is
+    /// known.
+    pub(super) async fn commit_batch<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        mut jobs: Vec<Job<A>>,
+        known: Option<(A, u64)>,
+    ) -> Option<(A, u64)> {
+        let loaded = match known {
+            Some(known) => Ok(known),
+            // Commands that start an aggregate assume there is none yet: if there is one, its
+            // first sequence is taken, and the conflict loads it.
+            None if jobs.first().is_some_and(|job| job.creates) => Ok((A::default(), 0)),
+            None => self.load::<A>(aggregate_id).await,
+        };
+        let (mut state, mut version) = match loaded {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                answer_all(jobs, &error);
+                return None;
+            }
+        };
+        let mut conflicts = 0;
+        loop {
+            let before = version;
+            let mut accepted: Vec<(Job<A>, Vec<NewEvent>)> = Vec::with_capacity(jobs.len());
+            for job in jobs.drain(..) {
+                let decided = (job.decide)(&state, version).and_then(|events| {
+                    let new =
+                        super::decide::encode::<A>(aggregate_id, version, &events, &job.metadata)?;
+                    Ok((events, new))
+                });
+                match decided {
+                    Err(refused) => {
+                        let _ = job.reply.send(Err(refused));
+                    }
+                    Ok((events, _)) if events.is_empty() => {
+                        let _ = job.reply.send(Ok(Committed {
+                            aggregate_type: A::TYPE,
+                            aggregate_id: aggregate_id.to_owned(),
+                            version,
+                            position: None,
+                            events: Vec::new(),
+                        }));
+                    }
+                    Ok((events, new)) => {
+                        // The next command is decided on the state this one leads to.
+                        for event in &events {
+                            state.apply_event(event);
+                        }
+                        version += new.len() as u64;
+                        accepted.push((job, new));
+                    }
+                }
+            }
+            if accepted.is_empty() {
+                return Some((state, version));
+            }
+            let events: Vec<NewEvent> = accepted
+                .iter()
+                .flat_map(|(_, new)| new.iter().cloned())
+                .collect();
+            let committed = match A::PERSISTENCE {
+                Persistence::EventSourced => self.group_commit.append(events).await,
+                Persistence::StateStored => match state.snapshot() {
+                    Ok(row) => self.store.commit_state(before, row, events).await,
+                    Err(error) => {
+                        answer_all(
+                            accepted.into_iter().map(|(job, _)| job).collect(),
+                            &DispatchError::Encode(error),
+                        );
+                        return None;
+                    }
+                },
+            };
+            match committed {
+                Ok(stored) => {
+                    if let Err(error) = self.bus.publish(&stored).await {
+                        // The events are committed; subscribers read them from the log anyway.
+                        tracing::warn!(%error, "publishing committed events failed");
+                    }
+                    // A state-stored aggregate's row is its snapshot, already written.
+                    if A::PERSISTENCE == Persistence::EventSourced
+                        && crosses_snapshot(A::SNAPSHOT_EVERY, before, version)
+                    {
+                        self.save_snapshot(aggregate_id, &state, version).await;
+                    }
+                    let mut stored = stored.into_iter();
+                    for (job, new) in accepted {
+                        let mine: Vec<EventEnvelope> = stored.by_ref().take(new.len()).collect();
+                        let last = mine.last().expect("a job with events");
+                        let _ = job.reply.send(Ok(Committed {
+                            aggregate_type: A::TYPE,
+                            aggregate_id: aggregate_id.to_owned(),
+                            version: last.sequence,
+                            position: Some(last.position),
+                            events: mine,
+                        }));
+                    }
+                    return Some((state, version));
+                }
+                Err(StoreError::Conflict { .. }) => {
+                    conflicts += 1;
+                    for (job, _) in accepted {
+                        metrics::counter!("eventwright_command_conflicts_total", "command" => job.name)
+                            .increment(1);
+                        if conflicts > job.retries {
+                            let _ = job.reply.send(Err(DispatchError::Conflict {
+                                aggregate_type: A::TYPE,
+                                aggregate_id: aggregate_id.to_owned(),
+                            }));
+                        } else {
+                            jobs.push(job);
+                        }
+                    }
+                    tracing::debug!(aggregate_type = A::TYPE, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
+                    if jobs.is_empty() {
+                        return None;
+                    }
+                    tokio::time::sleep(backoff(conflicts)).await;
+                    // Another process wrote: what this one had decided on is stale.
+                    match self.load::<A>(aggregate_id).await {
+                        Ok(loaded) => (state, version) = loaded,
+                        Err(error) => {
+                            answer_all(jobs, &error);
+                            return None;
+                        }
+                    }
+                }
+                Err(error) => {
+                    let error = DispatchError::Store(error);
+                    answer_all(accepted.into_iter().map(|(job, _)| job).collect(), &error);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Answers every job with `error`.
+fn answer_all<A: Aggregate>(jobs: Vec<Job<A>>, error: &DispatchError) {
+    for job in jobs {
+        let _ = job.reply.send(Err(error.duplicate()));
+    }
+}
+
+/// Whether events moving an aggregate from version `before` to `after` reach a multiple of its
+/// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY).
+fn crosses_snapshot(snapshot_every: Option<u64>, before: u64, after: u64) -> bool {
+    snapshot_every.is_some_and(|every| before / every != after / every)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crosses_snapshot;
+
+    #[test]
+    fn a_snapshot_is_due_when_a_command_reaches_a_multiple_however_many_events_it_records() {
+        let every = Some(100);
+        assert!(crosses_snapshot(every, 99, 100));
+        assert!(
+            crosses_snapshot(every, 98, 103),
+            "past the multiple, in one command"
+        );
+        assert!(
+            crosses_snapshot(every, 150, 420),
+            "past several multiples at once"
+        );
+        assert!(!crosses_snapshot(every, 100, 199));
+        assert!(!crosses_snapshot(every, 0, 99));
+        assert!(crosses_snapshot(Some(1), 0, 1));
+        assert!(!crosses_snapshot(None, 99, 100));
+    }
+}

@@ -1,0 +1,32 @@
+//! Why a query could not be answered.
+
+use std::time::Duration;
+
+use crate::store::StoreError;
+
+/// A query that could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// A query parameter is out of range or malformed.
+    #[error("{field}: {message}")]
+    InvalidParameter {
+        field: &'static str,
+        message: String,
+    },
+    /// A stored row no longer matches its type.
+    #[error("row of {projection} does not match its type: {reason}")]
+    Row {
+        projection: &'static str,
+        reason: String,
+    },
+    /// The projection had not caught up with a consistency token within the wait allowed.
+    #[error(
+        "{projection} has not caught up with the consistency token after {waited:?}; try again"
+    )]
+    NotYetConsistent {
+        projection: &'static str,
+        waited: Duration,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

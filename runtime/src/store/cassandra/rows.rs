@@ -1,0 +1,309 @@
+//! Writing one row without transactions: read it, decide, compare-and-set it on its version,
+//! then bring its list tables in line. See the [module docs](super).
+
+use std::collections::HashMap;
+
+use scylla::value::CqlValue;
+use serde_json::Value;
+
+use super::read_store::CassandraReadStore;
+use super::statements;
+use super::values::{from_cql, to_cql};
+use crate::store::integers::to_i64;
+use crate::store::{Cursor, Decide, Mark, Row, RowChange, StoreError};
+use crate::table::{ColumnDef, TableSchema};
+
+/// How many times a write that lost a race on its row is decided again before giving up (the
+/// projector then retries the event as a whole). With the growing waits between them, about
+/// five seconds of contention.
+const CONTENDED_ATTEMPTS: u32 = 32;
+
+/// A main-table row as read: the data, and its bookkeeping.
+pub(super) struct Stored {
+    pub(super) data: Row,
+    pub(super) version: i64,
+    pub(super) applied: HashMap<String, i64>,
+    pub(super) previous: HashMap<String, String>,
+    pub(super) deleted: bool,
+}
+
+impl CassandraReadStore {
+    pub(super) async fn read(
+        &self,
+        schema: &TableSchema<'_>,
+        key: &Value,
+    ) -> Result<Option<Stored>, StoreError> {
+        let keyspace = &self.config.keyspace;
+        let rows = self
+            .rows(
+                statements::select_row(keyspace, schema),
+                vec![to_cql(schema.key_column(), key)?],
+            )
+            .await?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut columns = row.columns.into_iter();
+        let mut data = Row::new();
+        for column in schema.columns {
+            data.insert(
+                column.name.to_owned(),
+                from_cql(column, columns.next().flatten())?,
+            );
+        }
+        let version = match columns.next().flatten() {
+            Some(CqlValue::BigInt(version)) => version,
+            _ => 0,
+        };
+        let applied = map_of(columns.next().flatten(), |value| match value {
+            CqlValue::BigInt(sequence) => Some(sequence),
+            _ => None,
+        });
+        let previous = map_of(columns.next().flatten(), |value| match value {
+            CqlValue::Text(text) => Some(text),
+            _ => None,
+        });
+        let deleted = matches!(columns.next().flatten(), Some(CqlValue::Boolean(true)));
+        Ok(Some(Stored {
+            data,
+            version,
+            applied,
+            previous,
+            deleted,
+        }))
+    }
+
+    /// Brings the list tables in line with the main row at `version`: removes the rows the
+    /// listed fields' previous values keyed, and writes the current ones. Idempotent, and
+    /// written at `version` as time, so a slower writer of an older version never wins.
+    async fn sync_lists(
+        &self,
+        schema: &TableSchema<'_>,
+        key: &Value,
+        version: i64,
+        previous: &HashMap<String, String>,
+        current: Option<&Row>,
+    ) -> Result<(), StoreError> {
+        let keyspace = &self.config.keyspace;
+        for field in schema.indexed {
+            let column = column(schema, field)?;
+            let now = current.map(|row| row.get(*field).cloned().unwrap_or(Value::Null));
+            let before: Option<Value> = previous
+                .get(*field)
+                .and_then(|text| serde_json::from_str(text).ok());
+            if let Some(before) =
+                before.filter(|before| !before.is_null() && Some(before) != now.as_ref())
+            {
+                self.execute(
+                    statements::delete_listed(keyspace, schema, field),
+                    vec![
+                        Some(CqlValue::BigInt(version)),
+                        to_cql(column, &before)?,
+                        to_cql(schema.key_column(), key)?,
+                    ],
+                )
+                .await?;
+            }
+            if let Some(row) = current.filter(|_| now.as_ref().is_some_and(|now| !now.is_null())) {
+                let mut values = data_values(schema, row)?;
+                values.push(Some(CqlValue::BigInt(version)));
+                self.execute(statements::insert_listed(keyspace, schema, field), values)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`ReadStore::update`]'s row write, without the checkpoint or progress.
+    pub(super) async fn write_row(
+        &self,
+        schema: &TableSchema<'_>,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        let Some(key) = key else {
+            // Nothing to write: only the checkpoint or the progress moves.
+            decide(None).map_err(StoreError::Corrupt)?;
+            return Ok(true);
+        };
+        let marker = marker(mark.aggregate_type, mark.aggregate_id);
+        let sequence = to_i64(mark.sequence)?;
+        let keyspace = &self.config.keyspace;
+        for attempt in 1..=CONTENDED_ATTEMPTS {
+            let stored = self.read(schema, key).await?;
+            if let Some(stored) = &stored
+                && stored
+                    .applied
+                    .get(&marker)
+                    .is_some_and(|applied| *applied >= sequence)
+            {
+                // Applied already; the list tables may have missed it if a crash came between
+                // the two writes, and redelivery is the chance to finish.
+                let current = (!stored.deleted).then_some(&stored.data);
+                self.sync_lists(schema, key, stored.version, &stored.previous, current)
+                    .await?;
+                return Ok(false);
+            }
+            let current = stored
+                .as_ref()
+                .filter(|s| !s.deleted)
+                .map(|s| s.data.clone());
+            let (data, deleted) = match decide(current).map_err(StoreError::Corrupt)? {
+                RowChange::None => {
+                    return Ok(true);
+                }
+                RowChange::Upsert(mut row) => {
+                    row.insert(schema.key.to_owned(), key.clone());
+                    (row, false)
+                }
+                RowChange::Delete(_) => (Row::new(), true),
+            };
+            // The listed values this write replaces, for removing their list-table rows.
+            let previous: HashMap<String, String> = schema
+                .indexed
+                .iter()
+                .filter_map(|field| {
+                    let stored = stored.as_ref().filter(|s| !s.deleted)?;
+                    Some(((*field).to_owned(), stored.data.get(*field)?.to_string()))
+                })
+                .collect();
+            let previous_cql = Some(CqlValue::Map(
+                previous
+                    .iter()
+                    .map(|(field, value)| {
+                        (CqlValue::Text(field.clone()), CqlValue::Text(value.clone()))
+                    })
+                    .collect(),
+            ));
+            let written = match &stored {
+                None => {
+                    let version = 1;
+                    let mut values = data_values(schema, &data)?;
+                    values.extend([
+                        Some(CqlValue::BigInt(version)),
+                        Some(CqlValue::Map(vec![(
+                            CqlValue::Text(marker.clone()),
+                            CqlValue::BigInt(sequence),
+                        )])),
+                        previous_cql,
+                        Some(CqlValue::Boolean(deleted)),
+                    ]);
+                    self.applied(statements::insert_if_absent(keyspace, schema), values)
+                        .await?
+                        .then_some(version)
+                }
+                Some(stored) => {
+                    let version = stored.version + 1;
+                    let mut values = Vec::new();
+                    for column in schema.columns.iter().filter(|c| c.name != schema.key) {
+                        let value = data.get(column.name).unwrap_or(&Value::Null);
+                        values.push(to_cql(column, value)?);
+                    }
+                    values.extend([
+                        Some(CqlValue::BigInt(version)),
+                        Some(CqlValue::Text(marker.clone())),
+                        Some(CqlValue::BigInt(sequence)),
+                        previous_cql,
+                        Some(CqlValue::Boolean(deleted)),
+                        to_cql(schema.key_column(), key)?,
+                        Some(CqlValue::BigInt(stored.version)),
+                    ]);
+                    self.applied(statements::update_if_version(keyspace, schema), values)
+                        .await?
+                        .then_some(version)
+                }
+            };
+            let Some(version) = written else {
+                // Another writer changed the row since it was read: decide again on the new one,
+                // after a random wait that grows with each loss, so writers of a hot row spread
+                // out instead of colliding again at once.
+                tokio::time::sleep(crate::backoff::backoff(attempt)).await;
+                continue;
+            };
+            let current = (!deleted).then_some(&data);
+            self.sync_lists(schema, key, version, &previous, current)
+                .await?;
+            return Ok(true);
+        }
+        Err(StoreError::Unavailable(format!(
+            "row {key} of {} kept changing under {CONTENDED_ATTEMPTS} attempts to write it",
+            schema.name
+        )))
+    }
+
+    pub(super) async fn move_progress(
+        &self,
+        schema: &TableSchema<'_>,
+        mark: Mark<'_>,
+    ) -> Result<(), StoreError> {
+        let sequence = to_i64(mark.sequence)?;
+        self.execute(
+            statements::save_progress(&self.config.keyspace, schema),
+            vec![
+                Some(CqlValue::BigInt(sequence)),
+                Some(CqlValue::BigInt(sequence)),
+                Some(CqlValue::Text(marker(
+                    mark.aggregate_type,
+                    mark.aggregate_id,
+                ))),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Runs schema statements, unprepared: each runs once.
+
+    pub(super) async fn move_checkpoint(
+        &self,
+        projection: &str,
+        cursor: Cursor,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            statements::save_checkpoint(&self.config.keyspace),
+            vec![
+                Some(CqlValue::BigInt(to_i64(cursor.transaction)?)),
+                Some(CqlValue::BigInt(to_i64(cursor.position)?)),
+                Some(CqlValue::Text(projection.to_owned())),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// How a row's applied map and the progress table name an aggregate.
+pub(super) fn marker(aggregate_type: &str, aggregate_id: &str) -> String {
+    format!("{aggregate_type}/{aggregate_id}")
+}
+
+pub(super) fn column<'a>(
+    schema: &TableSchema<'a>,
+    field: &str,
+) -> Result<&'a ColumnDef<'a>, StoreError> {
+    schema
+        .column(field)
+        .ok_or_else(|| StoreError::Corrupt(format!("{} has no column `{field}`", schema.name)))
+}
+
+fn data_values(schema: &TableSchema<'_>, row: &Row) -> Result<Vec<Option<CqlValue>>, StoreError> {
+    schema
+        .columns
+        .iter()
+        .map(|column| to_cql(column, row.get(column.name).unwrap_or(&Value::Null)))
+        .collect()
+}
+
+fn map_of<T>(value: Option<CqlValue>, entry: impl Fn(CqlValue) -> Option<T>) -> HashMap<String, T> {
+    match value {
+        Some(CqlValue::Map(entries)) => entries
+            .into_iter()
+            .filter_map(|(key, value)| match key {
+                CqlValue::Text(key) => Some((key, entry(value)?)),
+                _ => None,
+            })
+            .collect(),
+        _ => HashMap::new(),
+    }
+}

@@ -1,0 +1,166 @@
+//! The text of every statement the Cassandra read store runs: the tables' DDL is
+//! `eventwright-tables`' business (`eventwright_tables::cql`), reading and writing them is this
+//! module's.
+
+use eventwright_tables::cql::{META, list_table_name, progress_table_name, table};
+use eventwright_tables::sql::quote;
+
+use crate::table::TableSchema;
+
+fn data_columns(schema: &TableSchema<'_>) -> String {
+    schema
+        .columns
+        .iter()
+        .map(|column| quote(column.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn select_progress(keyspace: &str, schema: &TableSchema<'_>) -> String {
+    format!(
+        "SELECT sequence FROM {} WHERE aggregate = ?",
+        table(keyspace, &progress_table_name(schema))
+    )
+}
+
+/// The sequence is also the write's timestamp: of two writes, the later sequence wins, whatever
+/// order they arrive in.
+pub(super) fn save_progress(keyspace: &str, schema: &TableSchema<'_>) -> String {
+    format!(
+        "UPDATE {} USING TIMESTAMP ? SET sequence = ? WHERE aggregate = ?",
+        table(keyspace, &progress_table_name(schema))
+    )
+}
+
+pub(super) fn select_generation(keyspace: &str) -> String {
+    format!(
+        "SELECT generation FROM {} WHERE projection = ?",
+        table(keyspace, "eventwright_generations")
+    )
+}
+
+/// Written with the generation as its timestamp, so it never moves backwards.
+pub(super) fn activate_generation(keyspace: &str) -> String {
+    format!(
+        "UPDATE {} USING TIMESTAMP ? SET generation = ? WHERE projection = ?",
+        table(keyspace, "eventwright_generations")
+    )
+}
+
+pub(super) fn delete_checkpoint(keyspace: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE projection = ?",
+        table(keyspace, "eventwright_checkpoints")
+    )
+}
+
+/// `DROP TABLE` for every table of a projection.
+pub(super) fn drop_tables(keyspace: &str, schema: &TableSchema<'_>) -> Vec<String> {
+    eventwright_tables::cql::projection_table_names(schema)
+        .iter()
+        .map(|name| format!("DROP TABLE IF EXISTS {}", table(keyspace, name)))
+        .collect()
+}
+
+pub(super) fn select_checkpoint(keyspace: &str) -> String {
+    format!(
+        "SELECT transaction_id, position FROM {} WHERE projection = ?",
+        table(keyspace, "eventwright_checkpoints")
+    )
+}
+
+pub(super) fn save_checkpoint(keyspace: &str) -> String {
+    format!(
+        "UPDATE {} SET transaction_id = ?, position = ? WHERE projection = ?",
+        table(keyspace, "eventwright_checkpoints")
+    )
+}
+
+/// The data columns, then the bookkeeping ones in [`META`] order.
+pub(super) fn select_row(keyspace: &str, schema: &TableSchema<'_>) -> String {
+    let meta: Vec<&str> = META.iter().map(|(name, _)| *name).collect();
+    format!(
+        "SELECT {}, {} FROM {} WHERE {} = ?",
+        data_columns(schema),
+        meta.join(", "),
+        table(keyspace, schema.name),
+        quote(schema.key)
+    )
+}
+
+/// Parameters: the data columns, version, applied (a map), previous (a map), deleted.
+pub(super) fn insert_if_absent(keyspace: &str, schema: &TableSchema<'_>) -> String {
+    let meta: Vec<&str> = META.iter().map(|(name, _)| *name).collect();
+    let marks = vec!["?"; schema.columns.len() + META.len()];
+    format!(
+        "INSERT INTO {} ({}, {}) VALUES ({}) IF NOT EXISTS",
+        table(keyspace, schema.name),
+        data_columns(schema),
+        meta.join(", "),
+        marks.join(", ")
+    )
+}
+
+/// Parameters: the non-key data columns, the new version, the applied key and sequence,
+/// previous, deleted, the row key, and the version it must still have.
+pub(super) fn update_if_version(keyspace: &str, schema: &TableSchema<'_>) -> String {
+    let mut sets: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|column| column.name != schema.key)
+        .map(|column| format!("{} = ?", quote(column.name)))
+        .collect();
+    sets.extend([
+        "eventwright_version = ?".to_owned(),
+        "eventwright_applied[?] = ?".to_owned(),
+        "eventwright_previous = ?".to_owned(),
+        "eventwright_deleted = ?".to_owned(),
+    ]);
+    format!(
+        "UPDATE {} SET {} WHERE {} = ? IF eventwright_version = ?",
+        table(keyspace, schema.name),
+        sets.join(", "),
+        quote(schema.key)
+    )
+}
+
+/// Parameters: the data columns, then the write time.
+pub(super) fn insert_listed(keyspace: &str, schema: &TableSchema<'_>, field: &str) -> String {
+    let marks = vec!["?"; schema.columns.len()];
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) USING TIMESTAMP ?",
+        table(keyspace, &list_table_name(schema, field)),
+        data_columns(schema),
+        marks.join(", ")
+    )
+}
+
+/// Parameters: the write time, the field's value, the row key.
+pub(super) fn delete_listed(keyspace: &str, schema: &TableSchema<'_>, field: &str) -> String {
+    format!(
+        "DELETE FROM {} USING TIMESTAMP ? WHERE {} = ? AND {} = ?",
+        table(keyspace, &list_table_name(schema, field)),
+        quote(field),
+        quote(schema.key)
+    )
+}
+
+/// Parameters: the field's value, the key to start after (with `after_key`), the limit.
+pub(super) fn list(
+    keyspace: &str,
+    schema: &TableSchema<'_>,
+    field: &str,
+    after_key: bool,
+) -> String {
+    let after = if after_key {
+        format!(" AND {} > ?", quote(schema.key))
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT {} FROM {} WHERE {} = ?{after} LIMIT ?",
+        data_columns(schema),
+        table(keyspace, &list_table_name(schema, field)),
+        quote(field),
+    )
+}

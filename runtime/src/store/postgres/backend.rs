@@ -1,0 +1,256 @@
+//! PostgreSQL's side of the SQL stores: the log read in commit-safe order, advisory locks, and
+//! events written in one statement.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use eventwright_tables::sql::Dialect;
+use serde_json::Value;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, Row as _, Transaction};
+
+use super::values::{PgQuery, query, rows};
+use crate::event::{EventEnvelope, NewEvent};
+use crate::store::StoreError;
+use crate::store::integers::{to_i64, to_u64};
+use crate::store::sql::{Arg, Backend, Conn, LogOrder, Rows, Tx, conflict};
+
+/// Positions come from an identity column, handed out before commit, so each event records the
+/// id of its transaction and the log is read in (transaction, position) order, only below the
+/// oldest transaction still running: nothing can then commit behind a reader.
+///
+/// The transaction id is selected as text under a name of its own: an output column named
+/// `transaction_id` would be what `ORDER BY transaction_id` sorts by, and text sorts "1000"
+/// before "999", which would skip events whenever transaction ids gain a digit.
+const LOG: LogOrder = LogOrder {
+    transaction: "transaction_id::text",
+    after: "(transaction_id, position) > ($1::text::xid8, $2)",
+    settled: Some("transaction_id < pg_snapshot_xmin(pg_current_snapshot())"),
+    order: "transaction_id, position",
+};
+
+/// Inserts the events bound by [`bind_events`] as parameters 1 to 11.
+const INSERT_EVENTS: &str = "INSERT INTO eventwright_events (event_id, aggregate_type, \
+    aggregate_id, sequence, event_type, event_version, timestamp, correlation_id, causation_id, \
+    traceparent, payload) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], \
+    $4::bigint[], $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], \
+    $11::jsonb[])";
+
+#[async_trait]
+impl Backend for PgPool {
+    type Pool<'a> = OnPool<'a>;
+    type Tx = PgTx;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn log_order(&self) -> &'static LogOrder {
+        &LOG
+    }
+
+    fn pool(&self) -> OnPool<'_> {
+        OnPool(self)
+    }
+
+    async fn begin(&self) -> Result<PgTx, StoreError> {
+        Ok(PgTx(PgPool::begin(self).await?))
+    }
+
+    /// Every event in one statement, each unless its sequence is taken.
+    async fn insert_events(
+        &self,
+        tx: &mut PgTx,
+        events: &[NewEvent],
+    ) -> Result<Vec<Option<u64>>, StoreError> {
+        let sql = format!(
+            "{INSERT_EVENTS} ON CONFLICT (aggregate_type, aggregate_id, sequence) DO NOTHING \
+             RETURNING aggregate_type, aggregate_id, sequence, position"
+        );
+        let inserted = bind_events(sqlx::query(&sql), events)?
+            .fetch_all(&mut *tx.0)
+            .await?;
+        let mut positions = HashMap::with_capacity(inserted.len());
+        for row in &inserted {
+            let key: (String, String, i64) = (
+                row.try_get("aggregate_type")?,
+                row.try_get("aggregate_id")?,
+                row.try_get("sequence")?,
+            );
+            positions.insert(key, to_u64(row.try_get("position")?)?);
+        }
+        events
+            .iter()
+            .map(|event| {
+                let key = (
+                    event.aggregate_type.clone(),
+                    event.aggregate_id.clone(),
+                    to_i64(event.sequence)?,
+                );
+                Ok(positions.get(&key).copied())
+            })
+            .collect()
+    }
+
+    /// One statement, without a transaction around it: atomic as it is, and one round trip
+    /// however many events a command records.
+    async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
+        let sql = format!("{INSERT_EVENTS} RETURNING sequence, position");
+        let inserted = bind_events(sqlx::query(&sql), &events)?
+            .fetch_all(self)
+            .await;
+        with_positions(events, inserted)
+    }
+
+    /// The state change and the events in one statement: the events are inserted only when
+    /// the state row moved from the expected version, and both commit or neither does.
+    async fn commit_state(
+        &self,
+        expected_version: u64,
+        state: Value,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let Some(last) = events.last() else {
+            return Ok(Vec::new());
+        };
+        // Parameters 1 to 11 are the events' (`bind_events`).
+        let write_state = if expected_version == 0 {
+            "INSERT INTO eventwright_states (aggregate_type, aggregate_id, version, state) \
+             VALUES ($12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING 1"
+        } else {
+            "UPDATE eventwright_states SET version = $14, state = $15 \
+             WHERE aggregate_type = $12 AND aggregate_id = $13 AND version = $16 RETURNING 1"
+        };
+        let sql = format!(
+            "WITH state AS ({write_state}) {INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM state) \
+             RETURNING sequence, position"
+        );
+        let mut query = bind_events(sqlx::query(&sql), &events)?
+            .bind(last.aggregate_type.clone())
+            .bind(last.aggregate_id.clone())
+            .bind(to_i64(last.sequence)?)
+            .bind(state);
+        if expected_version > 0 {
+            query = query.bind(to_i64(expected_version)?);
+        }
+        let inserted = query.fetch_all(self).await;
+        with_positions(events, inserted)
+    }
+}
+
+#[derive(Debug)]
+pub struct OnPool<'a>(&'a PgPool);
+
+#[async_trait]
+impl Conn for OnPool<'_> {
+    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
+        Ok(query(sql, args)?.execute(self.0).await?.rows_affected())
+    }
+
+    async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, StoreError> {
+        Ok(rows(query(sql, args)?.fetch_all(self.0).await?))
+    }
+}
+
+#[derive(Debug)]
+pub struct PgTx(Transaction<'static, Postgres>);
+
+#[async_trait]
+impl Conn for PgTx {
+    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
+        Ok(query(sql, args)?
+            .execute(&mut *self.0)
+            .await?
+            .rows_affected())
+    }
+
+    async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, StoreError> {
+        Ok(rows(query(sql, args)?.fetch_all(&mut *self.0).await?))
+    }
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn lock(&mut self, name: &str) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(name)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+}
+
+/// Binds `events` column by column, as the arrays [`INSERT_EVENTS`] unnests.
+fn bind_events<'q>(query: PgQuery<'q>, events: &[NewEvent]) -> Result<PgQuery<'q>, StoreError> {
+    fn column<T>(events: &[NewEvent], field: impl Fn(&NewEvent) -> T) -> Vec<T> {
+        events.iter().map(field).collect()
+    }
+    let sequences = events
+        .iter()
+        .map(|e| to_i64(e.sequence))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let versions = events
+        .iter()
+        .map(|e| {
+            i32::try_from(e.event_version)
+                .map_err(|_| StoreError::Corrupt(format!("event version {}", e.event_version)))
+        })
+        .collect::<Result<Vec<i32>, _>>()?;
+    Ok(query
+        .bind(column(events, |e| e.event_id))
+        .bind(column(events, |e| e.aggregate_type.clone()))
+        .bind(column(events, |e| e.aggregate_id.clone()))
+        .bind(sequences)
+        .bind(column(events, |e| e.event_type.clone()))
+        .bind(versions)
+        .bind(column::<DateTime<Utc>>(events, |e| e.timestamp))
+        .bind(column(events, |e| e.metadata.correlation_id.clone()))
+        .bind(column(events, |e| e.metadata.causation_id.clone()))
+        .bind(column(events, |e| e.metadata.traceparent.clone()))
+        .bind(column::<Value>(events, |e| e.payload.clone())))
+}
+
+/// The envelopes of `events` from what inserting them returned: a taken sequence, or no rows at
+/// all (the state row was not at the expected version), is a conflict.
+fn with_positions(
+    events: Vec<NewEvent>,
+    inserted: Result<Vec<PgRow>, sqlx::Error>,
+) -> Result<Vec<EventEnvelope>, StoreError> {
+    let rows = match inserted {
+        Ok(rows) if rows.is_empty() && !events.is_empty() => return Err(conflict(&events[0])),
+        Ok(rows) => rows,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            return Err(events
+                .first()
+                .map_or_else(|| StoreError::Corrupt(error.to_string()), conflict));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let mut positions = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        positions.insert(
+            row.try_get::<i64, _>("sequence")?,
+            to_u64(row.try_get("position")?)?,
+        );
+    }
+    events
+        .into_iter()
+        .map(|event| {
+            let position = positions
+                .get(&to_i64(event.sequence)?)
+                .copied()
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "no position returned for sequence {}",
+                        event.sequence
+                    ))
+                })?;
+            Ok(EventEnvelope::from_new(event, position))
+        })
+        .collect()
+}

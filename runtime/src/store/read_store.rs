@@ -1,0 +1,193 @@
+//! The read side's store: projection rows, checkpoints, marks and generations.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{Cursor, LogEntry, Row, StoreError};
+use crate::event::EventEnvelope;
+use crate::table::TableSchema;
+
+/// What an event does to a projection's table, in the store's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowChange {
+    /// Nothing to write; the checkpoint still moves.
+    None,
+    Upsert(Row),
+    Delete(Value),
+}
+
+/// What [`ReadStore::update`] does with the row it read: the change to write, or why the row
+/// cannot be changed. A store without transactions may call it again on a row that changed
+/// under it, so it must depend on nothing but the row.
+pub type Decide<'a> = Box<dyn Fn(Option<Row>) -> Result<RowChange, String> + Send + Sync + 'a>;
+
+/// The event a read store is applying, and how it tells that event from one applied already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark<'a> {
+    pub aggregate_type: &'a str,
+    pub aggregate_id: &'a str,
+    pub sequence: u64,
+    /// The event's place in the log, when events arrive in log order (the in-process bus reads
+    /// the log): one checkpoint per projection, which each event's cursor must pass. `None` when
+    /// each aggregate's events arrive in order but aggregates interleave (a partitioned broker):
+    /// then the last sequence applied per aggregate is what the event's must pass.
+    pub cursor: Option<Cursor>,
+}
+
+impl<'a> Mark<'a> {
+    /// An event read from the log at `cursor`.
+    pub fn in_log(envelope: &'a EventEnvelope, cursor: Cursor) -> Self {
+        Self {
+            cursor: Some(cursor),
+            ..Self::delivered(envelope)
+        }
+    }
+
+    /// An event delivered by a broker, in order for its aggregate only.
+    pub fn delivered(envelope: &'a EventEnvelope) -> Self {
+        Self {
+            aggregate_type: &envelope.aggregate_type,
+            aggregate_id: &envelope.aggregate_id,
+            sequence: envelope.sequence,
+            cursor: None,
+        }
+    }
+}
+
+/// One event's change to a projection, as [`ReadStore::update`] takes it.
+pub struct Update<'a> {
+    pub mark: Mark<'a>,
+    pub key: Option<Value>,
+    pub decide: Decide<'a>,
+}
+
+impl std::fmt::Debug for Update<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Update")
+            .field("mark", &self.mark)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Projection tables and checkpoints.
+///
+/// A projection's rows, checkpoint and marks live under its name and its table's name; a
+/// rebuild writes a new generation of them under names of their own (see
+/// [`generation`](crate::store::generation)), and queries follow [`active`](Self::active).
+#[async_trait]
+pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
+    /// Creates the tables every projection shares (checkpoints, marks, generations) if they are
+    /// missing.
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError>;
+
+    /// Creates the shared tables and this projection's table and indexes, if they are missing.
+    async fn prepare(&self, schema: &TableSchema<'_>) -> Result<(), StoreError>;
+
+    /// The generation of `projection` that queries read and projectors keep up to date: 0 until
+    /// its first rebuild.
+    async fn active(&self, projection: &str) -> Result<u64, StoreError>;
+
+    /// Makes `generation` of `projection` the active one. It never moves backwards.
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError>;
+
+    /// Moves `projection`'s checkpoint to `cursor`, unless it is there or past it already: for
+    /// a replay that marks events per aggregate, to remember how far it read the log.
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError>;
+
+    /// Drops the projection's tables and forgets its checkpoint and marks: what is left of a
+    /// generation once another is active.
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Whether the store answers, for a readiness check: by default, a read of a checkpoint.
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.checkpoint("eventwright.ready").await.map(drop)
+    }
+
+    /// The cursor of the last event `projection` applied; [`Cursor::START`] before the first.
+    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError>;
+
+    /// The last sequence of one aggregate that `projection` has handled when its events are
+    /// marked per aggregate (a partitioned broker); 0 before the first. Events the projection
+    /// does not consume leave no mark.
+    async fn progress(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError>;
+
+    /// The row with this key.
+    async fn get(&self, schema: &TableSchema<'_>, key: &Value) -> Result<Option<Row>, StoreError>;
+
+    /// In one transaction: unless `mark` shows the event was applied already, reads the row at
+    /// `key` (when there is one), passes it to `decide`, writes the change it returns and moves
+    /// the mark. Returns whether the event was applied; `false` is how redelivered events are
+    /// skipped. Appliers of the same row take turns, so two processes projecting at once never
+    /// lose each other's updates. An error from `decide` aborts the transaction and is returned
+    /// as [`StoreError::Corrupt`].
+    async fn update(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError>;
+
+    /// Several events' [`update`](Self::update)s, in order: each is skipped or applied as
+    /// `update` would. Returns whether each was applied. A store with transactions commits them
+    /// together, and writes none when one fails; the default applies them one by one and stops
+    /// at the first failure. Either way the error is returned, and applying the events again
+    /// one by one is safe (each is marked) and finds the event at fault.
+    async fn update_many(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut applied = Vec::with_capacity(updates.len());
+        for update in updates {
+            applied.push(
+                self.update(
+                    schema,
+                    projection,
+                    update.mark,
+                    update.key.as_ref(),
+                    update.decide,
+                )
+                .await?,
+            );
+        }
+        Ok(applied)
+    }
+
+    /// [`update`](Self::update) with a change decided beforehand, for an event read from the
+    /// log.
+    async fn apply(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        entry: &LogEntry,
+        change: RowChange,
+    ) -> Result<bool, StoreError> {
+        let decide: Decide<'_> = Box::new(move |_| Ok(change.clone()));
+        let mark = Mark::in_log(&entry.envelope, entry.cursor);
+        self.update(schema, projection, mark, None, decide).await
+    }
+
+    /// Rows whose `field` equals `value`, ordered by key, starting after `after_key`.
+    async fn list(
+        &self,
+        schema: &TableSchema<'_>,
+        field: &str,
+        value: &Value,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError>;
+}

@@ -1,0 +1,131 @@
+//! The SQL stores (features `sqlite`, `postgres`): one event store and one read store, written
+//! once over what differs between the databases (a [`Backend`]: a connection pool).
+//!
+//! Use them through their names for each database: [`SqliteEventStore`] and
+//! [`SqliteReadStore`], [`PostgresEventStore`] and [`PostgresReadStore`].
+//!
+//! [`SqliteEventStore`]: crate::store::sqlite::SqliteEventStore
+//! [`SqliteReadStore`]: crate::store::sqlite::SqliteReadStore
+//! [`PostgresEventStore`]: crate::store::postgres::PostgresEventStore
+//! [`PostgresReadStore`]: crate::store::postgres::PostgresReadStore
+
+mod backend;
+mod event_store;
+mod read_store;
+mod statements;
+
+use eventwright_tables::sql::AddColumn;
+use eventwright_tables::{Migration, Step};
+use serde_json::Value;
+
+pub use event_store::SqlEventStore;
+pub use read_store::SqlReadStore;
+
+pub(crate) use backend::{Arg, Backend, Conn, LogOrder, Rows, SqlRow, Tx};
+
+use super::StoreError;
+use super::integers::to_i64;
+use crate::event::{EventEnvelope, NewEvent};
+
+/// Runs `migrations`, then `more`, in one transaction that concurrent preparers of the same
+/// tables (`name`) take turns on: `CREATE ... IF NOT EXISTS` alone races when several processes
+/// start at once.
+async fn migrate<B: Backend>(
+    db: &B,
+    name: &str,
+    migrations: &[Migration],
+    more: &[String],
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    tx.lock(name).await?;
+    for step in migrations.iter().flat_map(|migration| &migration.steps) {
+        match step {
+            Step::Sql(sql) => {
+                tx.execute(sql, &[]).await?;
+            }
+            Step::AddColumn { table, column, ty } => {
+                match db.dialect().add_column(table, column, ty) {
+                    AddColumn::Statement(sql) => {
+                        tx.execute(&sql, &[]).await?;
+                    }
+                    AddColumn::Unless { exists, add } => {
+                        let there = tx.fetch_optional(&exists, &[]).await?;
+                        if there.map(|row| row.int("present")).transpose()? != Some(1) {
+                            tx.execute(&add, &[]).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for sql in more {
+        tx.execute(sql, &[]).await?;
+    }
+    tx.commit().await
+}
+
+/// The stored events, from each event's position; the first without one (its sequence was
+/// taken) makes it a conflict.
+pub(crate) fn envelopes(
+    events: Vec<NewEvent>,
+    positions: Vec<Option<u64>>,
+) -> Result<Vec<EventEnvelope>, StoreError> {
+    events
+        .into_iter()
+        .zip(positions)
+        .map(|(event, position)| match position {
+            Some(position) => Ok(EventEnvelope::from_new(event, position)),
+            None => Err(conflict(&event)),
+        })
+        .collect()
+}
+
+pub(crate) fn conflict(event: &NewEvent) -> StoreError {
+    StoreError::Conflict {
+        aggregate_type: event.aggregate_type.clone(),
+        aggregate_id: event.aggregate_id.clone(),
+        sequence: event.sequence,
+    }
+}
+
+/// [`Backend::commit_state`] in a transaction: the state row first, so the transaction takes
+/// the write lock before it reads anything and cannot fail later on a stale read, then the
+/// events.
+async fn commit_state_in_steps<B: Backend>(
+    db: &B,
+    expected_version: u64,
+    state: Value,
+    events: Vec<NewEvent>,
+) -> Result<Vec<EventEnvelope>, StoreError> {
+    let Some(last) = events.last() else {
+        return Ok(Vec::new());
+    };
+    let dialect = db.dialect();
+    let mut tx = db.begin().await?;
+    let (kind, id, version) = (
+        Arg::Text(&last.aggregate_type),
+        Arg::Text(&last.aggregate_id),
+        Arg::Int(to_i64(last.sequence)?),
+    );
+    let written = if expected_version == 0 {
+        let sql = statements::insert_state(dialect);
+        tx.execute(&sql, &[kind, id, version, Arg::Json(&state)])
+            .await?
+    } else {
+        let expected = Arg::Int(to_i64(expected_version)?);
+        let sql = statements::update_state(dialect);
+        tx.execute(&sql, &[kind, id, version, Arg::Json(&state), expected])
+            .await?
+    };
+    if written == 0 {
+        return Err(StoreError::Conflict {
+            aggregate_type: last.aggregate_type.clone(),
+            aggregate_id: last.aggregate_id.clone(),
+            sequence: expected_version + 1,
+        });
+    }
+    let positions = db.insert_events(&mut tx, &events).await?;
+    let stored = envelopes(events, positions)?;
+    tx.commit().await?;
+    Ok(stored)
+}

@@ -1,0 +1,291 @@
+//! The read store on a SQL database.
+
+use async_trait::async_trait;
+use eventwright_tables::sql;
+use serde_json::Value;
+
+use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
+use super::event_store::stored_cursor;
+use super::{migrate, statements};
+use crate::store::integers::{to_i64, to_u64};
+use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError, Update};
+use crate::table::TableSchema;
+
+/// Projection tables, one column per field, and the bookkeeping that makes applying idempotent:
+/// each projection's checkpoint and its marks per aggregate move in the same transaction as its
+/// rows (see `eventwright_tables::sql::read_store`).
+///
+/// On SQLite, values without a type of their own (lists and value objects, decimals, uuids,
+/// timestamps, dates) are text in their canonical serde form. On PostgreSQL every column is
+/// typed (`UUID`, `NUMERIC`, `TIMESTAMPTZ`, `JSONB`, ...), so the tables read well from any SQL
+/// client.
+#[derive(Debug, Clone)]
+pub struct SqlReadStore<B> {
+    db: B,
+}
+
+impl<B: Backend> SqlReadStore<B> {
+    pub fn new(db: B) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl<B: Backend> ReadStore for SqlReadStore<B> {
+    async fn prepare_bookkeeping(&self) -> Result<(), StoreError> {
+        let migrations = sql::read_store(self.db.dialect());
+        migrate(&self.db, "eventwright_checkpoints", &migrations, &[]).await
+    }
+
+    async fn prepare(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        // The shared tables under their own lock, so preparers of different projections take
+        // turns on them too.
+        self.prepare_bookkeeping().await?;
+        let table = sql::projection_table(self.db.dialect(), schema);
+        migrate(&self.db, schema.name, &[], &table).await
+    }
+
+    async fn active(&self, projection: &str) -> Result<u64, StoreError> {
+        let sql = statements::select_generation(self.db.dialect());
+        let row = self
+            .db
+            .pool()
+            .fetch_optional(&sql, &[Arg::Text(projection)])
+            .await?;
+        row.map_or(Ok(0), |row| to_u64(row.int("generation")?))
+    }
+
+    async fn activate(&self, projection: &str, generation: u64) -> Result<(), StoreError> {
+        let sql = statements::activate_generation(self.db.dialect());
+        let args = [Arg::Text(projection), Arg::Int(to_i64(generation)?)];
+        self.db.pool().execute(&sql, &args).await?;
+        Ok(())
+    }
+
+    async fn save_checkpoint(&self, projection: &str, cursor: Cursor) -> Result<(), StoreError> {
+        let sql = statements::save_checkpoint(self.db.dialect());
+        self.db
+            .pool()
+            .execute(&sql, &checkpoint_args(projection, cursor)?)
+            .await?;
+        Ok(())
+    }
+
+    async fn drop_projection(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+    ) -> Result<(), StoreError> {
+        let [table, checkpoint, marks] = statements::drop_projection(self.db.dialect(), schema);
+        let mut tx = self.db.begin().await?;
+        tx.execute(&table, &[]).await?;
+        for sql in [checkpoint, marks] {
+            tx.execute(&sql, &[Arg::Text(projection)]).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn checkpoint(&self, projection: &str) -> Result<Cursor, StoreError> {
+        let sql = statements::select_checkpoint(self.db.dialect());
+        let row = self
+            .db
+            .pool()
+            .fetch_optional(&sql, &[Arg::Text(projection)])
+            .await?;
+        stored_cursor(row.as_deref())
+    }
+
+    async fn progress(
+        &self,
+        _: &TableSchema<'_>,
+        projection: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<u64, StoreError> {
+        let sql = statements::select_applied(self.db.dialect());
+        let args = [
+            Arg::Text(projection),
+            Arg::Text(aggregate_type),
+            Arg::Text(aggregate_id),
+        ];
+        let row = self.db.pool().fetch_optional(&sql, &args).await?;
+        row.map_or(Ok(0), |row| to_u64(row.int("sequence")?))
+    }
+
+    async fn get(&self, schema: &TableSchema<'_>, key: &Value) -> Result<Option<Row>, StoreError> {
+        let sql = statements::select_by_key(self.db.dialect(), schema);
+        let row = self
+            .db
+            .pool()
+            .fetch_optional(&sql, &[Arg::Cell(schema.key_column(), key)])
+            .await?;
+        row.map(|row| row_to_json(schema, row.as_ref())).transpose()
+    }
+
+    async fn update(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin().await?;
+        let applied = self
+            .update_in(&mut tx, schema, projection, mark, key, decide)
+            .await?;
+        // An event applied already leaves nothing to commit.
+        if applied {
+            tx.commit().await?;
+        }
+        Ok(applied)
+    }
+
+    async fn update_many(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut tx = self.db.begin().await?;
+        // Rows marked by sequence are locked as each event comes (see `update_in`); taking the
+        // batch's locks first, in one order, keeps two batches sharing rows from deadlocking.
+        let mut rows: Vec<String> = updates
+            .iter()
+            .filter(|update| update.mark.cursor.is_none())
+            .filter_map(|update| update.key.as_ref())
+            .map(|key| row_lock(schema, key))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        for row in rows {
+            tx.lock(&row).await?;
+        }
+        let mut applied = Vec::with_capacity(updates.len());
+        for update in updates {
+            let key = update.key.as_ref();
+            applied.push(
+                self.update_in(&mut tx, schema, projection, update.mark, key, update.decide)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    async fn list(
+        &self,
+        schema: &TableSchema<'_>,
+        field: &str,
+        value: &Value,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let column = schema.column(field).ok_or_else(|| {
+            StoreError::Corrupt(format!("{} has no column `{field}`", schema.name))
+        })?;
+        let sql = statements::list(self.db.dialect(), schema, field, after_key.is_some());
+        let mut args = vec![Arg::Cell(column, value)];
+        args.extend(after_key.map(|key| Arg::Cell(schema.key_column(), key)));
+        args.push(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let rows = self.db.pool().fetch_all(&sql, &args).await?;
+        rows.iter()
+            .map(|row| row_to_json(schema, row.as_ref()))
+            .collect()
+    }
+}
+
+impl<B: Backend> SqlReadStore<B> {
+    /// [`ReadStore::update`] inside a transaction the caller commits.
+    async fn update_in(
+        &self,
+        tx: &mut B::Tx,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        key: Option<&Value>,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        let dialect = self.db.dialect();
+        // Moving the mark first both decides whether the event is new (the move changes no row
+        // when it was applied already) and, by the row lock the write takes, makes appliers of
+        // the same projection (checkpoint) or aggregate (sequence) wait for each other until
+        // commit.
+        let moved = match mark.cursor {
+            Some(cursor) => {
+                let sql = statements::save_checkpoint(dialect);
+                tx.execute(&sql, &checkpoint_args(projection, cursor)?)
+                    .await?
+            }
+            None => {
+                let sql = statements::save_applied(dialect);
+                let args = [
+                    Arg::Text(projection),
+                    Arg::Text(mark.aggregate_type),
+                    Arg::Text(mark.aggregate_id),
+                    Arg::Int(to_i64(mark.sequence)?),
+                ];
+                tx.execute(&sql, &args).await?
+            }
+        };
+        if moved == 0 {
+            return Ok(false);
+        }
+        let row = match key {
+            Some(key) => {
+                // Marked by sequence, events of different aggregates may feed one row at once:
+                // they take turns on it, even before it exists, so neither decides on a row the
+                // other is about to change. (A checkpoint's row lock already serializes.)
+                if mark.cursor.is_none() {
+                    tx.lock(&row_lock(schema, key)).await?;
+                }
+                let sql = statements::select_by_key(dialect, schema);
+                let row = tx
+                    .fetch_optional(&sql, &[Arg::Cell(schema.key_column(), key)])
+                    .await?;
+                row.map(|row| row_to_json(schema, row.as_ref()))
+                    .transpose()?
+            }
+            None => None,
+        };
+        match decide(row).map_err(StoreError::Corrupt)? {
+            RowChange::None => {}
+            RowChange::Upsert(row) => {
+                let sql = statements::upsert(dialect, schema);
+                let args: Vec<Arg<'_>> = schema
+                    .columns
+                    .iter()
+                    .map(|column| Arg::Cell(column, row.get(column.name).unwrap_or(&Value::Null)))
+                    .collect();
+                tx.execute(&sql, &args).await?;
+            }
+            RowChange::Delete(key) => {
+                let sql = statements::delete_by_key(dialect, schema);
+                tx.execute(&sql, &[Arg::Cell(schema.key_column(), &key)])
+                    .await?;
+            }
+        }
+        Ok(true)
+    }
+}
+
+fn checkpoint_args(projection: &str, cursor: Cursor) -> Result<[Arg<'_>; 3], StoreError> {
+    Ok([
+        Arg::Text(projection),
+        Arg::Int(to_i64(cursor.transaction)?),
+        Arg::Int(to_i64(cursor.position)?),
+    ])
+}
+
+/// The name of the lock appliers of one row take turns on.
+fn row_lock(schema: &TableSchema<'_>, key: &Value) -> String {
+    format!("{}\u{1f}{key}", schema.name)
+}
+
+fn row_to_json(schema: &TableSchema<'_>, row: &dyn SqlRow) -> Result<Row, StoreError> {
+    schema
+        .columns
+        .iter()
+        .map(|column| Ok((column.name.to_owned(), row.cell(column)?)))
+        .collect()
+}

@@ -1,0 +1,341 @@
+//! The text of every statement the SQL stores run, in each [`Dialect`]: the tables' DDL is
+//! `eventwright-tables`' business, reading and writing them is this module's.
+
+use eventwright_tables::sql::{Dialect, quote};
+
+use super::backend::LogOrder;
+use crate::table::TableSchema;
+
+/// The columns of an event, in the order [`super::backend::event_args`] binds them.
+const EVENT_COLUMNS: &str = "event_id, aggregate_type, aggregate_id, sequence, event_type, \
+                             event_version, timestamp, correlation_id, causation_id, \
+                             traceparent, payload";
+
+/// Parameters 1 to `n`.
+fn placeholders(dialect: Dialect, n: usize) -> String {
+    (1..=n)
+        .map(|n| dialect.placeholder(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One event (parameters: [`EVENT_COLUMNS`]), unless its (aggregate, sequence) is taken;
+/// returns its position when inserted.
+pub fn insert_event(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_events ({EVENT_COLUMNS}) VALUES ({}) \
+         ON CONFLICT (aggregate_type, aggregate_id, sequence) DO NOTHING RETURNING position",
+        placeholders(dialect, 11)
+    )
+}
+
+/// What a log read selects: the writing transaction as text, the position, the event.
+fn log_columns(log: &LogOrder) -> String {
+    format!(
+        "{} AS log_transaction, position, {EVENT_COLUMNS}",
+        log.transaction
+    )
+}
+
+/// One aggregate's events after a sequence (parameters: type, id, sequence).
+pub fn load(dialect: Dialect, log: &LogOrder) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT {} FROM eventwright_events \
+         WHERE aggregate_type = {} AND aggregate_id = {} AND sequence > {} ORDER BY sequence",
+        log_columns(log),
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
+/// Where one event stands in the log (parameters: type, id, sequence).
+pub fn cursor_of(dialect: Dialect, log: &LogOrder) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT {} AS log_transaction, position FROM eventwright_events \
+         WHERE aggregate_type = {} AND aggregate_id = {} AND sequence = {}",
+        log.transaction,
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
+/// How many events follow a cursor (parameters: its transaction as text, its position).
+pub fn count_after(log: &LogOrder) -> String {
+    format!(
+        "SELECT count(*) AS behind FROM eventwright_events WHERE {}",
+        log.after
+    )
+}
+
+/// Events after a cursor, in log order (parameters: its transaction as text, its position, the
+/// limit).
+pub fn read_all(dialect: Dialect, log: &LogOrder) -> String {
+    let settled = log
+        .settled
+        .map(|settled| format!(" AND {settled}"))
+        .unwrap_or_default();
+    format!(
+        "SELECT {} FROM eventwright_events WHERE {}{settled} ORDER BY {} LIMIT {}",
+        log_columns(log),
+        log.after,
+        log.order,
+        dialect.placeholder(3)
+    )
+}
+
+/// Removes one event again, before its transaction commits (parameter: its position).
+pub fn delete_event(dialect: Dialect) -> String {
+    format!(
+        "DELETE FROM eventwright_events WHERE position = {}",
+        dialect.placeholder(1)
+    )
+}
+
+/// A snapshot's sequence and state (parameters: type, id).
+pub fn select_snapshot(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT sequence, state FROM eventwright_snapshots \
+         WHERE aggregate_type = {} AND aggregate_id = {}",
+        p(1),
+        p(2)
+    )
+}
+
+/// Keeps a snapshot unless a later one is kept (parameters: type, id, sequence, state).
+pub fn save_snapshot(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_snapshots (aggregate_type, aggregate_id, sequence, state) \
+         VALUES ({}) ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE \
+         SET sequence = excluded.sequence, state = excluded.state \
+         WHERE excluded.sequence > eventwright_snapshots.sequence",
+        placeholders(dialect, 4)
+    )
+}
+
+/// A state-stored aggregate's version, as `sequence`, and state (parameters: type, id).
+pub fn select_state(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT version AS sequence, state FROM eventwright_states \
+         WHERE aggregate_type = {} AND aggregate_id = {}",
+        p(1),
+        p(2)
+    )
+}
+
+/// A new aggregate's state row, unless it has one (parameters: type, id, version, state).
+pub fn insert_state(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_states (aggregate_type, aggregate_id, version, state) \
+         VALUES ({}) ON CONFLICT DO NOTHING",
+        placeholders(dialect, 4)
+    )
+}
+
+/// Moves a state row from the version in parameter 5 (parameters: type, id, new version,
+/// state, expected version).
+pub fn update_state(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "UPDATE eventwright_states SET version = {}, state = {} \
+         WHERE aggregate_type = {} AND aggregate_id = {} AND version = {}",
+        p(3),
+        p(4),
+        p(1),
+        p(2),
+        p(5)
+    )
+}
+
+/// The cursor kept in `table` under a reader (parameter: the reader's name).
+fn select_cursor(dialect: Dialect, table: &str, reader: &str) -> String {
+    format!(
+        "SELECT transaction_id, position FROM {table} WHERE {reader} = {}",
+        dialect.placeholder(1)
+    )
+}
+
+/// Moves the cursor kept in `table` under a reader (parameters: the reader, transaction,
+/// position), never backwards. Changes no row when the cursor is there or past it already.
+fn save_cursor(dialect: Dialect, table: &str, reader: &str) -> String {
+    format!(
+        "INSERT INTO {table} ({reader}, transaction_id, position) \
+         VALUES ({}) ON CONFLICT ({reader}) DO UPDATE \
+         SET transaction_id = excluded.transaction_id, position = excluded.position \
+         WHERE (excluded.transaction_id, excluded.position) \
+         > ({table}.transaction_id, {table}.position)",
+        placeholders(dialect, 3)
+    )
+}
+
+pub fn select_relay_checkpoint(dialect: Dialect) -> String {
+    select_cursor(dialect, "eventwright_relay_checkpoints", "relay")
+}
+
+pub fn save_relay_checkpoint(dialect: Dialect) -> String {
+    save_cursor(dialect, "eventwright_relay_checkpoints", "relay")
+}
+
+pub fn select_checkpoint(dialect: Dialect) -> String {
+    select_cursor(dialect, "eventwright_checkpoints", "projection")
+}
+
+/// See [`save_cursor`].
+pub fn save_checkpoint(dialect: Dialect) -> String {
+    save_cursor(dialect, "eventwright_checkpoints", "projection")
+}
+
+/// The last sequence a projection applied of one aggregate (parameters: projection, type, id).
+pub fn select_applied(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT sequence FROM eventwright_applied \
+         WHERE projection = {} AND aggregate_type = {} AND aggregate_id = {}",
+        p(1),
+        p(2),
+        p(3)
+    )
+}
+
+/// Moves that sequence forward (parameters: projection, type, id, sequence); changes no row
+/// when it is there or past it already.
+pub fn save_applied(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_applied (projection, aggregate_type, aggregate_id, sequence) \
+         VALUES ({}) ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+         SET sequence = excluded.sequence WHERE eventwright_applied.sequence < excluded.sequence",
+        placeholders(dialect, 4)
+    )
+}
+
+pub fn select_generation(dialect: Dialect) -> String {
+    format!(
+        "SELECT generation FROM eventwright_generations WHERE projection = {}",
+        dialect.placeholder(1)
+    )
+}
+
+/// Makes a generation active (parameters: projection, generation), never moving backwards.
+pub fn activate_generation(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_generations (projection, generation) VALUES ({}) \
+         ON CONFLICT (projection) DO UPDATE SET generation = excluded.generation \
+         WHERE eventwright_generations.generation < excluded.generation",
+        placeholders(dialect, 2)
+    )
+}
+
+/// What dropping a projection runs: its table, then (each with the projection's name as its
+/// one parameter) its checkpoint and marks.
+pub fn drop_projection(dialect: Dialect, schema: &TableSchema<'_>) -> [String; 3] {
+    let p = dialect.placeholder(1);
+    [
+        format!("DROP TABLE IF EXISTS {}", quote(schema.name)),
+        format!("DELETE FROM eventwright_checkpoints WHERE projection = {p}"),
+        format!("DELETE FROM eventwright_applied WHERE projection = {p}"),
+    ]
+}
+
+pub fn select_by_key(dialect: Dialect, schema: &TableSchema<'_>) -> String {
+    format!(
+        "SELECT * FROM {} WHERE {} = {}",
+        quote(schema.name),
+        quote(schema.key),
+        dialect.placeholder(1)
+    )
+}
+
+pub fn delete_by_key(dialect: Dialect, schema: &TableSchema<'_>) -> String {
+    format!(
+        "DELETE FROM {} WHERE {} = {}",
+        quote(schema.name),
+        quote(schema.key),
+        dialect.placeholder(1)
+    )
+}
+
+/// Inserts a row or replaces every non-key column; parameters are the columns in schema order.
+pub fn upsert(dialect: Dialect, schema: &TableSchema<'_>) -> String {
+    let names: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|column| quote(column.name))
+        .collect();
+    let updates: Vec<String> = schema
+        .columns
+        .iter()
+        .filter(|column| column.name != schema.key)
+        .map(|column| format!("{0} = excluded.{0}", quote(column.name)))
+        .collect();
+    let conflict = if updates.is_empty() {
+        "DO NOTHING".to_owned()
+    } else {
+        format!("DO UPDATE SET {}", updates.join(", "))
+    };
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
+        quote(schema.name),
+        names.join(", "),
+        placeholders(dialect, names.len()),
+        quote(schema.key),
+    )
+}
+
+/// Rows whose `field` equals parameter 1, after the key in parameter 2 when `after_key`, ordered
+/// by key; the last parameter is the limit.
+pub fn list(dialect: Dialect, schema: &TableSchema<'_>, field: &str, after_key: bool) -> String {
+    let p = |n| dialect.placeholder(n);
+    let (after, limit) = if after_key {
+        (format!(" AND {} > {}", quote(schema.key), p(2)), p(3))
+    } else {
+        (String::new(), p(2))
+    };
+    format!(
+        "SELECT * FROM {} WHERE {} = {}{after} ORDER BY {} LIMIT {limit}",
+        quote(schema.name),
+        quote(field),
+        p(1),
+        quote(schema.key),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{ColumnDef, ColumnType};
+
+    const ROWS: TableSchema<'static> = TableSchema {
+        name: "rows",
+        key: "id",
+        columns: &[
+            ColumnDef {
+                name: "id",
+                ty: ColumnType::String,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "n",
+                ty: ColumnType::Int,
+                nullable: true,
+            },
+        ],
+        indexed: &["n"],
+    };
+
+    #[test]
+    fn statements_number_their_parameters() {
+        assert_eq!(
+            upsert(Dialect::Postgres, &ROWS),
+            "INSERT INTO \"rows\" (\"id\", \"n\") VALUES ($1, $2) ON CONFLICT (\"id\") DO UPDATE SET \"n\" = excluded.\"n\""
+        );
+        assert_eq!(
+            list(Dialect::Sqlite, &ROWS, "n", true),
+            "SELECT * FROM \"rows\" WHERE \"n\" = ?1 AND \"id\" > ?2 ORDER BY \"id\" LIMIT ?3"
+        );
+    }
+}
