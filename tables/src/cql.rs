@@ -74,6 +74,7 @@ pub fn read_store(keyspace: &str) -> Vec<Migration> {
     vec![Migration {
         version: 1,
         name: "checkpoints",
+        summary: "how far each projection has read, and its active generation (`eventwright_checkpoints`, `eventwright_generations`)",
         about: "How far each projection fed from the event log in process has read it (only where \
                 to resume: each row records which events it has applied, so reading some events \
                 again changes nothing), and which generation of each projection queries read: 0 \

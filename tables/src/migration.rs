@@ -12,6 +12,8 @@ pub struct Migration {
     pub version: u32,
     /// A file-name stem, e.g. `events`: `0001_events.sql`.
     pub name: &'static str,
+    /// What it creates, in a few words, for a list: "the event log (`eventwright_events`)".
+    pub summary: &'static str,
     /// What it creates and why, in a few lines, for the migration file's header.
     pub about: &'static str,
     pub steps: Vec<Step>,

@@ -135,6 +135,7 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 1,
             name: "events",
+            summary: "the event log (`eventwright_events`)",
             about: match dialect {
                 Dialect::Sqlite => {
                     "The event log: every aggregate's events, in the order they were committed."
@@ -150,6 +151,7 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 2,
             name: "snapshots",
+            summary: "each aggregate's newest snapshot (`eventwright_snapshots`)",
             about: "Each aggregate's newest snapshot: its state after the event at `sequence`, so \
                     that loading it reads only the events after that. Only a shortcut: the events \
                     stay the truth, so a deleted row just makes the next load read the whole \
@@ -159,6 +161,7 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 3,
             name: "states",
+            summary: "each state-stored aggregate's current state (`eventwright_states`)",
             about: "The current state of each state-stored aggregate (`persistence: \
                     state_stored`) and its version, the sequence of its last event. A command \
                     moves the row from the version it loaded, together with appending its events, \
@@ -169,6 +172,7 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 4,
             name: "relay_checkpoints",
+            summary: "how far each outbox relay has delivered (`eventwright_relay_checkpoints`)",
             about: "How far each outbox relay has delivered the event log to its broker, as the \
                     (transaction id, position) of the last event the broker acknowledged. A relay \
                     resumes here after a restart.",
@@ -177,6 +181,7 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 5,
             name: "trace_context",
+            summary: "the trace each event was recorded in (`eventwright_events.traceparent`)",
             about: "The W3C traceparent of the span each event was recorded in, where the service \
                     exports traces: projections continue that trace. Added after the event \
                     table's first release, so an event store made before it gains the column.",
@@ -196,6 +201,7 @@ pub fn read_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 1,
             name: "checkpoints",
+            summary: "how far each projection has read, and its active generation (`eventwright_checkpoints`, `eventwright_generations`)",
             about: "How far each projection has read the event log, and which generation of each \
                     projection queries read: 0 until `projections rebuild` switches one to a \
                     rebuilt generation, whose tables are named `<table>_g<n>`. A projection's row \
@@ -209,6 +215,7 @@ pub fn read_store(dialect: Dialect) -> Vec<Migration> {
         Migration {
             version: 2,
             name: "applied",
+            summary: "the last sequence each projection applied per aggregate (`eventwright_applied`)",
             about: "The last sequence each projection applied per aggregate, for projectors fed \
                     by a partitioned broker: each aggregate's events arrive in order there, but \
                     aggregates interleave, so one checkpoint per projection cannot tell a \

@@ -196,10 +196,7 @@ async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
             for status in app.projection_status().await? {
                 println!(
                     "{:<24} {:>10} {:>12} {:>8}",
-                    status.projection,
-                    status.generation,
-                    status.checkpoint.position,
-                    status.behind
+                    status.projection, status.generation, status.checkpoint.position, status.behind
                 );
             }
         }

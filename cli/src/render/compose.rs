@@ -3,7 +3,8 @@
 
 use askama::Template;
 
-use super::cassandra;
+use super::names::snake;
+
 use crate::model::ir::{Broker, Model, ReadStore, WriteStore};
 
 /// The servers a stack needs: whether each side lives on PostgreSQL, and whether Kafka is the
@@ -54,6 +55,16 @@ pub fn local_url(model: &Model) -> String {
     format!("postgres://{service}:{service}@127.0.0.1:5432/{service}")
 }
 
+/// The service's keyspace on the local Cassandra of `docker-compose.yml`.
+pub fn cassandra_url(model: &Model) -> String {
+    format!("cassandra://127.0.0.1:9042/{}", keyspace(model))
+}
+
+/// The keyspace the service's read models live in: its name in snake_case, which CQL accepts.
+pub fn keyspace(model: &Model) -> String {
+    snake(&model.service)
+}
+
 #[derive(Template)]
 #[template(path = "docker-compose.yml")]
 pub struct DockerCompose<'a> {
@@ -71,10 +82,7 @@ impl<'a> DockerCompose<'a> {
             defaults.push(format!("{} to {}", servers.defaults(), local_url(model)));
         }
         if servers.cassandra {
-            defaults.push(format!(
-                "`--read-db` defaults to {}",
-                cassandra::local_url(model)
-            ));
+            defaults.push(format!("`--read-db` defaults to {}", cassandra_url(model)));
         }
         if servers.kafka {
             defaults.push("`--kafka-brokers` defaults to 127.0.0.1:9092".to_owned());

@@ -2,8 +2,7 @@
 
 use askama::Template;
 
-use super::cassandra;
-use super::compose::{Servers, local_url};
+use super::compose::{self, Servers, local_url};
 use super::layout;
 use super::names::shouty;
 use super::walkthrough::walkthrough;
@@ -121,7 +120,7 @@ impl<'a> MainRs<'a> {
 /// Where the read store lives unless the command line says otherwise.
 fn read_default_url(model: &Model) -> String {
     match model.stores.read {
-        ReadStore::Cassandra => cassandra::local_url(model),
+        ReadStore::Cassandra => compose::cassandra_url(model),
         ReadStore::Postgres => local_url(model),
         ReadStore::Sqlite => default_url(model, false, "views"),
     }

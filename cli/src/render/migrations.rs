@@ -1,235 +1,283 @@
-//! `migrations/postgres/`: the DDL the PostgreSQL stores run at startup, as SQL files a DBA can
-//! review or apply ahead of the first start.
+//! `migrations/postgres/` and `migrations/cassandra/`: the statements the stores run at startup,
+//! as files a DBA can review or apply ahead of the first start.
+//!
+//! Nothing here writes SQL or CQL: every statement comes from `eventwright-tables`, the
+//! definitions the runtime itself runs, and each projection's table is described from the
+//! model exactly as `#[derive(Projection)]` describes it from the generated struct. What this
+//! module adds is the files' names and headers.
 
 use askama::Template;
+use eventwright_tables::sql::{self, AddColumn, Dialect};
+use eventwright_tables::{ColumnDef, ColumnType, Migration, Step, TableSchema, cql};
 
-use super::compose::Servers;
+use super::compose::{Servers, keyspace};
 use super::names::snake;
 use crate::model::ir::{Model, Projection, Type};
 
-/// One SQL file of `migrations/postgres/`.
-pub struct Migration<'a> {
+/// One file of `migrations/`.
+pub struct MigrationFile {
     pub path: String,
     /// What it creates, for the README.
     pub what: String,
-    pub sql: Sql<'a>,
+    pub contents: String,
 }
 
-pub enum Sql<'a> {
-    Events,
-    Snapshots,
-    States,
-    RelayCheckpoints,
-    TraceContext,
-    Checkpoints,
-    Applied,
-    Projection(&'a Projection),
-}
-
-/// The SQL files for the sides of the stack on PostgreSQL, in the order to apply them: the
-/// checkpoint tables first, then one file per projection in the model's order.
-pub fn migrations(model: &Model) -> Vec<Migration<'_>> {
+/// The migration files of the sides of the stack on PostgreSQL and Cassandra, each directory
+/// in the order to apply them: the stores' own tables first, then one file per projection in
+/// the model's order.
+pub fn migrations(model: &Model) -> Result<Vec<MigrationFile>, askama::Error> {
     let servers = Servers::of(model);
     let mut files = Vec::new();
     if servers.write {
-        files.push(Migration {
-            path: "migrations/postgres/write/0001_events.sql".to_owned(),
-            what: "the event log (`eventwright_events`)".to_owned(),
-            sql: Sql::Events,
-        });
-        files.push(Migration {
-            path: "migrations/postgres/write/0002_snapshots.sql".to_owned(),
-            what: "each aggregate's newest snapshot (`eventwright_snapshots`)".to_owned(),
-            sql: Sql::Snapshots,
-        });
-        files.push(Migration {
-            path: "migrations/postgres/write/0003_states.sql".to_owned(),
-            what: "each state-stored aggregate's current state (`eventwright_states`)".to_owned(),
-            sql: Sql::States,
-        });
-        files.push(Migration {
-            path: "migrations/postgres/write/0004_relay_checkpoints.sql".to_owned(),
-            what: "how far each outbox relay has delivered (`eventwright_relay_checkpoints`)"
-                .to_owned(),
-            sql: Sql::RelayCheckpoints,
-        });
-        files.push(Migration {
-            path: "migrations/postgres/write/0005_trace_context.sql".to_owned(),
-            what: "the trace each event was recorded in (`eventwright_events.traceparent`)"
-                .to_owned(),
-            sql: Sql::TraceContext,
-        });
+        for migration in sql::event_store(Dialect::Postgres) {
+            files.push(store_file(
+                model,
+                "postgres/write",
+                "PostgresEventStore",
+                &migration,
+            )?);
+        }
     }
     if servers.read {
-        files.push(Migration {
-            path: "migrations/postgres/read/0001_checkpoints.sql".to_owned(),
-            what: "how far each projection has read, and its active generation \
-                   (`eventwright_checkpoints`, `eventwright_generations`)"
-                .to_owned(),
-            sql: Sql::Checkpoints,
-        });
-        files.push(Migration {
-            path: "migrations/postgres/read/0002_applied.sql".to_owned(),
-            what: "the last sequence each projection applied per aggregate (`eventwright_applied`)"
-                .to_owned(),
-            sql: Sql::Applied,
-        });
+        let own = sql::read_store(Dialect::Postgres);
+        for migration in &own {
+            files.push(store_file(
+                model,
+                "postgres/read",
+                "PostgresReadStore",
+                migration,
+            )?);
+        }
         for (index, projection) in model.projections.iter().enumerate() {
-            let table = table(projection);
-            files.push(Migration {
-                path: format!("migrations/postgres/read/{:04}_{table}.sql", index + 3),
+            let table = snake(&projection.name);
+            let statements = with_schema(projection, |schema| {
+                sql::projection_table(Dialect::Postgres, schema)
+            });
+            let about = format!(
+                "The {} read model: one row per {}. {} creates it at startup if it is missing \
+                 (PostgresReadStore::prepare) and fills it from the events.",
+                projection.name, projection.key.name, model.service
+            );
+            files.push(MigrationFile {
+                path: format!(
+                    "migrations/postgres/read/{:04}_{table}.sql",
+                    own.len() + index + 1
+                ),
                 what: format!("the {} read model (`{table}`)", projection.name),
-                sql: Sql::Projection(projection),
+                contents: file(&about, &statements)?,
             });
         }
     }
-    files
+    if servers.cassandra {
+        files.extend(cassandra(model)?);
+    }
+    Ok(files)
 }
 
-impl Sql<'_> {
-    pub fn render(&self, model: &Model) -> Result<String, askama::Error> {
-        match self {
-            Sql::Events => EventsSql {
-                service: &model.service,
+fn cassandra(model: &Model) -> Result<Vec<MigrationFile>, askama::Error> {
+    let keyspace = keyspace(model);
+    let about = format!(
+        "The keyspace of {}'s read models. The service creates it at startup if it is missing, \
+         with one replica: enough for development. In production, create it yourself before the \
+         first start, with the replication your cluster needs, e.g. {{'class': \
+         'NetworkTopologyStrategy', 'dc1': 3}}, and the service uses it as it is.",
+        model.service
+    );
+    let mut files = vec![MigrationFile {
+        path: "migrations/cassandra/0001_keyspace.cql".to_owned(),
+        what: format!("the keyspace (`{keyspace}`)"),
+        contents: file(
+            &about,
+            &[cql::keyspace(&keyspace, cql::DEVELOPMENT_REPLICATION)],
+        )?,
+    }];
+    for migration in cql::read_store(&keyspace) {
+        files.push(MigrationFile {
+            path: format!(
+                "migrations/cassandra/{:04}_{}.cql",
+                files.len() + 1,
+                migration.name
+            ),
+            what: migration.summary.to_owned(),
+            contents: file(migration.about, &cql_statements(&migration))?,
+        });
+    }
+    for projection in &model.projections {
+        let table = snake(&projection.name);
+        let (lists, progress, statements) = with_schema(projection, |schema| {
+            let lists: Vec<(String, String)> = schema
+                .columns
+                .iter()
+                .filter(|column| schema.indexed.contains(&column.name))
+                .map(|column| {
+                    let table = cql::list_table_name(schema, column.name);
+                    (table, column.name.to_owned())
+                })
+                .collect();
+            (
+                lists,
+                cql::progress_table_name(schema),
+                cql::projection_tables(&keyspace, schema),
+            )
+        });
+        let mut about = format!(
+            "The {} read model. {} creates these tables at startup if they are missing \
+             (CassandraReadStore::prepare) and fills them from the events. \"{table}\" serves \
+             gets by {}, and keeps what makes applying idempotent without transactions: \
+             eventwright_version (every write is a compare-and-set on it), eventwright_applied \
+             (the last sequence applied per aggregate), eventwright_previous (the listed values \
+             the last write replaced) and eventwright_deleted (a deleted row stays, its data \
+             cleared, so a redelivered event cannot bring it back; skip rows where it is true). \
+             \"{progress}\" holds, for each aggregate, the last sequence the projection has \
+             handled when Kafka feeds it: what a query with a consistency token waits for.",
+            projection.name, model.service, projection.key.name,
+        );
+        for (list, field) in lists {
+            about.push_str(&format!(
+                " \"{list}\" serves the list by {field}: one partition per value, rows in {} \
+                 order.",
+                projection.key.name
+            ));
+        }
+        files.push(MigrationFile {
+            path: format!("migrations/cassandra/{:04}_{table}.cql", files.len() + 1),
+            what: format!("the {} read model (`{table}`)", projection.name),
+            contents: file(&about, &statements)?,
+        });
+    }
+    Ok(files)
+}
+
+/// A file for one of a store's own migrations, under `dir` of `migrations/`.
+fn store_file(
+    model: &Model,
+    dir: &str,
+    store: &str,
+    migration: &Migration,
+) -> Result<MigrationFile, askama::Error> {
+    let about = format!(
+        "{} {} runs this at startup ({store}::prepare); it is here for review, or to apply ahead \
+         of time. Every statement is idempotent.",
+        migration.about, model.service
+    );
+    Ok(MigrationFile {
+        path: format!(
+            "migrations/{dir}/{:04}_{}.sql",
+            migration.version, migration.name
+        ),
+        what: migration.summary.to_owned(),
+        contents: file(&about, &statements(Dialect::Postgres, migration))?,
+    })
+}
+
+/// A migration's statements as a file holds them. A column added to an existing table is
+/// written as the one statement PostgreSQL runs for it.
+fn statements(dialect: Dialect, migration: &Migration) -> Vec<String> {
+    migration
+        .steps
+        .iter()
+        .map(|step| match step {
+            Step::Sql(statement) => statement.clone(),
+            Step::AddColumn { table, column, ty } => match dialect.add_column(table, column, ty) {
+                AddColumn::Statement(statement) => statement,
+                AddColumn::Unless { add, .. } => add,
+            },
+        })
+        .collect()
+}
+
+/// A Cassandra migration's statements as a file holds them.
+fn cql_statements(migration: &Migration) -> Vec<String> {
+    migration
+        .steps
+        .iter()
+        .map(|step| match step {
+            Step::Sql(statement) => statement.clone(),
+            Step::AddColumn { table, column, ty } => {
+                format!("ALTER TABLE {table} ADD {column} {ty}")
             }
-            .render(),
-            Sql::Snapshots => SnapshotsSql.render(),
-            Sql::States => StatesSql.render(),
-            Sql::RelayCheckpoints => RelayCheckpointsSql.render(),
-            Sql::TraceContext => TraceContextSql.render(),
-            Sql::Checkpoints => CheckpointsSql.render(),
-            Sql::Applied => AppliedSql.render(),
-            Sql::Projection(projection) => ProjectionSql::new(model, projection).render(),
-        }
-    }
+        })
+        .collect()
 }
 
-#[derive(Template)]
-#[template(path = "migrations/postgres/write/0001_events.sql")]
-struct EventsSql<'a> {
-    service: &'a str,
+/// Calls `f` with a projection's table as `#[derive(Projection)]` describes it: the struct's
+/// name in snake_case, one column per field with its `eventwright::Column` type.
+fn with_schema<R>(projection: &Projection, f: impl FnOnce(&TableSchema<'_>) -> R) -> R {
+    let table = snake(&projection.name);
+    let columns: Vec<ColumnDef<'_>> = projection
+        .fields
+        .iter()
+        .map(|field| {
+            let (ty, nullable) = column_type(&field.ty);
+            ColumnDef {
+                name: &field.name,
+                ty,
+                nullable,
+            }
+        })
+        .collect();
+    let indexed: Vec<&str> = projection.indexed.iter().map(String::as_str).collect();
+    f(&TableSchema {
+        name: &table,
+        key: &projection.key.name,
+        columns: &columns,
+        indexed: &indexed,
+    })
 }
 
-#[derive(Template)]
-#[template(path = "migrations/postgres/write/0002_snapshots.sql")]
-struct SnapshotsSql;
-
-#[derive(Template)]
-#[template(path = "migrations/postgres/write/0003_states.sql")]
-struct StatesSql;
-
-#[derive(Template)]
-#[template(path = "migrations/postgres/write/0004_relay_checkpoints.sql")]
-struct RelayCheckpointsSql;
-
-#[derive(Template)]
-#[template(path = "migrations/postgres/write/0005_trace_context.sql")]
-struct TraceContextSql;
-
-#[derive(Template)]
-#[template(path = "migrations/postgres/read/checkpoints.sql")]
-struct CheckpointsSql;
-
-#[derive(Template)]
-#[template(path = "migrations/postgres/read/applied.sql")]
-struct AppliedSql;
-
-/// One projection's table and indexes, as `PostgresReadStore::prepare` creates them from the
-/// schema that `#[derive(Projection)]` derives from the same fields.
-#[derive(Template)]
-#[template(path = "migrations/postgres/read/projection.sql")]
-struct ProjectionSql<'a> {
-    service: &'a str,
-    name: &'a str,
-    key: &'a str,
-    table: String,
-    /// `"name" TYPE constraint`, the types aligned.
-    columns: Vec<String>,
-    /// `CREATE INDEX ...` without the semicolon.
-    indexes: Vec<String>,
-}
-
-impl<'a> ProjectionSql<'a> {
-    fn new(model: &'a Model, projection: &'a Projection) -> Self {
-        let table_name = table(projection);
-        let width = projection
-            .fields
-            .iter()
-            .map(|field| quote(&field.name).len())
-            .max()
-            .unwrap_or(0);
-        let columns = projection
-            .fields
-            .iter()
-            .map(|field| {
-                let (ty, nullable) = column_type(&field.ty);
-                let constraint = if field.name == projection.key.name {
-                    " PRIMARY KEY"
-                } else if nullable {
-                    ""
-                } else {
-                    " NOT NULL"
-                };
-                format!("{:<width$} {ty}{constraint}", quote(&field.name))
-            })
-            .collect();
-        // In field order, as the derive lists them.
-        let indexes = projection
-            .fields
-            .iter()
-            .filter(|field| projection.indexed.contains(&field.name))
-            .map(|field| {
-                format!(
-                    "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({}, {})",
-                    quote(&format!("{table_name}_by_{}", field.name)),
-                    quote(&table_name),
-                    quote(&field.name),
-                    quote(&projection.key.name),
-                )
-            })
-            .collect();
-        Self {
-            service: &model.service,
-            name: &projection.name,
-            key: &projection.key.name,
-            table: quote(&table_name),
-            columns,
-            indexes,
-        }
-    }
-}
-
-/// The table `#[derive(Projection)]` names: the struct's name in snake_case.
-fn table(projection: &Projection) -> String {
-    snake(&projection.name)
-}
-
-/// The column type of a field, and whether it may be NULL: the Rust type the field gets, its
-/// `eventwright::Column` type, and the PostgreSQL read store's `sql_type` for that, in one step.
-fn column_type(ty: &Type) -> (&'static str, bool) {
-    let sql = match ty {
+/// The column type of a model type, and whether it may be null: what `eventwright::Column`
+/// says of the Rust type the field gets (enums are text, lists and value objects JSON).
+fn column_type(ty: &Type) -> (ColumnType, bool) {
+    let column = match ty {
         Type::Optional(inner) => return (column_type(inner).0, true),
-        Type::String | Type::Enum(_) => "TEXT",
-        Type::Bool => "BOOLEAN",
-        Type::Int => "BIGINT",
-        Type::Float => "DOUBLE PRECISION",
-        Type::Decimal => "NUMERIC",
-        Type::Uuid => "UUID",
-        Type::Timestamp => "TIMESTAMPTZ",
-        Type::Date => "DATE",
-        Type::Value(_) | Type::List(_) => "JSONB",
+        Type::String | Type::Enum(_) => ColumnType::String,
+        Type::Bool => ColumnType::Bool,
+        Type::Int => ColumnType::Int,
+        Type::Float => ColumnType::Float,
+        Type::Decimal => ColumnType::Decimal,
+        Type::Uuid => ColumnType::Uuid,
+        Type::Timestamp => ColumnType::Timestamp,
+        Type::Date => ColumnType::Date,
+        Type::Value(_) | Type::List(_) => ColumnType::Json,
     };
-    (sql, false)
+    (column, false)
 }
 
-/// Quoted as the read store quotes identifiers, so the names are exactly the runtime's.
-fn quote(identifier: &str) -> String {
-    format!("\"{}\"", identifier.replace('"', "\"\""))
+/// A migration file: the generated header, `about` as comment lines, then each statement.
+#[derive(Template)]
+#[template(path = "migrations/migration.sql", escape = "none")]
+struct MigrationSql<'a> {
+    about: Vec<String>,
+    statements: &'a [String],
+}
+
+fn file(about: &str, statements: &[String]) -> Result<String, askama::Error> {
+    MigrationSql {
+        about: wrap(about, 97),
+        statements,
+    }
+    .render()
+}
+
+/// `text` in lines of at most `width` characters, broken between words.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + word.len() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ir::{Broker, ReadStore, WriteStore};
 
     fn ordering() -> Model {
         let path =
@@ -238,21 +286,60 @@ mod tests {
     }
 
     #[test]
-    fn column_types_follow_the_read_store() {
-        let model = ordering();
-        let summary = &model.projections[0];
-        let sql = ProjectionSql::new(&model, summary).render().unwrap();
+    fn projection_columns_take_the_types_the_derive_gives_their_fields() {
+        let mut model = ordering();
+        model.stores.read = ReadStore::Postgres;
+        let files = migrations(&model).unwrap();
+        let summary = files
+            .iter()
+            .find(|file| file.path == "migrations/postgres/read/0003_order_summary.sql")
+            .expect("the first projection's file follows the store's own two");
         for column in [
             "\"order_id\"    UUID PRIMARY KEY",
             "\"customer_id\" UUID NOT NULL",
             "\"status\"      TEXT NOT NULL",
             "\"lines\"       JSONB NOT NULL",
         ] {
-            assert!(sql.contains(column), "{column} in\n{sql}");
+            assert!(
+                summary.contents.contains(column),
+                "{column} in\n{}",
+                summary.contents
+            );
         }
         assert_eq!(
             column_type(&Type::Optional(Box::new(Type::Decimal))),
-            ("NUMERIC", true)
+            (ColumnType::Decimal, true)
         );
+    }
+
+    #[test]
+    fn each_store_gets_the_files_of_its_own_migrations_in_order() {
+        let mut model = ordering();
+        model.stores = crate::model::ir::Stores {
+            write: WriteStore::Postgres,
+            read: ReadStore::Cassandra,
+            broker: Broker::Inproc,
+        };
+        let paths: Vec<String> = migrations(&model)
+            .unwrap()
+            .into_iter()
+            .map(|file| file.path)
+            .collect();
+        let expected: Vec<String> = sql::event_store(Dialect::Postgres)
+            .iter()
+            .map(|m| format!("migrations/postgres/write/{:04}_{}.sql", m.version, m.name))
+            .chain([
+                "migrations/cassandra/0001_keyspace.cql".to_owned(),
+                "migrations/cassandra/0002_checkpoints.cql".to_owned(),
+                "migrations/cassandra/0003_order_summary.cql".to_owned(),
+                "migrations/cassandra/0004_order_history.cql".to_owned(),
+            ])
+            .collect();
+        assert_eq!(paths, expected);
+    }
+
+    #[test]
+    fn comments_wrap_between_words() {
+        assert_eq!(wrap("aa bb  cc\ndd", 5), ["aa bb", "cc dd"]);
     }
 }

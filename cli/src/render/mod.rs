@@ -5,7 +5,6 @@ mod aggregate;
 mod api;
 mod asyncapi;
 mod cargo;
-mod cassandra;
 mod compose;
 mod docker;
 mod examples;

@@ -2,8 +2,7 @@
 
 use askama::Template;
 
-use super::cassandra;
-use super::compose::{Servers, local_url};
+use super::compose::{self, Servers, local_url};
 use super::migrations::migrations;
 use super::names::shouty;
 use super::walkthrough::{Walkthrough, walkthrough};
@@ -59,28 +58,21 @@ impl<'a> Readme<'a> {
         } else {
             format!("{} cargo test", test_env.join(" "))
         };
-        let cassandra_migrations = if servers.cassandra {
-            cassandra::migrations(model)?
-                .into_iter()
-                .map(|(path, what, _)| (path, what))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let (cassandra_migrations, migrations): (Vec<_>, Vec<_>) = migrations(model)?
+            .into_iter()
+            .map(|migration| (migration.path, migration.what))
+            .partition(|(path, _)| path.starts_with("migrations/cassandra/"));
         Ok(Self {
             model,
             env,
             servers,
             url: local_url(model),
             defaults: servers.defaults(),
-            migrations: migrations(model)
-                .into_iter()
-                .map(|migration| (migration.path, migration.what))
-                .collect(),
+            migrations,
             server_names,
             test_command,
-            keyspace: cassandra::keyspace(model),
-            cassandra_url: cassandra::local_url(model),
+            keyspace: compose::keyspace(model),
+            cassandra_url: compose::cassandra_url(model),
             cassandra_migrations,
             walkthrough: walkthrough(model),
             mermaid: crate::graph::mermaid(model),

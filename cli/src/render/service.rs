@@ -19,8 +19,8 @@ use super::projection::{ProjectionRs, ProjectionView, ProjectionsRs};
 use super::readme::Readme;
 use super::telemetry_rs::TelemetryRs;
 use super::types_rs::TypesRs;
-use super::{asyncapi, cassandra, openapi};
-use crate::model::ir::{Broker, Model, ReadStore};
+use super::{asyncapi, openapi};
+use crate::model::ir::{Broker, Model};
 use crate::model_schema;
 
 /// Renders every file of the service described by `model`.
@@ -140,17 +140,8 @@ fn database_files(model: &Model) -> Result<Vec<OutputFile>, askama::Error> {
             DockerCompose::new(model).render()?,
         ));
     }
-    for migration in migrations(model) {
-        files.push(file(
-            &migration.path,
-            Owner::Generated,
-            migration.sql.render(model)?,
-        ));
-    }
-    if model.stores.read == ReadStore::Cassandra {
-        for (path, _, contents) in cassandra::migrations(model)? {
-            files.push(file(&path, Owner::Generated, contents));
-        }
+    for migration in migrations(model)? {
+        files.push(file(&migration.path, Owner::Generated, migration.contents));
     }
     Ok(files)
 }

@@ -184,7 +184,6 @@ impl Dispatcher {
     }
 
     /// Empties one aggregate's mailbox, batch after batch.
-
     async fn work<A: Aggregate>(self, mailbox: Arc<Mailbox>, aggregate_id: String) {
         let mut guard = Working::<A> {
             dispatcher: Some(self),

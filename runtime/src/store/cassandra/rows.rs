@@ -28,6 +28,7 @@ pub(super) struct Stored {
 }
 
 impl CassandraReadStore {
+    /// The main-table row at `key`, with its bookkeeping.
     pub(super) async fn read(
         &self,
         schema: &TableSchema<'_>,
@@ -253,8 +254,7 @@ impl CassandraReadStore {
         Ok(())
     }
 
-    /// Runs schema statements, unprepared: each runs once.
-
+    /// Moves `projection`'s checkpoint to `cursor`.
     pub(super) async fn move_checkpoint(
         &self,
         projection: &str,

@@ -9,6 +9,7 @@ use super::read_store::CassandraReadStore;
 use crate::store::StoreError;
 
 impl CassandraReadStore {
+    /// The statement `text`, prepared once, at the configured consistency.
     pub(super) async fn statement(&self, text: String) -> Result<PreparedStatement, StoreError> {
         if let Some(prepared) = self.prepared.read().await.get(&text) {
             return Ok(prepared.clone());
@@ -24,6 +25,7 @@ impl CassandraReadStore {
         Ok(prepared)
     }
 
+    /// Runs the statement `text` with `values`.
     pub(super) async fn execute(
         &self,
         text: String,
@@ -36,6 +38,7 @@ impl CassandraReadStore {
             .map_err(|error| backend(&self.config, error))
     }
 
+    /// The rows the statement `text` returns.
     pub(super) async fn rows(
         &self,
         text: String,
@@ -64,6 +67,7 @@ impl CassandraReadStore {
         ))
     }
 
+    /// Runs schema statements, unprepared: each runs once.
     pub(super) async fn run_all(
         &self,
         statements: impl IntoIterator<Item = String>,
