@@ -11,8 +11,7 @@ use scylla::value::CqlValue;
 use serde_json::Value;
 use tokio::sync::RwLock;
 
-use super::rows::{column, marker};
-use super::values::{from_cql, to_cql};
+use super::values::{column, from_cql, marker, to_cql};
 use super::{CassandraConfig, statements};
 use crate::store::integers::{to_cursor, to_i64, to_u64};
 use crate::store::{Cursor, Decide, Mark, ReadStore, Row, StoreError};

@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use super::read_store::CassandraReadStore;
 use super::statements;
-use super::values::{from_cql, to_cql};
+use super::values::{column, from_cql, marker, to_cql};
 use crate::store::integers::to_i64;
 use crate::store::{Cursor, Decide, Mark, Row, RowChange, StoreError};
-use crate::table::{ColumnDef, TableSchema};
+use crate::table::TableSchema;
 
 /// How many times a write that lost a race on its row is decided again before giving up (the
 /// projector then retries the event as a whole). With the growing waits between them, about
@@ -271,20 +271,6 @@ impl CassandraReadStore {
         .await?;
         Ok(())
     }
-}
-
-/// How a row's applied map and the progress table name an aggregate.
-pub(super) fn marker(aggregate_type: &str, aggregate_id: &str) -> String {
-    format!("{aggregate_type}/{aggregate_id}")
-}
-
-pub(super) fn column<'a>(
-    schema: &TableSchema<'a>,
-    field: &str,
-) -> Result<&'a ColumnDef<'a>, StoreError> {
-    schema
-        .column(field)
-        .ok_or_else(|| StoreError::Corrupt(format!("{} has no column `{field}`", schema.name)))
 }
 
 fn data_values(schema: &TableSchema<'_>, row: &Row) -> Result<Vec<Option<CqlValue>>, StoreError> {

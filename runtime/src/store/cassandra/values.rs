@@ -1,11 +1,12 @@
-//! Row values between serde JSON, as projections see them, and CQL.
+//! Row values between serde JSON, as projections see them, and CQL; and how rows name their
+//! columns and the aggregates they mark.
 
 use chrono::NaiveDate;
 use scylla::value::{CqlDate, CqlValue};
 use serde_json::Value;
 
 use crate::store::StoreError;
-use crate::table::{ColumnDef, ColumnType};
+use crate::table::{ColumnDef, ColumnType, TableSchema};
 
 /// `value` for `column`; `None` is CQL null.
 pub(super) fn to_cql(
@@ -79,6 +80,20 @@ fn from_cql_date(date: CqlDate) -> Result<NaiveDate, StoreError> {
     NaiveDate::default()
         .checked_add_signed(chrono::Duration::days(days))
         .ok_or_else(|| StoreError::Corrupt(format!("date {days} days from 1970 is out of range")))
+}
+
+/// How a row's applied map and the progress table name an aggregate.
+pub(super) fn marker(aggregate_type: &str, aggregate_id: &str) -> String {
+    format!("{aggregate_type}/{aggregate_id}")
+}
+
+pub(super) fn column<'a>(
+    schema: &TableSchema<'a>,
+    field: &str,
+) -> Result<&'a ColumnDef<'a>, StoreError> {
+    schema
+        .column(field)
+        .ok_or_else(|| StoreError::Corrupt(format!("{} has no column `{field}`", schema.name)))
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use eventwright_tables::sql::Dialect;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::statements::{self, LogOrder};
 use crate::event::{EventEnvelope, NewEvent};
 use crate::store::StoreError;
 use crate::table::ColumnDef;
@@ -72,22 +73,6 @@ pub trait Tx: Conn + Sized {
     async fn commit(self) -> Result<(), StoreError>;
 }
 
-/// How a database reads the log in commit order; see [`Cursor`](crate::store::Cursor).
-#[derive(Debug, Clone, Copy)]
-pub struct LogOrder {
-    /// An expression giving the id of the transaction that wrote the event, as text: `'0'`
-    /// where transactions commit in position order.
-    pub transaction: &'static str,
-    /// The condition "after the cursor", its transaction as text in parameter 1 and its
-    /// position in parameter 2 (either may go unused).
-    pub after: &'static str,
-    /// Only events that no later read can find something before, where that is not all of
-    /// them.
-    pub settled: Option<&'static str>,
-    /// The `ORDER BY` of the log.
-    pub order: &'static str,
-}
-
 /// A SQL database the stores run on: a connection pool. Implemented for `SqlitePool` and
 /// `PgPool` only.
 #[async_trait]
@@ -117,7 +102,7 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         tx: &mut Self::Tx,
         events: &[NewEvent],
     ) -> Result<Vec<Option<u64>>, StoreError> {
-        let sql = super::statements::insert_event(self.dialect());
+        let sql = statements::insert_event(self.dialect());
         let mut positions = Vec::with_capacity(events.len());
         for event in events {
             let position = tx.fetch_optional(&sql, &event_args(event)?).await?;

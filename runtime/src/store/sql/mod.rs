@@ -21,7 +21,8 @@ use serde_json::Value;
 pub use event_store::SqlEventStore;
 pub use read_store::SqlReadStore;
 
-pub(crate) use backend::{Arg, Backend, Conn, LogOrder, Rows, SqlRow, Tx};
+pub(crate) use backend::{Arg, Backend, Conn, Rows, SqlRow, Tx};
+pub(crate) use statements::LogOrder;
 
 use super::StoreError;
 use super::integers::to_i64;

@@ -3,8 +3,23 @@
 
 use eventwright_tables::sql::{Dialect, quote};
 
-use super::backend::LogOrder;
 use crate::table::TableSchema;
+
+/// How a database reads the log in commit order; see [`Cursor`](crate::store::Cursor).
+#[derive(Debug, Clone, Copy)]
+pub struct LogOrder {
+    /// An expression giving the id of the transaction that wrote the event, as text: `'0'`
+    /// where transactions commit in position order.
+    pub transaction: &'static str,
+    /// The condition "after the cursor", its transaction as text in parameter 1 and its
+    /// position in parameter 2 (either may go unused).
+    pub after: &'static str,
+    /// Only events that no later read can find something before, where that is not all of
+    /// them.
+    pub settled: Option<&'static str>,
+    /// The `ORDER BY` of the log.
+    pub order: &'static str,
+}
 
 /// The columns of an event, in the order [`super::backend::event_args`] binds them.
 const EVENT_COLUMNS: &str = "event_id, aggregate_type, aggregate_id, sequence, event_type, \
