@@ -19,7 +19,7 @@ use crate::event::Event;
 /// | `name` | the stable [`TYPE`](Aggregate::TYPE) stored with each event | the struct's name |
 /// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more; the struct must be `Serialize + Deserialize` | no snapshots |
 /// | `persistence` | `"event_sourced"` or `"state_stored"`: [`PERSISTENCE`](Aggregate::PERSISTENCE); state-stored needs `Serialize + Deserialize` | `"event_sourced"` |
-/// | `command` | its command enum (a `#[derive(Command)]` enum): [`AggregateCommands`] | none |
+/// | `command` | its command enum (a `#[derive(Command)]` enum): [`AggregateCommands`](crate::AggregateCommands) | none |
 ///
 /// The commands it handles name it from their side: `#[command(aggregate = Order)]`.
 ///

@@ -28,7 +28,7 @@ use crate::aggregate::Aggregate;
 /// ...); failures become [`ValidationErrors`] naming each field, which the HTTP glue answers
 /// with a 400.
 ///
-/// On an enum whose variants each hold one command struct, the derive implements [`Commands`]
+/// On an enum whose variants each hold one command struct, the derive implements [`Commands`](crate::Commands)
 /// instead, so one endpoint can take any of them.
 ///
 /// ```

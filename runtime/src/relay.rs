@@ -10,7 +10,7 @@
 //! Consumers are idempotent (projections keep checkpoints), so a redelivery changes nothing.
 //!
 //! Projections in the same process as the write side do not need a relay: the
-//! [`InProcBus`](crate::bus::InProcBus) lets them read the log directly.
+//! [`InProcBus`] lets them read the log directly.
 
 use std::sync::Arc;
 use std::time::Duration;

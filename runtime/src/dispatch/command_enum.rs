@@ -58,7 +58,7 @@ use crate::event::Metadata;
     note = "derive `Command` on an enum whose variants each hold one command, e.g. `enum OrderCommand {{ Place(PlaceOrder), Cancel(CancelOrder) }}`"
 )]
 pub trait Commands: Send + Sync + 'static {
-    /// The [`Command::NAME`] of the command held.
+    /// The [`Command::NAME`](crate::Command::NAME) of the command held.
     fn name(&self) -> &'static str;
 
     /// Validates, decides and commits the command held.

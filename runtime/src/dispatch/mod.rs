@@ -38,7 +38,7 @@ use tokio::sync::oneshot;
 ///
 /// Each command loads its aggregate, is decided by the aggregate's [`Handle`] impl, and its events
 /// are appended with the sequence numbers that follow what was loaded; a
-/// [state-stored](Persistence::StateStored) aggregate's new state row is written in the same
+/// [state-stored](crate::Persistence::StateStored) aggregate's new state row is written in the same
 /// transaction. When another writer got there first the commit fails as a whole, and the command
 /// is re-decided against the fresh state (the state it had, moved forward by the events it
 /// missed, or the state row as it is now) up to

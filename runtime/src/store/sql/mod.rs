@@ -1,5 +1,7 @@
 //! The SQL stores (features `sqlite`, `postgres`): one event store and one read store, written
-//! once over what differs between the databases (a [`Backend`]: a connection pool).
+//! once over what differs between the databases: the stores are generic over the connection
+//! pool (`SqlitePool` or `PgPool`), which says how its database binds and reads values, reads
+//! the log in commit order, makes writers take turns, and appends events fastest.
 //!
 //! Use them through their names for each database: [`SqliteEventStore`] and
 //! [`SqliteReadStore`], [`PostgresEventStore`] and [`PostgresReadStore`].

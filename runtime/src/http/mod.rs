@@ -1,0 +1,24 @@
+//! axum glue for generated and hand-written services: JSON bodies that name the bad field, and
+//! one error shape for every failure.
+//!
+//! Every error response is `{"code": ..., "message": ..., "field"?: ..., "errors"?: [...]}`.
+//! Client mistakes are 4xx and name what was wrong; only server faults are 500, and those are
+//! logged, not shown.
+//!
+//! - [`ApiError`]: the error shape, and how every runtime error maps onto it;
+//! - requests: ids, bodies, parameters and headers parsed, each naming what did not fit;
+//! - routes: the whole of a command, get or list route, one call each;
+//! - operations: health, readiness, and the limits every request is held to.
+
+mod error;
+mod operations;
+mod request;
+mod routes;
+
+pub use error::{ApiError, ErrorBody};
+pub use operations::{Limits, health, limits, readiness};
+pub use request::{
+    CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, command_from_json, from_value,
+    metadata_from_headers, page_from_query, parse_param, wait_for_token,
+};
+pub use routes::{Accepted, get_row, list_rows, run_command};

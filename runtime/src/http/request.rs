@@ -1,0 +1,161 @@
+//! What a request carries, parsed: ids, bodies, parameters and headers, each naming what did
+//! not fit.
+
+use axum::http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::ApiError;
+use crate::event::Metadata;
+use crate::projection::Projection;
+use crate::query::{PageRequest, ReadModels};
+
+/// The request header carrying the correlation id, the id shared by everything one user action
+/// causes, across services.
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+/// The request header carrying the causation id, the id of the message that caused this one.
+pub const CAUSATION_HEADER: &str = "x-causation-id";
+
+/// The request header of a query that should see a command's effect: the command's
+/// `consistency_token`. The query waits, up to a bound the service sets, until the projection it
+/// reads has caught up, or answers 503 `not_yet_consistent`.
+pub const CONSISTENCY_HEADER: &str = "x-consistency-token";
+
+/// Waits for the consistency token in `headers`, if there is one, before a read of `P`.
+pub async fn wait_for_token<P: Projection>(
+    read_models: &ReadModels,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    const FIELD: &str = "header x-consistency-token";
+    let Some(value) = headers.get(CONSISTENCY_HEADER) else {
+        return Ok(());
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::invalid_field(FIELD, "must be the token a command returned"))?;
+    Ok(read_models.wait_for::<P>(FIELD, text).await?)
+}
+
+/// The ids a command's events carry, from the request's headers. A request without a
+/// correlation id starts a new correlation: its events get a fresh one.
+pub fn metadata_from_headers(headers: &HeaderMap) -> Result<Metadata, ApiError> {
+    let header = |name: &str| -> Result<Option<String>, ApiError> {
+        let Some(value) = headers.get(name) else {
+            return Ok(None);
+        };
+        let text = value
+            .to_str()
+            .ok()
+            .filter(|text| !text.is_empty() && text.len() <= 200)
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    format!("header {name}"),
+                    "must be 1 to 200 visible ASCII characters",
+                )
+            })?;
+        Ok(Some(text.to_owned()))
+    };
+    Ok(Metadata {
+        correlation_id: Some(
+            header(CORRELATION_HEADER)?.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
+        ),
+        causation_id: header(CAUSATION_HEADER)?,
+        // Recorded by the dispatcher, from the span the command runs in.
+        traceparent: None,
+    })
+}
+
+/// Parses a command from a JSON body, with the aggregate id taken from the path.
+///
+/// An empty body counts as `{}`. The id from the path wins; a body that names a different id is
+/// refused. Errors name the field: a missing field, a value of the wrong type, an unknown field.
+pub fn command_from_json<C: DeserializeOwned>(
+    body: &[u8],
+    id_field: &str,
+    id: Value,
+) -> Result<C, ApiError> {
+    let mut value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_slice(body).map_err(|error| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("the body is not valid JSON: {error}"),
+            )
+        })?
+    };
+    let Value::Object(fields) = &mut value else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            "the body must be a JSON object",
+        ));
+    };
+    if let Some(given) = fields.get(id_field)
+        && *given != id
+    {
+        return Err(ApiError::invalid_field(
+            id_field,
+            "differs from the id in the path",
+        ));
+    }
+    fields.insert(id_field.to_owned(), id);
+    from_value(value)
+}
+
+/// Deserializes `value`, naming the field that did not fit.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner().to_string();
+        let field = if path == "." {
+            missing_field(&inner).unwrap_or("body").to_owned()
+        } else {
+            path
+        };
+        ApiError::invalid_field(field, inner)
+    })
+}
+
+/// serde reports a missing field on the struct, not the field; its message names it.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+/// Parses a path or query parameter into its field's type, naming the field when it does not fit.
+///
+/// The text is tried as a JSON string first (ids, enums, dates, decimals), then as a JSON literal
+/// (numbers, booleans).
+pub fn parse_param<T: DeserializeOwned>(field: &str, raw: &str) -> Result<T, ApiError> {
+    serde_json::from_value(Value::String(raw.to_owned()))
+        .or_else(|first| match serde_json::from_str::<Value>(raw) {
+            Ok(literal @ (Value::Number(_) | Value::Bool(_))) => serde_json::from_value(literal),
+            _ => Err(first),
+        })
+        .map_err(|error| ApiError::invalid_field(field, error.to_string()))
+}
+
+/// Reads `limit` and `cursor` from a query string, naming the bad one.
+pub fn page_from_query(query: Option<&str>) -> Result<PageRequest, ApiError> {
+    let mut page = PageRequest::default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|error| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
+        })?;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "limit" => {
+                page.limit = Some(
+                    value
+                        .parse()
+                        .map_err(|_| ApiError::invalid_field("limit", "must be a whole number"))?,
+                )
+            }
+            "cursor" => page.cursor = Some(value),
+            _ => {}
+        }
+    }
+    Ok(page)
+}

@@ -1,0 +1,120 @@
+//! The whole of a route, one call each: a command, a get by key, a list.
+
+use axum::Json;
+use axum::http::HeaderMap;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::request::{
+    command_from_json, metadata_from_headers, page_from_query, parse_param, wait_for_token,
+};
+use crate::aggregate::Aggregate;
+use crate::command::{Command, Handle};
+use crate::dispatch::{Committed, Dispatcher};
+use crate::event::Metadata;
+use crate::projection::Projection;
+use crate::query::{Page, ReadModels};
+
+/// The response to an accepted command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub id: String,
+    /// The aggregate's version after the command.
+    pub version: u64,
+    /// The global position of the command's last event, if it recorded any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+    /// Pass this in the [`CONSISTENCY_HEADER`](super::CONSISTENCY_HEADER) of a query to read this command's effect; absent
+    /// when the aggregate has no event yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency_token: Option<String>,
+    /// The correlation id the command's events carry: the request's `x-correlation-id`, or a
+    /// new one when it had none.
+    pub correlation_id: String,
+}
+
+impl Accepted {
+    fn new(committed: Committed, metadata: Metadata) -> Self {
+        Self {
+            consistency_token: committed.consistency_token().map(|token| token.encode()),
+            id: committed.aggregate_id,
+            version: committed.version,
+            position: committed.position,
+            correlation_id: metadata.correlation_id.unwrap_or_default(),
+        }
+    }
+}
+
+/// The whole of a command route: the aggregate id from the path (its field named `id_field`),
+/// the command from the JSON body, correlation and causation ids from the headers, then
+/// dispatch.
+pub async fn run_command<C>(
+    dispatcher: &Dispatcher,
+    id_field: &str,
+    raw_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Json<Accepted>, ApiError>
+where
+    C: Command + DeserializeOwned,
+    C::Aggregate: Handle<C>,
+    <C::Aggregate as Aggregate>::Id: Serialize + DeserializeOwned,
+{
+    let id: <C::Aggregate as Aggregate>::Id = parse_param(id_field, raw_id)?;
+    let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
+    let command: C = command_from_json(body, id_field, id)?;
+    let metadata = metadata_from_headers(headers)?;
+    let span = tracing::info_span!(
+        "command",
+        command = C::NAME,
+        correlation_id = metadata.correlation_id.as_deref(),
+        causation_id = metadata.causation_id.as_deref(),
+    );
+    let committed =
+        tracing::Instrument::instrument(dispatcher.dispatch(command, metadata.clone()), span)
+            .await?;
+    Ok(Json(Accepted::new(committed, metadata)))
+}
+
+/// The whole of a get-by-key route: 404 when there is no such row. With a consistency token
+/// in the headers, it first waits for the projection to catch up.
+pub async fn get_row<P, K>(
+    read_models: &ReadModels,
+    field: &str,
+    raw_key: &str,
+    headers: &HeaderMap,
+) -> Result<Json<P>, ApiError>
+where
+    P: Projection,
+    K: Serialize + DeserializeOwned,
+{
+    let key: K = parse_param(field, raw_key)?;
+    wait_for_token::<P>(read_models, headers).await?;
+    match read_models.get::<P>(&key).await? {
+        Some(row) => Ok(Json(row)),
+        None => Err(ApiError::not_found(format!(
+            "no {} with {field} {raw_key}",
+            P::NAME
+        ))),
+    }
+}
+
+/// The whole of a list route: rows whose `field` equals the path value, one page at a time.
+/// With a consistency token in the headers, it first waits for the projection to catch up.
+pub async fn list_rows<P, V>(
+    read_models: &ReadModels,
+    field: &str,
+    raw_value: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Json<Page<P>>, ApiError>
+where
+    P: Projection,
+    V: Serialize + DeserializeOwned,
+{
+    let value: V = parse_param(field, raw_value)?;
+    let page = page_from_query(query)?;
+    wait_for_token::<P>(read_models, headers).await?;
+    Ok(Json(read_models.list::<P>(field, &value, &page).await?))
+}
