@@ -253,7 +253,9 @@ pub(crate) fn did_you_mean<'a>(
 ) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|candidate| (edit_distance(word, candidate), candidate))
+        // Optimal string alignment: a swap of two adjacent characters is one edit, so `tabel` is
+        // one edit from `table`.
+        .map(|candidate| (strsim::osa_distance(word, candidate), candidate))
         .filter(|&(distance, candidate)| {
             distance <= (candidate.chars().count() / 3).max(1)
                 || word.starts_with(candidate)
@@ -261,27 +263,4 @@ pub(crate) fn did_you_mean<'a>(
         })
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
-}
-
-/// Edit distance where an insertion, deletion, substitution or swap of two adjacent characters
-/// each cost one (optimal string alignment), so `tabel` is one edit from `table`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    d[0] = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }

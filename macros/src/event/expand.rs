@@ -1,0 +1,128 @@
+//! `impl Event` for the model, with its `From`, `KindOf` and routing impls.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{Path, Variant};
+
+use super::model::{Input, Kind, Kinds};
+use super::routing::{conversions, routing};
+
+pub(super) fn generate(parsed: &Input) -> TokenStream {
+    let krate = &parsed.krate;
+    let core = quote!(#krate::__private::core);
+    let json = quote!(#krate::__private::serde_json);
+    let ident = &parsed.input.ident;
+    let (impl_generics, ty_generics, where_clause) = parsed.input.generics.split_for_impl();
+
+    let (names, event_type, event_version, encode, decode) = match &parsed.kinds {
+        Kinds::Struct(kind) => {
+            let Kind { name, chain, .. } = kind;
+            let version = chain.current;
+            let decode = decode_arm(krate, kind, quote!(#ident #ty_generics), quote!(inner));
+            (
+                quote!(#name),
+                quote!(#name),
+                quote!(#version),
+                quote!(#json::to_value(self)),
+                quote! {
+                    match event_type {
+                        #name => #decode,
+                        _ => #core::result::Result::Ok(#core::option::Option::None),
+                    }
+                },
+            )
+        }
+        Kinds::Enum(kinds) => {
+            let names = kinds.iter().map(|(_, _, kind)| &kind.name);
+            let types = kinds
+                .iter()
+                .map(|(Variant { ident: variant, .. }, _, kind)| {
+                    let name = &kind.name;
+                    quote!(Self::#variant(_) => #name)
+                });
+            let versions = kinds
+                .iter()
+                .map(|(Variant { ident: variant, .. }, _, kind)| {
+                    let version = kind.chain.current;
+                    quote!(Self::#variant(_) => #version)
+                });
+            let encodes = kinds.iter().map(|(Variant { ident: variant, .. }, _, _)| quote!(Self::#variant(inner) => #json::to_value(inner)));
+            let decodes = kinds
+                .iter()
+                .map(|(Variant { ident: variant, .. }, ty, kind)| {
+                    let name = &kind.name;
+                    let arm = decode_arm(
+                        krate,
+                        kind,
+                        ty.to_token_stream(),
+                        quote!(Self::#variant(inner)),
+                    );
+                    quote!(#name => #arm)
+                });
+            (
+                quote!(#(#names),*),
+                quote!(match self { #(#types,)* }),
+                quote!(match self { #(#versions,)* }),
+                quote!(match self { #(#encodes,)* }),
+                quote! {
+                    match event_type {
+                        #(#decodes,)*
+                        _ => #core::result::Result::Ok(#core::option::Option::None),
+                    }
+                },
+            )
+        }
+    };
+    let conversions = conversions(parsed);
+    let routing = routing(parsed);
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::Event for #ident #ty_generics #where_clause {
+                const NAMES: &'static [&'static str] = &[#names];
+
+                fn event_type(&self) -> &'static str {
+                    #event_type
+                }
+
+                fn event_version(&self) -> u32 {
+                    #event_version
+                }
+
+                fn encode(&self) -> #core::result::Result<#json::Value, #json::Error> {
+                    #encode
+                }
+
+                fn decode(
+                    event_type: &str,
+                    event_version: u32,
+                    payload: #json::Value,
+                ) -> #core::result::Result<#core::option::Option<Self>, #krate::DecodeError> {
+                    #decode
+                }
+            }
+
+            #conversions
+            #routing
+        };
+    }
+}
+
+/// Decodes one kind: checks the stored version, upcasts, then deserializes the payload as `ty`.
+fn decode_arm(krate: &Path, kind: &Kind, ty: TokenStream, construct: TokenStream) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let core = quote!(#private::core);
+    let upcast = kind.chain.expand(&private);
+    let rebind = (!kind.chain.steps.is_empty()).then(|| quote!(let mut payload = payload;));
+    quote! {{
+        #rebind
+        #upcast
+        match #private::serde_json::from_value::<#ty>(payload) {
+            #core::result::Result::Ok(inner) => #core::result::Result::Ok(#core::option::Option::Some(#construct)),
+            #core::result::Result::Err(error) => {
+                #core::result::Result::Err(#krate::DecodeError::new(event_type, event_version, error))
+            }
+        }
+    }}
+}
