@@ -8,13 +8,13 @@ use chrono::{DateTime, Utc};
 use eventwright_tables::sql::Dialect;
 use serde_json::Value;
 use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Postgres, Row as _, Transaction};
+use sqlx::{PgPool, Postgres, Row as _};
 
 use super::values::{PgQuery, query, rows};
 use crate::event::{EventEnvelope, NewEvent};
 use crate::store::StoreError;
 use crate::store::integers::{to_i64, to_u64};
-use crate::store::sql::{Arg, Backend, Conn, LogOrder, Rows, Tx, conflict};
+use crate::store::sql::{Backend, LogOrder, Tx, conflict, sqlx_connections};
 
 /// Positions come from an identity column, handed out before commit, so each event records the
 /// id of its transaction and the log is read in (transaction, position) order, only below the
@@ -139,36 +139,7 @@ impl Backend for PgPool {
     }
 }
 
-#[derive(Debug)]
-pub struct OnPool<'a>(&'a PgPool);
-
-#[async_trait]
-impl Conn for OnPool<'_> {
-    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
-        Ok(query(sql, args)?.execute(self.0).await?.rows_affected())
-    }
-
-    async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, StoreError> {
-        Ok(rows(query(sql, args)?.fetch_all(self.0).await?))
-    }
-}
-
-#[derive(Debug)]
-pub struct PgTx(Transaction<'static, Postgres>);
-
-#[async_trait]
-impl Conn for PgTx {
-    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
-        Ok(query(sql, args)?
-            .execute(&mut *self.0)
-            .await?
-            .rows_affected())
-    }
-
-    async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, StoreError> {
-        Ok(rows(query(sql, args)?.fetch_all(&mut *self.0).await?))
-    }
-}
+sqlx_connections!(OnPool(&PgPool), PgTx(Postgres), query, rows);
 
 #[async_trait]
 impl Tx for PgTx {

@@ -156,3 +156,61 @@ pub fn event_args(event: &NewEvent) -> Result<[Arg<'_>; 11], StoreError> {
         Arg::Json(&event.payload),
     ])
 }
+
+/// A database's pool and transaction types, as [`Conn`]s: statements built by `$query` (which
+/// binds each [`Arg`] the database's way) and rows wrapped by `$rows`. Written once here, since
+/// they are the same for every sqlx database but for those two functions.
+macro_rules! sqlx_connections {
+    ($pool:ident(& $pool_ty:ty), $tx:ident($db:ty), $query:path, $rows:path) => {
+        /// Statements run on the pool, each committed on its own.
+        #[derive(Debug)]
+        pub struct $pool<'a>(&'a $pool_ty);
+
+        /// A transaction on one of the pool's connections.
+        #[derive(Debug)]
+        pub struct $tx(sqlx::Transaction<'static, $db>);
+
+        #[async_trait::async_trait]
+        impl $crate::store::sql::Conn for $pool<'_> {
+            async fn execute(
+                &mut self,
+                sql: &str,
+                args: &[$crate::store::sql::Arg<'_>],
+            ) -> Result<u64, $crate::store::StoreError> {
+                Ok($query(sql, args)?.execute(self.0).await?.rows_affected())
+            }
+
+            async fn fetch_all(
+                &mut self,
+                sql: &str,
+                args: &[$crate::store::sql::Arg<'_>],
+            ) -> Result<$crate::store::sql::Rows, $crate::store::StoreError> {
+                Ok($rows($query(sql, args)?.fetch_all(self.0).await?))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::sql::Conn for $tx {
+            async fn execute(
+                &mut self,
+                sql: &str,
+                args: &[$crate::store::sql::Arg<'_>],
+            ) -> Result<u64, $crate::store::StoreError> {
+                Ok($query(sql, args)?
+                    .execute(&mut *self.0)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn fetch_all(
+                &mut self,
+                sql: &str,
+                args: &[$crate::store::sql::Arg<'_>],
+            ) -> Result<$crate::store::sql::Rows, $crate::store::StoreError> {
+                Ok($rows($query(sql, args)?.fetch_all(&mut *self.0).await?))
+            }
+        }
+    };
+}
+
+pub(crate) use sqlx_connections;

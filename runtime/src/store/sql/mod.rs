@@ -23,7 +23,7 @@ use serde_json::Value;
 pub use event_store::SqlEventStore;
 pub use read_store::SqlReadStore;
 
-pub(crate) use backend::{Arg, Backend, Conn, Rows, SqlRow, Tx};
+pub(crate) use backend::{Arg, Backend, Conn, Rows, SqlRow, Tx, sqlx_connections};
 pub(crate) use statements::LogOrder;
 
 use super::StoreError;

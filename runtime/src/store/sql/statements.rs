@@ -112,10 +112,19 @@ pub fn delete_event(dialect: Dialect) -> String {
 
 /// A snapshot's sequence and state (parameters: type, id).
 pub fn select_snapshot(dialect: Dialect) -> String {
+    select_kept_state(dialect, "eventwright_snapshots", "sequence")
+}
+
+/// A state-stored aggregate's version, as `sequence`, and state (parameters: type, id).
+pub fn select_state(dialect: Dialect) -> String {
+    select_kept_state(dialect, "eventwright_states", "version AS sequence")
+}
+
+/// One aggregate's row of `table`: `sequence` as selected, and `state`.
+fn select_kept_state(dialect: Dialect, table: &str, sequence: &str) -> String {
     let p = |n| dialect.placeholder(n);
     format!(
-        "SELECT sequence, state FROM eventwright_snapshots \
-         WHERE aggregate_type = {} AND aggregate_id = {}",
+        "SELECT {sequence}, state FROM {table} WHERE aggregate_type = {} AND aggregate_id = {}",
         p(1),
         p(2)
     )
@@ -129,17 +138,6 @@ pub fn save_snapshot(dialect: Dialect) -> String {
          SET sequence = excluded.sequence, state = excluded.state \
          WHERE excluded.sequence > eventwright_snapshots.sequence",
         placeholders(dialect, 4)
-    )
-}
-
-/// A state-stored aggregate's version, as `sequence`, and state (parameters: type, id).
-pub fn select_state(dialect: Dialect) -> String {
-    let p = |n| dialect.placeholder(n);
-    format!(
-        "SELECT version AS sequence, state FROM eventwright_states \
-         WHERE aggregate_type = {} AND aggregate_id = {}",
-        p(1),
-        p(2)
     )
 }
 

@@ -7,11 +7,11 @@ use eventwright_tables::sql::Dialect;
 use serde_json::Value;
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Row as _, Sqlite, SqlitePool, Transaction};
+use sqlx::{Row as _, Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use crate::store::StoreError;
-use crate::store::sql::{Arg, Backend, Conn, LogOrder, Rows, SqlRow, Tx};
+use crate::store::sql::{Arg, Backend, LogOrder, Rows, SqlRow, Tx, sqlx_connections};
 use crate::table::{ColumnDef, ColumnType};
 
 /// Positions are handed out in commit order: the log is read by position alone.
@@ -47,36 +47,7 @@ impl Backend for SqlitePool {
     }
 }
 
-#[derive(Debug)]
-pub struct OnPool<'a>(&'a SqlitePool);
-
-#[async_trait]
-impl Conn for OnPool<'_> {
-    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
-        Ok(query(sql, args)?.execute(self.0).await?.rows_affected())
-    }
-
-    async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, StoreError> {
-        Ok(rows(query(sql, args)?.fetch_all(self.0).await?))
-    }
-}
-
-#[derive(Debug)]
-pub struct SqliteTx(Transaction<'static, Sqlite>);
-
-#[async_trait]
-impl Conn for SqliteTx {
-    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
-        Ok(query(sql, args)?
-            .execute(&mut *self.0)
-            .await?
-            .rows_affected())
-    }
-
-    async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, StoreError> {
-        Ok(rows(query(sql, args)?.fetch_all(&mut *self.0).await?))
-    }
-}
+sqlx_connections!(OnPool(&SqlitePool), SqliteTx(Sqlite), query, rows);
 
 #[async_trait]
 impl Tx for SqliteTx {
