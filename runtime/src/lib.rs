@@ -54,7 +54,6 @@ pub mod event;
 pub mod http;
 mod opaque;
 pub mod projection;
-pub mod projector;
 pub mod query;
 pub mod relay;
 pub mod store;
@@ -70,9 +69,9 @@ pub use aggregate::{Aggregate, Apply, Persistence};
 pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
 pub use dispatch::{AggregateCommands, Commands, Committed, DispatchError, Dispatcher};
 pub use engine::ProjectionEngine;
+pub use engine::ProjectionError;
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};
-pub use projector::ProjectionError;
 pub use query::{Page, PageRequest, QueryError, ReadModels};
 pub use table::{Column, ColumnDef, ColumnType, TableSchema};
 

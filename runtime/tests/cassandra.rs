@@ -246,7 +246,7 @@ async fn a_projection_fed_in_log_order_catches_up_and_ignores_replays() {
     assert!(checkpoint > Cursor::START);
 
     // Replay the whole log through the projector, as a lost checkpoint would.
-    let projector = eventwright::projector::projector::<Tally>();
+    let projector = eventwright::engine::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         let mark = Mark {
             cursor: None,

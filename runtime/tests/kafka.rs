@@ -411,7 +411,7 @@ async fn a_rebuild_while_consuming_switches_the_consumers_and_loses_nothing() {
     let rebuild = eventwright::engine::rebuild::Rebuild {
         events: Arc::clone(&service.events),
         read: Arc::clone(&service.read),
-        projector: eventwright::projector::projector::<Tally>(),
+        projector: eventwright::engine::projector::<Tally>(),
         marks: eventwright::engine::Marks::PerAggregate,
         grace: Duration::from_millis(500),
     };

@@ -343,7 +343,7 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
     runner.prepare().await.unwrap();
     runner.catch_up().await.unwrap();
     runner.catch_up().await.unwrap();
-    let projector = eventwright::projector::projector::<Tally>();
+    let projector = eventwright::engine::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         projector
             .handle(

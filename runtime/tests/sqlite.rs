@@ -137,7 +137,7 @@ async fn redelivered_events_change_nothing() {
     runner.catch_up().await.unwrap();
     // The same events again, as a bus might redeliver them after a crash.
     runner.catch_up().await.unwrap();
-    let projector = eventwright::projector::projector::<Tally>();
+    let projector = eventwright::engine::projector::<Tally>();
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         projector
             .handle(

@@ -1,4 +1,4 @@
-//! The read-model modules: one per projection, and the runner that holds them all.
+//! The read-model modules: one per projection, and the engine that runs them all.
 
 use askama::Template;
 

@@ -17,6 +17,7 @@
 //!   switches; the engine's tasks follow the switch at their next batch.
 
 pub mod feed;
+pub mod projector;
 pub mod rebuild;
 mod run;
 
@@ -26,11 +27,11 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 pub use feed::{Delivery, Feed, FeedError, Marks, Subscription};
+pub use projector::{ProjectionError, Projector, projector};
 use rebuild::{DEFAULT_GRACE, OnPoison, Rebuild, RebuildError, replay};
 use run::{Parts, Policy, run};
 
 use crate::projection::Projection;
-use crate::projector::{ProjectionError, Projector, projector};
 use crate::store::generation::AtGeneration;
 use crate::store::{Cursor, EventStore, ReadStore, StoreError};
 

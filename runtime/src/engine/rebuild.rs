@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::feed::Marks;
-use crate::projector::{ProjectionError, Projector};
+use super::projector::{ProjectionError, Projector};
 use crate::store::generation::AtGeneration;
 use crate::store::{Cursor, EventStore, Mark, ReadStore, StoreError};
 

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::feed::{Delivery, Feed, Marks, Subscription};
+use super::projector::{ProjectionError, Projector};
 use super::rebuild::{OnPoison, replay};
 use crate::event::EventEnvelope;
-use crate::projector::{ProjectionError, Projector};
 use crate::store::generation::{self, AtGeneration};
 use crate::store::{EventStore, Mark, ReadStore};
 

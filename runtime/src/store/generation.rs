@@ -25,7 +25,8 @@ pub fn projection_name(projection: &str, generation: u64) -> String {
 }
 
 /// Under this name, the generations table records the last generation of `projection` whose
-/// consumers have replayed the log since the switch (see [`crate::bus::kafka`]).
+/// consumers have replayed the log since the switch: the engine does that once per generation
+/// for feeds that mark events per aggregate.
 pub fn replayed_marker(projection: &str) -> String {
     format!("{projection}#replayed")
 }

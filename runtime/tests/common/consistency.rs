@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use eventwright::bus::InProcBus;
 use eventwright::consistency::ConsistencyToken;
-use eventwright::projector::projector;
+use eventwright::engine::projector;
 use eventwright::store::{EventStore, Mark, ReadStore};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, QueryError, ReadModels};
 

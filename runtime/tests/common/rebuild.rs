@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use eventwright::bus::InProcBus;
 use eventwright::engine::Marks;
+use eventwright::engine::projector;
 use eventwright::engine::rebuild::Rebuild;
-use eventwright::projector::projector;
 use eventwright::store::generation::AtGeneration;
 use eventwright::store::{Cursor, EventStore, ReadStore};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine};

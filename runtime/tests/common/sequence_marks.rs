@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use eventwright::projector::projector;
+use eventwright::engine::projector;
 use eventwright::store::{Mark, ReadStore};
 use eventwright::{EventEnvelope, Projection};
 use serde_json::json;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::engine::feed::FeedError;
+use super::feed::FeedError;
 use crate::event::{DecodeError, EventEnvelope};
 use crate::projection::{Change, Projection};
 use crate::store::{Decide, Mark, ReadStore, RowChange, StoreError, Update};
@@ -40,7 +40,8 @@ pub trait Projector: Send + Sync + 'static {
     ) -> Result<(), ProjectionError>;
 }
 
-/// A projection failed to apply an event. The runner retries it; it never skips it.
+/// A projection failed to apply an event. The engine retries it, and sets it aside only where
+/// its feed can (see [`crate::engine`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
     #[error(transparent)]
