@@ -8,7 +8,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::{
-    change_statements, guard_uses_command, guard_violated, read, rust_type, uses_event,
+    change_statements, guard_uses_command, guard_violated, read, rust_type, some_if, uses_event,
 };
 use crate::model::ir::{Aggregate, Command, Persistence};
 
@@ -130,12 +130,7 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             .map(|fed| {
                 let name = &fed.field.name;
                 let value = read(&format!("command.{name}"), &fed.read_from(&aggregate.id).ty);
-                let value = if fed.wrap_some {
-                    format!("Some({value})")
-                } else {
-                    value
-                };
-                (name.clone(), value)
+                (name.clone(), some_if(fed.wrap_some, value))
             })
             .collect();
         let name = &emit.event.name;

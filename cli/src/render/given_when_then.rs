@@ -9,6 +9,7 @@ use super::examples::example;
 use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::{shouty, snake};
+use super::rust::some_if;
 use super::scenario::{Scenario, refusals, succeeding};
 use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Type};
 
@@ -130,12 +131,7 @@ impl Examples {
                 let source = fed.read_from(&aggregate.id);
                 let name = &fed.field.name;
                 let value = self.value(&source.name, &source.ty, source, 8, name.len() + 2);
-                let value = if fed.wrap_some {
-                    format!("Some({value})")
-                } else {
-                    value
-                };
-                (name.clone(), value)
+                (name.clone(), some_if(fed.wrap_some, value))
             })
             .collect();
         let literal = layout::struct_literal(&emit.event.name, &fields, 4, 0);

@@ -39,6 +39,15 @@ pub fn read(expr: &str, ty: &Type) -> String {
     }
 }
 
+/// `Some(value)` when `wrap`, for a value that fills an optional field; else `value`.
+pub fn some_if(wrap: bool, value: String) -> String {
+    if wrap {
+        format!("Some({value})")
+    } else {
+        value
+    }
+}
+
 /// A literal as an expression of type `target`.
 pub fn literal(value: &Literal, target: &Type) -> String {
     if let Type::Optional(inner) = target {
@@ -95,12 +104,7 @@ pub fn change_statements(changes: &[ChangeOp], target: &str) -> Vec<String> {
                     wrap_some,
                 } => {
                     let value = read(&format!("event.{}", source.name), &source.ty);
-                    let value = if *wrap_some {
-                        format!("Some({value})")
-                    } else {
-                        value
-                    };
-                    format!("{target}.{} = {value};", field.name)
+                    format!("{target}.{} = {};", field.name, some_if(*wrap_some, value))
                 }
                 ChangeOp::SetConst {
                     target: field,
