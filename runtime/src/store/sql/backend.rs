@@ -95,6 +95,13 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// about to change.
     async fn begin(&self) -> Result<Self::Tx, StoreError>;
 
+    /// A transaction whose first statement writes, so it reads nothing another writer could
+    /// change before its turn: it may take its turn at that statement. By default
+    /// [`begin`](Self::begin); SQLite saves a round trip to its connection's thread.
+    async fn begin_writing(&self) -> Result<Self::Tx, StoreError> {
+        self.begin().await
+    }
+
     /// Inserts events in `tx`, each unless its (aggregate, sequence) is taken; the position of
     /// each, in order, `None` for one that was taken. By default one statement per event.
     async fn insert_events(
@@ -118,7 +125,7 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// [`EventStore::append`](crate::store::EventStore::append). By default inside a
     /// transaction, with [`insert_events`](Self::insert_events).
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_writing().await?;
         let positions = self.insert_events(&mut tx, &events).await?;
         let stored = super::envelopes(events, positions)?;
         tx.commit().await?;

@@ -39,7 +39,7 @@ impl<B: Backend> SqlEventStore<B> {
     ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
         let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
         let all: Vec<NewEvent> = groups.into_iter().flatten().collect();
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_writing().await?;
         let mut positions = self.db.insert_events(&mut tx, &all).await?.into_iter();
         let mut events = all.into_iter();
         let mut results = Vec::with_capacity(sizes.len());

@@ -104,7 +104,7 @@ async fn commit_state_in_steps<B: Backend>(
         return Ok(Vec::new());
     };
     let dialect = db.dialect();
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_writing().await?;
     let (kind, id, version) = (
         Arg::Text(&last.aggregate_type),
         Arg::Text(&last.aggregate_id),

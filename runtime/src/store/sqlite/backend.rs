@@ -45,6 +45,13 @@ impl Backend for SqlitePool {
         // fails half way on a lock it could not upgrade.
         Ok(SqliteTx(self.begin_with("BEGIN IMMEDIATE").await?))
     }
+
+    async fn begin_writing(&self) -> Result<SqliteTx, StoreError> {
+        // A plain BEGIN: the first statement writes, so it takes the write lock (waiting its
+        // turn) before the transaction has read anything. sqlx checks a custom BEGIN on the
+        // connection's thread afterwards, a round trip a command at a time would pay.
+        Ok(SqliteTx(SqlitePool::begin(self).await?))
+    }
 }
 
 sqlx_connections!(OnPool(&SqlitePool), SqliteTx(Sqlite), query, rows);
