@@ -664,3 +664,41 @@ async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing() 
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transfers_between_accounts_conserve_money_under_contention() {
+    let (pool, _) = isolated().await;
+    common::conditional_append::transfers_conserve_money_under_contention(
+        event_store(&pool).await,
+        32,
+        Duration::from_secs(10),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_two_accounts_share_is_never_overdrawn() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::conditional_append::a_shared_limit_is_never_overdrawn(store, 32).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exactly_one_claim_of_a_unique_value_wins() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::conditional_append::exactly_one_claim_of_a_value_wins(store, 32, 100).await;
+}
+
+#[tokio::test]
+async fn a_failed_condition_writes_nothing() {
+    let (pool, _) = isolated().await;
+    common::conditional_append::a_failed_condition_writes_nothing(event_store(&pool).await).await;
+}
+
+#[tokio::test]
+async fn state_rows_move_with_their_events_in_a_conditional_append() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::conditional_append::state_rows_move_with_their_events(store).await;
+}

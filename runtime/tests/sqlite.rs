@@ -448,3 +448,42 @@ async fn metadata_round_trips_with_its_trace_context() {
     let (_dir, events) = event_store().await;
     common::metadata::metadata_round_trips(events).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transfers_between_accounts_conserve_money_under_contention() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::conditional_append::transfers_conserve_money_under_contention(
+        store,
+        32,
+        Duration::from_secs(10),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_two_accounts_share_is_never_overdrawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::conditional_append::a_shared_limit_is_never_overdrawn(store, 32).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exactly_one_claim_of_a_unique_value_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::conditional_append::exactly_one_claim_of_a_value_wins(store, 32, 100).await;
+}
+
+#[tokio::test]
+async fn a_failed_condition_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    common::conditional_append::a_failed_condition_writes_nothing(event_store_in(&dir).await).await;
+}
+
+#[tokio::test]
+async fn state_rows_move_with_their_events_in_a_conditional_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::conditional_append::state_rows_move_with_their_events(store).await;
+}

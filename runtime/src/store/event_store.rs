@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{Cursor, LogEntry, Snapshot, StoreError};
+use super::{ConditionalAppend, Cursor, LogEntry, Snapshot, StoreError};
 use crate::event::{EventEnvelope, NewEvent};
 
 /// The append-only log of every aggregate's events.
@@ -40,6 +40,17 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
         }
         results
     }
+
+    /// Appends the events of a decision over several aggregates in one transaction, with its
+    /// state rows and unique values, if everything the decision read still stands: see
+    /// [`ConditionalAppend`]. Otherwise writes nothing and fails with
+    /// [`StoreError::Conflict`] (a stream read or appended to has moved: decide again) or
+    /// [`StoreError::Taken`] (a claimed value is held by another aggregate: refuse).
+    ///
+    /// Decisions that share a stream take turns on it, so none decides on a read another is
+    /// about to change. A plain [`append`](Self::append) to a stream needs no turn: it reads
+    /// only the stream it writes, so it can never make two decisions' reads contradict.
+    async fn append_if(&self, append: ConditionalAppend) -> Result<Vec<EventEnvelope>, StoreError>;
 
     /// Whether the store answers, for a readiness check: by default, a read of one event.
     async fn ping(&self) -> Result<(), StoreError> {

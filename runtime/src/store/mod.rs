@@ -17,6 +17,7 @@ use crate::event::EventEnvelope;
 
 #[cfg(feature = "cassandra")]
 pub mod cassandra;
+mod conditional_append;
 mod event_store;
 pub mod generation;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]
@@ -29,6 +30,7 @@ pub mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use conditional_append::{ConditionalAppend, NewState, StreamVersion, UniqueValue};
 pub use event_store::EventStore;
 pub use read_store::{Decide, Mark, ReadStore, RowChange, Update};
 
@@ -85,6 +87,14 @@ pub enum StoreError {
         aggregate_id: String,
         sequence: u64,
     },
+    /// A value that must stay unique within its scope is held by another aggregate.
+    #[error("{scope} {value:?} is taken by {holder_type} {holder_id}")]
+    Taken {
+        scope: String,
+        value: String,
+        holder_type: String,
+        holder_id: String,
+    },
     /// Stored data does not have the shape it should.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -112,6 +122,17 @@ impl StoreError {
                 aggregate_type: aggregate_type.clone(),
                 aggregate_id: aggregate_id.clone(),
                 sequence: *sequence,
+            },
+            Self::Taken {
+                scope,
+                value,
+                holder_type,
+                holder_id,
+            } => Self::Taken {
+                scope: scope.clone(),
+                value: value.clone(),
+                holder_type: holder_type.clone(),
+                holder_id: holder_id.clone(),
             },
             Self::Corrupt(message) => Self::Corrupt(message.clone()),
             Self::Unavailable(message) => Self::Unavailable(message.clone()),

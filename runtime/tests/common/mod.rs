@@ -4,6 +4,7 @@
 // Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+pub mod conditional_append;
 pub mod consistency;
 pub mod group_commit;
 pub mod metadata;

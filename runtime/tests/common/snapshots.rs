@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use eventwright::bus::{EventBus, InProcBus};
-use eventwright::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
+use eventwright::store::{ConditionalAppend, Cursor, EventStore, LogEntry, Snapshot, StoreError};
 use eventwright::{Aggregate, Dispatcher, EventEnvelope, Metadata, NewEvent};
 use serde_json::json;
 
@@ -73,6 +73,10 @@ impl EventStore for Counting {
 
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         self.inner.append(events).await
+    }
+
+    async fn append_if(&self, append: ConditionalAppend) -> Result<Vec<EventEnvelope>, StoreError> {
+        self.inner.append_if(append).await
     }
 
     async fn cursor_of(

@@ -2,16 +2,18 @@
 //! each [`Dialect`].
 //!
 //! The write side keeps the event log (which is also the transactional outbox), each aggregate's
-//! newest snapshot, each state-stored aggregate's state and each outbox relay's checkpoint; the
-//! read side keeps each projection's checkpoint, its active generation and, for projections fed
-//! by a partitioned broker, the last sequence applied per aggregate.
+//! newest snapshot, each state-stored aggregate's state, each outbox relay's checkpoint and the
+//! values aggregates hold uniquely; the read side keeps each projection's checkpoint, its active
+//! generation and, for projections fed by a partitioned broker, the last sequence applied per
+//! aggregate.
 
 mod tables;
 
 use crate::migration::{Migration, Step};
 use crate::read_model::{ColumnType, TableSchema};
 use tables::{
-    APPLIED, CHECKPOINTS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES, create,
+    APPLIED, CHECKPOINTS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES, UNIQUE_VALUES,
+    create,
 };
 
 /// How a SQL database spells what the tables need.
@@ -104,7 +106,8 @@ pub fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
-/// The event store's migrations: the log, snapshots, state rows, relay checkpoints.
+/// The event store's migrations: the log, snapshots, state rows, relay checkpoints, unique
+/// values.
 pub fn event_store(dialect: Dialect) -> Vec<Migration> {
     let mut events = vec![Step::Sql(create(dialect, &EVENTS))];
     if dialect == Dialect::Postgres {
@@ -173,6 +176,16 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                 column: "traceparent",
                 ty: "TEXT",
             }],
+        },
+        Migration {
+            version: 6,
+            name: "unique_values",
+            summary: "the values each aggregate holds uniquely (`eventwright_unique_values`)",
+            about: "The values an aggregate holds uniquely within a scope: an ISBN among books, an \
+                    email among members. A value is claimed in the same transaction that appends \
+                    the claimant's events, so of two claims of one value exactly one commits; a \
+                    later event can release it for another aggregate to claim.",
+            steps: vec![Step::Sql(create(dialect, &UNIQUE_VALUES))],
         },
     ]
 }

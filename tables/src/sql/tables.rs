@@ -88,6 +88,17 @@ pub(super) const RELAY_CHECKPOINTS: Table = Table {
     constraints: &[],
 };
 
+pub(super) const UNIQUE_VALUES: Table = Table {
+    name: "eventwright_unique_values",
+    columns: &[
+        column("scope", Kind::Text, "NOT NULL"),
+        column("value", Kind::Text, "NOT NULL"),
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("aggregate_id", Kind::Text, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (scope, value)"],
+};
+
 pub(super) const CHECKPOINTS: Table = Table {
     name: "eventwright_checkpoints",
     columns: &[

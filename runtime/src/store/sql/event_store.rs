@@ -8,7 +8,7 @@ use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::{conflict, migrate, statements};
 use crate::event::{EventEnvelope, Metadata, NewEvent};
 use crate::store::integers::{to_cursor, to_i64, to_u64};
-use crate::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
+use crate::store::{ConditionalAppend, Cursor, EventStore, LogEntry, Snapshot, StoreError};
 
 /// Events in one table, in the order they committed; each event-sourced aggregate's newest
 /// snapshot, each state-stored aggregate's state and each relay's checkpoint in tables of their
@@ -137,6 +137,10 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
             // The transaction itself failed: every group with it.
             Err(error) => (0..count).map(|_| Err(error.duplicate())).collect(),
         }
+    }
+
+    async fn append_if(&self, append: ConditionalAppend) -> Result<Vec<EventEnvelope>, StoreError> {
+        super::conditional_append::append_if(&self.db, append).await
     }
 
     async fn cursor_of(

@@ -12,11 +12,12 @@
 //! [`PostgresReadStore`]: crate::store::postgres::PostgresReadStore
 
 mod backend;
+mod conditional_append;
 mod event_store;
 mod read_store;
 mod statements;
 
-use eventwright_tables::sql::AddColumn;
+use eventwright_tables::sql::{AddColumn, Dialect};
 use eventwright_tables::{Migration, Step};
 use serde_json::Value;
 
@@ -91,6 +92,15 @@ pub(crate) fn conflict(event: &NewEvent) -> StoreError {
     }
 }
 
+/// The conflict of a stream that has moved past `version`, the version a writer read.
+fn moved_past(aggregate_type: &str, aggregate_id: &str, version: u64) -> StoreError {
+    StoreError::Conflict {
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        sequence: version + 1,
+    }
+}
+
 /// [`Backend::commit_state`] in a transaction: the state row first, so the transaction takes
 /// the write lock before it reads anything and cannot fail later on a stale read, then the
 /// events.
@@ -103,32 +113,52 @@ async fn commit_state_in_steps<B: Backend>(
     let Some(last) = events.last() else {
         return Ok(Vec::new());
     };
-    let dialect = db.dialect();
     let mut tx = db.begin_writing().await?;
-    let (kind, id, version) = (
-        Arg::Text(&last.aggregate_type),
-        Arg::Text(&last.aggregate_id),
-        Arg::Int(to_i64(last.sequence)?),
-    );
-    let written = if expected_version == 0 {
-        let sql = statements::insert_state(dialect);
-        tx.execute(&sql, &[kind, id, version, Arg::Json(&state)])
-            .await?
-    } else {
-        let expected = Arg::Int(to_i64(expected_version)?);
-        let sql = statements::update_state(dialect);
-        tx.execute(&sql, &[kind, id, version, Arg::Json(&state), expected])
-            .await?
-    };
-    if written == 0 {
-        return Err(StoreError::Conflict {
-            aggregate_type: last.aggregate_type.clone(),
-            aggregate_id: last.aggregate_id.clone(),
-            sequence: expected_version + 1,
-        });
+    let moved = move_state_row(
+        &mut tx,
+        db.dialect(),
+        (&last.aggregate_type, &last.aggregate_id),
+        expected_version,
+        last.sequence,
+        &state,
+    )
+    .await?;
+    if !moved {
+        return Err(moved_past(
+            &last.aggregate_type,
+            &last.aggregate_id,
+            expected_version,
+        ));
     }
     let positions = db.insert_events(&mut tx, &events).await?;
     let stored = envelopes(events, positions)?;
     tx.commit().await?;
     Ok(stored)
+}
+
+/// Moves a state-stored aggregate's row from version `expected` (0: it has no row yet) to
+/// `version`, in `tx`; `false` when the row was not at `expected`.
+async fn move_state_row<T: Tx>(
+    tx: &mut T,
+    dialect: Dialect,
+    (aggregate_type, aggregate_id): (&str, &str),
+    expected: u64,
+    version: u64,
+    state: &Value,
+) -> Result<bool, StoreError> {
+    let (kind, id, version, state) = (
+        Arg::Text(aggregate_type),
+        Arg::Text(aggregate_id),
+        Arg::Int(to_i64(version)?),
+        Arg::Json(state),
+    );
+    let written = if expected == 0 {
+        let sql = statements::insert_state(dialect);
+        tx.execute(&sql, &[kind, id, version, state]).await?
+    } else {
+        let sql = statements::update_state(dialect);
+        let from = Arg::Int(to_i64(expected)?);
+        tx.execute(&sql, &[kind, id, version, state, from]).await?
+    };
+    Ok(written > 0)
 }

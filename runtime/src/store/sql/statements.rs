@@ -165,6 +165,52 @@ pub fn update_state(dialect: Dialect) -> String {
     )
 }
 
+/// The sequence of an aggregate's last event, as `version`; 0 before its first (parameters:
+/// type, id).
+pub fn stream_version(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT COALESCE(MAX(sequence), 0) AS version FROM eventwright_events \
+         WHERE aggregate_type = {} AND aggregate_id = {}",
+        p(1),
+        p(2)
+    )
+}
+
+/// Takes a value for an aggregate unless it is held already (parameters: scope, value, type,
+/// id); changes no row when it is.
+pub fn claim_unique(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_unique_values (scope, value, aggregate_type, aggregate_id) \
+         VALUES ({}) ON CONFLICT (scope, value) DO NOTHING",
+        placeholders(dialect, 4)
+    )
+}
+
+/// The aggregate holding a value (parameters: scope, value).
+pub fn unique_holder(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "SELECT aggregate_type, aggregate_id FROM eventwright_unique_values \
+         WHERE scope = {} AND value = {}",
+        p(1),
+        p(2)
+    )
+}
+
+/// Gives a value up, if this aggregate holds it (parameters: scope, value, type, id).
+pub fn release_unique(dialect: Dialect) -> String {
+    let p = |n| dialect.placeholder(n);
+    format!(
+        "DELETE FROM eventwright_unique_values \
+         WHERE scope = {} AND value = {} AND aggregate_type = {} AND aggregate_id = {}",
+        p(1),
+        p(2),
+        p(3),
+        p(4)
+    )
+}
+
 /// The cursor kept in `table` under a reader (parameter: the reader's name).
 fn select_cursor(dialect: Dialect, table: &str, reader: &str) -> String {
     format!(

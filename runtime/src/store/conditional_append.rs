@@ -1,0 +1,101 @@
+//! What a decision over several aggregates commits: events for any of them, appended together
+//! only while everything the decision read still stands.
+//!
+//! A command on one aggregate needs no more than [`EventStore::append`]: its sequences continue
+//! the one stream it read, so a writer that got there first takes a sequence and the append
+//! fails. A decision that reads several aggregates (a loan reads the book and the member; a
+//! transfer both accounts) may append to only some of them, so the store must also check that
+//! the others have not moved. [`ConditionalAppend`] names every stream the decision read and the
+//! version it read it at, and what it claims or releases among values that must stay unique.
+//!
+//! [`EventStore::append`]: super::EventStore::append
+
+use serde_json::Value;
+
+use crate::event::NewEvent;
+
+/// Events for any number of aggregates, committed in one transaction only if every stream in
+/// [`read`](Self::read) is still at the version the decision saw and every claimed value is
+/// free (or already held by its claimant); otherwise nothing is written. See
+/// [`EventStore::append_if`](super::EventStore::append_if).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConditionalAppend {
+    /// Every stream the decision read, at the version it read it at; a stream the decision
+    /// appends to belongs here too.
+    pub read: Vec<StreamVersion>,
+    /// The events, each continuing its own aggregate's sequence, in the order to append them.
+    pub events: Vec<NewEvent>,
+    /// The new state rows of the state-stored aggregates among those appended to.
+    pub states: Vec<NewState>,
+    /// Values given up, before any claim: a withdrawn book frees its ISBN.
+    pub releases: Vec<UniqueValue>,
+    /// Values taken: a registered book holds its ISBN.
+    pub claims: Vec<UniqueValue>,
+}
+
+/// One aggregate's stream as a decision read it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamVersion {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// The sequence of the last event read; 0 for an aggregate that did not exist.
+    pub version: u64,
+}
+
+/// A state-stored aggregate's state after the events appended to it: the row moves from the
+/// version its [`StreamVersion`] names to the sequence of its last event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewState {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub state: Value,
+}
+
+/// A value that at most one aggregate holds within its scope, e.g. scope `Book.isbn`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UniqueValue {
+    pub scope: String,
+    pub value: String,
+    /// The aggregate that holds, or gives up, the value.
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+}
+
+impl ConditionalAppend {
+    /// The streams to take turns on, each once, in one order: every stream read or appended to.
+    pub(crate) fn streams(&self) -> Vec<(&str, &str)> {
+        let mut streams: Vec<(&str, &str)> = self
+            .read
+            .iter()
+            .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
+            .chain(
+                self.events
+                    .iter()
+                    .map(|event| (event.aggregate_type.as_str(), event.aggregate_id.as_str())),
+            )
+            .collect();
+        streams.sort_unstable();
+        streams.dedup();
+        streams
+    }
+
+    /// The version each state-stored aggregate's row moves to: its last event's sequence.
+    pub(crate) fn new_version(&self, state: &NewState) -> Option<u64> {
+        self.events
+            .iter()
+            .rev()
+            .find(|event| {
+                event.aggregate_type == state.aggregate_type
+                    && event.aggregate_id == state.aggregate_id
+            })
+            .map(|event| event.sequence)
+    }
+
+    /// The version the decision read `state`'s aggregate at; 0 when it did not read it.
+    pub(crate) fn read_version(&self, aggregate_type: &str, aggregate_id: &str) -> u64 {
+        self.read
+            .iter()
+            .find(|read| read.aggregate_type == aggregate_type && read.aggregate_id == aggregate_id)
+            .map_or(0, |read| read.version)
+    }
+}
