@@ -5,10 +5,10 @@
 //! still at the version read, moves the state rows, releases and claims unique values, and
 //! appends the events. Taking turns is what keeps two decisions from each reading what the
 //! other is about to change (two withdrawals under one shared limit, each reading the other's
-//! account);
-//! SQLite's one writer already takes turns for the whole transaction, PostgreSQL takes an
-//! advisory lock per stream. A claim is a row under a primary key, inserted in the same
-//! transaction: of two claims of one value, the second waits for the first and finds it taken.
+//! account); SQLite's one writer already takes turns for the whole transaction, PostgreSQL
+//! takes an advisory lock per stream. A claim is a row under a primary key, inserted in the
+//! same transaction: of two claims of one value, the second waits for the first and finds it
+//! taken.
 
 use eventwright_tables::sql::Dialect;
 
