@@ -91,7 +91,7 @@ impl ConditionalAppend {
             .map(|event| event.sequence)
     }
 
-    /// The version the decision read `state`'s aggregate at; 0 when it did not read it.
+    /// The version the decision read an aggregate at; 0 when it did not read it.
     pub(crate) fn read_version(&self, aggregate_type: &str, aggregate_id: &str) -> u64 {
         self.read
             .iter()

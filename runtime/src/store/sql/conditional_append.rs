@@ -75,14 +75,7 @@ async fn write_state<T: Tx>(
     };
     let expected = append.read_version(&state.aggregate_type, &state.aggregate_id);
     let stream = (state.aggregate_type.as_str(), state.aggregate_id.as_str());
-    if !move_state_row(tx, dialect, stream, expected, version, &state.state).await? {
-        return Err(moved_past(
-            &state.aggregate_type,
-            &state.aggregate_id,
-            expected,
-        ));
-    }
-    Ok(())
+    move_state_row(tx, dialect, stream, expected, version, &state.state).await
 }
 
 /// Takes `value` for its aggregate; holding it already is no error.

@@ -114,7 +114,7 @@ async fn commit_state_in_steps<B: Backend>(
         return Ok(Vec::new());
     };
     let mut tx = db.begin_writing().await?;
-    let moved = move_state_row(
+    move_state_row(
         &mut tx,
         db.dialect(),
         (&last.aggregate_type, &last.aggregate_id),
@@ -123,13 +123,6 @@ async fn commit_state_in_steps<B: Backend>(
         &state,
     )
     .await?;
-    if !moved {
-        return Err(moved_past(
-            &last.aggregate_type,
-            &last.aggregate_id,
-            expected_version,
-        ));
-    }
     let positions = db.insert_events(&mut tx, &events).await?;
     let stored = envelopes(events, positions)?;
     tx.commit().await?;
@@ -137,7 +130,7 @@ async fn commit_state_in_steps<B: Backend>(
 }
 
 /// Moves a state-stored aggregate's row from version `expected` (0: it has no row yet) to
-/// `version`, in `tx`; `false` when the row was not at `expected`.
+/// `version`, in `tx`; a [`StoreError::Conflict`] when the row was not at `expected`.
 async fn move_state_row<T: Tx>(
     tx: &mut T,
     dialect: Dialect,
@@ -145,7 +138,7 @@ async fn move_state_row<T: Tx>(
     expected: u64,
     version: u64,
     state: &Value,
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let (kind, id, version, state) = (
         Arg::Text(aggregate_type),
         Arg::Text(aggregate_id),
@@ -160,5 +153,8 @@ async fn move_state_row<T: Tx>(
         let from = Arg::Int(to_i64(expected)?);
         tx.execute(&sql, &[kind, id, version, state, from]).await?
     };
-    Ok(written > 0)
+    if written == 0 {
+        return Err(moved_past(aggregate_type, aggregate_id, expected));
+    }
+    Ok(())
 }
