@@ -1,11 +1,12 @@
 //! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, command = Type, name = "...",
-//! snapshot_every = N, persistence = "...")]` → `impl Aggregate` (and `impl AggregateCommands`
-//! with `command`).
+//! snapshot_every = N, persistence = "...")]` and `#[aggregate(unique)]` on fields →
+//! `impl Aggregate` (and `impl AggregateCommands` with `command`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, LitStr, Path, Type};
+use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
@@ -23,6 +24,72 @@ const CONTAINER: Spec = Spec {
         "persistence",
     ],
 };
+
+const FIELD: Spec = Spec {
+    name: "aggregate",
+    place: "on a field",
+    keys: &["unique"],
+};
+const UNIQUE: Spec = Spec {
+    name: "unique",
+    place: "inside #[aggregate(...)] on a field",
+    keys: &["within"],
+};
+
+/// A field marked `#[aggregate(unique)]`: its value is held by at most one aggregate, among
+/// those whose `within` field is the same when it names one.
+struct UniqueField<'a> {
+    field: &'a Field,
+    within: Option<Ident>,
+}
+
+/// The fields marked unique, each checked: named, and `within` another field of the state.
+fn unique_fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<UniqueField<'a>> {
+    let Data::Struct(data) = &input.data else {
+        return Vec::new();
+    };
+    let mut unique = Vec::new();
+    for field in &data.fields {
+        let mut marked: Option<Option<Ident>> = None;
+        attr::parse_each(cx, &field.attrs, &FIELD, |_, meta| {
+            let mut within = None;
+            if meta.input.peek(syn::token::Paren) {
+                attr::parse_nested(cx, meta, &UNIQUE, |_, inner| {
+                    attr::set_once(cx, &mut within, inner, attr::ident(inner)?);
+                    Ok(())
+                })?;
+            } else {
+                attr::flag(meta)?;
+            }
+            attr::set_once(cx, &mut marked, meta, within);
+            Ok(())
+        });
+        let Some(within) = marked else { continue };
+        if field.ident.is_none() {
+            cx.error_spanned_by(
+                field,
+                "a unique value is named after its field: #[aggregate(unique)] needs a struct with named fields",
+            );
+            continue;
+        }
+        if let (Some(within), Fields::Named(fields)) = (&within, &data.fields) {
+            let known = fields
+                .named
+                .iter()
+                .any(|other| other.ident.as_ref().is_some_and(|ident| ident == within));
+            if !known {
+                cx.error_spanned_by(
+                    within,
+                    format!(
+                        "`within` names a field of the state, and there is no field `{within}`"
+                    ),
+                );
+            }
+        }
+        unique.push(UniqueField { field, within });
+    }
+    unique
+}
 
 /// What `#[aggregate(...)]` says, each key as found (all optional here; [`expand`] checks).
 pub(crate) struct Attrs {
@@ -121,17 +188,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let cx = Ctxt::new();
     let attrs = Attrs::parse(&cx, input);
     shape::no_generics(&cx, input, "Aggregate");
+    let unique = unique_fields(&cx, input);
     match &input.data {
-        Data::Struct(data) => {
-            for field in &data.fields {
-                attr::reject(
-                    &cx,
-                    &field.attrs,
-                    "aggregate",
-                    "fields have no aggregate options",
-                );
-            }
-        }
+        Data::Struct(_) => {}
         Data::Enum(_) | Data::Union(_) => cx.error_spanned_by(
             &input.ident,
             "#[derive(Aggregate)] needs a struct: the aggregate's state, e.g. \
@@ -210,6 +269,22 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    // Spanned on each field's type, so a type that cannot be a unique key is reported there.
+    let unique_values = (!unique.is_empty()).then(|| {
+        let holds = unique.iter().map(|UniqueField { field, within }| {
+            let ident = field.ident.as_ref().expect("checked: named");
+            let scope = format!("{name}.{}", ident.unraw());
+            match within {
+                None => quote_spanned!(field.ty.span()=> values.hold(#scope, &self.#ident);),
+                Some(within) => quote_spanned!(field.ty.span()=> values.hold_within(#scope, &self.#within, &self.#ident);),
+            }
+        });
+        quote! {
+            fn unique_values(&self, values: &mut #krate::unique::UniqueValues) {
+                #(#holds)*
+            }
+        }
+    });
     // Spanned on `event = ...` so a missing `Apply<Kind>` impl is reported at the attribute.
     let apply = quote_spanned!(event.span()=> <#event as #krate::__private::ApplyEach<Self>>::apply_each(event, self));
 
@@ -226,6 +301,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     #apply
                 }
 
+                #unique_values
                 #snapshots
                 #state_row
             }

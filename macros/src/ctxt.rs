@@ -28,6 +28,11 @@ impl Ctxt {
         self.errors.borrow_mut().push(error);
     }
 
+    /// Whether nothing is wrong so far: an error that follows from an earlier one is left out.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.errors.borrow().is_empty()
+    }
+
     /// All recorded errors as one, or `Ok` when there were none.
     pub(crate) fn check(self) -> syn::Result<()> {
         let mut errors = self.errors.into_inner().into_iter();

@@ -9,7 +9,7 @@ use quote::quote;
 use syn::{DeriveInput, Generics};
 
 use crate::ctxt::Ctxt;
-use crate::{aggregate, command, krate, projection};
+use crate::{aggregate, command, decision, krate, projection};
 
 pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let krate = krate::path(&Ctxt::new(), &input.attrs);
@@ -101,6 +101,23 @@ pub(crate) fn command(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 fn aggregate_id(&self) -> &<Self::Aggregate as #krate::Aggregate>::Id {
                     #krate::__private::core::unreachable!()
                 }
+            }
+        },
+    )
+}
+
+pub(crate) fn decision(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let attrs = decision::Attrs::parse(&Ctxt::new(), input);
+    let krate = &attrs.krate;
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    stubs(
+        input,
+        error,
+        quote! {
+            impl #impl_generics #krate::Decision for #ident #ty_generics #where_clause {
+                const NAME: &'static str = "";
+                fn reads<R: #krate::decision::Reads>(&self, _: &mut R) {}
             }
         },
     )

@@ -1,11 +1,12 @@
-//! Derive macros for [eventwright](https://docs.rs/eventwright): `Aggregate`, `Command`, `Event`
-//! and `Projection`. Use them through the `eventwright` crate, which documents them.
+//! Derive macros for [eventwright](https://docs.rs/eventwright): `Aggregate`, `Command`,
+//! `Decision`, `Event` and `Projection`. Use them through the `eventwright` crate, which documents them.
 
 mod aggregate;
 mod attr;
 mod command;
 mod commands;
 mod ctxt;
+mod decision;
 mod event;
 mod fallback;
 mod krate;
@@ -39,6 +40,14 @@ pub fn derive_command(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     command::expand(&input)
         .unwrap_or_else(|error| fallback::command(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(Decision, attributes(decision, eventwright))]
+pub fn derive_decision(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    decision::expand(&input)
+        .unwrap_or_else(|error| fallback::decision(&input, error))
         .into()
 }
 

@@ -10,5 +10,6 @@ fn ui() {
     t.compile_fail("tests/ui/event/*.rs");
     t.compile_fail("tests/ui/aggregate/*.rs");
     t.compile_fail("tests/ui/command/*.rs");
+    t.compile_fail("tests/ui/decision/*.rs");
     t.compile_fail("tests/ui/projection/*.rs");
 }

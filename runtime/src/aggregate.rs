@@ -4,6 +4,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use crate::event::Event;
+use crate::unique::UniqueValues;
 
 /// The state of one aggregate, rebuilt by applying its events in order.
 ///
@@ -20,6 +21,11 @@ use crate::event::Event;
 /// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more; the struct must be `Serialize + Deserialize` | no snapshots |
 /// | `persistence` | `"event_sourced"` or `"state_stored"`: [`PERSISTENCE`](Aggregate::PERSISTENCE); state-stored needs `Serialize + Deserialize` | `"event_sourced"` |
 /// | `command` | its command enum (a `#[derive(Command)]` enum): [`AggregateCommands`](crate::AggregateCommands) | none |
+///
+/// and on a field, `#[aggregate(unique)]`: no two aggregates of the type hold the same value
+/// there at once ([`unique_values`](Aggregate::unique_values)); `#[aggregate(unique(within =
+/// library))]` narrows that to aggregates whose `library` field is the same. The field's type
+/// implements [`UniqueKey`](crate::unique::UniqueKey) (strings, integers, uuids, options of them).
 ///
 /// The commands it handles name it from their side: `#[command(aggregate = Order)]`.
 ///
@@ -103,6 +109,17 @@ pub trait Aggregate: Default + Send + Sync + 'static {
             "{} is snapshotted or state-stored but does not implement Aggregate::snapshot",
             Self::TYPE
         )))
+    }
+
+    /// The values this state holds that no other aggregate may hold at the same time, each in
+    /// its scope: see [`unique`](crate::unique). When a command's events change them, the
+    /// dispatcher releases the old values and claims the new ones in the same transaction, and
+    /// refuses the command with [`DispatchError::Taken`](crate::DispatchError::Taken) when
+    /// another aggregate holds one. By default a state holds none.
+    ///
+    /// Set it with `#[aggregate(unique)]` on a field of the state.
+    fn unique_values(&self, values: &mut UniqueValues) {
+        let _ = values;
     }
 
     /// The state back from what [`snapshot`](Aggregate::snapshot) wrote, perhaps by older code.

@@ -487,3 +487,22 @@ async fn state_rows_move_with_their_events_in_a_conditional_append() {
     let store = event_store_in(&dir).await;
     common::conditional_append::state_rows_move_with_their_events(store).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transfers_through_the_dispatcher_conserve_money_with_no_error_for_any_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = event_store_in(&dir).await;
+    common::decisions::transfers_conserve_money(store, 2, 32, Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn a_loan_reads_the_book_and_the_member() {
+    let dir = tempfile::tempdir().unwrap();
+    common::decisions::a_loan_reads_the_book_and_the_member(event_store_in(&dir).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exactly_one_book_holds_an_isbn() {
+    let dir = tempfile::tempdir().unwrap();
+    common::decisions::exactly_one_book_holds_an_isbn(event_store_in(&dir).await, 32, 100).await;
+}

@@ -1,12 +1,15 @@
 //! A worker's batch: each command decided on the state the ones before it leave, all their
 //! events committed in one append, and the whole decided again on fresh state after a conflict.
+//! When their events change the aggregate's unique values, the append claims and releases them.
 
+use super::claims::UniqueChanges;
 use super::mailbox::Job;
 use super::{Committed, DispatchError, Dispatcher};
 use crate::aggregate::{Aggregate, Persistence};
 use crate::backoff::backoff;
 use crate::event::{EventEnvelope, NewEvent};
-use crate::store::StoreError;
+use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
+use crate::unique::UniqueValues;
 
 impl Dispatcher {
     /// Decides `jobs` in turn, each on the state the ones before it leave, and commits all their
@@ -35,7 +38,9 @@ impl Dispatcher {
         let mut conflicts = 0;
         loop {
             let before = version;
-            let mut accepted: Vec<(Job<A>, Vec<NewEvent>)> = Vec::with_capacity(jobs.len());
+            let held_before = held(&state);
+            let mut held_now = held_before.clone();
+            let mut accepted: Vec<Accepted<A>> = Vec::with_capacity(jobs.len());
             for job in jobs.drain(..) {
                 let decided = (job.decide)(&state, version).and_then(|events| {
                     let new =
@@ -61,7 +66,13 @@ impl Dispatcher {
                             state.apply_event(event);
                         }
                         version += new.len() as u64;
-                        accepted.push((job, new));
+                        let mut unique = UniqueChanges::default();
+                        let held_after = held(&state);
+                        if held_after != held_now {
+                            unique.add(A::TYPE, aggregate_id, &held_now, &held_after);
+                            held_now = held_after;
+                        }
+                        accepted.push(Accepted { job, new, unique });
                     }
                 }
             }
@@ -70,20 +81,49 @@ impl Dispatcher {
             }
             let events: Vec<NewEvent> = accepted
                 .iter()
-                .flat_map(|(_, new)| new.iter().cloned())
+                .flat_map(|accepted| accepted.new.iter().cloned())
                 .collect();
-            let committed = match A::PERSISTENCE {
-                Persistence::EventSourced => self.group_commit.append(events).await,
+            let row = match A::PERSISTENCE {
+                Persistence::EventSourced => None,
                 Persistence::StateStored => match state.snapshot() {
-                    Ok(row) => self.store.commit_state(before, row, events).await,
+                    Ok(row) => Some(row),
                     Err(error) => {
                         answer_all(
-                            accepted.into_iter().map(|(job, _)| job).collect(),
+                            accepted.into_iter().map(|accepted| accepted.job).collect(),
                             &DispatchError::Encode(error),
                         );
                         return None;
                     }
                 },
+            };
+            let mut unique = UniqueChanges::default();
+            unique.add(A::TYPE, aggregate_id, &held_before, &held_now);
+            let committed = if !unique.is_empty() {
+                // Unique values change: claimed and released in the events' transaction.
+                self.store
+                    .append_if(ConditionalAppend {
+                        read: vec![StreamVersion {
+                            aggregate_type: A::TYPE.to_owned(),
+                            aggregate_id: aggregate_id.to_owned(),
+                            version: before,
+                        }],
+                        events,
+                        states: row
+                            .map(|state| NewState {
+                                aggregate_type: A::TYPE.to_owned(),
+                                aggregate_id: aggregate_id.to_owned(),
+                                state,
+                            })
+                            .into_iter()
+                            .collect(),
+                        releases: unique.releases,
+                        claims: unique.claims,
+                    })
+                    .await
+            } else if let Some(row) = row {
+                self.store.commit_state(before, row, events).await
+            } else {
+                self.group_commit.append(events).await
             };
             match committed {
                 Ok(stored) => {
@@ -98,7 +138,7 @@ impl Dispatcher {
                         self.save_snapshot(aggregate_id, &state, version).await;
                     }
                     let mut stored = stored.into_iter();
-                    for (job, new) in accepted {
+                    for Accepted { job, new, .. } in accepted {
                         let mine: Vec<EventEnvelope> = stored.by_ref().take(new.len()).collect();
                         let last = mine.last().expect("a job with events");
                         let _ = job.reply.send(Ok(Committed {
@@ -113,7 +153,7 @@ impl Dispatcher {
                 }
                 Err(StoreError::Conflict { .. }) => {
                     conflicts += 1;
-                    for (job, _) in accepted {
+                    for Accepted { job, .. } in accepted {
                         metrics::counter!("eventwright_command_conflicts_total", "command" => job.name)
                             .increment(1);
                         if conflicts > job.retries {
@@ -130,23 +170,67 @@ impl Dispatcher {
                         return None;
                     }
                     tokio::time::sleep(backoff(conflicts)).await;
-                    // Another process wrote: what this one had decided on is stale.
-                    match self.load::<A>(aggregate_id).await {
-                        Ok(loaded) => (state, version) = loaded,
-                        Err(error) => {
-                            answer_all(jobs, &error);
-                            return None;
+                }
+                Err(error @ StoreError::Taken { .. }) => {
+                    // The command that claimed the value is refused; the others in its batch
+                    // are decided again without it.
+                    let taken = DispatchError::from_store(error);
+                    let mut refused = false;
+                    for Accepted { job, unique, .. } in accepted {
+                        let claimed = match &taken {
+                            DispatchError::Taken { scope, value, .. } => {
+                                unique.claims(scope, value)
+                            }
+                            _ => false,
+                        };
+                        if claimed && !refused {
+                            refused = true;
+                            let _ = job.reply.send(Err(taken.duplicate()));
+                        } else {
+                            jobs.push(job);
                         }
+                    }
+                    if !refused {
+                        answer_all(std::mem::take(&mut jobs), &taken);
+                    }
+                    if jobs.is_empty() {
+                        return None;
                     }
                 }
                 Err(error) => {
                     let error = DispatchError::Store(error);
-                    answer_all(accepted.into_iter().map(|(job, _)| job).collect(), &error);
+                    answer_all(
+                        accepted.into_iter().map(|accepted| accepted.job).collect(),
+                        &error,
+                    );
+                    return None;
+                }
+            }
+            // What this batch decided on is stale (another process wrote), or half applied.
+            match self.load::<A>(aggregate_id).await {
+                Ok(loaded) => (state, version) = loaded,
+                Err(error) => {
+                    answer_all(jobs, &error);
                     return None;
                 }
             }
         }
     }
+}
+
+/// A command decided in a batch, waiting for the batch's commit.
+struct Accepted<A: Aggregate> {
+    job: Job<A>,
+    new: Vec<NewEvent>,
+    /// What its events claimed and released, to know whose claim was refused.
+    unique: UniqueChanges,
+}
+
+/// The unique values a state holds.
+fn held<A: Aggregate>(state: &A) -> UniqueValues {
+    let mut values = UniqueValues::default();
+    state.unique_values(&mut values);
+    values
 }
 
 /// Answers every job with `error`.
@@ -158,7 +242,7 @@ fn answer_all<A: Aggregate>(jobs: Vec<Job<A>>, error: &DispatchError) {
 
 /// Whether events moving an aggregate from version `before` to `after` reach a multiple of its
 /// [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY).
-fn crosses_snapshot(snapshot_every: Option<u64>, before: u64, after: u64) -> bool {
+pub(super) fn crosses_snapshot(snapshot_every: Option<u64>, before: u64, after: u64) -> bool {
     snapshot_every.is_some_and(|every| before / every != after / every)
 }
 

@@ -49,6 +49,10 @@ struct Inner {
 #[derive(Default)]
 pub(crate) struct Mailbox {
     inner: Mutex<Inner>,
+    /// Held by the worker for each batch, and by a decision over several aggregates from its
+    /// read to its commit: commands and decisions in this process that share an aggregate take
+    /// turns instead of conflicting.
+    pub(crate) turn: tokio::sync::Mutex<()>,
 }
 
 impl Mailbox {
@@ -117,6 +121,21 @@ impl Mailboxes {
         Self {
             capacity: capacity.max(1),
             generations: Mutex::default(),
+        }
+    }
+
+    /// Forgets the state kept for an aggregate that a decision over several aggregates changed
+    /// while holding its turn, so the next worker reads it again.
+    pub(crate) fn forget(&self, aggregate_type: &'static str, aggregate_id: &str) {
+        let generations = self
+            .generations
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = (aggregate_type, aggregate_id.to_owned());
+        for generation in [&generations.0, &generations.1] {
+            if let Some(mailbox) = generation.get(&key) {
+                mailbox.lock().known = None;
+            }
         }
     }
 

@@ -3,14 +3,18 @@
 //! - [`Dispatcher`] (here): takes a command, queues it in its aggregate's mailbox, and runs
 //!   the mailbox's worker;
 //! - `batch`: a worker's batch decided in turn and committed in one append, retried on conflict;
+//! - `decision`: a [`Decision`](crate::decision::Decision) over several aggregates, appended
+//!   only while what it read stands; `claims`: the unique values a commit claims and releases;
 //! - `load`: an aggregate's state from its snapshot and events, or its state row;
 //! - `decide`: the pure decision, shared with the given/when/then harness;
 //! - `mailbox`, `group_commit`: the machinery those share;
 //! - `outcome`: what a command did, or why it did not; `command_enum`: enums of commands.
 
 mod batch;
+mod claims;
 mod command_enum;
 mod decide;
+mod decision;
 mod group_commit;
 mod load;
 mod mailbox;
@@ -22,7 +26,8 @@ use tracing::Instrument;
 
 pub use command_enum::{AggregateCommands, Commands};
 pub(crate) use decide::decide;
-pub use outcome::{Committed, DispatchError};
+pub(crate) use decision::prepare;
+pub use outcome::{Committed, Decided, DispatchError};
 
 use crate::aggregate::Aggregate;
 use crate::bus::EventBus;
@@ -131,18 +136,7 @@ impl Dispatcher {
         C::Aggregate: Handle<C>,
     {
         let result = self.decide_and_commit(command, metadata).await;
-        let outcome = match &result {
-            Ok(_) => "accepted",
-            Err(DispatchError::Invalid(_)) => "invalid",
-            Err(
-                DispatchError::Rejected(_)
-                | DispatchError::NotFound { .. }
-                | DispatchError::AlreadyExists { .. },
-            ) => "refused",
-            Err(DispatchError::Conflict { .. }) => "conflict",
-            Err(_) => "failed",
-        };
-        metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome)
+        metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome_label(&result))
             .increment(1);
         result
     }
@@ -192,7 +186,13 @@ impl Dispatcher {
             marker: std::marker::PhantomData,
         };
         let dispatcher = guard.dispatcher.clone().expect("set above");
-        while let Some((jobs, known)) = mailbox.take::<A>() {
+        loop {
+            // A decision over several aggregates that includes this one takes the same turn,
+            // so the two never decide on the same state and conflict.
+            let _turn = mailbox.turn.lock().await;
+            let Some((jobs, known)) = mailbox.take::<A>() else {
+                break;
+            };
             let span = batch_span::<A>(&guard.aggregate_id, &jobs);
             if let Some((state, version)) = dispatcher
                 .commit_batch(&guard.aggregate_id, jobs, known)
@@ -203,6 +203,22 @@ impl Dispatcher {
             }
         }
         guard.dispatcher = None;
+    }
+}
+
+/// How a command or decision ended, as the `outcome` label of `eventwright_commands_total`.
+fn outcome_label<T>(result: &Result<T, DispatchError>) -> &'static str {
+    match result {
+        Ok(_) => "accepted",
+        Err(DispatchError::Invalid(_)) => "invalid",
+        Err(
+            DispatchError::Rejected(_)
+            | DispatchError::NotFound { .. }
+            | DispatchError::AlreadyExists { .. }
+            | DispatchError::Taken { .. },
+        ) => "refused",
+        Err(DispatchError::Conflict { .. }) => "conflict",
+        Err(_) => "failed",
     }
 }
 

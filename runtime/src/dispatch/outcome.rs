@@ -30,6 +30,80 @@ impl Committed {
     }
 }
 
+/// What a [`Decision`](crate::decision::Decision) did: its events, over every aggregate it
+/// changed, in the order appended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decided {
+    pub events: Vec<EventEnvelope>,
+}
+
+impl Decided {
+    /// The global position of the last event; `None` when the decision emitted none.
+    pub fn position(&self) -> Option<u64> {
+        self.events.last().map(|event| event.position)
+    }
+
+    /// An aggregate's version after the decision, if the decision changed it.
+    pub fn version_of(&self, aggregate_type: &str, aggregate_id: &str) -> Option<u64> {
+        self.events
+            .iter()
+            .rev()
+            .find(|event| {
+                event.aggregate_type == aggregate_type && event.aggregate_id == aggregate_id
+            })
+            .map(|event| event.sequence)
+    }
+
+    /// What the decision did to one aggregate, as a command's answer: its events here and
+    /// its version after them (unchanged, with no events and no position, when the decision
+    /// left it alone at `unchanged_version`).
+    pub fn committed(
+        &self,
+        aggregate_type: &'static str,
+        aggregate_id: &str,
+        unchanged_version: u64,
+    ) -> Committed {
+        let events: Vec<EventEnvelope> = self
+            .events
+            .iter()
+            .filter(|event| {
+                event.aggregate_type == aggregate_type && event.aggregate_id == aggregate_id
+            })
+            .cloned()
+            .collect();
+        Committed {
+            aggregate_type,
+            aggregate_id: aggregate_id.to_owned(),
+            version: events
+                .last()
+                .map_or(unchanged_version, |event| event.sequence),
+            position: events.last().map(|event| event.position),
+            events,
+        }
+    }
+
+    /// A token per aggregate changed, each at its version after the decision: a reader that
+    /// waits for all of them sees the whole decision.
+    pub fn consistency_tokens(&self) -> Vec<ConsistencyToken> {
+        let mut tokens: Vec<ConsistencyToken> = Vec::new();
+        for event in self.events.iter().rev() {
+            let seen = tokens.iter().any(|token| {
+                token.aggregate_type == event.aggregate_type
+                    && token.aggregate_id == event.aggregate_id
+            });
+            if !seen {
+                tokens.push(ConsistencyToken {
+                    aggregate_type: event.aggregate_type.clone(),
+                    aggregate_id: event.aggregate_id.clone(),
+                    version: event.sequence,
+                });
+            }
+        }
+        tokens.reverse();
+        tokens
+    }
+}
+
 /// Why a command did not commit.
 #[derive(Debug, thiserror::Error)]
 pub enum DispatchError {
@@ -52,6 +126,26 @@ pub enum DispatchError {
         aggregate_type: &'static str,
         aggregate_id: String,
     },
+    /// A value that must stay unique (see [`unique`](crate::unique)) is held by another
+    /// aggregate: the second ISBN, the taken username.
+    #[error("{scope} {value:?} is taken by {holder_type} {holder_id}")]
+    Taken {
+        /// Where the value must be unique: `Type.field`, perhaps narrowed (`Member.email/lib-7`).
+        scope: String,
+        value: String,
+        holder_type: String,
+        holder_id: String,
+    },
+    /// A decision used an aggregate its [`reads`](crate::decision::Decision::reads) did not
+    /// name: a mistake in the decision's code, not in the request.
+    #[error(
+        "the decision {decision} uses {aggregate_type} {aggregate_id}, which its reads do not name"
+    )]
+    Undeclared {
+        decision: &'static str,
+        aggregate_type: &'static str,
+        aggregate_id: String,
+    },
     #[error(transparent)]
     Decode(#[from] DecodeError),
     #[error("cannot encode event: {0}")]
@@ -61,6 +155,37 @@ pub enum DispatchError {
 }
 
 impl DispatchError {
+    /// A store's failure as the command's: a taken value is the request's problem, anything
+    /// else the store's.
+    pub(crate) fn from_store(error: StoreError) -> Self {
+        match error {
+            StoreError::Taken {
+                scope,
+                value,
+                holder_type,
+                holder_id,
+            } => Self::Taken {
+                scope,
+                value,
+                holder_type,
+                holder_id,
+            },
+            error => Self::Store(error),
+        }
+    }
+
+    /// For [`Taken`](Self::Taken), the field whose value is taken: the scope's `field` in
+    /// `Type.field` or `Type.field/within`.
+    pub fn taken_field(&self) -> Option<&str> {
+        let Self::Taken { scope, .. } = self else {
+            return None;
+        };
+        let field = scope
+            .split_once('.')
+            .map_or(scope.as_str(), |(_, field)| field);
+        Some(field.split_once('/').map_or(field, |(field, _)| field))
+    }
+
     /// The same error again, for each of several commands that one failure answers.
     pub(super) fn duplicate(&self) -> Self {
         match self {
@@ -84,6 +209,26 @@ impl DispatchError {
                 aggregate_type,
                 aggregate_id,
             } => Self::Conflict {
+                aggregate_type,
+                aggregate_id: aggregate_id.clone(),
+            },
+            Self::Taken {
+                scope,
+                value,
+                holder_type,
+                holder_id,
+            } => Self::Taken {
+                scope: scope.clone(),
+                value: value.clone(),
+                holder_type: holder_type.clone(),
+                holder_id: holder_id.clone(),
+            },
+            Self::Undeclared {
+                decision,
+                aggregate_type,
+                aggregate_id,
+            } => Self::Undeclared {
+                decision,
                 aggregate_type,
                 aggregate_id: aggregate_id.clone(),
             },

@@ -13,7 +13,7 @@ use crate::query::QueryError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// Stable, machine-readable: `invalid_json`, `invalid_field`, `not_found`, `already_exists`,
-    /// `rejected`, `conflict`, `not_yet_consistent`, `too_large`, `timeout`, `not_ready`,
+    /// `rejected`, `conflict`, `taken`, `not_yet_consistent`, `too_large`, `timeout`, `not_ready`,
     /// `internal`.
     pub code: String,
     pub message: String,
@@ -110,7 +110,13 @@ impl From<DispatchError> for ApiError {
             error @ DispatchError::Conflict { .. } => {
                 Self::new(StatusCode::CONFLICT, "conflict", error.to_string())
             }
-            error @ (DispatchError::Decode(_)
+            error @ DispatchError::Taken { .. } => {
+                let mut api = Self::new(StatusCode::CONFLICT, "taken", error.to_string());
+                api.body.field = error.taken_field().map(str::to_owned);
+                api
+            }
+            error @ (DispatchError::Undeclared { .. }
+            | DispatchError::Decode(_)
             | DispatchError::Encode(_)
             | DispatchError::Store(_)) => Self::internal(&error),
         }
@@ -132,5 +138,31 @@ impl From<QueryError> for ApiError {
             }
             error @ (QueryError::Row { .. } | QueryError::Store(_)) => Self::internal(&error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+
+    use super::ApiError;
+    use crate::dispatch::DispatchError;
+
+    #[test]
+    fn a_taken_value_is_a_409_naming_the_field_and_the_value() {
+        let taken = DispatchError::Taken {
+            scope: "Member.email/north".to_owned(),
+            value: "a@b".to_owned(),
+            holder_type: "Member".to_owned(),
+            holder_id: "m-1".to_owned(),
+        };
+        let api = ApiError::from(taken);
+        assert_eq!(api.status, StatusCode::CONFLICT);
+        assert_eq!(api.body.code, "taken");
+        assert_eq!(api.body.field.as_deref(), Some("email"));
+        assert_eq!(
+            api.body.message,
+            "Member.email/north \"a@b\" is taken by Member m-1"
+        );
     }
 }

@@ -50,7 +50,7 @@ fn isbn(value: &str, book: &str) -> UniqueValue {
 }
 
 /// An account's balance change in an event: `amount` on `Credited`, minus it on `Debited`.
-fn delta(envelope: &EventEnvelope) -> i64 {
+pub fn delta(envelope: &EventEnvelope) -> i64 {
     let amount = envelope.payload["amount"].as_i64().expect("an amount");
     match envelope.event_type.as_str() {
         "Debited" => -amount,
@@ -68,7 +68,7 @@ async fn account(store: &dyn EventStore, id: &str) -> (i64, u64) {
 /// Every event of the accounts, stream by stream. (Not the log in cursor order: on PostgreSQL
 /// that stops short of transactions still running anywhere on the server, such as other
 /// tests'.)
-async fn account_events(store: &dyn EventStore, accounts: &[&str]) -> Vec<EventEnvelope> {
+pub async fn account_events(store: &dyn EventStore, accounts: &[&str]) -> Vec<EventEnvelope> {
     let mut events = Vec::new();
     for id in accounts {
         events.extend(store.load(ACCOUNT, id, 0).await.unwrap());
@@ -78,7 +78,7 @@ async fn account_events(store: &dyn EventStore, accounts: &[&str]) -> Vec<EventE
 
 /// Each account's balance after each of its events, folded here from the stored events;
 /// asserts that every stream's sequences run 1, 2, 3, ... without a gap.
-fn running_balances(log: &[EventEnvelope]) -> BTreeMap<String, Vec<i64>> {
+pub fn running_balances(log: &[EventEnvelope]) -> BTreeMap<String, Vec<i64>> {
     let mut streams: BTreeMap<String, Vec<&EventEnvelope>> = BTreeMap::new();
     for event in log.iter().filter(|event| event.aggregate_type == ACCOUNT) {
         streams

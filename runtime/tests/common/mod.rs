@@ -6,7 +6,9 @@
 
 pub mod conditional_append;
 pub mod consistency;
+pub mod decisions;
 pub mod group_commit;
+pub mod library;
 pub mod metadata;
 pub mod rebuild;
 pub mod relay;

@@ -9,6 +9,14 @@
 //! The decision runs exactly as in [`Dispatcher::dispatch`](crate::Dispatcher::dispatch):
 //! field validation, the existence rules of [`Command::CREATES`], then the aggregate's handler,
 //! without a store.
+//!
+//! A [`Decision`](crate::Decision) over several aggregates starts from [`given_aggregates`]
+//! instead: the past events of each aggregate, then the decision, then the events expected on
+//! each aggregate, or the refusal.
+
+mod decision;
+
+pub use decision::{GivenAggregates, ThenDecided, given_aggregates};
 
 use std::fmt::Debug;
 
@@ -54,7 +62,8 @@ impl<A: Aggregate> Given<A> {
     }
 }
 
-/// The outcome of a command, to assert on.
+/// The outcome of a command, to assert on. Each `then_` asserts; ignoring it tests nothing.
+#[must_use = "a scenario asserts nothing until a `then_` method is called"]
 #[derive(Debug)]
 pub struct Then<A: Aggregate> {
     outcome: Result<Vec<A::Event>, DispatchError>,

@@ -1,0 +1,151 @@
+//! `#[derive(Decision)]`: `#[decision(name = "...", retries = N, validate)]` and
+//! `#[decision(reads = Type)]` on each id field → `impl Decision`.
+
+use heck::ToSnakeCase;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Field, Fields, LitStr, Path, Type};
+
+use crate::attr::{self, Spec};
+use crate::ctxt::Ctxt;
+use crate::{krate, shape};
+
+const CONTAINER: Spec = Spec {
+    name: "decision",
+    place: "on the struct",
+    keys: &["name", "retries", "validate"],
+};
+const FIELD: Spec = Spec {
+    name: "decision",
+    place: "on a field",
+    keys: &["reads"],
+};
+
+/// What `#[decision(...)]` on the struct says.
+pub(crate) struct Attrs {
+    pub krate: Path,
+    pub name: Option<LitStr>,
+    pub retries: Option<u32>,
+    /// The `validate` key itself, so a missing `garde::Validate` impl is reported there.
+    pub validate: Option<Span>,
+}
+
+impl Attrs {
+    pub(crate) fn parse(cx: &Ctxt, input: &DeriveInput) -> Self {
+        let mut this = Self {
+            krate: krate::path(cx, &input.attrs),
+            name: None,
+            retries: None,
+            validate: None,
+        };
+        attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
+            match key {
+                "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
+                "retries" => attr::set_once(cx, &mut this.retries, meta, attr::int::<u32>(meta)?.0),
+                _ => {
+                    attr::flag(meta)?;
+                    attr::set_once(cx, &mut this.validate, meta, meta.path.span());
+                }
+            }
+            Ok(())
+        });
+        this
+    }
+}
+
+/// Each field that holds the id of an aggregate read, with that aggregate's type.
+fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Type)> {
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => &fields.named,
+            _ => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "#[derive(Decision)] needs a struct with named fields",
+                );
+                return Vec::new();
+            }
+        },
+        Data::Enum(_) | Data::Union(_) => {
+            cx.error_spanned_by(
+                &input.ident,
+                "#[derive(Decision)] needs a struct with named fields",
+            );
+            return Vec::new();
+        }
+    };
+    let mut reads = Vec::new();
+    for field in fields {
+        let mut aggregate = None;
+        attr::parse_each(cx, &field.attrs, &FIELD, |_, meta| {
+            attr::set_once(cx, &mut aggregate, meta, attr::ty(meta)?);
+            Ok(())
+        });
+        if let Some(aggregate) = aggregate {
+            reads.push((field, aggregate));
+        }
+    }
+    if reads.is_empty() && cx.is_clean() {
+        cx.error_spanned_by(
+            &input.ident,
+            "a decision reads at least one aggregate: mark the field holding its id with \
+             #[decision(reads = Account)]",
+        );
+    }
+    reads
+}
+
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let attrs = Attrs::parse(&cx, input);
+    shape::no_generics(&cx, input, "Decision");
+    let reads = reads(&cx, input);
+    cx.check()?;
+
+    let krate = &attrs.krate;
+    let core = quote!(#krate::__private::core);
+    let ident = &input.ident;
+    let name = attrs
+        .name
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string().to_snake_case(), LitStr::value);
+    let retries = attrs
+        .retries
+        .map(|retries| quote!(const RETRIES_ON_CONFLICT: u32 = #retries;));
+    // Spanned on each field's type, so an id of the wrong type is reported on the field.
+    let reads = reads.iter().map(|(field, aggregate)| {
+        let field_name = &field.ident;
+        quote_spanned!(field.ty.span()=> #krate::decision::Reads::aggregate::<#aggregate>(reads, &self.#field_name);)
+    });
+    let validate = attrs.validate.map(|span| {
+        let report = quote_spanned!(span=> <Self as #krate::__private::garde::Validate>::validate_with(self, &()));
+        quote! {
+            fn validate(&self) -> #core::result::Result<(), #krate::ValidationErrors> {
+                #core::result::Result::map_err(#report, <#krate::ValidationErrors as #core::convert::From<_>>::from)
+            }
+        }
+    });
+    // A compile-time check that the struct says how it decides, reported on its name.
+    let decides = quote_spanned!(ident.span()=> decides::<#ident>);
+
+    Ok(quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #krate::Decision for #ident {
+                const NAME: &'static str = #name;
+                #retries
+
+                fn reads<R: #krate::decision::Reads>(&self, reads: &mut R) {
+                    #(#reads)*
+                }
+
+                #validate
+            }
+
+            fn decides<D: #krate::decision::Decide>() {}
+            let _ = #decides;
+        };
+    })
+}

@@ -1,0 +1,278 @@
+//! A decision over several aggregates: read each, decide, append only if none of them changed
+//! since, and on a conflict read and decide again.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::batch::crosses_snapshot;
+use super::claims::UniqueChanges;
+use super::{Decided, DispatchError, Dispatcher};
+use crate::aggregate::{Aggregate, Persistence};
+use crate::backoff::backoff;
+use crate::decision::{Changes, Decide, Loaded, Read, Reads};
+use crate::event::{Metadata, NewEvent};
+use crate::store::{ConditionalAppend, NewState, Snapshot, StoreError, StreamVersion};
+use crate::trace_context;
+
+impl Dispatcher {
+    /// Validates `decision`, reads every aggregate it names, decides, and appends its events
+    /// only if none of those aggregates changed since they were read; otherwise reads and
+    /// decides again, up to [`Decision::RETRIES_ON_CONFLICT`](crate::Decision::RETRIES_ON_CONFLICT) times, after the same random
+    /// pause as a command's conflict. Unique values that the events change are claimed and
+    /// released in the same step ([`DispatchError::Taken`] when another aggregate holds one).
+    ///
+    /// Counted in `eventwright_commands_total{command, outcome}` under the decision's
+    /// [`NAME`](crate::Decision::NAME), like a command.
+    pub async fn dispatch_decision<D: Decide>(
+        &self,
+        decision: D,
+        mut metadata: Metadata,
+    ) -> Result<Decided, DispatchError> {
+        if metadata.traceparent.is_none() {
+            metadata.traceparent = trace_context::current();
+        }
+        let result = match decision.validate() {
+            Ok(()) => self.decide_and_append(&decision, &metadata).await,
+            Err(errors) => Err(DispatchError::Invalid(errors)),
+        };
+        metrics::counter!("eventwright_commands_total", "command" => D::NAME, "outcome" => super::outcome_label(&result))
+            .increment(1);
+        result
+    }
+
+    async fn decide_and_append<D: Decide>(
+        &self,
+        decision: &D,
+        metadata: &Metadata,
+    ) -> Result<Decided, DispatchError> {
+        let mut wanted = Wanted::default();
+        decision.reads(&mut wanted);
+        // Decisions in this process that share an aggregate take turns, each aggregate's turn
+        // taken in one order so that two decisions never wait for each other; only writers in
+        // other processes can still conflict.
+        let mut streams: Vec<(&'static str, &str)> = wanted
+            .0
+            .iter()
+            .map(|want| (want.aggregate_type, want.aggregate_id.as_str()))
+            .collect();
+        streams.sort_unstable();
+        let mailboxes: Vec<_> = streams
+            .into_iter()
+            .map(|(aggregate_type, aggregate_id)| self.mailboxes.of(aggregate_type, aggregate_id))
+            .collect();
+        let mut turns = Vec::with_capacity(mailboxes.len());
+        for mailbox in &mailboxes {
+            turns.push(mailbox.turn.lock().await);
+        }
+        let mut conflicts = 0;
+        loop {
+            let mut loaded = Vec::with_capacity(wanted.0.len());
+            for want in &wanted.0 {
+                loaded.push((want.load)(self, &want.aggregate_id).await?);
+            }
+            let read = Read::new(D::NAME, loaded);
+            let mut changes = Changes::default();
+            decision.decide(&read, &mut changes)?;
+            if changes.is_empty() {
+                return Ok(Decided { events: Vec::new() });
+            }
+            let (append, loaded) = prepare(D::NAME, read, &changes, metadata)?;
+            let read_versions = append.read.clone();
+            match self.store.append_if(append).await {
+                Ok(events) => {
+                    if let Err(error) = self.bus.publish(&events).await {
+                        tracing::warn!(%error, "publishing committed events failed");
+                    }
+                    self.after_decision(&read_versions, &loaded).await;
+                    return Ok(Decided { events });
+                }
+                Err(StoreError::Conflict { .. }) if conflicts < D::RETRIES_ON_CONFLICT => {
+                    conflicts += 1;
+                    metrics::counter!("eventwright_command_conflicts_total", "command" => D::NAME)
+                        .increment(1);
+                    tracing::debug!(
+                        decision = D::NAME,
+                        conflicts,
+                        "conflict; reading and deciding again"
+                    );
+                    tokio::time::sleep(backoff(conflicts)).await;
+                }
+                Err(StoreError::Conflict {
+                    aggregate_type,
+                    aggregate_id,
+                    ..
+                }) => {
+                    // The store names the stream as text; the error names its static type.
+                    let aggregate_type = wanted
+                        .0
+                        .iter()
+                        .find(|want| want.aggregate_type == aggregate_type)
+                        .map_or(D::NAME, |want| want.aggregate_type);
+                    return Err(DispatchError::Conflict {
+                        aggregate_type,
+                        aggregate_id,
+                    });
+                }
+                Err(error) => return Err(DispatchError::from_store(error)),
+            }
+        }
+    }
+
+    /// After a decision committed: the aggregates it changed are stale in their mailboxes, and
+    /// may be due a snapshot.
+    async fn after_decision(&self, read: &[StreamVersion], loaded: &[Loaded]) {
+        for (before, after) in read.iter().zip(loaded) {
+            if before.version == after.version {
+                continue;
+            }
+            self.mailboxes
+                .forget(after.aggregate_type, &after.aggregate_id);
+            if after.ops.persistence == Persistence::EventSourced
+                && crosses_snapshot(after.ops.snapshot_every, before.version, after.version)
+                && let Some(Ok(state)) = (after.ops.snapshot)(&*after.state)
+            {
+                let snapshot = Snapshot {
+                    sequence: after.version,
+                    state,
+                };
+                if let Err(error) = self
+                    .store
+                    .save_snapshot(after.aggregate_type, &after.aggregate_id, snapshot)
+                    .await
+                {
+                    tracing::warn!(aggregate_type = after.aggregate_type, aggregate_id = %after.aggregate_id, %error, "storing a snapshot failed");
+                }
+            }
+        }
+    }
+}
+
+/// Loads one aggregate of a type the loader no longer names.
+type Load = for<'a> fn(
+    &'a Dispatcher,
+    &'a str,
+) -> Pin<Box<dyn Future<Output = Result<Loaded, DispatchError>> + Send + 'a>>;
+
+/// What a decision reads: each aggregate once, with how to load it.
+#[derive(Default)]
+struct Wanted(Vec<Want>);
+
+struct Want {
+    aggregate_type: &'static str,
+    aggregate_id: String,
+    load: Load,
+}
+
+impl Reads for Wanted {
+    fn aggregate<A: Aggregate>(&mut self, id: &A::Id) {
+        let aggregate_id = id.to_string();
+        let seen = self
+            .0
+            .iter()
+            .any(|want| want.aggregate_type == A::TYPE && want.aggregate_id == aggregate_id);
+        if !seen {
+            self.0.push(Want {
+                aggregate_type: A::TYPE,
+                aggregate_id,
+                load: load::<A>,
+            });
+        }
+    }
+}
+
+fn load<'a, A: Aggregate>(
+    dispatcher: &'a Dispatcher,
+    aggregate_id: &'a str,
+) -> Pin<Box<dyn Future<Output = Result<Loaded, DispatchError>> + Send + 'a>> {
+    Box::pin(async move {
+        let (state, version) = dispatcher.load::<A>(aggregate_id).await?;
+        Ok(Loaded::new(aggregate_id.to_owned(), state, version))
+    })
+}
+
+/// The append a decision's changes make: each event continuing its aggregate's sequence, the
+/// new state rows, the unique values claimed and released; and the states it leads to.
+pub(crate) fn prepare(
+    decision: &'static str,
+    read: Read,
+    changes: &Changes,
+    metadata: &Metadata,
+) -> Result<(ConditionalAppend, Vec<Loaded>), DispatchError> {
+    let mut loaded = read.into_loaded();
+    let read: Vec<StreamVersion> = loaded
+        .iter()
+        .map(|loaded| StreamVersion {
+            aggregate_type: loaded.aggregate_type.to_owned(),
+            aggregate_id: loaded.aggregate_id.clone(),
+            version: loaded.version,
+        })
+        .collect();
+    // The unique values each aggregate held before its first event, once it has one.
+    let mut held_before = vec![None; loaded.len()];
+    let timestamp = Utc::now();
+    let mut events = Vec::new();
+    for emitted in changes.emitted() {
+        let undeclared = || DispatchError::Undeclared {
+            decision,
+            aggregate_type: emitted.aggregate_type,
+            aggregate_id: emitted.aggregate_id.clone(),
+        };
+        let index = loaded
+            .iter()
+            .position(|loaded| {
+                loaded.aggregate_type == emitted.aggregate_type
+                    && loaded.aggregate_id == emitted.aggregate_id
+            })
+            .ok_or_else(undeclared)?;
+        let target = &mut loaded[index];
+        held_before[index].get_or_insert_with(|| (target.ops.unique_values)(&*target.state));
+        let encoded = (target.ops.encode)(&*emitted.event).ok_or_else(undeclared)??;
+        if !(target.ops.apply)(&mut *target.state, &*emitted.event) {
+            return Err(undeclared());
+        }
+        target.version += 1;
+        events.push(NewEvent {
+            event_id: Uuid::now_v7(),
+            aggregate_type: target.aggregate_type.to_owned(),
+            aggregate_id: target.aggregate_id.clone(),
+            sequence: target.version,
+            event_type: encoded.event_type.to_owned(),
+            event_version: encoded.event_version,
+            timestamp,
+            metadata: metadata.clone(),
+            payload: encoded.payload,
+        });
+    }
+    let mut unique = UniqueChanges::default();
+    let mut states = Vec::new();
+    for (target, before) in loaded.iter().zip(&held_before) {
+        let Some(before) = before else { continue };
+        let after = (target.ops.unique_values)(&*target.state);
+        unique.add(target.aggregate_type, &target.aggregate_id, before, &after);
+        if target.ops.persistence == Persistence::StateStored {
+            let state = (target.ops.snapshot)(&*target.state).ok_or_else(|| {
+                DispatchError::Undeclared {
+                    decision,
+                    aggregate_type: target.aggregate_type,
+                    aggregate_id: target.aggregate_id.clone(),
+                }
+            })??;
+            states.push(NewState {
+                aggregate_type: target.aggregate_type.to_owned(),
+                aggregate_id: target.aggregate_id.clone(),
+                state,
+            });
+        }
+    }
+    let append = ConditionalAppend {
+        read,
+        events,
+        states,
+        releases: unique.releases,
+        claims: unique.claims,
+    };
+    Ok((append, loaded))
+}
