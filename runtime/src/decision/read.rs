@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::aggregate::{Aggregate, Persistence};
 use crate::dispatch::DispatchError;
+use crate::store::StreamVersion;
 use crate::unique::UniqueValues;
 
 /// Every aggregate a [`Decision`](super::Decision) named in its
@@ -32,6 +33,18 @@ impl std::fmt::Debug for Read {
 impl Read {
     pub(crate) fn new(decision: &'static str, loaded: Vec<Loaded>) -> Self {
         Self { decision, loaded }
+    }
+
+    /// Each aggregate read, at the version read.
+    pub(crate) fn streams(&self) -> Vec<StreamVersion> {
+        self.loaded
+            .iter()
+            .map(|loaded| StreamVersion {
+                aggregate_type: loaded.aggregate_type.to_owned(),
+                aggregate_id: loaded.aggregate_id.clone(),
+                version: loaded.version,
+            })
+            .collect()
     }
 
     pub(crate) fn into_loaded(self) -> Vec<Loaded> {

@@ -77,7 +77,11 @@ impl Dispatcher {
             let mut changes = Changes::default();
             decision.decide(&read, &mut changes)?;
             if changes.is_empty() {
-                return Ok(Decided { events: Vec::new() });
+                let read = read.streams();
+                return Ok(Decided {
+                    read,
+                    events: Vec::new(),
+                });
             }
             let (append, loaded) = prepare(D::NAME, read, &changes, metadata)?;
             let read_versions = append.read.clone();
@@ -87,7 +91,10 @@ impl Dispatcher {
                         tracing::warn!(%error, "publishing committed events failed");
                     }
                     self.after_decision(&read_versions, &loaded).await;
-                    return Ok(Decided { events });
+                    return Ok(Decided {
+                        read: read_versions,
+                        events,
+                    });
                 }
                 Err(StoreError::Conflict { .. }) if conflicts < D::RETRIES_ON_CONFLICT => {
                     conflicts += 1;
@@ -201,15 +208,8 @@ pub(crate) fn prepare(
     changes: &Changes,
     metadata: &Metadata,
 ) -> Result<(ConditionalAppend, Vec<Loaded>), DispatchError> {
+    let streams = read.streams();
     let mut loaded = read.into_loaded();
-    let read: Vec<StreamVersion> = loaded
-        .iter()
-        .map(|loaded| StreamVersion {
-            aggregate_type: loaded.aggregate_type.to_owned(),
-            aggregate_id: loaded.aggregate_id.clone(),
-            version: loaded.version,
-        })
-        .collect();
     // The unique values each aggregate held before its first event, once it has one.
     let mut held_before = vec![None; loaded.len()];
     let timestamp = Utc::now();
@@ -268,7 +268,7 @@ pub(crate) fn prepare(
         }
     }
     let append = ConditionalAppend {
-        read,
+        read: streams,
         events,
         states,
         releases: unique.releases,

@@ -3,7 +3,7 @@
 use crate::command::{Rejection, ValidationErrors};
 use crate::consistency::ConsistencyToken;
 use crate::event::{DecodeError, EventEnvelope};
-use crate::store::StoreError;
+use crate::store::{StoreError, StreamVersion};
 
 /// What a successful command did.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +34,8 @@ impl Committed {
 /// changed, in the order appended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decided {
+    /// Every aggregate the decision read, at the version it read it.
+    pub read: Vec<StreamVersion>,
     pub events: Vec<EventEnvelope>,
 }
 
@@ -55,14 +57,14 @@ impl Decided {
     }
 
     /// What the decision did to one aggregate, as a command's answer: its events here and
-    /// its version after them (unchanged, with no events and no position, when the decision
-    /// left it alone at `unchanged_version`).
-    pub fn committed(
-        &self,
-        aggregate_type: &'static str,
-        aggregate_id: &str,
-        unchanged_version: u64,
-    ) -> Committed {
+    /// its version after them (the version read, with no events and no position, when the
+    /// decision left it alone).
+    pub fn committed(&self, aggregate_type: &'static str, aggregate_id: &str) -> Committed {
+        let unchanged_version = self
+            .read
+            .iter()
+            .find(|read| read.aggregate_type == aggregate_type && read.aggregate_id == aggregate_id)
+            .map_or(0, |read| read.version);
         let events: Vec<EventEnvelope> = self
             .events
             .iter()

@@ -11,6 +11,7 @@ use super::request::{
 };
 use crate::aggregate::Aggregate;
 use crate::command::{Command, Handle};
+use crate::decision::Decide;
 use crate::dispatch::{Committed, Dispatcher};
 use crate::event::Metadata;
 use crate::projection::Projection;
@@ -75,6 +76,43 @@ where
         tracing::Instrument::instrument(dispatcher.dispatch(command, metadata.clone()), span)
             .await?;
     Ok(Json(Accepted::new(committed, metadata)))
+}
+
+/// The whole of a route for a command that reads other aggregates besides its own (a
+/// [`Decision`](crate::Decision)): as [`run_command`], answering with what the decision did to
+/// the aggregate of type `A` in the path.
+pub async fn run_decision<A, D>(
+    dispatcher: &Dispatcher,
+    id_field: &str,
+    raw_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Json<Accepted>, ApiError>
+where
+    A: Aggregate,
+    A::Id: Serialize + DeserializeOwned,
+    D: Decide + DeserializeOwned,
+{
+    let id: A::Id = parse_param(id_field, raw_id)?;
+    let aggregate_id = id.to_string();
+    let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
+    let decision: D = command_from_json(body, id_field, id)?;
+    let metadata = metadata_from_headers(headers)?;
+    let span = tracing::info_span!(
+        "command",
+        command = D::NAME,
+        correlation_id = metadata.correlation_id.as_deref(),
+        causation_id = metadata.causation_id.as_deref(),
+    );
+    let decided = tracing::Instrument::instrument(
+        dispatcher.dispatch_decision(decision, metadata.clone()),
+        span,
+    )
+    .await?;
+    Ok(Json(Accepted::new(
+        decided.committed(A::TYPE, &aggregate_id),
+        metadata,
+    )))
 }
 
 /// The whole of a get-by-key route: 404 when there is no such row. With a consistency token
