@@ -88,3 +88,29 @@ fn a_state_stored_aggregate_module() {
         .expect("the Item module");
     insta::assert_snapshot!("inventory__src_item_mod_rs", item.contents);
 }
+
+/// A command that reads another aggregate (the library's loan reads the member): the
+/// `Decision` struct marking each id it reads, its `Decide` impl in the handler file, the
+/// unique ISBN, and the given/when/then tests over both aggregates.
+#[test]
+fn a_decision_over_two_aggregates() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/library.yaml");
+    let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let options = Options {
+        runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
+        model_source: "# the model file, copied as is\n".to_owned(),
+    };
+    let files = render(&model, &options).expect("the model renders");
+    for (path, name) in [
+        ("src/book/mod.rs", "library__src_book_mod_rs"),
+        ("src/book/handlers.rs", "library__src_book_handlers_rs"),
+        ("tests/book.rs", "library__tests_book_rs"),
+        ("src/api.rs", "library__src_api_rs"),
+    ] {
+        let file = files
+            .iter()
+            .find(|file| file.path == Path::new(path))
+            .unwrap_or_else(|| panic!("no {path}"));
+        insta::assert_snapshot!(name, file.contents);
+    }
+}

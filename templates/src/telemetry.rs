@@ -68,7 +68,8 @@ pub fn init(args: &TelemetryArgs) -> anyhow::Result<Telemetry> {
             .map(tracer_provider)
             .transpose()?;
         let layer = traces.as_ref().map(|provider| {
-            tracing_opentelemetry::layer().with_tracer(provider.tracer("{{ model.service }}"))
+            let tracer = provider.tracer("{{ model.service }}");
+            tracing_opentelemetry::layer().with_tracer(tracer)
         });
         registry.with(layer).init();
         if traces.is_some() {

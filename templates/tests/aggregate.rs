@@ -1,8 +1,9 @@
 // Created by eventwright from eventwright.yaml. This file is yours: regenerating never overwrites it.
 
 //! Given/when/then tests of the command handlers: past events, a command, the outcome.
-
-use eventwright::testing::given;
+{% for line in runtime_uses %}
+{{ line }}
+{%- endfor %}
 {%- if !uses.is_empty() %}
 {% for line in uses %}
 {{ line }}

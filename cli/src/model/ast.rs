@@ -218,9 +218,20 @@ pub struct Aggregate {
     pub commands: NamedMap<Command>,
     #[serde(default)]
     pub events: NamedMap<Event>,
+    /// State fields whose value no two aggregates of the type hold at once.
+    #[serde(default)]
+    pub unique: NamedMap<Unique>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,
+}
+
+/// `unique: { isbn: {} }`, or `{ email: { within: library_id } }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unique {
+    /// Another state field: unique only among aggregates where it is the same.
+    pub within: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -232,9 +243,26 @@ pub struct Command {
     #[serde(default)]
     pub guards: Vec<Spanned<Guard>>,
     pub emits: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Other aggregates the command reads, each by a field of the command holding its id.
+    #[serde(default)]
+    pub depends_on: NamedMap<Dependency>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,
+}
+
+/// Another aggregate a command reads: which, by which of the command's fields, what must hold
+/// of it, and the events the command records on it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    pub aggregate: Option<Spanned<String>>,
+    pub id: Option<Spanned<String>>,
+    /// Whether it must exist (the default) or must not.
+    pub exists: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub guards: Vec<Spanned<Guard>>,
+    pub emits: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]

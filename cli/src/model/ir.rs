@@ -129,6 +129,15 @@ pub struct Aggregate {
     pub commands: Vec<Command>,
     /// Shared with the commands that emit them and the projection handlers that consume them.
     pub events: Vec<Arc<Event>>,
+    /// State fields whose value at most one aggregate of the type holds at a time.
+    pub unique: Vec<Unique>,
+}
+
+/// A unique state field, perhaps only among aggregates whose `within` field is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unique {
+    pub field: Field,
+    pub within: Option<Field>,
 }
 
 /// How the write side keeps an aggregate: rebuilt from its events, or as a state row written in
@@ -157,6 +166,35 @@ pub struct Command {
     pub fields: Vec<Field>,
     pub guards: Vec<Guard>,
     /// The events it records, in order, each an event of the same aggregate.
+    pub emits: Vec<Emit>,
+    /// Other aggregates it reads (and may record events on), decided and appended together
+    /// with its own in one atomic step.
+    pub depends_on: Vec<Dependency>,
+}
+
+impl Command {
+    /// Whether it reads other aggregates than its own: then it is a decision, not a command of
+    /// one aggregate.
+    pub fn is_decision(&self) -> bool {
+        !self.depends_on.is_empty()
+    }
+}
+
+/// Another aggregate a command reads, by one of the command's fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    /// Its name in the command (`member`), used for the variable holding its state.
+    pub name: String,
+    /// The aggregate's name.
+    pub aggregate: String,
+    /// The command's field holding its id, of the aggregate's id type.
+    pub id: Field,
+    /// Whether it must exist (else the command is refused as not found) or must not (else it
+    /// is refused as already existing).
+    pub exists: bool,
+    /// Conditions on its state, checked after the command's own guards.
+    pub guards: Vec<Guard>,
+    /// The events recorded on it, after the command's own.
     pub emits: Vec<Emit>,
 }
 

@@ -2,6 +2,7 @@
 //! the exact line:column.
 
 mod aggregates;
+mod dependencies;
 mod names;
 mod projections;
 mod types;

@@ -10,7 +10,9 @@ use super::names::snake;
 use super::rust::{
     change_statements, guard_uses_command, guard_violated, read, rust_type, some_if, uses_event,
 };
-use crate::model::ir::{Aggregate, Command, Persistence};
+use crate::model::ir::{Aggregate, Command, Field, Persistence, Unique};
+
+use super::decision::{decide_body, decision_fields};
 
 /// What the aggregate module and its handler file are made of.
 pub struct AggregateView<'a> {
@@ -18,17 +20,29 @@ pub struct AggregateView<'a> {
     id: FieldView,
     /// `#[aggregate(...)]`, laid out.
     attribute: String,
+    /// `use eventwright::{..};`: the derives the module uses.
+    derives: String,
     uses: Vec<String>,
     crate_uses: Vec<String>,
     state: Vec<FieldView>,
     commands: Vec<CommandView>,
     events: Vec<EventView>,
+    /// The `use` lines of the handler file: the runtime's, then the other aggregates'.
+    handler_uses: Vec<String>,
+    handler_crate_uses: Vec<String>,
 }
 
 struct CommandView {
     name: String,
-    creates: bool,
+    /// `Command`, or `Decision` for a command that reads other aggregates.
+    derive: &'static str,
+    /// `#[command(...)]` or `#[decision(...)]`, laid out.
+    attribute: String,
+    /// The attribute marking the aggregate id: `#[command(id)]` or `#[decision(reads = ..)]`.
+    id_attribute: String,
     fields: Vec<FieldView>,
+    /// For a decision, the body of its `decide`, statement by statement; `None` for a command.
+    decide: Option<Vec<String>>,
     /// The `fn handle(...) -> ... {` line, laid out.
     signature: String,
     /// `(condition under which it is refused, the return statement)`.
@@ -74,15 +88,50 @@ impl<'a> AggregateView<'a> {
                 statements: change_statements(&event.apply, "self"),
             })
             .collect();
+        let decides = aggregate.commands.iter().any(|c| c.is_decision());
+        let handles = aggregate.commands.iter().any(|c| !c.is_decision());
+        let mut derives = vec!["Aggregate", "Apply", "Event"];
+        derives.extend(handles.then_some("Command"));
+        derives.extend(decides.then_some("Decision"));
+        derives.sort_unstable();
+        let mut crate_uses: Vec<String> = use_line("crate::types", &imports.model_types())
+            .into_iter()
+            .collect();
+        // The other aggregates its decisions read, for their `reads = ..`.
+        let mut read_types: Vec<(String, String)> = aggregate
+            .commands
+            .iter()
+            .flat_map(|c| &c.depends_on)
+            .filter(|d| d.aggregate != aggregate.name)
+            .map(|d| (snake(&d.aggregate), d.aggregate.clone()))
+            .collect();
+        read_types.sort();
+        read_types.dedup();
+        for (module, name) in &read_types {
+            crate_uses.extend(use_line(
+                &format!("crate::{module}"),
+                std::slice::from_ref(name),
+            ));
+        }
+        crate_uses.sort();
         Self {
             aggregate,
             id: FieldView::plain(&aggregate.id),
             attribute: aggregate_attribute(aggregate),
             uses: imports.external_lines(),
-            crate_uses: use_line("crate::types", &imports.model_types())
-                .into_iter()
+            crate_uses,
+            derives: use_line(
+                "eventwright",
+                &derives.iter().map(|d| (*d).to_owned()).collect::<Vec<_>>(),
+            )
+            .unwrap_or_default(),
+            handler_uses: handler_uses(aggregate),
+            handler_crate_uses: handler_crate_uses(aggregate),
+            state: aggregate
+                .state
+                .iter()
+                .map(|field| FieldView::plain(field).marked(unique_marker(aggregate, field)))
                 .collect(),
-            state: aggregate.state.iter().map(FieldView::plain).collect(),
             commands: aggregate
                 .commands
                 .iter()
@@ -110,7 +159,78 @@ fn aggregate_attribute(aggregate: &Aggregate) -> String {
     layout::attribute("aggregate", &args, 0)
 }
 
+/// `#[aggregate(unique)]` on a unique state field, or nothing.
+fn unique_marker(aggregate: &Aggregate, field: &Field) -> String {
+    match aggregate.unique.iter().find(|u| u.field.name == field.name) {
+        None => String::new(),
+        Some(Unique { within: None, .. }) => "#[aggregate(unique)]".to_owned(),
+        Some(Unique {
+            within: Some(within),
+            ..
+        }) => format!("#[aggregate(unique(within = {}))]", within.name),
+    }
+}
+
+/// The handler file's `use` lines for the runtime: the traits its impls need.
+fn handler_uses(aggregate: &Aggregate) -> Vec<String> {
+    let mut uses = Vec::new();
+    let decisions: Vec<&Command> = aggregate
+        .commands
+        .iter()
+        .filter(|c| c.is_decision())
+        .collect();
+    if !decisions.is_empty() {
+        uses.push("use eventwright::decision::{Changes, Decide, Read};".to_owned());
+    }
+    let mut runtime = vec!["Rejection"];
+    if decisions.len() < aggregate.commands.len() {
+        runtime.push("Handle");
+    }
+    if !decisions.is_empty() {
+        runtime.push("DispatchError");
+    }
+    runtime.sort_unstable();
+    let runtime: Vec<String> = runtime.into_iter().map(str::to_owned).collect();
+    uses.extend(use_line("eventwright", &runtime));
+    uses
+}
+
+/// The other aggregates' types the handler file's decisions name.
+fn handler_crate_uses(aggregate: &Aggregate) -> Vec<String> {
+    let mut uses = Vec::new();
+    let decisions = aggregate.commands.iter().filter(|c| c.is_decision());
+    let mut others: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for dependency in decisions.flat_map(|c| &c.depends_on) {
+        if dependency.aggregate == aggregate.name {
+            continue;
+        }
+        let names = others.entry(snake(&dependency.aggregate)).or_default();
+        names.push(dependency.aggregate.clone());
+        names.extend(dependency.emits.iter().map(|emit| emit.event.name.clone()));
+    }
+    for (module, mut names) in others {
+        names.sort();
+        names.dedup();
+        uses.extend(use_line(&format!("crate::{module}"), &names));
+    }
+    uses
+}
+
 fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
+    if command.is_decision() {
+        return CommandView {
+            name: command.name.clone(),
+            derive: "Decision",
+            attribute: "#[decision(validate)]".to_owned(),
+            id_attribute: format!("#[decision(reads = {})]", aggregate.name),
+            fields: decision_fields(command),
+            decide: Some(decide_body(aggregate, command)),
+            signature: String::new(),
+            guards: Vec::new(),
+            bindings: Vec::new(),
+            result: String::new(),
+        };
+    }
     let guards = command
         .guards
         .iter()
@@ -146,9 +266,17 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
         || command.guards.iter().any(guard_uses_command);
     let param = if reads_command { "command" } else { "_command" };
     let event_enum = format!("{}Event", aggregate.name);
+    let mut attribute = vec![format!("aggregate = {}", aggregate.name)];
+    if command.creates {
+        attribute.push("creates".to_owned());
+    }
+    attribute.push("validate".to_owned());
     CommandView {
         name: command.name.clone(),
-        creates: command.creates,
+        derive: "Command",
+        attribute: layout::attribute("command", &attribute, 0),
+        id_attribute: "#[command(id)]".to_owned(),
+        decide: None,
         fields: command.fields.iter().map(FieldView::validated).collect(),
         signature: layout::signature(
             "fn handle",

@@ -41,7 +41,12 @@ impl ApiRs {
         let mut crate_uses = Vec::new();
         let mut commands = Vec::new();
         for aggregate in &model.aggregates {
-            let names: Vec<String> = aggregate.commands.iter().map(|c| c.name.clone()).collect();
+            let mut names: Vec<String> =
+                aggregate.commands.iter().map(|c| c.name.clone()).collect();
+            if aggregate.commands.iter().any(|c| c.is_decision()) {
+                names.push(aggregate.name.clone());
+                names.sort();
+            }
             crate_uses.extend(use_line(
                 &format!("crate::{}", snake(&aggregate.name)),
                 &names,
@@ -71,7 +76,11 @@ impl ApiRs {
                     handler,
                     list: false,
                     call: layout::call(
-                        &format!("http::run_command::<{}>", command.name),
+                        &if command.is_decision() {
+                            format!("http::run_decision::<{}, {}>", aggregate.name, command.name)
+                        } else {
+                            format!("http::run_command::<{}>", command.name)
+                        },
                         &args,
                         4,
                         ".await",

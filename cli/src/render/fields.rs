@@ -9,6 +9,8 @@ pub struct FieldView {
     pub ty: String,
     /// `#[garde(...)]` rules, or empty where the struct does not validate.
     pub garde: String,
+    /// Another attribute of the field (`#[aggregate(unique)]`), or empty.
+    pub marker: String,
 }
 
 impl FieldView {
@@ -17,7 +19,14 @@ impl FieldView {
             name: field.name.clone(),
             ty: rust_type(&field.ty),
             garde: String::new(),
+            marker: String::new(),
         }
+    }
+
+    /// The field with `marker`, another attribute, before its rules.
+    pub fn marked(mut self, marker: String) -> Self {
+        self.marker = marker;
+        self
     }
 
     pub fn validated(field: &Field) -> Self {

@@ -5,31 +5,19 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 
-use super::examples::example;
+use super::decision_cases::DecisionCases;
 use super::imports::{Imports, use_line};
 use super::layout;
-use super::names::{shouty, snake};
-use super::rust::some_if;
+use super::names::snake;
 use super::scenario::{Scenario, refusals, succeeding};
-use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Type};
-
-/// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
-struct ExampleFn {
-    name: String,
-    ty: String,
-    /// The body expression, laid out at an indent of 4.
-    body: String,
-}
-
-/// A generated given/when/then test: its name and its laid-out statements.
-struct TestCase {
-    name: String,
-    statements: Vec<String>,
-}
+use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug};
+use crate::model::ir::{Aggregate, Command, Emit};
 
 #[derive(Template)]
 #[template(path = "tests/aggregate.rs")]
 pub struct AggregateTest {
+    /// `use eventwright::...;` lines.
+    runtime_uses: Vec<String>,
     uses: Vec<String>,
     crate_uses: Vec<String>,
     consts: Vec<String>,
@@ -38,118 +26,8 @@ pub struct AggregateTest {
     cases: Vec<TestCase>,
 }
 
-/// Example values as Rust, with uuids named once as constants.
-#[derive(Default)]
-struct Examples {
-    consts: BTreeMap<String, String>,
-}
-
-impl Examples {
-    /// `field`'s example laid out for a line starting at `indent`, after `prefix` columns.
-    fn value(
-        &mut self,
-        name: &str,
-        ty: &Type,
-        field: &Field,
-        indent: usize,
-        prefix: usize,
-    ) -> String {
-        match ty {
-            Type::Uuid => {
-                let constant = shouty(name);
-                let value = example(&Field {
-                    ty: Type::Uuid,
-                    ..field.clone()
-                })
-                .rust;
-                self.consts.insert(
-                    constant.clone(),
-                    format!("const {constant}: Uuid = {value};"),
-                );
-                constant
-            }
-            Type::Value(def) => {
-                let fields: Vec<(String, String)> = def
-                    .fields
-                    .iter()
-                    .map(|inner| {
-                        (
-                            inner.name.clone(),
-                            self.value(
-                                &inner.name,
-                                &inner.ty,
-                                inner,
-                                indent + 4,
-                                inner.name.len() + 2,
-                            ),
-                        )
-                    })
-                    .collect();
-                layout::struct_literal(&def.name, &fields, indent, prefix)
-            }
-            Type::List(inner) => {
-                let count = field.rules.min_length.unwrap_or(1).max(1) as usize;
-                let element = self.value(name, inner, field, indent + 4, 0);
-                layout::array("vec![", &vec![element; count], indent, prefix)
-            }
-            Type::Optional(inner) => format!(
-                "Some({})",
-                self.value(name, inner, field, indent, prefix + 5)
-            ),
-            _ => {
-                example(&Field {
-                    ty: ty.clone(),
-                    ..field.clone()
-                })
-                .rust
-            }
-        }
-    }
-
-    fn command(&mut self, aggregate: &Aggregate, command: &Command) -> ExampleFn {
-        let mut fields = vec![(
-            aggregate.id.name.clone(),
-            self.value(&aggregate.id.name, &aggregate.id.ty, &aggregate.id, 8, 0),
-        )];
-        for field in &command.fields {
-            let value = self.value(&field.name, &field.ty, field, 8, field.name.len() + 2);
-            fields.push((field.name.clone(), value));
-        }
-        ExampleFn {
-            name: snake(&command.name),
-            ty: command.name.clone(),
-            body: layout::struct_literal(&command.name, &fields, 4, 0),
-        }
-    }
-
-    /// An event `emit` records, as the aggregate's event enum, from this file's command example.
-    fn event(&mut self, aggregate: &Aggregate, emit: &Emit, fn_name: String) -> ExampleFn {
-        let fields: Vec<(String, String)> = emit
-            .fields
-            .iter()
-            .map(|fed| {
-                let source = fed.read_from(&aggregate.id);
-                let name = &fed.field.name;
-                let value = self.value(&source.name, &source.ty, source, 8, name.len() + 2);
-                (name.clone(), some_if(fed.wrap_some, value))
-            })
-            .collect();
-        let literal = layout::struct_literal(&emit.event.name, &fields, 4, 0);
-        let body = if literal.contains('\n') {
-            format!("{literal}\n    .into()")
-        } else {
-            format!("{literal}.into()")
-        };
-        ExampleFn {
-            name: fn_name,
-            ty: format!("{}Event", aggregate.name),
-            body,
-        }
-    }
-}
-
 impl AggregateTest {
-    pub fn new(aggregate: &Aggregate, crate_name: &str) -> Self {
+    pub fn new(aggregate: &Aggregate, all: &[Aggregate], crate_name: &str) -> Self {
         let mut examples = Examples::default();
         let commands: Vec<ExampleFn> = aggregate
             .commands
@@ -179,7 +57,11 @@ impl AggregateTest {
         }
 
         let mut cases = Vec::new();
-        for command in &aggregate.commands {
+        let mut decisions = DecisionCases::default();
+        for command in aggregate.commands.iter().filter(|c| c.is_decision()) {
+            decisions.add(&mut examples, aggregate, all, command, &event_fn);
+        }
+        for command in aggregate.commands.iter().filter(|c| !c.is_decision()) {
             for scenario in succeeding(aggregate, command)
                 .into_iter()
                 .chain(refusals(aggregate, command))
@@ -194,12 +76,35 @@ impl AggregateTest {
             imports.add_example(&field.ty);
         }
         let mut crate_uses = vec![format!("use {crate_name}::{}::*;", snake(&aggregate.name))];
+        crate_uses.extend(
+            decisions
+                .modules
+                .iter()
+                .map(|module| format!("use {crate_name}::{module};")),
+        );
         crate_uses.extend(use_line(
             &format!("{crate_name}::types"),
             &imports.model_types(),
         ));
         crate_uses.sort();
+        let mut testing = Vec::new();
+        if !cases.is_empty() {
+            testing.push("given".to_owned());
+        }
+        if !decisions.cases.is_empty() {
+            testing.push("given_aggregates".to_owned());
+        }
+        let mut runtime_uses: Vec<String> = use_line("eventwright::testing", &testing)
+            .into_iter()
+            .collect();
+        if decisions.names_errors {
+            runtime_uses.push("use eventwright::DispatchError;".to_owned());
+        }
+        runtime_uses.sort();
+        events.extend(decisions.events);
+        cases.extend(decisions.cases);
         Self {
+            runtime_uses,
             uses: imports.external_lines(),
             crate_uses,
             consts: examples.consts.into_values().collect(),
@@ -277,15 +182,4 @@ fn test_case(
         ),
     };
     TestCase { name, statements }
-}
-
-fn condition_slug(condition: &Condition) -> &'static str {
-    match condition {
-        Condition::Equals(_) => "matches",
-        Condition::NotEquals(_) => "differs",
-        Condition::OneOf(_) => "is_allowed",
-        Condition::NotEmpty => "is_not_empty",
-        Condition::AtLeast(_) => "is_enough",
-        Condition::AtMost(_) => "is_within_limit",
-    }
 }

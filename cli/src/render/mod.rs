@@ -6,6 +6,8 @@ mod api;
 mod asyncapi;
 mod cargo;
 mod compose;
+mod decision;
+mod decision_cases;
 mod docker;
 mod examples;
 mod fields;
@@ -28,6 +30,7 @@ mod rust;
 mod scenario;
 mod service;
 mod telemetry_rs;
+mod test_examples;
 mod types_rs;
 mod walkthrough;
 

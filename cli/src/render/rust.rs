@@ -166,7 +166,12 @@ pub fn uses_event(changes: &[ChangeOp]) -> bool {
 
 /// The condition under which `guard` refuses the command, reading the state from `self`.
 pub fn guard_violated(guard: &Guard) -> String {
-    let field = format!("self.{}", guard.field.name);
+    guard_violated_on(guard, "self", "command")
+}
+
+/// [`guard_violated`] on the state in `state` and the command in `command`.
+pub fn guard_violated_on(guard: &Guard, state: &str, command: &str) -> String {
+    let field = format!("{state}.{}", guard.field.name);
     let ty = &guard.field.ty;
     match &guard.condition {
         Condition::Equals(Literal::Bool(true)) => format!("!{field}"),
@@ -188,8 +193,8 @@ pub fn guard_violated(guard: &Guard) -> String {
             format!("![{}].contains(&{field})", values.join(", "))
         }
         Condition::NotEmpty => format!("{field}.is_empty()"),
-        Condition::AtLeast(by) => format!("{field} < {}", operand(by, ty, "command")),
-        Condition::AtMost(by) => format!("{field} > {}", operand(by, ty, "command")),
+        Condition::AtLeast(by) => format!("{field} < {}", operand(by, ty, command)),
+        Condition::AtMost(by) => format!("{field} > {}", operand(by, ty, command)),
     }
 }
 

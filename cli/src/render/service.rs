@@ -114,7 +114,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         files.push(file(
             &format!("tests/{module}.rs"),
             Owner::User,
-            AggregateTest::new(aggregate, &crate_name).render()?,
+            AggregateTest::new(aggregate, &model.aggregates, &crate_name).render()?,
         ));
     }
     for projection in &model.projections {

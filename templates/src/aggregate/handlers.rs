@@ -4,11 +4,27 @@
 //! The first version enforces the model's guards and maps command fields to event fields by
 //! name; grow it as the domain needs. A command added to the model later fails to compile
 //! until it has a `Handle` impl here.
-
-use eventwright::{Handle, Rejection};
+{% for line in view.handler_uses %}
+{{ line }}
+{%- endfor %}
+{%- if !view.handler_crate_uses.is_empty() %}
+{% for line in view.handler_crate_uses %}
+{{ line }}
+{%- endfor %}
+{%- endif %}
 
 use super::*;
 {%- for command in view.commands %}
+{%- if let Some(body) = command.decide %}
+
+impl Decide for {{ command.name }} {
+    fn decide(&self, read: &Read, changes: &mut Changes) -> Result<(), DispatchError> {
+{%- for statement in body %}
+        {{ statement }}
+{%- endfor %}
+    }
+}
+{%- else %}
 
 impl Handle<{{ command.name }}> for {{ view.aggregate.name }} {
     {{ command.signature }}
@@ -23,4 +39,5 @@ impl Handle<{{ command.name }}> for {{ view.aggregate.name }} {
         {{ command.result }}
     }
 }
+{%- endif %}
 {%- endfor %}

@@ -3,7 +3,7 @@
 //! The {{ view.aggregate.name }} aggregate: its state, the commands it takes and the events it
 //! records. How it decides each command is in `handlers.rs`, which is yours.
 
-use eventwright::{Aggregate, Apply, Command, Event};
+{{ view.derives }}
 use serde::{Deserialize, Serialize};
 {%- if !view.uses.is_empty() %}
 {% for line in view.uses %}
@@ -30,20 +30,26 @@ pub struct {{ view.aggregate.name }} {}
 {%- else %}
 pub struct {{ view.aggregate.name }} {
 {%- for field in view.state %}
+{%- if !field.marker.is_empty() %}
+    {{ field.marker }}
+{%- endif %}
     pub {{ field.name }}: {{ field.ty }},
 {%- endfor %}
 }
 {%- endif %}
 {%- for command in view.commands %}
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, garde::Validate, Command)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, garde::Validate, {{ command.derive }})]
 #[serde(deny_unknown_fields)]
-#[command(aggregate = {{ view.aggregate.name }}, {% if command.creates %}creates, {% endif %}validate)]
+{{ command.attribute }}
 pub struct {{ command.name }} {
-    #[command(id)]
+    {{ command.id_attribute }}
     #[garde(skip)]
     pub {{ view.id.name }}: {{ view.id.ty }},
 {%- for field in command.fields %}
+{%- if !field.marker.is_empty() %}
+    {{ field.marker }}
+{%- endif %}
     {{ field.garde }}
     pub {{ field.name }}: {{ field.ty }},
 {%- endfor %}

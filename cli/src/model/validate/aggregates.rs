@@ -81,19 +81,102 @@ pub(super) fn aggregate(
         .iter()
         .map(|(event, e)| Arc::new(self::event(ctx, name, event, e, &state)))
         .collect();
-    let commands = ast
-        .commands
-        .iter()
-        .map(|(command, c)| commands::command(ctx, name, command, c, &id, &state, &events))
-        .collect();
+    let unique = unique(ctx, name, &ast.unique, &state);
     ir::Aggregate {
         name: name.value.clone(),
         id,
         state,
         persistence,
-        commands,
+        commands: Vec::new(),
         events,
+        unique,
     }
+}
+
+/// The commands of `own`, once every aggregate's state and events are known: a command may
+/// read other aggregates.
+pub(super) fn commands(
+    ctx: &mut Ctx,
+    name: &Spanned<String>,
+    ast: &ast::Aggregate,
+    own: &ir::Aggregate,
+    all: &[ir::Aggregate],
+) -> Vec<ir::Command> {
+    ast.commands
+        .iter()
+        .map(|(command, c)| commands::command(ctx, name, command, c, own, all))
+        .collect()
+}
+
+/// The unique fields: state fields of a type that can be a key, perhaps within another.
+fn unique(
+    ctx: &mut Ctx,
+    aggregate: &Spanned<String>,
+    written: &ast::NamedMap<ast::Unique>,
+    state: &[Field],
+) -> Vec<ir::Unique> {
+    let state_field = |ctx: &mut Ctx, name: &Spanned<String>| {
+        let found = state.iter().find(|field| field.name == name.value).cloned();
+        if found.is_none() && !ctx.reported(&name.value) {
+            let hint = names::did_you_mean(&name.value, state.iter().map(|f| f.name.as_str()))
+                .or_else(|| {
+                    Some(format!(
+                        "name a field of the state of `{}`",
+                        aggregate.value
+                    ))
+                });
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` is not a state field of `{}`",
+                    name.value, aggregate.value
+                ),
+                "not a state field",
+                hint,
+            );
+        }
+        found
+    };
+    let mut unique = Vec::new();
+    for (name, spec) in written.iter() {
+        let Some(field) = state_field(ctx, name) else {
+            continue;
+        };
+        let key_type = match &field.ty {
+            Type::Optional(inner) => inner.as_ref(),
+            other => other,
+        };
+        if !matches!(key_type, Type::String | Type::Int | Type::Uuid) {
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` is `{}`, which cannot be a unique value",
+                    field.name, field.ty
+                ),
+                "not a key type",
+                Some("a unique field is a string, int or uuid, or optional of one".into()),
+            );
+            continue;
+        }
+        let within = match &spec.within {
+            None => None,
+            Some(within) if within.value == field.name => {
+                ctx.error(
+                    Pos::of(within),
+                    format!("`{}` cannot be unique within itself", field.name),
+                    "the same field",
+                    Some("name another state field, or leave `within` out".into()),
+                );
+                continue;
+            }
+            Some(within) => match state_field(ctx, within) {
+                Some(within) => Some(within),
+                None => continue,
+            },
+        };
+        unique.push(ir::Unique { field, within });
+    }
+    unique
 }
 
 fn persistence(ctx: &mut Ctx, written: Option<&Spanned<String>>) -> Persistence {

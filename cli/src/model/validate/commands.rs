@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_saphyr::Spanned;
 
 use super::ctx::Ctx;
+use super::dependencies;
 use super::guards;
 use super::names;
 use super::types::{self, Rules};
@@ -16,66 +17,97 @@ pub(super) fn command(
     aggregate: &Spanned<String>,
     name: &Spanned<String>,
     ast: &ast::Command,
-    id: &Field,
-    state: &[Field],
-    events: &[Arc<ir::Event>],
+    own: &ir::Aggregate,
+    all: &[ir::Aggregate],
 ) -> ir::Command {
+    let id = &own.id;
     let fields = types::fields(ctx, &ast.fields, Rules::Allowed, Some(&id.name));
     let guards = ast
         .guards
         .iter()
-        .filter_map(|g| guards::guard(ctx, g, state, &name.value, &fields))
+        .filter_map(|g| guards::guard(ctx, g, &own.state, &name.value, &fields))
         .collect();
-    let mut emits = Vec::new();
-    match &ast.emits {
-        None => ctx.error(
-            Pos::of(name),
-            format!("command `{}` has no `emits`", name.value),
-            "missing `emits`",
-            Some("add `emits: [SomeEvent]` with the events it records".into()),
-        ),
-        Some(list) if list.value.is_empty() => ctx.error(
-            Pos::of(list),
-            format!("command `{}` emits no event", name.value),
-            "empty list",
-            Some("a command records at least one event".into()),
-        ),
-        Some(list) => {
-            for emitted in &list.value {
-                let Some(event) = events.iter().find(|e| e.name == emitted.value) else {
-                    let hint =
-                        names::did_you_mean(&emitted.value, events.iter().map(|e| e.name.as_str()))
-                            .or_else(|| {
-                                Some(format!(
-                                    "declare it under `events:` of `{}`",
-                                    aggregate.value
-                                ))
-                            });
-                    ctx.error(
-                        Pos::of(emitted),
-                        format!(
-                            "command `{}` emits `{}`, which aggregate `{}` does not declare",
-                            name.value, emitted.value, aggregate.value
-                        ),
-                        "unknown event",
-                        hint,
-                    );
-                    continue;
-                };
-                emits.push(ir::Emit {
-                    event: Arc::clone(event),
-                    fields: field_sources(ctx, emitted, event, &name.value, &fields, id),
-                });
-            }
+    let emits = match &ast.emits {
+        None => {
+            ctx.error(
+                Pos::of(name),
+                format!("command `{}` has no `emits`", name.value),
+                "missing `emits`",
+                Some("add `emits: [SomeEvent]` with the events it records".into()),
+            );
+            Vec::new()
         }
-    }
+        Some(list) => {
+            let on = Emitting {
+                command: &name.value,
+                aggregate: &aggregate.value,
+                events: &own.events,
+                fields: &fields,
+                id,
+            };
+            let emits = emits(ctx, &on, list);
+            if list.value.is_empty() {
+                ctx.error(
+                    Pos::of(list),
+                    format!("command `{}` emits no event", name.value),
+                    "empty list",
+                    Some("a command records at least one event on its own aggregate".into()),
+                );
+            }
+            emits
+        }
+    };
+    let depends_on = dependencies::dependencies(ctx, name, &ast.depends_on, own, all, &fields);
     ir::Command {
         name: name.value.clone(),
         creates: ast.creates.unwrap_or(false),
         fields,
         guards,
         emits,
+        depends_on,
     }
+}
+
+/// Where a command records events: the aggregate, its events, and what feeds their fields.
+pub(super) struct Emitting<'a> {
+    pub command: &'a str,
+    pub aggregate: &'a str,
+    pub events: &'a [Arc<ir::Event>],
+    /// The command's fields.
+    pub fields: &'a [Field],
+    /// The id of the command's own aggregate.
+    pub id: &'a Field,
+}
+
+/// The events `list` names, each an event of `on.aggregate`, with where each field comes from.
+pub(super) fn emits(
+    ctx: &mut Ctx,
+    on: &Emitting,
+    list: &Spanned<Vec<Spanned<String>>>,
+) -> Vec<ir::Emit> {
+    let mut emits = Vec::new();
+    for emitted in &list.value {
+        let Some(event) = on.events.iter().find(|e| e.name == emitted.value) else {
+            let hint =
+                names::did_you_mean(&emitted.value, on.events.iter().map(|e| e.name.as_str()))
+                    .or_else(|| Some(format!("declare it under `events:` of `{}`", on.aggregate)));
+            ctx.error(
+                Pos::of(emitted),
+                format!(
+                    "command `{}` emits `{}`, which aggregate `{}` does not declare",
+                    on.command, emitted.value, on.aggregate
+                ),
+                "unknown event",
+                hint,
+            );
+            continue;
+        };
+        emits.push(ir::Emit {
+            event: Arc::clone(event),
+            fields: field_sources(ctx, emitted, event, on.command, on.fields, on.id),
+        });
+    }
+    emits
 }
 
 /// Where each field of an emitted event comes from: the same-named command field, else the

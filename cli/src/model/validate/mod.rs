@@ -4,6 +4,7 @@ mod aggregates;
 mod changes;
 mod commands;
 mod ctx;
+mod dependencies;
 mod guards;
 mod literals;
 mod names;
@@ -64,11 +65,20 @@ pub(crate) fn validate<'a>(
     names::type_namespace(&mut ctx, file);
     let enums = enums(&mut ctx, file);
     let values = types::values(&mut ctx, &file.values);
-    let aggregates: Vec<ir::Aggregate> = file
+    let mut aggregates: Vec<ir::Aggregate> = file
         .aggregates
         .iter()
         .map(|(name, aggregate)| aggregates::aggregate(&mut ctx, name, aggregate))
         .collect();
+    let commands: Vec<Vec<ir::Command>> = file
+        .aggregates
+        .iter()
+        .zip(&aggregates)
+        .map(|((name, ast), own)| aggregates::commands(&mut ctx, name, ast, own, &aggregates))
+        .collect();
+    for (aggregate, commands) in aggregates.iter_mut().zip(commands) {
+        aggregate.commands = commands;
+    }
     let mut projections: Vec<projections::Draft> = file
         .projections
         .iter()

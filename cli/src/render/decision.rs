@@ -1,0 +1,138 @@
+//! A command that reads other aggregates, rendered as a `Decision`: the struct marks each id
+//! it reads, and its `Decide` impl checks that each exists (or not), the guards on each state,
+//! then emits onto each.
+
+use super::fields::FieldView;
+use super::layout;
+use super::names::snake;
+use super::rust::{guard_violated_on, read, some_if};
+use crate::model::ir::{Aggregate, Command, Emit, Guard};
+
+/// The decision's fields, each id it reads marked `#[decision(reads = ..)]`.
+pub(super) fn decision_fields(command: &Command) -> Vec<FieldView> {
+    command
+        .fields
+        .iter()
+        .map(|field| {
+            let view = FieldView::validated(field);
+            match command.depends_on.iter().find(|d| d.id.name == field.name) {
+                Some(dependency) => {
+                    view.marked(format!("#[decision(reads = {})]", dependency.aggregate))
+                }
+                None => view,
+            }
+        })
+        .collect()
+}
+
+/// The statements of `decide`: what is read, the guards, the events emitted.
+pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<String> {
+    let own = snake(&aggregate.name);
+    let own_id = format!("&self.{}", aggregate.id.name);
+    let mut body = Vec::new();
+    if command.creates {
+        body.push(format!("read.absent::<{}>({own_id})?;", aggregate.name));
+        if !command.guards.is_empty() {
+            body.push(format!("let {own} = {}::default();", aggregate.name));
+        }
+    } else {
+        body.push(read_existing(
+            &own,
+            &aggregate.name,
+            &own_id,
+            !command.guards.is_empty(),
+        ));
+    }
+    for dependency in &command.depends_on {
+        let id = format!("&self.{}", dependency.id.name);
+        body.push(if dependency.exists {
+            read_existing(
+                &dependency.name,
+                &dependency.aggregate,
+                &id,
+                !dependency.guards.is_empty(),
+            )
+        } else {
+            format!("read.absent::<{}>({id})?;", dependency.aggregate)
+        });
+    }
+    let guards = command
+        .guards
+        .iter()
+        .map(|guard| (own.as_str(), guard))
+        .chain(
+            command
+                .depends_on
+                .iter()
+                .flat_map(|d| d.guards.iter().map(|guard| (d.name.as_str(), guard))),
+        );
+    for (state, guard) in guards {
+        body.push(refusal(state, guard));
+    }
+    let mut emitted = Vec::new();
+    let mut bindings: Vec<String> = Vec::new();
+    let targets = std::iter::once((aggregate.name.as_str(), own_id.clone(), &command.emits)).chain(
+        command.depends_on.iter().map(|d| {
+            (
+                d.aggregate.as_str(),
+                format!("&self.{}", d.id.name),
+                &d.emits,
+            )
+        }),
+    );
+    for (target, id, emits) in targets {
+        for emit in emits {
+            let mut binding = snake(&emit.event.name);
+            while bindings.contains(&binding) {
+                binding.push('_');
+            }
+            let prefix = format!("let {binding} = ");
+            body.push(format!(
+                "{prefix}{};",
+                layout::struct_literal(
+                    &emit.event.name,
+                    &event_fields(aggregate, emit),
+                    8,
+                    prefix.len()
+                )
+            ));
+            emitted.push(format!(".emit::<{target}>({id}, {binding})"));
+            bindings.push(binding);
+        }
+    }
+    if !emitted.is_empty() {
+        body.push(layout::chain("changes", &emitted, 8, ";"));
+    }
+    body.push("Ok(())".to_owned());
+    body
+}
+
+/// `let state = read.existing::<A>(id)?;`, or without the binding when nothing reads it.
+fn read_existing(state: &str, aggregate: &str, id: &str, used: bool) -> String {
+    if used {
+        format!("let {state} = read.existing::<{aggregate}>({id})?;")
+    } else {
+        format!("read.existing::<{aggregate}>({id})?;")
+    }
+}
+
+fn refusal(state: &str, guard: &Guard) -> String {
+    let violated = guard_violated_on(guard, state, "self");
+    let message = format!("{:?}", guard.message);
+    format!(
+        "if {violated} {{\n            return Err(Rejection::guard({message}).into());\n        }}"
+    )
+}
+
+/// Each field of an emitted event, read from the decision's field it comes from.
+fn event_fields(aggregate: &Aggregate, emit: &Emit) -> Vec<(String, String)> {
+    emit.fields
+        .iter()
+        .map(|fed| {
+            let name = &fed.field.name;
+            let from = fed.read_from(&aggregate.id);
+            let value = read(&format!("self.{}", from.name), &from.ty);
+            (name.clone(), some_if(fed.wrap_some, value))
+        })
+        .collect()
+}

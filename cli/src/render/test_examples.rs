@@ -1,0 +1,167 @@
+//! Example values for generated tests, as Rust: commands and events built from the example of
+//! each field, with uuids named once as constants.
+
+use std::collections::BTreeMap;
+
+use super::examples::example;
+use super::layout;
+use super::names::{shouty, snake};
+use super::rust::some_if;
+use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Type};
+
+/// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
+pub(super) struct ExampleFn {
+    pub(super) name: String,
+    pub(super) ty: String,
+    /// The body expression, laid out at an indent of 4.
+    pub(super) body: String,
+}
+
+/// A generated given/when/then test: its name and its laid-out statements.
+pub(super) struct TestCase {
+    pub(super) name: String,
+    pub(super) statements: Vec<String>,
+}
+
+/// Example values as Rust, with uuids named once as constants.
+#[derive(Default)]
+pub(super) struct Examples {
+    pub(super) consts: BTreeMap<String, String>,
+}
+
+impl Examples {
+    /// `field`'s example laid out for a line starting at `indent`, after `prefix` columns.
+    fn value(
+        &mut self,
+        name: &str,
+        ty: &Type,
+        field: &Field,
+        indent: usize,
+        prefix: usize,
+    ) -> String {
+        match ty {
+            Type::Uuid => {
+                let constant = shouty(name);
+                let value = example(&Field {
+                    ty: Type::Uuid,
+                    ..field.clone()
+                })
+                .rust;
+                self.consts.insert(
+                    constant.clone(),
+                    format!("const {constant}: Uuid = {value};"),
+                );
+                constant
+            }
+            Type::Value(def) => {
+                let fields: Vec<(String, String)> = def
+                    .fields
+                    .iter()
+                    .map(|inner| {
+                        (
+                            inner.name.clone(),
+                            self.value(
+                                &inner.name,
+                                &inner.ty,
+                                inner,
+                                indent + 4,
+                                inner.name.len() + 2,
+                            ),
+                        )
+                    })
+                    .collect();
+                layout::struct_literal(&def.name, &fields, indent, prefix)
+            }
+            Type::List(inner) => {
+                let count = field.rules.min_length.unwrap_or(1).max(1) as usize;
+                let element = self.value(name, inner, field, indent + 4, 0);
+                layout::array("vec![", &vec![element; count], indent, prefix)
+            }
+            Type::Optional(inner) => format!(
+                "Some({})",
+                self.value(name, inner, field, indent, prefix + 5)
+            ),
+            _ => {
+                example(&Field {
+                    ty: ty.clone(),
+                    ..field.clone()
+                })
+                .rust
+            }
+        }
+    }
+
+    pub(super) fn command(&mut self, aggregate: &Aggregate, command: &Command) -> ExampleFn {
+        let mut fields = vec![(
+            aggregate.id.name.clone(),
+            self.value(&aggregate.id.name, &aggregate.id.ty, &aggregate.id, 8, 0),
+        )];
+        for field in &command.fields {
+            let value = self.value(&field.name, &field.ty, field, 8, field.name.len() + 2);
+            fields.push((field.name.clone(), value));
+        }
+        ExampleFn {
+            name: snake(&command.name),
+            ty: command.name.clone(),
+            body: layout::struct_literal(&command.name, &fields, 4, 0),
+        }
+    }
+
+    /// An event `emit` records, as the aggregate's event enum, from this file's command example.
+    pub(super) fn event(
+        &mut self,
+        aggregate: &Aggregate,
+        emit: &Emit,
+        fn_name: String,
+    ) -> ExampleFn {
+        let event_enum = format!("{}Event", aggregate.name);
+        self.event_in(aggregate, emit, fn_name, "", &event_enum)
+    }
+
+    /// [`event`](Self::event) for an event of the aggregate in `module` (`"member::"`, or
+    /// `""` for this file's own), whose event enum is `event_enum`; the command recording it
+    /// is addressed to `aggregate`.
+    pub(super) fn event_in(
+        &mut self,
+        aggregate: &Aggregate,
+        emit: &Emit,
+        fn_name: String,
+        module: &str,
+        event_enum: &str,
+    ) -> ExampleFn {
+        let fields: Vec<(String, String)> = emit
+            .fields
+            .iter()
+            .map(|fed| {
+                let source = fed.read_from(&aggregate.id);
+                let name = &fed.field.name;
+                let value = self.value(&source.name, &source.ty, source, 8, name.len() + 2);
+                (name.clone(), some_if(fed.wrap_some, value))
+            })
+            .collect();
+        let path = format!("{module}{}", emit.event.name);
+        let literal = layout::struct_literal(&path, &fields, 4, 0);
+        let body = if literal.contains('\n') {
+            format!("{literal}\n    .into()")
+        } else {
+            format!("{literal}.into()")
+        };
+        ExampleFn {
+            name: fn_name,
+            ty: event_enum.to_owned(),
+            body,
+        }
+    }
+}
+
+/// How a refusal test names the condition that refused.
+pub(super) fn condition_slug(condition: &Condition) -> &'static str {
+    match condition {
+        Condition::Equals(_) => "matches",
+        Condition::NotEquals(_) => "differs",
+        Condition::OneOf(_) => "is_allowed",
+        Condition::NotEmpty => "is_not_empty",
+        Condition::AtLeast(_) => "is_enough",
+        Condition::AtMost(_) => "is_within_limit",
+    }
+}
