@@ -721,3 +721,10 @@ async fn exactly_one_book_holds_an_isbn() {
     let (pool, _) = isolated().await;
     common::decisions::exactly_one_book_holds_an_isbn(event_store(&pool).await, 32, 100).await;
 }
+
+#[tokio::test]
+async fn decisions_appended_together_fail_alone() {
+    let (pool, _) = isolated().await;
+    common::conditional_append::decisions_appended_together_fail_alone(event_store(&pool).await)
+        .await;
+}

@@ -506,3 +506,10 @@ async fn exactly_one_book_holds_an_isbn() {
     let dir = tempfile::tempdir().unwrap();
     common::decisions::exactly_one_book_holds_an_isbn(event_store_in(&dir).await, 32, 100).await;
 }
+
+#[tokio::test]
+async fn decisions_appended_together_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    common::conditional_append::decisions_appended_together_fail_alone(event_store_in(&dir).await)
+        .await;
+}

@@ -18,8 +18,8 @@ mod changes;
 mod read;
 
 pub use changes::Changes;
-pub(crate) use read::Loaded;
 pub use read::Read;
+pub(crate) use read::{Loaded, Ops};
 
 use crate::aggregate::Aggregate;
 use crate::command::ValidationErrors;

@@ -125,6 +125,8 @@ impl Loaded {
 /// functions, picked when the type was known.
 #[derive(Clone, Copy)]
 pub(crate) struct Ops {
+    /// Whether a state is of the aggregate's type.
+    pub(crate) holds: fn(&dyn Any) -> bool,
     /// Applies an event of the aggregate's event type; `false` when either is not of the type.
     pub(crate) apply: fn(&mut dyn Any, &dyn Any) -> bool,
     pub(crate) encode: fn(&dyn Any) -> Option<Result<Encoded, serde_json::Error>>,
@@ -144,6 +146,7 @@ pub(crate) struct Encoded {
 impl Ops {
     pub(crate) fn of<A: Aggregate>() -> Self {
         Self {
+            holds: |state| state.is::<A>(),
             apply: |state, event| match (
                 state.downcast_mut::<A>(),
                 event.downcast_ref::<A::Event>(),

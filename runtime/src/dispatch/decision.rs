@@ -3,16 +3,18 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use chrono::Utc;
 use uuid::Uuid;
 
 use super::batch::crosses_snapshot;
 use super::claims::UniqueChanges;
+use super::mailbox::Mailbox;
 use super::{Decided, DispatchError, Dispatcher};
 use crate::aggregate::{Aggregate, Persistence};
 use crate::backoff::backoff;
-use crate::decision::{Changes, Decide, Loaded, Read, Reads};
+use crate::decision::{Changes, Decide, Loaded, Ops, Read, Reads};
 use crate::event::{Metadata, NewEvent};
 use crate::store::{ConditionalAppend, NewState, Snapshot, StoreError, StreamVersion};
 use crate::trace_context;
@@ -50,47 +52,66 @@ impl Dispatcher {
     ) -> Result<Decided, DispatchError> {
         let mut wanted = Wanted::default();
         decision.reads(&mut wanted);
-        // Decisions in this process that share an aggregate take turns, each aggregate's turn
-        // taken in one order so that two decisions never wait for each other; only writers in
-        // other processes can still conflict.
-        let mut streams: Vec<(&'static str, &str)> = wanted
+        let mailboxes: Vec<Arc<Mailbox>> = wanted
             .0
             .iter()
-            .map(|want| (want.aggregate_type, want.aggregate_id.as_str()))
+            .map(|want| self.mailboxes.of(want.aggregate_type, &want.aggregate_id))
             .collect();
-        streams.sort_unstable();
-        let mailboxes: Vec<_> = streams
-            .into_iter()
-            .map(|(aggregate_type, aggregate_id)| self.mailboxes.of(aggregate_type, aggregate_id))
-            .collect();
+        // Decisions and commands in this process that share an aggregate take turns, each
+        // aggregate's turn taken in one order so that two decisions never wait for each other;
+        // only writers in other processes can still conflict.
+        let mut order: Vec<usize> = (0..mailboxes.len()).collect();
+        order.sort_unstable_by_key(|&at| {
+            let want = &wanted.0[at];
+            (want.aggregate_type, want.aggregate_id.as_str())
+        });
         let mut turns = Vec::with_capacity(mailboxes.len());
-        for mailbox in &mailboxes {
-            turns.push(mailbox.turn.lock().await);
+        for at in order {
+            turns.push(mailboxes[at].turn.lock().await);
         }
+        // The states the mailboxes keep, checked by the append like a command's; after a
+        // conflict they are stale, and every aggregate is read from the store.
+        let mut cached = true;
         let mut conflicts = 0;
         loop {
             let mut loaded = Vec::with_capacity(wanted.0.len());
-            for want in &wanted.0 {
-                loaded.push((want.load)(self, &want.aggregate_id).await?);
+            for (want, mailbox) in wanted.0.iter().zip(&mailboxes) {
+                let known = cached
+                    .then(|| mailbox.take_erased())
+                    .flatten()
+                    .filter(|(state, _)| (want.ops.holds)(&**state));
+                loaded.push(match known {
+                    Some((state, version)) => Loaded {
+                        aggregate_type: want.aggregate_type,
+                        aggregate_id: want.aggregate_id.clone(),
+                        version,
+                        state,
+                        ops: want.ops,
+                    },
+                    None => (want.load)(self, &want.aggregate_id).await?,
+                });
             }
             let read = Read::new(D::NAME, loaded);
             let mut changes = Changes::default();
-            decision.decide(&read, &mut changes)?;
-            if changes.is_empty() {
-                let read = read.streams();
+            let decided = decision.decide(&read, &mut changes);
+            if decided.is_err() || changes.is_empty() {
+                let streams = read.streams();
+                keep(read.into_loaded(), &mailboxes);
+                decided?;
                 return Ok(Decided {
-                    read,
+                    read: streams,
                     events: Vec::new(),
                 });
             }
             let (append, loaded) = prepare(D::NAME, read, &changes, metadata)?;
             let read_versions = append.read.clone();
-            match self.store.append_if(append).await {
+            match self.decision_commit.append(append).await {
                 Ok(events) => {
                     if let Err(error) = self.bus.publish(&events).await {
                         tracing::warn!(%error, "publishing committed events failed");
                     }
-                    self.after_decision(&read_versions, &loaded).await;
+                    self.save_snapshots(&read_versions, &loaded).await;
+                    keep(loaded, &mailboxes);
                     return Ok(Decided {
                         read: read_versions,
                         events,
@@ -98,6 +119,7 @@ impl Dispatcher {
                 }
                 Err(StoreError::Conflict { .. }) if conflicts < D::RETRIES_ON_CONFLICT => {
                     conflicts += 1;
+                    cached = false;
                     metrics::counter!("eventwright_command_conflicts_total", "command" => D::NAME)
                         .increment(1);
                     tracing::debug!(
@@ -128,15 +150,10 @@ impl Dispatcher {
         }
     }
 
-    /// After a decision committed: the aggregates it changed are stale in their mailboxes, and
-    /// may be due a snapshot.
-    async fn after_decision(&self, read: &[StreamVersion], loaded: &[Loaded]) {
+    /// Stores a snapshot of each aggregate whose events a decision just committed reach a
+    /// multiple of its `SNAPSHOT_EVERY`.
+    async fn save_snapshots(&self, read: &[StreamVersion], loaded: &[Loaded]) {
         for (before, after) in read.iter().zip(loaded) {
-            if before.version == after.version {
-                continue;
-            }
-            self.mailboxes
-                .forget(after.aggregate_type, &after.aggregate_id);
             if after.ops.persistence == Persistence::EventSourced
                 && crosses_snapshot(after.ops.snapshot_every, before.version, after.version)
                 && let Some(Ok(state)) = (after.ops.snapshot)(&*after.state)
@@ -157,6 +174,13 @@ impl Dispatcher {
     }
 }
 
+/// Leaves each state with its aggregate's mailbox, for the next command or decision.
+fn keep(loaded: Vec<Loaded>, mailboxes: &[Arc<Mailbox>]) {
+    for (loaded, mailbox) in loaded.into_iter().zip(mailboxes) {
+        mailbox.keep_erased(loaded.state, loaded.version);
+    }
+}
+
 /// Loads one aggregate of a type the loader no longer names.
 type Load = for<'a> fn(
     &'a Dispatcher,
@@ -171,6 +195,7 @@ struct Want {
     aggregate_type: &'static str,
     aggregate_id: String,
     load: Load,
+    ops: Ops,
 }
 
 impl Reads for Wanted {
@@ -185,6 +210,7 @@ impl Reads for Wanted {
                 aggregate_type: A::TYPE,
                 aggregate_id,
                 load: load::<A>,
+                ops: Ops::of::<A>(),
             });
         }
     }

@@ -94,6 +94,18 @@ impl Mailbox {
         self.lock().known = Some((Box::new(state), version));
     }
 
+    /// The state the last worker or decision left, its type erased; the caller holds the
+    /// mailbox's turn, and gives a state back with [`keep_erased`](Self::keep_erased) or drops
+    /// it when it may be stale.
+    pub(crate) fn take_erased(&self) -> Option<(Box<dyn Any + Send + Sync>, u64)> {
+        self.lock().known.take()
+    }
+
+    /// Leaves a state of the mailbox's aggregate type for the next worker or decision.
+    pub(crate) fn keep_erased(&self, state: Box<dyn Any + Send + Sync>, version: u64) {
+        self.lock().known = Some((state, version));
+    }
+
     /// After a worker stopped half way (its task panicked or its runtime ended): forgets the
     /// state and lets the next command start a worker. Whether commands are still waiting.
     pub(crate) fn abandon(&self) -> bool {
@@ -121,21 +133,6 @@ impl Mailboxes {
         Self {
             capacity: capacity.max(1),
             generations: Mutex::default(),
-        }
-    }
-
-    /// Forgets the state kept for an aggregate that a decision over several aggregates changed
-    /// while holding its turn, so the next worker reads it again.
-    pub(crate) fn forget(&self, aggregate_type: &'static str, aggregate_id: &str) {
-        let generations = self
-            .generations
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let key = (aggregate_type, aggregate_id.to_owned());
-        for generation in [&generations.0, &generations.1] {
-            if let Some(mailbox) = generation.get(&key) {
-                mailbox.lock().known = None;
-            }
         }
     }
 

@@ -32,8 +32,8 @@ pub use outcome::{Committed, Decided, DispatchError};
 use crate::aggregate::Aggregate;
 use crate::bus::EventBus;
 use crate::command::{Command, Handle};
-use crate::event::Metadata;
-use crate::store::{EventStore, StoreError};
+use crate::event::{Metadata, NewEvent};
+use crate::store::{ConditionalAppend, EventStore, StoreError};
 use crate::trace_context;
 use group_commit::GroupCommit;
 use mailbox::{Job, Mailbox, Mailboxes};
@@ -66,7 +66,13 @@ use tokio::sync::oneshot;
 ///   never trusted.
 /// - **Commits are grouped across aggregates.** Appends arriving at the same moment share one
 ///   transaction and one flush to disk ([`EventStore::append_many`]); each command is answered
-///   once its own events are committed, and a conflict in one leaves the others be.
+///   once its own events are committed, and a conflict in one leaves the others be. Decisions
+///   over several aggregates are grouped the same way ([`EventStore::append_if_many`]).
+/// - **Decisions take turns with commands.** A [`Decision`](crate::Decision) takes the turn of
+///   each aggregate it reads (in one order, so two never wait for each other), decides on the
+///   states the mailboxes keep, and leaves the new states there: in one process, decisions and
+///   commands on one aggregate never conflict; across processes the append checks every
+///   aggregate read ([`dispatch_decision`](Self::dispatch_decision)).
 /// - **Starting an aggregate reads nothing.** A [creating](Command::CREATES) command assumes the
 ///   aggregate is new; if it exists, the conflict on its first sequence says so.
 /// - **A caller that stops waiting does not stop its command**, which completes or fails on its
@@ -90,7 +96,8 @@ use tokio::sync::oneshot;
 pub struct Dispatcher {
     store: Arc<dyn EventStore>,
     bus: Arc<dyn EventBus>,
-    group_commit: Arc<GroupCommit>,
+    group_commit: Arc<GroupCommit<Vec<NewEvent>>>,
+    decision_commit: Arc<GroupCommit<ConditionalAppend>>,
     mailboxes: Arc<Mailboxes>,
 }
 
@@ -106,7 +113,8 @@ impl std::fmt::Debug for Dispatcher {
 impl Dispatcher {
     pub fn new(store: Arc<dyn EventStore>, bus: Arc<dyn EventBus>) -> Self {
         Self {
-            group_commit: Arc::new(GroupCommit::new(Arc::clone(&store))),
+            group_commit: Arc::new(GroupCommit::appends(Arc::clone(&store))),
+            decision_commit: Arc::new(GroupCommit::conditional_appends(Arc::clone(&store))),
             mailboxes: Arc::new(Mailboxes::new(DEFAULT_CACHED_AGGREGATES)),
             store,
             bus,

@@ -52,6 +52,20 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// only the stream it writes, so it can never make two decisions' reads contradict.
     async fn append_if(&self, append: ConditionalAppend) -> Result<Vec<EventEnvelope>, StoreError>;
 
+    /// Several decisions' [`append_if`](Self::append_if)s, each with its own result, in as few
+    /// commits as the store can: group commit for decisions. Each is all or nothing, and fails
+    /// alone when what it read has moved. The default appends them one by one.
+    async fn append_if_many(
+        &self,
+        appends: Vec<ConditionalAppend>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        let mut results = Vec::with_capacity(appends.len());
+        for append in appends {
+            results.push(self.append_if(append).await);
+        }
+        results
+    }
+
     /// Whether the store answers, for a readiness check: by default, a read of one event.
     async fn ping(&self) -> Result<(), StoreError> {
         self.read_all(Cursor::START, 1).await.map(drop)

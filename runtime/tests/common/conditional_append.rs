@@ -462,3 +462,49 @@ pub async fn state_rows_move_with_their_events(store: Arc<dyn EventStore>) {
     assert_eq!(store.load_state("Till", "t").await.unwrap(), Some(expected));
     assert_eq!(store.load("Till", "t", 0).await.unwrap().len(), 3);
 }
+
+/// Decisions appended together: those sharing no stream share a transaction, one whose read
+/// moved fails alone, and one sharing a stream with another goes after it (and, having read
+/// the same version, conflicts).
+pub async fn decisions_appended_together_fail_alone(store: Arc<dyn EventStore>) {
+    for id in ["a", "b", "c", "d"] {
+        let opened = event(ACCOUNT, id, 1, "Credited", json!({ "amount": 10 }));
+        store.append(vec![opened]).await.unwrap();
+    }
+    let debit = |id: &str, read_at: u64| ConditionalAppend {
+        read: vec![read(ACCOUNT, id, read_at)],
+        events: vec![event(
+            ACCOUNT,
+            id,
+            read_at + 1,
+            "Debited",
+            json!({ "amount": 1 }),
+        )],
+        ..ConditionalAppend::default()
+    };
+    let mut both = debit("c", 1);
+    both.read.push(read(ACCOUNT, "d", 1));
+    let results = store
+        .append_if_many(vec![debit("a", 1), debit("b", 0), both, debit("a", 1)])
+        .await;
+    let outcome: Vec<&str> = results
+        .iter()
+        .map(|result| match result {
+            Ok(_) => "ok",
+            Err(StoreError::Conflict { .. }) => "conflict",
+            Err(_) => "error",
+        })
+        .collect();
+    assert_eq!(outcome, ["ok", "conflict", "ok", "conflict"]);
+    let positions: Vec<u64> = results[0]
+        .as_ref()
+        .unwrap()
+        .iter()
+        .chain(results[2].as_ref().unwrap())
+        .map(|e| e.position)
+        .collect();
+    assert_eq!(positions.len(), 2);
+    for (id, version) in [("a", 2), ("b", 1), ("c", 2), ("d", 1)] {
+        assert_eq!(account(&*store, id).await.1, version, "account {id}");
+    }
+}

@@ -79,6 +79,13 @@ impl EventStore for Counting {
         self.inner.append_if(append).await
     }
 
+    async fn append_if_many(
+        &self,
+        appends: Vec<ConditionalAppend>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        self.inner.append_if_many(appends).await
+    }
+
     async fn cursor_of(
         &self,
         aggregate_type: &str,

@@ -151,6 +151,38 @@ impl Tx for PgTx {
         Ok(())
     }
 
+    async fn lock_all(&mut self, names: &[String]) -> Result<(), StoreError> {
+        // Rows of an unnested array come in the array's order, and so do the locks.
+        sqlx::query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) \
+             FROM unnest($1::text[]) WITH ORDINALITY AS stream(name, n) ORDER BY n",
+        )
+        .bind(names)
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+
+    async fn stream_versions(
+        &mut self,
+        _: Dialect,
+        streams: &[(&str, &str)],
+    ) -> Result<Vec<i64>, StoreError> {
+        let (types, ids): (Vec<&str>, Vec<&str>) = streams.iter().copied().unzip();
+        let versions: Vec<(i64,)> = sqlx::query_as(
+            "SELECT COALESCE((SELECT MAX(sequence) FROM eventwright_events AS event \
+             WHERE event.aggregate_type = stream.aggregate_type \
+             AND event.aggregate_id = stream.aggregate_id), 0) \
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY \
+             AS stream(aggregate_type, aggregate_id, n) ORDER BY n",
+        )
+        .bind(types)
+        .bind(ids)
+        .fetch_all(&mut *self.0)
+        .await?;
+        Ok(versions.into_iter().map(|(version,)| version).collect())
+    }
+
     async fn commit(self) -> Result<(), StoreError> {
         Ok(self.0.commit().await?)
     }

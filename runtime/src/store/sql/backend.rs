@@ -70,6 +70,32 @@ pub trait Tx: Conn + Sized {
     /// needs telling (SQLite's transactions already take turns as a whole).
     async fn lock(&mut self, name: &str) -> Result<(), StoreError>;
 
+    /// [`lock`](Self::lock) on each of `names`, in their order; where the database can, in one
+    /// statement.
+    async fn lock_all(&mut self, names: &[String]) -> Result<(), StoreError> {
+        for name in names {
+            self.lock(name).await?;
+        }
+        Ok(())
+    }
+
+    /// Each stream's version, the sequence of its last event (0 for none), in the order given;
+    /// where the database can, in one statement.
+    async fn stream_versions(
+        &mut self,
+        dialect: Dialect,
+        streams: &[(&str, &str)],
+    ) -> Result<Vec<i64>, StoreError> {
+        let version = statements::stream_version(dialect);
+        let mut versions = Vec::with_capacity(streams.len());
+        for (aggregate_type, aggregate_id) in streams {
+            let args = [Arg::Text(aggregate_type), Arg::Text(aggregate_id)];
+            let row = self.fetch_optional(&version, &args).await?;
+            versions.push(row.map(|row| row.int("version")).transpose()?.unwrap_or(0));
+        }
+        Ok(versions)
+    }
+
     async fn commit(self) -> Result<(), StoreError>;
 }
 

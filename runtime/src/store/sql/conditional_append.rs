@@ -9,6 +9,12 @@
 //! takes an advisory lock per stream. A claim is a row under a primary key, inserted in the
 //! same transaction: of two claims of one value, the second waits for the first and finds it
 //! taken.
+//!
+//! Decisions committed together ([`append_if_many`]) share one transaction when none of them
+//! touches a stream another does and none claims or releases a unique value: the turns are
+//! taken on all their streams at once, each decision's reads are checked, the ones that moved
+//! fail alone, and the others' events go in one insert. Any other failure sends the group
+//! through one transaction each.
 
 use eventwright_tables::sql::Dialect;
 
@@ -24,20 +30,21 @@ pub(super) async fn append_if<B: Backend>(
 ) -> Result<Vec<EventEnvelope>, StoreError> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
-    for (aggregate_type, aggregate_id) in append.streams() {
-        tx.lock(&format!(
-            "eventwright_stream {aggregate_type} {aggregate_id}"
-        ))
-        .await?;
-    }
-    let version = statements::stream_version(dialect);
-    for read in &append.read {
-        let args = [
-            Arg::Text(&read.aggregate_type),
-            Arg::Text(&read.aggregate_id),
-        ];
-        let row = tx.fetch_optional(&version, &args).await?;
-        let now = row.map(|row| row.int("version")).transpose()?.unwrap_or(0);
+    let turns: Vec<String> = append
+        .streams()
+        .into_iter()
+        .map(|(aggregate_type, aggregate_id)| {
+            format!("eventwright_stream {aggregate_type} {aggregate_id}")
+        })
+        .collect();
+    tx.lock_all(&turns).await?;
+    let read: Vec<(&str, &str)> = append
+        .read
+        .iter()
+        .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
+        .collect();
+    let versions = tx.stream_versions(dialect, &read).await?;
+    for (read, now) in append.read.iter().zip(versions) {
         if to_u64(now)? != read.version {
             return Err(moved_past(
                 &read.aggregate_type,
@@ -60,6 +67,119 @@ pub(super) async fn append_if<B: Backend>(
     let stored = envelopes(append.events, positions)?;
     tx.commit().await?;
     Ok(stored)
+}
+
+pub(super) async fn append_if_many<B: Backend>(
+    db: &B,
+    appends: Vec<ConditionalAppend>,
+) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+    let mut results: Vec<Option<Result<Vec<EventEnvelope>, StoreError>>> =
+        appends.iter().map(|_| None).collect();
+    // Which go together: none sharing a stream with another (their reads would not see each
+    // other's writes), none with unique values (a taken claim would undo the others).
+    let mut together = Vec::new();
+    let mut alone = Vec::new();
+    let mut streams_taken: Vec<(String, String)> = Vec::new();
+    for (index, append) in appends.into_iter().enumerate() {
+        let streams: Vec<(String, String)> = append
+            .streams()
+            .into_iter()
+            .map(|(aggregate_type, aggregate_id)| {
+                (aggregate_type.to_owned(), aggregate_id.to_owned())
+            })
+            .collect();
+        let shares = streams.iter().any(|stream| streams_taken.contains(stream));
+        if shares || !append.claims.is_empty() || !append.releases.is_empty() {
+            alone.push((index, append));
+        } else {
+            streams_taken.extend(streams);
+            together.push((index, append));
+        }
+    }
+    if together.len() > 1 {
+        let group: Vec<&ConditionalAppend> = together.iter().map(|(_, append)| append).collect();
+        if let Ok(outcomes) = in_one_transaction(db, &group).await {
+            for ((index, _), outcome) in together.drain(..).zip(outcomes) {
+                results[index] = Some(outcome);
+            }
+        }
+    }
+    // What is left goes one transaction each: the lone ones, and a group that failed as a
+    // whole.
+    for (index, append) in together.into_iter().chain(alone) {
+        results[index] = Some(append_if(db, append).await);
+    }
+    results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| {
+                Err(StoreError::Unavailable(
+                    "a decision was not appended".to_owned(),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Appends decisions that share no stream in one transaction: the ones whose reads moved fail
+/// alone, the others commit together. Any other failure fails the whole group.
+async fn in_one_transaction<B: Backend>(
+    db: &B,
+    group: &[&ConditionalAppend],
+) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
+    let dialect = db.dialect();
+    let mut tx = db.begin().await?;
+    let mut turns: Vec<String> = group
+        .iter()
+        .flat_map(|append| append.streams())
+        .map(|(aggregate_type, aggregate_id)| {
+            format!("eventwright_stream {aggregate_type} {aggregate_id}")
+        })
+        .collect();
+    turns.sort_unstable();
+    tx.lock_all(&turns).await?;
+    let read: Vec<(&str, &str)> = group
+        .iter()
+        .flat_map(|append| &append.read)
+        .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
+        .collect();
+    let mut versions = tx.stream_versions(dialect, &read).await?.into_iter();
+    let mut outcomes: Vec<Option<StoreError>> = Vec::with_capacity(group.len());
+    for append in group {
+        let mut moved = None;
+        for read in &append.read {
+            let now = versions.next().unwrap_or_default();
+            if moved.is_none() && to_u64(now)? != read.version {
+                moved = Some(moved_past(
+                    &read.aggregate_type,
+                    &read.aggregate_id,
+                    read.version,
+                ));
+            }
+        }
+        outcomes.push(moved);
+    }
+    let mut events = Vec::new();
+    for (append, moved) in group.iter().zip(&outcomes) {
+        if moved.is_some() {
+            continue;
+        }
+        for state in &append.states {
+            write_state(&mut tx, dialect, append, state).await?;
+        }
+        events.extend(append.events.iter().cloned());
+    }
+    let positions = db.insert_events(&mut tx, &events).await?;
+    let mut stored = envelopes(events, positions)?.into_iter();
+    tx.commit().await?;
+    Ok(group
+        .iter()
+        .zip(outcomes)
+        .map(|(append, moved)| match moved {
+            Some(moved) => Err(moved),
+            None => Ok(stored.by_ref().take(append.events.len()).collect()),
+        })
+        .collect())
 }
 
 /// Moves a state-stored aggregate's row from the version read to its last event's sequence;

@@ -143,6 +143,13 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
         super::conditional_append::append_if(&self.db, append).await
     }
 
+    async fn append_if_many(
+        &self,
+        appends: Vec<ConditionalAppend>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        super::conditional_append::append_if_many(&self.db, appends).await
+    }
+
     async fn cursor_of(
         &self,
         aggregate_type: &str,
