@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
             .await
             .with_context(|| format!("preloading {}", contender.name()))?;
     }
-    let settings = report::postgres_settings(&args.postgres_url).await?;
+    let settings = eventwright_bench::environment::postgres_settings(&args.postgres_url).await?;
     let mut cells: Vec<Cell> = Vec::new();
     for repetition in 0..args.repetitions {
         for workload in Workload::ALL {
