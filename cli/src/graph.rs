@@ -1,5 +1,6 @@
-//! How a model's parts connect — aggregates → commands → events → projections → queries — as a
-//! Mermaid flowchart (embedded in the generated README) or a Graphviz graph.
+//! How a model's parts connect — commands → the aggregates they address and read → events →
+//! projections → queries — as a Mermaid flowchart (embedded in the generated README) or a
+//! Graphviz graph.
 
 use std::fmt::Write;
 
@@ -44,6 +45,21 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
                     to: (&emit.event.name, Kind::Event),
                     label: Some("records"),
                 });
+            }
+            // The other aggregates it reads, and what it records on them in the same step.
+            for dependency in &command.depends_on {
+                push(Edge {
+                    from: (&command.name, Kind::Command),
+                    to: (&dependency.aggregate, Kind::Aggregate),
+                    label: Some("reads"),
+                });
+                for emit in &dependency.emits {
+                    push(Edge {
+                        from: (&dependency.aggregate, Kind::Aggregate),
+                        to: (&emit.event.name, Kind::Event),
+                        label: Some("records"),
+                    });
+                }
             }
         }
     }
@@ -167,5 +183,20 @@ mod tests {
         assert!(graph.contains("\"Order\" -> \"ItemAdded\" [label=\"records\"];"));
         assert!(graph.contains("\"OrderHistory\" -> \"orders_by_customer\";"));
         assert!(graph.ends_with("}\n"));
+    }
+
+    #[test]
+    fn a_command_reading_another_aggregate_draws_the_read_and_what_it_records_there() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/library.yaml");
+        let library = crate::model::load(std::path::Path::new(path)).expect("the example is valid");
+        let chart = mermaid(&library);
+        assert!(
+            chart.contains("    LendBook[/LendBook/] -- reads --> Member[(Member)]"),
+            "{chart}"
+        );
+        assert!(
+            chart.contains("    Member -- records --> LoanRecorded>LoanRecorded]"),
+            "{chart}"
+        );
     }
 }
