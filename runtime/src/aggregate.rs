@@ -25,7 +25,8 @@ use crate::unique::UniqueValues;
 /// and on a field, `#[aggregate(unique)]`: no two aggregates of the type hold the same value
 /// there at once ([`unique_values`](Aggregate::unique_values)); `#[aggregate(unique(within =
 /// library))]` narrows that to aggregates whose `library` field is the same. The field's type
-/// implements [`UniqueKey`](crate::unique::UniqueKey) (strings, integers, uuids, options of them).
+/// implements [`UniqueKey`](crate::unique::UniqueKey): a `String`, or an `Option` of a
+/// `String`, an integer or a `Uuid`.
 ///
 /// The commands it handles name it from their side: `#[command(aggregate = Order)]`.
 ///

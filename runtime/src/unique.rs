@@ -56,19 +56,23 @@ impl UniqueValues {
 }
 
 /// A field's value as a unique key, or `None` when the field holds nothing.
+///
+/// A state's `Default` must hold nothing, or every new aggregate would hold the same value
+/// without having claimed it: so a `String` holds nothing when empty, and integers and uuids
+/// (whose every value, `0` included, is a key) are unique only as an `Option`, holding nothing
+/// when `None`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a unique value",
     label = "marked unique here",
-    note = "a unique field is a `String`, an integer, a `Uuid`, or an `Option` of one; for anything else implement `eventwright::unique::UniqueKey`"
+    note = "a unique field is a `String` (empty holds nothing), or an `Option` of a `String`, an integer or a `Uuid` (`None` holds nothing): a plain integer's default, 0, would be a value every new aggregate holds"
 )]
 pub trait UniqueKey {
     fn unique_key(&self) -> Option<String>;
 }
 
 impl UniqueKey for String {
-    /// An empty string holds nothing: a state's `Default` must not claim a value.
     fn unique_key(&self) -> Option<String> {
-        (!self.is_empty()).then(|| self.clone())
+        self.as_str().unique_key()
     }
 }
 
@@ -78,9 +82,9 @@ impl UniqueKey for str {
     }
 }
 
-impl<T: UniqueKey> UniqueKey for Option<T> {
+impl<T: PresentKey> UniqueKey for Option<T> {
     fn unique_key(&self) -> Option<String> {
-        self.as_ref().and_then(UniqueKey::unique_key)
+        self.as_ref().and_then(PresentKey::present_key)
     }
 }
 
@@ -90,17 +94,28 @@ impl<T: UniqueKey + ?Sized> UniqueKey for &T {
     }
 }
 
-macro_rules! unique_by_display {
+/// A value that is a key when it is there at all: what an `Option` unique field may hold.
+pub trait PresentKey {
+    fn present_key(&self) -> Option<String>;
+}
+
+impl PresentKey for String {
+    fn present_key(&self) -> Option<String> {
+        self.unique_key()
+    }
+}
+
+macro_rules! present_by_display {
     ($($type:ty),*) => {$(
-        impl UniqueKey for $type {
-            fn unique_key(&self) -> Option<String> {
+        impl PresentKey for $type {
+            fn present_key(&self) -> Option<String> {
                 Some(self.to_string())
             }
         }
     )*};
 }
 
-unique_by_display!(i32, i64, u32, u64, uuid::Uuid);
+present_by_display!(i32, i64, u32, u64, uuid::Uuid);
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::Utc;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::batch::crosses_snapshot;
@@ -37,7 +38,20 @@ impl Dispatcher {
             metadata.traceparent = trace_context::current();
         }
         let result = match decision.validate() {
-            Ok(()) => self.decide_and_append(&decision, &metadata).await,
+            // In a task of its own, as a command is: a caller that stops waiting does not stop
+            // it half way, holding turns released before its commit.
+            Ok(()) => {
+                let dispatcher = self.clone();
+                let decided = tokio::spawn(
+                    async move { dispatcher.decide_and_append(&decision, &metadata).await }
+                        .instrument(tracing::Span::current()),
+                );
+                decided.await.unwrap_or_else(|_| {
+                    Err(DispatchError::Store(StoreError::Unavailable(
+                        "the decision's task stopped before answering; see the log".to_owned(),
+                    )))
+                })
+            }
             Err(errors) => Err(DispatchError::Invalid(errors)),
         };
         metrics::counter!("eventwright_commands_total", "command" => D::NAME, "outcome" => super::outcome_label(&result))

@@ -148,7 +148,14 @@ impl Mailboxes {
         }
         let mailbox = previous.remove(&key).unwrap_or_default();
         if current.len() >= self.capacity {
-            *previous = std::mem::take(current);
+            // The oldest generation goes, except the mailboxes a worker or a decision holds:
+            // a second mailbox for one aggregate would let two of them work on it at once.
+            let oldest = std::mem::replace(previous, std::mem::take(current));
+            current.extend(
+                oldest
+                    .into_iter()
+                    .filter(|(_, mailbox)| Arc::strong_count(mailbox) > 1),
+            );
         }
         current.insert(key, Arc::clone(&mailbox));
         mailbox

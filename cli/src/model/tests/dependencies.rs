@@ -215,6 +215,7 @@ aggregates:
           decrement: { balance: amount }
       Credited:
         fields:
+          account_id: uuid
           amount: int
         apply:
           increment: { balance: amount }
@@ -222,7 +223,13 @@ aggregates:
     );
     let transfer = &model.aggregates[0].commands[1];
     assert_eq!(transfer.depends_on[0].aggregate, "Account");
-    assert_eq!(transfer.depends_on[0].emits[0].event.name, "Credited");
+    let credited = &transfer.depends_on[0].emits[0];
+    assert_eq!(credited.event.name, "Credited");
+    // The recipient's `account_id` is the recipient's id, not the command's own.
+    match &credited.fields[0].source {
+        ir::Source::CommandField(field) => assert_eq!(field.name, "to_account"),
+        other => panic!("account_id comes from {other:?}"),
+    }
 }
 
 #[test]

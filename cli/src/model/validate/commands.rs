@@ -44,6 +44,7 @@ pub(super) fn command(
                 events: &own.events,
                 fields: &fields,
                 id,
+                target_id: None,
             };
             let emits = emits(ctx, &on, list);
             if list.value.is_empty() {
@@ -77,6 +78,8 @@ pub(super) struct Emitting<'a> {
     pub fields: &'a [Field],
     /// The id of the command's own aggregate.
     pub id: &'a Field,
+    /// For events on another aggregate: the name of its id, and the command's field holding it.
+    pub target_id: Option<(&'a str, &'a Field)>,
 }
 
 /// The events `list` names, each an event of `on.aggregate`, with where each field comes from.
@@ -104,7 +107,7 @@ pub(super) fn emits(
         };
         emits.push(ir::Emit {
             event: Arc::clone(event),
-            fields: field_sources(ctx, emitted, event, on.command, on.fields, on.id),
+            fields: field_sources(ctx, emitted, event, on),
         });
     }
     emits
@@ -117,13 +120,19 @@ fn field_sources(
     ctx: &mut Ctx,
     at: &Spanned<String>,
     event: &ir::Event,
-    command: &str,
-    fields: &[Field],
-    id: &Field,
+    on: &Emitting,
 ) -> Vec<FieldSource> {
+    let (command, fields, id) = (on.command, on.fields, on.id);
     let mut sources = Vec::new();
     for needed in &event.fields {
-        let (source, from, what) = match fields.iter().find(|f| f.name == needed.name) {
+        // On another aggregate, a field named like its id holds its id (a transfer's
+        // `Credited.account_id` is the recipient's), not the command's own.
+        let target_id = on
+            .target_id
+            .filter(|(name, _)| *name == needed.name)
+            .map(|(_, field)| field);
+        let by_name = || fields.iter().find(|f| f.name == needed.name);
+        let (source, from, what) = match target_id.or_else(by_name) {
             Some(f) => (Source::CommandField(f.clone()), f, "in the command"),
             None if needed.name == id.name => (Source::AggregateId, id, "as the aggregate id"),
             None if ctx.reported(&needed.name) => continue,

@@ -106,15 +106,30 @@ fn one(
         return None;
     };
     let id = if id_name.value == own.id.name {
+        let (message, label) = if aggregate.name == own.name {
+            (
+                format!(
+                    "`{}` is the id of `{}` itself, which the command reads already",
+                    id_name.value, own.name
+                ),
+                "reads its own aggregate",
+            )
+        } else {
+            (
+                format!(
+                    "`{}` is the id of `{}`, which the command is addressed to; a {} is read by \
+                     a field of its own",
+                    id_name.value, own.name, aggregate.name
+                ),
+                "the command's own id",
+            )
+        };
         ctx.error(
             Pos::of(id_name),
-            format!(
-                "`{}` is the id of `{}` itself, which the command reads already",
-                id_name.value, own.name
-            ),
-            "reads its own aggregate",
+            message,
+            label,
             Some(format!(
-                "name another field of `{}`, holding the id of another {}",
+                "add a field to `{}` holding the {} id, and name it here",
                 command.value, aggregate.name
             )),
         );
@@ -176,6 +191,7 @@ fn one(
                 events: &aggregate.events,
                 fields,
                 id: &own.id,
+                target_id: Some((&aggregate.id.name, id)),
             };
             commands::emits(ctx, &on, list)
         }

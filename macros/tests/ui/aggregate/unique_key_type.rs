@@ -8,7 +8,7 @@ pub struct Registered {}
 #[aggregate(id = String, event = Registered)]
 pub struct Book {
     #[aggregate(unique)]
-    pub authors: Vec<String>,
+    pub copies: u32,
 }
 
 impl Apply<Registered> for Book {

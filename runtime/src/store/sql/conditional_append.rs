@@ -13,8 +13,9 @@
 //! Decisions committed together ([`append_if_many`]) share one transaction when none of them
 //! touches a stream another does and none claims or releases a unique value: the turns are
 //! taken on all their streams at once, each decision's reads are checked, the ones that moved
-//! fail alone, and the others' events go in one insert. Any other failure sends the group
-//! through one transaction each.
+//! fail alone, and the others' events go in one insert. Any other failure before the commit
+//! sends the group through one transaction each; a failed commit (which may have taken effect)
+//! is every member's answer.
 
 use eventwright_tables::sql::Dialect;
 
@@ -44,6 +45,13 @@ pub(super) async fn append_if<B: Backend>(
         .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
         .collect();
     let versions = tx.stream_versions(dialect, &read).await?;
+    if versions.len() != read.len() {
+        return Err(StoreError::Corrupt(format!(
+            "asked the versions of {} streams, got {}",
+            read.len(),
+            versions.len()
+        )));
+    }
     for (read, now) in append.read.iter().zip(versions) {
         if to_u64(now)? != read.version {
             return Err(moved_past(
@@ -57,10 +65,16 @@ pub(super) async fn append_if<B: Backend>(
         write_state(&mut tx, dialect, &append, state).await?;
     }
     let release = statements::release_unique(dialect);
-    for value in &append.releases {
+    // In one order, so that two transactions claiming the same values never wait for each
+    // other in a circle.
+    let mut releases: Vec<&UniqueValue> = append.releases.iter().collect();
+    releases.sort_unstable_by(|a, b| (&a.scope, &a.value).cmp(&(&b.scope, &b.value)));
+    for value in releases {
         tx.execute(&release, &unique_args(value)).await?;
     }
-    for value in &append.claims {
+    let mut claims: Vec<&UniqueValue> = append.claims.iter().collect();
+    claims.sort_unstable_by(|a, b| (&a.scope, &a.value).cmp(&(&b.scope, &b.value)));
+    for value in claims {
         claim(&mut tx, dialect, &append, value).await?;
     }
     let positions = db.insert_events(&mut tx, &append.events).await?;
@@ -98,14 +112,27 @@ pub(super) async fn append_if_many<B: Backend>(
     }
     if together.len() > 1 {
         let group: Vec<&ConditionalAppend> = together.iter().map(|(_, append)| append).collect();
-        if let Ok(outcomes) = in_one_transaction(db, &group).await {
-            for ((index, _), outcome) in together.drain(..).zip(outcomes) {
-                results[index] = Some(outcome);
+        match in_one_transaction(db, &group).await {
+            Ok(outcomes) => {
+                for ((index, _), outcome) in together.drain(..).zip(outcomes) {
+                    results[index] = Some(outcome);
+                }
+            }
+            // A failed COMMIT may have committed after all (the connection dropped after the
+            // server ran it): appending again could apply a decision twice. Each is answered
+            // with the failure, as a lone append's failed commit is.
+            Err(GroupFailure::Commit(error)) => {
+                for (index, _) in together.drain(..) {
+                    results[index] = Some(Err(error.duplicate()));
+                }
+            }
+            Err(GroupFailure::Before(error)) => {
+                tracing::debug!(%error, "decisions grouped failed before committing; appending each alone");
             }
         }
     }
     // What is left goes one transaction each: the lone ones, and a group that failed as a
-    // whole.
+    // whole before committing.
     for (index, append) in together.into_iter().chain(alone) {
         results[index] = Some(append_if(db, append).await);
     }
@@ -121,12 +148,26 @@ pub(super) async fn append_if_many<B: Backend>(
         .collect()
 }
 
+/// Why a group of decisions did not commit together.
+enum GroupFailure {
+    /// Before its COMMIT: nothing was written, and each may be appended again on its own.
+    Before(StoreError),
+    /// At its COMMIT, which may or may not have taken effect.
+    Commit(StoreError),
+}
+
+impl From<StoreError> for GroupFailure {
+    fn from(error: StoreError) -> Self {
+        Self::Before(error)
+    }
+}
+
 /// Appends decisions that share no stream in one transaction: the ones whose reads moved fail
 /// alone, the others commit together. Any other failure fails the whole group.
 async fn in_one_transaction<B: Backend>(
     db: &B,
     group: &[&ConditionalAppend],
-) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, StoreError> {
+) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, GroupFailure> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
     let mut turns: Vec<String> = group
@@ -143,7 +184,16 @@ async fn in_one_transaction<B: Backend>(
         .flat_map(|append| &append.read)
         .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
         .collect();
-    let mut versions = tx.stream_versions(dialect, &read).await?.into_iter();
+    let versions = tx.stream_versions(dialect, &read).await?;
+    if versions.len() != read.len() {
+        return Err(StoreError::Corrupt(format!(
+            "asked the versions of {} streams, got {}",
+            read.len(),
+            versions.len()
+        ))
+        .into());
+    }
+    let mut versions = versions.into_iter();
     let mut outcomes: Vec<Option<StoreError>> = Vec::with_capacity(group.len());
     for append in group {
         let mut moved = None;
@@ -171,7 +221,7 @@ async fn in_one_transaction<B: Backend>(
     }
     let positions = db.insert_events(&mut tx, &events).await?;
     let mut stored = envelopes(events, positions)?.into_iter();
-    tx.commit().await?;
+    tx.commit().await.map_err(GroupFailure::Commit)?;
     Ok(group
         .iter()
         .zip(outcomes)
