@@ -66,12 +66,7 @@ where
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let command: C = command_from_json(body, id_field, id)?;
     let metadata = metadata_from_headers(headers)?;
-    let span = tracing::info_span!(
-        "command",
-        command = C::NAME,
-        correlation_id = metadata.correlation_id.as_deref(),
-        causation_id = metadata.causation_id.as_deref(),
-    );
+    let span = command_span(C::NAME, &metadata);
     let committed =
         tracing::Instrument::instrument(dispatcher.dispatch(command, metadata.clone()), span)
             .await?;
@@ -98,12 +93,7 @@ where
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let decision: D = command_from_json(body, id_field, id)?;
     let metadata = metadata_from_headers(headers)?;
-    let span = tracing::info_span!(
-        "command",
-        command = D::NAME,
-        correlation_id = metadata.correlation_id.as_deref(),
-        causation_id = metadata.causation_id.as_deref(),
-    );
+    let span = command_span(D::NAME, &metadata);
     let decided = tracing::Instrument::instrument(
         dispatcher.dispatch_decision(decision, metadata.clone()),
         span,
@@ -113,6 +103,16 @@ where
         decided.committed(A::TYPE, &aggregate_id),
         metadata,
     )))
+}
+
+/// The span a command's request runs in, named after the command and carrying its ids.
+fn command_span(command: &'static str, metadata: &Metadata) -> tracing::Span {
+    tracing::info_span!(
+        "command",
+        command,
+        correlation_id = metadata.correlation_id.as_deref(),
+        causation_id = metadata.causation_id.as_deref(),
+    )
 }
 
 /// The whole of a get-by-key route: 404 when there is no such row. With a consistency token

@@ -31,35 +31,13 @@ pub(super) async fn append_if<B: Backend>(
 ) -> Result<Vec<EventEnvelope>, StoreError> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
-    let turns: Vec<String> = append
-        .streams()
-        .into_iter()
-        .map(|(aggregate_type, aggregate_id)| {
-            format!("eventwright_stream {aggregate_type} {aggregate_id}")
-        })
-        .collect();
-    tx.lock_all(&turns).await?;
-    let read: Vec<(&str, &str)> = append
-        .read
-        .iter()
-        .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
-        .collect();
-    let versions = tx.stream_versions(dialect, &read).await?;
-    if versions.len() != read.len() {
-        return Err(StoreError::Corrupt(format!(
-            "asked the versions of {} streams, got {}",
-            read.len(),
-            versions.len()
-        )));
-    }
-    for (read, now) in append.read.iter().zip(versions) {
-        if to_u64(now)? != read.version {
-            return Err(moved_past(
-                &read.aggregate_type,
-                &read.aggregate_id,
-                read.version,
-            ));
-        }
+    take_turns(&mut tx, &[&append]).await?;
+    if let Some(moved) = moved_reads(&mut tx, dialect, &[&append])
+        .await?
+        .pop()
+        .flatten()
+    {
+        return Err(moved);
     }
     for state in &append.states {
         write_state(&mut tx, dialect, &append, state).await?;
@@ -170,45 +148,8 @@ async fn in_one_transaction<B: Backend>(
 ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, GroupFailure> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
-    let mut turns: Vec<String> = group
-        .iter()
-        .flat_map(|append| append.streams())
-        .map(|(aggregate_type, aggregate_id)| {
-            format!("eventwright_stream {aggregate_type} {aggregate_id}")
-        })
-        .collect();
-    turns.sort_unstable();
-    tx.lock_all(&turns).await?;
-    let read: Vec<(&str, &str)> = group
-        .iter()
-        .flat_map(|append| &append.read)
-        .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
-        .collect();
-    let versions = tx.stream_versions(dialect, &read).await?;
-    if versions.len() != read.len() {
-        return Err(StoreError::Corrupt(format!(
-            "asked the versions of {} streams, got {}",
-            read.len(),
-            versions.len()
-        ))
-        .into());
-    }
-    let mut versions = versions.into_iter();
-    let mut outcomes: Vec<Option<StoreError>> = Vec::with_capacity(group.len());
-    for append in group {
-        let mut moved = None;
-        for read in &append.read {
-            let now = versions.next().unwrap_or_default();
-            if moved.is_none() && to_u64(now)? != read.version {
-                moved = Some(moved_past(
-                    &read.aggregate_type,
-                    &read.aggregate_id,
-                    read.version,
-                ));
-            }
-        }
-        outcomes.push(moved);
-    }
+    take_turns(&mut tx, group).await?;
+    let outcomes = moved_reads(&mut tx, dialect, group).await?;
     let mut events = Vec::new();
     for (append, moved) in group.iter().zip(&outcomes) {
         if moved.is_some() {
@@ -230,6 +171,59 @@ async fn in_one_transaction<B: Backend>(
             None => Ok(stored.by_ref().take(append.events.len()).collect()),
         })
         .collect())
+}
+
+/// Takes a turn on every stream the appends read or append to, each once, in one order.
+async fn take_turns<T: Tx>(tx: &mut T, appends: &[&ConditionalAppend]) -> Result<(), StoreError> {
+    let mut streams: Vec<(&str, &str)> =
+        appends.iter().flat_map(|append| append.streams()).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let turns: Vec<String> = streams
+        .into_iter()
+        .map(|(aggregate_type, aggregate_id)| {
+            format!("eventwright_stream {aggregate_type} {aggregate_id}")
+        })
+        .collect();
+    tx.lock_all(&turns).await
+}
+
+/// For each append, the conflict of the first stream it read that has moved since, or `None`
+/// when everything it read stands; all read in one go.
+async fn moved_reads<T: Tx>(
+    tx: &mut T,
+    dialect: Dialect,
+    appends: &[&ConditionalAppend],
+) -> Result<Vec<Option<StoreError>>, StoreError> {
+    let read: Vec<(&str, &str)> = appends
+        .iter()
+        .flat_map(|append| &append.read)
+        .map(|read| (read.aggregate_type.as_str(), read.aggregate_id.as_str()))
+        .collect();
+    let versions = tx.stream_versions(dialect, &read).await?;
+    if versions.len() != read.len() {
+        return Err(StoreError::Corrupt(format!(
+            "asked the versions of {} streams, got {}",
+            read.len(),
+            versions.len()
+        )));
+    }
+    let mut versions = versions.into_iter();
+    let mut outcomes = Vec::with_capacity(appends.len());
+    for append in appends {
+        let mut moved = None;
+        for (read, now) in append.read.iter().zip(versions.by_ref()) {
+            if moved.is_none() && to_u64(now)? != read.version {
+                moved = Some(moved_past(
+                    &read.aggregate_type,
+                    &read.aggregate_id,
+                    read.version,
+                ));
+            }
+        }
+        outcomes.push(moved);
+    }
+    Ok(outcomes)
 }
 
 /// Moves a state-stored aggregate's row from the version read to its last event's sequence;
