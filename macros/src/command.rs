@@ -9,7 +9,7 @@ use syn::{Data, DeriveInput, Field, Fields, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
-use crate::{commands, krate, shape};
+use crate::{commands, garde, krate, shape};
 
 const CONTAINER: Spec = Spec {
     name: "command",
@@ -139,7 +139,6 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     };
 
     let krate = &attrs.krate;
-    let core = quote!(#krate::__private::core);
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let name = attrs
@@ -159,14 +158,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let field = &id_field.ident;
     let aggregate_id = quote_spanned!(id_field.ty.span()=> &self.#field);
 
-    let validate = attrs.validate.map(|span| {
-        let report = quote_spanned!(span=> <Self as #krate::__private::garde::Validate>::validate_with(self, &()));
-        quote! {
-            fn validate(&self) -> #core::result::Result<(), #krate::ValidationErrors> {
-                #core::result::Result::map_err(#report, <#krate::ValidationErrors as #core::convert::From<_>>::from)
-            }
-        }
-    });
+    let validate = attrs
+        .validate
+        .map(|span| garde::validate_method(krate, span));
 
     // A compile-time check that the aggregate handles this command, reported on `aggregate = ...`
     // as "the trait bound `Order: Handle<AddItem>` is not satisfied". Generic commands skip it: a

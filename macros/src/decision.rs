@@ -10,7 +10,7 @@ use syn::{Data, DeriveInput, Field, Fields, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
-use crate::{krate, shape};
+use crate::{garde, krate, shape};
 
 const CONTAINER: Spec = Spec {
     name: "decision",
@@ -105,7 +105,6 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     cx.check()?;
 
     let krate = &attrs.krate;
-    let core = quote!(#krate::__private::core);
     let ident = &input.ident;
     let name = attrs
         .name
@@ -119,14 +118,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         let field_name = &field.ident;
         quote_spanned!(field.ty.span()=> #krate::decision::Reads::aggregate::<#aggregate>(reads, &self.#field_name);)
     });
-    let validate = attrs.validate.map(|span| {
-        let report = quote_spanned!(span=> <Self as #krate::__private::garde::Validate>::validate_with(self, &()));
-        quote! {
-            fn validate(&self) -> #core::result::Result<(), #krate::ValidationErrors> {
-                #core::result::Result::map_err(#report, <#krate::ValidationErrors as #core::convert::From<_>>::from)
-            }
-        }
-    });
+    let validate = attrs
+        .validate
+        .map(|span| garde::validate_method(krate, span));
     // A compile-time check that the struct says how it decides, reported on its name.
     let decides = quote_spanned!(ident.span()=> decides::<#ident>);
 

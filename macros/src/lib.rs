@@ -9,6 +9,7 @@ mod ctxt;
 mod decision;
 mod event;
 mod fallback;
+mod garde;
 mod krate;
 mod projection;
 mod shape;
