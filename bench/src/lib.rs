@@ -2,3 +2,4 @@
 //! (src/transfers/).
 
 pub mod environment;
+pub mod tally;

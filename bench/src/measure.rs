@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eventwright_bench::tally::Tally;
+
 use crate::contender::Contender;
 use crate::workload::{Ids, Plan, Workload};
 
@@ -72,32 +74,18 @@ pub async fn run(contender: Arc<dyn Contender>, plan: Plan, duration: Duration) 
             })
         })
         .collect();
-    let mut latencies = Vec::new();
-    let (mut errors, mut first_error) = (0, None);
-    for task in tasks {
-        let (mine, failed, first) = task.await.expect("a measuring task does not panic");
-        latencies.extend(mine);
-        errors += failed;
-        first_error = first_error.or(first);
-    }
+    let tally = Tally::of(tasks).await;
     let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
     Cell {
         contender: contender.name(),
         store: contender.store(),
         workload: plan.workload,
         concurrency: plan.concurrency,
-        commands: latencies.len() as u64,
-        errors,
-        first_error,
+        commands: tally.latencies.len() as u64,
+        errors: tally.errors,
+        first_error: tally.first_error.clone(),
         elapsed,
-        p50: percentile(0.50),
-        p99: percentile(0.99),
+        p50: tally.percentile(0.50),
+        p99: tally.percentile(0.99),
     }
 }
