@@ -338,6 +338,14 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
         .dispatch(Bump { id: "a".into() }, Metadata::default())
         .await
         .unwrap();
+    // The log shows a commit once every older transaction on the server has ended, other
+    // tests' too: catch-up starts once it shows all three events.
+    for _ in 0..200 {
+        if events.read_all(Cursor::START, 100).await.unwrap().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>();
     runner.prepare().await.unwrap();
