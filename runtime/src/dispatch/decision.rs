@@ -17,7 +17,7 @@ use crate::aggregate::{Aggregate, Persistence};
 use crate::backoff::backoff;
 use crate::decision::{Changes, Decide, Loaded, Ops, Read, Reads};
 use crate::event::{Metadata, NewEvent};
-use crate::store::{ConditionalAppend, NewState, Snapshot, StoreError, StreamVersion};
+use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
 use crate::trace_context;
 
 impl Dispatcher {
@@ -170,19 +170,15 @@ impl Dispatcher {
         for (before, after) in read.iter().zip(loaded) {
             if after.ops.persistence == Persistence::EventSourced
                 && crosses_snapshot(after.ops.snapshot_every, before.version, after.version)
-                && let Some(Ok(state)) = (after.ops.snapshot)(&*after.state)
+                && let Some(taken) = (after.ops.snapshot)(&*after.state)
             {
-                let snapshot = Snapshot {
-                    sequence: after.version,
-                    state,
-                };
-                if let Err(error) = self
-                    .store
-                    .save_snapshot(after.aggregate_type, &after.aggregate_id, snapshot)
-                    .await
-                {
-                    tracing::warn!(aggregate_type = after.aggregate_type, aggregate_id = %after.aggregate_id, %error, "storing a snapshot failed");
-                }
+                self.store_snapshot(
+                    after.aggregate_type,
+                    &after.aggregate_id,
+                    after.version,
+                    taken,
+                )
+                .await;
             }
         }
     }

@@ -99,8 +99,20 @@ impl Dispatcher {
         state: &A,
         sequence: u64,
     ) {
-        let aggregate_type = A::TYPE;
-        let saved = match state.snapshot() {
+        self.store_snapshot(A::TYPE, aggregate_id, sequence, state.snapshot())
+            .await;
+    }
+
+    /// [`save_snapshot`](Self::save_snapshot) for a state already taken as JSON (or not), whose
+    /// type is no longer known: a decision's.
+    pub(super) async fn store_snapshot(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        sequence: u64,
+        taken: Result<serde_json::Value, serde_json::Error>,
+    ) {
+        let saved = match taken {
             Ok(state) => {
                 self.store
                     .save_snapshot(aggregate_type, aggregate_id, Snapshot { sequence, state })
