@@ -189,6 +189,20 @@ pub(crate) fn types(meta: &ParseNestedMeta) -> syn::Result<Vec<Type>> {
     Ok(list.into_iter().collect())
 }
 
+/// `key(name_a, name_b)`
+pub(crate) fn idents(meta: &ParseNestedMeta) -> syn::Result<Vec<Ident>> {
+    let content;
+    let key = key_name(meta);
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!(
+            "expected a list of field names in parentheses: `{key}(member, book)`"
+        )));
+    }
+    syn::parenthesized!(content in meta.input);
+    let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+    Ok(list.into_iter().collect())
+}
+
 /// Rewords a value's parse error as what the key takes, keeping its span.
 fn expected(meta: &ParseNestedMeta, error: syn::Error, what: &str, example: &str) -> syn::Error {
     let key = key_name(meta);

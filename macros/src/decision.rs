@@ -1,5 +1,6 @@
-//! `#[derive(Decision)]`: `#[decision(name = "...", retries = N, validate)]` and
-//! `#[decision(reads = Type)]` on each id field → `impl Decision`.
+//! `#[derive(Decision)]`: `#[decision(name = "...", retries = N, validate)]`,
+//! `#[decision(reads = Aggregate)]` on each id field and `#[decision(fact = Fact)]` on each tag
+//! field → `impl Decision`.
 
 use heck::ToSnakeCase;
 use proc_macro2::{Span, TokenStream};
@@ -20,8 +21,14 @@ const CONTAINER: Spec = Spec {
 const FIELD: Spec = Spec {
     name: "decision",
     place: "on a field",
-    keys: &["reads"],
+    keys: &["reads", "fact"],
 };
+
+/// What a field of the decision reads: the aggregate whose id it holds, or the fact whose tag.
+enum Reading {
+    Aggregate(Type),
+    Fact(Type),
+}
 
 /// What `#[decision(...)]` on the struct says.
 pub(crate) struct Attrs {
@@ -55,8 +62,8 @@ impl Attrs {
     }
 }
 
-/// Each field that holds the id of an aggregate read, with that aggregate's type.
-fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Type)> {
+/// Each field that holds the id of an aggregate read or the tag of a fact read.
+fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Reading)> {
     let fields = match &input.data {
         Data::Struct(data) => match &data.fields {
             Fields::Named(fields) => &fields.named,
@@ -78,16 +85,23 @@ fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Type)> {
     };
     let mut reads = Vec::new();
     for field in fields {
-        let mut aggregate = None;
-        attr::parse_each(cx, &field.attrs, &FIELD, |_, meta| {
-            attr::set_once(cx, &mut aggregate, meta, attr::ty(meta)?);
+        // A field may hold both an aggregate's id and a fact's tag: a patient, and the
+        // appointments open for them.
+        let (mut aggregate, mut fact) = (None, None);
+        attr::parse_each(cx, &field.attrs, &FIELD, |key, meta| {
+            match key {
+                "reads" => attr::set_once(cx, &mut aggregate, meta, attr::ty(meta)?),
+                _ => attr::set_once(cx, &mut fact, meta, attr::ty(meta)?),
+            }
             Ok(())
         });
-        if let Some(aggregate) = aggregate {
-            reads.push((field, aggregate));
-        }
+        reads.extend(aggregate.map(|ty| (field, Reading::Aggregate(ty))));
+        reads.extend(fact.map(|ty| (field, Reading::Fact(ty))));
     }
-    if reads.is_empty() && cx.is_clean() {
+    let reads_aggregate = reads
+        .iter()
+        .any(|(_, reading)| matches!(reading, Reading::Aggregate(_)));
+    if !reads_aggregate && cx.is_clean() {
         cx.error_spanned_by(
             &input.ident,
             "a decision reads at least one aggregate: mark the field holding its id with \
@@ -114,9 +128,19 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .retries
         .map(|retries| quote!(const RETRIES_ON_CONFLICT: u32 = #retries;));
     // Spanned on each field's type, so an id of the wrong type is reported on the field.
-    let reads = reads.iter().map(|(field, aggregate)| {
+    let reads = reads.iter().map(|(field, reading)| {
         let field_name = &field.ident;
-        quote_spanned!(field.ty.span()=> #krate::decision::Reads::aggregate::<#aggregate>(reads, &self.#field_name);)
+        match reading {
+            Reading::Aggregate(aggregate) => quote_spanned!(field.ty.span()=>
+                #krate::decision::Reads::aggregate::<#aggregate>(reads, &self.#field_name);
+            ),
+            Reading::Fact(fact) => quote_spanned!(field.ty.span()=>
+                #krate::decision::Reads::fact(
+                    reads,
+                    <#fact as #krate::decision::KeyedFact>::keyed(&self.#field_name),
+                );
+            ),
+        }
     });
     let validate = attrs
         .validate

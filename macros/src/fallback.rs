@@ -9,7 +9,7 @@ use quote::quote;
 use syn::{DeriveInput, Generics};
 
 use crate::ctxt::Ctxt;
-use crate::{aggregate, command, decision, krate, projection};
+use crate::{aggregate, command, decision, fact, krate, projection};
 
 pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let krate = krate::path(&Ctxt::new(), &input.attrs);
@@ -118,6 +118,32 @@ pub(crate) fn decision(input: &DeriveInput, error: syn::Error) -> TokenStream {
             impl #impl_generics #krate::Decision for #ident #ty_generics #where_clause {
                 const NAME: &'static str = "";
                 fn reads<R: #krate::decision::Reads>(&self, _: &mut R) {}
+            }
+        },
+    )
+}
+
+pub(crate) fn fact(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let attrs = fact::Attrs::parse(&Ctxt::new(), input);
+    let krate = &attrs.krate;
+    let core = quote!(#krate::__private::core);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    stubs(
+        input,
+        error,
+        quote! {
+            impl #impl_generics #krate::decision::Fact for #ident #ty_generics #where_clause {
+                const NAME: &'static str = "";
+                fn query(&self) -> #krate::tag::EventQuery {
+                    #core::default::Default::default()
+                }
+                fn fold(
+                    &mut self,
+                    _: &#krate::EventEnvelope,
+                ) -> #core::result::Result<(), #krate::DecodeError> {
+                    #core::result::Result::Ok(())
+                }
             }
         },
     )

@@ -1,5 +1,5 @@
 //! Derive macros for [eventwright](https://docs.rs/eventwright): `Aggregate`, `Command`,
-//! `Decision`, `Event` and `Projection`. Use them through the `eventwright` crate, which documents them.
+//! `Decision`, `Event`, `Fact` and `Projection`. Use them through the `eventwright` crate, which documents them.
 
 mod aggregate;
 mod attr;
@@ -8,6 +8,7 @@ mod commands;
 mod ctxt;
 mod decision;
 mod event;
+mod fact;
 mod fallback;
 mod garde;
 mod krate;
@@ -49,6 +50,14 @@ pub fn derive_decision(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     decision::expand(&input)
         .unwrap_or_else(|error| fallback::decision(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(Fact, attributes(fact, eventwright))]
+pub fn derive_fact(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    fact::expand(&input)
+        .unwrap_or_else(|error| fallback::fact(&input, error))
         .into()
 }
 

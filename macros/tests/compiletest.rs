@@ -11,5 +11,6 @@ fn ui() {
     t.compile_fail("tests/ui/aggregate/*.rs");
     t.compile_fail("tests/ui/command/*.rs");
     t.compile_fail("tests/ui/decision/*.rs");
+    t.compile_fail("tests/ui/fact/*.rs");
     t.compile_fail("tests/ui/projection/*.rs");
 }

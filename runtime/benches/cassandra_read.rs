@@ -67,6 +67,7 @@ fn envelope(id: &str, sequence: u64) -> EventEnvelope {
             timestamp: chrono::Utc::now(),
             metadata: Metadata::default(),
             payload: json!({}),
+            tags: Vec::new(),
         },
         sequence,
     )

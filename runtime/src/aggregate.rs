@@ -159,7 +159,7 @@ pub enum Persistence {
 /// `#[derive(Aggregate)]` requires one impl per kind of its event type, so a kind added to the
 /// event enum later is a compile error until the aggregate decides what it does.
 #[diagnostic::on_unimplemented(
-    message = "aggregate `{Self}` does not apply `{E}` events",
+    message = "`{Self}` does not apply `{E}` events",
     label = "`{E}` is a kind of this event type, and `{Self}` has no `impl Apply<{E}>`",
     note = "add `impl eventwright::Apply<{E}> for {Self} {{ fn apply(&mut self, event: &{E}) {{ .. }} }}`: events are facts, so every kind must change the state somehow, even if not at all"
 )]

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::tag::{Tag, Tags};
+
 /// A type that holds one or more kinds of event, each with a stable name and a version.
 ///
 /// The stored `event_type` is the stable name, never the Rust type name, so renaming a type does
@@ -21,6 +23,7 @@ use uuid::Uuid;
 /// | `name` | the stable stored name, `"OrderPlaced"` | the variant's (struct's) name |
 /// | `version` | the current schema version, 1 or more | 1 |
 /// | `upcast(from = N, with = path)` | a step from version `N` to `N + 1`, repeatable | none |
+/// | `tags(field, ...)` | payload fields whose values tag the event, `field=value` ([`tag`](crate::tag)) | none |
 ///
 /// An upcaster works on the serialized form: `fn(serde_json::Value) -> Result<serde_json::Value,
 /// String>`. [`decode`](Event::decode) runs the chain from the stored version up to the current
@@ -90,6 +93,19 @@ pub trait Event: Sized + Send + Sync + 'static {
         event_version: u32,
         payload: Value,
     ) -> Result<Option<Self>, DecodeError>;
+
+    /// What the event is about beyond its aggregate (`member=m-7` on a book's loan): the tags
+    /// an [`EventQuery`](crate::tag::EventQuery) finds it by. None by default.
+    fn tags(&self, tags: &mut Tags) {
+        let _ = tags;
+    }
+}
+
+/// An event's tags, as [`Event::tags`] names them; no allocation for an event without any.
+pub fn tags_of<E: Event>(event: &E) -> Vec<Tag> {
+    let mut tags = Tags::default();
+    event.tags(&mut tags);
+    tags.into_vec()
 }
 
 /// A stored event could not be turned back into its Rust type.
@@ -138,6 +154,9 @@ pub struct NewEvent {
     pub timestamp: DateTime<Utc>,
     pub metadata: Metadata,
     pub payload: Value,
+    /// What the event is about beyond its aggregate ([`Event::tags`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
 }
 
 /// A stored event with everything a consumer needs to place it.

@@ -7,9 +7,11 @@
 //! The pieces, one module each:
 //! - [`Aggregate`], [`Apply`]: the write-side state and how events change it;
 //! - [`Command`], [`Handle`]: requests and the domain logic that decides them;
-//! - [`Decision`]: a request decided on several aggregates and appended atomically;
+//! - [`Decision`]: a request decided on several aggregates and [`Fact`]s (states folded from
+//!   the events carrying some tags), appended atomically;
 //!   [`unique`]: values at most one aggregate holds (an ISBN, an email);
 //! - [`Event`], [`EventEnvelope`]: recorded facts and the envelope they are stored in;
+//!   [`tag`]: what an event is about beyond its aggregate, and queries over tags;
 //! - [`Projection`], [`Project`]: read models and how events change their rows;
 //! - [`Dispatcher`]: load, decide, commit with optimistic concurrency, notify; aggregates are
 //!   event-sourced or state-stored ([`Persistence`]);
@@ -22,16 +24,16 @@
 //! - [`consistency`]: read-your-writes, a command's token and a read that waits for it;
 //! - [`trace_context`]: a request's trace carried on its events to the projections.
 //!
-//! The derives (`#[derive(Aggregate, Command, Decision, Event, Projection)]`) come with the default
+//! The derives (`#[derive(Aggregate, Command, Decision, Event, Fact, Projection)]`) come with the default
 //! `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
 //!
 //! # The derives
 //!
 //! Each derive is documented with its trait: [`Event`] (stable names, versions, upcasting),
 //! [`Aggregate`] (id, event type, snapshot policy, unique fields), [`Command`] and [`Commands`]
-//! (the aggregate and id, garde validation, enums of commands), [`Decision`] (the aggregates it
-//! reads), [`Projection`] (consumed events, row key, exhaustiveness). What holds for all of
-//! them:
+//! (the aggregate and id, garde validation, enums of commands), [`Decision`] (the aggregates and
+//! facts it reads), [`Fact`] (the tags and aggregates it is folded from), [`Projection`]
+//! (consumed events, row key, exhaustiveness). What holds for all of them:
 //!
 //! - Every mistake in the attributes is reported in one compile, each on its own tokens, with a
 //!   suggestion for a misspelled key; the trait impls are still emitted as stubs so the rest of
@@ -62,6 +64,7 @@ pub mod query;
 pub mod relay;
 pub mod store;
 pub mod table;
+pub mod tag;
 pub mod testing;
 pub mod trace_context;
 pub mod unique;
@@ -72,7 +75,7 @@ pub mod __private;
 
 pub use aggregate::{Aggregate, Apply, Persistence};
 pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
-pub use decision::Decision;
+pub use decision::{Decision, Fact};
 pub use dispatch::{AggregateCommands, Commands, Committed, Decided, DispatchError, Dispatcher};
 pub use engine::ProjectionEngine;
 pub use engine::ProjectionError;
@@ -82,4 +85,4 @@ pub use query::{Page, PageRequest, QueryError, ReadModels};
 pub use table::{Column, ColumnDef, ColumnType, TableSchema};
 
 #[cfg(feature = "derive")]
-pub use eventwright_macros::{Aggregate, Command, Decision, Event, Projection};
+pub use eventwright_macros::{Aggregate, Command, Decision, Event, Fact, Projection};

@@ -731,6 +731,27 @@ async fn exactly_one_book_holds_an_isbn() {
 }
 
 #[tokio::test]
+async fn tagged_events_are_found_however_they_were_appended() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::facts::tagged_events_are_found_however_they_were_appended(store).await;
+}
+
+#[tokio::test]
+async fn a_query_matching_more_events_than_read_is_a_conflict() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::facts::a_query_matching_more_events_than_read_is_a_conflict(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_doctors_day_is_never_overbooked() {
+    let (pool, _) = isolated().await;
+    let store = event_store(&pool).await;
+    common::facts::a_doctors_day_is_never_overbooked(store, 2, 32, 20).await;
+}
+
+#[tokio::test]
 async fn decisions_appended_together_fail_alone() {
     let (pool, _) = isolated().await;
     common::conditional_append::decisions_appended_together_fail_alone(event_store(&pool).await)

@@ -74,6 +74,7 @@ fn stored(
         timestamp: Utc::now(),
         metadata: Metadata::default(),
         payload,
+        tags: Vec::new(),
     }
 }
 

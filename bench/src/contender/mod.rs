@@ -38,6 +38,7 @@ pub fn history(id: &str, events: u64) -> Vec<eventwright::NewEvent> {
             timestamp: chrono::Utc::now(),
             metadata: eventwright::Metadata::default(),
             payload: payload(sequence),
+            tags: Vec::new(),
         })
         .collect()
 }

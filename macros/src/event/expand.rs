@@ -1,7 +1,7 @@
 //! `impl Event` for the model, with its `From`, `KindOf` and routing impls.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::{Path, Variant};
 
 use super::model::{Input, Kind, Kinds};
@@ -73,6 +73,7 @@ pub(super) fn generate(parsed: &Input) -> TokenStream {
             )
         }
     };
+    let tags = tags_method(parsed);
     let conversions = conversions(parsed);
     let routing = routing(parsed);
 
@@ -101,12 +102,54 @@ pub(super) fn generate(parsed: &Input) -> TokenStream {
                 ) -> #core::result::Result<#core::option::Option<Self>, #krate::DecodeError> {
                     #decode
                 }
+
+                #tags
             }
 
             #conversions
             #routing
         };
     }
+}
+
+/// `fn tags`, adding each tag field of the kind at hand; none when no kind has tags.
+fn tags_method(parsed: &Input) -> Option<TokenStream> {
+    let krate = &parsed.krate;
+    // Spanned on the field's name in `tags(...)`, so a missing field or one that cannot be a
+    // tag's value is reported there.
+    let adds = |kind: &Kind, payload: &str| {
+        let adds = kind.tags.iter().map(|field| {
+            let key = field.to_string();
+            // The payload's name spanned on the field too: the whole value is reported there.
+            let payload = syn::Ident::new(payload, field.span());
+            quote_spanned!(field.span()=> tags.add(#key, &#payload.#field);)
+        });
+        quote!(#(#adds)*)
+    };
+    let body = match &parsed.kinds {
+        Kinds::Struct(kind) if !kind.tags.is_empty() => adds(kind, "self"),
+        Kinds::Enum(kinds) if kinds.iter().any(|(.., kind)| !kind.tags.is_empty()) => {
+            let arms = kinds.iter().filter(|(.., kind)| !kind.tags.is_empty()).map(
+                |(Variant { ident: variant, .. }, _, kind)| {
+                    let adds = adds(kind, "inner");
+                    quote!(Self::#variant(inner) => { #adds })
+                },
+            );
+            quote! {
+                #[allow(unreachable_patterns)]
+                match self {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
+        _ => return None,
+    };
+    Some(quote! {
+        fn tags(&self, tags: &mut #krate::tag::Tags) {
+            #body
+        }
+    })
 }
 
 /// Decodes one kind: checks the stored version, upcasts, then deserializes the payload as `ty`.

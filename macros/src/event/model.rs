@@ -13,17 +13,17 @@ use crate::{krate, shape};
 const VARIANT: Spec = Spec {
     name: "event",
     place: "on a variant",
-    keys: &["name", "version", "upcast"],
+    keys: &["name", "version", "upcast", "tags"],
 };
 const STRUCT: Spec = Spec {
     name: "event",
     place: "on the struct",
-    keys: &["name", "version", "upcast"],
+    keys: &["name", "version", "upcast", "tags"],
 };
 const ENUM: Spec = Spec {
     name: "event",
     place: "on an enum",
-    keys: &["name", "version", "upcast"],
+    keys: &["name", "version", "upcast", "tags"],
 };
 
 /// A type deriving `Event`: a single kind (struct) or one kind per newtype variant (enum).
@@ -44,14 +44,17 @@ pub(super) struct Kind {
     /// The tokens a duplicate-name error points at: the `name = "..."` literal, or the ident.
     pub(super) name_tokens: TokenStream,
     pub(super) chain: Chain,
+    /// The payload's fields whose values tag the event, each tag named after its field.
+    pub(super) tags: Vec<Ident>,
 }
 
-/// `name`, `version` and `upcast(...)` as written in `#[event(...)]`.
+/// `name`, `version`, `upcast(...)` and `tags(...)` as written in `#[event(...)]`.
 #[derive(Default)]
 struct KindAttrs {
     name: Option<LitStr>,
     version: Option<(u32, LitInt)>,
     upcasts: Vec<Upcast>,
+    tags: Option<Vec<Ident>>,
 }
 
 impl KindAttrs {
@@ -61,6 +64,7 @@ impl KindAttrs {
             match key {
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "upcast" => this.upcasts.extend(upcast::parse(cx, meta)?),
+                "tags" => attr::set_once(cx, &mut this.tags, meta, attr::idents(meta)?),
                 _ => {
                     let (version, lit) = attr::int(meta)?;
                     if version == 0 {
@@ -89,6 +93,7 @@ impl KindAttrs {
                 .map_or_else(|| ident.to_string(), |lit| lit.value()),
             name_tokens,
             chain: Chain::check(cx, version, &version_tokens, self.upcasts),
+            tags: self.tags.unwrap_or_default(),
         }
     }
 }
@@ -122,6 +127,12 @@ pub(super) fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> 
                 cx.error_spanned_by(
                     lit,
                     "on an enum, `version` goes on each variant: #[event(version = N)]",
+                );
+            }
+            if let Some(tag) = misplaced.tags.iter().flatten().next() {
+                cx.error_spanned_by(
+                    tag,
+                    "on an enum, `tags(...)` goes on each variant whose payload has those fields",
                 );
             }
             for upcast in &misplaced.upcasts {

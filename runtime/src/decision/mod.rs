@@ -10,14 +10,18 @@
 //! events continue its own sequence, so its `version` means what it always means, and the
 //! aggregates' [unique values](crate::unique) are claimed and released in the same step.
 //!
-//! - [`Reads`]: how a decision names what it reads;
+//! - [`Reads`]: how a decision names what it reads: aggregates by id, and [`Fact`]s
+//!   (`fact.rs`), states folded from the events matching a query by types and tags;
 //! - [`Read`] (`read.rs`): the states it decides on;
 //! - [`Changes`] (`changes.rs`): the events it emits.
 
 mod changes;
+mod fact;
 mod read;
 
 pub use changes::Changes;
+pub(crate) use fact::FactRead;
+pub use fact::{Fact, KeyedFact};
 pub use read::Read;
 pub(crate) use read::{Loaded, Ops};
 
@@ -38,7 +42,8 @@ use crate::dispatch::DispatchError;
 /// | `retries` | [`RETRIES_ON_CONFLICT`](Decision::RETRIES_ON_CONFLICT) | 3 |
 /// | `validate` | flag: [`validate`](Decision::validate) runs the struct's `garde::Validate` | off |
 ///
-/// and on each field holding the id of an aggregate it reads, `#[decision(reads = Account)]`.
+/// and on each field holding the id of an aggregate it reads, `#[decision(reads = Account)]`;
+/// on a field holding the tag of a [`Fact`] it reads, `#[decision(fact = ActiveLoans)]`.
 /// The derive checks that the struct implements [`Decide`].
 ///
 /// ```
@@ -129,4 +134,8 @@ pub trait Decide: Decision {
 pub trait Reads {
     /// The aggregate of type `A` with this id, as it is now (empty if it does not exist).
     fn aggregate<A: Aggregate>(&mut self, id: &A::Id);
+
+    /// `fact`, folded from every event matching its [`query`](Fact::query). The decision's
+    /// events are appended only if none matching was appended since.
+    fn fact<F: Fact>(&mut self, fact: F);
 }

@@ -4,9 +4,11 @@ use std::any::Any;
 
 use serde_json::Value;
 
+use super::{Fact, FactRead};
 use crate::aggregate::{Aggregate, Persistence};
 use crate::dispatch::DispatchError;
-use crate::store::StreamVersion;
+use crate::store::{QueryRead, StreamVersion};
+use crate::tag::Tag;
 use crate::unique::UniqueValues;
 
 /// Every aggregate a [`Decision`](super::Decision) named in its
@@ -14,6 +16,7 @@ use crate::unique::UniqueValues;
 pub struct Read {
     decision: &'static str,
     loaded: Vec<Loaded>,
+    facts: Vec<FactRead>,
 }
 
 impl std::fmt::Debug for Read {
@@ -23,16 +26,50 @@ impl std::fmt::Debug for Read {
             .iter()
             .map(|loaded| (loaded.aggregate_type, &loaded.aggregate_id, loaded.version))
             .collect();
+        let facts: Vec<_> = self
+            .facts
+            .iter()
+            .map(|fact| (fact.name, &fact.read))
+            .collect();
         f.debug_struct("Read")
             .field("decision", &self.decision)
             .field("streams", &streams)
+            .field("facts", &facts)
             .finish()
     }
 }
 
 impl Read {
-    pub(crate) fn new(decision: &'static str, loaded: Vec<Loaded>) -> Self {
-        Self { decision, loaded }
+    pub(crate) fn new(decision: &'static str, loaded: Vec<Loaded>, facts: Vec<FactRead>) -> Self {
+        Self {
+            decision,
+            loaded,
+            facts,
+        }
+    }
+
+    /// Each fact's query, with how many events matched it.
+    pub(crate) fn queries(&self) -> Vec<QueryRead> {
+        self.facts.iter().map(|fact| fact.read.clone()).collect()
+    }
+
+    /// The fact of type `F` the decision read (the first, if it read several).
+    ///
+    /// Fails with [`DispatchError::Undeclared`] when the decision's `reads` did not name one.
+    pub fn fact<F: Fact>(&self) -> Result<&F, DispatchError> {
+        self.facts::<F>().next().ok_or(DispatchError::Undeclared {
+            decision: self.decision,
+            aggregate_type: F::NAME,
+            aggregate_id: "(a fact)".to_owned(),
+        })
+    }
+
+    /// Every fact of type `F` the decision read, in the order `reads` named them: the seats of
+    /// each course a student picks.
+    pub fn facts<F: Fact>(&self) -> impl Iterator<Item = &F> {
+        self.facts
+            .iter()
+            .filter_map(|fact| fact.state.downcast_ref::<F>())
     }
 
     /// Each aggregate read, at the version read.
@@ -141,6 +178,7 @@ pub(crate) struct Encoded {
     pub(crate) event_type: &'static str,
     pub(crate) event_version: u32,
     pub(crate) payload: Value,
+    pub(crate) tags: Vec<Tag>,
 }
 
 impl Ops {
@@ -164,6 +202,7 @@ impl Ops {
                     event_type: event.event_type(),
                     event_version: event.event_version(),
                     payload,
+                    tags: crate::event::tags_of(event),
                 }))
             },
             unique_values: |state| {

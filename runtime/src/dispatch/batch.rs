@@ -107,6 +107,7 @@ impl Dispatcher {
                             aggregate_id: aggregate_id.to_owned(),
                             version: before,
                         }],
+                        queries: Vec::new(),
                         events,
                         states: row
                             .map(|state| NewState {

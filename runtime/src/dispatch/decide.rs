@@ -56,6 +56,7 @@ pub(super) fn encode<A: Aggregate>(
                 timestamp,
                 metadata: metadata.clone(),
                 payload: event.encode()?,
+                tags: crate::event::tags_of(event),
             })
         })
         .collect()

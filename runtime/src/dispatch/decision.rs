@@ -1,6 +1,7 @@
 //! A decision over several aggregates: read each, decide, append only if none of them changed
 //! since, and on a conflict read and decide again.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -15,9 +16,10 @@ use super::mailbox::Mailbox;
 use super::{Decided, DispatchError, Dispatcher};
 use crate::aggregate::{Aggregate, Persistence};
 use crate::backoff::backoff;
-use crate::decision::{Changes, Decide, Loaded, Ops, Read, Reads};
+use crate::decision::{Changes, Decide, Fact, FactRead, Loaded, Ops, Read, Reads};
 use crate::event::{Metadata, NewEvent};
 use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
+use crate::tag::Tag;
 use crate::trace_context;
 
 impl Dispatcher {
@@ -67,29 +69,43 @@ impl Dispatcher {
         let mut wanted = Wanted::default();
         decision.reads(&mut wanted);
         let mailboxes: Vec<Arc<Mailbox>> = wanted
-            .0
+            .aggregates
             .iter()
             .map(|want| self.mailboxes.of(want.aggregate_type, &want.aggregate_id))
             .collect();
-        // Decisions and commands in this process that share an aggregate take turns, each
-        // aggregate's turn taken in one order so that two decisions never wait for each other;
-        // only writers in other processes can still conflict.
-        let mut order: Vec<usize> = (0..mailboxes.len()).collect();
-        order.sort_unstable_by_key(|&at| {
-            let want = &wanted.0[at];
-            (want.aggregate_type, want.aggregate_id.as_str())
-        });
-        let mut turns = Vec::with_capacity(mailboxes.len());
-        for at in order {
-            turns.push(mailboxes[at].turn.lock().await);
+        // Decisions and commands in this process that share an aggregate take turns, and so do
+        // decisions that share a tag of a fact they read; each turn taken in one order so that
+        // two decisions never wait for each other. Only writers in other processes (and
+        // commands appending tagged events) can still conflict.
+        let mut turns: Vec<(&str, &str, &Arc<Mailbox>)> = wanted
+            .aggregates
+            .iter()
+            .zip(&mailboxes)
+            .map(|(want, mailbox)| (want.aggregate_type, want.aggregate_id.as_str(), mailbox))
+            .collect();
+        let tag_mailboxes: Vec<(String, Arc<Mailbox>)> = wanted
+            .fact_tags()
+            .into_iter()
+            .map(|tag| (tag.to_owned(), self.mailboxes.of(TAG_TURN, tag)))
+            .collect();
+        turns.extend(
+            tag_mailboxes
+                .iter()
+                .map(|(tag, mailbox)| (TAG_TURN, tag.as_str(), mailbox)),
+        );
+        turns.sort_unstable_by_key(|&(kind, id, _)| (kind, id));
+        let mut held = Vec::with_capacity(turns.len());
+        for (_, _, mailbox) in turns {
+            held.push(mailbox.turn.lock().await);
         }
         // The states the mailboxes keep, checked by the append like a command's; after a
-        // conflict they are stale, and every aggregate is read from the store.
+        // conflict they are stale, and every aggregate is read from the store. Facts are read
+        // from the store every time.
         let mut cached = true;
         let mut conflicts = 0;
         loop {
-            let mut loaded = Vec::with_capacity(wanted.0.len());
-            for (want, mailbox) in wanted.0.iter().zip(&mailboxes) {
+            let mut loaded = Vec::with_capacity(wanted.aggregates.len());
+            for (want, mailbox) in wanted.aggregates.iter().zip(&mailboxes) {
                 let known = cached
                     .then(|| mailbox.take_erased())
                     .flatten()
@@ -105,7 +121,11 @@ impl Dispatcher {
                     None => (want.load)(self, &want.aggregate_id).await?,
                 });
             }
-            let read = Read::new(D::NAME, loaded);
+            let mut facts = Vec::with_capacity(wanted.facts.len());
+            for fact in std::mem::take(&mut wanted.facts) {
+                facts.push((fact.load)(self, fact.state).await?);
+            }
+            let read = Read::new(D::NAME, loaded, facts);
             let mut changes = Changes::default();
             let decided = decision.decide(&read, &mut changes);
             if decided.is_err() || changes.is_empty() {
@@ -134,6 +154,10 @@ impl Dispatcher {
                 Err(StoreError::Conflict { .. }) if conflicts < D::RETRIES_ON_CONFLICT => {
                     conflicts += 1;
                     cached = false;
+                    // Fresh facts, before any event, to fold again.
+                    let mut again = Wanted::default();
+                    decision.reads(&mut again);
+                    wanted.facts = again.facts;
                     metrics::counter!("eventwright_command_conflicts_total", "command" => D::NAME)
                         .increment(1);
                     tracing::debug!(
@@ -150,7 +174,7 @@ impl Dispatcher {
                 }) => {
                     // The store names the stream as text; the error names its static type.
                     let aggregate_type = wanted
-                        .0
+                        .aggregates
                         .iter()
                         .find(|want| want.aggregate_type == aggregate_type)
                         .map_or(D::NAME, |want| want.aggregate_type);
@@ -197,9 +221,12 @@ type Load = for<'a> fn(
     &'a str,
 ) -> Pin<Box<dyn Future<Output = Result<Loaded, DispatchError>> + Send + 'a>>;
 
-/// What a decision reads: each aggregate once, with how to load it.
+/// What a decision reads: each aggregate once, with how to load it, and each fact.
 #[derive(Default)]
-struct Wanted(Vec<Want>);
+struct Wanted {
+    aggregates: Vec<Want>,
+    facts: Vec<WantFact>,
+}
 
 struct Want {
     aggregate_type: &'static str,
@@ -208,15 +235,46 @@ struct Want {
     ops: Ops,
 }
 
+/// A fact before any event, with how to fold it from the store.
+struct WantFact {
+    state: Box<dyn Any + Send>,
+    tags: Vec<Tag>,
+    load: LoadFact,
+}
+
+/// Folds a fact of a type the loader no longer names.
+type LoadFact =
+    for<'a> fn(
+        &'a Dispatcher,
+        Box<dyn Any + Send>,
+    ) -> Pin<Box<dyn Future<Output = Result<FactRead, DispatchError>> + Send + 'a>>;
+
+/// The mailbox kind under which decisions take turns on a tag.
+const TAG_TURN: &str = "eventwright tag";
+
+impl Wanted {
+    /// Every tag of a fact's query, each once.
+    fn fact_tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = self
+            .facts
+            .iter()
+            .flat_map(|fact| fact.tags.iter().map(Tag::as_str))
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+}
+
 impl Reads for Wanted {
     fn aggregate<A: Aggregate>(&mut self, id: &A::Id) {
         let aggregate_id = id.to_string();
         let seen = self
-            .0
+            .aggregates
             .iter()
             .any(|want| want.aggregate_type == A::TYPE && want.aggregate_id == aggregate_id);
         if !seen {
-            self.0.push(Want {
+            self.aggregates.push(Want {
                 aggregate_type: A::TYPE,
                 aggregate_id,
                 load: load::<A>,
@@ -224,6 +282,35 @@ impl Reads for Wanted {
             });
         }
     }
+
+    fn fact<F: Fact>(&mut self, fact: F) {
+        let tags = fact.query().tags().into_iter().cloned().collect();
+        self.facts.push(WantFact {
+            state: Box::new(fact),
+            tags,
+            load: load_fact::<F>,
+        });
+    }
+}
+
+fn load_fact<'a, F: Fact>(
+    dispatcher: &'a Dispatcher,
+    fact: Box<dyn Any + Send>,
+) -> Pin<Box<dyn Future<Output = Result<FactRead, DispatchError>> + Send + 'a>> {
+    Box::pin(async move {
+        let fact = *fact.downcast::<F>().map_err(|_| {
+            DispatchError::Store(StoreError::Corrupt(format!(
+                "the fact {} was read as another type",
+                F::NAME
+            )))
+        })?;
+        let events = dispatcher
+            .store
+            .read_matching(&fact.query())
+            .await
+            .map_err(DispatchError::from_store)?;
+        Ok(FactRead::fold(fact, &events)?)
+    })
 }
 
 fn load<'a, A: Aggregate>(
@@ -245,6 +332,7 @@ pub(crate) fn prepare(
     metadata: &Metadata,
 ) -> Result<(ConditionalAppend, Vec<Loaded>), DispatchError> {
     let streams = read.streams();
+    let queries = read.queries();
     let mut loaded = read.into_loaded();
     // The unique values each aggregate held before its first event, once it has one.
     let mut held_before = vec![None; loaded.len()];
@@ -280,6 +368,7 @@ pub(crate) fn prepare(
             timestamp,
             metadata: metadata.clone(),
             payload: encoded.payload,
+            tags: encoded.tags,
         });
     }
     let mut unique = UniqueChanges::default();
@@ -305,6 +394,7 @@ pub(crate) fn prepare(
     }
     let append = ConditionalAppend {
         read: streams,
+        queries,
         events,
         states,
         releases: unique.releases,

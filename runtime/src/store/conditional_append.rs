@@ -13,6 +13,7 @@
 use serde_json::Value;
 
 use crate::event::NewEvent;
+use crate::tag::EventQuery;
 
 /// Events for any number of aggregates, committed in one transaction only if every stream in
 /// [`read`](Self::read) is still at the version the decision saw and every claimed value is
@@ -23,6 +24,9 @@ pub struct ConditionalAppend {
     /// Every stream the decision read, at the version it read it at; a stream the decision
     /// appends to belongs here too.
     pub read: Vec<StreamVersion>,
+    /// Every event query the decision read, with how many events matched it: appended only
+    /// if none matching was added since.
+    pub queries: Vec<QueryRead>,
     /// The events, each continuing its own aggregate's sequence, in the order to append them.
     pub events: Vec<NewEvent>,
     /// The new state rows of the state-stored aggregates among those appended to.
@@ -40,6 +44,15 @@ pub struct StreamVersion {
     pub aggregate_id: String,
     /// The sequence of the last event read; 0 for an aggregate that did not exist.
     pub version: u64,
+}
+
+/// An event query as a decision read it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QueryRead {
+    pub query: EventQuery,
+    /// How many events matched it. The log only grows, so the same count later means the
+    /// same events: nothing matching was added.
+    pub matched: u64,
 }
 
 /// A state-stored aggregate's state after the events appended to it: the row moves from the
@@ -62,6 +75,28 @@ pub struct UniqueValue {
 }
 
 impl ConditionalAppend {
+    /// Whether a query was read or an event appended carries tags: then the append takes a
+    /// turn on each tag as well as on each stream.
+    pub(crate) fn is_tagged(&self) -> bool {
+        !self.queries.is_empty() || self.events.iter().any(|event| !event.tags.is_empty())
+    }
+
+    /// The tags to take turns on, each once, in order: every tag of a query read or of an
+    /// event appended, so that a decision checking a query never misses another's event
+    /// committing meanwhile.
+    pub(crate) fn tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = self
+            .queries
+            .iter()
+            .flat_map(|read| read.query.tags())
+            .chain(self.events.iter().flat_map(|event| &event.tags))
+            .map(crate::tag::Tag::as_str)
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+
     /// The streams to take turns on, each once, in one order: every stream read or appended to.
     pub(crate) fn streams(&self) -> Vec<(&str, &str)> {
         let mut streams: Vec<(&str, &str)> = self

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::{ConditionalAppend, Cursor, LogEntry, Snapshot, StoreError};
 use crate::event::{EventEnvelope, NewEvent};
+use crate::tag::EventQuery;
 
 /// The append-only log of every aggregate's events.
 #[async_trait]
@@ -19,6 +20,11 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
         aggregate_id: &str,
         after_sequence: u64,
     ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// Every event matching `query`, in log position order: what a
+    /// [`Fact`](crate::decision::Fact) is folded from. Reading the same query again in an
+    /// [`append_if`](Self::append_if) transaction finds the same events unless one was added.
+    async fn read_matching(&self, query: &EventQuery) -> Result<Vec<EventEnvelope>, StoreError>;
 
     /// Appends events of one aggregate atomically: all or none.
     ///

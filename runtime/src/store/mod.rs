@@ -30,7 +30,7 @@ pub mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-pub use conditional_append::{ConditionalAppend, NewState, StreamVersion, UniqueValue};
+pub use conditional_append::{ConditionalAppend, NewState, QueryRead, StreamVersion, UniqueValue};
 pub use event_store::EventStore;
 pub use read_store::{Decide, Mark, ReadStore, RowChange, Update};
 

@@ -5,9 +5,10 @@ use std::fmt::Debug;
 
 use crate::aggregate::Aggregate;
 use crate::command::Rejection;
-use crate::decision::{Changes, Decide, Loaded, Read, Reads};
+use crate::decision::{Changes, Decide, Fact, FactRead, Loaded, Read, Reads};
 use crate::dispatch::{DispatchError, prepare};
-use crate::event::Metadata;
+use crate::event::{DecodeError, Event, EventEnvelope, Metadata, tags_of};
+use crate::tag::Tag;
 
 /// Starts a scenario over several aggregates, each given its past events with
 /// [`aggregate`](GivenAggregates::aggregate). An aggregate the decision reads but the scenario
@@ -16,10 +17,12 @@ pub fn given_aggregates() -> GivenAggregates {
     GivenAggregates::default()
 }
 
-/// Aggregates rebuilt from their past events.
+/// Aggregates rebuilt from their past events, and those events as a log, for the facts a
+/// decision reads.
 #[derive(Default)]
 pub struct GivenAggregates {
     loaded: Vec<Loaded>,
+    log: Vec<(EventEnvelope, Vec<Tag>)>,
 }
 
 impl Debug for GivenAggregates {
@@ -37,7 +40,9 @@ impl Debug for GivenAggregates {
 
 impl GivenAggregates {
     /// The aggregate of type `A` with this id has recorded `events` (more of them if it was
-    /// given before).
+    /// given before). They also make up the log that the facts a decision reads are folded
+    /// from, each with the tags it carries, in the order given across all aggregates.
+    #[track_caller]
     pub fn aggregate<A: Aggregate>(
         mut self,
         id: impl Into<A::Id>,
@@ -47,7 +52,7 @@ impl GivenAggregates {
         let index = match self.position::<A>(&id) {
             Some(index) => index,
             None => {
-                self.loaded.push(Loaded::new(id, A::default(), 0));
+                self.loaded.push(Loaded::new(id.clone(), A::default(), 0));
                 self.loaded.len() - 1
             }
         };
@@ -55,6 +60,23 @@ impl GivenAggregates {
         for event in events {
             (given.ops.apply)(&mut *given.state, &event);
             given.version += 1;
+            let payload = event
+                .encode()
+                .unwrap_or_else(|error| panic!("a given event cannot be encoded: {error}"));
+            let position = self.log.len() as u64 + 1;
+            let recorded = EventEnvelope {
+                event_id: uuid::Uuid::now_v7(),
+                aggregate_type: A::TYPE.to_owned(),
+                aggregate_id: id.clone(),
+                sequence: given.version,
+                position,
+                event_type: event.event_type().to_owned(),
+                event_version: event.event_version(),
+                timestamp: chrono::Utc::now(),
+                metadata: Metadata::default(),
+                payload,
+            };
+            self.log.push((recorded, tags_of(&event)));
         }
         self
     }
@@ -78,8 +100,13 @@ impl GivenAggregates {
     }
 }
 
-/// Moves each aggregate read out of the given ones, or an empty one if it was never given.
-struct Given(GivenAggregates, Vec<Loaded>);
+/// Moves each aggregate read out of the given ones, or an empty one if it was never given;
+/// folds each fact read from the given events matching its query.
+struct Given(
+    GivenAggregates,
+    Vec<Loaded>,
+    Vec<Result<FactRead, DecodeError>>,
+);
 
 impl Reads for Given {
     fn aggregate<A: Aggregate>(&mut self, id: &A::Id) {
@@ -97,13 +124,26 @@ impl Reads for Given {
         };
         self.1.push(loaded);
     }
+
+    fn fact<F: Fact>(&mut self, fact: F) {
+        let query = fact.query();
+        let matching: Vec<EventEnvelope> = self
+            .0
+            .log
+            .iter()
+            .filter(|(event, tags)| query.matches(&event.aggregate_type, &event.event_type, tags))
+            .map(|(event, _)| event.clone())
+            .collect();
+        self.2.push(FactRead::fold(fact, &matching));
+    }
 }
 
 fn decide<D: Decide>(given: GivenAggregates, decision: &D) -> Result<Changes, DispatchError> {
-    let mut reads = Given(given, Vec::new());
+    let mut reads = Given(given, Vec::new(), Vec::new());
     decision.reads(&mut reads);
-    let Given(unread, read) = reads;
-    let read = Read::new(D::NAME, read);
+    let Given(unread, read, facts) = reads;
+    let facts = facts.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let read = Read::new(D::NAME, read, facts);
     let mut changes = Changes::default();
     decision.decide(&read, &mut changes)?;
     let (append, after) = prepare(D::NAME, read, &changes, &Metadata::default())?;

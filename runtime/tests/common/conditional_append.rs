@@ -29,6 +29,7 @@ fn event(aggregate_type: &str, id: &str, sequence: u64, kind: &str, payload: Val
         timestamp: chrono::Utc::now(),
         metadata: Metadata::default(),
         payload,
+        tags: Vec::new(),
     }
 }
 

@@ -4,9 +4,11 @@
 // Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
+pub mod clinic;
 pub mod conditional_append;
 pub mod consistency;
 pub mod decisions;
+pub mod facts;
 pub mod group_commit;
 pub mod library;
 pub mod metadata;
@@ -136,6 +138,7 @@ pub fn new_event(aggregate_id: &str, sequence: u64) -> NewEvent {
         timestamp: chrono::Utc::now(),
         metadata: Metadata::default(),
         payload: json!({}),
+        tags: Vec::new(),
     }
 }
 

@@ -71,6 +71,13 @@ impl EventStore for Counting {
         Ok(events)
     }
 
+    async fn read_matching(
+        &self,
+        query: &eventwright::tag::EventQuery,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        self.inner.read_matching(query).await
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         self.inner.append(events).await
     }

@@ -115,6 +115,7 @@ fn sold(id: &str, sequence: u64) -> NewEvent {
         aggregate_type: Till::TYPE.to_owned(),
         event_type: "Sold".to_owned(),
         payload: json!({ "amount": 1 }),
+        tags: Vec::new(),
         ..super::new_event(id, sequence)
     }
 }

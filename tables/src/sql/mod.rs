@@ -12,8 +12,8 @@ mod tables;
 use crate::migration::{Migration, Step};
 use crate::read_model::{ColumnType, TableSchema};
 use tables::{
-    APPLIED, CHECKPOINTS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES, UNIQUE_VALUES,
-    create,
+    APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES,
+    UNIQUE_VALUES, create,
 };
 
 /// How a SQL database spells what the tables need.
@@ -186,6 +186,17 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                     the claimant's events, so of two claims of one value exactly one commits; a \
                     later event can release it for another aggregate to claim.",
             steps: vec![Step::Sql(create(dialect, &UNIQUE_VALUES))],
+        },
+        Migration {
+            version: 7,
+            name: "event_tags",
+            summary: "what each event is about beyond its aggregate (`eventwright_event_tags`)",
+            about: "The tags of each tagged event (`member=m-7` on a book's loan), with the \
+                    event's position, aggregate type and name: how a decision finds the events \
+                    matching its query, and checks at its append that none matching was added \
+                    since it read. Written in the event's transaction; untagged events have no \
+                    row.",
+            steps: vec![Step::Sql(create(dialect, &EVENT_TAGS))],
         },
     ]
 }

@@ -99,6 +99,17 @@ pub(super) const UNIQUE_VALUES: Table = Table {
     constraints: &["PRIMARY KEY (scope, value)"],
 };
 
+pub(super) const EVENT_TAGS: Table = Table {
+    name: "eventwright_event_tags",
+    columns: &[
+        column("tag", Kind::Text, "NOT NULL"),
+        column("position", Kind::BigInt, "NOT NULL"),
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("event_type", Kind::Text, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (tag, position)"],
+};
+
 pub(super) const CHECKPOINTS: Table = Table {
     name: "eventwright_checkpoints",
     columns: &[

@@ -20,6 +20,8 @@ pub struct Misspelled {
     pub from: String,
     #[decision(reads = Account, reads = Account)]
     pub to: String,
+    #[decision(fact = Account, fact = Account, fakt = Account)]
+    pub limit: String,
 }
 
 impl Decide for Misspelled {

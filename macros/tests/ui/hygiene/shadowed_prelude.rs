@@ -38,14 +38,33 @@ mod shadowed {
 
     #[derive(eventwright::Event)]
     pub enum DoorEvent {
-        #[event(version = 2, upcast(from = 1, with = opened_v1_to_v2))]
+        #[event(version = 2, upcast(from = 1, with = opened_v1_to_v2), tags(id))]
         Opened(Opened),
         #[event(name = "DoorClosed", version = 2)]
         Closed(Closed),
     }
 
     #[derive(eventwright::Event, Serialize, Deserialize)]
-    pub struct Knocked {}
+    #[event(tags(by))]
+    pub struct Knocked {
+        pub by: ::std::option::Option<Text>,
+    }
+
+    #[derive(::std::default::Default, eventwright::Fact)]
+    #[fact(from = Door, name = "openings")]
+    pub struct Openings {
+        #[fact(tag)]
+        pub id: Text,
+        pub count: u32,
+    }
+
+    impl Apply<DoorEvent> for Openings {
+        fn apply(&mut self, event: &DoorEvent) {
+            if let DoorEvent::Opened(_) = event {
+                self.count += 1;
+            }
+        }
+    }
 
     #[derive(::std::default::Default, Serialize, Deserialize, eventwright::Aggregate)]
     #[aggregate(id = Text, event = DoorEvent, snapshot_every = 10)]
@@ -105,7 +124,21 @@ mod bare {
 
     #[derive(::eventwright::Event)]
     pub enum BellEvent {
+        #[event(tags(times))]
         Rang(Rang),
+    }
+
+    #[derive(::std::default::Default, ::eventwright::Fact)]
+    #[fact(from = Bell)]
+    pub struct Peals {
+        #[fact(tag)]
+        pub times: u32,
+        #[fact(tag)]
+        pub tower: ::std::string::String,
+    }
+
+    impl ::eventwright::Apply<BellEvent> for Peals {
+        fn apply(&mut self, _: &BellEvent) {}
     }
 
     #[derive(
@@ -143,4 +176,13 @@ fn main() {
     let open = shadowed::DoorCommand::from(shadowed::Open { id: "d".into() });
     assert_eq!(eventwright::Commands::name(&open), "open");
     assert_eq!(<shadowed::DoorRow as eventwright::Projection>::SCHEMA.name, "door_row");
+
+    use eventwright::decision::{Fact, KeyedFact};
+    let openings = shadowed::Openings::keyed(&"d".to_owned());
+    assert_eq!(<shadowed::Openings as Fact>::NAME, "openings");
+    assert_eq!(openings.query().tags().len(), 1);
+    let knocked = shadowed::Knocked { by: Some("ann".into()) };
+    assert_eq!(eventwright::event::tags_of(&knocked).len(), 1);
+    let peals = bare::Peals { times: 3, tower: "st-mary".into() };
+    assert_eq!(peals.query().tags().len(), 2);
 }

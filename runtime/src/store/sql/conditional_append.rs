@@ -20,10 +20,10 @@
 use eventwright_tables::sql::Dialect;
 
 use super::backend::{Arg, Backend, Conn, Tx};
-use super::{envelopes, move_state_row, moved_past, statements};
+use super::{envelopes, move_state_row, moved_past, statements, tags};
 use crate::event::EventEnvelope;
 use crate::store::integers::to_u64;
-use crate::store::{ConditionalAppend, NewState, StoreError, UniqueValue};
+use crate::store::{ConditionalAppend, NewState, QueryRead, StoreError, UniqueValue};
 
 pub(super) async fn append_if<B: Backend>(
     db: &B,
@@ -38,6 +38,12 @@ pub(super) async fn append_if<B: Backend>(
         .flatten()
     {
         return Err(moved);
+    }
+    for read in &append.queries {
+        let now = tags::matching(&mut tx, dialect, &read.query).await?;
+        if now != read.matched {
+            return Err(query_moved(read));
+        }
     }
     for state in &append.states {
         write_state(&mut tx, dialect, &append, state).await?;
@@ -56,6 +62,7 @@ pub(super) async fn append_if<B: Backend>(
         claim(&mut tx, dialect, &append, value).await?;
     }
     let positions = db.insert_events(&mut tx, &append.events).await?;
+    tags::insert_tags(&mut tx, dialect, &append.events, &positions).await?;
     let stored = envelopes(append.events, positions)?;
     tx.commit().await?;
     Ok(stored)
@@ -68,7 +75,8 @@ pub(super) async fn append_if_many<B: Backend>(
     let mut results: Vec<Option<Result<Vec<EventEnvelope>, StoreError>>> =
         appends.iter().map(|_| None).collect();
     // Which go together: none sharing a stream with another (their reads would not see each
-    // other's writes), none with unique values (a taken claim would undo the others).
+    // other's writes), none with unique values (a taken claim would undo the others), none
+    // with tags (a query read is checked on its own).
     let mut together = Vec::new();
     let mut alone = Vec::new();
     let mut streams_taken: Vec<(String, String)> = Vec::new();
@@ -81,7 +89,8 @@ pub(super) async fn append_if_many<B: Backend>(
             })
             .collect();
         let shares = streams.iter().any(|stream| streams_taken.contains(stream));
-        if shares || !append.claims.is_empty() || !append.releases.is_empty() {
+        if shares || !append.claims.is_empty() || !append.releases.is_empty() || append.is_tagged()
+        {
             alone.push((index, append));
         } else {
             streams_taken.extend(streams);
@@ -173,19 +182,44 @@ async fn in_one_transaction<B: Backend>(
         .collect())
 }
 
-/// Takes a turn on every stream the appends read or append to, each once, in one order.
+/// Takes a turn on every stream the appends read or append to, and on every tag of a query
+/// read or an event appended, each once, in one order.
 async fn take_turns<T: Tx>(tx: &mut T, appends: &[&ConditionalAppend]) -> Result<(), StoreError> {
-    let mut streams: Vec<(&str, &str)> =
-        appends.iter().flat_map(|append| append.streams()).collect();
-    streams.sort_unstable();
-    streams.dedup();
-    let turns: Vec<String> = streams
-        .into_iter()
-        .map(|(aggregate_type, aggregate_id)| {
-            format!("eventwright_stream {aggregate_type} {aggregate_id}")
+    let mut turns: Vec<String> = appends
+        .iter()
+        .flat_map(|append| {
+            let streams = append
+                .streams()
+                .into_iter()
+                .map(|(aggregate_type, aggregate_id)| {
+                    format!("eventwright_stream {aggregate_type} {aggregate_id}")
+                });
+            let tags = append
+                .tags()
+                .into_iter()
+                .map(|tag| format!("eventwright_tag {tag}"));
+            streams.chain(tags).collect::<Vec<_>>()
         })
         .collect();
+    turns.sort_unstable();
+    turns.dedup();
     tx.lock_all(&turns).await
+}
+
+/// The conflict of a query that matches more events than when it was read: reported as a
+/// conflict on its tags, since no one stream moved.
+fn query_moved(read: &QueryRead) -> StoreError {
+    let tags: Vec<&str> = read
+        .query
+        .tags()
+        .into_iter()
+        .map(|tag| tag.as_str())
+        .collect();
+    StoreError::Conflict {
+        aggregate_type: "query".to_owned(),
+        aggregate_id: tags.join(" "),
+        sequence: read.matched + 1,
+    }
 }
 
 /// For each append, the conflict of the first stream it read that has moved since, or `None`

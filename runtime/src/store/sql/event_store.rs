@@ -9,6 +9,7 @@ use super::{conflict, migrate, statements};
 use crate::event::{EventEnvelope, Metadata, NewEvent};
 use crate::store::integers::{to_cursor, to_i64, to_u64};
 use crate::store::{ConditionalAppend, Cursor, EventStore, LogEntry, Snapshot, StoreError};
+use crate::tag::EventQuery;
 
 /// Events in one table, in the order they committed; each event-sourced aggregate's newest
 /// snapshot, each state-stored aggregate's state and each relay's checkpoint in tables of their
@@ -56,7 +57,10 @@ impl<B: Backend> SqlEventStore<B> {
                     results.push(Err(conflict(taken)));
                     undo.extend(found.into_iter().flatten());
                 }
-                None => results.push(super::envelopes(group, found)),
+                None => {
+                    super::tags::insert_tags(&mut tx, self.db.dialect(), &group, &found).await?;
+                    results.push(super::envelopes(group, found));
+                }
             }
         }
         let delete = statements::delete_event(self.db.dialect());
@@ -116,9 +120,18 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
             .collect()
     }
 
+    async fn read_matching(&self, query: &EventQuery) -> Result<Vec<EventEnvelope>, StoreError> {
+        let (dialect, log) = (self.db.dialect(), self.db.log_order());
+        super::tags::read_matching(&mut self.db.pool(), dialect, log, query).await
+    }
+
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
         if events.is_empty() {
             return Ok(Vec::new());
+        }
+        if super::tags::any_tagged(&events) {
+            // The tag rows need a transaction around the statement PostgreSQL's fast path is.
+            return super::tags::append_tagged(&self.db, events).await;
         }
         self.db.append(events).await
     }
@@ -230,6 +243,10 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
         state: Value,
         events: Vec<NewEvent>,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
+        if super::tags::any_tagged(&events) {
+            // The tag rows need a transaction around the statement PostgreSQL's fast path is.
+            return super::commit_state_in_steps(&self.db, expected_version, state, events).await;
+        }
         self.db.commit_state(expected_version, state, events).await
     }
 
@@ -281,7 +298,7 @@ fn cursor(row: &dyn SqlRow) -> Result<Cursor, StoreError> {
 }
 
 /// A row of the log as an entry: see `statements::load`.
-fn entry(row: &dyn SqlRow) -> Result<LogEntry, StoreError> {
+pub(super) fn entry(row: &dyn SqlRow) -> Result<LogEntry, StoreError> {
     let event_version = row.int("event_version")?;
     let envelope = EventEnvelope {
         event_id: row.uuid("event_id")?,

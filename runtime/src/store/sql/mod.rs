@@ -16,6 +16,7 @@ mod conditional_append;
 mod event_store;
 mod read_store;
 mod statements;
+mod tags;
 
 use eventwright_tables::sql::{AddColumn, Dialect};
 use eventwright_tables::{Migration, Step};
@@ -124,6 +125,7 @@ async fn commit_state_in_steps<B: Backend>(
     )
     .await?;
     let positions = db.insert_events(&mut tx, &events).await?;
+    tags::insert_tags(&mut tx, db.dialect(), &events, &positions).await?;
     let stored = envelopes(events, positions)?;
     tx.commit().await?;
     Ok(stored)

@@ -177,6 +177,50 @@ pub fn stream_version(dialect: Dialect) -> String {
     )
 }
 
+/// One tag of an event (parameters: tag, position, aggregate type, event type).
+pub fn insert_tag(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO eventwright_event_tags (tag, position, aggregate_type, event_type) \
+         VALUES ({})",
+        placeholders(dialect, 4)
+    )
+}
+
+/// The elements of a JSON array of strings bound to parameter 1, as a one-column set.
+fn text_elements(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => "SELECT value FROM json_each(?1)",
+        Dialect::Postgres => "SELECT jsonb_array_elements_text($1)",
+    }
+}
+
+/// Every event carrying any of some tags, once per tag it carries among them, with the
+/// `tag`, in log position order (parameter: the tags, a JSON array).
+pub fn tagged_events(dialect: Dialect, log: &LogOrder) -> String {
+    let columns: Vec<String> = EVENT_COLUMNS
+        .split(", ")
+        .map(|column| format!("e.{}", column.trim()))
+        .collect();
+    format!(
+        "SELECT {} AS log_transaction, e.position AS position, {}, t.tag AS tag \
+         FROM eventwright_event_tags t JOIN eventwright_events e ON e.position = t.position \
+         WHERE t.tag IN ({}) ORDER BY e.position",
+        log.transaction,
+        columns.join(", "),
+        text_elements(dialect)
+    )
+}
+
+/// What a query's check needs of every event carrying any of some tags: position, tag,
+/// aggregate type and event type (parameter: the tags, a JSON array).
+pub fn tags_in(dialect: Dialect) -> String {
+    format!(
+        "SELECT position, tag, aggregate_type, event_type FROM eventwright_event_tags \
+         WHERE tag IN ({})",
+        text_elements(dialect)
+    )
+}
+
 /// Takes a value for an aggregate unless it is held already (parameters: scope, value, type,
 /// id); changes no row when it is.
 pub fn claim_unique(dialect: Dialect) -> String {
