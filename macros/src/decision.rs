@@ -7,7 +7,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Field, Fields, LitStr, Path, Type};
+use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
@@ -21,13 +21,14 @@ const CONTAINER: Spec = Spec {
 const FIELD: Spec = Spec {
     name: "decision",
     place: "on a field",
-    keys: &["reads", "fact"],
+    keys: &["reads", "fact", "tag"],
 };
 
-/// What a field of the decision reads: the aggregate whose id it holds, or the fact whose tag.
+/// What a field of the decision reads: the aggregate whose id it holds, or the fact one of
+/// whose tags it holds, with the tag's name.
 enum Reading {
     Aggregate(Type),
-    Fact(Type),
+    Fact(Type, Ident),
 }
 
 /// What `#[decision(...)]` on the struct says.
@@ -87,16 +88,25 @@ fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Reading)> {
     for field in fields {
         // A field may hold both an aggregate's id and a fact's tag: a patient, and the
         // appointments open for them.
-        let (mut aggregate, mut fact) = (None, None);
+        let (mut aggregate, mut fact, mut tag) = (None, None, None);
         attr::parse_each(cx, &field.attrs, &FIELD, |key, meta| {
             match key {
                 "reads" => attr::set_once(cx, &mut aggregate, meta, attr::ty(meta)?),
-                _ => attr::set_once(cx, &mut fact, meta, attr::ty(meta)?),
+                "fact" => attr::set_once(cx, &mut fact, meta, attr::ty(meta)?),
+                _ => attr::set_once(cx, &mut tag, meta, attr::ident(meta)?),
             }
             Ok(())
         });
+        if let (Some(tag), None) = (&tag, &fact) {
+            cx.error_spanned_by(
+                tag,
+                "`tag` names a tag of the fact this field reads: add `fact = ...`",
+            );
+        }
         reads.extend(aggregate.map(|ty| (field, Reading::Aggregate(ty))));
-        reads.extend(fact.map(|ty| (field, Reading::Fact(ty))));
+        if let (Some(ty), Some(tag)) = (fact, tag.or_else(|| field.ident.clone())) {
+            reads.push((field, Reading::Fact(ty, tag)));
+        }
     }
     let reads_aggregate = reads
         .iter()
@@ -109,6 +119,41 @@ fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Reading)> {
         );
     }
     reads
+}
+
+/// One `reads.fact(..)` per fact type, built from every field holding one of its tags: the
+/// fact's tags struct must be filled completely, so a missing or unknown tag fails to compile.
+fn facts(krate: &Path, reads: &[(&Field, Reading)]) -> Vec<TokenStream> {
+    let core = quote!(#krate::__private::core);
+    let mut seen: Vec<String> = Vec::new();
+    let mut statements = Vec::new();
+    for (_, reading) in reads {
+        let Reading::Fact(fact, _) = reading else {
+            continue;
+        };
+        let key = quote!(#fact).to_string();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key.clone());
+        // Each tag spanned on its field, so a wrong type or an unknown tag is reported there.
+        let tags = reads.iter().filter_map(|(field, reading)| match reading {
+            Reading::Fact(other, tag) if quote!(#other).to_string() == key => {
+                let field_name = &field.ident;
+                Some(quote_spanned!(field.ty.span()=> #tag: #core::clone::Clone::clone(&self.#field_name)))
+            }
+            _ => None,
+        });
+        // Spanned on the first `fact = ..`, so a missing tag is reported there.
+        statements.push(quote_spanned! {fact.span()=> {
+            type Tags = <#fact as #krate::decision::KeyedFact>::Tags;
+            #krate::decision::Reads::fact(
+                reads,
+                <#fact as #krate::decision::KeyedFact>::from_tags(Tags { #(#tags,)* }),
+            );
+        }});
+    }
+    statements
 }
 
 pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
@@ -128,20 +173,16 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .retries
         .map(|retries| quote!(const RETRIES_ON_CONFLICT: u32 = #retries;));
     // Spanned on each field's type, so an id of the wrong type is reported on the field.
-    let reads = reads.iter().map(|(field, reading)| {
+    let aggregates = reads.iter().filter_map(|(field, reading)| {
+        let Reading::Aggregate(aggregate) = reading else {
+            return None;
+        };
         let field_name = &field.ident;
-        match reading {
-            Reading::Aggregate(aggregate) => quote_spanned!(field.ty.span()=>
-                #krate::decision::Reads::aggregate::<#aggregate>(reads, &self.#field_name);
-            ),
-            Reading::Fact(fact) => quote_spanned!(field.ty.span()=>
-                #krate::decision::Reads::fact(
-                    reads,
-                    <#fact as #krate::decision::KeyedFact>::keyed(&self.#field_name),
-                );
-            ),
-        }
+        Some(quote_spanned!(field.ty.span()=>
+            #krate::decision::Reads::aggregate::<#aggregate>(reads, &self.#field_name);
+        ))
     });
+    let facts = facts(krate, &reads);
     let validate = attrs
         .validate
         .map(|span| garde::validate_method(krate, span));
@@ -156,7 +197,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 #retries
 
                 fn reads<R: #krate::decision::Reads>(&self, reads: &mut R) {
-                    #(#reads)*
+                    #(#aggregates)*
+                    #(#facts)*
                 }
 
                 #validate

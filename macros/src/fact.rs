@@ -1,6 +1,6 @@
 //! `#[derive(Fact)]`: `#[fact(from = Aggregate, name = "...")]` on the struct and
 //! `#[fact(tag)]` on the fields naming its slice of the log → `impl Fact`, and `impl KeyedFact`
-//! when one field is the tag.
+//! with a struct of the tags alone, for decisions to fill.
 
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
@@ -136,24 +136,31 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
-    let keyed = match tags.as_slice() {
-        [field] => {
-            let (field_name, ty) = (&field.ident, &field.ty);
-            Some(quote! {
-                #[automatically_derived]
-                impl #krate::decision::KeyedFact for #ident {
-                    type Key = #ty;
-
-                    fn keyed(key: &#ty) -> Self {
-                        Self {
-                            #field_name: #core::clone::Clone::clone(key),
-                            ..#core::default::Default::default()
-                        }
-                    }
-                }
-            })
+    // The tags alone, as a struct a decision must fill completely to read the fact.
+    let vis = &input.vis;
+    let tag_fields = tags.iter().map(|field| {
+        let (field_vis, field_name, ty) = (&field.vis, &field.ident, &field.ty);
+        quote!(#field_vis #field_name: #ty)
+    });
+    let tag_names: Vec<_> = tags.iter().map(|field| &field.ident).collect();
+    let tags_struct = quote::format_ident!("{}Tags", ident.unraw());
+    let keyed = quote! {
+        #[doc(hidden)]
+        #vis struct #tags_struct {
+            #(#tag_fields,)*
         }
-        _ => None,
+
+        #[automatically_derived]
+        impl #krate::decision::KeyedFact for #ident {
+            type Tags = #tags_struct;
+
+            fn from_tags(tags: #tags_struct) -> Self {
+                Self {
+                    #(#tag_names: tags.#tag_names,)*
+                    ..#core::default::Default::default()
+                }
+            }
+        }
     };
 
     Ok(quote! {

@@ -25,9 +25,10 @@ use crate::tag::EventQuery;
 /// | `name` | [`NAME`](Fact::NAME) | the struct's name in snake_case |
 ///
 /// Each `from` aggregate's events are folded with the struct's `Apply<BookEvent>` impl (the
-/// aggregate's whole event type: match the kinds that matter, ignore the others). A fact with
-/// one tag field can be read by a decision's field holding that tag's value,
-/// `#[decision(fact = ActiveLoans)]`; one with several is read by a hand-written
+/// aggregate's whole event type: match the kinds that matter, ignore the others). A decision
+/// reads a fact by the fields holding its tags' values, each marked
+/// `#[decision(fact = ActiveLoans)]` (the field named like the tag) or
+/// `#[decision(fact = DoctorsDay, tag = doctor)]`, or in a hand-written
 /// [`Decision::reads`](super::Decision::reads).
 ///
 /// ```
@@ -119,17 +120,22 @@ pub trait Fact: Send + Sync + 'static {
     fn fold(&mut self, event: &EventEnvelope) -> Result<(), DecodeError>;
 }
 
-/// A fact named by the value of its one tag: what lets a decision's field read it.
+/// A fact built from the values of its tags: what lets a decision's fields read it.
+///
+/// `#[derive(Fact)]` implements it with a struct holding exactly the fact's tag fields, so a
+/// decision that names its tags (`#[decision(fact = DoctorsDay, tag = doctor)]` on each field
+/// holding one) fails to compile when it misses one or names one the fact does not have.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be read by one field of a decision",
+    message = "`{Self}` cannot be read by the fields of a decision",
     label = "read by this field",
-    note = "a fact read by a field has exactly one `#[fact(tag)]` field, of the field's type; read a fact with several tags in a hand-written `Decision::reads`: `reads.fact(MyFact {{ a, b, ..Default::default() }})`"
+    note = "derive `Fact` for `{Self}`, or read it in a hand-written `Decision::reads`: `reads.fact({Self} {{ .. }})`"
 )]
 pub trait KeyedFact: Fact + Sized {
-    type Key: ?Sized;
+    /// The fact's tags, each a field named after the fact's tag field.
+    type Tags;
 
-    /// The fact, before any event, for the tag's value `key`.
-    fn keyed(key: &Self::Key) -> Self;
+    /// The fact, before any event, for these tag values.
+    fn from_tags(tags: Self::Tags) -> Self;
 }
 
 /// One fact as read, its type erased so that a decision can read several types.

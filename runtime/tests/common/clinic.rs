@@ -2,8 +2,9 @@
 //! state for. A doctor sees at most three patients a day; a patient holds at most two open
 //! appointments. Each appointment is its own aggregate, so both rules are facts folded from the
 //! appointments' tagged events (`doctor`, `day`, `patient`), read by the decisions that book.
+//! (A decision whose reads are written by hand is in `fact_kit.rs`.)
 
-use eventwright::decision::{Changes, Decide, Read, Reads};
+use eventwright::decision::{Changes, Decide, Read};
 use eventwright::{
     Aggregate, Apply, Command, Decision, DispatchError, Event, Fact, Handle, Rejection,
 };
@@ -150,33 +151,19 @@ impl Apply<AppointmentEvent> for OpenAppointments {
     }
 }
 
-/// Books an appointment if the doctor's day has room and the patient has room: reads are
-/// written by hand, since the doctor's day is named by two fields.
-#[derive(Debug, Clone)]
+/// Books an appointment if the doctor's day has room and the patient has room: the doctor's
+/// day is read by the two fields holding its tags.
+#[derive(Debug, Clone, Decision)]
+#[decision(retries = 100)]
 pub struct BookAppointment {
+    #[decision(reads = Appointment)]
     pub id: String,
+    #[decision(reads = Patient, fact = OpenAppointments)]
     pub patient: String,
+    #[decision(fact = DoctorsDay)]
     pub doctor: String,
+    #[decision(fact = DoctorsDay)]
     pub day: String,
-}
-
-impl Decision for BookAppointment {
-    const NAME: &'static str = "book_appointment";
-    const RETRIES_ON_CONFLICT: u32 = 100;
-
-    fn reads<R: Reads>(&self, reads: &mut R) {
-        reads.aggregate::<Appointment>(&self.id);
-        reads.aggregate::<Patient>(&self.patient);
-        reads.fact(DoctorsDay {
-            doctor: self.doctor.clone(),
-            day: self.day.clone(),
-            ..DoctorsDay::default()
-        });
-        reads.fact(OpenAppointments {
-            patient: self.patient.clone(),
-            ..OpenAppointments::default()
-        });
-    }
 }
 
 impl Decide for BookAppointment {

@@ -20,8 +20,10 @@ pub struct Misspelled {
     pub from: String,
     #[decision(reads = Account, reads = Account)]
     pub to: String,
-    #[decision(fact = Account, fact = Account, fakt = Account)]
+    #[decision(fact = Account, fact = Account, fakt = Account, tag = "limit")]
     pub limit: String,
+    #[decision(tag = limit)]
+    pub limit_again: String,
 }
 
 impl Decide for Misspelled {

@@ -17,7 +17,7 @@ impl Apply<Booked> for Appointment {
     fn apply(&mut self, _: &Booked) {}
 }
 
-/// Two tags: no one field can name it.
+/// Two tags: a decision names both.
 #[derive(Default, Fact)]
 #[fact(from = Appointment)]
 pub struct DoctorsDay {
@@ -31,7 +31,7 @@ impl Apply<Booked> for DoctorsDay {
     fn apply(&mut self, _: &Booked) {}
 }
 
-/// One tag, a string: a number cannot name it.
+/// One tag, a string: a number cannot be it.
 #[derive(Default, Fact)]
 #[fact(from = Appointment)]
 pub struct DoctorsWeek {
@@ -49,8 +49,10 @@ pub struct BookAppointment {
     pub id: String,
     #[decision(fact = DoctorsDay)]
     pub doctor: String,
-    #[decision(fact = DoctorsWeek)]
+    #[decision(fact = DoctorsWeek, tag = doctor)]
     pub week: u32,
+    #[decision(fact = DoctorsWeek, tag = docter)]
+    pub doctor_again: String,
 }
 
 impl Decide for BookAppointment {

@@ -178,7 +178,8 @@ fn main() {
     assert_eq!(<shadowed::DoorRow as eventwright::Projection>::SCHEMA.name, "door_row");
 
     use eventwright::decision::{Fact, KeyedFact};
-    let openings = shadowed::Openings::keyed(&"d".to_owned());
+    type OpeningsTags = <shadowed::Openings as KeyedFact>::Tags;
+    let openings = shadowed::Openings::from_tags(OpeningsTags { id: "d".to_owned() });
     assert_eq!(<shadowed::Openings as Fact>::NAME, "openings");
     assert_eq!(openings.query().tags().len(), 1);
     let knocked = shadowed::Knocked { by: Some("ann".into()) };
