@@ -89,9 +89,11 @@ fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Reading)> {
         // A field may hold both an aggregate's id and a fact's tag: a patient, and the
         // appointments open for them.
         let (mut aggregate, mut fact, mut tag) = (None, None, None);
+        let mut facts = Vec::new();
         attr::parse_each(cx, &field.attrs, &FIELD, |key, meta| {
             match key {
                 "reads" => attr::set_once(cx, &mut aggregate, meta, attr::ty(meta)?),
+                "fact" if meta.input.peek(syn::token::Paren) => facts.push(fact_with_tag(meta)?),
                 "fact" => attr::set_once(cx, &mut fact, meta, attr::ty(meta)?),
                 _ => attr::set_once(cx, &mut tag, meta, attr::ident(meta)?),
             }
@@ -104,8 +106,10 @@ fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Reading)> {
             );
         }
         reads.extend(aggregate.map(|ty| (field, Reading::Aggregate(ty))));
-        if let (Some(ty), Some(tag)) = (fact, tag.or_else(|| field.ident.clone())) {
-            reads.push((field, Reading::Fact(ty, tag)));
+        facts.extend(fact.map(|ty| (ty, tag)));
+        for (ty, tag) in facts {
+            let tag = tag.or_else(|| field.ident.clone());
+            reads.extend(tag.map(|tag| (field, Reading::Fact(ty, tag))));
         }
     }
     let reads_aggregate = reads
@@ -119,6 +123,31 @@ fn reads<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<(&'a Field, Reading)> {
         );
     }
     reads
+}
+
+/// `fact(DoctorsDay)` or `fact(DoctorsDay, tag = doctor)`: one of several facts whose tag a
+/// field holds.
+fn fact_with_tag(meta: &syn::meta::ParseNestedMeta) -> syn::Result<(Type, Option<Ident>)> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let fact: Type = content.parse()?;
+    if content.is_empty() {
+        return Ok((fact, None));
+    }
+    content.parse::<syn::Token![,]>()?;
+    let key: Ident = content.parse()?;
+    if key != "tag" {
+        // The rest is not read: skip it, so the error is reported once.
+        content.parse::<TokenStream>()?;
+        return Err(syn::Error::new_spanned(
+            key,
+            "expected `tag = name` after the fact: `fact(DoctorsDay, tag = doctor)`",
+        ));
+    }
+    content.parse::<syn::Token![=]>()?;
+    let tag = content.parse()?;
+    content.parse::<Option<syn::Token![,]>>()?;
+    Ok((fact, Some(tag)))
 }
 
 /// One `reads.fact(..)` per fact type, built from every field holding one of its tags: the

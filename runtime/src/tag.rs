@@ -63,7 +63,7 @@ impl Tags {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tag's value",
     label = "a tag's value here",
-    note = "a tag's value is a string, an integer, a `Uuid` or a `bool`, or an `Option` of one (`None` adds no tag)"
+    note = "a tag's value is a string, an integer, a `Uuid`, a `bool` or a `NaiveDate`, or an `Option` of one (`None` adds no tag)"
 )]
 pub trait TagValue {
     fn tag_value(&self) -> Option<String>;
@@ -103,7 +103,17 @@ macro_rules! tag_by_display {
     )*};
 }
 
-tag_by_display!(i16, i32, i64, u16, u32, u64, bool, uuid::Uuid);
+tag_by_display!(
+    i16,
+    i32,
+    i64,
+    u16,
+    u32,
+    u64,
+    bool,
+    uuid::Uuid,
+    chrono::NaiveDate
+);
 
 /// A slice of the log: every event matching any of its [items](QueryItem).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

@@ -43,7 +43,9 @@ use crate::dispatch::DispatchError;
 /// | `validate` | flag: [`validate`](Decision::validate) runs the struct's `garde::Validate` | off |
 ///
 /// and on each field holding the id of an aggregate it reads, `#[decision(reads = Account)]`;
-/// on a field holding the tag of a [`Fact`] it reads, `#[decision(fact = ActiveLoans)]`.
+/// on a field holding the tag of a [`Fact`] it reads, `#[decision(fact = ActiveLoans)]` (the
+/// fact's tag named like the field), `#[decision(fact = DoctorsDay, tag = doctor)]`, or, for a
+/// field holding tags of several facts, `#[decision(fact(DoctorsDay, tag = doctor), fact(..))]`.
 /// The derive checks that the struct implements [`Decide`].
 ///
 /// ```

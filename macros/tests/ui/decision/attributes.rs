@@ -24,6 +24,8 @@ pub struct Misspelled {
     pub limit: String,
     #[decision(tag = limit)]
     pub limit_again: String,
+    #[decision(fact(Account, tg = limit), fact(Account, tag = limit))]
+    pub limit_too: String,
 }
 
 impl Decide for Misspelled {

@@ -53,6 +53,9 @@ pub struct BookAppointment {
     pub week: u32,
     #[decision(fact = DoctorsWeek, tag = docter)]
     pub doctor_again: String,
+    // One field may hold the tags of several facts.
+    #[decision(fact(DoctorsWeek, tag = doctor), fact(DoctorsDay, tag = doctor))]
+    pub doctor_too: String,
 }
 
 impl Decide for BookAppointment {
