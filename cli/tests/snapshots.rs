@@ -114,3 +114,32 @@ fn a_decision_over_two_aggregates() {
         insta::assert_snapshot!(name, file.contents);
     }
 }
+
+/// Commands that read facts (a course's seats, one student's subscription): the facts module,
+/// the events' tags, the `Decision` marking each tag it reads, its `Decide` impl checking the
+/// facts, and the given/when/then tests giving the facts' events.
+#[test]
+fn a_decision_over_facts() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/courses.yaml");
+    let model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    let options = Options {
+        runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
+        model_source: "# the model file, copied as is\n".to_owned(),
+    };
+    let files = render(&model, &options).expect("the model renders");
+    for (path, name) in [
+        ("src/facts.rs", "courses__src_facts_rs"),
+        ("src/student/mod.rs", "courses__src_student_mod_rs"),
+        (
+            "src/student/handlers.rs",
+            "courses__src_student_handlers_rs",
+        ),
+        ("tests/student.rs", "courses__tests_student_rs"),
+    ] {
+        let file = files
+            .iter()
+            .find(|file| file.path == Path::new(path))
+            .unwrap_or_else(|| panic!("no {path}"));
+        insta::assert_snapshot!(name, file.contents);
+    }
+}

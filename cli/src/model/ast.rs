@@ -100,6 +100,9 @@ pub struct File {
     pub values: NamedMap<Fields>,
     #[serde(default)]
     pub aggregates: NamedMap<Aggregate>,
+    /// States folded from the events carrying some tags, for commands to read.
+    #[serde(default)]
+    pub facts: NamedMap<Fact>,
     #[serde(default)]
     pub projections: NamedMap<Projection>,
     #[serde(default)]
@@ -252,11 +255,17 @@ pub struct Command {
 }
 
 /// Another aggregate a command reads: which, by which of the command's fields, what must hold
-/// of it, and the events the command records on it.
+/// of it, and the events the command records on it. Or a fact it reads, by the command's
+/// fields holding its tags, and what must hold of it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
     pub aggregate: Option<Spanned<String>>,
+    pub fact: Option<Spanned<String>>,
+    /// A fact's tags, each read from a field of the command: `{ doctor_id: doctor }`. A tag
+    /// not named here is read from the command's field of the same name.
+    #[serde(default)]
+    pub tags: NamedMap<Spanned<String>>,
     pub id: Option<Spanned<String>>,
     /// Whether it must exist (the default) or must not.
     pub exists: Option<Spanned<bool>>,
@@ -284,6 +293,8 @@ pub struct Event {
     pub version: Option<Spanned<i64>>,
     #[serde(default)]
     pub fields: Fields,
+    /// Fields whose values tag the event, for the facts that fold it.
+    pub tags: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub apply: Changes,
     /// Documentation only.
@@ -309,6 +320,22 @@ pub struct Changes {
     pub remove: NamedMap<Spanned<String>>,
     pub delete: Option<Spanned<bool>>,
     pub key: Option<Spanned<String>>,
+}
+
+/// A state folded from every event carrying the same values of some tags: a doctor's
+/// appointments on one day, a member's active loans.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    /// The fields, of every event it folds, that name one fact: `[doctor_id, day]`.
+    pub tags: Option<Spanned<Vec<Spanned<String>>>>,
+    pub state: Option<Fields>,
+    /// How each event it folds changes its state.
+    #[serde(default)]
+    pub on: NamedMap<Changes>,
+    /// Documentation only.
+    #[serde(rename = "description")]
+    pub _description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

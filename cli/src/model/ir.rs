@@ -13,6 +13,7 @@ pub struct Model {
     pub enums: Vec<Arc<EnumDef>>,
     pub values: Vec<Arc<ValueDef>>,
     pub aggregates: Vec<Aggregate>,
+    pub facts: Vec<Arc<Fact>>,
     /// Shared with the queries that read them.
     pub projections: Vec<Arc<Projection>>,
     pub queries: Vec<Query>,
@@ -170,13 +171,58 @@ pub struct Command {
     /// Other aggregates it reads (and may record events on), decided and appended together
     /// with its own in one atomic step.
     pub depends_on: Vec<Dependency>,
+    /// The facts it reads, with the guards on each.
+    pub facts: Vec<FactRead>,
+}
+
+/// A fact a command reads: the command's fields holding its tags, and what must hold of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactRead {
+    /// Its name under `depends_on`, snake_case: the binding of its state in the decision.
+    pub name: String,
+    pub fact: Arc<Fact>,
+    /// Each of the fact's tags, in the fact's order, with the command field it is read from.
+    pub tags: Vec<(Field, Field)>,
+    pub guards: Vec<Guard>,
+}
+
+/// A state folded from the events carrying the same values of its tags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    pub name: String,
+    /// The tag fields, each a field of every event it folds.
+    pub tags: Vec<Field>,
+    pub state: Vec<Field>,
+    pub handlers: Vec<FactHandler>,
+}
+
+/// How one event changes a fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactHandler {
+    pub event: Arc<Event>,
+    /// The aggregate that records the event.
+    pub aggregate: String,
+    pub changes: Vec<ChangeOp>,
+}
+
+impl Fact {
+    /// The aggregates whose events it folds, each once, in the order of its handlers.
+    pub fn from(&self) -> Vec<&str> {
+        let mut from: Vec<&str> = Vec::new();
+        for handler in &self.handlers {
+            if !from.contains(&handler.aggregate.as_str()) {
+                from.push(&handler.aggregate);
+            }
+        }
+        from
+    }
 }
 
 impl Command {
     /// Whether it reads other aggregates than its own: then it is a decision, not a command of
     /// one aggregate.
     pub fn is_decision(&self) -> bool {
-        !self.depends_on.is_empty()
+        !self.depends_on.is_empty() || !self.facts.is_empty()
     }
 }
 
@@ -284,6 +330,8 @@ pub struct Event {
     pub name: String,
     pub version: u32,
     pub fields: Vec<Field>,
+    /// The fields whose values tag it, in the order written.
+    pub tags: Vec<Field>,
     /// How it changes the aggregate's state.
     pub apply: Vec<ChangeOp>,
 }

@@ -3,6 +3,7 @@
 
 mod aggregates;
 mod dependencies;
+mod facts;
 mod names;
 mod projections;
 mod types;

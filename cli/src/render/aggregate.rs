@@ -10,9 +10,9 @@ use super::names::snake;
 use super::rust::{
     change_statements, guard_uses_command, guard_violated, read, rust_type, some_if, uses_event,
 };
-use crate::model::ir::{Aggregate, Command, Field, Persistence, Unique};
+use crate::model::ir::{Aggregate, Command, Event, Field, Persistence, Unique};
 
-use super::decision::{decide_body, decision_fields};
+use super::decision::{decide_body, decision_fields, id_attribute};
 
 /// What the aggregate module and its handler file are made of.
 pub struct AggregateView<'a> {
@@ -55,7 +55,8 @@ struct CommandView {
 
 struct EventView {
     name: String,
-    version: u32,
+    /// `#[event(name = .., version = .., tags(..))]`, laid out.
+    attribute: String,
     fields: Vec<FieldView>,
     param: &'static str,
     statements: Vec<String>,
@@ -78,7 +79,7 @@ impl<'a> AggregateView<'a> {
             .iter()
             .map(|event| EventView {
                 name: event.name.clone(),
-                version: event.version,
+                attribute: event_attribute(event),
                 fields: event.fields.iter().map(FieldView::plain).collect(),
                 param: if uses_event(&event.apply) {
                     "event"
@@ -97,6 +98,16 @@ impl<'a> AggregateView<'a> {
         let mut crate_uses: Vec<String> = use_line("crate::types", &imports.model_types())
             .into_iter()
             .collect();
+        // The facts its decisions read, for their `fact = ..`.
+        let mut facts: Vec<String> = aggregate
+            .commands
+            .iter()
+            .flat_map(|c| &c.facts)
+            .map(|read| read.fact.name.clone())
+            .collect();
+        facts.sort();
+        facts.dedup();
+        crate_uses.extend(use_line("crate::facts", &facts));
         // The other aggregates its decisions read, for their `reads = ..`.
         let mut read_types: Vec<(String, String)> = aggregate
             .commands
@@ -146,6 +157,18 @@ impl AggregateView<'_> {
     pub fn state_stored(&self) -> bool {
         self.aggregate.persistence == Persistence::StateStored
     }
+}
+
+fn event_attribute(event: &Event) -> String {
+    let mut args = vec![
+        format!("name = {:?}", event.name),
+        format!("version = {}", event.version),
+    ];
+    if !event.tags.is_empty() {
+        let tags: Vec<&str> = event.tags.iter().map(|tag| tag.name.as_str()).collect();
+        args.push(format!("tags({})", tags.join(", ")));
+    }
+    layout::attribute("event", &args, 4)
 }
 
 fn aggregate_attribute(aggregate: &Aggregate) -> String {
@@ -208,6 +231,19 @@ fn handler_crate_uses(aggregate: &Aggregate) -> Vec<String> {
         names.push(dependency.aggregate.clone());
         names.extend(dependency.emits.iter().map(|emit| emit.event.name.clone()));
     }
+    // The facts whose state a decision checks.
+    let mut facts: Vec<String> = aggregate
+        .commands
+        .iter()
+        .flat_map(|c| &c.facts)
+        .filter(|read| !read.guards.is_empty())
+        .map(|read| read.fact.name.clone())
+        .collect();
+    if !facts.is_empty() {
+        facts.sort();
+        facts.dedup();
+        others.insert("facts".to_owned(), facts);
+    }
     for (module, mut names) in others {
         names.sort();
         names.dedup();
@@ -222,7 +258,7 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             name: command.name.clone(),
             derive: "Decision",
             attribute: "#[decision(validate)]".to_owned(),
-            id_attribute: format!("#[decision(reads = {})]", aggregate.name),
+            id_attribute: id_attribute(aggregate, command),
             fields: decision_fields(command),
             decide: Some(decide_body(aggregate, command)),
             signature: String::new(),

@@ -168,12 +168,12 @@ impl ApiRs {
         crate_uses.sort();
         let command_routes: Vec<String> = commands
             .iter()
-            .map(|r| format!(".route({:?}, post({}))", r.route, r.handler))
+            .map(|r| route(&r.route, &format!("post({})", r.handler)))
             .chain([".with_state(app)".to_owned()])
             .collect();
         let query_routes: Vec<String> = queries
             .iter()
-            .map(|r| format!(".route({:?}, get({}))", r.route, r.handler))
+            .map(|r| route(&r.route, &format!("get({})", r.handler)))
             .chain([".with_state(app)".to_owned()])
             .collect();
         // `get` serves the operations routes, whatever the model.
@@ -192,4 +192,10 @@ impl ApiRs {
             queries,
         }
     }
+}
+
+/// `.route("/path", post(handler))` in the router's chain, its arguments on lines of their own
+/// when rustfmt would put them there.
+fn route(path: &str, method: &str) -> String {
+    layout::call(".route", &[format!("{path:?}"), method.to_owned()], 8, "")
 }

@@ -1,6 +1,6 @@
-//! A command that reads other aggregates, rendered as a `Decision`: the struct marks each id
-//! it reads, and its `Decide` impl checks that each exists (or not), the guards on each state,
-//! then emits onto each.
+//! A command that reads other aggregates or facts, rendered as a `Decision`: the struct marks
+//! each id and tag it reads, and its `Decide` impl checks that each aggregate exists (or not),
+//! the guards on each state and fact, then emits onto each aggregate.
 
 use super::fields::FieldView;
 use super::layout;
@@ -8,21 +8,66 @@ use super::names::snake;
 use super::rust::{guard_violated_on, read, some_if};
 use crate::model::ir::{Aggregate, Command, Emit, Guard};
 
-/// The decision's fields, each id it reads marked `#[decision(reads = ..)]`.
+/// The decision's fields, each id it reads marked `#[decision(reads = ..)]` and each tag of a
+/// fact it reads `#[decision(fact = ..)]`.
 pub(super) fn decision_fields(command: &Command) -> Vec<FieldView> {
     command
         .fields
         .iter()
         .map(|field| {
             let view = FieldView::validated(field);
-            match command.depends_on.iter().find(|d| d.id.name == field.name) {
-                Some(dependency) => {
-                    view.marked(format!("#[decision(reads = {})]", dependency.aggregate))
-                }
-                None => view,
+            let mut args: Vec<String> = command
+                .depends_on
+                .iter()
+                .filter(|d| d.id.name == field.name)
+                .map(|d| format!("reads = {}", d.aggregate))
+                .collect();
+            args.extend(fact_args(command, &field.name));
+            if args.is_empty() {
+                view
+            } else {
+                view.marked(layout::attribute("decision", &args, 4))
             }
         })
         .collect()
+}
+
+/// The attribute on the decision's own aggregate id: what it reads, and the facts whose tag it
+/// holds.
+pub(super) fn id_attribute(aggregate: &Aggregate, command: &Command) -> String {
+    let mut args = vec![format!("reads = {}", aggregate.name)];
+    args.extend(fact_args(command, &aggregate.id.name));
+    layout::attribute("decision", &args, 4)
+}
+
+/// `fact = ..` for each fact whose tag the field holds; `tag = ..` when the names differ, and
+/// `fact(..)` each when there are several.
+fn fact_args(command: &Command, field: &str) -> Vec<String> {
+    let facts: Vec<(&str, Option<&str>)> = command
+        .facts
+        .iter()
+        .flat_map(|read| {
+            read.tags
+                .iter()
+                .filter(|(_, from)| from.name == field)
+                .map(|(tag, _)| {
+                    let renamed = (tag.name != field).then_some(tag.name.as_str());
+                    (read.fact.name.as_str(), renamed)
+                })
+        })
+        .collect();
+    match facts.as_slice() {
+        [] => Vec::new(),
+        [(fact, None)] => vec![format!("fact = {fact}")],
+        [(fact, Some(tag))] => vec![format!("fact = {fact}"), format!("tag = {tag}")],
+        several => several
+            .iter()
+            .map(|(fact, tag)| match tag {
+                None => format!("fact({fact})"),
+                Some(tag) => format!("fact({fact}, tag = {tag})"),
+            })
+            .collect(),
+    }
 }
 
 /// The statements of `decide`: what is read, the guards, the events emitted.
@@ -56,6 +101,12 @@ pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<Strin
             format!("read.absent::<{}>({id})?;", dependency.aggregate)
         });
     }
+    for read in command.facts.iter().filter(|read| !read.guards.is_empty()) {
+        body.push(format!(
+            "let {} = read.fact::<{}>()?;",
+            read.name, read.fact.name
+        ));
+    }
     let guards = command
         .guards
         .iter()
@@ -65,6 +116,12 @@ pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<Strin
                 .depends_on
                 .iter()
                 .flat_map(|d| d.guards.iter().map(|guard| (d.name.as_str(), guard))),
+        )
+        .chain(
+            command
+                .facts
+                .iter()
+                .flat_map(|f| f.guards.iter().map(|guard| (f.name.as_str(), guard))),
         );
     for (state, guard) in guards {
         body.push(refusal(state, guard));

@@ -67,6 +67,17 @@ pub fn array(open: &str, items: &[String], indent: usize, prefix: usize) -> Stri
     format!("{open}\n{}\n{}]", lines.join("\n"), pad(indent))
 }
 
+/// `&[item];` after `prefix` characters on its line, for a `const` array of one item: rustfmt
+/// keeps a lone item on the line whenever it fits, whatever its width. `None` otherwise.
+pub fn lone_item(items: &[String], prefix: usize) -> Option<String> {
+    match items {
+        [one] if !one.contains('\n') && prefix + one.len() + 4 <= MAX_WIDTH => {
+            Some(format!("&[{one}]"))
+        }
+        _ => None,
+    }
+}
+
 /// `head.a().b()` on one line, or each call on its own line below the head. rustfmt holds a
 /// chain of several calls to the chain width, and a single call only to the line width.
 pub fn chain(head: &str, calls: &[String], indent: usize, suffix: &str) -> String {

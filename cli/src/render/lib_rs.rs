@@ -33,6 +33,9 @@ impl<'a> LibRs<'a> {
         if !model.enums.is_empty() || !model.values.is_empty() {
             modules.push("types".to_owned());
         }
+        if !model.facts.is_empty() {
+            modules.push("facts".to_owned());
+        }
         modules.sort();
         let write_postgres = model.stores.write == WriteStore::Postgres;
         let read_postgres = model.stores.read == ReadStore::Postgres;

@@ -111,8 +111,11 @@ impl<'a> MainRs<'a> {
                 partitions: setting("KAFKA_PARTITIONS", "default_value_t = 3".to_owned()),
                 replication: setting("KAFKA_REPLICATION", "default_value_t = 1".to_owned()),
             }),
-            examples: layout::array("&[", &examples, 0, 36),
-            reads: layout::array("&[", &reads, 0, 23),
+            // `const EXAMPLES: &[(&str, &str)] = ` and `const READS: &[&str] = `.
+            examples: layout::lone_item(&examples, 34)
+                .unwrap_or_else(|| layout::array("&[", &examples, 0, 36)),
+            reads: layout::lone_item(&reads, 23)
+                .unwrap_or_else(|| layout::array("&[", &reads, 0, 23)),
         }
     }
 }

@@ -10,6 +10,7 @@ mod decision;
 mod decision_cases;
 mod docker;
 mod examples;
+mod facts_rs;
 mod fields;
 mod filters;
 mod given_when_then;

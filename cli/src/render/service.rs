@@ -7,6 +7,7 @@ use super::api::ApiRs;
 use super::cargo::CargoToml;
 use super::compose::{DockerCompose, Servers};
 use super::docker::{DockerIgnore, Dockerfile};
+use super::facts_rs::FactsRs;
 use super::given_when_then::AggregateTest;
 use super::http_test::HttpTest;
 use super::lib_rs::LibRs;
@@ -96,6 +97,13 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             "src/types.rs",
             Owner::Generated,
             TypesRs::new(model).render()?,
+        ));
+    }
+    if !model.facts.is_empty() {
+        files.push(file(
+            "src/facts.rs",
+            Owner::Generated,
+            FactsRs::new(model).render()?,
         ));
     }
     for aggregate in &model.aggregates {

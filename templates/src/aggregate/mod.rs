@@ -73,7 +73,7 @@ pub struct {{ event.name }} {
 #[derive(Debug, Clone, PartialEq, Event)]
 pub enum {{ view.aggregate.name }}Event {
 {%- for event in view.events %}
-    #[event(name = "{{ event.name }}", version = {{ event.version }})]
+    {{ event.attribute }}
     {{ event.name }}({{ event.name }}),
 {%- endfor %}
 }

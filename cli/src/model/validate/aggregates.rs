@@ -101,10 +101,11 @@ pub(super) fn commands(
     ast: &ast::Aggregate,
     own: &ir::Aggregate,
     all: &[ir::Aggregate],
+    facts: &[Arc<ir::Fact>],
 ) -> Vec<ir::Command> {
     ast.commands
         .iter()
-        .map(|(command, c)| commands::command(ctx, name, command, c, own, all))
+        .map(|(command, c)| commands::command(ctx, name, command, c, own, all, facts))
         .collect()
 }
 
@@ -251,10 +252,65 @@ fn event(
             Some("an event always applies to its own aggregate".into()),
         );
     }
+    let tags = event_tags(ctx, name, ast.tags.as_ref(), &fields);
     ir::Event {
         name: name.value.clone(),
         version,
         fields,
+        tags,
         apply,
     }
+}
+
+/// The fields whose values tag an event: each a field of the event, of a type a tag can hold.
+fn event_tags(
+    ctx: &mut Ctx,
+    event: &Spanned<String>,
+    written: Option<&Spanned<Vec<Spanned<String>>>>,
+    fields: &[Field],
+) -> Vec<Field> {
+    let Some(written) = written else {
+        return Vec::new();
+    };
+    names::unique(ctx, written.value.iter(), "tag");
+    let mut tags = Vec::new();
+    for tag in &written.value {
+        let Some(field) = fields.iter().find(|field| field.name == tag.value) else {
+            let hint = names::did_you_mean(&tag.value, fields.iter().map(|f| f.name.as_str()))
+                .or_else(|| Some("a tag is one of the event's own fields".into()));
+            ctx.error(
+                Pos::of(tag),
+                format!("event `{}` has no field `{}`", event.value, tag.value),
+                "not a field of the event",
+                hint,
+            );
+            continue;
+        };
+        if !is_tag_type(&field.ty) {
+            ctx.error(
+                Pos::of(tag),
+                format!(
+                    "`{}` is `{}`, which cannot tag an event",
+                    field.name, field.ty
+                ),
+                "not a tag type",
+                Some("a tag is a string, int, uuid, bool or date, or optional of one".into()),
+            );
+            continue;
+        }
+        tags.push(field.clone());
+    }
+    tags
+}
+
+/// Whether a field's values can be tags: what `eventwright::tag::TagValue` takes.
+pub(super) fn is_tag_type(ty: &Type) -> bool {
+    let ty = match ty {
+        Type::Optional(inner) => inner.as_ref(),
+        other => other,
+    };
+    matches!(
+        ty,
+        Type::String | Type::Int | Type::Uuid | Type::Bool | Type::Date
+    )
 }

@@ -19,6 +19,7 @@ pub(super) fn command(
     ast: &ast::Command,
     own: &ir::Aggregate,
     all: &[ir::Aggregate],
+    facts: &[Arc<ir::Fact>],
 ) -> ir::Command {
     let id = &own.id;
     let fields = types::fields(ctx, &ast.fields, Rules::Allowed, Some(&id.name));
@@ -58,7 +59,9 @@ pub(super) fn command(
             emits
         }
     };
-    let depends_on = dependencies::dependencies(ctx, name, &ast.depends_on, own, all, &fields);
+    let read = dependencies::Readable { own, all, facts };
+    let (depends_on, facts) =
+        dependencies::dependencies(ctx, name, &ast.depends_on, &read, &fields);
     ir::Command {
         name: name.value.clone(),
         creates: ast.creates.unwrap_or(false),
@@ -66,6 +69,7 @@ pub(super) fn command(
         guards,
         emits,
         depends_on,
+        facts,
     }
 }
 

@@ -5,6 +5,7 @@ mod changes;
 mod commands;
 mod ctx;
 mod dependencies;
+mod facts;
 mod guards;
 mod literals;
 mod names;
@@ -70,11 +71,15 @@ pub(crate) fn validate<'a>(
         .iter()
         .map(|(name, aggregate)| aggregates::aggregate(&mut ctx, name, aggregate))
         .collect();
+    // Facts fold events of any aggregate, and commands read facts: between the two.
+    let facts = facts::facts(&mut ctx, &file.facts, &aggregates);
     let commands: Vec<Vec<ir::Command>> = file
         .aggregates
         .iter()
         .zip(&aggregates)
-        .map(|((name, ast), own)| aggregates::commands(&mut ctx, name, ast, own, &aggregates))
+        .map(|((name, ast), own)| {
+            aggregates::commands(&mut ctx, name, ast, own, &aggregates, &facts)
+        })
         .collect();
     for (aggregate, commands) in aggregates.iter_mut().zip(commands) {
         aggregate.commands = commands;
@@ -106,6 +111,7 @@ pub(crate) fn validate<'a>(
         enums,
         values,
         aggregates,
+        facts,
         projections,
         queries,
     })

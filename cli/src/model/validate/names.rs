@@ -189,6 +189,7 @@ pub(super) fn type_namespace(ctx: &mut Ctx, file: &ast::File) {
         names.extend(aggregate.commands.iter().map(|(n, _)| (n, "command")));
         names.extend(aggregate.events.iter().map(|(n, _)| (n, "event")));
     }
+    names.extend(file.facts.iter().map(|(n, _)| (n, "fact")));
     names.extend(file.projections.iter().map(|(n, _)| (n, "projection")));
 
     let mut seen: HashMap<&str, (Pos, &str)> = HashMap::new();
@@ -217,7 +218,7 @@ pub(super) fn type_namespace(ctx: &mut Ctx, file: &ast::File) {
                 Pos::of(name),
                 format!("the name `{}` is already used by {} {first_kind}", name.value, article(first_kind)),
                 "used again here",
-                Some(format!("enums, values, aggregates, commands, events and projections share one namespace; the first `{}` is on line {}", name.value, first.line)),
+                Some(format!("enums, values, aggregates, commands, events, facts and projections share one namespace; the first `{}` is on line {}", name.value, first.line)),
             ),
             None => {
                 seen.insert(&name.value, (Pos::of(name), kind));
