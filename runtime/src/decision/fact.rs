@@ -12,6 +12,10 @@ use crate::tag::EventQuery;
 /// matching the query was appended since, so the rule the fact backs holds under any
 /// concurrency, across aggregates, without a lock on any of them.
 ///
+/// A fact is folded from the store every time a decision reads it, and the append counts its
+/// events again: name it by tags narrow enough that it folds tens or hundreds of events (one
+/// course, one member), not a whole history.
+///
 /// # `#[derive(Fact)]`
 ///
 /// On a struct with named fields and a `Default`. The fields marked `#[fact(tag)]` say which
