@@ -79,11 +79,25 @@ impl DecisionCases {
             }),
         };
         // The other aggregates, each as the decision needs it to succeed.
+        // Each other aggregate with, beside its own commands, the events decisions of any
+        // aggregate record on it: a member's loans are counted by the loans books record.
+        let reachable: Vec<Aggregate> = command
+            .depends_on
+            .iter()
+            .filter(|d| d.exists)
+            .filter_map(|d| all.iter().find(|a| a.name == d.aggregate))
+            .map(|other| recorded_on_by_others(other, all))
+            .collect();
+        if reachable.len() != command.depends_on.iter().filter(|d| d.exists).count() {
+            return;
+        }
         let mut others = Vec::new();
-        for dependency in command.depends_on.iter().filter(|d| d.exists) {
-            let Some(other) = all.iter().find(|a| a.name == dependency.aggregate) else {
-                return;
-            };
+        for (dependency, other) in command
+            .depends_on
+            .iter()
+            .filter(|d| d.exists)
+            .zip(&reachable)
+        {
             let needs = needs(command, dependency);
             let Some(scenario) = succeeding(other, &needs) else {
                 return;
@@ -520,6 +534,43 @@ fn fact_as_aggregate(fact: &Fact) -> Option<Aggregate> {
         events: Vec::new(),
         unique: Vec::new(),
     })
+}
+
+/// `other` with one more command per event a decision of any aggregate records on it, named
+/// after that decision and taking the event's fields: what the scenario search may put in its
+/// history besides `other`'s own commands.
+fn recorded_on_by_others(other: &Aggregate, all: &[Aggregate]) -> Aggregate {
+    let mut reachable = other.clone();
+    let recorders = all.iter().flat_map(|a| &a.commands).flat_map(|command| {
+        command
+            .depends_on
+            .iter()
+            .filter(|d| d.aggregate == other.name)
+            .flat_map(move |d| d.emits.iter().map(move |emit| (command, emit)))
+    });
+    for (command, emit) in recorders {
+        let fields = emit.event.fields.clone();
+        reachable.commands.push(Command {
+            name: command.name.clone(),
+            creates: false,
+            fields: fields.clone(),
+            guards: Vec::new(),
+            emits: vec![Emit {
+                event: Arc::clone(&emit.event),
+                fields: fields
+                    .iter()
+                    .map(|field| FieldSource {
+                        field: field.clone(),
+                        source: Source::CommandField(field.clone()),
+                        wrap_some: false,
+                    })
+                    .collect(),
+            }],
+            depends_on: Vec::new(),
+            facts: Vec::new(),
+        });
+    }
+    reachable
 }
 
 /// Whether the decision passes a fact's guards before any event.
