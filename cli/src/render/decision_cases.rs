@@ -3,17 +3,13 @@
 //! aggregate that must exist, the decision without it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use super::examples::example;
 use super::layout;
 use super::names::snake;
+use super::reachable::recorded_on_by_others;
 use super::scenario::{Scenario, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug};
-use crate::model::ir::{
-    Aggregate, Command, Dependency, Emit, Event, Fact, FactHandler, FactRead, FieldSource, Guard,
-    Persistence, Source, Type,
-};
+use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard};
 
 /// The tests of a file's decisions, with what they need besides the file's own examples.
 #[derive(Default)]
@@ -25,25 +21,17 @@ pub(super) struct DecisionCases {
     pub(super) modules: Vec<String>,
     /// Whether a test names `DispatchError`.
     pub(super) names_errors: bool,
-    written: BTreeMap<String, ()>,
-}
-
-/// A fact's events as a decision's tests give them: to let it succeed, and to have each guard
-/// refuse it.
-#[derive(Default)]
-struct FactCases {
-    succeeding: Vec<Given>,
-    refusals: Vec<(Guard, Vec<Given>)>,
+    pub(super) written: BTreeMap<String, ()>,
 }
 
 /// One aggregate a decision reads, and the history that brings it to a wanted state.
 #[derive(Clone)]
-struct Given {
+pub(super) struct Given {
     /// `Book` for the file's own aggregate, `member::Member` for another.
-    path: String,
+    pub(super) path: String,
     /// The expression of its id: the field of the decision's example.
-    id: String,
-    history: Vec<String>,
+    pub(super) id: String,
+    pub(super) history: Vec<String>,
 }
 
 impl DecisionCases {
@@ -250,113 +238,6 @@ impl DecisionCases {
         }
     }
 
-    /// The events that bring a fact to where the decision succeeds, and to where each of its
-    /// guards refuses it: each event given on an aggregate of its own, carrying the tags of
-    /// the decision's example. `None` when no history lets the decision through.
-    fn fact(
-        &mut self,
-        examples: &mut Examples,
-        aggregate: &Aggregate,
-        all: &[Aggregate],
-        read: &FactRead,
-    ) -> Option<FactCases> {
-        let fact = &read.fact;
-        let blank = fact_as_aggregate(fact)?;
-        let needs = Command {
-            name: read.name.clone(),
-            creates: false,
-            fields: read.tags.iter().map(|(_, from)| from.clone()).collect(),
-            guards: read.guards.clone(),
-            emits: Vec::new(),
-            depends_on: Vec::new(),
-            facts: Vec::new(),
-        };
-        // The example events carry the tags of the decision's example only where the decision
-        // reads each tag from a field of the tag's own name (examples go by name).
-        if read
-            .tags
-            .iter()
-            .any(|(tag, from)| example(tag).json != example(from).json)
-        {
-            return succeeding_unread(&blank, &needs).then(FactCases::default);
-        }
-        let scenario = succeeding(&blank, &needs)?;
-        let mut count = 0;
-        let mut givens = |this: &mut Self, examples: &mut Examples, scenario: &Scenario| {
-            let mut givens = Vec::new();
-            for step in scenario.history.iter().filter(|step| !step.creates) {
-                let handler = fact.handlers.iter().find(|h| h.event.name == step.name)?;
-                let owner = all.iter().find(|a| a.name == handler.aggregate)?;
-                count += 1;
-                let id = match owner.id.ty {
-                    Type::String => format!("\"{}-{count}\"", snake(&fact.name).replace('_', "-")),
-                    Type::Int => format!("{}", 1000 + count),
-                    _ => return None,
-                };
-                givens.push(this.fact_event(examples, aggregate, fact, owner, handler, id));
-            }
-            Some(givens)
-        };
-        let succeeding = givens(self, examples, &scenario)?;
-        let mut refused = Vec::new();
-        for scenario in refusals(&blank, &needs) {
-            let guard = scenario.refused_by.expect("a refusal").clone();
-            refused.push((guard, givens(self, examples, &scenario)?));
-        }
-        Some(FactCases {
-            succeeding,
-            refusals: refused,
-        })
-    }
-
-    /// One event a fact folds, given alone on an aggregate `id` of the type that records it.
-    fn fact_event(
-        &mut self,
-        examples: &mut Examples,
-        aggregate: &Aggregate,
-        fact: &Fact,
-        owner: &Aggregate,
-        handler: &FactHandler,
-        id: String,
-    ) -> Given {
-        let name = format!("{}_{}", snake(&fact.name), snake(&handler.event.name));
-        let emit = Emit {
-            event: Arc::clone(&handler.event),
-            fields: handler
-                .event
-                .fields
-                .iter()
-                .map(|field| FieldSource {
-                    field: field.clone(),
-                    source: Source::CommandField(field.clone()),
-                    wrap_some: false,
-                })
-                .collect(),
-        };
-        // The file's own aggregate is named as it is; another through its module.
-        let path = if owner.name == aggregate.name {
-            if self.written.insert(name.clone(), ()).is_none() {
-                let event_enum = format!("{}Event", owner.name);
-                self.events
-                    .push(examples.event_in(owner, &emit, name.clone(), "", &event_enum));
-            }
-            owner.name.clone()
-        } else {
-            let module = snake(&owner.name);
-            if !self.modules.contains(&module) {
-                self.modules.push(module.clone());
-                self.modules.sort();
-            }
-            self.write(examples, owner, &emit, &name, &module, owner);
-            format!("{module}::{}", owner.name)
-        };
-        Given {
-            path,
-            id,
-            history: vec![format!("{name}()")],
-        }
-    }
-
     /// The example of an event the decision records on another aggregate.
     fn emitted(
         &mut self,
@@ -381,7 +262,7 @@ impl DecisionCases {
 
     /// Writes the example function `name` once: `emit`'s event of `owner`, recorded by a
     /// command addressed to `addressed`.
-    fn write(
+    pub(super) fn write(
         &mut self,
         examples: &mut Examples,
         addressed: &Aggregate,
@@ -481,105 +362,6 @@ fn needs(command: &Command, dependency: &Dependency) -> Command {
         depends_on: Vec::new(),
         facts: Vec::new(),
     }
-}
-
-/// A fact as the scenario search sees an aggregate: its state, and one command per event it
-/// folds, changing the state as the fact's handler does (after a first command that records
-/// nothing, since the search starts from a creating command).
-fn fact_as_aggregate(fact: &Fact) -> Option<Aggregate> {
-    let nothing = Command {
-        name: String::new(),
-        creates: true,
-        fields: Vec::new(),
-        guards: Vec::new(),
-        emits: Vec::new(),
-        depends_on: Vec::new(),
-        facts: Vec::new(),
-    };
-    let mut commands = vec![nothing];
-    for handler in &fact.handlers {
-        let event = Event {
-            apply: handler.changes.clone(),
-            ..(*handler.event).clone()
-        };
-        let fed = handler
-            .event
-            .fields
-            .iter()
-            .map(|field| FieldSource {
-                field: field.clone(),
-                source: Source::CommandField(field.clone()),
-                wrap_some: false,
-            })
-            .collect();
-        commands.push(Command {
-            name: handler.event.name.clone(),
-            creates: false,
-            fields: handler.event.fields.clone(),
-            guards: Vec::new(),
-            emits: vec![Emit {
-                event: Arc::new(event),
-                fields: fed,
-            }],
-            depends_on: Vec::new(),
-            facts: Vec::new(),
-        });
-    }
-    Some(Aggregate {
-        name: fact.name.clone(),
-        id: fact.tags.first()?.clone(),
-        state: fact.state.clone(),
-        persistence: Persistence::default(),
-        commands,
-        events: Vec::new(),
-        unique: Vec::new(),
-    })
-}
-
-/// `other` with one more command per event a decision of any aggregate records on it, named
-/// after that decision and taking the event's fields: what the scenario search may put in its
-/// history besides `other`'s own commands.
-fn recorded_on_by_others(other: &Aggregate, all: &[Aggregate]) -> Aggregate {
-    let mut reachable = other.clone();
-    let recorders = all.iter().flat_map(|a| &a.commands).flat_map(|command| {
-        command
-            .depends_on
-            .iter()
-            .filter(|d| d.aggregate == other.name)
-            .flat_map(move |d| d.emits.iter().map(move |emit| (command, emit)))
-    });
-    for (command, emit) in recorders {
-        let fields = emit.event.fields.clone();
-        reachable.commands.push(Command {
-            name: command.name.clone(),
-            creates: false,
-            fields: fields.clone(),
-            guards: Vec::new(),
-            emits: vec![Emit {
-                event: Arc::clone(&emit.event),
-                fields: fields
-                    .iter()
-                    .map(|field| FieldSource {
-                        field: field.clone(),
-                        source: Source::CommandField(field.clone()),
-                        wrap_some: false,
-                    })
-                    .collect(),
-            }],
-            depends_on: Vec::new(),
-            facts: Vec::new(),
-        });
-    }
-    reachable
-}
-
-/// Whether the decision passes a fact's guards before any event.
-fn succeeding_unread(blank: &Aggregate, needs: &Command) -> bool {
-    let check = Command {
-        creates: true,
-        ..needs.clone()
-    };
-    succeeding(blank, &check).is_some()
 }
 
 fn refusal(guard: &Guard) -> String {

@@ -1,9 +1,6 @@
 //! A decision over several aggregates: read each, decide, append only if none of them changed
 //! since, and on a conflict read and decide again.
 
-use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -13,13 +10,13 @@ use uuid::Uuid;
 use super::batch::crosses_snapshot;
 use super::claims::UniqueChanges;
 use super::mailbox::Mailbox;
+use super::wanted::{TAG_TURN, Wanted};
 use super::{Decided, DispatchError, Dispatcher};
-use crate::aggregate::{Aggregate, Persistence};
+use crate::aggregate::Persistence;
 use crate::backoff::backoff;
-use crate::decision::{Changes, Decide, Fact, FactRead, Loaded, Ops, Read, Reads};
+use crate::decision::{Changes, Decide, Loaded, Read};
 use crate::event::{Metadata, NewEvent};
 use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
-use crate::tag::Tag;
 use crate::trace_context;
 
 impl Dispatcher {
@@ -213,114 +210,6 @@ fn keep(loaded: Vec<Loaded>, mailboxes: &[Arc<Mailbox>]) {
     for (loaded, mailbox) in loaded.into_iter().zip(mailboxes) {
         mailbox.keep_erased(loaded.state, loaded.version);
     }
-}
-
-/// Loads one aggregate of a type the loader no longer names.
-type Load = for<'a> fn(
-    &'a Dispatcher,
-    &'a str,
-) -> Pin<Box<dyn Future<Output = Result<Loaded, DispatchError>> + Send + 'a>>;
-
-/// What a decision reads: each aggregate once, with how to load it, and each fact.
-#[derive(Default)]
-struct Wanted {
-    aggregates: Vec<Want>,
-    facts: Vec<WantFact>,
-}
-
-struct Want {
-    aggregate_type: &'static str,
-    aggregate_id: String,
-    load: Load,
-    ops: Ops,
-}
-
-/// A fact before any event, with how to fold it from the store.
-struct WantFact {
-    state: Box<dyn Any + Send>,
-    tags: Vec<Tag>,
-    load: LoadFact,
-}
-
-/// Folds a fact of a type the loader no longer names.
-type LoadFact =
-    for<'a> fn(
-        &'a Dispatcher,
-        Box<dyn Any + Send>,
-    ) -> Pin<Box<dyn Future<Output = Result<FactRead, DispatchError>> + Send + 'a>>;
-
-/// The mailbox kind under which decisions take turns on a tag.
-const TAG_TURN: &str = "eventwright tag";
-
-impl Wanted {
-    /// Every tag of a fact's query, each once.
-    fn fact_tags(&self) -> Vec<&str> {
-        let mut tags: Vec<&str> = self
-            .facts
-            .iter()
-            .flat_map(|fact| fact.tags.iter().map(Tag::as_str))
-            .collect();
-        tags.sort_unstable();
-        tags.dedup();
-        tags
-    }
-}
-
-impl Reads for Wanted {
-    fn aggregate<A: Aggregate>(&mut self, id: &A::Id) {
-        let aggregate_id = id.to_string();
-        let seen = self
-            .aggregates
-            .iter()
-            .any(|want| want.aggregate_type == A::TYPE && want.aggregate_id == aggregate_id);
-        if !seen {
-            self.aggregates.push(Want {
-                aggregate_type: A::TYPE,
-                aggregate_id,
-                load: load::<A>,
-                ops: Ops::of::<A>(),
-            });
-        }
-    }
-
-    fn fact<F: Fact>(&mut self, fact: F) {
-        let tags = fact.query().tags().into_iter().cloned().collect();
-        self.facts.push(WantFact {
-            state: Box::new(fact),
-            tags,
-            load: load_fact::<F>,
-        });
-    }
-}
-
-fn load_fact<'a, F: Fact>(
-    dispatcher: &'a Dispatcher,
-    fact: Box<dyn Any + Send>,
-) -> Pin<Box<dyn Future<Output = Result<FactRead, DispatchError>> + Send + 'a>> {
-    Box::pin(async move {
-        let fact = *fact.downcast::<F>().map_err(|_| {
-            DispatchError::Store(StoreError::Corrupt(format!(
-                "the fact {} was read as another type",
-                F::NAME
-            )))
-        })?;
-        let events = dispatcher
-            .store
-            .read_matching(&fact.query())
-            .await
-            .map_err(DispatchError::from_store)?;
-        Ok(FactRead::fold(fact, &events)?)
-    })
-}
-
-fn load<'a, A: Aggregate>(
-    dispatcher: &'a Dispatcher,
-    aggregate_id: &'a str,
-) -> Pin<Box<dyn Future<Output = Result<Loaded, DispatchError>> + Send + 'a>> {
-    Box::pin(async move {
-        let (state, version) = dispatcher.load::<A>(aggregate_id).await?;
-        Ok(Loaded::new(aggregate_id.to_owned(), state, version))
-    })
 }
 
 /// The append a decision's changes make: each event continuing its aggregate's sequence, the

@@ -19,6 +19,7 @@ mod group_commit;
 mod load;
 mod mailbox;
 mod outcome;
+mod wanted;
 
 use std::sync::Arc;
 
