@@ -1,5 +1,5 @@
-//! How a model's parts connect — commands → the aggregates they address and read → events →
-//! projections → queries — as a Mermaid flowchart (embedded in the generated README) or a
+//! How a model's parts connect — commands → the aggregates and facts they address and read →
+//! events → projections, facts and queries — as a Mermaid flowchart (embedded in the generated README) or a
 //! Graphviz graph.
 
 use std::fmt::Write;
@@ -12,6 +12,7 @@ enum Kind {
     Command,
     Aggregate,
     Event,
+    Fact,
     Projection,
     Query,
 }
@@ -61,6 +62,22 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
                     });
                 }
             }
+            for read in &command.facts {
+                push(Edge {
+                    from: (&command.name, Kind::Command),
+                    to: (&read.fact.name, Kind::Fact),
+                    label: Some("reads"),
+                });
+            }
+        }
+    }
+    for fact in &model.facts {
+        for handler in &fact.handlers {
+            push(Edge {
+                from: (&handler.event.name, Kind::Event),
+                to: (&fact.name, Kind::Fact),
+                label: Some("folded into"),
+            });
         }
     }
     for projection in &model.projections {
@@ -89,6 +106,7 @@ pub fn mermaid(model: &Model) -> String {
         Kind::Command => format!("{name}[/{name}/]"),
         Kind::Aggregate => format!("{name}[({name})]"),
         Kind::Event => format!("{name}>{name}]"),
+        Kind::Fact => format!("{name}([{name}])"),
         Kind::Projection => format!("{name}[[{name}]]"),
         Kind::Query => format!("{name}{{{{{name}}}}}"),
     };
@@ -123,6 +141,7 @@ pub fn dot(model: &Model) -> String {
             Kind::Command => "shape=parallelogram",
             Kind::Aggregate => "shape=cylinder",
             Kind::Event => "shape=cds",
+            Kind::Fact => "shape=ellipse",
             Kind::Projection => "shape=box, style=rounded",
             Kind::Query => "shape=hexagon",
         };
@@ -198,5 +217,22 @@ mod tests {
             chart.contains("    Member -- records --> LoanRecorded>LoanRecorded]"),
             "{chart}"
         );
+    }
+
+    #[test]
+    fn a_fact_is_drawn_between_the_events_it_folds_and_the_commands_reading_it() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/courses.yaml");
+        let courses = crate::model::load(std::path::Path::new(path)).expect("the example is valid");
+        let chart = mermaid(&courses);
+        assert!(
+            chart.contains("    SubscribeToCourse -- reads --> CourseSeats([CourseSeats])"),
+            "{chart}"
+        );
+        assert!(
+            chart.contains("    StudentSubscribed -- folded into --> CourseSeats"),
+            "{chart}"
+        );
+        let graph = dot(&courses);
+        assert_eq!(graph.matches("\"Subscription\" [shape=ellipse];").count(), 1);
     }
 }
