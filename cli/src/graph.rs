@@ -225,14 +225,19 @@ mod tests {
         let courses = crate::model::load(std::path::Path::new(path)).expect("the example is valid");
         let chart = mermaid(&courses);
         assert!(
-            chart.contains("    SubscribeToCourse -- reads --> CourseSeats([CourseSeats])"),
+            chart.contains(
+                "    SubscribeToCourse[/SubscribeToCourse/] -- reads --> CourseSeats([CourseSeats])"
+            ),
             "{chart}"
         );
         assert!(
-            chart.contains("    StudentSubscribed -- folded into --> CourseSeats"),
+            chart.contains("    StudentSubscribed -- folded into --> CourseSeats([CourseSeats])"),
             "{chart}"
         );
         let graph = dot(&courses);
-        assert_eq!(graph.matches("\"Subscription\" [shape=ellipse];").count(), 1);
+        assert_eq!(
+            graph.matches("\"Subscription\" [shape=ellipse];").count(),
+            1
+        );
     }
 }
