@@ -46,24 +46,29 @@ impl fmt::Display for Tag {
 pub struct Tags(Vec<Tag>);
 
 impl Tags {
-    /// Adds `key=value`, if the value is there: an empty string or `None` adds nothing.
+    /// Adds `key=value`; an absent value (an empty string, `None`) is the empty value, `key=`.
+    /// Every tag named is added, so a fact never reads a wider slice of the log than its tags
+    /// say: a fact for no member reads the events about no member, not those about every one.
     pub fn add(&mut self, key: &str, value: &(impl TagValue + ?Sized)) -> &mut Self {
-        if let Some(value) = value.tag_value() {
-            self.0.push(Tag::new(key, &value));
-        }
+        let value = value.tag_value().unwrap_or_default();
+        self.0.push(Tag::new(key, &value));
         self
     }
 
-    pub fn into_vec(self) -> Vec<Tag> {
+    /// The tags, each once, in order.
+    pub fn into_vec(mut self) -> Vec<Tag> {
+        self.0.sort_unstable();
+        self.0.dedup();
         self.0
     }
 }
 
-/// A field's value as a tag's value, or `None` when the field holds nothing.
+/// A field's value as a tag's value, or `None` when the field holds nothing (tagged as the
+/// empty value).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a tag's value",
     label = "a tag's value here",
-    note = "a tag's value is a string, an integer, a `Uuid`, a `bool` or a `NaiveDate`, or an `Option` of one (`None` adds no tag)"
+    note = "a tag's value is a string, an integer, a `Uuid`, a `bool` or a `NaiveDate`, or an `Option` of one"
 )]
 pub trait TagValue {
     fn tag_value(&self) -> Option<String>;
@@ -195,13 +200,14 @@ mod tests {
     }
 
     #[test]
-    fn absent_values_add_no_tag() {
+    fn absent_values_are_the_empty_value_and_each_tag_is_kept_once() {
         let mut tags = Tags::default();
         tags.add("member", "m-1")
             .add("book", &None::<String>)
             .add("isbn", "")
-            .add("copies", &3_u32);
+            .add("copies", &3_u32)
+            .add("member", &Some("m-1".to_owned()));
         let tags: Vec<String> = tags.into_vec().iter().map(Tag::to_string).collect();
-        assert_eq!(tags, ["member=m-1", "copies=3"]);
+        assert_eq!(tags, ["book=", "copies=3", "isbn=", "member=m-1"]);
     }
 }

@@ -48,7 +48,7 @@ fn events_carry_the_tags_their_variant_names() {
     let mut tags = eventwright::tag::Tags::default();
     booked("p-1", "dr-who", "mon").tags(&mut tags);
     let tags: Vec<String> = tags.into_vec().iter().map(Tag::to_string).collect();
-    assert_eq!(tags, ["patient=p-1", "doctor=dr-who", "day=mon"]);
+    assert_eq!(tags, ["day=mon", "doctor=dr-who", "patient=p-1"]);
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn a_fact_queries_its_aggregates_events_by_its_tags() {
     let expected = EventQuery::default().or(
         "Appointment",
         &["Booked", "Cancelled"],
-        vec![Tag::new("doctor", "dr-who"), Tag::new("day", "mon")],
+        vec![Tag::new("day", "mon"), Tag::new("doctor", "dr-who")],
     );
     assert_eq!(fact.query(), expected);
     assert_eq!(DoctorsDay::NAME, "doctors_day");

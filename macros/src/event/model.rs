@@ -64,7 +64,15 @@ impl KindAttrs {
             match key {
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "upcast" => this.upcasts.extend(upcast::parse(cx, meta)?),
-                "tags" => attr::set_once(cx, &mut this.tags, meta, attr::idents(meta)?),
+                "tags" => {
+                    let tags = attr::idents(meta)?;
+                    for (at, tag) in tags.iter().enumerate() {
+                        if tags[..at].contains(tag) {
+                            cx.error_spanned_by(tag, format!("`{tag}` is named twice in `tags`"));
+                        }
+                    }
+                    attr::set_once(cx, &mut this.tags, meta, tags);
+                }
                 _ => {
                     let (version, lit) = attr::int(meta)?;
                     if version == 0 {

@@ -19,4 +19,10 @@ pub enum Loans {
     Lent(Lent),
 }
 
+#[derive(Event)]
+pub enum Returns {
+    #[event(tags(member, member))]
+    Lent(Lent),
+}
+
 fn main() {}

@@ -143,6 +143,13 @@ sqlx_connections!(OnPool(&PgPool), PgTx(Postgres), query, rows);
 
 #[async_trait]
 impl Tx for PgTx {
+    async fn read_committed(&mut self) -> Result<(), StoreError> {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
     async fn lock(&mut self, name: &str) -> Result<(), StoreError> {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
             .bind(name)

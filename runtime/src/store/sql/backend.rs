@@ -96,6 +96,13 @@ pub trait Tx: Conn + Sized {
         Ok(versions)
     }
 
+    /// Makes each statement of the transaction read what committed before it started, whatever
+    /// the server's default isolation, where the database has a choice: a conditional append
+    /// takes its turns first and must then see every writer that held them before it.
+    async fn read_committed(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn commit(self) -> Result<(), StoreError>;
 }
 

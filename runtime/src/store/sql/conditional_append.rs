@@ -31,6 +31,7 @@ pub(super) async fn append_if<B: Backend>(
 ) -> Result<Vec<EventEnvelope>, StoreError> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
+    tx.read_committed().await?;
     take_turns(&mut tx, &[&append]).await?;
     if let Some(moved) = moved_reads(&mut tx, dialect, &[&append])
         .await?
@@ -150,13 +151,16 @@ impl From<StoreError> for GroupFailure {
 }
 
 /// Appends decisions that share no stream in one transaction: the ones whose reads moved fail
-/// alone, the others commit together. Any other failure fails the whole group.
+/// alone, the others commit together. Any other failure fails the whole group. Never given a
+/// tagged append ([`append_if_many`] keeps those apart): it checks no query and writes no tag
+/// rows.
 async fn in_one_transaction<B: Backend>(
     db: &B,
     group: &[&ConditionalAppend],
 ) -> Result<Vec<Result<Vec<EventEnvelope>, StoreError>>, GroupFailure> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
+    tx.read_committed().await?;
     take_turns(&mut tx, group).await?;
     let outcomes = moved_reads(&mut tx, dialect, group).await?;
     let mut events = Vec::new();

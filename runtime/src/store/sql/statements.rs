@@ -177,11 +177,12 @@ pub fn stream_version(dialect: Dialect) -> String {
     )
 }
 
-/// One tag of an event (parameters: tag, position, aggregate type, event type).
+/// One tag of an event (parameters: tag, position, aggregate type, event type); a tag the
+/// event already has is no error.
 pub fn insert_tag(dialect: Dialect) -> String {
     format!(
         "INSERT INTO eventwright_event_tags (tag, position, aggregate_type, event_type) \
-         VALUES ({})",
+         VALUES ({}) ON CONFLICT (tag, position) DO NOTHING",
         placeholders(dialect, 4)
     )
 }
