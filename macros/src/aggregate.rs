@@ -1,5 +1,5 @@
 //! `#[derive(Aggregate)]`: `#[aggregate(id = Type, event = Type, command = Type, name = "...",
-//! snapshot_every = N, persistence = "...")]` and `#[aggregate(unique)]` on fields →
+//! snapshot_every = N, persistence = "...", services = Type, rejection = Type)]` and `#[aggregate(unique)]` on fields →
 //! `impl Aggregate` (and `impl AggregateCommands` with `command`).
 
 use proc_macro2::{Span, TokenStream};
@@ -22,6 +22,8 @@ const CONTAINER: Spec = Spec {
         "name",
         "snapshot_every",
         "persistence",
+        "services",
+        "rejection",
     ],
 };
 
@@ -103,6 +105,10 @@ pub(crate) struct Attrs {
     /// Whether `persistence = "state_stored"`, and where, for errors about the state's serde
     /// impls.
     pub persistence: Option<(Persistence, LitStr)>,
+    /// What `HandleWith` handlers are given; `()` when absent.
+    pub services: Option<Type>,
+    /// The domain's rejection type; `eventwright::Rejection` when absent.
+    pub rejection: Option<Type>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -149,12 +155,16 @@ impl Attrs {
             name: None,
             snapshot_every: None,
             persistence: None,
+            services: None,
+            rejection: None,
         };
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
                 "id" => attr::set_once(cx, &mut this.id, meta, attr::ty(meta)?),
                 "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
                 "command" => attr::set_once(cx, &mut this.command, meta, attr::ty(meta)?),
+                "services" => attr::set_once(cx, &mut this.services, meta, attr::ty(meta)?),
+                "rejection" => attr::set_once(cx, &mut this.rejection, meta, attr::ty(meta)?),
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "persistence" => {
                     let lit = attr::string(meta)?;
@@ -285,6 +295,19 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    // Spanned on each type, so one that cannot be services or a rejection is reported there.
+    let services = attrs.services.as_ref().map_or_else(
+        || {
+            quote!(
+                type Services = ();
+            )
+        },
+        |services| quote_spanned!(services.span()=> type Services = #services;),
+    );
+    let rejection = attrs.rejection.as_ref().map_or_else(
+        || quote!(type Rejection = #krate::Rejection;),
+        |rejection| quote_spanned!(rejection.span()=> type Rejection = #rejection;),
+    );
     // Spanned on `event = ...` so a missing `Apply<Kind>` impl is reported at the attribute.
     let apply = quote_spanned!(event.span()=> <#event as #krate::__private::ApplyEach<Self>>::apply_each(event, self));
 
@@ -295,6 +318,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 const TYPE: &'static str = #name;
                 type Id = #id;
                 type Event = #event;
+                #services
+                #rejection
                 #snapshot_every
 
                 fn apply_event(&mut self, event: &Self::Event) {

@@ -162,20 +162,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .validate
         .map(|span| garde::validate_method(krate, span));
 
-    // A compile-time check that the aggregate handles this command, reported on `aggregate = ...`
-    // as "the trait bound `Order: Handle<AddItem>` is not satisfied". Generic commands skip it: a
-    // nested fn cannot name the outer generics.
-    let handled = input.generics.params.is_empty().then(|| {
-        let assertion = quote_spanned!(aggregate.span()=> aggregate_handles_command::<#aggregate>);
-        quote! {
-            fn aggregate_handles_command<A: #krate::Handle<#ident>>()
-            where
-                #ident: #krate::Command<Aggregate = A>,
-            {
-            }
-            let _ = #assertion;
-        }
-    });
+    // The aggregate's `HandleWith` impl for this command if it has one, else its `Handle`
+    // impl (see `__private::Probe`). Spanned on `aggregate = ...`, so an aggregate with neither
+    // is reported there, listing both bounds.
+    let private = quote!(#krate::__private);
+    let handle_on = quote_spanned! {aggregate.span()=>
+        #[allow(unused_imports)]
+        use #private::{ViaHandle as _, ViaHandleWith as _};
+        (&&#private::Probe::<#aggregate, Self>::new()).handle_command(state, self, context)
+    };
 
     Ok(quote! {
         const _: () = {
@@ -191,9 +186,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 }
 
                 #validate
-            }
 
-            #handled
+                fn handle_on<'a>(
+                    &'a self,
+                    state: &'a Self::Aggregate,
+                    context: #krate::Context<'a, <Self::Aggregate as #krate::Aggregate>::Services>,
+                ) -> #krate::Handled<'a, Self::Aggregate> {
+                    #handle_on
+                }
+            }
         };
     })
 }

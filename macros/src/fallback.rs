@@ -67,6 +67,12 @@ pub(crate) fn aggregate(input: &DeriveInput, error: syn::Error) -> TokenStream {
         return error.into_compile_error();
     };
     let krate = &attrs.krate;
+    let services = attrs
+        .services
+        .map_or_else(|| quote!(()), |services| quote!(#services));
+    let rejection = attrs
+        .rejection
+        .map_or_else(|| quote!(#krate::Rejection), |rejection| quote!(#rejection));
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     stubs(
@@ -77,6 +83,8 @@ pub(crate) fn aggregate(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 const TYPE: &'static str = "";
                 type Id = #id;
                 type Event = #event;
+                type Services = #services;
+                type Rejection = #rejection;
                 fn apply_event(&mut self, _: &Self::Event) {}
             }
         },
@@ -100,6 +108,29 @@ pub(crate) fn command(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 const NAME: &'static str = "";
                 fn aggregate_id(&self) -> &<Self::Aggregate as #krate::Aggregate>::Id {
                     #krate::__private::core::unreachable!()
+                }
+                fn handle_on<'a>(
+                    &'a self,
+                    _: &'a Self::Aggregate,
+                    _: #krate::Context<'a, <Self::Aggregate as #krate::Aggregate>::Services>,
+                ) -> #krate::Handled<'a, Self::Aggregate> {
+                    #krate::__private::core::unreachable!()
+                }
+            }
+        },
+    )
+}
+
+pub(crate) fn domain_rejection(input: &DeriveInput, error: syn::Error) -> TokenStream {
+    let krate = krate::path(&Ctxt::new(), &input.attrs);
+    let ident = &input.ident;
+    stubs(
+        input,
+        error,
+        quote! {
+            impl #krate::DomainRejection for #ident {
+                fn code(&self) -> &str {
+                    ""
                 }
             }
         },

@@ -1,5 +1,5 @@
 //! Derive macros for [eventwright](https://docs.rs/eventwright): `Aggregate`, `Command`,
-//! `Decision`, `Event`, `Fact` and `Projection`. Use them through the `eventwright` crate, which documents them.
+//! `Decision`, `DomainRejection`, `Event`, `Fact` and `Projection`. Use them through the `eventwright` crate, which documents them.
 
 mod aggregate;
 mod attr;
@@ -13,6 +13,7 @@ mod fallback;
 mod garde;
 mod krate;
 mod projection;
+mod rejection;
 mod shape;
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,14 @@ pub fn derive_fact(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     fact::expand(&input)
         .unwrap_or_else(|error| fallback::fact(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(DomainRejection, attributes(rejection, eventwright))]
+pub fn derive_domain_rejection(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    rejection::expand(&input)
+        .unwrap_or_else(|error| fallback::domain_rejection(&input, error))
         .into()
 }
 

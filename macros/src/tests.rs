@@ -117,3 +117,23 @@ fn projection() {
         },
     ));
 }
+
+#[test]
+fn domain_rejection() {
+    insta::assert_snapshot!(pretty(
+        crate::rejection::expand,
+        quote::quote! {
+            enum AccountRejection {
+                #[error("the account is closed")]
+                #[rejection(code = "account_closed")]
+                Closed,
+                #[error("{amount} is more than the {available} available")]
+                #[rejection(code = "overdrawn", field = "amount")]
+                Overdrawn { amount: i64, available: i64 },
+                #[error("amounts are positive")]
+                #[rejection(code = "not_positive", field = "amount", invalid)]
+                NotPositive(i64),
+            }
+        },
+    ));
+}

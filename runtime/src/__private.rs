@@ -154,3 +154,83 @@ pub fn upcast(
         )
     })
 }
+
+/// How `#[derive(Command)]` finds a command's handler: `(&&Probe::<A, C>::new()).handle_command(..)`
+/// resolves to the aggregate's `HandleWith<C>` impl when it has one (method lookup tries
+/// `&Probe` first), else to its `Handle<C>` impl.
+#[derive(Debug)]
+pub struct Probe<A, C>(core::marker::PhantomData<fn() -> (A, C)>);
+
+impl<A, C> Probe<A, C> {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+pub trait ViaHandleWith<A: crate::Aggregate, C> {
+    fn handle_command<'a>(
+        &self,
+        state: &'a A,
+        command: &'a C,
+        context: crate::Context<'a, A::Services>,
+    ) -> crate::Handled<'a, A>;
+}
+
+impl<A, C> ViaHandleWith<A, C> for &Probe<A, C>
+where
+    A: crate::HandleWith<C>,
+    C: crate::Command<Aggregate = A>,
+{
+    fn handle_command<'a>(
+        &self,
+        state: &'a A,
+        command: &'a C,
+        context: crate::Context<'a, A::Services>,
+    ) -> crate::Handled<'a, A> {
+        crate::Handled::pending(crate::HandleWith::handle(state, command, context))
+    }
+}
+
+/// The fallback, for every aggregate: the `Handle` bound sits on the method, so an aggregate
+/// with neither impl gets `Handle`'s own message, which names both ways to handle.
+pub trait ViaHandle<A: crate::Aggregate, C: crate::Command<Aggregate = A>> {
+    fn handle_command<'a>(
+        &self,
+        state: &'a A,
+        command: &'a C,
+        context: crate::Context<'a, A::Services>,
+    ) -> crate::Handled<'a, A>
+    where
+        A: crate::Handle<C>;
+}
+
+impl<A, C> ViaHandle<A, C> for Probe<A, C>
+where
+    A: crate::Aggregate,
+    C: crate::Command<Aggregate = A>,
+{
+    fn handle_command<'a>(
+        &self,
+        state: &'a A,
+        command: &'a C,
+        _: crate::Context<'a, A::Services>,
+    ) -> crate::Handled<'a, A>
+    where
+        A: crate::Handle<C>,
+    {
+        crate::Handled::ready(crate::Handle::handle(state, command))
+    }
+}
+
+/// What `#[derive(DomainRejection)]` asks of the enum beyond its codes: a message per reason.
+#[diagnostic::on_unimplemented(
+    message = "the rejection `{Self}` has no message for people",
+    label = "`{Self}` needs `Display` and `Debug`",
+    note = "derive `Debug` and `thiserror::Error`, with `#[error(\"...\")]` on each variant, or implement `Display`"
+)]
+pub trait RejectionMessage: core::fmt::Display + core::fmt::Debug {}
+
+impl<T: core::fmt::Display + core::fmt::Debug> RejectionMessage for T {}
+
+pub fn rejection_has_message<T: RejectionMessage>() {}

@@ -4,6 +4,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use crate::event::Event;
+use crate::rejection::DomainRejection;
 use crate::unique::UniqueValues;
 
 /// The state of one aggregate, rebuilt by applying its events in order.
@@ -21,6 +22,8 @@ use crate::unique::UniqueValues;
 /// | `snapshot_every` | [`SNAPSHOT_EVERY`](Aggregate::SNAPSHOT_EVERY), 1 or more; the struct must be `Serialize + Deserialize` | no snapshots |
 /// | `persistence` | `"event_sourced"` or `"state_stored"`: [`PERSISTENCE`](Aggregate::PERSISTENCE); state-stored needs `Serialize + Deserialize` | `"event_sourced"` |
 /// | `command` | its command enum (a `#[derive(Command)]` enum): [`AggregateCommands`](crate::AggregateCommands) | none |
+/// | `services` | [`Services`](Aggregate::Services): what its [`HandleWith`](crate::HandleWith) handlers are given | `()` |
+/// | `rejection` | [`Rejection`](Aggregate::Rejection): the domain's reasons to refuse, a `#[derive(DomainRejection)]` enum | [`Rejection`](crate::Rejection) |
 ///
 /// and on a field, `#[aggregate(unique)]`: no two aggregates of the type hold the same value
 /// there at once ([`unique_values`](Aggregate::unique_values)); `#[aggregate(unique(within =
@@ -83,6 +86,15 @@ pub trait Aggregate: Default + Send + Sync + 'static {
     type Id: Display + FromStr + Clone + Send + Sync + 'static;
     /// The events this aggregate records.
     type Event: Event;
+
+    /// What its [`HandleWith`](crate::HandleWith) handlers are given through their
+    /// [`Context`](crate::Context): the application's clients, prices, limits. `()` when none
+    /// is needed; else the dispatcher must be given one with
+    /// [`Dispatcher::with_services`](crate::Dispatcher::with_services).
+    type Services: Send + Sync + 'static;
+
+    /// Why its handlers refuse a command: the domain's own enum, or [`Rejection`](crate::Rejection).
+    type Rejection: DomainRejection;
 
     /// How often the [`Dispatcher`](crate::Dispatcher) keeps a snapshot of the state: whenever a
     /// command's events reach a multiple of `n`, or never (`None`).

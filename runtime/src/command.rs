@@ -1,11 +1,14 @@
 //! Commands: requests to change one aggregate, validated and then handled against its state.
 
-use std::borrow::Cow;
 use std::fmt;
+use std::pin::Pin;
+use std::task::Poll;
 
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregate;
+use crate::context::Context;
+use crate::rejection::{DomainRejection, Rejection};
 
 /// A request addressed to one aggregate.
 ///
@@ -22,7 +25,8 @@ use crate::aggregate::Aggregate;
 /// | `validate` | flag: [`validate`](Command::validate) runs the struct's `garde::Validate` | off |
 ///
 /// and on a field, `#[command(id)]` marks the aggregate id (else the field named `id` is).
-/// The derive checks that the aggregate implements [`Handle`] for the command.
+/// The derive implements [`handle_on`](Command::handle_on) with the aggregate's [`Handle`] or
+/// [`HandleWith`] impl for the command, and fails to compile when it has neither.
 ///
 /// With `validate`, field rules are garde's (`#[garde(length(min = 1))]`, `#[garde(range(..))]`,
 /// ...); failures become [`ValidationErrors`] naming each field, which the HTTP glue answers
@@ -89,52 +93,147 @@ pub trait Command: Send + Sync + 'static {
     fn validate(&self) -> Result<(), ValidationErrors> {
         Ok(())
     }
+
+    /// Runs the aggregate's handler for this command on `state`: its [`Handle`] impl, or its
+    /// [`HandleWith`] impl given `context`. `#[derive(Command)]` writes it, choosing whichever
+    /// the aggregate has; the dispatcher and the test kit call it.
+    fn handle_on<'a>(
+        &'a self,
+        state: &'a Self::Aggregate,
+        context: Context<'a, <Self::Aggregate as Aggregate>::Services>,
+    ) -> Handled<'a, Self::Aggregate>;
 }
 
-/// How an aggregate decides a command: the events it records, or why it refuses.
+/// How an aggregate decides a command from its state alone: the events it records, or why it
+/// refuses.
 ///
-/// This is where domain logic lives. It sees the current state and the command, and nothing else,
-/// which keeps it a pure function that given/when/then tests exercise directly.
+/// This is where domain logic lives. It sees the current state and the command, and nothing
+/// else, which keeps it a pure function that given/when/then tests exercise directly. A handler
+/// that needs more (a service to ask, the time, who sent the command) implements [`HandleWith`]
+/// instead; `#[derive(Command)]` uses whichever of the two the aggregate has.
+///
+/// The error is the aggregate's [`Rejection`](Aggregate::Rejection): [`Rejection`] unless
+/// `#[aggregate(rejection = ...)]` names the domain's own enum.
 #[diagnostic::on_unimplemented(
     message = "aggregate `{Self}` does not handle the command `{C}`",
     label = "`{C}` is addressed to `{Self}` here, and `{Self}` has no `impl Handle<{C}>`",
-    note = "add `impl eventwright::Handle<{C}> for {Self} {{ fn handle(&self, command: &{C}) -> Result<Vec<Self::Event>, eventwright::Rejection> {{ .. }} }}`"
+    note = "add `impl eventwright::Handle<{C}> for {Self} {{ fn handle(&self, command: &{C}) -> Result<Vec<Self::Event>, Self::Rejection> {{ .. }} }}`, or `impl eventwright::HandleWith<{C}>` for a handler that needs services or the clock"
 )]
 pub trait Handle<C>: Aggregate
 where
     C: Command<Aggregate = Self>,
 {
-    fn handle(&self, command: &C) -> Result<Vec<Self::Event>, Rejection>;
+    fn handle(&self, command: &C) -> Result<Vec<Self::Event>, Self::Rejection>;
 }
 
-/// A command that the domain refuses.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Rejection {
-    /// The aggregate's current state forbids the command (HTTP 409).
-    #[error("{0}")]
-    Guard(Cow<'static, str>),
-    /// A field has a value the domain cannot accept (HTTP 400).
-    #[error("{field}: {message}")]
-    Invalid {
-        field: Cow<'static, str>,
-        message: Cow<'static, str>,
-    },
+/// How an aggregate decides a command with help: asynchronously, given a [`Context`] with the
+/// application's services ([`Aggregate::Services`]), the clock and the command's metadata.
+///
+/// ```
+/// use eventwright::clock::ManualClock;
+/// use eventwright::testing::given;
+/// use eventwright::{Aggregate, Apply, Command, Context, Event, HandleWith, Rejection};
+/// use serde::{Deserialize, Serialize};
+///
+/// /// What the bank asks while deciding: here, each customer's overdraft limit.
+/// pub struct Limits { pub overdraft: i64 }
+///
+/// # #[derive(Debug, PartialEq, Serialize, Deserialize, Event)]
+/// # pub struct Withdrawn { pub amount: i64, pub at: chrono::DateTime<chrono::Utc> }
+/// #[derive(Default, Aggregate)]
+/// #[aggregate(id = String, event = Withdrawn, services = Limits)]
+/// pub struct Account { balance: i64 }
+/// # impl Apply<Withdrawn> for Account {
+/// #     fn apply(&mut self, event: &Withdrawn) { self.balance -= event.amount; }
+/// # }
+///
+/// #[derive(Command)]
+/// #[command(aggregate = Account)]
+/// pub struct Withdraw { pub id: String, pub amount: i64 }
+///
+/// impl HandleWith<Withdraw> for Account {
+///     async fn handle(
+///         &self,
+///         command: &Withdraw,
+///         context: Context<'_, Limits>,
+///     ) -> Result<Vec<Withdrawn>, Rejection> {
+///         if self.balance - command.amount < -context.services().overdraft {
+///             return Err(Rejection::guard("over the overdraft limit").with_code("overdrawn"));
+///         }
+///         Ok(vec![Withdrawn { amount: command.amount, at: context.now() }])
+///     }
+/// }
+///
+/// let at = "2026-03-01T09:00:00Z".parse().unwrap();
+/// given::<Account>([Withdrawn { amount: 0, at }])
+///     .with_services(Limits { overdraft: 50 })
+///     .with_clock(ManualClock::at(at))
+///     .when(Withdraw { id: "a-1".into(), amount: 40 })
+///     .then_expect_events([Withdrawn { amount: 40, at }]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "aggregate `{Self}` does not handle the command `{C}` with a context",
+    label = "`{Self}` has no `impl HandleWith<{C}>`"
+)]
+pub trait HandleWith<C>: Aggregate
+where
+    C: Command<Aggregate = Self>,
+{
+    fn handle(
+        &self,
+        command: &C,
+        context: Context<'_, Self::Services>,
+    ) -> impl Future<Output = Result<Vec<Self::Event>, Self::Rejection>> + Send;
 }
 
-impl Rejection {
-    /// The state forbids this command, e.g. "status must be Draft".
-    pub fn guard(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::Guard(message.into())
+/// A handler's answer, ready or on its way: what [`Command::handle_on`] returns. A [`Handle`]
+/// answers at once, with no allocation; a [`HandleWith`] is boxed, once per command.
+pub struct Handled<'a, A: Aggregate>(Answer<'a, A>);
+
+type Decided<A> = Result<Vec<<A as Aggregate>::Event>, Rejection>;
+
+enum Answer<'a, A: Aggregate> {
+    Ready(Option<Decided<A>>),
+    Pending(Pin<Box<dyn Future<Output = Decided<A>> + Send + 'a>>),
+}
+
+impl<'a, A: Aggregate> Handled<'a, A> {
+    pub fn ready(result: Result<Vec<A::Event>, A::Rejection>) -> Self {
+        Self(Answer::Ready(Some(
+            result.map_err(DomainRejection::into_rejection),
+        )))
     }
 
-    /// `field` has a value the domain cannot accept.
-    pub fn invalid(
-        field: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
+    pub fn pending(
+        future: impl Future<Output = Result<Vec<A::Event>, A::Rejection>> + Send + 'a,
     ) -> Self {
-        Self::Invalid {
-            field: field.into(),
-            message: message.into(),
+        Self(Answer::Pending(Box::pin(async move {
+            future.await.map_err(DomainRejection::into_rejection)
+        })))
+    }
+}
+
+impl<A: Aggregate> fmt::Debug for Handled<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            Answer::Ready(_) => "Handled::Ready",
+            Answer::Pending(_) => "Handled::Pending",
+        })
+    }
+}
+
+// Never pinned structurally: a pending answer is polled through its own box.
+impl<A: Aggregate> Unpin for Handled<'_, A> {}
+
+impl<A: Aggregate> Future for Handled<'_, A> {
+    type Output = Result<Vec<A::Event>, Rejection>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        match &mut self.0 {
+            Answer::Ready(result) => {
+                Poll::Ready(result.take().expect("a handler's answer is taken once"))
+            }
+            Answer::Pending(future) => future.as_mut().poll(cx),
         }
     }
 }

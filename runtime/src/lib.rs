@@ -50,8 +50,10 @@
 pub mod aggregate;
 mod backoff;
 pub mod bus;
+pub mod clock;
 pub mod command;
 pub mod consistency;
+mod context;
 pub mod decision;
 pub mod dispatch;
 pub mod engine;
@@ -61,10 +63,12 @@ pub mod http;
 mod opaque;
 pub mod projection;
 pub mod query;
+mod rejection;
 pub mod relay;
 pub mod store;
 pub mod table;
 pub mod tag;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod trace_context;
 pub mod unique;
@@ -74,7 +78,8 @@ pub mod validate;
 pub mod __private;
 
 pub use aggregate::{Aggregate, Apply, Persistence};
-pub use command::{Command, FieldError, Handle, Rejection, ValidationErrors};
+pub use command::{Command, FieldError, Handle, HandleWith, Handled, ValidationErrors};
+pub use context::{Context, MissingServices};
 pub use decision::{Decision, Fact};
 pub use dispatch::{AggregateCommands, Commands, Committed, Decided, DispatchError, Dispatcher};
 pub use engine::ProjectionEngine;
@@ -82,7 +87,10 @@ pub use engine::ProjectionError;
 pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};
 pub use query::{Page, PageRequest, QueryError, ReadModels};
+pub use rejection::{DomainRejection, Rejection, RejectionKind};
 pub use table::{Column, ColumnDef, ColumnType, TableSchema};
 
 #[cfg(feature = "derive")]
-pub use eventwright_macros::{Aggregate, Command, Decision, Event, Fact, Projection};
+pub use eventwright_macros::{
+    Aggregate, Command, Decision, DomainRejection, Event, Fact, Projection,
+};

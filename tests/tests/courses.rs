@@ -91,7 +91,7 @@ fn subscribe_over_http(service: &Service) {
     assert_eq!(refused.len(), 1, "{answers:?}");
     let full = &answers[refused[0]];
     assert_eq!(
-        (full.0, &full.1["message"]),
+        (full.0, &full.1["detail"]),
         (409, &json!("the course is full")),
         "{full:?}"
     );
@@ -106,12 +106,12 @@ fn subscribe_over_http(service: &Service) {
     assert_eq!(to_course(leaving, "unsubscribe-from-course").0, 200);
     let twice = to_course(leaving, "unsubscribe-from-course");
     assert_eq!(
-        (twice.0, &twice.1["message"]),
+        (twice.0, &twice.1["detail"]),
         (409, &json!("not subscribed to this course"))
     );
     let again = to_course(staying, "subscribe-to-course");
     assert_eq!(
-        (again.0, &again.1["message"]),
+        (again.0, &again.1["detail"]),
         (409, &json!("already subscribed to this course"))
     );
     let late = to_course(refused[0], "subscribe-to-course");

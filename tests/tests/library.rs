@@ -76,7 +76,7 @@ fn lend_over_http(service: &Service) {
     let lend = json!({ "member_id": "ann" });
     let (status, missing) = post("/books/dune/lend-book", lend.clone());
     assert_eq!(
-        (status, &missing["message"]),
+        (status, &missing["detail"]),
         (404, &json!("Member ann does not exist"))
     );
     assert_eq!(
@@ -87,7 +87,7 @@ fn lend_over_http(service: &Service) {
     assert_eq!((status, &lent["version"]), (200, &json!(2)), "{lent}");
     let (status, again) = post("/books/dune/lend-book", lend.clone());
     assert_eq!(
-        (status, &again["message"]),
+        (status, &again["detail"]),
         (409, &json!("the book is already on loan"))
     );
     service.wait_for("/member-loans/ann", |status, row| {

@@ -11,19 +11,22 @@ use crate::model::ir::{Broker, Model, ReadStore, WriteStore};
 pub(super) struct CargoToml<'a> {
     model: &'a Model,
     runtime: String,
+    /// The same crate with its test kit, for the project's tests.
+    runtime_for_tests: String,
 }
 
 impl<'a> CargoToml<'a> {
     pub(super) fn new(model: &'a Model, runtime: &RuntimeSource) -> Self {
         Self {
             model,
-            runtime: runtime_dependency(runtime, model),
+            runtime: runtime_dependency(runtime, model, &[]),
+            runtime_for_tests: runtime_dependency(runtime, model, &["\"testing\""]),
         }
     }
 }
 
 /// The `eventwright = ...` value: where the crate comes from, and the adapters the stack needs.
-fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
+fn runtime_dependency(source: &RuntimeSource, model: &Model, more: &[&'static str]) -> String {
     let postgres =
         model.stores.write == WriteStore::Postgres || model.stores.read == ReadStore::Postgres;
     let mut names = Vec::new();
@@ -36,6 +39,7 @@ fn runtime_dependency(source: &RuntimeSource, model: &Model) -> String {
     if postgres {
         names.push("\"postgres\"");
     }
+    names.extend(more);
     let features = if names.is_empty() {
         String::new()
     } else {

@@ -223,7 +223,7 @@ fn header(name: &str) -> Value {
 fn error_response(description: &str) -> Value {
     json!({
         "description": description,
-        "content": { "application/json": { "schema": reference("Error") } },
+        "content": { "application/problem+json": { "schema": reference("Error") } },
     })
 }
 
@@ -244,13 +244,18 @@ fn errors(statuses: &[&str]) -> Map<String, Value> {
         .collect()
 }
 
+/// An RFC 9457 problem, with the members clients branch on.
 fn error_schema() -> Value {
     json!({
         "type": "object",
-        "required": ["code", "message"],
+        "description": "An RFC 9457 problem (`application/problem+json`).",
+        "required": ["type", "title", "status", "detail", "code"],
         "properties": {
-            "code": { "type": "string", "description": "Stable and machine-readable, e.g. `invalid_field`, `not_found`, `rejected`." },
-            "message": { "type": "string" },
+            "type": { "type": "string", "description": "`about:blank`: the problem is told apart by `code`." },
+            "title": { "type": "string", "description": "The status's reason phrase." },
+            "status": { "type": "integer" },
+            "detail": { "type": "string", "description": "What went wrong, for people." },
+            "code": { "type": "string", "description": "Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `not_yet_consistent`, `internal`." },
             "field": { "type": "string", "description": "The offending field, when there is one." },
             "errors": {
                 "type": "array",

@@ -1,11 +1,15 @@
 //! The states a decision decides on, each at the version it was read.
 
 use std::any::Any;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
 
 use serde_json::Value;
 
 use super::{Fact, FactRead};
 use crate::aggregate::{Aggregate, Persistence};
+use crate::context::ServiceMap;
 use crate::dispatch::DispatchError;
 use crate::store::{QueryRead, StreamVersion};
 use crate::tag::Tag;
@@ -17,6 +21,8 @@ pub struct Read {
     decision: &'static str,
     loaded: Vec<Loaded>,
     facts: Vec<FactRead>,
+    now: DateTime<Utc>,
+    services: Arc<ServiceMap>,
 }
 
 impl std::fmt::Debug for Read {
@@ -40,12 +46,36 @@ impl std::fmt::Debug for Read {
 }
 
 impl Read {
-    pub(crate) fn new(decision: &'static str, loaded: Vec<Loaded>, facts: Vec<FactRead>) -> Self {
+    pub(crate) fn new(
+        decision: &'static str,
+        loaded: Vec<Loaded>,
+        facts: Vec<FactRead>,
+        now: DateTime<Utc>,
+        services: Arc<ServiceMap>,
+    ) -> Self {
         Self {
             decision,
             loaded,
             facts,
+            now,
+            services,
         }
+    }
+
+    /// The time the decision is made, by the dispatcher's clock: the timestamp its events get.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Today's date in UTC, by the dispatcher's clock.
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+
+    /// The application's services of type `S`, as given to
+    /// [`Dispatcher::with_services`](crate::Dispatcher::with_services).
+    pub fn services<S: Send + Sync + 'static>(&self) -> Result<&S, DispatchError> {
+        Ok(self.services.get::<S>()?)
     }
 
     /// Each fact's query, with how many events matched it.

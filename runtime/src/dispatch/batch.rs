@@ -3,6 +3,7 @@
 //! When their events change the aggregate's unique values, the append claims and releases them.
 
 use super::claims::UniqueChanges;
+use super::decide::{Surroundings, encode};
 use super::mailbox::Job;
 use super::{Committed, DispatchError, Dispatcher};
 use crate::aggregate::{Aggregate, Persistence};
@@ -42,9 +43,23 @@ impl Dispatcher {
             let mut held_now = held_before.clone();
             let mut accepted: Vec<Accepted<A>> = Vec::with_capacity(jobs.len());
             for job in jobs.drain(..) {
-                let decided = (job.decide)(&state, version).and_then(|events| {
-                    let new =
-                        super::decide::encode::<A>(aggregate_id, version, &events, &job.metadata)?;
+                let around = Surroundings {
+                    services: &self.services,
+                    clock: &*self.clock,
+                    metadata: &job.metadata,
+                };
+                let decided = match job.command.decide(&state, version, around) {
+                    Ok(handled) => handled.await.map_err(DispatchError::from),
+                    Err(refused) => Err(refused),
+                };
+                let decided = decided.and_then(|events| {
+                    let new = encode::<A>(
+                        aggregate_id,
+                        version,
+                        &events,
+                        &job.metadata,
+                        self.clock.now(),
+                    )?;
                     Ok((events, new))
                 });
                 match decided {

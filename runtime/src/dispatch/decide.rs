@@ -1,24 +1,33 @@
-//! The pure decision, and its events made ready to store.
+//! The decision, and its events made ready to store.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::DispatchError;
 use crate::aggregate::Aggregate;
-use crate::command::{Command, Handle};
+use crate::clock::Clock;
+use crate::command::{Command, Handled};
+use crate::context::{Context, ServiceMap};
 use crate::event::{Event, Metadata, NewEvent};
 
-/// The pure decision: existence rules, then the aggregate's handler. Shared with the
-/// given/when/then harness so tests see exactly what the dispatcher does.
-pub(crate) fn decide<C>(
-    state: &C::Aggregate,
+/// What a handler may be given besides the state: the dispatcher's services and clock, and the
+/// command's metadata.
+#[derive(Clone, Copy)]
+pub(crate) struct Surroundings<'a> {
+    pub(crate) services: &'a ServiceMap,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) metadata: &'a Metadata,
+}
+
+/// Starts deciding `command` on `state` at `version`: existence rules, then the aggregate's
+/// handler, whose answer is awaited. Shared with the given/when/then harness so tests see
+/// exactly what the dispatcher does.
+pub(crate) fn decide<'a, C: Command>(
+    state: &'a C::Aggregate,
     version: u64,
-    command: &C,
-) -> Result<Vec<<C::Aggregate as Aggregate>::Event>, DispatchError>
-where
-    C: Command,
-    C::Aggregate: Handle<C>,
-{
+    command: &'a C,
+    around: Surroundings<'a>,
+) -> Result<Handled<'a, C::Aggregate>, DispatchError> {
     let aggregate_type = C::Aggregate::TYPE;
     let aggregate_id = || command.aggregate_id().to_string();
     if C::CREATES && version > 0 {
@@ -33,16 +42,43 @@ where
             aggregate_id: aggregate_id(),
         });
     }
-    Ok(state.handle(command)?)
+    let services = around
+        .services
+        .get::<<C::Aggregate as Aggregate>::Services>()?;
+    let context = Context::new(services, around.clock, around.metadata);
+    Ok(command.handle_on(state, context))
 }
 
+/// A command waiting to be decided, its type erased so one mailbox holds every command of an
+/// aggregate; decided again on fresh state after a conflict.
+pub(crate) trait Queued<A: Aggregate>: Send + Sync {
+    fn decide<'a>(
+        &'a self,
+        state: &'a A,
+        version: u64,
+        around: Surroundings<'a>,
+    ) -> Result<Handled<'a, A>, DispatchError>;
+}
+
+impl<C: Command> Queued<C::Aggregate> for C {
+    fn decide<'a>(
+        &'a self,
+        state: &'a C::Aggregate,
+        version: u64,
+        around: Surroundings<'a>,
+    ) -> Result<Handled<'a, C::Aggregate>, DispatchError> {
+        decide(state, version, self, around)
+    }
+}
+
+/// The events of one command, ready to append after `version`, stamped `timestamp`.
 pub(super) fn encode<A: Aggregate>(
     aggregate_id: &str,
     version: u64,
     events: &[A::Event],
     metadata: &Metadata,
+    timestamp: DateTime<Utc>,
 ) -> Result<Vec<NewEvent>, serde_json::Error> {
-    let timestamp = Utc::now();
     (1..)
         .zip(events)
         .map(|(offset, event)| {

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -122,7 +121,8 @@ impl Dispatcher {
             for fact in std::mem::take(&mut wanted.facts) {
                 facts.push((fact.load)(self, fact.state).await?);
             }
-            let read = Read::new(D::NAME, loaded, facts);
+            let now = self.clock.now();
+            let read = Read::new(D::NAME, loaded, facts, now, Arc::clone(&self.services));
             let mut changes = Changes::default();
             let decided = decision.decide(&read, &mut changes);
             if decided.is_err() || changes.is_empty() {
@@ -222,10 +222,10 @@ pub(crate) fn prepare(
 ) -> Result<(ConditionalAppend, Vec<Loaded>), DispatchError> {
     let streams = read.streams();
     let queries = read.queries();
+    let timestamp = read.now();
     let mut loaded = read.into_loaded();
     // The unique values each aggregate held before its first event, once it has one.
     let mut held_before = vec![None; loaded.len()];
-    let timestamp = Utc::now();
     let mut events = Vec::new();
     for emitted in changes.emitted() {
         let undeclared = || DispatchError::Undeclared {

@@ -14,20 +14,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
+use super::decide::Queued;
 use super::{Committed, DispatchError};
 use crate::aggregate::Aggregate;
 use crate::event::Metadata;
-
-/// How a queued command is decided on a state at a version; callable again after a conflict.
-pub(crate) type Decide<A> =
-    Box<dyn Fn(&A, u64) -> Result<Vec<<A as Aggregate>::Event>, DispatchError> + Send + Sync>;
 
 /// What a worker takes from a mailbox: the commands waiting, and the state left for them.
 pub(crate) type Batch<A> = (Vec<Job<A>>, Option<(A, u64)>);
 
 /// A command waiting in a mailbox.
 pub(crate) struct Job<A: Aggregate> {
-    pub(crate) decide: Decide<A>,
+    pub(crate) command: Box<dyn Queued<A>>,
     /// Whether it starts the aggregate ([`Command::CREATES`](crate::Command::CREATES)).
     pub(crate) creates: bool,
     pub(crate) name: &'static str,

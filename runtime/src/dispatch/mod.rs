@@ -26,13 +26,17 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 pub use command_enum::{AggregateCommands, Commands};
-pub(crate) use decide::decide;
+#[cfg(feature = "testing")]
+pub(crate) use decide::{Surroundings, decide};
+#[cfg(feature = "testing")]
 pub(crate) use decision::prepare;
 pub use outcome::{Committed, Decided, DispatchError};
 
 use crate::aggregate::Aggregate;
 use crate::bus::EventBus;
-use crate::command::{Command, Handle};
+use crate::clock::{Clock, SystemClock};
+use crate::command::Command;
+use crate::context::ServiceMap;
 use crate::event::{Metadata, NewEvent};
 use crate::store::{ConditionalAppend, EventStore, StoreError};
 use crate::trace_context;
@@ -42,7 +46,8 @@ use tokio::sync::oneshot;
 
 /// Runs commands against aggregates kept in an [`EventStore`].
 ///
-/// Each command loads its aggregate, is decided by the aggregate's [`Handle`] impl, and its events
+/// Each command loads its aggregate, is decided by the aggregate's [`Handle`](crate::Handle) or
+/// [`HandleWith`](crate::HandleWith) impl, and its events
 /// are appended with the sequence numbers that follow what was loaded; a
 /// [state-stored](crate::Persistence::StateStored) aggregate's new state row is written in the same
 /// transaction. When another writer got there first the commit fails as a whole, and the command
@@ -100,6 +105,8 @@ pub struct Dispatcher {
     group_commit: Arc<GroupCommit<Vec<NewEvent>>>,
     decision_commit: Arc<GroupCommit<ConditionalAppend>>,
     mailboxes: Arc<Mailboxes>,
+    clock: Arc<dyn Clock>,
+    services: Arc<ServiceMap>,
 }
 
 /// How many aggregates a dispatcher keeps in memory by default.
@@ -117,9 +124,37 @@ impl Dispatcher {
             group_commit: Arc::new(GroupCommit::appends(Arc::clone(&store))),
             decision_commit: Arc::new(GroupCommit::conditional_appends(Arc::clone(&store))),
             mailboxes: Arc::new(Mailboxes::new(DEFAULT_CACHED_AGGREGATES)),
+            clock: Arc::new(SystemClock),
+            services: Arc::default(),
             store,
             bus,
         }
+    }
+
+    /// Gives handlers `services`: every aggregate whose
+    /// [`Services`](Aggregate::Services) are an `S` finds them in its
+    /// [`Context`](crate::Context). A command whose handler needs services the dispatcher was
+    /// not given fails with [`DispatchError::MissingServices`].
+    pub fn with_services<S: Send + Sync + 'static>(self, services: S) -> Self {
+        self.with_shared_services(Arc::new(services))
+    }
+
+    /// [`with_services`](Self::with_services), for services the application also keeps.
+    pub fn with_shared_services<S: Send + Sync + 'static>(mut self, services: Arc<S>) -> Self {
+        Arc::make_mut(&mut self.services).insert(services);
+        self
+    }
+
+    /// Reads the time from `clock` (by default the [`SystemClock`]): what handlers see as
+    /// now, and the timestamp of every event recorded.
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The clock handlers and event timestamps read.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
     }
 
     /// Keeps about `capacity` aggregates in memory between commands (by default
@@ -142,7 +177,6 @@ impl Dispatcher {
     ) -> Result<Committed, DispatchError>
     where
         C: Command,
-        C::Aggregate: Handle<C>,
     {
         let result = self.decide_and_commit(command, metadata).await;
         metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome_label(&result))
@@ -157,7 +191,6 @@ impl Dispatcher {
     ) -> Result<Committed, DispatchError>
     where
         C: Command,
-        C::Aggregate: Handle<C>,
     {
         command.validate().map_err(DispatchError::Invalid)?;
         if metadata.traceparent.is_none() {
@@ -166,7 +199,7 @@ impl Dispatcher {
         let aggregate_id = command.aggregate_id().to_string();
         let (reply, answer) = oneshot::channel();
         let job = Job::<C::Aggregate> {
-            decide: Box::new(move |state, version| decide(state, version, &command)),
+            command: Box::new(command),
             creates: C::CREATES,
             name: C::NAME,
             retries: C::RETRIES_ON_CONFLICT,

@@ -1,8 +1,10 @@
 //! What a command did, or why it did not.
 
-use crate::command::{Rejection, ValidationErrors};
+use crate::command::ValidationErrors;
 use crate::consistency::ConsistencyToken;
+use crate::context::MissingServices;
 use crate::event::{DecodeError, EventEnvelope};
+use crate::rejection::{DomainRejection, Rejection};
 use crate::store::{StoreError, StreamVersion};
 
 /// What a successful command did.
@@ -111,8 +113,10 @@ impl Decided {
 pub enum DispatchError {
     #[error("invalid command: {0}")]
     Invalid(ValidationErrors),
+    /// The domain refused: see the rejection's [`code`](Rejection::code), and
+    /// [`domain`](Rejection::domain) for the aggregate's own rejection value.
     #[error(transparent)]
-    Rejected(#[from] Rejection),
+    Rejected(Rejection),
     #[error("{aggregate_type} {aggregate_id} does not exist")]
     NotFound {
         aggregate_type: &'static str,
@@ -148,12 +152,37 @@ pub enum DispatchError {
         aggregate_type: &'static str,
         aggregate_id: String,
     },
+    /// A handler needs services the dispatcher was not given: a mistake in the service's
+    /// startup, not in the request.
+    #[error(transparent)]
+    MissingServices(#[from] MissingServices),
     #[error(transparent)]
     Decode(#[from] DecodeError),
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
     #[error(transparent)]
     Store(StoreError),
+}
+
+/// Validation errors and rejections compare field by field; every other error is equal to one
+/// of its kind that says the same (a store's or serde's error has no equality of its own).
+impl PartialEq for DispatchError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Invalid(a), Self::Invalid(b)) => a == b,
+            (Self::Rejected(a), Self::Rejected(b)) => a == b,
+            (a, b) => {
+                std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && a.to_string() == b.to_string()
+            }
+        }
+    }
+}
+
+impl<R: DomainRejection> From<R> for DispatchError {
+    fn from(rejection: R) -> Self {
+        Self::Rejected(rejection.into_rejection())
+    }
 }
 
 impl DispatchError {
@@ -234,6 +263,7 @@ impl DispatchError {
                 aggregate_type,
                 aggregate_id: aggregate_id.clone(),
             },
+            Self::MissingServices(missing) => Self::MissingServices(missing.clone()),
             Self::Decode(error) => Self::Decode(DecodeError::new(
                 &error.event_type,
                 error.event_version,

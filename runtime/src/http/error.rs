@@ -1,22 +1,33 @@
-//! The body of every error response, and how each runtime error becomes one.
+//! The body of every error response, an RFC 9457 problem, and how each runtime error becomes
+//! one.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::command::{FieldError, Rejection};
+use crate::command::FieldError;
 use crate::dispatch::DispatchError;
 use crate::query::QueryError;
+use crate::rejection::RejectionKind;
 
-/// The body of every error response.
+/// The body of every error response: an RFC 9457 problem (`application/problem+json`), with
+/// the members clients branch on beside the standard ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
-    /// Stable, machine-readable: `invalid_json`, `invalid_field`, `not_found`, `already_exists`,
-    /// `rejected`, `conflict`, `taken`, `not_yet_consistent`, `too_large`, `timeout`, `not_ready`,
-    /// `internal`.
+    /// `about:blank`: the problem is the status's, told apart by [`code`](Self::code).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// The status's reason phrase, e.g. `Conflict`.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, for people.
+    pub detail: String,
+    /// Stable, machine-readable: the domain's rejection codes (`overdrawn`, `book_on_loan`),
+    /// `rejected` and `invalid_field` for rejections that name none, and `invalid_json`,
+    /// `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`,
+    /// `not_yet_consistent`, `too_large`, `timeout`, `not_ready`, `internal`.
     pub code: String,
-    pub message: String,
     /// The offending field, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -25,11 +36,15 @@ pub struct ErrorBody {
     pub errors: Vec<FieldError>,
 }
 
+/// The media type of every error response.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 /// An error response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed: an error travels through every `Result` of a request, and stays one pointer wide.
+    pub body: Box<ErrorBody>,
     /// Sent as `Retry-After`, in seconds, when waiting is what helps.
     pub retry_after: Option<u32>,
 }
@@ -38,12 +53,15 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
+                problem_type: "about:blank".to_owned(),
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                status: status.as_u16(),
+                detail: message.into(),
                 code: code.to_owned(),
-                message: message.into(),
                 field: None,
                 errors: Vec::new(),
-            },
+            }),
             retry_after: None,
         }
     }
@@ -78,7 +96,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static(PROBLEM_JSON),
+        );
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
@@ -93,15 +115,18 @@ impl From<DispatchError> for ApiError {
         match error {
             DispatchError::Invalid(errors) => {
                 let mut api = Self::invalid_field(errors.first_field().unwrap_or("body"), "");
-                api.body.message = errors.to_string();
+                api.body.detail = errors.to_string();
                 api.body.errors = errors.0;
                 api
             }
-            DispatchError::Rejected(Rejection::Invalid { field, message }) => {
-                Self::invalid_field(field, message)
-            }
-            DispatchError::Rejected(rejection @ Rejection::Guard(_)) => {
-                Self::new(StatusCode::CONFLICT, "rejected", rejection.to_string())
+            DispatchError::Rejected(rejection) => {
+                let status = match rejection.kind() {
+                    RejectionKind::Refused => StatusCode::CONFLICT,
+                    RejectionKind::Invalid => StatusCode::BAD_REQUEST,
+                };
+                let mut api = Self::new(status, rejection.code(), rejection.to_string());
+                api.body.field = rejection.field().map(str::to_owned);
+                api
             }
             error @ DispatchError::NotFound { .. } => Self::not_found(error.to_string()),
             error @ DispatchError::AlreadyExists { .. } => {
@@ -116,6 +141,7 @@ impl From<DispatchError> for ApiError {
                 api
             }
             error @ (DispatchError::Undeclared { .. }
+            | DispatchError::MissingServices(_)
             | DispatchError::Decode(_)
             | DispatchError::Encode(_)
             | DispatchError::Store(_)) => Self::internal(&error),
@@ -144,9 +170,66 @@ impl From<QueryError> for ApiError {
 #[cfg(test)]
 mod tests {
     use axum::http::StatusCode;
+    use axum::response::IntoResponse;
 
     use super::ApiError;
     use crate::dispatch::DispatchError;
+    use crate::rejection::{DomainRejection, Rejection};
+
+    #[derive(Debug)]
+    struct Overdrawn;
+
+    impl std::fmt::Display for Overdrawn {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("9 is more than the 5 available")
+        }
+    }
+
+    impl DomainRejection for Overdrawn {
+        fn code(&self) -> &str {
+            "overdrawn"
+        }
+
+        fn field(&self) -> Option<&str> {
+            Some("amount")
+        }
+    }
+
+    #[tokio::test]
+    async fn a_domain_rejection_is_a_409_problem_with_its_code_and_field() {
+        let response = ApiError::from(DispatchError::from(Overdrawn)).into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "about:blank",
+                "title": "Conflict",
+                "status": 409,
+                "detail": "9 is more than the 5 available",
+                "code": "overdrawn",
+                "field": "amount",
+            })
+        );
+    }
+
+    #[test]
+    fn an_invalid_value_the_domain_refuses_is_a_400_naming_the_field() {
+        let invalid =
+            Rejection::invalid("grams", "no carrier takes 40000 g").with_code("too_heavy");
+        let api = ApiError::from(DispatchError::from(invalid));
+        assert_eq!(api.status, StatusCode::BAD_REQUEST);
+        assert_eq!(api.body.status, 400);
+        assert_eq!(api.body.code, "too_heavy");
+        assert_eq!(api.body.field.as_deref(), Some("grams"));
+    }
 
     #[test]
     fn a_taken_value_is_a_409_naming_the_field_and_the_value() {
@@ -161,7 +244,7 @@ mod tests {
         assert_eq!(api.body.code, "taken");
         assert_eq!(api.body.field.as_deref(), Some("email"));
         assert_eq!(
-            api.body.message,
+            api.body.detail,
             "Member.email/north \"a@b\" is taken by Member m-1"
         );
     }

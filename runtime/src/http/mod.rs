@@ -1,7 +1,9 @@
 //! axum glue for generated and hand-written services: JSON bodies that name the bad field, and
 //! one error shape for every failure.
 //!
-//! Every error response is `{"code": ..., "message": ..., "field"?: ..., "errors"?: [...]}`.
+//! Every error response is an RFC 9457 problem, `application/problem+json`:
+//! `{"type": "about:blank", "title", "status", "detail", "code", "field"?, "errors"?: [...]}`,
+//! where `code` is the stable reason clients match on (a domain rejection's own code).
 //! Client mistakes are 4xx and name what was wrong; only server faults are 500, and those are
 //! logged, not shown.
 //!
@@ -15,7 +17,7 @@ mod operations;
 mod request;
 mod routes;
 
-pub use error::{ApiError, ErrorBody};
+pub use error::{ApiError, ErrorBody, PROBLEM_JSON};
 pub use operations::{Limits, health, limits, readiness};
 pub use request::{
     CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, command_from_json, from_value,

@@ -10,7 +10,7 @@ use super::request::{
     command_from_json, metadata_from_headers, page_from_query, parse_param, wait_for_token,
 };
 use crate::aggregate::Aggregate;
-use crate::command::{Command, Handle};
+use crate::command::Command;
 use crate::decision::Decide;
 use crate::dispatch::{Committed, Dispatcher};
 use crate::event::Metadata;
@@ -59,7 +59,6 @@ pub async fn run_command<C>(
 ) -> Result<Json<Accepted>, ApiError>
 where
     C: Command + DeserializeOwned,
-    C::Aggregate: Handle<C>,
     <C::Aggregate as Aggregate>::Id: Serialize + DeserializeOwned,
 {
     let id: <C::Aggregate as Aggregate>::Id = parse_param(id_field, raw_id)?;

@@ -2,12 +2,18 @@
 //! decision, the events expected on each aggregate or the refusal.
 
 use std::fmt::Debug;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use pretty_assertions::assert_eq;
 
 use crate::aggregate::Aggregate;
-use crate::command::Rejection;
+use crate::clock::{Clock, SystemClock};
+use crate::context::ServiceMap;
 use crate::decision::{Changes, Decide, Fact, FactRead, Loaded, Read, Reads};
 use crate::dispatch::{DispatchError, prepare};
 use crate::event::{DecodeError, Event, EventEnvelope, Metadata, tags_of};
+use crate::rejection::{DomainRejection, Rejection};
 use crate::tag::Tag;
 
 /// Starts a scenario over several aggregates, each given its past events with
@@ -23,6 +29,9 @@ pub fn given_aggregates() -> GivenAggregates {
 pub struct GivenAggregates {
     loaded: Vec<Loaded>,
     log: Vec<(EventEnvelope, Vec<Tag>)>,
+    /// When the decision is made; the system's clock unless set.
+    now: Option<DateTime<Utc>>,
+    services: ServiceMap,
 }
 
 impl Debug for GivenAggregates {
@@ -39,6 +48,18 @@ impl Debug for GivenAggregates {
 }
 
 impl GivenAggregates {
+    /// Makes the decision at `now`: what [`Read::now`] says and the events' timestamp.
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// What [`Read::services`] finds for type `S`: the real services, or a fake of the type.
+    pub fn with_services<S: Send + Sync + 'static>(mut self, services: S) -> Self {
+        self.services.insert(Arc::new(services));
+        self
+    }
+
     /// The aggregate of type `A` with this id has recorded `events` (more of them if it was
     /// given before). They also make up the log that the facts a decision reads are folded
     /// from, each with the tags it carries, in the order given across all aggregates.
@@ -72,7 +93,7 @@ impl GivenAggregates {
                 position,
                 event_type: event.event_type().to_owned(),
                 event_version: event.event_version(),
-                timestamp: chrono::Utc::now(),
+                timestamp: self.now.unwrap_or_else(|| SystemClock.now()),
                 metadata: Metadata::default(),
                 payload,
             };
@@ -141,9 +162,11 @@ impl Reads for Given {
 fn decide<D: Decide>(given: GivenAggregates, decision: &D) -> Result<Changes, DispatchError> {
     let mut reads = Given(given, Vec::new(), Vec::new());
     decision.reads(&mut reads);
-    let Given(unread, read, facts) = reads;
+    let Given(mut unread, read, facts) = reads;
     let facts = facts.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let read = Read::new(D::NAME, read, facts);
+    let now = unread.now.unwrap_or_else(|| SystemClock.now());
+    let services = Arc::new(std::mem::take(&mut unread.services));
+    let read = Read::new(D::NAME, read, facts, now, services);
     let mut changes = Changes::default();
     decision.decide(&read, &mut changes)?;
     let (append, after) = prepare(D::NAME, read, &changes, &Metadata::default())?;
@@ -230,11 +253,50 @@ impl ThenDecided {
     #[track_caller]
     pub fn then_expect_refusal(self, message: &str) {
         match self.then_expect_error() {
-            DispatchError::Rejected(Rejection::Guard(refusal)) => assert_eq!(
-                refusal, message,
+            DispatchError::Rejected(refusal) => assert_eq!(
+                refusal.message(),
+                message,
                 "the decision was refused for another reason"
             ),
             other => panic!("expected a refusal \"{message}\", but got: {other}"),
+        }
+    }
+
+    /// Asserts that the decision was refused with exactly this domain rejection.
+    #[track_caller]
+    pub fn then_expect_rejection<R: DomainRejection + PartialEq>(self, expected: R) {
+        let rejection = self.then_expect_rejected();
+        let actual = rejection
+            .domain::<R>()
+            .or_else(|| (&rejection as &dyn std::any::Any).downcast_ref::<R>());
+        match actual {
+            Some(actual) => assert_eq!(
+                actual, &expected,
+                "the decision was refused for another reason"
+            ),
+            None => panic!(
+                "expected the rejection {expected:?}, but the decision was refused with {rejection:?}"
+            ),
+        }
+    }
+
+    /// Asserts that the decision was refused with this code.
+    #[track_caller]
+    pub fn then_expect_rejection_code(self, code: &str) -> Rejection {
+        let rejection = self.then_expect_rejected();
+        assert_eq!(
+            rejection.code(),
+            code,
+            "the decision was refused for another reason: {rejection}"
+        );
+        rejection
+    }
+
+    #[track_caller]
+    fn then_expect_rejected(self) -> Rejection {
+        match self.then_expect_error() {
+            DispatchError::Rejected(rejection) => rejection,
+            other => panic!("expected the decision to be refused, but got: {other}"),
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use eventwright::bus::InProcBus;
 use eventwright::store::EventStore;
-use eventwright::{DispatchError, Dispatcher, Metadata, Rejection};
+use eventwright::{DispatchError, Dispatcher, Metadata};
 
 use super::conditional_append::{account_events, running_balances};
 use super::library::{
@@ -88,8 +88,8 @@ pub async fn transfers_conserve_money(
                             assert_eq!(decided.events.len(), 2);
                             transfers += 1;
                         }
-                        Err(DispatchError::Rejected(Rejection::Guard(reason)))
-                            if reason == "insufficient funds" =>
+                        Err(DispatchError::Rejected(reason))
+                            if reason.message() == "insufficient funds" =>
                         {
                             refused += 1;
                         }
@@ -162,7 +162,7 @@ pub async fn a_loan_reads_the_book_and_the_member(store: Arc<dyn EventStore>) {
         .dispatch_decision(lend("dune", "bob"), send())
         .await;
     assert!(
-        matches!(&suspended, Err(DispatchError::Rejected(Rejection::Guard(reason))) if reason == "the member is suspended"),
+        matches!(&suspended, Err(DispatchError::Rejected(reason)) if reason.message() == "the member is suspended"),
         "{suspended:?}"
     );
 
@@ -197,7 +197,7 @@ pub async fn a_loan_reads_the_book_and_the_member(store: Arc<dyn EventStore>) {
         .dispatch_decision(lend("dune", "ann"), send())
         .await;
     assert!(
-        matches!(&again, Err(DispatchError::Rejected(Rejection::Guard(reason))) if reason == "the book is not on the shelf"),
+        matches!(&again, Err(DispatchError::Rejected(reason)) if reason.message() == "the book is not on the shelf"),
         "{again:?}"
     );
     // The state row moved with the event, and the member's mailbox forgot its old state: a

@@ -4,20 +4,30 @@
 use ::eventwright as ew;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct Counted {
     pub by: u32,
 }
 
-#[derive(ew::Event)]
+#[derive(Debug, PartialEq, ew::Event)]
 #[eventwright(crate = "ew")]
 pub enum CounterEvent {
     Counted(Counted),
 }
 
+#[derive(Debug, PartialEq, thiserror::Error, ew::DomainRejection)]
+#[eventwright(crate = "ew")]
+pub enum CounterRejection {
+    #[error("over the limit of {0}")]
+    #[rejection(code = "over_limit", field = "by")]
+    OverLimit(u32),
+}
+
+pub struct Limit(pub u32);
+
 #[derive(Default, ew::Aggregate)]
 #[eventwright(crate = "ew")]
-#[aggregate(id = String, event = CounterEvent)]
+#[aggregate(id = String, event = CounterEvent, services = Limit, rejection = CounterRejection)]
 pub struct Counter {
     total: u32,
 }
@@ -37,7 +47,29 @@ pub struct Count {
 }
 
 impl ew::Handle<Count> for Counter {
-    fn handle(&self, command: &Count) -> Result<Vec<CounterEvent>, ew::Rejection> {
+    fn handle(&self, command: &Count) -> Result<Vec<CounterEvent>, CounterRejection> {
+        Ok(vec![CounterEvent::Counted(Counted { by: command.by })])
+    }
+}
+
+#[derive(ew::Command)]
+#[eventwright(crate = "ew")]
+#[command(aggregate = Counter)]
+pub struct CountUpToLimit {
+    pub id: String,
+    pub by: u32,
+}
+
+impl ew::HandleWith<CountUpToLimit> for Counter {
+    async fn handle(
+        &self,
+        command: &CountUpToLimit,
+        context: ew::Context<'_, Limit>,
+    ) -> Result<Vec<CounterEvent>, CounterRejection> {
+        let limit = context.services().0;
+        if self.total + command.by > limit {
+            return Err(CounterRejection::OverLimit(limit));
+        }
         Ok(vec![CounterEvent::Counted(Counted { by: command.by })])
     }
 }
@@ -65,4 +97,9 @@ fn main() {
         counter.apply_event(&event);
     }
     assert_eq!(counter.total, 2);
+
+    ew::testing::given::<Counter>([CounterEvent::Counted(Counted { by: 2 })])
+        .with_services(Limit(3))
+        .when(CountUpToLimit { id: "c".into(), by: 2 })
+        .then_expect_rejection(CounterRejection::OverLimit(3));
 }

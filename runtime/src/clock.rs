@@ -1,0 +1,107 @@
+//! What time it is, asked of a [`Clock`] rather than of the system, so tests can freeze it.
+//!
+//! The dispatcher keeps one clock (the [`SystemClock`] unless
+//! [`Dispatcher::with_clock`](crate::Dispatcher::with_clock) says otherwise). Handlers read it
+//! through their [`Context`](crate::Context), and every event a command records is stamped
+//! with it, so a test that sets a [`ManualClock`] sees the same time in the handler's decision
+//! and on the events.
+
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+/// A source of the current time.
+pub trait Clock: Debug + Send + Sync + 'static {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in UTC.
+    fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+}
+
+/// The system's clock: what production uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that moves only when told to: for tests of deadlines, due dates and timestamps.
+///
+/// Clones share one time, so a test keeps a clone to move the clock it gave the dispatcher.
+///
+/// ```
+/// use chrono::TimeDelta;
+/// use eventwright::clock::{Clock, ManualClock};
+///
+/// let clock = ManualClock::at("2026-03-01T09:00:00Z".parse().unwrap());
+/// let handle = clock.clone();
+/// handle.advance(TimeDelta::days(21));
+/// assert_eq!(clock.now().to_rfc3339(), "2026-03-22T09:00:00+00:00");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    now: Arc<Mutex<DateTime<Utc>>>,
+}
+
+impl ManualClock {
+    /// A clock standing at `now`.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(now)),
+        }
+    }
+
+    /// Moves the clock to `now` (backwards too: a test may need it).
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.lock() = now;
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: TimeDelta) {
+        let mut now = self.lock();
+        *now += by;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, DateTime<Utc>> {
+        self.now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.lock()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::{Clock, ManualClock, SystemClock};
+
+    #[test]
+    fn a_manual_clock_stands_still_until_moved_and_its_clones_move_with_it() {
+        let clock = ManualClock::at("2026-01-31T23:30:00Z".parse().unwrap());
+        let other = clock.clone();
+        assert_eq!(clock.now(), other.now());
+        other.advance(TimeDelta::hours(1));
+        assert_eq!(clock.now().to_rfc3339(), "2026-02-01T00:30:00+00:00");
+        assert_eq!(clock.today().to_string(), "2026-02-01");
+        clock.set("2025-12-31T00:00:00Z".parse().unwrap());
+        assert_eq!(other.today().to_string(), "2025-12-31");
+    }
+
+    #[test]
+    fn the_system_clock_moves() {
+        let before = SystemClock.now();
+        assert!(SystemClock.now() >= before);
+    }
+}
