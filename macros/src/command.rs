@@ -169,7 +169,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let handle_on = quote_spanned! {aggregate.span()=>
         #[allow(unused_imports)]
         use #private::{ViaHandle as _, ViaHandleWith as _};
-        (&&#private::Probe::<#aggregate, Self>::new()).handle_command(state, self, context)
+        (&&#private::Probe::<#aggregate, Self>::new()).handle_command(state, self, surroundings)
     };
 
     Ok(quote! {
@@ -190,8 +190,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 fn handle_on<'a>(
                     &'a self,
                     state: &'a Self::Aggregate,
-                    context: #krate::Context<'a, <Self::Aggregate as #krate::Aggregate>::Services>,
-                ) -> #krate::Handled<'a, Self::Aggregate> {
+                    surroundings: #krate::command::Surroundings<'a>,
+                ) -> #private::core::result::Result<#krate::Handled<'a, Self::Aggregate>, #krate::MissingServices> {
                     #handle_on
                 }
             }

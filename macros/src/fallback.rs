@@ -112,8 +112,11 @@ pub(crate) fn command(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 fn handle_on<'a>(
                     &'a self,
                     _: &'a Self::Aggregate,
-                    _: #krate::Context<'a, <Self::Aggregate as #krate::Aggregate>::Services>,
-                ) -> #krate::Handled<'a, Self::Aggregate> {
+                    _: #krate::command::Surroundings<'a>,
+                ) -> #krate::__private::core::result::Result<
+                    #krate::Handled<'a, Self::Aggregate>,
+                    #krate::MissingServices,
+                > {
                     #krate::__private::core::unreachable!()
                 }
             }

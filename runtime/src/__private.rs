@@ -173,8 +173,8 @@ pub trait ViaHandleWith<A: crate::Aggregate, C> {
         &self,
         state: &'a A,
         command: &'a C,
-        context: crate::Context<'a, A::Services>,
-    ) -> crate::Handled<'a, A>;
+        surroundings: crate::command::Surroundings<'a>,
+    ) -> Result<crate::Handled<'a, A>, crate::MissingServices>;
 }
 
 impl<A, C> ViaHandleWith<A, C> for &Probe<A, C>
@@ -186,9 +186,12 @@ where
         &self,
         state: &'a A,
         command: &'a C,
-        context: crate::Context<'a, A::Services>,
-    ) -> crate::Handled<'a, A> {
-        crate::Handled::pending(crate::HandleWith::handle(state, command, context))
+        surroundings: crate::command::Surroundings<'a>,
+    ) -> Result<crate::Handled<'a, A>, crate::MissingServices> {
+        let context = surroundings.context::<A::Services>()?;
+        Ok(crate::Handled::pending(crate::HandleWith::handle(
+            state, command, context,
+        )))
     }
 }
 
@@ -199,8 +202,8 @@ pub trait ViaHandle<A: crate::Aggregate, C: crate::Command<Aggregate = A>> {
         &self,
         state: &'a A,
         command: &'a C,
-        context: crate::Context<'a, A::Services>,
-    ) -> crate::Handled<'a, A>
+        surroundings: crate::command::Surroundings<'a>,
+    ) -> Result<crate::Handled<'a, A>, crate::MissingServices>
     where
         A: crate::Handle<C>;
 }
@@ -214,12 +217,12 @@ where
         &self,
         state: &'a A,
         command: &'a C,
-        _: crate::Context<'a, A::Services>,
-    ) -> crate::Handled<'a, A>
+        _: crate::command::Surroundings<'a>,
+    ) -> Result<crate::Handled<'a, A>, crate::MissingServices>
     where
         A: crate::Handle<C>,
     {
-        crate::Handled::ready(crate::Handle::handle(state, command))
+        Ok(crate::Handled::ready(crate::Handle::handle(state, command)))
     }
 }
 

@@ -7,7 +7,8 @@ use std::task::Poll;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregate;
-use crate::context::Context;
+pub use crate::context::Surroundings;
+use crate::context::{Context, MissingServices};
 use crate::rejection::{DomainRejection, Rejection};
 
 /// A request addressed to one aggregate.
@@ -95,13 +96,14 @@ pub trait Command: Send + Sync + 'static {
     }
 
     /// Runs the aggregate's handler for this command on `state`: its [`Handle`] impl, or its
-    /// [`HandleWith`] impl given `context`. `#[derive(Command)]` writes it, choosing whichever
-    /// the aggregate has; the dispatcher and the test kit call it.
+    /// [`HandleWith`] impl given a [`Context`] from `surroundings` (which fails when the
+    /// aggregate's services were not given). `#[derive(Command)]` writes it, choosing
+    /// whichever the aggregate has; the dispatcher and the test kit call it.
     fn handle_on<'a>(
         &'a self,
         state: &'a Self::Aggregate,
-        context: Context<'a, <Self::Aggregate as Aggregate>::Services>,
-    ) -> Handled<'a, Self::Aggregate>;
+        surroundings: Surroundings<'a>,
+    ) -> Result<Handled<'a, Self::Aggregate>, MissingServices>;
 }
 
 /// How an aggregate decides a command from its state alone: the events it records, or why it

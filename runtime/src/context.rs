@@ -72,6 +72,40 @@ impl<'a, S> Context<'a, S> {
     }
 }
 
+/// What the dispatcher offers a command's handler: its services, its clock, and the command's
+/// metadata. A [`Handle`](crate::Handle) handler takes none of it; a
+/// [`HandleWith`](crate::HandleWith) handler gets its [`Context`] from here, and only then
+/// must the services it names have been given.
+#[derive(Debug, Clone, Copy)]
+pub struct Surroundings<'a> {
+    services: &'a ServiceMap,
+    clock: &'a dyn Clock,
+    metadata: &'a Metadata,
+}
+
+impl<'a> Surroundings<'a> {
+    pub(crate) fn new(
+        services: &'a ServiceMap,
+        clock: &'a dyn Clock,
+        metadata: &'a Metadata,
+    ) -> Self {
+        Self {
+            services,
+            clock,
+            metadata,
+        }
+    }
+
+    /// The context of a handler that needs services of type `S`.
+    pub fn context<S: Send + Sync + 'static>(&self) -> Result<Context<'a, S>, MissingServices> {
+        Ok(Context::new(
+            self.services.get::<S>()?,
+            self.clock,
+            self.metadata,
+        ))
+    }
+}
+
 /// The services a dispatcher hands to handlers, one value per type.
 #[derive(Clone, Default)]
 pub(crate) struct ServiceMap {

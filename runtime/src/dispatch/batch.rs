@@ -3,11 +3,12 @@
 //! When their events change the aggregate's unique values, the append claims and releases them.
 
 use super::claims::UniqueChanges;
-use super::decide::{Surroundings, encode};
+use super::decide::encode;
 use super::mailbox::Job;
 use super::{Committed, DispatchError, Dispatcher};
 use crate::aggregate::{Aggregate, Persistence};
 use crate::backoff::backoff;
+use crate::context::Surroundings;
 use crate::event::{EventEnvelope, NewEvent};
 use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
 use crate::unique::UniqueValues;
@@ -43,11 +44,7 @@ impl Dispatcher {
             let mut held_now = held_before.clone();
             let mut accepted: Vec<Accepted<A>> = Vec::with_capacity(jobs.len());
             for job in jobs.drain(..) {
-                let around = Surroundings {
-                    services: &self.services,
-                    clock: &*self.clock,
-                    metadata: &job.metadata,
-                };
+                let around = Surroundings::new(&self.services, &*self.clock, &job.metadata);
                 let decided = match job.command.decide(&state, version, around) {
                     Ok(handled) => handled.await.map_err(DispatchError::from),
                     Err(refused) => Err(refused),

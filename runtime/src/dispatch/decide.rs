@@ -5,19 +5,9 @@ use uuid::Uuid;
 
 use super::DispatchError;
 use crate::aggregate::Aggregate;
-use crate::clock::Clock;
 use crate::command::{Command, Handled};
-use crate::context::{Context, ServiceMap};
+use crate::context::Surroundings;
 use crate::event::{Event, Metadata, NewEvent};
-
-/// What a handler may be given besides the state: the dispatcher's services and clock, and the
-/// command's metadata.
-#[derive(Clone, Copy)]
-pub(crate) struct Surroundings<'a> {
-    pub(crate) services: &'a ServiceMap,
-    pub(crate) clock: &'a dyn Clock,
-    pub(crate) metadata: &'a Metadata,
-}
 
 /// Starts deciding `command` on `state` at `version`: existence rules, then the aggregate's
 /// handler, whose answer is awaited. Shared with the given/when/then harness so tests see
@@ -42,11 +32,7 @@ pub(crate) fn decide<'a, C: Command>(
             aggregate_id: aggregate_id(),
         });
     }
-    let services = around
-        .services
-        .get::<<C::Aggregate as Aggregate>::Services>()?;
-    let context = Context::new(services, around.clock, around.metadata);
-    Ok(command.handle_on(state, context))
+    Ok(command.handle_on(state, around)?)
 }
 
 /// A command waiting to be decided, its type erased so one mailbox holds every command of an

@@ -27,7 +27,7 @@ use tracing::Instrument;
 
 pub use command_enum::{AggregateCommands, Commands};
 #[cfg(feature = "testing")]
-pub(crate) use decide::{Surroundings, decide};
+pub(crate) use decide::decide;
 #[cfg(feature = "testing")]
 pub(crate) use decision::prepare;
 pub use outcome::{Committed, Decided, DispatchError};
@@ -133,8 +133,9 @@ impl Dispatcher {
 
     /// Gives handlers `services`: every aggregate whose
     /// [`Services`](Aggregate::Services) are an `S` finds them in its
-    /// [`Context`](crate::Context). A command whose handler needs services the dispatcher was
-    /// not given fails with [`DispatchError::MissingServices`].
+    /// [`Context`](crate::Context). A command whose [`HandleWith`](crate::HandleWith) handler
+    /// needs services the dispatcher was not given fails with
+    /// [`DispatchError::MissingServices`]; plain [`Handle`](crate::Handle) handlers need none.
     pub fn with_services<S: Send + Sync + 'static>(self, services: S) -> Self {
         self.with_shared_services(Arc::new(services))
     }

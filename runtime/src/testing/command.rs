@@ -11,7 +11,8 @@ use crate::aggregate::Aggregate;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::command::Command;
 use crate::context::ServiceMap;
-use crate::dispatch::{DispatchError, Surroundings, decide};
+use crate::context::Surroundings;
+use crate::dispatch::{DispatchError, decide};
 use crate::event::Metadata;
 use crate::rejection::Rejection;
 
@@ -76,11 +77,7 @@ impl<A: Aggregate> Given<A> {
 
     /// Decides `command` against the state, awaiting an async handler on the caller's runtime.
     pub async fn when_async<C: Command<Aggregate = A>>(self, command: C) -> Then<A> {
-        let around = Surroundings {
-            services: &self.services,
-            clock: &*self.clock,
-            metadata: &self.metadata,
-        };
+        let around = Surroundings::new(&self.services, &*self.clock, &self.metadata);
         let outcome = match command.validate() {
             Err(errors) => Err(DispatchError::Invalid(errors)),
             Ok(()) => match decide(&self.state, self.version, &command, around) {
