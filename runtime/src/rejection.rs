@@ -111,6 +111,15 @@ impl Rejection {
         }
     }
 
+    /// The state forbids this command, for the reason `code` clients match on, e.g.
+    /// `refused("book_on_loan", "the book is already on loan")`.
+    pub fn refused(
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::guard(message).with_code(code)
+    }
+
     /// `field` has a value the domain cannot accept; code `invalid_field` until
     /// [`with_code`](Self::with_code) names a better one.
     pub fn invalid(

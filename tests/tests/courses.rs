@@ -91,8 +91,8 @@ fn subscribe_over_http(service: &Service) {
     assert_eq!(refused.len(), 1, "{answers:?}");
     let full = &answers[refused[0]];
     assert_eq!(
-        (full.0, &full.1["detail"]),
-        (409, &json!("the course is full")),
+        (full.0, &full.1["code"], &full.1["detail"]),
+        (409, &json!("course_full"), &json!("the course is full")),
         "{full:?}"
     );
     // Two students who got in.

@@ -87,8 +87,13 @@ fn lend_over_http(service: &Service) {
     assert_eq!((status, &lent["version"]), (200, &json!(2)), "{lent}");
     let (status, again) = post("/books/dune/lend-book", lend.clone());
     assert_eq!(
-        (status, &again["detail"]),
-        (409, &json!("the book is already on loan"))
+        (status, &again["code"], &again["detail"]),
+        (
+            409,
+            &json!("book_on_loan"),
+            &json!("the book is already on loan")
+        ),
+        "the guard's own code: {again}"
     );
     service.wait_for("/member-loans/ann", |status, row| {
         status == 200 && row["loans"] == 1

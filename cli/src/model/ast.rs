@@ -279,6 +279,8 @@ pub struct Dependency {
 pub struct Guard {
     pub field: Option<Spanned<String>>,
     pub message: Option<String>,
+    /// The stable reason clients match on when the guard refuses, e.g. `book_on_loan`.
+    pub code: Option<Spanned<String>>,
     pub equals: Option<Spanned<Scalar>>,
     pub not_equals: Option<Spanned<Scalar>>,
     pub one_of: Option<Vec<Spanned<Scalar>>>,

@@ -289,6 +289,8 @@ pub struct Guard {
     pub condition: Condition,
     /// What the client is told when it fails.
     pub message: String,
+    /// The stable reason clients match on, when the model names one (else `rejected`).
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,8 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::{
-    change_statements, guard_uses_command, guard_violated, read, rust_type, some_if, uses_event,
+    change_statements, guard_uses_command, guard_violated, read, refusal, rust_type, some_if,
+    uses_event,
 };
 use crate::model::ir::{Aggregate, Command, Event, Field, Persistence, Unique};
 
@@ -271,9 +272,7 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
         .guards
         .iter()
         .map(|guard| {
-            let message = format!("{:?}", guard.message);
-            let refusal =
-                layout::nested_call_with_text("return Err", "Rejection::guard", &message, 12, ";");
+            let refusal = refusal(guard, "return Err", 12, ";");
             (guard_violated(guard), refusal)
         })
         .collect();

@@ -5,7 +5,7 @@
 use super::fields::FieldView;
 use super::layout;
 use super::names::snake;
-use super::rust::{guard_violated_on, read, some_if};
+use super::rust::{self, guard_violated_on, read, some_if};
 use crate::model::ir::{Aggregate, Command, Emit, Guard};
 
 /// The decision's fields, each id it reads marked `#[decision(reads = ..)]` and each tag of a
@@ -173,12 +173,11 @@ fn read_existing(state: &str, aggregate: &str, id: &str, used: bool) -> String {
     }
 }
 
+/// A guard's check; the refusal is returned through `?`, which makes it a `DispatchError`.
 fn refusal(state: &str, guard: &Guard) -> String {
     let violated = guard_violated_on(guard, state, "self");
-    let message = format!("{:?}", guard.message);
-    format!(
-        "if {violated} {{\n            return Err(Rejection::guard({message}).into());\n        }}"
-    )
+    let refused = rust::refusal(guard, "Err", 12, "?;");
+    format!("if {violated} {{\n            {refused}\n        }}")
 }
 
 /// Each field of an emitted event, read from the decision's field it comes from.

@@ -8,7 +8,7 @@ use super::layout;
 use super::names::snake;
 use super::reachable::recorded_on_by_others;
 use super::scenario::{Scenario, refusals, succeeding};
-use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug};
+use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
 use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard};
 
 /// The tests of a file's decisions, with what they need besides the file's own examples.
@@ -365,12 +365,7 @@ fn needs(command: &Command, dependency: &Dependency) -> Command {
 }
 
 fn refusal(guard: &Guard) -> String {
-    layout::call(
-        ".then_expect_refusal",
-        &[format!("{:?}", guard.message)],
-        8,
-        "",
-    )
+    expect_refusal(guard)
 }
 
 fn refusal_name(command: &str, dependency: Option<&str>, guard: &Guard) -> String {

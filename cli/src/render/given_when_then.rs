@@ -10,7 +10,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::scenario::{Scenario, refusals, succeeding};
-use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug};
+use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
 use crate::model::ir::{Aggregate, Command, Emit};
 
 #[derive(Template)]
@@ -155,12 +155,7 @@ fn test_case(
                 layout::array("[", &expected, 8, 20)
             )
         }
-        Some(guard) => layout::call(
-            ".then_expect_refusal",
-            &[format!("{:?}", guard.message)],
-            8,
-            "",
-        ),
+        Some(guard) => expect_refusal(guard),
     };
     statements.push(layout::chain(&head, &[when, then], 4, ";"));
     let name = match scenario.refused_by {

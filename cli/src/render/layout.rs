@@ -190,22 +190,28 @@ pub fn str_const(name: &str, text: &str) -> String {
     format!("const {name}: &str =\n    {text};")
 }
 
-/// `outer(inner("text"));` on one line, or with the string argument on a line of its own.
-pub fn nested_call_with_text(
+/// `outer(inner(a, b));` on one line, or with each of the inner call's arguments on a line of
+/// its own: rustfmt overflows a lone call argument onto the outer call's line.
+pub fn nested_call(
     outer: &str,
     inner: &str,
-    text: &str,
+    args: &[String],
     indent: usize,
     suffix: &str,
 ) -> String {
-    let flat = format!("{outer}({inner}({text})){suffix}");
+    let joined = args.join(", ");
+    let flat = format!("{outer}({inner}({joined})){suffix}");
     // The outer call's argument is the whole inner call; past the call width rustfmt breaks it.
-    if inner.len() + text.len() + 2 <= LIST_WIDTH && indent + flat.len() <= MAX_WIDTH {
+    if inner.len() + joined.len() + 2 <= LIST_WIDTH && indent + flat.len() <= MAX_WIDTH {
         return flat;
     }
+    let lines: Vec<String> = args
+        .iter()
+        .map(|arg| format!("{}{arg},", pad(indent + 4)))
+        .collect();
     format!(
-        "{outer}({inner}(\n{}{text},\n{})){suffix}",
-        pad(indent + 4),
+        "{outer}({inner}(\n{}\n{})){suffix}",
+        lines.join("\n"),
         pad(indent)
     )
 }

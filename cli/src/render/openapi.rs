@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::names::snake;
 use super::routes::{command_route, query_route};
-use crate::model::ir::{Field, Model, Projection, QueryKind, Rules, Type};
+use crate::model::ir::{Command, Field, Model, Projection, QueryKind, Rules, Type};
 
 /// The document, as the file's text.
 pub fn document(model: &Model) -> String {
@@ -24,6 +24,7 @@ pub fn document(model: &Model) -> String {
         for command in &aggregate.commands {
             let path = command_route(aggregate, command, "{id}");
             let mut responses = errors(&["400", "404", "409", "413", "503"]);
+            responses.insert("409".to_owned(), error_response(&refusals(command)));
             responses.insert(
                 "200".to_owned(),
                 json!({
@@ -218,6 +219,32 @@ fn header(name: &str) -> Value {
         "required": false,
         "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x21-\\x7e]+$" },
     })
+}
+
+/// The 409 of a command: each reason its guards refuse for, by code (`rejected` for a guard
+/// that names none), then what any command may meet.
+fn refusals(command: &Command) -> String {
+    let guards = command
+        .guards
+        .iter()
+        .chain(command.depends_on.iter().flat_map(|d| &d.guards))
+        .chain(command.facts.iter().flat_map(|f| &f.guards));
+    let mut reasons: Vec<String> = guards
+        .map(|guard| {
+            let code = guard.code.as_deref().unwrap_or("rejected");
+            format!("`{code}`: {}", guard.message)
+        })
+        .collect();
+    reasons.dedup();
+    let mut text = String::from("Refused; `code` says why.");
+    if !reasons.is_empty() {
+        text.push_str(&format!(" The state refuses it: {}.", reasons.join("; ")));
+    }
+    text.push_str(
+        " Or `already_exists`, `taken` (a unique value is held by another), or `conflict` \
+         (it kept conflicting with concurrent commands).",
+    );
+    text
 }
 
 fn error_response(description: &str) -> Value {

@@ -1,5 +1,6 @@
 //! Model types, literals, changes and guards as Rust source.
 
+use super::layout;
 use crate::model::ir::{ChangeOp, Condition, Guard, Literal, Operand, Type};
 
 /// The Rust type of a model type.
@@ -228,5 +229,21 @@ mod tests {
             literal(&Literal::String("a\"b".into()), &Type::String),
             "\"a\\\"b\".to_owned()"
         );
+    }
+}
+
+/// `outer(Rejection::guard("message"))suffix`, or `Rejection::refused("code", "message")` for
+/// a guard that names its code, laid out as rustfmt would at `indent`.
+pub fn refusal(guard: &Guard, outer: &str, indent: usize, suffix: &str) -> String {
+    let message = format!("{:?}", guard.message);
+    match &guard.code {
+        None => layout::nested_call(outer, "Rejection::guard", &[message], indent, suffix),
+        Some(code) => layout::nested_call(
+            outer,
+            "Rejection::refused",
+            &[format!("{code:?}"), message],
+            indent,
+            suffix,
+        ),
     }
 }

@@ -7,7 +7,7 @@ use super::examples::example;
 use super::layout;
 use super::names::{shouty, snake};
 use super::rust::some_if;
-use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Type};
+use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Guard, Type};
 
 /// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
 pub(super) struct ExampleFn {
@@ -163,5 +163,19 @@ pub(super) fn condition_slug(condition: &Condition) -> &'static str {
         Condition::NotEmpty => "is_not_empty",
         Condition::AtLeast(_) => "is_enough",
         Condition::AtMost(_) => "is_within_limit",
+    }
+}
+
+/// `.then_expect_rejection_code("code")` for a guard that names its code, else
+/// `.then_expect_refusal("message")`.
+pub(super) fn expect_refusal(guard: &Guard) -> String {
+    match &guard.code {
+        Some(code) => layout::call(".then_expect_rejection_code", &[format!("{code:?}")], 8, ""),
+        None => layout::call(
+            ".then_expect_refusal",
+            &[format!("{:?}", guard.message)],
+            8,
+            "",
+        ),
     }
 }

@@ -207,3 +207,28 @@ fn delete_only_in_projections() {
         "23:19 `delete` belongs in projection handlers"
     );
 }
+
+#[test]
+fn a_guard_names_its_code_in_plain_words() {
+    let coded = model(&cart_with(
+        13,
+        "        guards:\n          - { field: status, equals: Open, code: cart_closed }",
+    ));
+    let guard = &coded.aggregates[0].commands[0].guards[0];
+    assert_eq!(guard.code.as_deref(), Some("cart_closed"));
+    let plain = model(&cart_with(
+        13,
+        "        guards:\n          - { field: status, equals: Open }",
+    ));
+    assert_eq!(plain.aggregates[0].commands[0].guards[0].code, None);
+
+    let d = only(&cart_with(
+        13,
+        "        guards:\n          - { field: status, equals: Open, code: \"cart closed!\" }",
+    ));
+    assert_eq!(at(&d), "14:50 `cart closed!` cannot be a rejection code");
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("use letters, digits, `_`, `-` and `.`, like `book_on_loan`")
+    );
+}

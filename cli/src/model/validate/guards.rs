@@ -151,11 +151,31 @@ pub(super) fn guard(
         .message
         .clone()
         .unwrap_or_else(|| default_message(f, &condition));
+    let code = match &ast.code {
+        Some(code) => Some(rejection_code(ctx, code)?),
+        None => None,
+    };
     Some(ir::Guard {
         field: field.clone(),
         condition,
         message,
+        code,
     })
+}
+
+/// A rejection code is what clients branch on: plain words joined by `_`, `-` or `.`.
+fn rejection_code(ctx: &mut Ctx, code: &Spanned<String>) -> Option<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if code.value.is_empty() || !code.value.chars().all(plain) {
+        ctx.error(
+            Pos::of(code),
+            format!("`{}` cannot be a rejection code", code.value),
+            "not a plain code",
+            Some("use letters, digits, `_`, `-` and `.`, like `book_on_loan`".into()),
+        );
+        return None;
+    }
+    Some(code.value.clone())
 }
 
 /// A number, or a field of this command with the state field's type.
