@@ -1,4 +1,6 @@
-//! What time it is, asked of a [`Clock`] rather than of the system, so tests can freeze it.
+//! What time it is, asked of a [`Clock`] rather than of the system, so tests can freeze it;
+//! and new ids, which carry the time they were made (UUID v7), so a frozen clock makes them
+//! predictable too.
 //!
 //! The dispatcher keeps one clock (the [`SystemClock`] unless
 //! [`Dispatcher::with_clock`](crate::Dispatcher::with_clock) says otherwise). Handlers read it
@@ -7,9 +9,11 @@
 //! and on the events.
 
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use uuid::Uuid;
 
 /// A source of the current time.
 pub trait Clock: Debug + Send + Sync + 'static {
@@ -18,6 +22,11 @@ pub trait Clock: Debug + Send + Sync + 'static {
     /// Today's date in UTC.
     fn today(&self) -> NaiveDate {
         self.now().date_naive()
+    }
+
+    /// A new id, ordered by creation time (UUID v7).
+    fn new_id(&self) -> Uuid {
+        Uuid::now_v7()
     }
 }
 
@@ -34,6 +43,8 @@ impl Clock for SystemClock {
 /// A clock that moves only when told to: for tests of deadlines, due dates and timestamps.
 ///
 /// Clones share one time, so a test keeps a clone to move the clock it gave the dispatcher.
+/// Its new ids are numbered from 1 (`Uuid::from_u128(1)`, then 2, ...), so a test can expect
+/// them.
 ///
 /// ```
 /// use chrono::TimeDelta;
@@ -47,6 +58,7 @@ impl Clock for SystemClock {
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     now: Arc<Mutex<DateTime<Utc>>>,
+    ids: Arc<AtomicU64>,
 }
 
 impl ManualClock {
@@ -54,6 +66,7 @@ impl ManualClock {
     pub fn at(now: DateTime<Utc>) -> Self {
         Self {
             now: Arc::new(Mutex::new(now)),
+            ids: Arc::default(),
         }
     }
 
@@ -79,6 +92,10 @@ impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.lock()
     }
+
+    fn new_id(&self) -> Uuid {
+        Uuid::from_u128(u128::from(self.ids.fetch_add(1, Ordering::Relaxed) + 1))
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +114,14 @@ mod tests {
         assert_eq!(clock.today().to_string(), "2026-02-01");
         clock.set("2025-12-31T00:00:00Z".parse().unwrap());
         assert_eq!(other.today().to_string(), "2025-12-31");
+    }
+
+    #[test]
+    fn a_manual_clocks_ids_are_numbered_from_one_across_its_clones() {
+        let clock = ManualClock::at("2026-01-01T00:00:00Z".parse().unwrap());
+        assert_eq!(clock.new_id(), uuid::Uuid::from_u128(1));
+        assert_eq!(clock.clone().new_id(), uuid::Uuid::from_u128(2));
+        assert_ne!(SystemClock.new_id(), SystemClock.new_id());
     }
 
     #[test]

@@ -58,9 +58,10 @@ impl<'a, S> Context<'a, S> {
         self.clock
     }
 
-    /// A new id, ordered by creation time (UUID v7).
+    /// A new id, from the dispatcher's clock: ordered by creation time (UUID v7), or numbered
+    /// from 1 by a [`ManualClock`](crate::clock::ManualClock).
     pub fn new_id(&self) -> Uuid {
-        Uuid::now_v7()
+        self.clock.new_id()
     }
 
     pub fn correlation_id(&self) -> Option<&'a str> {

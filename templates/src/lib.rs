@@ -144,6 +144,13 @@ pub struct Kafka {
 {%- endif %}
 
 impl App {
+    /// Gives the command handlers the application's services (`src/services.rs`): every
+    /// `HandleWith` handler finds them in its context.
+    pub fn with_services(mut self, services: services::Services) -> Self {
+        self.dispatcher = self.dispatcher.with_services(services);
+        self
+    }
+
     /// Opens the stores, creating their tables when they are missing.
     pub async fn connect(config: &Config) -> Result<Self, StoreError> {
 {%- if write_postgres %}

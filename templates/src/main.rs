@@ -233,7 +233,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args
         .stores
         .config(Duration::from_millis(args.consistency_wait_ms));
-    let mut app = App::connect(&config).await.context("opening the stores")?;
+    // The services handlers ask while deciding: built here, defined in `src/services.rs`.
+    let services = Services::connect()
+        .await
+        .context("connecting the services")?;
+    let mut app = App::connect(&config)
+        .await
+        .context("opening the stores")?
+        .with_services(services);
     app.metrics = Some(
         PrometheusBuilder::new()
             .install_recorder()

@@ -17,6 +17,13 @@
 {% endif %}
 {{ constant }}
 {%- endfor %}
+{%- if reads_clock %}
+
+/// The time the tests' clock stands at.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+{%- endif %}
 {%- for example in commands %}
 
 fn {{ example.name }}() -> {{ example.ty }} {

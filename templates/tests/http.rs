@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+use {{ crate_name }}::services::Services;
 use {{ crate_name }}::{App, Config, api};
 {%- for constant in consts %}
 {%- if loop.first %}
@@ -45,7 +46,8 @@ async fn send(app: &App, method: &str, uri: &str, body: &str) -> (StatusCode, Va
 async fn commands_and_queries_over_http() {
     let app = App::connect(&Config::for_tests().await)
         .await
-        .expect("the test stores open");
+        .expect("the test stores open")
+        .with_services(Services::default());
 {%- if creates %}
 
     let (status, body) = send(&app, "POST", CREATE, CREATE_BODY).await;

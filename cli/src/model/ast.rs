@@ -246,6 +246,10 @@ pub struct Command {
     #[serde(default)]
     pub guards: Vec<Spanned<Guard>>,
     pub emits: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Event fields the server fills instead of the client: `{ lent_at: now, due_on: now + 21d,
+    /// loan_id: new_id, member: command.member_id }`.
+    #[serde(default)]
+    pub values: NamedMap<Spanned<String>>,
     /// Other aggregates the command reads, each by a field of the command holding its id.
     #[serde(default)]
     pub depends_on: NamedMap<Dependency>,

@@ -173,6 +173,20 @@ pub struct Command {
     pub depends_on: Vec<Dependency>,
     /// The facts it reads, with the guards on each.
     pub facts: Vec<FactRead>,
+    /// The values the server makes for its events (`now`, `new_id`), each once per command,
+    /// in the order the model writes them: the handler binds each before building events.
+    pub served: Vec<ServedValue>,
+}
+
+/// A value the server makes once per command, feeding every event field of its name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServedValue {
+    /// The event fields' name, and the handler's binding.
+    pub name: String,
+    /// `Now` or `NewId`.
+    pub source: Source,
+    /// The event fields' type, without `Option`.
+    pub ty: Type,
 }
 
 /// A fact a command reads: the command's fields holding its tags, and what must hold of it.
@@ -219,10 +233,38 @@ impl Fact {
 }
 
 impl Command {
+    /// A command of these fields that checks, records and reads nothing: what the renderers'
+    /// scenario search builds its steps from.
+    pub fn synthetic(name: impl Into<String>, fields: Vec<Field>) -> Self {
+        Command {
+            name: name.into(),
+            creates: false,
+            fields,
+            guards: Vec::new(),
+            emits: Vec::new(),
+            depends_on: Vec::new(),
+            facts: Vec::new(),
+            served: Vec::new(),
+        }
+    }
+
     /// Whether it reads other aggregates than its own: then it is a decision, not a command of
     /// one aggregate.
     pub fn is_decision(&self) -> bool {
         !self.depends_on.is_empty() || !self.facts.is_empty()
+    }
+
+    /// Every event it records, on its own aggregate and on those it depends on.
+    pub fn all_emits(&self) -> impl Iterator<Item = &Emit> {
+        self.emits
+            .iter()
+            .chain(self.depends_on.iter().flat_map(|d| &d.emits))
+    }
+
+    /// Whether a value of its events is made by the server (`now`, `new_id`): then its handler
+    /// reads the clock.
+    pub fn reads_clock(&self) -> bool {
+        !self.served.is_empty()
     }
 }
 
@@ -265,18 +307,49 @@ pub struct FieldSource {
 /// Where a command takes the value of an event field from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    /// The command's field of the same name and type (or the type the event field makes optional).
+    /// The command's field of the same name and type (or the type the event field makes optional),
+    /// or the one `values` names (`command.<field>`).
     CommandField(Field),
     /// The aggregate id, which every command carries.
     AggregateId,
+    /// The time the command is decided, moved by `offset` (`now`, `now + 21d`): a timestamp, or
+    /// today's date for a date field.
+    Now(Offset),
+    /// A new id (`new_id`), from the dispatcher's clock: a uuid, or its text for a string field.
+    NewId,
+}
+
+/// How far from now a value is: `now + 21d` is 21 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offset {
+    /// Signed: `now - 3d` is -3.
+    pub amount: i64,
+    pub unit: TimeUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Days,
+    Hours,
+    Minutes,
+    Seconds,
+}
+
+impl Offset {
+    pub const NONE: Offset = Offset {
+        amount: 0,
+        unit: TimeUnit::Days,
+    };
 }
 
 impl FieldSource {
-    /// The field the value is read from: the command's own, or `id`, the aggregate's id.
-    pub fn read_from<'a>(&'a self, id: &'a Field) -> &'a Field {
+    /// The field the value is read from: the command's own, or `id`, the aggregate's id; `None`
+    /// for a value the server makes.
+    pub fn read_from<'a>(&'a self, id: &'a Field) -> Option<&'a Field> {
         match &self.source {
-            Source::CommandField(field) => field,
-            Source::AggregateId => id,
+            Source::CommandField(field) => Some(field),
+            Source::AggregateId => Some(id),
+            Source::Now(_) | Source::NewId => None,
         }
     }
 }

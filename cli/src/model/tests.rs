@@ -7,6 +7,7 @@ mod facts;
 mod names;
 mod projections;
 mod types;
+mod values;
 
 use super::ir::{self, ChangeOp, Condition, Literal, Operand, Type};
 use crate::diagnostic::Diagnostic;

@@ -8,7 +8,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::{
-    change_statements, guard_uses_command, guard_violated, read, refusal, rust_type, some_if,
+    change_statements, event_value, guard_uses_command, guard_violated, refusal, rust_type, served,
     uses_event,
 };
 use crate::model::ir::{Aggregate, Command, Event, Field, Persistence, Unique};
@@ -44,6 +44,8 @@ struct CommandView {
     fields: Vec<FieldView>,
     /// For a decision, the body of its `decide`, statement by statement; `None` for a command.
     decide: Option<Vec<String>>,
+    /// `Handle`, or `HandleWith` for a handler that reads the clock.
+    handler: &'static str,
     /// The `fn handle(...) -> ... {` line, laid out.
     signature: String,
     /// `(condition under which it is refused, the return statement)`.
@@ -125,6 +127,10 @@ impl<'a> AggregateView<'a> {
                 std::slice::from_ref(name),
             ));
         }
+        crate_uses.extend(use_line(
+            "crate::services",
+            std::slice::from_ref(&"Services".to_owned()),
+        ));
         crate_uses.sort();
         Self {
             aggregate,
@@ -176,6 +182,7 @@ fn aggregate_attribute(aggregate: &Aggregate) -> String {
     let mut args = vec![
         format!("id = {}", rust_type(&aggregate.id.ty)),
         format!("event = {}Event", aggregate.name),
+        "services = Services".to_owned(),
     ];
     if aggregate.persistence == Persistence::StateStored {
         args.push("persistence = \"state_stored\"".to_owned());
@@ -207,8 +214,16 @@ fn handler_uses(aggregate: &Aggregate) -> Vec<String> {
         uses.push("use eventwright::decision::{Changes, Decide, Read};".to_owned());
     }
     let mut runtime = vec!["Rejection"];
-    if decisions.len() < aggregate.commands.len() {
+    let plain = |c: &&Command| !c.is_decision() && !c.reads_clock();
+    if aggregate.commands.iter().any(|c| plain(&c)) {
         runtime.push("Handle");
+    }
+    if aggregate
+        .commands
+        .iter()
+        .any(|c| !c.is_decision() && c.reads_clock())
+    {
+        runtime.extend(["Context", "HandleWith"]);
     }
     if !decisions.is_empty() {
         runtime.push("DispatchError");
@@ -262,6 +277,7 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             id_attribute: id_attribute(aggregate, command),
             fields: decision_fields(command),
             decide: Some(decide_body(aggregate, command)),
+            handler: "",
             signature: String::new(),
             guards: Vec::new(),
             bindings: Vec::new(),
@@ -276,16 +292,19 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             (guard_violated(guard), refusal)
         })
         .collect();
-    let mut bindings = Vec::new();
+    let mut bindings: Vec<String> = command
+        .served
+        .iter()
+        .map(|value| format!("let {} = {};", value.name, served(value, "context")))
+        .collect();
     let mut results = Vec::new();
     for emit in &command.emits {
         let fields: Vec<(String, String)> = emit
             .fields
             .iter()
             .map(|fed| {
-                let name = &fed.field.name;
-                let value = read(&format!("command.{name}"), &fed.read_from(&aggregate.id).ty);
-                (name.clone(), some_if(fed.wrap_some, value))
+                let value = event_value(fed, &aggregate.id, "command");
+                (fed.field.name.clone(), value)
             })
             .collect();
         let name = &emit.event.name;
@@ -301,6 +320,13 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
         || command.guards.iter().any(guard_uses_command);
     let param = if reads_command { "command" } else { "_command" };
     let event_enum = format!("{}Event", aggregate.name);
+    let mut params = vec!["&self".to_owned(), format!("{param}: &{}", command.name)];
+    let (handler, head) = if command.reads_clock() {
+        params.push("context: Context<'_, Services>".to_owned());
+        ("HandleWith", "async fn handle")
+    } else {
+        ("Handle", "fn handle")
+    };
     let mut attribute = vec![format!("aggregate = {}", aggregate.name)];
     if command.creates {
         attribute.push("creates".to_owned());
@@ -313,9 +339,10 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
         id_attribute: "#[command(id)]".to_owned(),
         decide: None,
         fields: command.fields.iter().map(FieldView::validated).collect(),
+        handler,
         signature: layout::signature(
-            "fn handle",
-            &["&self".to_owned(), format!("{param}: &{}", command.name)],
+            head,
+            &params,
             &format!("Result<Vec<{event_enum}>, Rejection>"),
             4,
         ),

@@ -5,7 +5,7 @@
 use super::fields::FieldView;
 use super::layout;
 use super::names::snake;
-use super::rust::{self, guard_violated_on, read, some_if};
+use super::rust::{self, event_value, guard_violated_on, served};
 use crate::model::ir::{Aggregate, Command, Emit, Guard};
 
 /// The decision's fields, each id it reads marked `#[decision(reads = ..)]` and each tag of a
@@ -126,6 +126,9 @@ pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<Strin
     for (state, guard) in guards {
         body.push(refusal(state, guard));
     }
+    for value in &command.served {
+        body.push(format!("let {} = {};", value.name, served(value, "read")));
+    }
     let mut emitted = Vec::new();
     let mut bindings: Vec<String> = Vec::new();
     let targets = std::iter::once((aggregate.name.as_str(), own_id.clone(), &command.emits)).chain(
@@ -180,15 +183,14 @@ fn refusal(state: &str, guard: &Guard) -> String {
     format!("if {violated} {{\n            {refused}\n        }}")
 }
 
-/// Each field of an emitted event, read from the decision's field it comes from.
+/// Each field of an emitted event, read from the decision's field it comes from, or the
+/// binding of the value the server made.
 fn event_fields(aggregate: &Aggregate, emit: &Emit) -> Vec<(String, String)> {
     emit.fields
         .iter()
         .map(|fed| {
-            let name = &fed.field.name;
-            let from = fed.read_from(&aggregate.id);
-            let value = read(&format!("self.{}", from.name), &from.ty);
-            (name.clone(), some_if(fed.wrap_some, value))
+            let value = event_value(fed, &aggregate.id, "self");
+            (fed.field.name.clone(), value)
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use super::names::snake;
 use super::reachable::recorded_on_by_others;
 use super::scenario::{Scenario, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
-use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard};
+use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard, ServedValue};
 
 /// The tests of a file's decisions, with what they need besides the file's own examples.
 #[derive(Default)]
@@ -22,6 +22,8 @@ pub(super) struct DecisionCases {
     /// Whether a test names `DispatchError`.
     pub(super) names_errors: bool,
     pub(super) written: BTreeMap<String, ()>,
+    /// Whether the decision being added makes times or ids: its tests freeze the clock.
+    frozen: bool,
 }
 
 /// One aggregate a decision reads, and the history that brings it to a wanted state.
@@ -44,6 +46,7 @@ impl DecisionCases {
         own_event_fn: &dyn Fn(&Command, &Emit) -> String,
     ) {
         let example = format!("{}()", snake(&command.name));
+        self.frozen = command.reads_clock();
         let Some(own) = succeeding(aggregate, command) else {
             return;
         };
@@ -196,7 +199,7 @@ impl DecisionCases {
                 "assert!(\n        matches!(\n            error,\n            DispatchError::NotFound {{\n                aggregate_type: {:?},\n                ..\n            }}\n        ),\n        \"{{error}}\"\n    );",
                 dependency.aggregate
             );
-            let mut calls = given_calls(&without, &example);
+            let mut calls = self.given_calls(&without, &example);
             calls.push(".then_expect_error()".to_owned());
             self.cases.push(TestCase {
                 name: format!("{name}_is_refused_without_its_{}", dependency.name),
@@ -228,7 +231,7 @@ impl DecisionCases {
                 snake(&emit.event.name),
                 snake(&earlier.name)
             );
-            self.write(examples, other, emit, &name, &module, other);
+            self.write(examples, (other, &earlier.served), emit, &name, other);
             format!("{name}()")
         });
         Given {
@@ -255,26 +258,27 @@ impl DecisionCases {
             snake(&command.name)
         );
         if let Some(other) = all.iter().find(|a| a.name == dependency.aggregate) {
-            self.write(examples, aggregate, emit, &name, &module, other);
+            self.write(examples, (aggregate, &command.served), emit, &name, other);
         }
         name
     }
 
-    /// Writes the example function `name` once: `emit`'s event of `owner`, recorded by a
-    /// command addressed to `addressed`.
+    /// Writes the example function `name` once: `emit`'s event of `owner` (in `owner`'s
+    /// module), recorded by `recorder`, a command addressed to `addressed`.
     pub(super) fn write(
         &mut self,
         examples: &mut Examples,
-        addressed: &Aggregate,
+        (addressed, recorder): (&Aggregate, &[ServedValue]),
         emit: &Emit,
         name: &str,
-        module: &str,
         owner: &Aggregate,
     ) {
+        let module = snake(&owner.name);
         if self.written.insert(name.to_owned(), ()).is_none() {
             let event_enum = format!("{module}::{}Event", owner.name);
             self.events.push(examples.event_in(
                 addressed,
+                recorder,
                 emit,
                 name.to_owned(),
                 &format!("{module}::"),
@@ -284,12 +288,22 @@ impl DecisionCases {
     }
 
     fn case(&mut self, name: String, given: &[Given], example: &str, then: Vec<String>) {
-        let mut calls = given_calls(given, example);
+        let mut calls = self.given_calls(given, example);
         calls.extend(then);
         self.cases.push(TestCase {
             name,
             statements: vec![layout::chain("given_aggregates()", &calls, 4, ";")],
         });
+    }
+
+    /// `.at(now())` when the clock is frozen, `.aggregate::<..>(..)` for each aggregate given,
+    /// then `.when(..)`.
+    fn given_calls(&self, given: &[Given], example: &str) -> Vec<String> {
+        let mut calls = given_calls(given, example);
+        if self.frozen {
+            calls.insert(0, ".at(now())".to_owned());
+        }
+        calls
     }
 }
 
@@ -354,13 +368,8 @@ fn history(scenario: &Scenario, mut call: impl FnMut(&Command, &Emit) -> String)
 /// the other's state, its own fields.
 fn needs(command: &Command, dependency: &Dependency) -> Command {
     Command {
-        name: command.name.clone(),
-        creates: false,
-        fields: command.fields.clone(),
         guards: dependency.guards.clone(),
-        emits: Vec::new(),
-        depends_on: Vec::new(),
-        facts: Vec::new(),
+        ..Command::synthetic(command.name.clone(), command.fields.clone())
     }
 }
 

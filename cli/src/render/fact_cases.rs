@@ -33,14 +33,10 @@ impl DecisionCases {
     ) -> Option<FactCases> {
         let fact = &read.fact;
         let blank = fact_as_aggregate(fact)?;
+        let tags = read.tags.iter().map(|(_, from)| from.clone()).collect();
         let needs = Command {
-            name: read.name.clone(),
-            creates: false,
-            fields: read.tags.iter().map(|(_, from)| from.clone()).collect(),
             guards: read.guards.clone(),
-            emits: Vec::new(),
-            depends_on: Vec::new(),
-            facts: Vec::new(),
+            ..Command::synthetic(read.name.clone(), tags)
         };
         // The example events carry the tags of the decision's example only where the decision
         // reads each tag from a field of the tag's own name (examples go by name).
@@ -99,8 +95,14 @@ impl DecisionCases {
         let path = if owner.name == aggregate.name {
             if self.written.insert(name.clone(), ()).is_none() {
                 let event_enum = format!("{}Event", owner.name);
-                self.events
-                    .push(examples.event_in(owner, &emit, name.clone(), "", &event_enum));
+                self.events.push(examples.event_in(
+                    owner,
+                    &[],
+                    &emit,
+                    name.clone(),
+                    "",
+                    &event_enum,
+                ));
             }
             owner.name.clone()
         } else {
@@ -109,7 +111,7 @@ impl DecisionCases {
                 self.modules.push(module.clone());
                 self.modules.sort();
             }
-            self.write(examples, owner, &emit, &name, &module, owner);
+            self.write(examples, (owner, &[]), &emit, &name, owner);
             format!("{module}::{}", owner.name)
         };
         Given {

@@ -21,6 +21,8 @@ pub struct AggregateTest {
     uses: Vec<String>,
     crate_uses: Vec<String>,
     consts: Vec<String>,
+    /// Whether an example holds a time or id the server made: then a frozen `now()`.
+    reads_clock: bool,
     commands: Vec<ExampleFn>,
     events: Vec<ExampleFn>,
     cases: Vec<TestCase>,
@@ -52,7 +54,7 @@ impl AggregateTest {
         let mut events = Vec::new();
         for command in &aggregate.commands {
             for emit in &command.emits {
-                events.push(examples.event(aggregate, emit, event_fn(command, emit)));
+                events.push(examples.event(aggregate, command, emit, event_fn(command, emit)));
             }
         }
 
@@ -86,6 +88,13 @@ impl AggregateTest {
             &format!("{crate_name}::types"),
             &imports.model_types(),
         ));
+        if aggregate
+            .commands
+            .iter()
+            .any(|c| !c.is_decision() && c.reads_clock())
+        {
+            crate_uses.push(format!("use {crate_name}::services::Services;"));
+        }
         crate_uses.sort();
         let mut testing = Vec::new();
         if !cases.is_empty() {
@@ -108,6 +117,7 @@ impl AggregateTest {
             uses: imports.external_lines(),
             crate_uses,
             consts: examples.consts.into_values().collect(),
+            reads_clock: examples.reads_clock,
             commands,
             events,
             cases,
@@ -157,7 +167,14 @@ fn test_case(
         }
         Some(guard) => expect_refusal(guard),
     };
-    statements.push(layout::chain(&head, &[when, then], 4, ";"));
+    let mut calls = Vec::new();
+    if command.reads_clock() {
+        // A frozen clock: the events' times and ids are known in advance.
+        calls.push(".with_services(Services::default())".to_owned());
+        calls.push(".at(now())".to_owned());
+    }
+    calls.extend([when, then]);
+    statements.push(layout::chain(&head, &calls, 4, ";"));
     let name = match scenario.refused_by {
         None => format!(
             "{}_records_{}",

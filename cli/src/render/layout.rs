@@ -34,9 +34,17 @@ pub fn struct_literal(
         return format!("{name} {{}}");
     }
     let values: Vec<String> = fields.iter().map(|(_, value)| value.clone()).collect();
+    // `field: field` is written `field`, as clippy asks.
+    let entry = |field: &String, value: &String| {
+        if field == value {
+            field.clone()
+        } else {
+            format!("{field}: {value}")
+        }
+    };
     let body = fields
         .iter()
-        .map(|(field, value)| format!("{field}: {value}"))
+        .map(|(field, value)| entry(field, value))
         .collect::<Vec<_>>()
         .join(", ");
     if one_line(&values)
@@ -48,7 +56,7 @@ pub fn struct_literal(
     let inner = pad(indent + 4);
     let lines: Vec<String> = fields
         .iter()
-        .map(|(field, value)| format!("{inner}{field}: {value},"))
+        .map(|(field, value)| format!("{inner}{},", entry(field, value)))
         .collect();
     format!("{name} {{\n{}\n{}}}", lines.join("\n"), pad(indent))
 }

@@ -29,7 +29,11 @@ pub(super) struct LibRs<'a> {
 impl<'a> LibRs<'a> {
     pub(super) fn new(model: &'a Model) -> Self {
         let mut modules: Vec<String> = model.aggregates.iter().map(|a| snake(&a.name)).collect();
-        modules.extend(["api".to_owned(), "projections".to_owned()]);
+        modules.extend([
+            "api".to_owned(),
+            "projections".to_owned(),
+            "services".to_owned(),
+        ]);
         if !model.enums.is_empty() || !model.values.is_empty() {
             modules.push("types".to_owned());
         }

@@ -85,9 +85,13 @@ impl<'a> MainRs<'a> {
                 )
             }),
             crate_use: if model.stores.broker == Broker::Kafka {
-                format!("use {crate_name}::{{App, Broker, Config, api}};")
+                format!(
+                    "use {crate_name}::services::Services;\nuse {crate_name}::{{App, Broker, Config, api}};"
+                )
             } else {
-                format!("use {crate_name}::{{App, Config, api}};")
+                format!(
+                    "use {crate_name}::services::Services;\nuse {crate_name}::{{App, Config, api}};"
+                )
             },
             max_body_attribute: setting("MAX_BODY_BYTES", "default_value_t = 1 << 20".to_owned()),
             timeout_attribute: setting("REQUEST_TIMEOUT", "default_value_t = 30".to_owned()),

@@ -32,6 +32,7 @@ mod routes;
 mod rust;
 mod scenario;
 mod service;
+mod services_rs;
 mod telemetry_rs;
 mod test_examples;
 mod types_rs;

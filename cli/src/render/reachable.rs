@@ -14,13 +14,8 @@ use crate::model::ir::{
 /// nothing, since the search starts from a creating command).
 pub(super) fn fact_as_aggregate(fact: &Fact) -> Option<Aggregate> {
     let nothing = Command {
-        name: String::new(),
         creates: true,
-        fields: Vec::new(),
-        guards: Vec::new(),
-        emits: Vec::new(),
-        depends_on: Vec::new(),
-        facts: Vec::new(),
+        ..Command::synthetic("", Vec::new())
     };
     let mut commands = vec![nothing];
     for handler in &fact.handlers {
@@ -30,16 +25,11 @@ pub(super) fn fact_as_aggregate(fact: &Fact) -> Option<Aggregate> {
         };
         let fed = fed_by_name(&handler.event.fields);
         commands.push(Command {
-            name: handler.event.name.clone(),
-            creates: false,
-            fields: handler.event.fields.clone(),
-            guards: Vec::new(),
             emits: vec![Emit {
                 event: Arc::new(event),
                 fields: fed,
             }],
-            depends_on: Vec::new(),
-            facts: Vec::new(),
+            ..Command::synthetic(handler.event.name.clone(), handler.event.fields.clone())
         });
     }
     Some(Aggregate {
@@ -68,16 +58,11 @@ pub(super) fn recorded_on_by_others(other: &Aggregate, all: &[Aggregate]) -> Agg
     for (command, emit) in recorders {
         let fields = emit.event.fields.clone();
         reachable.commands.push(Command {
-            name: command.name.clone(),
-            creates: false,
-            fields: fields.clone(),
-            guards: Vec::new(),
             emits: vec![Emit {
                 event: Arc::clone(&emit.event),
                 fields: fed_by_name(&fields),
             }],
-            depends_on: Vec::new(),
-            facts: Vec::new(),
+            ..Command::synthetic(command.name.clone(), fields)
         });
     }
     reachable

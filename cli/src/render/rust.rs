@@ -1,7 +1,10 @@
 //! Model types, literals, changes and guards as Rust source.
 
 use super::layout;
-use crate::model::ir::{ChangeOp, Condition, Guard, Literal, Operand, Type};
+use crate::model::ir::{
+    ChangeOp, Condition, Field, FieldSource, Guard, Literal, Offset, Operand, ServedValue, Source,
+    TimeUnit, Type,
+};
 
 /// The Rust type of a model type.
 pub fn rust_type(ty: &Type) -> String {
@@ -246,4 +249,50 @@ pub fn refusal(guard: &Guard, outer: &str, indent: usize, suffix: &str) -> Strin
             suffix,
         ),
     }
+}
+
+/// The expression making a served value (`now`, `new_id`) of type `ty` from `clock`, the
+/// handler's `context` or the decision's `read`.
+pub fn served(value: &ServedValue, clock: &str) -> String {
+    match (&value.source, &value.ty) {
+        (Source::Now(offset), Type::Date) => shifted(format!("{clock}.today()"), offset, true),
+        (Source::Now(offset), _) => shifted(format!("{clock}.now()"), offset, false),
+        (_, Type::String) => format!("{clock}.new_id().to_string()"),
+        _ => format!("{clock}.new_id()"),
+    }
+}
+
+/// `base`, moved by `offset`: whole days for a date, a `TimeDelta` for a time.
+pub fn shifted(base: String, offset: &Offset, date: bool) -> String {
+    if offset.amount == 0 {
+        return base;
+    }
+    let sign = if offset.amount < 0 { '-' } else { '+' };
+    let amount = offset.amount.unsigned_abs();
+    if date {
+        return format!("{base} {sign} chrono::Days::new({amount})");
+    }
+    let unit = match offset.unit {
+        TimeUnit::Days => "days",
+        TimeUnit::Hours => "hours",
+        TimeUnit::Minutes => "minutes",
+        TimeUnit::Seconds => "seconds",
+    };
+    format!("{base} {sign} chrono::TimeDelta::{unit}({amount})")
+}
+
+/// The value of an event field: read from the command (`command.x` in a handler, `self.x` in a
+/// decision), or the binding of a served value.
+pub fn event_value(fed: &FieldSource, id: &Field, command: &str) -> String {
+    let value = match fed.read_from(id) {
+        Some(from) => read(&format!("{command}.{}", from.name), &from.ty),
+        None => {
+            let ty = match &fed.field.ty {
+                Type::Optional(inner) => inner.as_ref(),
+                other => other,
+            };
+            read(&fed.field.name, ty)
+        }
+    };
+    some_if(fed.wrap_some, value)
 }

@@ -145,8 +145,8 @@ impl<'m> Sim<'m> {
         })
     }
 
-    /// The state after `command`'s events. Values the aggregate id feeds are left null: no
-    /// change in a model reads them.
+    /// The state after `command`'s events. Values the aggregate id or the server feeds are
+    /// left null: no guard of a model compares them.
     fn run(&self, command: &Command, mut state: Map<String, Value>) -> Map<String, Value> {
         for emit in &command.emits {
             let fields: Map<String, Value> = emit
@@ -155,7 +155,8 @@ impl<'m> Sim<'m> {
                 .map(|fed| {
                     let value = match &fed.source {
                         Source::CommandField(field) => example(field).json,
-                        Source::AggregateId => Value::Null,
+                        // No rule of a model reads them back.
+                        Source::AggregateId | Source::Now(_) | Source::NewId => Value::Null,
                     };
                     (fed.field.name.clone(), value)
                 })

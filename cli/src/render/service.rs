@@ -18,6 +18,7 @@ use super::options::Options;
 use super::output::{OutputFile, Owner, file};
 use super::projection::{ProjectionRs, ProjectionView, ProjectionsRs};
 use super::readme::Readme;
+use super::services_rs::ServicesRs;
 use super::telemetry_rs::TelemetryRs;
 use super::types_rs::TypesRs;
 use super::{asyncapi, openapi};
@@ -67,6 +68,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         ),
         file("src/lib.rs", Owner::Generated, LibRs::new(model).render()?),
         file("src/api.rs", Owner::Generated, ApiRs::new(model).render()?),
+        file("src/services.rs", Owner::User, ServicesRs.render()?),
         file(
             "tests/http.rs",
             Owner::User,

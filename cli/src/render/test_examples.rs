@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use super::examples::example;
 use super::layout;
 use super::names::{shouty, snake};
-use super::rust::some_if;
-use crate::model::ir::{Aggregate, Command, Condition, Emit, Field, Guard, Type};
+use super::rust::{shifted, some_if};
+use crate::model::ir::{
+    Aggregate, Command, Condition, Emit, Field, Guard, ServedValue, Source, Type,
+};
 
 /// A function returning an example value: `fn place_order() -> PlaceOrder { ... }`.
 pub(super) struct ExampleFn {
@@ -27,6 +29,8 @@ pub(super) struct TestCase {
 #[derive(Default)]
 pub(super) struct Examples {
     pub(super) consts: BTreeMap<String, String>,
+    /// Whether an example holds a value the server made, so the tests need `now()`.
+    pub(super) reads_clock: bool,
 }
 
 impl Examples {
@@ -91,6 +95,36 @@ impl Examples {
         }
     }
 
+    /// What the served value `name` is in a test: the frozen `now()` moved by its offset, or
+    /// the test clock's `n`th new id (a `ManualClock` numbers them from 1, in the order the
+    /// handler makes them).
+    fn served(&mut self, served: &[ServedValue], name: &str) -> String {
+        self.reads_clock = true;
+        let Some(value) = served.iter().find(|value| value.name == name) else {
+            return "now()".to_owned();
+        };
+        match (&value.source, &value.ty) {
+            (Source::Now(offset), Type::Date) => {
+                shifted("now().date_naive()".to_owned(), offset, true)
+            }
+            (Source::Now(offset), _) => shifted("now()".to_owned(), offset, false),
+            (_, ty) => {
+                let nth = served
+                    .iter()
+                    .take_while(|other| other.name != name)
+                    .filter(|other| other.source == Source::NewId)
+                    .count()
+                    + 1;
+                let id = format!("uuid::Uuid::from_u128({nth})");
+                if *ty == Type::String {
+                    format!("{id}.to_string()")
+                } else {
+                    id
+                }
+            }
+        }
+    }
+
     pub(super) fn command(&mut self, aggregate: &Aggregate, command: &Command) -> ExampleFn {
         let mut fields = vec![(
             aggregate.id.name.clone(),
@@ -111,19 +145,21 @@ impl Examples {
     pub(super) fn event(
         &mut self,
         aggregate: &Aggregate,
+        command: &Command,
         emit: &Emit,
         fn_name: String,
     ) -> ExampleFn {
         let event_enum = format!("{}Event", aggregate.name);
-        self.event_in(aggregate, emit, fn_name, "", &event_enum)
+        self.event_in(aggregate, &command.served, emit, fn_name, "", &event_enum)
     }
 
     /// [`event`](Self::event) for an event of the aggregate in `module` (`"member::"`, or
     /// `""` for this file's own), whose event enum is `event_enum`; the command recording it
-    /// is addressed to `aggregate`.
+    /// is addressed to `aggregate`, and makes the values `served`.
     pub(super) fn event_in(
         &mut self,
         aggregate: &Aggregate,
+        served: &[ServedValue],
         emit: &Emit,
         fn_name: String,
         module: &str,
@@ -133,9 +169,11 @@ impl Examples {
             .fields
             .iter()
             .map(|fed| {
-                let source = fed.read_from(&aggregate.id);
                 let name = &fed.field.name;
-                let value = self.value(&source.name, &source.ty, source, 8, name.len() + 2);
+                let value = match fed.read_from(&aggregate.id) {
+                    Some(source) => self.value(&source.name, &source.ty, source, 8, name.len() + 2),
+                    None => self.served(served, name),
+                };
                 (name.clone(), some_if(fed.wrap_some, value))
             })
             .collect();

@@ -4,11 +4,13 @@ use std::any::Any;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 use serde_json::Value;
 
 use super::{Fact, FactRead};
 use crate::aggregate::{Aggregate, Persistence};
+use crate::clock::Clock;
 use crate::context::ServiceMap;
 use crate::dispatch::DispatchError;
 use crate::store::{QueryRead, StreamVersion};
@@ -22,6 +24,7 @@ pub struct Read {
     loaded: Vec<Loaded>,
     facts: Vec<FactRead>,
     now: DateTime<Utc>,
+    clock: Arc<dyn Clock>,
     services: Arc<ServiceMap>,
 }
 
@@ -50,14 +53,15 @@ impl Read {
         decision: &'static str,
         loaded: Vec<Loaded>,
         facts: Vec<FactRead>,
-        now: DateTime<Utc>,
+        clock: Arc<dyn Clock>,
         services: Arc<ServiceMap>,
     ) -> Self {
         Self {
             decision,
             loaded,
             facts,
-            now,
+            now: clock.now(),
+            clock,
             services,
         }
     }
@@ -70,6 +74,11 @@ impl Read {
     /// Today's date in UTC, by the dispatcher's clock.
     pub fn today(&self) -> NaiveDate {
         self.now.date_naive()
+    }
+
+    /// A new id, from the dispatcher's clock (see [`Context::new_id`](crate::Context::new_id)).
+    pub fn new_id(&self) -> Uuid {
+        self.clock.new_id()
     }
 
     /// The application's services of type `S`, as given to

@@ -121,8 +121,13 @@ impl Dispatcher {
             for fact in std::mem::take(&mut wanted.facts) {
                 facts.push((fact.load)(self, fact.state).await?);
             }
-            let now = self.clock.now();
-            let read = Read::new(D::NAME, loaded, facts, now, Arc::clone(&self.services));
+            let read = Read::new(
+                D::NAME,
+                loaded,
+                facts,
+                Arc::clone(&self.clock),
+                Arc::clone(&self.services),
+            );
             let mut changes = Changes::default();
             let decided = decision.decide(&read, &mut changes);
             if decided.is_err() || changes.is_empty() {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use pretty_assertions::assert_eq;
 
 use crate::aggregate::Aggregate;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::context::ServiceMap;
 use crate::decision::{Changes, Decide, Fact, FactRead, Loaded, Read, Reads};
 use crate::dispatch::{DispatchError, prepare};
@@ -29,8 +29,8 @@ pub fn given_aggregates() -> GivenAggregates {
 pub struct GivenAggregates {
     loaded: Vec<Loaded>,
     log: Vec<(EventEnvelope, Vec<Tag>)>,
-    /// When the decision is made; the system's clock unless set.
-    now: Option<DateTime<Utc>>,
+    /// When the decision is made, and its new ids; the system's clock unless set.
+    clock: Option<Arc<dyn Clock>>,
     services: ServiceMap,
 }
 
@@ -48,10 +48,20 @@ impl Debug for GivenAggregates {
 }
 
 impl GivenAggregates {
-    /// Makes the decision at `now`: what [`Read::now`] says and the events' timestamp.
-    pub fn at(mut self, now: DateTime<Utc>) -> Self {
-        self.now = Some(now);
+    /// Makes the decision at `now`: what [`Read::now`] says and the events' timestamp; new
+    /// ids are numbered from 1, as a [`ManualClock`]'s.
+    pub fn at(self, now: DateTime<Utc>) -> Self {
+        self.with_clock(ManualClock::at(now))
+    }
+
+    /// The clock the decision reads (the system's unless set).
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
         self
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock))
     }
 
     /// What [`Read::services`] finds for type `S`: the real services, or a fake of the type.
@@ -77,6 +87,7 @@ impl GivenAggregates {
                 self.loaded.len() - 1
             }
         };
+        let timestamp = self.clock().now();
         let given = &mut self.loaded[index];
         for event in events {
             (given.ops.apply)(&mut *given.state, &event);
@@ -93,7 +104,7 @@ impl GivenAggregates {
                 position,
                 event_type: event.event_type().to_owned(),
                 event_version: event.event_version(),
-                timestamp: self.now.unwrap_or_else(|| SystemClock.now()),
+                timestamp,
                 metadata: Metadata::default(),
                 payload,
             };
@@ -164,9 +175,9 @@ fn decide<D: Decide>(given: GivenAggregates, decision: &D) -> Result<Changes, Di
     decision.reads(&mut reads);
     let Given(mut unread, read, facts) = reads;
     let facts = facts.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let now = unread.now.unwrap_or_else(|| SystemClock.now());
+    let clock = unread.clock();
     let services = Arc::new(std::mem::take(&mut unread.services));
-    let read = Read::new(D::NAME, read, facts, now, services);
+    let read = Read::new(D::NAME, read, facts, clock, services);
     let mut changes = Changes::default();
     decision.decide(&read, &mut changes)?;
     let (append, after) = prepare(D::NAME, read, &changes, &Metadata::default())?;

@@ -3,7 +3,8 @@
 //! How a {{ view.aggregate.name }} decides each command: check the state, then record events.
 //! The first version enforces the model's guards and maps command fields to event fields by
 //! name; grow it as the domain needs. A command added to the model later fails to compile
-//! until it has a `Handle` impl here.
+//! until it has a `Handle` impl here (or `HandleWith`, for one that needs the clock or the
+//! application's `Services` of `src/services.rs`: turn any `Handle` into one when it does).
 {% for line in view.handler_uses %}
 {{ line }}
 {%- endfor %}
@@ -26,7 +27,7 @@ impl Decide for {{ command.name }} {
 }
 {%- else %}
 
-impl Handle<{{ command.name }}> for {{ view.aggregate.name }} {
+impl {{ command.handler }}<{{ command.name }}> for {{ view.aggregate.name }} {
     {{ command.signature }}
 {%- for (violated, refusal) in command.guards %}
         if {{ violated }} {

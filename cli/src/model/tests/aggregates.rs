@@ -157,7 +157,7 @@ fn emits_say_where_each_event_field_comes_from() {
         .map(|fed| {
             let from = match &fed.source {
                 ir::Source::CommandField(field) => Some(field.name.as_str()),
-                ir::Source::AggregateId => None,
+                _ => None,
             };
             (fed.field.name.as_str(), from, fed.wrap_some)
         })

@@ -9,6 +9,7 @@ use super::dependencies;
 use super::guards;
 use super::names;
 use super::types::{self, Rules};
+use super::values::ServerValues;
 use crate::model::ast::{self, Pos};
 use crate::model::ir::{self, Field, FieldSource, Source, Type};
 
@@ -28,6 +29,7 @@ pub(super) fn command(
         .iter()
         .filter_map(|g| guards::guard(ctx, g, &own.state, &name.value, &fields))
         .collect();
+    let values = ServerValues::parse(ctx, &ast.values, &fields, &name.value);
     let emits = match &ast.emits {
         None => {
             ctx.error(
@@ -46,6 +48,7 @@ pub(super) fn command(
                 fields: &fields,
                 id,
                 target_id: None,
+                values: &values,
             };
             let emits = emits(ctx, &on, list);
             if list.value.is_empty() {
@@ -59,9 +62,16 @@ pub(super) fn command(
             emits
         }
     };
-    let read = dependencies::Readable { own, all, facts };
+    let read = dependencies::Readable {
+        own,
+        all,
+        facts,
+        values: &values,
+    };
     let (depends_on, facts) =
         dependencies::dependencies(ctx, name, &ast.depends_on, &read, &fields);
+    values.report_unused(ctx, &name.value);
+    let served = values.served();
     ir::Command {
         name: name.value.clone(),
         creates: ast.creates.unwrap_or(false),
@@ -70,6 +80,7 @@ pub(super) fn command(
         emits,
         depends_on,
         facts,
+        served,
     }
 }
 
@@ -84,6 +95,8 @@ pub(super) struct Emitting<'a> {
     pub id: &'a Field,
     /// For events on another aggregate: the name of its id, and the command's field holding it.
     pub target_id: Option<(&'a str, &'a Field)>,
+    /// The fields the server fills, by `values`.
+    pub values: &'a ServerValues<'a>,
 }
 
 /// The events `list` names, each an event of `on.aggregate`, with where each field comes from.
@@ -117,9 +130,9 @@ pub(super) fn emits(
     emits
 }
 
-/// Where each field of an emitted event comes from: the same-named command field, else the
-/// aggregate id. The one place this is decided; renderers read the result. A field that
-/// nothing feeds is reported and left out.
+/// Where each field of an emitted event comes from: what `values` says, else the same-named
+/// command field, else the aggregate id. The one place this is decided; renderers read the
+/// result. A field that nothing feeds is reported and left out.
 fn field_sources(
     ctx: &mut Ctx,
     at: &Spanned<String>,
@@ -129,6 +142,10 @@ fn field_sources(
     let (command, fields, id) = (on.command, on.fields, on.id);
     let mut sources = Vec::new();
     for needed in &event.fields {
+        if let Some(served) = on.values.source(ctx, needed, &event.name) {
+            sources.extend(served);
+            continue;
+        }
         // On another aggregate, a field named like its id holds its id (a transfer's
         // `Credited.account_id` is the recipient's), not the command's own.
         let target_id = on

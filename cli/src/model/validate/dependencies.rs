@@ -11,6 +11,7 @@ use super::commands::{self, Emitting};
 use super::ctx::Ctx;
 use super::guards;
 use super::names;
+use super::values::ServerValues;
 use crate::model::ast::{self, NamedMap, Pos};
 use crate::model::ir::{self, Field};
 
@@ -19,6 +20,8 @@ pub(super) struct Readable<'a> {
     pub own: &'a ir::Aggregate,
     pub all: &'a [ir::Aggregate],
     pub facts: &'a [Arc<ir::Fact>],
+    /// The fields the server fills, for the events recorded on each aggregate read.
+    pub values: &'a ServerValues<'a>,
 }
 
 pub(super) fn dependencies(
@@ -28,7 +31,7 @@ pub(super) fn dependencies(
     read: &Readable,
     fields: &[Field],
 ) -> (Vec<ir::Dependency>, Vec<ir::FactRead>) {
-    let (own, all) = (read.own, read.all);
+    let own = read.own;
     let mut resolved: Vec<ir::Dependency> = Vec::new();
     let mut facts: Vec<ir::FactRead> = Vec::new();
     for (name, dependency) in written.iter() {
@@ -82,7 +85,7 @@ pub(super) fn dependencies(
                 ),
             );
         }
-        let Some(found) = one(ctx, command, name, dependency, own, all, fields) else {
+        let Some(found) = one(ctx, command, name, dependency, read, fields) else {
             continue;
         };
         let twice = resolved
@@ -235,10 +238,10 @@ fn one(
     command: &Spanned<String>,
     name: &Spanned<String>,
     written: &ast::Dependency,
-    own: &ir::Aggregate,
-    all: &[ir::Aggregate],
+    read: &Readable,
     fields: &[Field],
 ) -> Option<ir::Dependency> {
+    let (own, all) = (read.own, read.all);
     let Some(aggregate_name) = &written.aggregate else {
         ctx.error(
             Pos::of(name),
@@ -361,6 +364,7 @@ fn one(
                 fields,
                 id: &own.id,
                 target_id: Some((&aggregate.id.name, id)),
+                values: read.values,
             };
             commands::emits(ctx, &on, list)
         }

@@ -12,6 +12,7 @@ mod names;
 mod projections;
 mod queries;
 mod types;
+mod values;
 
 use std::sync::Arc;
 

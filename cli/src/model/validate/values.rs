@@ -1,0 +1,296 @@
+//! `values:` on a command: event fields the server fills instead of the client, each read as
+//! an expression (`now`, `now + 21d`, `new_id`, `command.<field>`) and checked against the
+//! type of every event field it feeds.
+
+use std::cell::RefCell;
+
+use serde_saphyr::Spanned;
+
+use super::ctx::Ctx;
+use super::names;
+use crate::model::ast::{NamedMap, Pos};
+use crate::model::ir::{Field, FieldSource, Offset, ServedValue, Source, TimeUnit, Type};
+
+const FORMS: &str = "`now`, `now + 21d` (d, h, m or s), `new_id` or `command.<field>`";
+
+/// What one `values` entry says, before it meets an event field.
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    Now(Offset),
+    NewId,
+    Command(Field),
+}
+
+struct Entry<'a> {
+    key: &'a Spanned<String>,
+    at: &'a Spanned<String>,
+    expr: Expr,
+    /// The type of the first event field it fed (without `Option`); `None` while it feeds
+    /// nothing.
+    fed: RefCell<Option<Type>>,
+}
+
+/// A command's `values`, each parsed; the ones that did not parse are reported and left out.
+pub(super) struct ServerValues<'a> {
+    entries: Vec<Entry<'a>>,
+    /// The names of entries that did not parse: their fields are reported already.
+    failed: Vec<&'a str>,
+}
+
+impl<'a> ServerValues<'a> {
+    pub(super) fn parse(
+        ctx: &mut Ctx,
+        written: &'a NamedMap<Spanned<String>>,
+        fields: &[Field],
+        command: &str,
+    ) -> Self {
+        let mut entries = Vec::new();
+        let mut failed = Vec::new();
+        for (key, at) in written.iter() {
+            match expr(ctx, at, fields, command) {
+                Some(expr) => entries.push(Entry {
+                    key,
+                    at,
+                    expr,
+                    fed: RefCell::new(None),
+                }),
+                None => failed.push(key.value.as_str()),
+            }
+        }
+        Self { entries, failed }
+    }
+
+    /// Where `values` says the event field `needed` comes from, checked against its type:
+    /// `None` when `values` does not name it, `Some(None)` when it does but cannot feed it
+    /// (reported).
+    pub(super) fn source(
+        &self,
+        ctx: &mut Ctx,
+        needed: &Field,
+        event: &str,
+    ) -> Option<Option<FieldSource>> {
+        if self.failed.contains(&needed.name.as_str()) {
+            return Some(None);
+        }
+        let entry = self.entries.iter().find(|e| e.key.value == needed.name)?;
+        let base = match &needed.ty {
+            Type::Optional(inner) => inner.as_ref(),
+            other => other,
+        };
+        // One value per command, whichever events carry it: all the same type.
+        let first = entry
+            .fed
+            .borrow_mut()
+            .get_or_insert_with(|| base.clone())
+            .clone();
+        if &first != base {
+            ctx.error(
+                Pos::of(entry.at),
+                format!(
+                    "`{}` is `{base}` in `{event}` but `{first}` in an event before it; one \
+                     value feeds both",
+                    needed.name
+                ),
+                "two types",
+                None,
+            );
+            return Some(None);
+        }
+        let fits = match (&entry.expr, base) {
+            (Expr::Now(_), Type::Timestamp) | (Expr::NewId, Type::Uuid | Type::String) => true,
+            (Expr::Now(offset), Type::Date) => {
+                if offset.unit != TimeUnit::Days {
+                    ctx.error(
+                        Pos::of(entry.at),
+                        format!(
+                            "`{}` is a date in `{event}`, which moves by whole days",
+                            needed.name
+                        ),
+                        "not whole days",
+                        Some("write the offset in days, like `now + 21d`".into()),
+                    );
+                    return Some(None);
+                }
+                true
+            }
+            (Expr::Command(field), _) => {
+                let wrapped = needed.ty == Type::Optional(Box::new(field.ty.clone()));
+                if field.ty != needed.ty && !wrapped {
+                    ctx.error(
+                        Pos::of(entry.at),
+                        format!(
+                            "`{}` is `{}` in `{event}`, but `{}` is `{}` in the command",
+                            needed.name, needed.ty, field.name, field.ty
+                        ),
+                        "another type",
+                        None,
+                    );
+                    return Some(None);
+                }
+                return Some(Some(FieldSource {
+                    field: needed.clone(),
+                    source: Source::CommandField(field.clone()),
+                    wrap_some: wrapped,
+                }));
+            }
+            _ => false,
+        };
+        if !fits {
+            let what = match entry.expr {
+                Expr::Now(_) => "a time: it needs a timestamp or date field",
+                _ => "an id: it needs a uuid or string field",
+            };
+            ctx.error(
+                Pos::of(entry.at),
+                format!(
+                    "`{}` is `{}` in `{event}`, and `{}` is {what}",
+                    needed.name, needed.ty, entry.at.value
+                ),
+                "another type",
+                None,
+            );
+            return Some(None);
+        }
+        let source = match &entry.expr {
+            Expr::Now(offset) => Source::Now(*offset),
+            _ => Source::NewId,
+        };
+        Some(Some(FieldSource {
+            field: needed.clone(),
+            source,
+            wrap_some: matches!(needed.ty, Type::Optional(_)),
+        }))
+    }
+
+    /// The values the server makes, each once per command, in the order written.
+    pub(super) fn served(&self) -> Vec<ServedValue> {
+        self.entries
+            .iter()
+            .filter_map(|entry| {
+                let ty = entry.fed.borrow().clone()?;
+                let source = match entry.expr {
+                    Expr::Now(offset) => Source::Now(offset),
+                    Expr::NewId => Source::NewId,
+                    Expr::Command(_) => return None,
+                };
+                Some(ServedValue {
+                    name: entry.key.value.clone(),
+                    source,
+                    ty,
+                })
+            })
+            .collect()
+    }
+
+    /// Reports each entry that no emitted event has a field for.
+    pub(super) fn report_unused(&self, ctx: &mut Ctx, command: &str) {
+        for entry in self.entries.iter().filter(|e| e.fed.borrow().is_none()) {
+            ctx.error(
+                Pos::of(entry.key),
+                format!(
+                    "no event that `{command}` records has a field `{}`",
+                    entry.key.value
+                ),
+                "feeds nothing",
+                Some("name a field of an event in `emits`".into()),
+            );
+        }
+    }
+}
+
+fn expr(ctx: &mut Ctx, at: &Spanned<String>, fields: &[Field], command: &str) -> Option<Expr> {
+    let text = at.value.trim();
+    if text == "new_id" {
+        return Some(Expr::NewId);
+    }
+    if let Some(name) = text.strip_prefix("command.") {
+        let Some(field) = fields.iter().find(|f| f.name == name) else {
+            let hint = names::did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
+            ctx.error(
+                Pos::of(at),
+                format!("command `{command}` has no field `{name}`"),
+                "not a field of the command",
+                hint,
+            );
+            return None;
+        };
+        return Some(Expr::Command(field.clone()));
+    }
+    if let Some(rest) = text.strip_prefix("now") {
+        if let Some(offset) = offset(rest.trim()) {
+            return Some(Expr::Now(offset));
+        }
+    }
+    ctx.error(
+        Pos::of(at),
+        format!("`{text}` is not a value the server can fill"),
+        "unknown value",
+        Some(format!("write {FORMS}")),
+    );
+    None
+}
+
+/// `""`, `+ 21d`, `- 3h`: how far from now.
+fn offset(text: &str) -> Option<Offset> {
+    if text.is_empty() {
+        return Some(Offset::NONE);
+    }
+    let (sign, rest) = match text.split_at_checked(1)? {
+        ("+", rest) => (1, rest.trim()),
+        ("-", rest) => (-1, rest.trim()),
+        _ => return None,
+    };
+    let unit = match rest.chars().last()? {
+        'd' => TimeUnit::Days,
+        'h' => TimeUnit::Hours,
+        'm' => TimeUnit::Minutes,
+        's' => TimeUnit::Seconds,
+        _ => return None,
+    };
+    let digits = &rest[..rest.len() - 1];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let amount: i64 = digits.parse().ok()?;
+    // Beyond a century either way is a typo, and far past what a timestamp holds.
+    (amount <= 36_500 * 86_400).then_some(Offset {
+        amount: sign * amount,
+        unit,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset;
+    use crate::model::ir::{Offset, TimeUnit};
+
+    #[test]
+    fn offsets_are_signed_amounts_of_one_unit() {
+        assert_eq!(offset(""), Some(Offset::NONE));
+        assert_eq!(
+            offset("+ 21d"),
+            Some(Offset {
+                amount: 21,
+                unit: TimeUnit::Days
+            })
+        );
+        assert_eq!(
+            offset("-90m"),
+            Some(Offset {
+                amount: -90,
+                unit: TimeUnit::Minutes
+            })
+        );
+        for wrong in [
+            "+21",
+            "21d",
+            "+ d",
+            "+ 2w",
+            "+ -3d",
+            "* 2d",
+            "+ 99999999999999s",
+        ] {
+            assert_eq!(offset(wrong), None, "{wrong}");
+        }
+    }
+}
