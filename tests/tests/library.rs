@@ -65,6 +65,15 @@ fn library_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgre
 fn lend_over_http(service: &Service) {
     let post = |path: &str, body: serde_json::Value| service.call("POST", path, Some(&body));
     let dune = json!({ "isbn": "978-0441", "title": "Dune" });
+    let (status, mistyped) = post(
+        "/books/dune/register-book",
+        json!({ "isbn": "978 0441", "title": "Dune" }),
+    );
+    assert_eq!(
+        (status, &mistyped["code"], &mistyped["field"]),
+        (400, &json!("invalid_field"), &json!("isbn")),
+        "the model's pattern: {mistyped}"
+    );
     assert_eq!(post("/books/dune/register-book", dune.clone()).0, 200);
     let (status, taken) = post("/books/dune-2/register-book", dune.clone());
     assert_eq!(

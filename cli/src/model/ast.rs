@@ -125,6 +125,10 @@ pub struct FieldSpec {
     pub non_empty: Option<Spanned<bool>>,
     pub min_length: Option<Spanned<u64>>,
     pub max_length: Option<Spanned<u64>>,
+    /// A regular expression a string must match.
+    pub pattern: Option<Spanned<String>>,
+    /// A value the generated tests and README send (a field with `pattern` needs one).
+    pub example: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +141,8 @@ struct LongFieldSpec {
     non_empty: Option<Spanned<bool>>,
     min_length: Option<Spanned<u64>>,
     max_length: Option<Spanned<u64>>,
+    pattern: Option<Spanned<String>>,
+    example: Option<Spanned<String>>,
     #[serde(rename = "description")]
     _description: Option<String>,
 }
@@ -184,6 +190,8 @@ impl<'de> Deserialize<'de> for FieldSpec {
                 non_empty: None,
                 min_length: None,
                 max_length: None,
+                pattern: None,
+                example: None,
             },
             FieldSpecForm::Long(long) => FieldSpec {
                 ty: long.ty,
@@ -192,6 +200,8 @@ impl<'de> Deserialize<'de> for FieldSpec {
                 non_empty: long.non_empty,
                 min_length: long.min_length,
                 max_length: long.max_length,
+                pattern: long.pattern,
+                example: long.example,
             },
         })
     }
@@ -206,6 +216,8 @@ impl FieldSpec {
         rules.extend(self.non_empty.as_ref().map(|r| ("non_empty", Pos::of(r))));
         rules.extend(self.min_length.as_ref().map(|r| ("min_length", Pos::of(r))));
         rules.extend(self.max_length.as_ref().map(|r| ("max_length", Pos::of(r))));
+        rules.extend(self.pattern.as_ref().map(|r| ("pattern", Pos::of(r))));
+        rules.extend(self.example.as_ref().map(|r| ("example", Pos::of(r))));
         rules
     }
 }
@@ -312,8 +324,9 @@ pub struct Event {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Changes {
+    /// Each target from an event field, or `null` to clear an optional target.
     #[serde(default)]
-    pub set: NamedMap<Spanned<String>>,
+    pub set: NamedMap<Spanned<Option<String>>>,
     #[serde(default)]
     pub set_const: NamedMap<Spanned<Scalar>>,
     #[serde(default)]

@@ -97,6 +97,10 @@ pub struct Rules {
     /// Inclusive length bounds, in characters for strings and elements for lists.
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+    /// A regular expression a string must match (checked by garde, with the `regex` engine).
+    pub pattern: Option<String>,
+    /// The value examples use for a string (it passes every rule above).
+    pub example: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -424,6 +428,10 @@ pub enum ChangeOp {
     SetConst {
         target: Field,
         value: Literal,
+    },
+    /// `target = None`, for an optional target (`set: { target: null }`).
+    Clear {
+        target: Field,
     },
     Increment {
         target: Field,

@@ -20,7 +20,10 @@ pub fn example(field: &Field) -> Example {
 fn value(name: &str, ty: &Type, rules: &Rules) -> Example {
     match ty {
         Type::String => {
-            let text = text_within(&name.replace('_', "-"), rules);
+            let text = match &rules.example {
+                Some(example) => example.clone(),
+                None => text_within(&name.replace('_', "-"), rules),
+            };
             Example {
                 rust: format!("{text:?}.to_owned()"),
                 json: json!(text),

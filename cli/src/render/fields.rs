@@ -1,5 +1,6 @@
 //! Struct fields as declared in generated code, with their validation attributes.
 
+use super::layout;
 use super::rust::rust_type;
 use crate::model::ir::{Field, Rules, Type};
 
@@ -58,6 +59,9 @@ fn garde_rules(ty: &Type, rules: &Rules) -> String {
             .collect();
         parts.push(format!("length({mode}{})", bounds.join(", ")));
     }
+    if let Some(pattern) = &rules.pattern {
+        parts.push(format!("pattern({pattern:?})"));
+    }
     if rules.min.is_some() || rules.max.is_some() {
         if *inner == Type::Decimal {
             let bound = |value: Option<f64>| {
@@ -95,10 +99,24 @@ fn garde_rules(ty: &Type, rules: &Rules) -> String {
     if contains_value(ty) {
         parts.push("dive".to_owned());
     }
-    if parts.is_empty() {
-        "#[garde(skip)]".to_owned()
-    } else {
-        format!("#[garde({})]", parts.join(", "))
+    match parts.as_slice() {
+        [] => "#[garde(skip)]".to_owned(),
+        [one] => lone_rule(one),
+        // On a field of a struct: four columns in.
+        several => layout::attribute("garde", several, 4),
+    }
+}
+
+/// `#[garde(rule(..))]` on one line, as rustfmt keeps a lone argument that fits; else the
+/// rule's own argument on a line of its own.
+fn lone_rule(rule: &str) -> String {
+    let flat = format!("#[garde({rule})]");
+    match rule.split_once('(') {
+        Some((name, inner)) if 4 + flat.len() > 100 => {
+            let inner = inner.strip_suffix(')').unwrap_or(inner);
+            format!("#[garde({name}(\n        {inner}\n    ))]")
+        }
+        _ => flat,
     }
 }
 

@@ -378,6 +378,12 @@ fn schema(ty: &Type, rules: &Rules) -> Value {
     if let Some(max) = rules.max_length {
         schema[max_key] = json!(max);
     }
+    if let Some(pattern) = &rules.pattern {
+        schema["pattern"] = json!(pattern);
+    }
+    if let Some(example) = &rules.example {
+        schema["example"] = json!(example);
+    }
     if matches!(ty, Type::Int | Type::Float) {
         let number = |bound: f64| {
             if matches!(ty, Type::Int) {

@@ -114,6 +114,7 @@ pub fn change_statements(changes: &[ChangeOp], target: &str) -> Vec<String> {
                     target: field,
                     value,
                 } => format!("{target}.{} = {};", field.name, literal(value, &field.ty)),
+                ChangeOp::Clear { target: field } => format!("{target}.{} = None;", field.name),
                 ChangeOp::Increment { target: field, by } => format!(
                     "{target}.{} += {};",
                     field.name,
@@ -164,7 +165,7 @@ pub fn uses_event(changes: &[ChangeOp]) -> bool {
         ChangeOp::Increment { by, .. } | ChangeOp::Decrement { by, .. } => {
             matches!(by, Operand::Field(_))
         }
-        ChangeOp::SetConst { .. } | ChangeOp::Delete => false,
+        ChangeOp::SetConst { .. } | ChangeOp::Clear { .. } | ChangeOp::Delete => false,
     })
 }
 

@@ -176,6 +176,9 @@ fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<Strin
             ChangeOp::SetConst { target, value } => {
                 state.insert(target.name.clone(), literal(value));
             }
+            ChangeOp::Clear { target } => {
+                state.insert(target.name.clone(), Value::Null);
+            }
             ChangeOp::Increment { target, by } | ChangeOp::Decrement { target, by } => {
                 let delta = operand(by, event);
                 let sign = if matches!(change, ChangeOp::Increment { .. }) {

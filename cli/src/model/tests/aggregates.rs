@@ -232,3 +232,34 @@ fn a_guard_names_its_code_in_plain_words() {
         Some("use letters, digits, `_`, `-` and `.`, like `book_on_loan`")
     );
 }
+
+#[test]
+fn set_null_clears_an_optional_field_and_only_one() {
+    let source = CART.replace(
+        "      total: int\n    commands:",
+        "      total: int\n      note: string?\n    commands:",
+    );
+    let cleared = model(&source.replace(
+        "          set: { total: total }\n          set_const: { status: Open }\n",
+        "          set: { total: total, note: null }\n          set_const: { status: Open }\n",
+    ));
+    let changes = &cleared.aggregates[0].events[0].apply;
+    assert!(
+        changes
+            .iter()
+            .any(|c| matches!(c, ir::ChangeOp::Clear { target } if target.name == "note")),
+        "{changes:?}"
+    );
+    let d = only(&source.replace(
+        "          set: { total: total }\n          set_const: { status: Open }\n",
+        "          set: { total: null }\n          set_const: { status: Open }\n",
+    ));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`total` is `int`, which always holds a value: it cannot be cleared"
+    );
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("declare `total: int?` to let it hold nothing")
+    );
+}

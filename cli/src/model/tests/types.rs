@@ -108,3 +108,54 @@ fn decimal_constants_keep_their_spelling() {
         "{apply:#?}"
     );
 }
+
+/// `OpenCart` with a field `code` of the given spec, on line 16.
+fn with_code(spec: &str) -> String {
+    cart_with(
+        15,
+        &format!("          total: {{ type: int, min: 0 }}\n          code: {spec}"),
+    )
+}
+
+#[test]
+fn a_pattern_is_a_regular_expression_with_an_example_that_matches() {
+    let model = model(&with_code(
+        r#"{ type: string, pattern: "^[A-Z]{3}-[0-9]+$", example: "ABC-12" }"#,
+    ));
+    let rules = &model.aggregates[0].commands[0].fields[1].rules;
+    assert_eq!(rules.pattern.as_deref(), Some("^[A-Z]{3}-[0-9]+$"));
+    assert_eq!(rules.example.as_deref(), Some("ABC-12"));
+
+    let d = only(&with_code(
+        r#"{ type: string, pattern: "^[A-Z", example: "A" }"#,
+    ));
+    assert!(
+        at(&d).starts_with("16:42 the `pattern` of `code` is not a regular expression: unclosed"),
+        "{}",
+        at(&d)
+    );
+    let d = only(&with_code(r#"{ type: string, pattern: "^[A-Z]+$" }"#));
+    assert_eq!(
+        at(&d),
+        "16:42 `code` has a `pattern` but no `example` that matches it"
+    );
+    let d = only(&with_code(
+        r#"{ type: string, pattern: "^[A-Z]+$", example: "abc" }"#,
+    ));
+    assert_eq!(
+        at(&d),
+        "16:63 the example of `code` does not match the pattern `^[A-Z]+$`"
+    );
+    let d = only(&with_code(
+        r#"{ type: string, max_length: 2, example: "abc" }"#,
+    ));
+    assert_eq!(
+        at(&d),
+        "16:57 the example of `code` is longer than `max_length`"
+    );
+    let d = only(&with_code(r#"{ type: int, pattern: "^1$" }"#));
+    assert_eq!(
+        at(&d),
+        "16:39 `pattern` needs a string field, but `code` is `int`"
+    );
+}

@@ -71,6 +71,26 @@ impl Scope<'_> {
     }
 }
 
+/// `set: { target: null }`: only an optional target can hold nothing.
+fn clear(ctx: &mut Ctx, at: &Spanned<Option<String>>, target: Field) -> Option<ChangeOp> {
+    if !matches!(target.ty, Type::Optional(_)) {
+        ctx.error(
+            Pos::of(at),
+            format!(
+                "`{}` is `{}`, which always holds a value: it cannot be cleared",
+                target.name, target.ty
+            ),
+            "not optional",
+            Some(format!(
+                "declare `{}: {}?` to let it hold nothing",
+                target.name, target.ty
+            )),
+        );
+        return None;
+    }
+    Some(ChangeOp::Clear { target })
+}
+
 fn field_list(fields: &[Field]) -> String {
     if fields.is_empty() {
         return "(none)".into();
@@ -86,6 +106,13 @@ fn field_list(fields: &[Field]) -> String {
 pub(super) fn changes(ctx: &mut Ctx, changes: &ast::Changes, scope: &Scope) -> Vec<ChangeOp> {
     let mut ops = Vec::new();
     for (target, source) in changes.set.iter() {
+        let Some(named) = &source.value else {
+            if let Some(t) = scope.target(ctx, target) {
+                ops.extend(clear(ctx, source, t));
+            }
+            continue;
+        };
+        let source = &Spanned::new(named.clone(), source.referenced, source.defined);
         let (Some(t), Some(s)) = (scope.target(ctx, target), scope.source(ctx, source)) else {
             continue;
         };

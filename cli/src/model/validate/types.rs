@@ -266,17 +266,12 @@ fn field_rules(ctx: &mut Ctx, field: &str, spec: &ast::FieldSpec, ty: &Type) -> 
     let numeric = is_numeric(base);
     let sized = matches!(base, Type::String | Type::List(_));
     for (rule, pos) in spec.rule_positions() {
-        let fits = if matches!(rule, "min" | "max") {
-            numeric
-        } else {
-            sized
+        let (fits, wants) = match rule {
+            "min" | "max" => (numeric, "an int, float or decimal"),
+            "pattern" | "example" => (*base == Type::String, "a string"),
+            _ => (sized, "a string or list"),
         };
         if !fits {
-            let wants = if matches!(rule, "min" | "max") {
-                "an int, float or decimal"
-            } else {
-                "a string or list"
-            };
             ctx.error(
                 pos,
                 format!("`{rule}` needs {wants} field, but `{field}` is `{ty}`"),
@@ -311,11 +306,80 @@ fn field_rules(ctx: &mut Ctx, field: &str, spec: &ast::FieldSpec, ty: &Type) -> 
             None,
         );
     }
-    ir::Rules {
+    let mut rules = ir::Rules {
         non_empty: spec.non_empty.as_ref().is_some_and(|n| n.value),
         min: spec.min.as_ref().map(|m| m.value),
         max: spec.max.as_ref().map(|m| m.value),
         min_length: spec.min_length.as_ref().map(|m| m.value),
         max_length: spec.max_length.as_ref().map(|m| m.value),
+        pattern: None,
+        example: None,
+    };
+    if *base == Type::String {
+        (rules.pattern, rules.example) = pattern_and_example(ctx, field, spec, &rules);
     }
+    rules
+}
+
+/// A string field's `pattern`, compiled to check its syntax, and its `example`, checked against
+/// every rule: the generated tests send it, so it must pass.
+fn pattern_and_example(
+    ctx: &mut Ctx,
+    field: &str,
+    spec: &ast::FieldSpec,
+    rules: &ir::Rules,
+) -> (Option<String>, Option<String>) {
+    let pattern =
+        spec.pattern
+            .as_ref()
+            .and_then(|pattern| match regex::Regex::new(&pattern.value) {
+                Ok(regex) => Some((pattern, regex)),
+                Err(error) => {
+                    let why = error.to_string();
+                    let why = why.lines().last().unwrap_or_default().trim();
+                    let why = why.trim_start_matches("error: ").to_owned();
+                    ctx.error(
+                        Pos::of(pattern),
+                        format!("the `pattern` of `{field}` is not a regular expression: {why}"),
+                        "not a regular expression",
+                        Some("the syntax is the `regex` crate's: https://docs.rs/regex".into()),
+                    );
+                    None
+                }
+            });
+    let Some(example) = &spec.example else {
+        if let Some((pattern, _)) = &pattern {
+            ctx.error(
+                Pos::of(*pattern),
+                format!("`{field}` has a `pattern` but no `example` that matches it"),
+                "needs an example",
+                Some("add `example: \"...\"`: the generated tests and README send it".into()),
+            );
+        }
+        return (pattern.map(|(p, _)| p.value.clone()), None);
+    };
+    let chars = example.value.chars().count() as u64;
+    let min = rules.min_length.or(rules.non_empty.then_some(1));
+    let problem = match &pattern {
+        Some((pattern, regex)) if !regex.is_match(&example.value) => {
+            Some(format!("does not match the pattern `{}`", pattern.value))
+        }
+        _ if min.is_some_and(|min| chars < min) => Some("is shorter than `min_length`".to_owned()),
+        _ if rules.max_length.is_some_and(|max| chars > max) => {
+            Some("is longer than `max_length`".to_owned())
+        }
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        ctx.error(
+            Pos::of(example),
+            format!("the example of `{field}` {problem}"),
+            "fails the field's rules",
+            None,
+        );
+    }
+    (
+        pattern.map(|(p, _)| p.value.clone()),
+        Some(example.value.clone()),
+    )
 }
