@@ -1,15 +1,72 @@
 //! The bank-account domain, written by hand with eventwright's derives and no CLI: open an
-//! account, deposit, withdraw, write a check; an overdraft is refused. Two projections read it:
-//! each account's balance, and a register of written checks.
+//! account, deposit, withdraw, write a check. Money may leave an account down to the owner's
+//! overdraft limit, which the bank's credit desk (a service the handlers ask) knows; a check
+//! dated more than six months ago, or after today (by the dispatcher's clock), is refused.
+//! Refusals are the domain's own [`AccountRejection`]s. Two projections read it: each
+//! account's balance, and a register of written checks.
 
+use std::collections::HashMap;
+
+use chrono::{Days, NaiveDate};
 use eventwright::{
-    Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Project, Projection, Rejection,
+    Aggregate, Apply, Change, Command, Context, DomainRejection, Event, EventEnvelope, Handle,
+    HandleWith, Project, Projection,
 };
 use serde::{Deserialize, Serialize};
 
+/// What the bank asks while deciding: each owner's overdraft limit, from its credit desk.
+#[derive(Debug, Clone, Default)]
+pub struct CreditDesk {
+    /// In cents, by owner; owners not listed have none.
+    limits: HashMap<String, i64>,
+}
+
+impl CreditDesk {
+    pub fn with_limit(mut self, owner: impl Into<String>, cents: i64) -> Self {
+        self.limits.insert(owner.into(), cents);
+        self
+    }
+
+    /// The owner's overdraft limit. Another system answers it in a real bank, so the handler
+    /// awaits it.
+    pub async fn overdraft_limit(&self, owner: &str) -> i64 {
+        self.limits.get(owner).copied().unwrap_or(0)
+    }
+}
+
+/// Why the bank refuses a command: each reason with the code clients match on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, DomainRejection)]
+pub enum AccountRejection {
+    #[error("{amount} is more than the balance of {balance} and the overdraft limit of {limit}")]
+    #[rejection(code = "insufficient_funds", field = "amount")]
+    InsufficientFunds {
+        balance: i64,
+        limit: i64,
+        amount: i64,
+    },
+    #[error("check {check_number} is dated {dated}, more than six months ago")]
+    #[rejection(code = "stale_check", field = "dated")]
+    StaleCheck {
+        check_number: String,
+        dated: NaiveDate,
+    },
+    #[error("check {check_number} is dated {dated}, after today")]
+    #[rejection(code = "post_dated_check", field = "dated", invalid)]
+    PostDatedCheck {
+        check_number: String,
+        dated: NaiveDate,
+    },
+}
+
 /// One account's state, rebuilt from its events.
 #[derive(Debug, Clone, Default, PartialEq, Aggregate)]
-#[aggregate(id = String, event = AccountEvent, command = AccountCommand)]
+#[aggregate(
+    id = String,
+    event = AccountEvent,
+    command = AccountCommand,
+    services = CreditDesk,
+    rejection = AccountRejection
+)]
 pub struct Account {
     pub owner: String,
     /// In cents, so arithmetic stays exact.
@@ -56,6 +113,8 @@ pub struct WriteCheck {
     pub check_number: String,
     #[garde(range(min = 1))]
     pub amount: i64,
+    #[garde(skip)]
+    pub dated: NaiveDate,
 }
 
 /// Every account command, so one endpoint or queue consumer can take any of them.
@@ -87,6 +146,7 @@ pub struct MoneyWithdrawn {
 pub struct CheckWritten {
     pub check_number: String,
     pub amount: i64,
+    pub dated: NaiveDate,
 }
 
 /// Stored names are stable: renaming a Rust type does not orphan stored events.
@@ -127,7 +187,7 @@ impl Apply<CheckWritten> for Account {
 }
 
 impl Handle<OpenAccount> for Account {
-    fn handle(&self, command: &OpenAccount) -> Result<Vec<AccountEvent>, Rejection> {
+    fn handle(&self, command: &OpenAccount) -> Result<Vec<AccountEvent>, AccountRejection> {
         Ok(vec![
             AccountOpened {
                 owner: command.owner.clone(),
@@ -138,7 +198,7 @@ impl Handle<OpenAccount> for Account {
 }
 
 impl Handle<Deposit> for Account {
-    fn handle(&self, command: &Deposit) -> Result<Vec<AccountEvent>, Rejection> {
+    fn handle(&self, command: &Deposit) -> Result<Vec<AccountEvent>, AccountRejection> {
         Ok(vec![
             MoneyDeposited {
                 amount: command.amount,
@@ -149,20 +209,28 @@ impl Handle<Deposit> for Account {
 }
 
 impl Account {
-    fn ensure_covers(&self, amount: i64) -> Result<(), Rejection> {
-        if amount > self.balance {
-            return Err(Rejection::guard(format!(
-                "insufficient funds: balance {} is below {amount}",
-                self.balance
-            )));
+    /// Whether `amount` may leave the account: the balance, then the owner's overdraft limit.
+    async fn ensure_covers(&self, amount: i64, desk: &CreditDesk) -> Result<(), AccountRejection> {
+        let limit = desk.overdraft_limit(&self.owner).await;
+        if amount > self.balance + limit {
+            return Err(AccountRejection::InsufficientFunds {
+                balance: self.balance,
+                limit,
+                amount,
+            });
         }
         Ok(())
     }
 }
 
-impl Handle<Withdraw> for Account {
-    fn handle(&self, command: &Withdraw) -> Result<Vec<AccountEvent>, Rejection> {
-        self.ensure_covers(command.amount)?;
+impl HandleWith<Withdraw> for Account {
+    async fn handle(
+        &self,
+        command: &Withdraw,
+        context: Context<'_, CreditDesk>,
+    ) -> Result<Vec<AccountEvent>, AccountRejection> {
+        self.ensure_covers(command.amount, context.services())
+            .await?;
         Ok(vec![
             MoneyWithdrawn {
                 amount: command.amount,
@@ -172,13 +240,33 @@ impl Handle<Withdraw> for Account {
     }
 }
 
-impl Handle<WriteCheck> for Account {
-    fn handle(&self, command: &WriteCheck) -> Result<Vec<AccountEvent>, Rejection> {
-        self.ensure_covers(command.amount)?;
+impl HandleWith<WriteCheck> for Account {
+    async fn handle(
+        &self,
+        command: &WriteCheck,
+        context: Context<'_, CreditDesk>,
+    ) -> Result<Vec<AccountEvent>, AccountRejection> {
+        let (check_number, dated) = (command.check_number.clone(), command.dated);
+        let today = context.today();
+        if dated > today {
+            return Err(AccountRejection::PostDatedCheck {
+                check_number,
+                dated,
+            });
+        }
+        if dated < today - Days::new(183) {
+            return Err(AccountRejection::StaleCheck {
+                check_number,
+                dated,
+            });
+        }
+        self.ensure_covers(command.amount, context.services())
+            .await?;
         Ok(vec![
             CheckWritten {
-                check_number: command.check_number.clone(),
+                check_number,
                 amount: command.amount,
+                dated,
             }
             .into(),
         ])

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use bank::*;
+use chrono::{DateTime, NaiveDate, Utc};
 use eventwright::bus::InProcBus;
+use eventwright::clock::ManualClock;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{EventStore, ReadStore};
 use eventwright::testing::given;
@@ -18,6 +20,29 @@ fn opened() -> AccountEvent {
         owner: "Ada".to_owned(),
     }
     .into()
+}
+
+/// The tests' today.
+fn now() -> DateTime<Utc> {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+/// Ada may go 50 below zero.
+fn credit_desk() -> CreditDesk {
+    CreditDesk::default().with_limit("Ada", 50)
+}
+
+fn check(amount: i64, dated: &str) -> WriteCheck {
+    WriteCheck {
+        account_id: "a-1".into(),
+        check_number: "1001".into(),
+        amount,
+        dated: date(dated),
+    }
 }
 
 #[test]
@@ -43,38 +68,76 @@ fn a_deposit_is_recorded() {
 }
 
 #[test]
-fn a_withdrawal_within_the_balance_is_recorded() {
-    given::<Account>([opened(), MoneyDeposited { amount: 500 }.into()])
+fn a_withdrawal_within_the_overdraft_limit_is_recorded() {
+    let account = given::<Account>([opened(), MoneyDeposited { amount: 500 }.into()])
+        .with_services(credit_desk())
         .when(Withdraw {
             account_id: "a-1".into(),
-            amount: 200,
+            amount: 550,
         })
-        .then_expect_events([MoneyWithdrawn { amount: 200 }]);
+        .then_expect_events([MoneyWithdrawn { amount: 550 }]);
+    assert_eq!(account.balance, -50, "the state the events lead to");
 }
 
 #[test]
-fn an_overdraft_is_refused() {
+fn an_overdraft_beyond_the_limit_is_refused_with_its_reason() {
     given::<Account>([opened(), MoneyDeposited { amount: 100 }.into()])
+        .with_services(credit_desk())
         .when(Withdraw {
             account_id: "a-1".into(),
-            amount: 101,
+            amount: 151,
         })
-        .then_expect_refusal("insufficient funds: balance 100 is below 101");
+        .then_expect_rejection(AccountRejection::InsufficientFunds {
+            balance: 100,
+            limit: 50,
+            amount: 151,
+        });
 }
 
 #[test]
-fn a_check_beyond_the_balance_is_refused() {
-    given::<Account>([
+fn a_check_beyond_the_balance_and_limit_is_refused() {
+    let rejection = given::<Account>([
         opened(),
         MoneyDeposited { amount: 100 }.into(),
         MoneyWithdrawn { amount: 60 }.into(),
     ])
-    .when(WriteCheck {
-        account_id: "a-1".into(),
-        check_number: "1001".into(),
-        amount: 50,
-    })
-    .then_expect_refusal("insufficient funds: balance 40 is below 50");
+    .with_services(credit_desk())
+    .at(now())
+    .when(check(91, "2026-03-01"))
+    .then_expect_rejection_code("insufficient_funds");
+    assert_eq!(rejection.field(), Some("amount"));
+    assert_eq!(
+        rejection.message(),
+        "91 is more than the balance of 40 and the overdraft limit of 50"
+    );
+}
+
+#[test]
+fn a_check_is_dated_within_six_months_before_today() {
+    let funded = || {
+        given::<Account>([opened(), MoneyDeposited { amount: 100 }.into()])
+            .with_services(credit_desk())
+            .at(now())
+    };
+    funded()
+        .when(check(10, "2025-09-01"))
+        .then_expect_events([CheckWritten {
+            check_number: "1001".into(),
+            amount: 10,
+            dated: date("2025-09-01"),
+        }]);
+    funded()
+        .when(check(10, "2025-08-30"))
+        .then_expect_rejection(AccountRejection::StaleCheck {
+            check_number: "1001".into(),
+            dated: date("2025-08-30"),
+        });
+    funded()
+        .when(check(10, "2026-03-03"))
+        .then_expect_rejection(AccountRejection::PostDatedCheck {
+            check_number: "1001".into(),
+            dated: date("2026-03-03"),
+        });
 }
 
 #[test]
@@ -111,7 +174,8 @@ async fn the_dispatcher_stores_events_under_their_stable_names() {
     let dispatcher = Dispatcher::new(
         Arc::clone(&store),
         Arc::new(InProcBus::new(Arc::clone(&store))),
-    );
+    )
+    .with_services(credit_desk());
     dispatcher
         .dispatch(
             OpenAccount {
@@ -151,7 +215,9 @@ async fn bank() -> (Dispatcher, ProjectionEngine, ReadModels) {
     ));
     events.prepare().await.unwrap();
     let bus = Arc::new(InProcBus::new(Arc::clone(&events)));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), bus.clone());
+    let dispatcher = Dispatcher::new(Arc::clone(&events), bus.clone())
+        .with_services(credit_desk())
+        .with_clock(ManualClock::at(now()));
     let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
         sqlite::connect("sqlite::memory:").await.unwrap(),
     ));
@@ -178,18 +244,27 @@ async fn the_balance_projection_follows_every_movement() {
         json!({ "type": "open_account", "account_id": "a-1", "owner": "Ada" }),
         json!({ "type": "deposit", "account_id": "a-1", "amount": 1000 }),
         json!({ "type": "withdraw", "account_id": "a-1", "amount": 250 }),
-        json!({ "type": "write_check", "account_id": "a-1", "check_number": "1001", "amount": 300 }),
+        json!({ "type": "write_check", "account_id": "a-1", "check_number": "1001", "amount": 300, "dated": "2026-02-27" }),
         json!({ "type": "open_account", "account_id": "a-2", "owner": "Grace" }),
         json!({ "type": "deposit", "account_id": "a-2", "amount": 40 }),
     ] {
         send(&dispatcher, command).await.unwrap();
     }
-    let overdraft =
-        json!({ "type": "write_check", "account_id": "a-2", "check_number": "7", "amount": 41 });
-    assert!(matches!(
-        send(&dispatcher, overdraft).await,
-        Err(DispatchError::Rejected(_))
-    ));
+    let overdraft = json!({
+        "type": "write_check", "account_id": "a-2", "check_number": "7", "amount": 41,
+        "dated": "2026-03-02"
+    });
+    let Err(DispatchError::Rejected(refused)) = send(&dispatcher, overdraft).await else {
+        panic!("Grace has no overdraft limit")
+    };
+    assert_eq!(
+        refused.domain::<AccountRejection>(),
+        Some(&AccountRejection::InsufficientFunds {
+            balance: 40,
+            limit: 0,
+            amount: 41
+        })
+    );
 
     runner.catch_up().await.unwrap();
 
@@ -241,4 +316,39 @@ fn an_enum_of_commands_names_the_command_it_holds() {
         amount: 1,
     });
     assert_eq!(command.name(), "deposit");
+}
+
+#[test]
+fn the_balance_row_follows_each_movement_and_a_check_gets_its_own_row() {
+    let check_written = CheckWritten {
+        check_number: "1001".into(),
+        amount: 30,
+        dated: date("2026-03-01"),
+    };
+    eventwright::testing::given_projection::<AccountBalance>()
+        .event("a-1", opened())
+        .event("a-1", MoneyDeposited { amount: 100 })
+        .event("a-1", check_written.clone())
+        .event("a-2", MoneyDeposited { amount: 5 })
+        .then_expect_row(
+            "a-1",
+            AccountBalance {
+                account_id: "a-1".into(),
+                owner: "Ada".into(),
+                balance: 70,
+            },
+        )
+        .then_expect_no_row("a-2");
+    eventwright::testing::given_projection::<CheckRegister>()
+        .event("a-1", opened())
+        .event("a-1", check_written)
+        .then_expect_rows_where(
+            "account_id",
+            "a-1",
+            [CheckRegister {
+                check_number: "1001".into(),
+                account_id: "a-1".into(),
+                amount: 30,
+            }],
+        );
 }
