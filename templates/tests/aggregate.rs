@@ -21,7 +21,7 @@
 
 /// The time the tests' clock stands at.
 fn now() -> chrono::DateTime<chrono::Utc> {
-    "2026-03-02T09:00:00Z".parse().unwrap()
+    {{ now|rust_str }}.parse().unwrap()
 }
 {%- endif %}
 {%- for example in commands %}

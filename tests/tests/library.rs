@@ -113,7 +113,16 @@ fn lend_over_http(service: &Service) {
         409,
         "a book on loan"
     );
+    // Renewed within its due date, by the server's clock.
+    let (status, renewed) = post("/books/dune/renew-loan", json!({}));
+    assert_eq!((status, &renewed["version"]), (200, &json!(3)), "{renewed}");
     assert_eq!(post("/books/dune/return-book", lend).0, 200);
+    let (status, returned) = post("/books/dune/renew-loan", json!({}));
+    assert_eq!(
+        (status, &returned["code"]),
+        (409, &json!("book_not_on_loan")),
+        "{returned}"
+    );
     assert_eq!(post("/books/dune/withdraw-book", json!({})).0, 200);
     let (status, registered) = post("/books/dune-2/register-book", dune);
     assert_eq!(

@@ -265,10 +265,21 @@ impl Command {
             .chain(self.depends_on.iter().flat_map(|d| &d.emits))
     }
 
-    /// Whether a value of its events is made by the server (`now`, `new_id`): then its handler
-    /// reads the clock.
+    /// Whether a value of its events is made by the server (`now`, `new_id`), or a guard
+    /// compares a time with now: then its handler reads the clock.
     pub fn reads_clock(&self) -> bool {
+        let guards = self
+            .guards
+            .iter()
+            .chain(self.depends_on.iter().flat_map(|d| &d.guards))
+            .chain(self.facts.iter().flat_map(|f| &f.guards));
         !self.served.is_empty()
+            || guards.into_iter().any(|guard| {
+                matches!(
+                    guard.condition,
+                    Condition::AtLeast(Operand::Now(_)) | Condition::AtMost(Operand::Now(_))
+                )
+            })
     }
 }
 
@@ -402,6 +413,8 @@ pub enum Literal {
 pub enum Operand {
     Literal(Literal),
     Field(Field),
+    /// The time the command is decided, moved by an offset, for a timestamp or date field.
+    Now(Offset),
 }
 
 #[derive(Debug, Clone, PartialEq)]

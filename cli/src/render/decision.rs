@@ -178,7 +178,7 @@ fn read_existing(state: &str, aggregate: &str, id: &str, used: bool) -> String {
 
 /// A guard's check; the refusal is returned through `?`, which makes it a `DispatchError`.
 fn refusal(state: &str, guard: &Guard) -> String {
-    let violated = guard_violated_on(guard, state, "self");
+    let violated = guard_violated_on(guard, state, "self", "read");
     let refused = rust::refusal(guard, "Err", 12, "?;");
     format!("if {violated} {{\n            {refused}\n        }}")
 }

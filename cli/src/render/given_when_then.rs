@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::decision_cases::DecisionCases;
+use super::filters;
 use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
-use super::scenario::{Scenario, refusals, succeeding};
+use super::scenario::{Scenario, TEST_NOW, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
 use crate::model::ir::{Aggregate, Command, Emit};
 
@@ -21,8 +22,10 @@ pub struct AggregateTest {
     uses: Vec<String>,
     crate_uses: Vec<String>,
     consts: Vec<String>,
-    /// Whether an example holds a time or id the server made: then a frozen `now()`.
+    /// Whether a test freezes the clock (a command makes times or ids, or compares a time with
+    /// now): then `fn now()`, standing at `now`.
     reads_clock: bool,
+    now: &'static str,
     commands: Vec<ExampleFn>,
     events: Vec<ExampleFn>,
     cases: Vec<TestCase>,
@@ -117,7 +120,9 @@ impl AggregateTest {
             uses: imports.external_lines(),
             crate_uses,
             consts: examples.consts.into_values().collect(),
-            reads_clock: examples.reads_clock,
+            reads_clock: examples.reads_clock
+                || aggregate.commands.iter().any(Command::reads_clock),
+            now: TEST_NOW,
             commands,
             events,
             cases,

@@ -87,11 +87,18 @@ pub fn decimal(text: &str) -> String {
     format!("Decimal::new({mantissa}, {})", fraction.len())
 }
 
-/// An operand of `increment`/`decrement` or a guard, read from `source` (`event` or `command`).
-fn operand(by: &Operand, target: &Type, source: &str) -> String {
+/// An operand of `increment`/`decrement` or a guard, read from `source` (`event` or `command`)
+/// or, for a time, from `clock` (`context` or `read`).
+fn operand(by: &Operand, target: &Type, source: &str, clock: &str) -> String {
     match by {
         Operand::Literal(value) => literal(value, target),
         Operand::Field(field) => format!("{source}.{}", field.name),
+        Operand::Now(offset) => {
+            let date = matches!(target, Type::Date)
+                || matches!(target, Type::Optional(inner) if **inner == Type::Date);
+            let base = if date { "today" } else { "now" };
+            shifted(format!("{clock}.{base}()"), offset, date)
+        }
     }
 }
 
@@ -118,12 +125,12 @@ pub fn change_statements(changes: &[ChangeOp], target: &str) -> Vec<String> {
                 ChangeOp::Increment { target: field, by } => format!(
                     "{target}.{} += {};",
                     field.name,
-                    operand(by, &field.ty, "event")
+                    operand(by, &field.ty, "event", "")
                 ),
                 ChangeOp::Decrement { target: field, by } => format!(
                     "{target}.{} -= {};",
                     field.name,
-                    operand(by, &field.ty, "event")
+                    operand(by, &field.ty, "event", "")
                 ),
                 ChangeOp::Append {
                     target: field,
@@ -171,13 +178,18 @@ pub fn uses_event(changes: &[ChangeOp]) -> bool {
 
 /// The condition under which `guard` refuses the command, reading the state from `self`.
 pub fn guard_violated(guard: &Guard) -> String {
-    guard_violated_on(guard, "self", "command")
+    guard_violated_on(guard, "self", "command", "context")
 }
 
 /// [`guard_violated`] on the state in `state` and the command in `command`.
-pub fn guard_violated_on(guard: &Guard, state: &str, command: &str) -> String {
+pub fn guard_violated_on(guard: &Guard, state: &str, command: &str, clock: &str) -> String {
     let field = format!("{state}.{}", guard.field.name);
     let ty = &guard.field.ty;
+    // An optional time compares as an `Option`: holding nothing is earlier than any time.
+    let bound = |by: &Operand| {
+        let value = operand(by, ty, command, clock);
+        some_if(matches!(ty, Type::Optional(_)), value)
+    };
     match &guard.condition {
         Condition::Equals(Literal::Bool(true)) => format!("!{field}"),
         Condition::Equals(Literal::Bool(false)) => field,
@@ -198,8 +210,8 @@ pub fn guard_violated_on(guard: &Guard, state: &str, command: &str) -> String {
             format!("![{}].contains(&{field})", values.join(", "))
         }
         Condition::NotEmpty => format!("{field}.is_empty()"),
-        Condition::AtLeast(by) => format!("{field} < {}", operand(by, ty, command)),
-        Condition::AtMost(by) => format!("{field} > {}", operand(by, ty, command)),
+        Condition::AtLeast(by) => format!("{field} < {}", bound(by)),
+        Condition::AtMost(by) => format!("{field} > {}", bound(by)),
     }
 }
 

@@ -4,15 +4,21 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
 use super::examples::example;
 use crate::model::ir::{
-    Aggregate, ChangeOp, Command, Condition, Guard, Literal, Operand, Source, Type,
+    Aggregate, ChangeOp, Command, Condition, Guard, Literal, Offset, Operand, Source, TimeUnit,
+    Type,
 };
 
 /// How deep the search goes; lifecycles in practice need two or three steps.
 const MAX_HISTORY: usize = 5;
+
+/// Where the generated tests freeze their clock (`fn now()`), so the search knows what `now`
+/// and `now + 21d` are when guards compare times.
+pub const TEST_NOW: &str = "2026-03-02T09:00:00Z";
 
 /// A command preceded by the commands that bring its aggregate into the wanted state.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +144,12 @@ impl<'m> Sim<'m> {
                     Value::String(text) => !text.is_empty(),
                     _ => false,
                 },
+                Condition::AtLeast(by) if is_time(&guard.field.ty) => {
+                    instant(current) >= instant(&time_operand(by, &guard.field.ty, &values))
+                }
+                Condition::AtMost(by) if is_time(&guard.field.ty) => {
+                    instant(current) <= instant(&time_operand(by, &guard.field.ty, &values))
+                }
                 Condition::AtLeast(by) => number(current) >= operand(by, &values),
                 Condition::AtMost(by) => number(current) <= operand(by, &values),
             };
@@ -155,8 +167,9 @@ impl<'m> Sim<'m> {
                 .map(|fed| {
                     let value = match &fed.source {
                         Source::CommandField(field) => example(field).json,
+                        Source::Now(offset) => now_plus(offset, &fed.field.ty),
                         // No rule of a model reads them back.
-                        Source::AggregateId | Source::Now(_) | Source::NewId => Value::Null,
+                        Source::AggregateId | Source::NewId => Value::Null,
                     };
                     (fed.field.name.clone(), value)
                 })
@@ -235,7 +248,59 @@ fn operand(by: &Operand, values: &Map<String, Value>) -> f64 {
     match by {
         Operand::Literal(value) => number(&literal(value)),
         Operand::Field(field) => values.get(&field.name).map_or(0.0, number),
+        Operand::Now(_) => 0.0,
     }
+}
+
+fn is_time(ty: &Type) -> bool {
+    match ty {
+        Type::Optional(inner) => is_time(inner),
+        Type::Timestamp | Type::Date => true,
+        _ => false,
+    }
+}
+
+/// A guard's time bound: `now` moved, as a value of the field's type, or the command's field.
+fn time_operand(by: &Operand, ty: &Type, values: &Map<String, Value>) -> Value {
+    match by {
+        Operand::Now(offset) => now_plus(offset, ty),
+        Operand::Field(field) => get(values, &field.name).clone(),
+        Operand::Literal(_) => Value::Null,
+    }
+}
+
+/// [`TEST_NOW`] moved by `offset`, as JSON of `ty`: a date for a date field, else a time.
+fn now_plus(offset: &Offset, ty: &Type) -> Value {
+    let now: DateTime<Utc> = TEST_NOW.parse().expect("a valid time");
+    let seconds = match offset.unit {
+        TimeUnit::Days => 86_400,
+        TimeUnit::Hours => 3_600,
+        TimeUnit::Minutes => 60,
+        TimeUnit::Seconds => 1,
+    } * offset.amount;
+    let moved = now + TimeDelta::seconds(seconds);
+    let date =
+        matches!(ty, Type::Date) || matches!(ty, Type::Optional(inner) if **inner == Type::Date);
+    if date {
+        json!(moved.date_naive().to_string())
+    } else {
+        json!(moved.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+}
+
+/// Seconds since 1970 of a time or date as JSON; nothing is earlier than any time, as an
+/// `Option` compares, and a time never set is 1970, as its Rust default.
+fn instant(value: &Value) -> f64 {
+    let Value::String(text) = value else {
+        return f64::NEG_INFINITY;
+    };
+    if let Ok(time) = text.parse::<DateTime<Utc>>() {
+        return time.timestamp() as f64;
+    }
+    text.parse::<NaiveDate>().map_or(0.0, |date| {
+        date.and_hms_opt(0, 0, 0)
+            .map_or(0.0, |midnight| midnight.and_utc().timestamp() as f64)
+    })
 }
 
 /// The value named `name`: every state field has one, and every event field a change reads.
@@ -250,3 +315,6 @@ fn number(value: &Value) -> f64 {
         _ => 0.0,
     }
 }
+
+#[cfg(test)]
+mod tests;

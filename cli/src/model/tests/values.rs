@@ -117,3 +117,42 @@ fn a_value_renames_a_command_field() {
     );
     assert_eq!(d.hint.as_deref(), Some("did you mean `amount`?"));
 }
+
+/// `CART` with a date in its state and a guard on line 14 comparing it.
+fn guarded(guard: &str) -> String {
+    cart_with(13, &format!("        guards:\n          - {guard}")).replace(
+        "      total: int\n    commands:",
+        "      total: int\n      until: date?\n    commands:",
+    )
+}
+
+#[test]
+fn a_time_is_compared_with_now_moved_by_whole_days_for_a_date() {
+    let model = model(&guarded("{ field: until, at_least: now - 1d }"));
+    let guard = &model.aggregates[0].commands[0].guards[0];
+    assert_eq!(
+        guard.condition,
+        ir::Condition::AtLeast(ir::Operand::Now(ir::Offset {
+            amount: -1,
+            unit: ir::TimeUnit::Days
+        }))
+    );
+    assert_eq!(guard.message, "until must be at least now - 1d");
+    assert!(model.aggregates[0].commands[0].reads_clock());
+
+    let d = only(&guarded("{ field: until, at_most: now + 3h }"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`until` is a date, which moves by whole days"
+    );
+    let d = only(&guarded("{ field: until, at_most: later }"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "command `OpenCart` has no field `later`"
+    );
+    let d = only(&guarded("{ field: until, at_most: now + soon }"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`now + soon` is not a time"
+    );
+}

@@ -6,8 +6,9 @@ use super::ctx::Ctx;
 use super::literals::{literal, show_literal};
 use super::names;
 use super::types::is_numeric;
+use super::values::{self, show_offset};
 use crate::model::ast::{self, Pos, Scalar};
-use crate::model::ir::{self, Condition, Field, Operand, Type};
+use crate::model::ir::{self, Condition, Field, Operand, TimeUnit, Type};
 
 const CONDITIONS: &str = "equals, not_equals, one_of, not_empty, at_least or at_most";
 
@@ -127,20 +128,25 @@ pub(super) fn guard(
             (None, Some(b)) => (false, b),
             (None, None) => unreachable!("one condition is given"),
         };
-        if !is_numeric(&field.ty) {
+        let timed = matches!(time_of(&field.ty), Some(Type::Timestamp | Type::Date));
+        if !is_numeric(&field.ty) && !timed {
             let key = if at_least { "at_least" } else { "at_most" };
             ctx.error(
                 Pos::of(bound),
                 format!(
-                    "`{key}` needs an int, float or decimal, but `{f}` is `{}`",
+                    "`{key}` needs an int, float, decimal, timestamp or date, but `{f}` is `{}`",
                     field.ty
                 ),
-                "not a number",
+                "not a number or a time",
                 None,
             );
             return None;
         }
-        let operand = guard_operand(ctx, bound, field, command, fields)?;
+        let operand = if timed {
+            time_operand(ctx, bound, field, command, fields)?
+        } else {
+            guard_operand(ctx, bound, field, command, fields)?
+        };
         if at_least {
             Condition::AtLeast(operand)
         } else {
@@ -218,10 +224,70 @@ fn guard_operand(
     Some(Operand::Field(source.clone()))
 }
 
+/// The time a field holds, `date?` as `date`; `None` for any other type.
+fn time_of(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::Optional(inner) => time_of(inner),
+        Type::Timestamp | Type::Date => Some(ty),
+        _ => None,
+    }
+}
+
+/// A time a timestamp or date is compared with: `now`, `now + 3d` (a date moves by days), or
+/// a field of this command of the same type.
+fn time_operand(
+    ctx: &mut Ctx,
+    bound: &Spanned<Scalar>,
+    field: &Field,
+    command: &str,
+    fields: &[Field],
+) -> Option<Operand> {
+    let base = time_of(&field.ty).expect("checked: a time");
+    let Scalar::Str(text) = &bound.value else {
+        ctx.error(
+            Pos::of(bound),
+            format!(
+                "`{}` is a time, compared with `now`, `now + 3d` or a command field",
+                field.name
+            ),
+            "not a time",
+            None,
+        );
+        return None;
+    };
+    let Some(rest) = text.trim().strip_prefix("now") else {
+        let bare = Field {
+            ty: base.clone(),
+            ..field.clone()
+        };
+        return guard_operand(ctx, bound, &bare, command, fields);
+    };
+    let Some(offset) = values::offset(rest.trim()) else {
+        ctx.error(
+            Pos::of(bound),
+            format!("`{text}` is not a time"),
+            "not a time",
+            Some("write `now`, or `now + 3d` / `now - 2h` (d, h, m or s)".into()),
+        );
+        return None;
+    };
+    if *base == Type::Date && offset.unit != TimeUnit::Days {
+        ctx.error(
+            Pos::of(bound),
+            format!("`{}` is a date, which moves by whole days", field.name),
+            "not whole days",
+            Some("write the offset in days, like `now + 3d`".into()),
+        );
+        return None;
+    }
+    Some(Operand::Now(offset))
+}
+
 fn default_message(field: &str, condition: &Condition) -> String {
     let operand = |o: &Operand| match o {
         Operand::Literal(l) => show_literal(l),
         Operand::Field(f) => f.name.clone(),
+        Operand::Now(offset) => show_offset(offset),
     };
     match condition {
         Condition::Equals(l) => format!("{field} must be {}", show_literal(l)),

@@ -230,8 +230,23 @@ fn expr(ctx: &mut Ctx, at: &Spanned<String>, fields: &[Field], command: &str) ->
     None
 }
 
+/// `now`, `now + 21d`: as a model writes it.
+pub(super) fn show_offset(offset: &Offset) -> String {
+    if offset.amount == 0 {
+        return "now".to_owned();
+    }
+    let sign = if offset.amount < 0 { '-' } else { '+' };
+    let unit = match offset.unit {
+        TimeUnit::Days => 'd',
+        TimeUnit::Hours => 'h',
+        TimeUnit::Minutes => 'm',
+        TimeUnit::Seconds => 's',
+    };
+    format!("now {sign} {}{unit}", offset.amount.unsigned_abs())
+}
+
 /// `""`, `+ 21d`, `- 3h`: how far from now.
-fn offset(text: &str) -> Option<Offset> {
+pub(super) fn offset(text: &str) -> Option<Offset> {
     if text.is_empty() {
         return Some(Offset::NONE);
     }
