@@ -237,3 +237,32 @@ pub trait RejectionMessage: core::fmt::Display + core::fmt::Debug {}
 impl<T: core::fmt::Display + core::fmt::Debug> RejectionMessage for T {}
 
 pub fn rejection_has_message<T: RejectionMessage>() {}
+
+/// What `#[derive(Event)]` asks of each kind to store it: one trait per direction, so a kind
+/// missing a serde impl gets one error, at its type, saying what to add.
+#[diagnostic::on_unimplemented(
+    message = "the event `{Self}` is stored as JSON, so it must be `Serialize`",
+    label = "`{Self}` is not `serde::Serialize`",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
+)]
+pub trait EventOut: Serialize {}
+
+impl<T: Serialize> EventOut for T {}
+
+/// What `#[derive(Event)]` asks of each kind to read it back.
+#[diagnostic::on_unimplemented(
+    message = "the event `{Self}` is read back from JSON, so it must be `Deserialize`",
+    label = "`{Self}` is not `serde::Deserialize`",
+    note = "add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
+)]
+pub trait EventIn: DeserializeOwned {}
+
+impl<T: DeserializeOwned> EventIn for T {}
+
+pub fn encode_payload<T: EventOut>(payload: &T) -> Result<Value, serde_json::Error> {
+    serde_json::to_value(payload)
+}
+
+pub fn decode_payload<T: EventIn>(payload: Value) -> Result<T, serde_json::Error> {
+    serde_json::from_value(payload)
+}

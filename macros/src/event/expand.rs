@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Path, Variant};
 
 use super::model::{Input, Kind, Kinds};
@@ -23,7 +24,7 @@ pub(super) fn generate(parsed: &Input) -> TokenStream {
                 quote!(#name),
                 quote!(#name),
                 quote!(#version),
-                quote!(#json::to_value(self)),
+                quote_spanned!(ident.span()=> #krate::__private::encode_payload(self)),
                 quote! {
                     match event_type {
                         #name => #decode,
@@ -46,7 +47,11 @@ pub(super) fn generate(parsed: &Input) -> TokenStream {
                     let version = kind.chain.current;
                     quote!(Self::#variant(_) => #version)
                 });
-            let encodes = kinds.iter().map(|(Variant { ident: variant, .. }, _, _)| quote!(Self::#variant(inner) => #json::to_value(inner)));
+            // Spanned on each variant's type, so one that is not `Serialize` is reported there.
+            let encodes = kinds.iter().map(|(Variant { ident: variant, .. }, ty, _)| {
+                let encode = quote_spanned!(ty.span()=> #krate::__private::encode_payload(inner));
+                quote!(Self::#variant(inner) => #encode)
+            });
             let decodes = kinds
                 .iter()
                 .map(|(Variant { ident: variant, .. }, ty, kind)| {
@@ -158,10 +163,12 @@ fn decode_arm(krate: &Path, kind: &Kind, ty: TokenStream, construct: TokenStream
     let core = quote!(#private::core);
     let upcast = kind.chain.expand(&private);
     let rebind = (!kind.chain.steps.is_empty()).then(|| quote!(let mut payload = payload;));
+    // Spanned on the kind's type, so one that is not `Deserialize` is reported there.
+    let read = quote_spanned!(ty.span()=> #private::decode_payload::<#ty>(payload));
     quote! {{
         #rebind
         #upcast
-        match #private::serde_json::from_value::<#ty>(payload) {
+        match #read {
             #core::result::Result::Ok(inner) => #core::result::Result::Ok(#core::option::Option::Some(#construct)),
             #core::result::Result::Err(error) => {
                 #core::result::Result::Err(#krate::DecodeError::new(event_type, event_version, error))

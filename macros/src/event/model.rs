@@ -177,10 +177,75 @@ pub(super) fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> 
     })
 }
 
-/// The inner type of a `Variant(Inner)`; an error for any other shape of variant.
+/// The name of a type serde writes as something other than an object: a number, a string, a
+/// list, ... (a struct of the user's own is not one of them).
+fn bare_value(ty: &Type) -> Option<String> {
+    const BARE: &[&str] = &[
+        "i8",
+        "i16",
+        "i32",
+        "i64",
+        "i128",
+        "isize",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "u128",
+        "usize",
+        "f32",
+        "f64",
+        "bool",
+        "char",
+        "str",
+        "String",
+        "Vec",
+        "Option",
+        "Uuid",
+        "Decimal",
+        "DateTime",
+        "NaiveDate",
+    ];
+    // As written: `Vec<String>`, `&'a str`.
+    let written = || {
+        quote!(#ty)
+            .to_string()
+            .replace(" < ", "<")
+            .replace(" >", ">")
+            .replace("& ", "&")
+            .replace(" ,", ",")
+    };
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            BARE.contains(&last.ident.to_string().as_str())
+                .then(written)
+        }
+        Type::Reference(_) | Type::Tuple(_) | Type::Array(_) | Type::Slice(_) => Some(written()),
+        _ => None,
+    }
+}
+
+/// The inner type of a `Variant(Inner)`; an error for any other shape of variant, and for an
+/// inner type that would be stored as a bare value, as a tuple struct would.
 fn newtype<'a>(cx: &Ctxt, variant: &'a Variant) -> Option<&'a Type> {
     match &variant.fields {
-        Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(&fields.unnamed[0].ty),
+        Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+            let inner = &fields.unnamed[0].ty;
+            if let Some(bare) = bare_value(inner) {
+                let ident = &variant.ident;
+                cx.error_spanned_by(
+                    inner,
+                    format!(
+                        "`{bare}` would be stored as a bare value, but an event's payload is a \
+                         JSON object: hold a struct with named fields, e.g. `{ident}({ident})` \
+                         with `struct {ident} {{ value: {bare} }}`"
+                    ),
+                );
+                return None;
+            }
+            Some(inner)
+        }
         fields => {
             let ident = &variant.ident;
             let example = format!("`{ident}({ident})`");
