@@ -303,7 +303,7 @@ fn command_view(aggregate: &Aggregate, command: &Command) -> CommandView {
             .fields
             .iter()
             .map(|fed| {
-                let value = event_value(fed, &aggregate.id, "command");
+                let value = event_value(fed, &aggregate.id, "command", "self");
                 (fed.field.name.clone(), value)
             })
             .collect();

@@ -85,7 +85,7 @@ pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<Strin
             &own,
             &aggregate.name,
             &own_id,
-            !command.guards.is_empty(),
+            !command.guards.is_empty() || command.reads_own_state(),
         ));
     }
     for dependency in &command.depends_on {
@@ -151,7 +151,7 @@ pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<Strin
                 "{prefix}{};",
                 layout::struct_literal(
                     &emit.event.name,
-                    &event_fields(aggregate, emit),
+                    &event_fields(aggregate, &own, emit),
                     8,
                     prefix.len()
                 )
@@ -185,11 +185,11 @@ fn refusal(state: &str, guard: &Guard) -> String {
 
 /// Each field of an emitted event, read from the decision's field it comes from, or the
 /// binding of the value the server made.
-fn event_fields(aggregate: &Aggregate, emit: &Emit) -> Vec<(String, String)> {
+fn event_fields(aggregate: &Aggregate, own: &str, emit: &Emit) -> Vec<(String, String)> {
     emit.fields
         .iter()
         .map(|fed| {
-            let value = event_value(fed, &aggregate.id, "self");
+            let value = event_value(fed, &aggregate.id, "self", own);
             (fed.field.name.clone(), value)
         })
         .collect()

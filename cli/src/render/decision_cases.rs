@@ -9,7 +9,7 @@ use super::names::snake;
 use super::reachable::recorded_on_by_others;
 use super::scenario::{Scenario, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
-use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard, ServedValue};
+use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard};
 
 /// The tests of a file's decisions, with what they need besides the file's own examples.
 #[derive(Default)]
@@ -231,7 +231,7 @@ impl DecisionCases {
                 snake(&emit.event.name),
                 snake(&earlier.name)
             );
-            self.write(examples, (other, &earlier.served), emit, &name, other);
+            self.write(examples, (other, Some(earlier)), emit, &name, other);
             format!("{name}()")
         });
         Given {
@@ -258,7 +258,7 @@ impl DecisionCases {
             snake(&command.name)
         );
         if let Some(other) = all.iter().find(|a| a.name == dependency.aggregate) {
-            self.write(examples, (aggregate, &command.served), emit, &name, other);
+            self.write(examples, (aggregate, Some(command)), emit, &name, other);
         }
         name
     }
@@ -268,7 +268,7 @@ impl DecisionCases {
     pub(super) fn write(
         &mut self,
         examples: &mut Examples,
-        (addressed, recorder): (&Aggregate, &[ServedValue]),
+        (addressed, recorder): (&Aggregate, Option<&Command>),
         emit: &Emit,
         name: &str,
         owner: &Aggregate,

@@ -175,9 +175,97 @@ fn uuid_text(id: u128) -> String {
     )
 }
 
+/// `value`, a JSON value of type `ty` as the scenario search holds it, written as Rust: what a
+/// generated test expects of an event field drawn from the aggregate's state.
+pub fn rust_of(value: &Value, ty: &Type) -> String {
+    match (ty, value) {
+        (Type::Optional(_), Value::Null) => "None".to_owned(),
+        (Type::Optional(inner), value) => format!("Some({})", rust_of(value, inner)),
+        // Never set in the search (an id the aggregate holds): the field's default.
+        (_, Value::Null) => "Default::default()".to_owned(),
+        (Type::String, Value::String(text)) => format!("{text:?}.to_owned()"),
+        (Type::Bool, Value::Bool(flag)) => flag.to_string(),
+        (Type::Int, value) => (value.as_f64().unwrap_or(0.0).round() as i64).to_string(),
+        (Type::Float, value) => format!("{:?}", value.as_f64().unwrap_or(0.0)),
+        (Type::Decimal, value) => {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            format!("rust_decimal::{}", super::rust::decimal(&text))
+        }
+        (Type::Uuid, Value::String(text)) => {
+            let id = u128::from_str_radix(&text.replace('-', ""), 16).unwrap_or(0);
+            format!("uuid::Uuid::from_u128(0x{id:032x})")
+        }
+        (Type::Timestamp, Value::String(text)) => {
+            let seconds = text
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .map_or(0, |time| time.timestamp());
+            format!("chrono::DateTime::from_timestamp({seconds}, 0).expect(\"a valid timestamp\")")
+        }
+        (Type::Date, Value::String(text)) => {
+            let (year, month, day) =
+                text.parse::<chrono::NaiveDate>()
+                    .map_or((1970, 1, 1), |date| {
+                        use chrono::Datelike;
+                        (date.year(), date.month(), date.day())
+                    });
+            format!(
+                "chrono::NaiveDate::from_ymd_opt({year}, {month}, {day}).expect(\"a valid date\")"
+            )
+        }
+        (Type::Enum(def), Value::String(variant)) => format!("{}::{variant}", def.name),
+        (Type::List(inner), Value::Array(items)) => {
+            let items: Vec<String> = items.iter().map(|item| rust_of(item, inner)).collect();
+            format!("vec![{}]", items.join(", "))
+        }
+        (Type::Value(def), Value::Object(fields)) => {
+            let fields: Vec<String> = def
+                .fields
+                .iter()
+                .map(|field| {
+                    let value = fields.get(&field.name).unwrap_or(&Value::Null);
+                    format!("{}: {}", field.name, rust_of(value, &field.ty))
+                })
+                .collect();
+            format!("{} {{ {} }}", def.name, fields.join(", "))
+        }
+        _ => "Default::default()".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_states_json_is_written_back_as_rust_of_its_type() {
+        let date = Type::Optional(Box::new(Type::Date));
+        assert_eq!(rust_of(&Value::Null, &date), "None");
+        assert_eq!(
+            rust_of(&json!("2026-03-23"), &date),
+            "Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 23).expect(\"a valid date\"))"
+        );
+        assert_eq!(
+            rust_of(&json!("2026-01-01T00:00:00Z"), &Type::Timestamp),
+            "chrono::DateTime::from_timestamp(1767225600, 0).expect(\"a valid timestamp\")"
+        );
+        assert_eq!(
+            rust_of(&json!("00000000-0000-0000-0000-000000000002"), &Type::Uuid),
+            "uuid::Uuid::from_u128(0x00000000000000000000000000000002)"
+        );
+        assert_eq!(
+            rust_of(&json!("12.50"), &Type::Decimal),
+            "rust_decimal::Decimal::new(125, 1)"
+        );
+        assert_eq!(rust_of(&json!(3), &Type::Int), "3");
+        assert_eq!(
+            rust_of(&json!(["a"]), &Type::List(Box::new(Type::String))),
+            "vec![\"a\".to_owned()]"
+        );
+        assert_eq!(rust_of(&Value::Null, &Type::Int), "Default::default()");
+    }
 
     #[test]
     fn uuids_are_well_formed_and_distinct() {

@@ -97,7 +97,7 @@ impl DecisionCases {
                 let event_enum = format!("{}Event", owner.name);
                 self.events.push(examples.event_in(
                     owner,
-                    &[],
+                    None,
                     &emit,
                     name.clone(),
                     "",
@@ -111,7 +111,7 @@ impl DecisionCases {
                 self.modules.push(module.clone());
                 self.modules.sort();
             }
-            self.write(examples, (owner, &[]), &emit, &name, owner);
+            self.write(examples, (owner, None), &emit, &name, owner);
             format!("{module}::{}", owner.name)
         };
         Given {

@@ -12,7 +12,7 @@ use super::layout;
 use super::names::snake;
 use super::scenario::{Scenario, TEST_NOW, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
-use crate::model::ir::{Aggregate, Command, Emit};
+use crate::model::ir::{Aggregate, Command, Emit, Source};
 
 #[derive(Template)]
 #[template(path = "tests/aggregate.rs")]
@@ -79,6 +79,19 @@ impl AggregateTest {
         imports.add_example(&aggregate.id.ty);
         for field in aggregate.commands.iter().flat_map(|c| &c.fields) {
             imports.add_example(&field.ty);
+        }
+        // Event fields drawn from the state are written from its values, of the state's types.
+        let from_state = aggregate
+            .commands
+            .iter()
+            .flat_map(Command::all_emits)
+            .flat_map(|emit| &emit.fields)
+            .filter_map(|fed| match &fed.source {
+                Source::State(field) => Some(field),
+                _ => None,
+            });
+        for field in from_state {
+            imports.add_model_types(&field.ty);
         }
         let mut crate_uses = vec![format!("use {crate_name}::{}::*;", snake(&aggregate.name))];
         crate_uses.extend(

@@ -58,6 +58,24 @@ impl Imports {
         }
     }
 
+    /// The model's own types in `ty` (enums, value objects): what a value written with full
+    /// paths for everything else still names.
+    pub fn add_model_types(&mut self, ty: &Type) {
+        match ty {
+            Type::Enum(def) => {
+                self.model_types.insert(def.name.clone());
+            }
+            Type::Value(def) => {
+                self.model_types.insert(def.name.clone());
+                for field in &def.fields {
+                    self.add_model_types(&field.ty);
+                }
+            }
+            Type::List(inner) | Type::Optional(inner) => self.add_model_types(inner),
+            _ => {}
+        }
+    }
+
     /// `use` lines for external crates, grouped per crate as rustfmt writes them.
     pub fn external_lines(&self) -> Vec<String> {
         let mut by_crate: Vec<(&str, Vec<&str>)> = Vec::new();

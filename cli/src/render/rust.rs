@@ -223,31 +223,6 @@ pub fn guard_uses_command(guard: &Guard) -> bool {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_become_exact_constructors() {
-        assert_eq!(decimal("12.50"), "Decimal::new(125, 1)");
-        assert_eq!(decimal("0"), "Decimal::new(0, 0)");
-        assert_eq!(decimal("-3.25"), "Decimal::new(-325, 2)");
-    }
-
-    #[test]
-    fn literals_take_the_target_type() {
-        assert_eq!(literal(&Literal::Int(3), &Type::Float), "3.0");
-        assert_eq!(
-            literal(&Literal::Int(3), &Type::Optional(Box::new(Type::Int))),
-            "Some(3)"
-        );
-        assert_eq!(
-            literal(&Literal::String("a\"b".into()), &Type::String),
-            "\"a\\\"b\".to_owned()"
-        );
-    }
-}
-
 /// `outer(Rejection::guard("message"))suffix`, or `Rejection::refused("code", "message")` for
 /// a guard that names its code, laid out as rustfmt would at `indent`.
 pub fn refusal(guard: &Guard, outer: &str, indent: usize, suffix: &str) -> String {
@@ -295,11 +270,13 @@ pub fn shifted(base: String, offset: &Offset, date: bool) -> String {
 }
 
 /// The value of an event field: read from the command (`command.x` in a handler, `self.x` in a
-/// decision), or the binding of a served value.
-pub fn event_value(fed: &FieldSource, id: &Field, command: &str) -> String {
-    let value = match fed.read_from(id) {
-        Some(from) => read(&format!("{command}.{}", from.name), &from.ty),
-        None => {
+/// decision), from the aggregate's `state` (`self` in a handler, its binding in a decision), or
+/// the binding of a served value.
+pub fn event_value(fed: &FieldSource, id: &Field, command: &str, state: &str) -> String {
+    let value = match (fed.read_from(id), &fed.source) {
+        (Some(from), _) => read(&format!("{command}.{}", from.name), &from.ty),
+        (None, Source::State(field)) => read(&format!("{state}.{}", field.name), &field.ty),
+        (None, _) => {
             let ty = match &fed.field.ty {
                 Type::Optional(inner) => inner.as_ref(),
                 other => other,
@@ -308,4 +285,29 @@ pub fn event_value(fed: &FieldSource, id: &Field, command: &str) -> String {
         }
     };
     some_if(fed.wrap_some, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_become_exact_constructors() {
+        assert_eq!(decimal("12.50"), "Decimal::new(125, 1)");
+        assert_eq!(decimal("0"), "Decimal::new(0, 0)");
+        assert_eq!(decimal("-3.25"), "Decimal::new(-325, 2)");
+    }
+
+    #[test]
+    fn literals_take_the_target_type() {
+        assert_eq!(literal(&Literal::Int(3), &Type::Float), "3.0");
+        assert_eq!(
+            literal(&Literal::Int(3), &Type::Optional(Box::new(Type::Int))),
+            "Some(3)"
+        );
+        assert_eq!(
+            literal(&Literal::String("a\"b".into()), &Type::String),
+            "\"a\\\"b\".to_owned()"
+        );
+    }
 }

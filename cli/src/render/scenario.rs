@@ -157,9 +157,11 @@ impl<'m> Sim<'m> {
         })
     }
 
-    /// The state after `command`'s events. Values the aggregate id or the server feeds are
-    /// left null: no guard of a model compares them.
+    /// The state after `command`'s events. Values the aggregate id feeds are left null: no
+    /// rule of a model reads them. Values the server makes are what the generated tests
+    /// expect: times from [`TEST_NOW`], ids numbered from 1 in the order the command makes them.
     fn run(&self, command: &Command, mut state: Map<String, Value>) -> Map<String, Value> {
+        let before = state.clone();
         for emit in &command.emits {
             let fields: Map<String, Value> = emit
                 .fields
@@ -168,8 +170,9 @@ impl<'m> Sim<'m> {
                     let value = match &fed.source {
                         Source::CommandField(field) => example(field).json,
                         Source::Now(offset) => now_plus(offset, &fed.field.ty),
-                        // No rule of a model reads them back.
-                        Source::AggregateId | Source::NewId => Value::Null,
+                        Source::NewId => json!(served_id(command, &fed.field.name)),
+                        Source::State(field) => get(&before, &field.name).clone(),
+                        Source::AggregateId => Value::Null,
                     };
                     (fed.field.name.clone(), value)
                 })
@@ -178,6 +181,33 @@ impl<'m> Sim<'m> {
         }
         state
     }
+}
+
+/// The state `command` succeeds on, after the shortest history that leads there.
+pub fn state_before(aggregate: &Aggregate, command: &Command) -> Option<Map<String, Value>> {
+    let scenario = succeeding(aggregate, command)?;
+    let sim = Sim { aggregate };
+    Some(
+        scenario
+            .history
+            .iter()
+            .fold(sim.initial_state(), |state, earlier| {
+                sim.run(earlier, state)
+            }),
+    )
+}
+
+/// The text of the `n`th id `command` makes (`Uuid::from_u128(n)`, as a `ManualClock` numbers
+/// them), for its served value `name`.
+pub fn served_id(command: &Command, name: &str) -> String {
+    let nth = command
+        .served
+        .iter()
+        .take_while(|value| value.name != name)
+        .filter(|value| value.source == Source::NewId)
+        .count()
+        + 1;
+    format!("00000000-0000-0000-0000-{nth:012x}")
 }
 
 fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<String, Value>) {

@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::examples::example;
+use serde_json::Value;
+
+use super::examples::{example, rust_of};
 use super::layout;
 use super::names::{shouty, snake};
 use super::rust::{shifted, some_if};
+use super::scenario::state_before;
 use crate::model::ir::{
     Aggregate, Command, Condition, Emit, Field, Guard, ServedValue, Source, Type,
 };
@@ -150,16 +153,17 @@ impl Examples {
         fn_name: String,
     ) -> ExampleFn {
         let event_enum = format!("{}Event", aggregate.name);
-        self.event_in(aggregate, &command.served, emit, fn_name, "", &event_enum)
+        self.event_in(aggregate, Some(command), emit, fn_name, "", &event_enum)
     }
 
     /// [`event`](Self::event) for an event of the aggregate in `module` (`"member::"`, or
     /// `""` for this file's own), whose event enum is `event_enum`; the command recording it
-    /// is addressed to `aggregate`, and makes the values `served`.
+    /// is addressed to `aggregate`: `recorder`, when it is a command of the model (whose
+    /// served values and state the event may hold).
     pub(super) fn event_in(
         &mut self,
         aggregate: &Aggregate,
-        served: &[ServedValue],
+        recorder: Option<&Command>,
         emit: &Emit,
         fn_name: String,
         module: &str,
@@ -170,9 +174,17 @@ impl Examples {
             .iter()
             .map(|fed| {
                 let name = &fed.field.name;
-                let value = match fed.read_from(&aggregate.id) {
-                    Some(source) => self.value(&source.name, &source.ty, source, 8, name.len() + 2),
-                    None => self.served(served, name),
+                let value = match (fed.read_from(&aggregate.id), &fed.source, recorder) {
+                    (Some(source), _, _) => {
+                        self.value(&source.name, &source.ty, source, 8, name.len() + 2)
+                    }
+                    (None, Source::State(field), Some(recorder)) => {
+                        let before = state_before(aggregate, recorder).unwrap_or_default();
+                        rust_of(before.get(&field.name).unwrap_or(&Value::Null), &field.ty)
+                    }
+                    (None, _, recorder) => {
+                        self.served(recorder.map_or(&[][..], |c| &c.served[..]), name)
+                    }
                 };
                 (name.clone(), some_if(fed.wrap_some, value))
             })

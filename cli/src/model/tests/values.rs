@@ -65,7 +65,9 @@ fn a_value_that_is_no_expression_names_the_forms() {
     );
     assert_eq!(
         d.hint.as_deref(),
-        Some("write `now`, `now + 21d` (d, h, m or s), `new_id` or `command.<field>`")
+        Some(
+            "write `now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>` or `command.<field>`"
+        )
     );
 }
 
@@ -154,5 +156,62 @@ fn a_time_is_compared_with_now_moved_by_whole_days_for_a_date() {
     assert_eq!(
         at(&d).split_once(' ').unwrap().1,
         "`now + soon` is not a time"
+    );
+}
+
+/// `CART` with a second command, `CloseCart`, on line 16, whose `CartClosed` carries what the
+/// state held, per `values`.
+fn closing(values: &str, fields: &str) -> String {
+    cart_with(
+        16,
+        &format!(
+            "        emits: [CartOpened]\n      CloseCart:\n        emits: [CartClosed]\n        values: {values}"
+        ),
+    )
+    .replace(
+        "projections:",
+        &format!("      CartClosed:\n        fields: {fields}\nprojections:"),
+    )
+}
+
+#[test]
+fn a_value_drawn_from_the_state_is_what_the_aggregate_holds_before_the_command() {
+    let model = model(&closing(
+        "{ final_total: state.total }",
+        "{ final_total: int }",
+    ));
+    let close = &model.aggregates[0].commands[1];
+    let fed = &close.emits[0].fields[0];
+    assert!(matches!(&fed.source, ir::Source::State(f) if f.name == "total"));
+    assert!(close.reads_own_state());
+    assert!(!close.reads_clock(), "the state needs no clock");
+
+    let d = only(&closing(
+        "{ final_total: state.totl }",
+        "{ final_total: int }",
+    ));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "the state has no field `totl`"
+    );
+    assert_eq!(d.hint.as_deref(), Some("did you mean `total`?"));
+    let d = only(&closing(
+        "{ final_total: state.total }",
+        "{ final_total: string }",
+    ));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`final_total` is `string` in `CartClosed`, but `total` is `int` in the state"
+    );
+}
+
+#[test]
+fn a_creating_command_has_no_state_to_draw_from() {
+    let d = only(&served(
+        "        values: { opened_at: now, expires_on: now, token: new_id, total: state.total }",
+    ));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`OpenCart` creates its aggregate, which has no state yet to read"
     );
 }

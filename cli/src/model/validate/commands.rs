@@ -9,7 +9,7 @@ use super::dependencies;
 use super::guards;
 use super::names;
 use super::types::{self, Rules};
-use super::values::ServerValues;
+use super::values::{self, ServerValues};
 use crate::model::ast::{self, Pos};
 use crate::model::ir::{self, Field, FieldSource, Source, Type};
 
@@ -29,7 +29,13 @@ pub(super) fn command(
         .iter()
         .filter_map(|g| guards::guard(ctx, g, &own.state, &name.value, &fields))
         .collect();
-    let values = ServerValues::parse(ctx, &ast.values, &fields, &name.value);
+    let on = values::Command {
+        name: &name.value,
+        fields: &fields,
+        state: &own.state,
+        creates: ast.creates.unwrap_or(false),
+    };
+    let values = ServerValues::parse(ctx, &ast.values, on);
     let emits = match &ast.emits {
         None => {
             ctx.error(

@@ -11,7 +11,8 @@ use super::names;
 use crate::model::ast::{NamedMap, Pos};
 use crate::model::ir::{Field, FieldSource, Offset, ServedValue, Source, TimeUnit, Type};
 
-const FORMS: &str = "`now`, `now + 21d` (d, h, m or s), `new_id` or `command.<field>`";
+const FORMS: &str =
+    "`now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>` or `command.<field>`";
 
 /// What one `values` entry says, before it meets an event field.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,7 @@ enum Expr {
     Now(Offset),
     NewId,
     Command(Field),
+    State(Field),
 }
 
 struct Entry<'a> {
@@ -41,13 +43,12 @@ impl<'a> ServerValues<'a> {
     pub(super) fn parse(
         ctx: &mut Ctx,
         written: &'a NamedMap<Spanned<String>>,
-        fields: &[Field],
-        command: &str,
+        command: Command<'_>,
     ) -> Self {
         let mut entries = Vec::new();
         let mut failed = Vec::new();
         for (key, at) in written.iter() {
-            match expr(ctx, at, fields, command) {
+            match expr(ctx, at, &command) {
                 Some(expr) => entries.push(Entry {
                     key,
                     at,
@@ -113,13 +114,18 @@ impl<'a> ServerValues<'a> {
                 }
                 true
             }
-            (Expr::Command(field), _) => {
+            (Expr::Command(field) | Expr::State(field), _) => {
                 let wrapped = needed.ty == Type::Optional(Box::new(field.ty.clone()));
+                let whose = if matches!(entry.expr, Expr::State(_)) {
+                    "the state"
+                } else {
+                    "the command"
+                };
                 if field.ty != needed.ty && !wrapped {
                     ctx.error(
                         Pos::of(entry.at),
                         format!(
-                            "`{}` is `{}` in `{event}`, but `{}` is `{}` in the command",
+                            "`{}` is `{}` in `{event}`, but `{}` is `{}` in {whose}",
                             needed.name, needed.ty, field.name, field.ty
                         ),
                         "another type",
@@ -127,9 +133,13 @@ impl<'a> ServerValues<'a> {
                     );
                     return Some(None);
                 }
+                let source = match &entry.expr {
+                    Expr::State(field) => Source::State(field.clone()),
+                    _ => Source::CommandField(field.clone()),
+                };
                 return Some(Some(FieldSource {
                     field: needed.clone(),
-                    source: Source::CommandField(field.clone()),
+                    source,
                     wrap_some: wrapped,
                 }));
             }
@@ -171,7 +181,7 @@ impl<'a> ServerValues<'a> {
                 let source = match entry.expr {
                     Expr::Now(offset) => Source::Now(offset),
                     Expr::NewId => Source::NewId,
-                    Expr::Command(_) => return None,
+                    Expr::Command(_) | Expr::State(_) => return None,
                 };
                 Some(ServedValue {
                     name: entry.key.value.clone(),
@@ -198,28 +208,45 @@ impl<'a> ServerValues<'a> {
     }
 }
 
-fn expr(ctx: &mut Ctx, at: &Spanned<String>, fields: &[Field], command: &str) -> Option<Expr> {
+/// The command whose `values` are read: what they may name.
+pub(super) struct Command<'c> {
+    pub name: &'c str,
+    pub fields: &'c [Field],
+    /// Its aggregate's state fields, and whether the command creates the aggregate (then it
+    /// has no state to read).
+    pub state: &'c [Field],
+    pub creates: bool,
+}
+
+fn expr(ctx: &mut Ctx, at: &Spanned<String>, on: &Command) -> Option<Expr> {
     let text = at.value.trim();
     if text == "new_id" {
         return Some(Expr::NewId);
     }
     if let Some(name) = text.strip_prefix("command.") {
-        let Some(field) = fields.iter().find(|f| f.name == name) else {
-            let hint = names::did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
+        let field = named(ctx, at, name, on.fields, &format!("command `{}`", on.name))?;
+        return Some(Expr::Command(field));
+    }
+    if let Some(name) = text.strip_prefix("state.") {
+        if on.creates {
             ctx.error(
                 Pos::of(at),
-                format!("command `{command}` has no field `{name}`"),
-                "not a field of the command",
-                hint,
+                format!(
+                    "`{}` creates its aggregate, which has no state yet to read",
+                    on.name
+                ),
+                "no state yet",
+                None,
             );
             return None;
-        };
-        return Some(Expr::Command(field.clone()));
-    }
-    if let Some(rest) = text.strip_prefix("now") {
-        if let Some(offset) = offset(rest.trim()) {
-            return Some(Expr::Now(offset));
         }
+        let field = named(ctx, at, name, on.state, "the state")?;
+        return Some(Expr::State(field));
+    }
+    if let Some(rest) = text.strip_prefix("now")
+        && let Some(offset) = offset(rest.trim())
+    {
+        return Some(Expr::Now(offset));
     }
     ctx.error(
         Pos::of(at),
@@ -228,6 +255,27 @@ fn expr(ctx: &mut Ctx, at: &Spanned<String>, fields: &[Field], command: &str) ->
         Some(format!("write {FORMS}")),
     );
     None
+}
+
+/// The field `name` of `fields`, or a reported error naming `whose` they are.
+fn named(
+    ctx: &mut Ctx,
+    at: &Spanned<String>,
+    name: &str,
+    fields: &[Field],
+    whose: &str,
+) -> Option<Field> {
+    let found = fields.iter().find(|f| f.name == name).cloned();
+    if found.is_none() {
+        let hint = names::did_you_mean(name, fields.iter().map(|f| f.name.as_str()));
+        ctx.error(
+            Pos::of(at),
+            format!("{whose} has no field `{name}`"),
+            "no such field",
+            hint,
+        );
+    }
+    found
 }
 
 /// `now`, `now + 21d`: as a model writes it.

@@ -1,0 +1,56 @@
+//! Events, and the changes they make to a state or a row.
+
+use super::types::{Field, Literal, Operand};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub version: u32,
+    pub fields: Vec<Field>,
+    /// The fields whose values tag it, in the order written.
+    pub tags: Vec<Field>,
+    /// How it changes the aggregate's state.
+    pub apply: Vec<ChangeOp>,
+}
+
+/// One change an event makes to a state or a row. Type-checked by the validator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeOp {
+    /// `target = event.source` (wrapped in `Some` when the target is optional and the source not).
+    /// Targets are fields of the state or row, sources fields of the event.
+    Set {
+        target: Field,
+        source: Field,
+        wrap_some: bool,
+    },
+    SetConst {
+        target: Field,
+        value: Literal,
+    },
+    /// `target = None`, for an optional target (`set: { target: null }`).
+    Clear {
+        target: Field,
+    },
+    Increment {
+        target: Field,
+        by: Operand,
+    },
+    Decrement {
+        target: Field,
+        by: Operand,
+    },
+    /// Push `event.source` onto the list `target`.
+    Append {
+        target: Field,
+        source: Field,
+    },
+    /// Remove from the list `target` every element equal to `event.source`, or, for a list of
+    /// value objects, every element whose field `by_field` equals it.
+    Remove {
+        target: Field,
+        source: Field,
+        by_field: Option<Field>,
+    },
+    /// Delete the row (projections only).
+    Delete,
+}

@@ -1,0 +1,152 @@
+//! The validated model: every name resolved, every type known. Rendering reads only this.
+//!
+//! - `types`: field types, their rules, constants and times;
+//! - `command`: commands, their guards and emitted events, what they read;
+//! - `event`: events and the changes they make.
+
+mod command;
+mod event;
+mod types;
+
+use std::sync::Arc;
+
+pub use command::{
+    Command, Condition, Dependency, Emit, Fact, FactHandler, FactRead, FieldSource, Guard,
+    ServedValue, Source,
+};
+pub use event::{ChangeOp, Event};
+pub use types::{EnumDef, Field, Literal, Offset, Operand, Rules, TimeUnit, Type, ValueDef};
+
+/// A service described by a model file, after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The service name as written (a valid Rust identifier in snake_case or kebab-case).
+    pub service: String,
+    pub description: Option<String>,
+    pub stores: Stores,
+    pub enums: Vec<Arc<EnumDef>>,
+    pub values: Vec<Arc<ValueDef>>,
+    pub aggregates: Vec<Aggregate>,
+    pub facts: Vec<Arc<Fact>>,
+    /// Shared with the queries that read them.
+    pub projections: Vec<Arc<Projection>>,
+    pub queries: Vec<Query>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stores {
+    pub write: WriteStore,
+    pub read: ReadStore,
+    pub broker: Broker,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteStore {
+    #[default]
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadStore {
+    #[default]
+    Sqlite,
+    Postgres,
+    Cassandra,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Broker {
+    #[default]
+    Inproc,
+    Kafka,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub name: String,
+    /// The id field (its rules are empty); commands carry it, the API takes it from the path.
+    pub id: Field,
+    pub state: Vec<Field>,
+    pub persistence: Persistence,
+    pub commands: Vec<Command>,
+    /// Shared with the commands that emit them and the projection handlers that consume them.
+    pub events: Vec<Arc<Event>>,
+    /// State fields whose value at most one aggregate of the type holds at a time.
+    pub unique: Vec<Unique>,
+}
+
+/// A unique state field, perhaps only among aggregates whose `within` field is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unique {
+    pub field: Field,
+    pub within: Option<Field>,
+}
+
+/// How the write side keeps an aggregate: rebuilt from its events, or as a state row written in
+/// the same transaction as its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    #[default]
+    EventSourced,
+    StateStored,
+}
+
+impl Persistence {
+    /// Each persistence as the model spells it.
+    pub const NAMES: [(&'static str, Persistence); 2] = [
+        ("event_sourced", Persistence::EventSourced),
+        ("state_stored", Persistence::StateStored),
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub name: String,
+    /// The key field, one of `fields`; it is always filled from the row's key.
+    pub key: Field,
+    /// The aggregate whose events it consumes; `None` when it handles no event.
+    pub aggregate: Option<String>,
+    /// That aggregate's events it does not handle, in the aggregate's order.
+    pub ignored: Vec<Arc<Event>>,
+    pub fields: Vec<Field>,
+    pub handlers: Vec<Handler>,
+    /// Fields that list queries filter on.
+    pub indexed: Vec<String>,
+}
+
+/// How a projection reacts to one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handler {
+    pub event: Arc<Event>,
+    /// The aggregate that records the event.
+    pub aggregate: String,
+    /// Which row the event changes.
+    pub key: RowKey,
+    pub changes: Vec<ChangeOp>,
+}
+
+/// Where a handler takes the key of the row it changes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowKey {
+    /// The id of the aggregate that recorded the event.
+    AggregateId,
+    /// A field of the event, of the key's type.
+    EventField(Field),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// snake_case; the route is its kebab-case form.
+    pub name: String,
+    pub projection: Arc<Projection>,
+    pub kind: QueryKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryKind {
+    /// One row by its key field.
+    Get { field: Field },
+    /// Rows whose field equals a value, ordered by key, paginated.
+    List { field: Field },
+}
