@@ -31,7 +31,8 @@ use crate::tag::{Tag, Tags};
 /// duplicate step, or a step from the current version or later is an error. At run time a
 /// version newer than the code, or older than its oldest upcaster, is a [`DecodeError`].
 ///
-/// `#[eventwright(crate = "path")]` names the runtime crate when it is renamed or re-exported.
+/// `#[eventwright(crate = "path")]` names the runtime crate when another crate re-exports it (a
+/// dependency renamed in `Cargo.toml` is found without it).
 ///
 /// ```
 /// use eventwright::Event;

@@ -41,8 +41,11 @@
 //! - A missing [`Apply`], [`Project`] or [`Handle`] impl is reported naming the kind or command,
 //!   the aggregate or projection, and the impl to add.
 //! - Generated code uses absolute paths only, so it compiles next to your own `Result`, `Option`,
-//!   `String`, ... and under `#![no_implicit_prelude]`. When the crate is renamed or re-exported,
-//!   say where it is with `#[eventwright(crate = "path::to::eventwright")]`.
+//!   `String`, ... and under `#![no_implicit_prelude]`. A dependency renamed in `Cargo.toml`
+//!   (`ew = { package = "eventwright", .. }`) is found under its new name; when the crate is
+//!   reached through another crate's re-export, say where with
+//!   `#[eventwright(crate = "path::to::eventwright")]` (a crate that does not depend on it is
+//!   told so by the derive).
 //! - Generic types are refused: a stored name stands for one concrete type.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -74,6 +74,8 @@ pub struct UniqueValue {
     pub aggregate_id: String,
 }
 
+// What the SQL stores ask of an append; a build without them asks none of it.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 impl ConditionalAppend {
     /// Whether a query was read or an event appended carries tags: then the append takes a
     /// turn on each tag as well as on each stream.
