@@ -13,7 +13,7 @@ use crate::event::Metadata;
 
 /// What a [`HandleWith`](crate::HandleWith) handler is given besides the command: the services
 /// its aggregate names ([`Aggregate::Services`](crate::Aggregate::Services)), the
-/// dispatcher's clock, and the command's metadata.
+/// dispatcher's clock, and the command's metadata (its actor, correlation and causation ids).
 #[derive(Debug)]
 pub struct Context<'a, S = ()> {
     services: &'a S,
@@ -62,6 +62,11 @@ impl<'a, S> Context<'a, S> {
     /// from 1 by a [`ManualClock`](crate::clock::ManualClock).
     pub fn new_id(&self) -> Uuid {
         self.clock.new_id()
+    }
+
+    /// Who sent the command, when the service knows.
+    pub fn actor(&self) -> Option<&'a str> {
+        self.metadata.actor.as_deref()
     }
 
     pub fn correlation_id(&self) -> Option<&'a str> {
@@ -155,6 +160,24 @@ mod tests {
 
     #[derive(Debug, PartialEq)]
     struct Prices(i64);
+
+    #[test]
+    fn a_context_tells_who_sent_the_command_and_reads_the_dispatchers_clock() {
+        let clock = crate::clock::ManualClock::at("2026-03-02T09:00:00Z".parse().unwrap());
+        let metadata = crate::event::Metadata {
+            actor: Some("librarian-7".into()),
+            correlation_id: Some("req-1".into()),
+            ..Default::default()
+        };
+        let services = ServiceMap::default();
+        let context = super::Surroundings::new(&services, &clock, &metadata)
+            .context::<()>()
+            .unwrap();
+        assert_eq!(context.actor(), Some("librarian-7"));
+        assert_eq!(context.correlation_id(), Some("req-1"));
+        assert_eq!(context.today().to_string(), "2026-03-02");
+        assert_eq!(context.new_id(), uuid::Uuid::from_u128(1));
+    }
 
     #[test]
     fn services_are_found_by_type_and_unit_needs_none() {

@@ -128,7 +128,7 @@ impl DecodeError {
     }
 }
 
-/// Correlation and causation ids, and the trace, carried from a request to the events it
+/// Correlation and causation ids, the trace and the actor, carried from a request to the events it
 /// causes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
@@ -140,6 +140,10 @@ pub struct Metadata {
     /// traces: projections continue that trace ([`trace_context`](crate::trace_context)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// Who sent the command, when the service knows (a user, a service account); handlers
+    /// read it from their [`Context`](crate::Context).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 /// An event about to be appended: everything but its global position, which the store assigns.

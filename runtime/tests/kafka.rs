@@ -205,6 +205,7 @@ async fn kafkas_own_console_consumer_reads_the_documented_envelope() {
         correlation_id: Some("req-42".into()),
         causation_id: None,
         traceparent: Some(traceparent.into()),
+        actor: Some("clerk-3".into()),
     };
     service
         .dispatcher
@@ -275,6 +276,7 @@ async fn kafkas_own_console_consumer_reads_the_documented_envelope() {
             format!("sequence:{sequence}"),
             "correlation_id:req-42".to_owned(),
             format!("traceparent:{traceparent}"),
+            "actor:clerk-3".to_owned(),
         ] {
             assert!(
                 headers.split(';').any(|h| h == header),
@@ -310,6 +312,7 @@ async fn kafkas_own_console_consumer_reads_the_documented_envelope() {
         assert_eq!(envelope["sequence"], json!(sequence));
         assert_eq!(envelope["metadata"]["correlation_id"], json!("req-42"));
         assert_eq!(envelope["metadata"]["traceparent"], json!(traceparent));
+        assert_eq!(envelope["metadata"]["actor"], json!("clerk-3"));
         assert!(headers.contains(envelope["event_id"].as_str().unwrap()));
     }
 }

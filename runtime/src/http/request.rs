@@ -62,6 +62,8 @@ pub fn metadata_from_headers(headers: &HeaderMap) -> Result<Metadata, ApiError> 
         causation_id: header(CAUSATION_HEADER)?,
         // Recorded by the dispatcher, from the span the command runs in.
         traceparent: None,
+        // Only an authenticated request says who sent it; a header anyone can write does not.
+        actor: None,
     })
 }
 

@@ -17,6 +17,7 @@ pub async fn metadata_round_trips(events: Arc<dyn EventStore>) {
         correlation_id: Some("corr-1".into()),
         causation_id: Some("cause-1".into()),
         traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()),
+        actor: Some("librarian-7".into()),
     };
     let stored = events
         .append(vec![

@@ -198,6 +198,19 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                     row.",
             steps: vec![Step::Sql(create(dialect, &EVENT_TAGS))],
         },
+        Migration {
+            version: 8,
+            name: "actor",
+            summary: "who sent the command each event records (`eventwright_events.actor`)",
+            about: "Who sent the command that recorded each event, when the service knows: a \
+                    user or a service account. Added after the event table's first release, so \
+                    an event store made before it gains the column.",
+            steps: vec![Step::AddColumn {
+                table: "eventwright_events",
+                column: "actor",
+                ty: "TEXT",
+            }],
+        },
     ]
 }
 

@@ -16,7 +16,8 @@
 //!
 //! and the headers repeat what a router needs without parsing it: `event_type`,
 //! `event_version`, `event_id`, `aggregate_type`, `sequence`, and `correlation_id`,
-//! `causation_id` and the W3C `traceparent` when set (the metadata holds `traceparent` too). The producer is idempotent, so retries inside the client never
+//! `causation_id`, the W3C `traceparent` and the `actor` when set (the metadata holds them
+//! too). The producer is idempotent, so retries inside the client never
 //! duplicate or reorder a partition.
 //!
 //! # Delivery

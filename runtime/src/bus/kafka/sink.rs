@@ -141,6 +141,7 @@ fn headers(envelope: &EventEnvelope) -> OwnedHeaders {
         ("causation_id", envelope.metadata.causation_id.as_deref()),
         // The W3C name: Kafka instrumentations read the trace context from it.
         ("traceparent", envelope.metadata.traceparent.as_deref()),
+        ("actor", envelope.metadata.actor.as_deref()),
     ] {
         if let Some(value) = value {
             headers = headers.insert(Header {

@@ -30,12 +30,12 @@ const LOG: LogOrder = LogOrder {
     order: "transaction_id, position",
 };
 
-/// Inserts the events bound by [`bind_events`] as parameters 1 to 11.
+/// Inserts the events bound by [`bind_events`] as parameters 1 to 12.
 const INSERT_EVENTS: &str = "INSERT INTO eventwright_events (event_id, aggregate_type, \
     aggregate_id, sequence, event_type, event_version, timestamp, correlation_id, causation_id, \
-    traceparent, payload) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], \
+    traceparent, actor, payload) SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::text[], \
     $4::bigint[], $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], \
-    $11::jsonb[])";
+    $11::text[], $12::jsonb[])";
 
 #[async_trait]
 impl Backend for PgPool {
@@ -114,13 +114,13 @@ impl Backend for PgPool {
         let Some(last) = events.last() else {
             return Ok(Vec::new());
         };
-        // Parameters 1 to 11 are the events' (`bind_events`).
+        // Parameters 1 to 12 are the events' (`bind_events`).
         let write_state = if expected_version == 0 {
             "INSERT INTO eventwright_states (aggregate_type, aggregate_id, version, state) \
-             VALUES ($12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING 1"
+             VALUES ($13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING 1"
         } else {
-            "UPDATE eventwright_states SET version = $14, state = $15 \
-             WHERE aggregate_type = $12 AND aggregate_id = $13 AND version = $16 RETURNING 1"
+            "UPDATE eventwright_states SET version = $15, state = $16 \
+             WHERE aggregate_type = $13 AND aggregate_id = $14 AND version = $17 RETURNING 1"
         };
         let sql = format!(
             "WITH state AS ({write_state}) {INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM state) \
@@ -222,6 +222,7 @@ fn bind_events<'q>(query: PgQuery<'q>, events: &[NewEvent]) -> Result<PgQuery<'q
         .bind(column(events, |e| e.metadata.correlation_id.clone()))
         .bind(column(events, |e| e.metadata.causation_id.clone()))
         .bind(column(events, |e| e.metadata.traceparent.clone()))
+        .bind(column(events, |e| e.metadata.actor.clone()))
         .bind(column::<Value>(events, |e| e.payload.clone())))
 }
 

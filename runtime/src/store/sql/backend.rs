@@ -180,7 +180,7 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
 }
 
 /// The parameters of [`statements::insert_event`](super::statements::insert_event).
-pub fn event_args(event: &NewEvent) -> Result<[Arg<'_>; 11], StoreError> {
+pub fn event_args(event: &NewEvent) -> Result<[Arg<'_>; 12], StoreError> {
     use crate::store::integers::to_i64;
     Ok([
         Arg::Uuid(event.event_id),
@@ -193,6 +193,7 @@ pub fn event_args(event: &NewEvent) -> Result<[Arg<'_>; 11], StoreError> {
         Arg::OptText(event.metadata.correlation_id.as_deref()),
         Arg::OptText(event.metadata.causation_id.as_deref()),
         Arg::OptText(event.metadata.traceparent.as_deref()),
+        Arg::OptText(event.metadata.actor.as_deref()),
         Arg::Json(&event.payload),
     ])
 }

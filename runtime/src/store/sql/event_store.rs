@@ -314,6 +314,7 @@ pub(super) fn entry(row: &dyn SqlRow) -> Result<LogEntry, StoreError> {
             correlation_id: row.opt_text("correlation_id")?,
             causation_id: row.opt_text("causation_id")?,
             traceparent: row.opt_text("traceparent")?,
+            actor: row.opt_text("actor")?,
         },
         payload: row.json("payload")?,
     };

@@ -24,7 +24,7 @@ pub struct LogOrder {
 /// The columns of an event, in the order [`super::backend::event_args`] binds them.
 const EVENT_COLUMNS: &str = "event_id, aggregate_type, aggregate_id, sequence, event_type, \
                              event_version, timestamp, correlation_id, causation_id, \
-                             traceparent, payload";
+                             traceparent, actor, payload";
 
 /// Parameters 1 to `n`.
 fn placeholders(dialect: Dialect, n: usize) -> String {
@@ -40,7 +40,7 @@ pub fn insert_event(dialect: Dialect) -> String {
     format!(
         "INSERT INTO eventwright_events ({EVENT_COLUMNS}) VALUES ({}) \
          ON CONFLICT (aggregate_type, aggregate_id, sequence) DO NOTHING RETURNING position",
-        placeholders(dialect, 11)
+        placeholders(dialect, 12)
     )
 }
 
