@@ -14,6 +14,7 @@ mod garde;
 mod krate;
 mod projection;
 mod rejection;
+mod respan;
 mod shape;
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
+use crate::respan::respan;
 use crate::{krate, shape};
 
 const CONTAINER: Spec = Spec {
@@ -177,13 +178,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let each = quote_spanned!(event.span()=> <#event as #private::ProjectEach<Self>>);
 
     let ignored = attrs.ignore.iter().map(|kind| {
-        // Spanned on the listed type: one that is not a kind of the event is reported there.
-        let kind_of = quote_spanned!(kind.span()=> #private::assert_kind_of::<#kind, #event>);
+        // The trait spanned on the listed type: `Project<Kind>` asks that `Kind` be a kind of
+        // the event, so one that is not is reported there, once.
+        let project = respan(quote!(#krate::Project<#kind>), kind.span());
         quote! {
-            let _ = #kind_of;
-
             #[automatically_derived]
-            impl #impl_generics #krate::Project<#kind> for #ident #ty_generics #where_clause {
+            impl #impl_generics #project for #ident #ty_generics #where_clause {
                 fn project(
                     _row: #core::option::Option<Self>,
                     _event: &#kind,

@@ -33,11 +33,19 @@ pub fn apply<A: Apply<E>, E>(target: &mut A, event: &E) {
     target.apply(event);
 }
 
-pub fn project_key<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> serde_json::Value {
+pub fn project_key<P, E>(event: &E, envelope: &EventEnvelope) -> serde_json::Value
+where
+    P: Project<E>,
+    E: KindOf<P::Event>,
+{
     P::key(event, envelope)
 }
 
-pub fn project<P: Project<E>, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P> {
+pub fn project<P, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P>
+where
+    P: Project<E>,
+    E: KindOf<P::Event>,
+{
     P::project(row, event, envelope)
 }
 
@@ -100,16 +108,14 @@ pub fn restore_state<A: StateIn>(row: Value) -> Result<A, serde_json::Error> {
     serde_json::from_value(row)
 }
 
-/// Marks `Self` as one of the kinds of event `E` holds, so `#[projection(ignore(Kind))]` can check
-/// that `Kind` really is one.
+/// Marks `Self` as one of the kinds of event `E` holds: `Project<Kind>` asks it, so a projection
+/// projects or ignores (`#[projection(ignore(Kind))]`) only kinds of its own event type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kind of event in `{E}`",
     label = "not held by any variant of `{E}`",
-    note = "`ignore(..)` lists kinds of the projection's event type: the types its variants hold"
+    note = "a projection of `{E}` events projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of `{E}`: the types its variants hold"
 )]
 pub trait KindOf<E> {}
-
-pub fn assert_kind_of<K: KindOf<E>, E>() {}
 
 /// Refuses a stored version outside `oldest..=current`: newer than the code, or older than its
 /// oldest upcaster.

@@ -14,7 +14,9 @@ use crate::table::TableSchema;
 /// On the row struct (named fields; each field a column). It routes each kind of its event type
 /// to a [`Project`] impl, and is **exhaustive**: every kind is either projected or listed in
 /// `ignore(..)`, so adding a variant to the event enum fails to compile, naming the variant, the
-/// kind and the projection, until each projection decides. Keys of `#[projection(...)]`:
+/// kind and the projection, until each projection decides. The other way round, an
+/// `impl Project<E>` (or `ignore(E)`) for an `E` that is not a kind of its event type is refused
+/// at `E`: the projection would never receive it. Keys of `#[projection(...)]`:
 ///
 /// | key | value | default |
 /// |---|---|---|
@@ -89,7 +91,12 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     label = "`{E}` is a kind of this event type, and `{Self}` neither projects nor ignores it",
     note = "add `impl eventwright::Project<{E}> for {Self}`, or list the kind in `#[projection(ignore({E}))]`"
 )]
-pub trait Project<E>: Sized {
+pub trait Project<E>: Projection
+where
+    // A projection decides only the kinds of its own event type: an impl for any other
+    // event is refused where it is written.
+    E: crate::__private::KindOf<<Self as Projection>::Event>,
+{
     /// The key of the row the event changes: by default, the id of the aggregate that recorded it.
     fn key(event: &E, envelope: &EventEnvelope) -> Value {
         let _ = event;

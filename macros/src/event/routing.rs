@@ -1,12 +1,13 @@
 //! `From` impls per variant, and the traits that route each kind to an aggregate's `Apply` or a
 //! projection's `Project`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
 use syn::{Ident, Variant};
 
 use super::model::{Input, Kinds};
+use crate::respan::respan;
 
 /// `impl From<Inner> for Enum`, one per variant.
 pub(super) fn conversions(parsed: &Input) -> TokenStream {
@@ -72,7 +73,12 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
 
     let apply_generics = with_param("__A", quote!(Apply));
     let (apply_impl, _, apply_where) = apply_generics.split_for_impl();
-    let project_generics = with_param("__P", quote!(Project));
+    let mut project_generics = with_param("__P", quote!(Project));
+    // Routes only to projections of this event type, whose `Project` impls are for its kinds.
+    project_generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote!(__P: #krate::Projection<Event = #this>));
     let (project_impl, _, project_where) = project_generics.split_for_impl();
     // The routing traits and the type are spanned on the user's type name, not on the derive:
     // rustc would otherwise advise implementing them by hand "to avoid undesired bounds", when
@@ -116,22 +122,4 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
             }
         }
     }
-}
-
-/// `tokens` with every span set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = proc_macro2::TokenTree::Group(inner);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
