@@ -178,12 +178,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let each = quote_spanned!(event.span()=> <#event as #private::ProjectEach<Self>>);
 
     let ignored = attrs.ignore.iter().map(|kind| {
-        // The trait spanned on the listed type: `Project<Kind>` asks that `Kind` be a kind of
+        // The impl spanned on the listed type: `Project<Kind>` asks that `Kind` be a kind of
         // the event, so one that is not is reported there, once.
         let project = respan(quote!(#krate::Project<#kind>), kind.span());
+        let row = respan(quote!(#ident #ty_generics), kind.span());
         quote! {
             #[automatically_derived]
-            impl #impl_generics #project for #ident #ty_generics #where_clause {
+            impl #impl_generics #project for #row #where_clause {
                 fn project(
                     _row: #core::option::Option<Self>,
                     _event: &#kind,

@@ -33,19 +33,11 @@ pub fn apply<A: Apply<E>, E>(target: &mut A, event: &E) {
     target.apply(event);
 }
 
-pub fn project_key<P, E>(event: &E, envelope: &EventEnvelope) -> serde_json::Value
-where
-    P: Project<E>,
-    E: KindOf<P::Event>,
-{
+pub fn project_key<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> serde_json::Value {
     P::key(event, envelope)
 }
 
-pub fn project<P, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P>
-where
-    P: Project<E>,
-    E: KindOf<P::Event>,
-{
+pub fn project<P: Project<E>, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P> {
     P::project(row, event, envelope)
 }
 

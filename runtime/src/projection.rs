@@ -91,12 +91,7 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     label = "`{E}` is a kind of this event type, and `{Self}` neither projects nor ignores it",
     note = "add `impl eventwright::Project<{E}> for {Self}`, or list the kind in `#[projection(ignore({E}))]`"
 )]
-pub trait Project<E>: Projection
-where
-    // A projection decides only the kinds of its own event type: an impl for any other
-    // event is refused where it is written.
-    E: crate::__private::KindOf<<Self as Projection>::Event>,
-{
+pub trait Project<E>: Projection + Receives<E> {
     /// The key of the row the event changes: by default, the id of the aggregate that recorded it.
     fn key(event: &E, envelope: &EventEnvelope) -> Value {
         let _ = event;
@@ -107,6 +102,18 @@ where
 }
 
 /// What an event does to a row.
+/// That a projection receives `E` events: `E` is a kind of its event type. A supertrait of
+/// [`Project`], so an impl for an event the projection never receives is refused where it is
+/// written, and generic code bounded by `Project<E>` needs nothing more.
+pub trait Receives<E> {}
+
+impl<P, E> Receives<E> for P
+where
+    P: Projection,
+    E: crate::__private::KindOf<P::Event>,
+{
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change<T> {
     /// Nothing changes (an ignored event, or no row to change).
