@@ -41,10 +41,7 @@ impl FieldView {
 /// The garde attribute for a field's rules. Decimals use the runtime's range check, since
 /// garde's `range` covers primitives only.
 fn garde_rules(ty: &Type, rules: &Rules) -> String {
-    let inner = match ty {
-        Type::Optional(inner) => inner.as_ref(),
-        other => other,
-    };
+    let inner = ty.required();
     let mut parts = Vec::new();
     let min_length = rules.min_length.or(rules.non_empty.then_some(1));
     if min_length.is_some() || rules.max_length.is_some() {

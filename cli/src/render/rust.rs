@@ -94,8 +94,7 @@ fn operand(by: &Operand, target: &Type, source: &str, clock: &str) -> String {
         Operand::Literal(value) => literal(value, target),
         Operand::Field(field) => format!("{source}.{}", field.name),
         Operand::Now(offset) => {
-            let date = matches!(target, Type::Date)
-                || matches!(target, Type::Optional(inner) if **inner == Type::Date);
+            let date = *target.required() == Type::Date;
             let base = if date { "today" } else { "now" };
             shifted(format!("{clock}.{base}()"), offset, date)
         }
@@ -277,10 +276,7 @@ pub fn event_value(fed: &FieldSource, id: &Field, command: &str, state: &str) ->
         (Some(from), _) => read(&format!("{command}.{}", from.name), &from.ty),
         (None, Source::State(field)) => read(&format!("{state}.{}", field.name), &field.ty),
         (None, _) => {
-            let ty = match &fed.field.ty {
-                Type::Optional(inner) => inner.as_ref(),
-                other => other,
-            };
+            let ty = fed.field.ty.required();
             read(&fed.field.name, ty)
         }
     };

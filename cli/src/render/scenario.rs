@@ -144,10 +144,10 @@ impl<'m> Sim<'m> {
                     Value::String(text) => !text.is_empty(),
                     _ => false,
                 },
-                Condition::AtLeast(by) if is_time(&guard.field.ty) => {
+                Condition::AtLeast(by) if guard.field.ty.is_time() => {
                     instant(current) >= instant(&time_operand(by, &guard.field.ty, &values))
                 }
-                Condition::AtMost(by) if is_time(&guard.field.ty) => {
+                Condition::AtMost(by) if guard.field.ty.is_time() => {
                     instant(current) <= instant(&time_operand(by, &guard.field.ty, &values))
                 }
                 Condition::AtLeast(by) => number(current) >= operand(by, &values),
@@ -282,14 +282,6 @@ fn operand(by: &Operand, values: &Map<String, Value>) -> f64 {
     }
 }
 
-fn is_time(ty: &Type) -> bool {
-    match ty {
-        Type::Optional(inner) => is_time(inner),
-        Type::Timestamp | Type::Date => true,
-        _ => false,
-    }
-}
-
 /// A guard's time bound: `now` moved, as a value of the field's type, or the command's field.
 fn time_operand(by: &Operand, ty: &Type, values: &Map<String, Value>) -> Value {
     match by {
@@ -309,9 +301,7 @@ fn now_plus(offset: &Offset, ty: &Type) -> Value {
         TimeUnit::Seconds => 1,
     } * offset.amount;
     let moved = now + TimeDelta::seconds(seconds);
-    let date =
-        matches!(ty, Type::Date) || matches!(ty, Type::Optional(inner) if **inner == Type::Date);
-    if date {
+    if *ty.required() == Type::Date {
         json!(moved.date_naive().to_string())
     } else {
         json!(moved.to_rfc3339_opts(SecondsFormat::Secs, true))

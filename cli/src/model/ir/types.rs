@@ -22,6 +22,22 @@ pub enum Type {
     Optional(Box<Type>),
 }
 
+impl Type {
+    /// The type a value has when there is one: `date?` is `date`. An optional is never
+    /// optional again, so one level is all there is.
+    pub fn required(&self) -> &Type {
+        match self {
+            Type::Optional(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// A timestamp or a date, perhaps optional: what guards compare with now.
+    pub fn is_time(&self) -> bool {
+        matches!(self.required(), Type::Timestamp | Type::Date)
+    }
+}
+
 impl fmt::Display for Type {
     /// The type as the model file spells it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -143,10 +143,7 @@ fn unique(
         let Some(field) = state_field(ctx, name) else {
             continue;
         };
-        let key_type = match &field.ty {
-            Type::Optional(inner) => inner.as_ref(),
-            other => other,
-        };
+        let key_type = field.ty.required();
         if !matches!(key_type, Type::String | Type::Int | Type::Uuid) {
             ctx.error(
                 Pos::of(name),
@@ -305,10 +302,7 @@ fn event_tags(
 
 /// Whether a field's values can be tags: what `eventwright::tag::TagValue` takes.
 pub(super) fn is_tag_type(ty: &Type) -> bool {
-    let ty = match ty {
-        Type::Optional(inner) => inner.as_ref(),
-        other => other,
-    };
+    let ty = ty.required();
     matches!(
         ty,
         Type::String | Type::Int | Type::Uuid | Type::Bool | Type::Date

@@ -96,10 +96,7 @@ pub(super) fn guard(
             .collect();
         Condition::OneOf(literals.into_iter().collect::<Option<_>>()?)
     } else if let Some(flag) = &ast.not_empty {
-        let base = match &field.ty {
-            Type::Optional(inner) => inner.as_ref(),
-            other => other,
-        };
+        let base = field.ty.required();
         if !matches!(base, Type::String | Type::List(_)) {
             ctx.error(
                 Pos::of(flag),
@@ -128,7 +125,7 @@ pub(super) fn guard(
             (None, Some(b)) => (false, b),
             (None, None) => unreachable!("one condition is given"),
         };
-        let timed = matches!(time_of(&field.ty), Some(Type::Timestamp | Type::Date));
+        let timed = field.ty.is_time();
         if !is_numeric(&field.ty) && !timed {
             let key = if at_least { "at_least" } else { "at_most" };
             ctx.error(
@@ -224,15 +221,6 @@ fn guard_operand(
     Some(Operand::Field(source.clone()))
 }
 
-/// The time a field holds, `date?` as `date`; `None` for any other type.
-fn time_of(ty: &Type) -> Option<&Type> {
-    match ty {
-        Type::Optional(inner) => time_of(inner),
-        Type::Timestamp | Type::Date => Some(ty),
-        _ => None,
-    }
-}
-
 /// A time a timestamp or date is compared with: `now`, `now + 3d` (a date moves by days), or
 /// a field of this command of the same type.
 fn time_operand(
@@ -242,7 +230,7 @@ fn time_operand(
     command: &str,
     fields: &[Field],
 ) -> Option<Operand> {
-    let base = time_of(&field.ty).expect("checked: a time");
+    let base = field.ty.required();
     let Scalar::Str(text) = &bound.value else {
         ctx.error(
             Pos::of(bound),

@@ -14,10 +14,7 @@ pub(super) fn literal(
     ty: &Type,
     field: &str,
 ) -> Option<Literal> {
-    let ty = match ty {
-        Type::Optional(inner) => inner.as_ref(),
-        other => other,
-    };
+    let ty = ty.required();
     let literal = match (ty, &value.value) {
         (Type::Enum(def), Scalar::Str(variant)) => {
             let name = &def.name;

@@ -259,10 +259,7 @@ pub(super) fn fields(
 }
 
 fn field_rules(ctx: &mut Ctx, field: &str, spec: &ast::FieldSpec, ty: &Type) -> ir::Rules {
-    let base = match ty {
-        Type::Optional(inner) => inner.as_ref(),
-        other => other,
-    };
+    let base = ty.required();
     let numeric = is_numeric(base);
     let sized = matches!(base, Type::String | Type::List(_));
     for (rule, pos) in spec.rule_positions() {

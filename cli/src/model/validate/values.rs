@@ -74,10 +74,7 @@ impl<'a> ServerValues<'a> {
             return Some(None);
         }
         let entry = self.entries.iter().find(|e| e.key.value == needed.name)?;
-        let base = match &needed.ty {
-            Type::Optional(inner) => inner.as_ref(),
-            other => other,
-        };
+        let base = needed.ty.required();
         // One value per command, whichever events carry it: all the same type.
         let first = entry
             .fed
