@@ -93,11 +93,12 @@ fn operand(by: &Operand, target: &Type, source: &str, clock: &str) -> String {
     match by {
         Operand::Literal(value) => literal(value, target),
         Operand::Field(field) => format!("{source}.{}", field.name),
-        Operand::Now(offset) => {
-            let date = *target.required() == Type::Date;
-            let base = if date { "today" } else { "now" };
-            shifted(format!("{clock}.{base}()"), offset, date)
-        }
+        Operand::Now(offset) => moved_now(
+            &format!("{clock}.now()"),
+            &format!("{clock}.today()"),
+            offset,
+            target,
+        ),
     }
 }
 
@@ -242,11 +243,23 @@ pub fn refusal(guard: &Guard, outer: &str, indent: usize, suffix: &str) -> Strin
 /// handler's `context` or the decision's `read`.
 pub fn served(value: &ServedValue, clock: &str) -> String {
     match (&value.source, &value.ty) {
-        (Source::Now(offset), Type::Date) => shifted(format!("{clock}.today()"), offset, true),
-        (Source::Now(offset), _) => shifted(format!("{clock}.now()"), offset, false),
+        (Source::Now(offset), ty) => moved_now(
+            &format!("{clock}.now()"),
+            &format!("{clock}.today()"),
+            offset,
+            ty,
+        ),
         (_, Type::String) => format!("{clock}.new_id().to_string()"),
         _ => format!("{clock}.new_id()"),
     }
+}
+
+/// The time now (`now`, a timestamp) or today (`today`, a date), whichever a field of `ty`
+/// holds, moved by `offset`.
+pub fn moved_now(now: &str, today: &str, offset: &Offset, ty: &Type) -> String {
+    let date = *ty.required() == Type::Date;
+    let base = if date { today } else { now };
+    shifted(base.to_owned(), offset, date)
 }
 
 /// `base`, moved by `offset`: whole days for a date, a `TimeDelta` for a time.

@@ -9,8 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::examples::example;
 use crate::model::ir::{
-    Aggregate, ChangeOp, Command, Condition, Guard, Literal, Offset, Operand, Source, TimeUnit,
-    Type,
+    Aggregate, ChangeOp, Command, Condition, Guard, Literal, Offset, Operand, ServedValue, Source,
+    TimeUnit, Type,
 };
 
 /// How deep the search goes; lifecycles in practice need two or three steps.
@@ -197,17 +197,23 @@ pub fn state_before(aggregate: &Aggregate, command: &Command) -> Option<Map<Stri
     )
 }
 
-/// The text of the `n`th id `command` makes (`Uuid::from_u128(n)`, as a `ManualClock` numbers
-/// them), for its served value `name`.
-pub fn served_id(command: &Command, name: &str) -> String {
-    let nth = command
-        .served
+/// The text of the id `command` makes for its served value `name`.
+fn served_id(command: &Command, name: &str) -> String {
+    format!(
+        "00000000-0000-0000-0000-{:012x}",
+        id_number(&command.served, name)
+    )
+}
+
+/// Which of a command's new ids the served value `name` is: the tests' `ManualClock` numbers
+/// them from 1 (`Uuid::from_u128(n)`), in the order the handler makes `served`.
+pub fn id_number(served: &[ServedValue], name: &str) -> usize {
+    served
         .iter()
         .take_while(|value| value.name != name)
         .filter(|value| value.source == Source::NewId)
         .count()
-        + 1;
-    format!("00000000-0000-0000-0000-{nth:012x}")
+        + 1
 }
 
 fn apply(changes: &[ChangeOp], state: &mut Map<String, Value>, event: &Map<String, Value>) {

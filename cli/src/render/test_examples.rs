@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::examples::{example, rust_of};
 use super::layout;
 use super::names::{shouty, snake};
-use super::rust::{shifted, some_if};
-use super::scenario::state_before;
+use super::rust::{moved_now, some_if};
+use super::scenario::{id_number, state_before};
 use crate::model::ir::{
     Aggregate, Command, Condition, Emit, Field, Guard, ServedValue, Source, Type,
 };
@@ -107,18 +107,9 @@ impl Examples {
             return "now()".to_owned();
         };
         match (&value.source, &value.ty) {
-            (Source::Now(offset), Type::Date) => {
-                shifted("now().date_naive()".to_owned(), offset, true)
-            }
-            (Source::Now(offset), _) => shifted("now()".to_owned(), offset, false),
+            (Source::Now(offset), ty) => moved_now("now()", "now().date_naive()", offset, ty),
             (_, ty) => {
-                let nth = served
-                    .iter()
-                    .take_while(|other| other.name != name)
-                    .filter(|other| other.source == Source::NewId)
-                    .count()
-                    + 1;
-                let id = format!("uuid::Uuid::from_u128({nth})");
+                let id = format!("uuid::Uuid::from_u128({})", id_number(served, name));
                 if *ty == Type::String {
                     format!("{id}.to_string()")
                 } else {
