@@ -1,17 +1,16 @@
 //! Given/when/then for one aggregate's commands.
 
-use std::any::Any;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use pretty_assertions::assert_eq;
 
+use super::refusal::{assert_code, assert_message, assert_rejection};
 use crate::aggregate::Aggregate;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::command::Command;
-use crate::context::ServiceMap;
-use crate::context::Surroundings;
+use crate::context::{ServiceMap, Surroundings};
 use crate::dispatch::{DispatchError, decide};
 use crate::event::Metadata;
 use crate::rejection::Rejection;
@@ -145,42 +144,21 @@ where
     where
         A::Rejection: PartialEq,
     {
-        let rejection = self.then_expect_rejected();
-        let actual = rejection
-            .domain::<A::Rejection>()
-            .or_else(|| (&rejection as &dyn Any).downcast_ref::<A::Rejection>());
-        match actual {
-            Some(actual) => assert_eq!(
-                actual, &expected,
-                "the command was refused for another reason"
-            ),
-            None => panic!(
-                "expected the rejection {expected:?}, but the command was refused with {rejection:?}"
-            ),
-        }
+        assert_rejection(&self.then_expect_rejected(), &expected, "the command");
     }
 
     /// Asserts that the handler refused the command with this code.
     #[track_caller]
     pub fn then_expect_rejection_code(self, code: &str) -> Rejection {
         let rejection = self.then_expect_rejected();
-        assert_eq!(
-            rejection.code(),
-            code,
-            "the command was refused for another reason: {rejection}"
-        );
+        assert_code(&rejection, code, "the command");
         rejection
     }
 
     /// Asserts that the handler refused the command with this message.
     #[track_caller]
     pub fn then_expect_refusal(self, message: &str) {
-        let rejection = self.then_expect_rejected();
-        assert_eq!(
-            rejection.message(),
-            message,
-            "the command was refused for another reason"
-        );
+        assert_message(&self.then_expect_rejected(), message, "the command");
     }
 
     /// Asserts that the command failed, and returns why for further checks.

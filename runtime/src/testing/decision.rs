@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use pretty_assertions::assert_eq;
 
+use super::refusal::{assert_code, assert_message, assert_rejection};
 use crate::aggregate::Aggregate;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::context::ServiceMap;
@@ -264,11 +265,7 @@ impl ThenDecided {
     #[track_caller]
     pub fn then_expect_refusal(self, message: &str) {
         match self.then_expect_error() {
-            DispatchError::Rejected(refusal) => assert_eq!(
-                refusal.message(),
-                message,
-                "the decision was refused for another reason"
-            ),
+            DispatchError::Rejected(refusal) => assert_message(&refusal, message, "the decision"),
             other => panic!("expected a refusal \"{message}\", but got: {other}"),
         }
     }
@@ -276,30 +273,14 @@ impl ThenDecided {
     /// Asserts that the decision was refused with exactly this domain rejection.
     #[track_caller]
     pub fn then_expect_rejection<R: DomainRejection + PartialEq>(self, expected: R) {
-        let rejection = self.then_expect_rejected();
-        let actual = rejection
-            .domain::<R>()
-            .or_else(|| (&rejection as &dyn std::any::Any).downcast_ref::<R>());
-        match actual {
-            Some(actual) => assert_eq!(
-                actual, &expected,
-                "the decision was refused for another reason"
-            ),
-            None => panic!(
-                "expected the rejection {expected:?}, but the decision was refused with {rejection:?}"
-            ),
-        }
+        assert_rejection(&self.then_expect_rejected(), &expected, "the decision");
     }
 
     /// Asserts that the decision was refused with this code.
     #[track_caller]
     pub fn then_expect_rejection_code(self, code: &str) -> Rejection {
         let rejection = self.then_expect_rejected();
-        assert_eq!(
-            rejection.code(),
-            code,
-            "the decision was refused for another reason: {rejection}"
-        );
+        assert_code(&rejection, code, "the decision");
         rejection
     }
 

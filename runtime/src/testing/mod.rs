@@ -23,6 +23,7 @@
 mod command;
 mod decision;
 mod projection;
+mod refusal;
 
 pub use command::{Given, Then, given};
 pub use decision::{GivenAggregates, ThenDecided, given_aggregates};
