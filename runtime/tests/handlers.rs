@@ -186,18 +186,23 @@ async fn store(dir: &tempfile::TempDir) -> Arc<dyn EventStore> {
     events
 }
 
+/// A dispatcher over `events`, with no services or clock of its own yet.
+fn dispatcher(events: &Arc<dyn EventStore>) -> Dispatcher {
+    Dispatcher::new(
+        Arc::clone(events),
+        Arc::new(InProcBus::new(Arc::clone(events))),
+    )
+}
+
 #[tokio::test]
 async fn an_async_handler_asks_its_services_and_the_dispatchers_clock_stamps_its_events() {
     let dir = tempfile::tempdir().unwrap();
     let events = store(&dir).await;
     let clock = ManualClock::at(nine_o_clock());
     let carriers = Arc::new(Carriers::default());
-    let dispatcher = Dispatcher::new(
-        Arc::clone(&events),
-        Arc::new(InProcBus::new(Arc::clone(&events))),
-    )
-    .with_shared_services(Arc::clone(&carriers))
-    .with_clock(clock.clone());
+    let dispatcher = dispatcher(&events)
+        .with_shared_services(Arc::clone(&carriers))
+        .with_clock(clock.clone());
     let bin = || "bin-7".to_owned();
     dispatcher
         .dispatch(
@@ -264,11 +269,7 @@ async fn an_async_handler_asks_its_services_and_the_dispatchers_clock_stamps_its
 async fn the_domains_rejections_reach_the_caller_typed_with_their_code_field_and_kind() {
     let dir = tempfile::tempdir().unwrap();
     let events = store(&dir).await;
-    let dispatcher = Dispatcher::new(
-        Arc::clone(&events),
-        Arc::new(InProcBus::new(Arc::clone(&events))),
-    )
-    .with_services(Carriers::default());
+    let dispatcher = dispatcher(&events).with_services(Carriers::default());
     dispatcher
         .dispatch(
             Stock {
@@ -333,10 +334,7 @@ async fn the_domains_rejections_reach_the_caller_typed_with_their_code_field_and
 async fn a_handler_whose_services_were_not_given_fails_naming_their_type() {
     let dir = tempfile::tempdir().unwrap();
     let events = store(&dir).await;
-    let dispatcher = Dispatcher::new(
-        Arc::clone(&events),
-        Arc::new(InProcBus::new(Arc::clone(&events))),
-    );
+    let dispatcher = dispatcher(&events);
     // A plain handler needs no services, even on an aggregate that names some.
     dispatcher
         .dispatch(
