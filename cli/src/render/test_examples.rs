@@ -160,6 +160,15 @@ impl Examples {
         module: &str,
         event_enum: &str,
     ) -> ExampleFn {
+        // The state the recorder decides on, searched for once, when a field reads it.
+        let reads_state = emit
+            .fields
+            .iter()
+            .any(|fed| matches!(fed.source, Source::State(_)));
+        let before = recorder
+            .filter(|_| reads_state)
+            .and_then(|recorder| state_before(aggregate, recorder))
+            .unwrap_or_default();
         let fields: Vec<(String, String)> = emit
             .fields
             .iter()
@@ -169,8 +178,7 @@ impl Examples {
                     (Some(source), _, _) => {
                         self.value(&source.name, &source.ty, source, 8, name.len() + 2)
                     }
-                    (None, Source::State(field), Some(recorder)) => {
-                        let before = state_before(aggregate, recorder).unwrap_or_default();
+                    (None, Source::State(field), Some(_)) => {
                         rust_of(before.get(&field.name).unwrap_or(&Value::Null), &field.ty)
                     }
                     (None, _, recorder) => {
