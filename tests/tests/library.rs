@@ -107,6 +107,10 @@ fn lend_over_http(service: &Service) {
     service.wait_for("/member-loans/ann", |status, row| {
         status == 200 && row["loans"] == 1
     });
+    // The catalog names the borrower: the loan took the name from the member's state.
+    service.wait_for("/book/dune", |status, row| {
+        status == 200 && row["borrower"] == "Ann"
+    });
 
     assert_eq!(
         post("/books/dune/withdraw-book", json!({})).0,
@@ -131,5 +135,8 @@ fn lend_over_http(service: &Service) {
     );
     service.wait_for("/member-loans/ann", |status, row| {
         status == 200 && row["loans"] == 0
+    });
+    service.wait_for("/book/dune", |status, row| {
+        status == 200 && row["borrower"] == ""
     });
 }

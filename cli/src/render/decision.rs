@@ -95,7 +95,7 @@ pub(super) fn decide_body(aggregate: &Aggregate, command: &Command) -> Vec<Strin
                 &dependency.name,
                 &dependency.aggregate,
                 &id,
-                !dependency.guards.is_empty(),
+                !dependency.guards.is_empty() || command.consults(&dependency.name),
             )
         } else {
             format!("read.absent::<{}>({id})?;", dependency.aggregate)

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use super::layout;
 use super::names::snake;
-use super::reachable::recorded_on_by_others;
+use super::reachable::{needs, recorded_on_by_others};
+use super::rust::shifted;
 use super::scenario::{Scenario, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
-use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard};
+use crate::model::ir::{Aggregate, Command, Dependency, Emit, Guard, Offset};
 
 /// The tests of a file's decisions, with what they need besides the file's own examples.
 #[derive(Default)]
@@ -122,7 +123,7 @@ impl DecisionCases {
         all_given.extend(facts_succeeding.iter().cloned());
         self.case(
             format!("{name}_records_its_events_on_every_aggregate"),
-            &all_given,
+            (&all_given, Offset::NONE),
             &example,
             then,
         );
@@ -135,7 +136,7 @@ impl DecisionCases {
             refused.extend(facts_succeeding.iter().cloned());
             self.case(
                 refusal_name(&name, None, guard),
-                &refused,
+                (&refused, scenario.later),
                 &example,
                 vec![refusal(guard)],
             );
@@ -156,7 +157,7 @@ impl DecisionCases {
                 refused.extend(facts_succeeding.iter().cloned());
                 self.case(
                     refusal_name(&name, Some(&dependency.name), guard),
-                    &refused,
+                    (&refused, scenario.later),
                     &example,
                     vec![refusal(guard)],
                 );
@@ -177,7 +178,7 @@ impl DecisionCases {
                 }
                 self.case(
                     refusal_name(&name, Some(&read.name), guard),
-                    &refused,
+                    (&refused, Offset::NONE),
                     &example,
                     vec![refusal(guard)],
                 );
@@ -199,7 +200,7 @@ impl DecisionCases {
                 "assert!(\n        matches!(\n            error,\n            DispatchError::NotFound {{\n                aggregate_type: {:?},\n                ..\n            }}\n        ),\n        \"{{error}}\"\n    );",
                 dependency.aggregate
             );
-            let mut calls = self.given_calls(&without, &example);
+            let mut calls = self.given_calls(&without, &example, Offset::NONE);
             calls.push(".then_expect_error()".to_owned());
             self.cases.push(TestCase {
                 name: format!("{name}_is_refused_without_its_{}", dependency.name),
@@ -287,8 +288,15 @@ impl DecisionCases {
         }
     }
 
-    fn case(&mut self, name: String, given: &[Given], example: &str, then: Vec<String>) {
-        let mut calls = self.given_calls(given, example);
+    /// A test of the decision `example`, `later` than `now()` after the aggregates `given`.
+    fn case(
+        &mut self,
+        name: String,
+        (given, later): (&[Given], Offset),
+        example: &str,
+        then: Vec<String>,
+    ) {
+        let mut calls = self.given_calls(given, example, later);
         calls.extend(then);
         self.cases.push(TestCase {
             name,
@@ -296,12 +304,15 @@ impl DecisionCases {
         });
     }
 
-    /// `.at(now())` when the clock is frozen, `.aggregate::<..>(..)` for each aggregate given,
-    /// then `.when(..)`.
-    fn given_calls(&self, given: &[Given], example: &str) -> Vec<String> {
+    /// `.at(now())` (or `later`) when the clock is frozen, `.aggregate::<..>(..)` for each
+    /// aggregate given, then `.when(..)`.
+    fn given_calls(&self, given: &[Given], example: &str, later: Offset) -> Vec<String> {
         let mut calls = given_calls(given, example);
         if self.frozen {
-            calls.insert(0, ".at(now())".to_owned());
+            calls.insert(
+                0,
+                format!(".at({})", shifted("now()".into(), &later, false)),
+            );
         }
         calls
     }
@@ -362,15 +373,6 @@ fn history(scenario: &Scenario, mut call: impl FnMut(&Command, &Emit) -> String)
         }
     }
     events
-}
-
-/// What a decision needs of another aggregate, as a command of that aggregate: its guards on
-/// the other's state, its own fields.
-fn needs(command: &Command, dependency: &Dependency) -> Command {
-    Command {
-        guards: dependency.guards.clone(),
-        ..Command::synthetic(command.name.clone(), command.fields.clone())
-    }
 }
 
 fn refusal(guard: &Guard) -> String {

@@ -10,6 +10,7 @@ use super::filters;
 use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
+use super::rust::shifted;
 use super::scenario::{Scenario, TEST_NOW, refusals, succeeding};
 use super::test_examples::{ExampleFn, Examples, TestCase, condition_slug, expect_refusal};
 use crate::model::ir::{Aggregate, Command, Emit, Source};
@@ -33,7 +34,7 @@ pub struct AggregateTest {
 
 impl AggregateTest {
     pub fn new(aggregate: &Aggregate, all: &[Aggregate], crate_name: &str) -> Self {
-        let mut examples = Examples::default();
+        let mut examples = Examples::new(all);
         let commands: Vec<ExampleFn> = aggregate
             .commands
             .iter()
@@ -80,14 +81,14 @@ impl AggregateTest {
         for field in aggregate.commands.iter().flat_map(|c| &c.fields) {
             imports.add_example(&field.ty);
         }
-        // Event fields drawn from the state are written from its values, of the state's types.
+        // Event fields drawn from a state are written from its values, of the state's types.
         let from_state = aggregate
             .commands
             .iter()
             .flat_map(Command::all_emits)
             .flat_map(|emit| &emit.fields)
             .filter_map(|fed| match &fed.source {
-                Source::State(field) => Some(field),
+                Source::State(field) | Source::Consulted { field, .. } => Some(field),
                 _ => None,
             });
         for field in from_state {
@@ -187,9 +188,13 @@ fn test_case(
     };
     let mut calls = Vec::new();
     if command.reads_clock() {
-        // A frozen clock: the events' times and ids are known in advance.
+        // A frozen clock: the events' times and ids are known in advance; a time guard may
+        // refuse only once time has passed since the history.
         calls.push(".with_services(Services::default())".to_owned());
-        calls.push(".at(now())".to_owned());
+        calls.push(format!(
+            ".at({})",
+            shifted("now()".into(), &scenario.later, false)
+        ));
     }
     calls.extend([when, then]);
     statements.push(layout::chain(&head, &calls, 4, ";"));

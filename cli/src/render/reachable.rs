@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
-use super::scenario::succeeding;
+use serde_json::{Map, Value};
+
+use super::scenario::{state_before, succeeding};
 use crate::model::ir::{
-    Aggregate, Command, Emit, Event, Fact, Field, FieldSource, Persistence, Source,
+    Aggregate, Command, Dependency, Emit, Event, Fact, Field, FieldSource, Persistence, Source,
 };
 
 /// A fact as the scenario search sees an aggregate: its state, and one command per event it
@@ -66,6 +68,29 @@ pub(super) fn recorded_on_by_others(other: &Aggregate, all: &[Aggregate]) -> Agg
         });
     }
     reachable
+}
+
+/// What a decision needs of another aggregate, as a command of that aggregate: its guards on
+/// the other's state, its own fields.
+pub(super) fn needs(command: &Command, dependency: &Dependency) -> Command {
+    Command {
+        guards: dependency.guards.clone(),
+        ..Command::synthetic(command.name.clone(), command.fields.clone())
+    }
+}
+
+/// The state of the aggregate `command` reads as `dependency` when the command succeeds: after
+/// the shortest history that passes its guards on it, the history its tests give it.
+pub(super) fn dependency_before(
+    all: &[Aggregate],
+    command: &Command,
+    dependency: &Dependency,
+) -> Option<Map<String, Value>> {
+    let other = all.iter().find(|a| a.name == dependency.aggregate)?;
+    state_before(
+        &recorded_on_by_others(other, all),
+        &needs(command, dependency),
+    )
 }
 
 /// Whether the decision passes a fact's guards before any event.

@@ -282,12 +282,15 @@ pub fn shifted(base: String, offset: &Offset, date: bool) -> String {
 }
 
 /// The value of an event field: read from the command (`command.x` in a handler, `self.x` in a
-/// decision), from the aggregate's `state` (`self` in a handler, its binding in a decision), or
-/// the binding of a served value.
+/// decision), from the aggregate's `state` (`self` in a handler, its binding in a decision), from
+/// the binding of another aggregate's state in a decision, or the binding of a served value.
 pub fn event_value(fed: &FieldSource, id: &Field, command: &str, state: &str) -> String {
     let value = match (fed.read_from(id), &fed.source) {
         (Some(from), _) => read(&format!("{command}.{}", from.name), &from.ty),
         (None, Source::State(field)) => read(&format!("{state}.{}", field.name), &field.ty),
+        (None, Source::Consulted { from, field }) => {
+            read(&format!("{from}.{}", field.name), &field.ty)
+        }
         (None, _) => {
             let ty = fed.field.ty.required();
             read(&fed.field.name, ty)

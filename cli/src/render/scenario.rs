@@ -20,6 +20,10 @@ const MAX_HISTORY: usize = 5;
 /// and `now + 21d` are when guards compare times.
 pub const TEST_NOW: &str = "2026-03-02T09:00:00Z";
 
+/// How much later than [`TEST_NOW`] a refusal may wait for a time guard to refuse: the loan
+/// due in 21 days is overdue after 32. Powers of two, so a few steps reach years.
+const LATER_DAYS: [i64; 13] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
 /// A command preceded by the commands that bring its aggregate into the wanted state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario<'m> {
@@ -27,37 +31,61 @@ pub struct Scenario<'m> {
     pub command: &'m Command,
     /// `None` when the command succeeds; else the guard that refuses it.
     pub refused_by: Option<&'m Guard>,
+    /// How long after [`TEST_NOW`], when the history was recorded, the command is decided:
+    /// none, unless a time guard refuses only once time has passed.
+    pub later: Offset,
 }
 
 /// The shortest history after which `command` succeeds, if one exists within reach.
 pub fn succeeding<'m>(aggregate: &'m Aggregate, command: &'m Command) -> Option<Scenario<'m>> {
     search(aggregate, command, |sim, state| {
-        sim.first_violated(command, state).is_none()
+        sim.first_violated(command, state, Offset::NONE).is_none()
     })
     .map(|history| Scenario {
         history,
         command,
         refused_by: None,
+        later: Offset::NONE,
     })
 }
 
-/// For each guard, the shortest history after which that guard is the one refusing `command`.
+/// For each guard, the shortest history after which that guard is the one refusing `command`:
+/// decided at [`TEST_NOW`], or, for a guard comparing a time with now that no history makes
+/// refuse then, the soonest day after it that one does.
 pub fn refusals<'m>(aggregate: &'m Aggregate, command: &'m Command) -> Vec<Scenario<'m>> {
     command
         .guards
         .iter()
         .enumerate()
         .filter_map(|(index, guard)| {
-            search(aggregate, command, |sim, state| {
-                sim.first_violated(command, state) == Some(index)
-            })
-            .map(|history| Scenario {
-                history,
-                command,
-                refused_by: Some(guard),
-            })
+            let waits = LATER_DAYS.iter().map(|&amount| Offset {
+                amount,
+                unit: TimeUnit::Days,
+            });
+            let waits = waits.filter(|_| compares_with_now(guard));
+            std::iter::once(Offset::NONE)
+                .chain(waits)
+                .find_map(|later| {
+                    search(aggregate, command, |sim, state| {
+                        sim.first_violated(command, state, later) == Some(index)
+                    })
+                    .map(|history| Scenario {
+                        history,
+                        command,
+                        refused_by: Some(guard),
+                        later,
+                    })
+                })
         })
         .collect()
+}
+
+/// Whether `guard` compares a time with now, so it may refuse later what it allows now.
+fn compares_with_now(guard: &Guard) -> bool {
+    matches!(
+        guard.condition,
+        Condition::AtLeast(Operand::Now(_)) | Condition::AtMost(Operand::Now(_))
+    )
 }
 
 fn search<'m>(
@@ -73,7 +101,10 @@ fn search<'m>(
     let mut seen = HashSet::new();
     let mut queue: VecDeque<(Vec<&'m Command>, Map<String, Value>)> = VecDeque::new();
     for creator in aggregate.commands.iter().filter(|c| c.creates) {
-        if sim.first_violated(creator, &initial).is_none() {
+        if sim
+            .first_violated(creator, &initial, Offset::NONE)
+            .is_none()
+        {
             queue.push_back((vec![creator], sim.run(creator, initial.clone())));
         }
     }
@@ -85,7 +116,7 @@ fn search<'m>(
             continue;
         }
         for next in aggregate.commands.iter().filter(|c| !c.creates) {
-            if sim.first_violated(next, &state).is_none() {
+            if sim.first_violated(next, &state, Offset::NONE).is_none() {
                 let mut longer = history.clone();
                 longer.push(next);
                 queue.push_back((longer, sim.run(next, state.clone())));
@@ -130,8 +161,14 @@ impl<'m> Sim<'m> {
             .collect()
     }
 
-    /// The index of the first guard that refuses `command` in `state`.
-    fn first_violated(&self, command: &Command, state: &Map<String, Value>) -> Option<usize> {
+    /// The index of the first guard that refuses `command` in `state`, decided `later` than
+    /// [`TEST_NOW`].
+    fn first_violated(
+        &self,
+        command: &Command,
+        state: &Map<String, Value>,
+        later: Offset,
+    ) -> Option<usize> {
         let values = self.command_values(command);
         command.guards.iter().position(|guard| {
             let current = get(state, &guard.field.name);
@@ -145,10 +182,12 @@ impl<'m> Sim<'m> {
                     _ => false,
                 },
                 Condition::AtLeast(by) if guard.field.ty.is_time() => {
-                    instant(current) >= instant(&time_operand(by, &guard.field.ty, &values))
+                    let bound = time_operand(by, &guard.field.ty, &values, later);
+                    instant(current) >= instant(&bound)
                 }
                 Condition::AtMost(by) if guard.field.ty.is_time() => {
-                    instant(current) <= instant(&time_operand(by, &guard.field.ty, &values))
+                    let bound = time_operand(by, &guard.field.ty, &values, later);
+                    instant(current) <= instant(&bound)
                 }
                 Condition::AtLeast(by) => number(current) >= operand(by, &values),
                 Condition::AtMost(by) => number(current) <= operand(by, &values),
@@ -157,8 +196,8 @@ impl<'m> Sim<'m> {
         })
     }
 
-    /// The state after `command`'s events. Values the aggregate id feeds are left null: no
-    /// rule of a model reads them. Values the server makes are what the generated tests
+    /// The state after `command`'s events. Values the aggregate id or another aggregate's state
+    /// feed are left null: no guard reads them. Values the server makes are what the generated tests
     /// expect: times from [`TEST_NOW`], ids numbered from 1 in the order the command makes them.
     fn run(&self, command: &Command, mut state: Map<String, Value>) -> Map<String, Value> {
         let before = state.clone();
@@ -172,7 +211,9 @@ impl<'m> Sim<'m> {
                         Source::Now(offset) => now_plus(offset, &fed.field.ty),
                         Source::NewId => json!(served_id(command, &fed.field.name)),
                         Source::State(field) => get(&before, &field.name).clone(),
-                        Source::AggregateId => Value::Null,
+                        // What another aggregate holds is not simulated here; the
+                        // decision's own tests give that aggregate a history.
+                        Source::AggregateId | Source::Consulted { .. } => Value::Null,
                     };
                     (fed.field.name.clone(), value)
                 })
@@ -288,10 +329,17 @@ fn operand(by: &Operand, values: &Map<String, Value>) -> f64 {
     }
 }
 
-/// A guard's time bound: `now` moved, as a value of the field's type, or the command's field.
-fn time_operand(by: &Operand, ty: &Type, values: &Map<String, Value>) -> Value {
+/// A guard's time bound: `now` (`later` than [`TEST_NOW`]) moved, as a value of the field's
+/// type, or the command's field.
+fn time_operand(by: &Operand, ty: &Type, values: &Map<String, Value>, later: Offset) -> Value {
     match by {
-        Operand::Now(offset) => now_plus(offset, ty),
+        Operand::Now(offset) => {
+            let moved = Offset {
+                amount: seconds(offset) + seconds(&later),
+                unit: TimeUnit::Seconds,
+            };
+            now_plus(&moved, ty)
+        }
         Operand::Field(field) => get(values, &field.name).clone(),
         Operand::Literal(_) => Value::Null,
     }
@@ -300,18 +348,22 @@ fn time_operand(by: &Operand, ty: &Type, values: &Map<String, Value>) -> Value {
 /// [`TEST_NOW`] moved by `offset`, as JSON of `ty`: a date for a date field, else a time.
 fn now_plus(offset: &Offset, ty: &Type) -> Value {
     let now: DateTime<Utc> = TEST_NOW.parse().expect("a valid time");
-    let seconds = match offset.unit {
-        TimeUnit::Days => 86_400,
-        TimeUnit::Hours => 3_600,
-        TimeUnit::Minutes => 60,
-        TimeUnit::Seconds => 1,
-    } * offset.amount;
-    let moved = now + TimeDelta::seconds(seconds);
+    let moved = now + TimeDelta::seconds(seconds(offset));
     if *ty.required() == Type::Date {
         json!(moved.date_naive().to_string())
     } else {
         json!(moved.to_rfc3339_opts(SecondsFormat::Secs, true))
     }
+}
+
+fn seconds(offset: &Offset) -> i64 {
+    offset.amount
+        * match offset.unit {
+            TimeUnit::Days => 86_400,
+            TimeUnit::Hours => 3_600,
+            TimeUnit::Minutes => 60,
+            TimeUnit::Seconds => 1,
+        }
 }
 
 /// Seconds since 1970 of a time or date as JSON; nothing is earlier than any time, as an

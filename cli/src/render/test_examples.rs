@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::examples::{example, rust_of};
 use super::layout;
 use super::names::{shouty, snake};
+use super::reachable::dependency_before;
 use super::rust::{moved_now, some_if};
 use super::scenario::{id_number, state_before};
 use crate::model::ir::{
@@ -29,14 +30,23 @@ pub(super) struct TestCase {
 }
 
 /// Example values as Rust, with uuids named once as constants.
-#[derive(Default)]
-pub(super) struct Examples {
+pub(super) struct Examples<'m> {
+    /// Every aggregate of the model: an event may hold what another's state holds.
+    all: &'m [Aggregate],
     pub(super) consts: BTreeMap<String, String>,
     /// Whether an example holds a value the server made, so the tests need `now()`.
     pub(super) reads_clock: bool,
 }
 
-impl Examples {
+impl<'m> Examples<'m> {
+    pub(super) fn new(all: &'m [Aggregate]) -> Self {
+        Self {
+            all,
+            consts: BTreeMap::new(),
+            reads_clock: false,
+        }
+    }
+
     /// `field`'s example laid out for a line starting at `indent`, after `prefix` columns.
     fn value(
         &mut self,
@@ -169,6 +179,20 @@ impl Examples {
             .filter(|_| reads_state)
             .and_then(|recorder| state_before(aggregate, recorder))
             .unwrap_or_default();
+        // And the state of each other aggregate it reads a field of, as its tests give it.
+        let consulted: BTreeMap<&str, Map<String, Value>> = recorder
+            .into_iter()
+            .flat_map(|recorder| {
+                recorder
+                    .depends_on
+                    .iter()
+                    .filter(|read| recorder.consults(&read.name))
+                    .filter_map(|read| {
+                        let state = dependency_before(self.all, recorder, read)?;
+                        Some((read.name.as_str(), state))
+                    })
+            })
+            .collect();
         let fields: Vec<(String, String)> = emit
             .fields
             .iter()
@@ -180,6 +204,11 @@ impl Examples {
                     }
                     (None, Source::State(field), Some(_)) => {
                         rust_of(before.get(&field.name).unwrap_or(&Value::Null), &field.ty)
+                    }
+                    (None, Source::Consulted { from, field }, Some(_)) => {
+                        let state = consulted.get(from.as_str());
+                        let value = state.and_then(|state| state.get(&field.name));
+                        rust_of(value.unwrap_or(&Value::Null), &field.ty)
                     }
                     (None, _, recorder) => {
                         self.served(recorder.map_or(&[][..], |c| &c.served[..]), name)

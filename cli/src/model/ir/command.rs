@@ -49,6 +49,13 @@ impl Command {
             .any(|fed| matches!(fed.source, Source::State(_)))
     }
 
+    /// Whether an event field of it comes from the state of the dependency named `name`.
+    pub fn consults(&self, name: &str) -> bool {
+        self.all_emits()
+            .flat_map(|emit| &emit.fields)
+            .any(|fed| matches!(&fed.source, Source::Consulted { from, .. } if from == name))
+    }
+
     /// Whether it reads other aggregates than its own: then it is a decision, not a command of
     /// one aggregate.
     pub fn is_decision(&self) -> bool {
@@ -177,7 +184,7 @@ impl FieldSource {
         match &self.source {
             Source::CommandField(field) => Some(field),
             Source::AggregateId => Some(id),
-            Source::Now(_) | Source::NewId | Source::State(_) => None,
+            Source::Now(_) | Source::NewId | Source::State(_) | Source::Consulted { .. } => None,
         }
     }
 }
@@ -197,6 +204,9 @@ pub enum Source {
     NewId,
     /// A field of the aggregate's state before the command (`state.<field>`).
     State(Field),
+    /// A field of the state of another aggregate the command reads under `depends_on`
+    /// (`member.name`): `from` is the dependency's name, the binding of its state.
+    Consulted { from: String, field: Field },
 }
 
 /// A condition on the aggregate's current state that a command requires.

@@ -240,3 +240,79 @@ fn a_dependency_cannot_take_the_name_of_the_commands_own_aggregate() {
         "22:11 `book` is the name the command's own Book goes by"
     );
 }
+
+/// `LIBRARY` whose `BookLent` carries `borrower`, of type `ty`, filled by `values`; the member's
+/// state holds a `name` besides `suspended`.
+fn lent_with(value: &str, ty: &str) -> String {
+    LIBRARY
+        .replace(
+            "        emits: [BookLent]\n",
+            &format!("        emits: [BookLent]\n        values: {{ borrower: {value} }}\n"),
+        )
+        .replace(
+            "      BookLent:\n        apply:",
+            &format!("      BookLent:\n        fields:\n          borrower: {ty}\n        apply:"),
+        )
+        .replace(
+            "      suspended: bool\n",
+            "      suspended: bool\n      name: string\n",
+        )
+}
+
+#[test]
+fn an_event_field_is_drawn_from_the_state_of_an_aggregate_the_command_reads() {
+    let library = model(&lent_with("member.name", "string"));
+    let lend = &library.aggregates[0].commands[1];
+    let fed = &lend.emits[0].fields[0];
+    assert!(
+        matches!(&fed.source, ir::Source::Consulted { from, field }
+            if from == "member" && field.name == "name"),
+        "{fed:?}"
+    );
+    assert!(lend.consults("member") && !lend.consults("book"));
+    assert!(lend.served.is_empty(), "nothing for the server to make");
+
+    // An optional field takes it wrapped.
+    let optional = model(&lent_with("member.name", "string?"));
+    assert!(optional.aggregates[0].commands[1].emits[0].fields[0].wrap_some);
+}
+
+#[test]
+fn a_field_drawn_from_another_aggregate_must_be_one_of_its_state() {
+    let d = only(&lent_with("member.nme", "string"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "the state of `member` (Member) has no field `nme`"
+    );
+    assert_eq!(d.hint.as_deref(), Some("did you mean `name`?"));
+
+    let d = only(&lent_with("member.suspended", "string"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`borrower` is `string` in `BookLent`, but `suspended` is `bool` in the state of `member`"
+    );
+
+    // Neither a name `depends_on` does not give, nor one that must not exist.
+    let d = only(&lent_with("patron.name", "string"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`patron.name` is not a value the server can fill"
+    );
+    let absent = lent_with("member.name", "string").replace(
+        "            id: member_id\n",
+        "            id: member_id\n            exists: false\n",
+    );
+    let absent = absent
+        .replace(
+            "              - { field: suspended, equals: false, message: suspended }\n",
+            "",
+        )
+        .replace("            guards:\n", "");
+    let diagnostics = errors(&absent);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.message == "`member` must not exist, so it has no state to read"),
+        "{diagnostics:?}"
+    );
+}

@@ -191,3 +191,15 @@ fn a_fact_dependency_has_no_aggregate_keys_and_an_aggregate_one_no_tags() {
         ]
     );
 }
+
+#[test]
+fn a_facts_state_feeds_guards_but_no_event() {
+    let d = only(&clinic_with(
+        20,
+        "        emits: [Booked]\n        values: { day: doctors_day.booked }",
+    ));
+    assert_eq!(
+        at(&d),
+        "21:24 `doctors_day` is a fact: its state decides guards but feeds no event"
+    );
+}

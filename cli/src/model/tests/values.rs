@@ -66,7 +66,8 @@ fn a_value_that_is_no_expression_names_the_forms() {
     assert_eq!(
         d.hint.as_deref(),
         Some(
-            "write `now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>` or `command.<field>`"
+            "write `now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>`, \
+             `command.<field>` or `<dependency>.<field>`"
         )
     );
 }

@@ -34,6 +34,11 @@ pub(super) fn command(
         fields: &fields,
         state: &own.state,
         creates: ast.creates.unwrap_or(false),
+        consulted: ast
+            .depends_on
+            .iter()
+            .map(|(name, read)| (name.value.as_str(), consulted(read, all)))
+            .collect(),
     };
     let values = ServerValues::parse(ctx, &ast.values, on);
     let emits = match &ast.emits {
@@ -87,6 +92,22 @@ pub(super) fn command(
         depends_on,
         facts,
         served,
+    }
+}
+
+/// What `values` may read of a dependency, before `depends_on` is checked (which reports what
+/// is wrong with it).
+fn consulted<'a>(read: &ast::Dependency, all: &'a [ir::Aggregate]) -> values::Consulted<'a> {
+    if read.fact.is_some() {
+        return values::Consulted::Fact;
+    }
+    if read.exists.as_ref().is_some_and(|exists| !exists.value) {
+        return values::Consulted::Absent;
+    }
+    let named = read.aggregate.as_ref();
+    match named.and_then(|name| all.iter().find(|a| a.name == name.value)) {
+        Some(aggregate) => values::Consulted::State(&aggregate.state, &aggregate.name),
+        None => values::Consulted::Unknown,
     }
 }
 

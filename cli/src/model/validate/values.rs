@@ -1,6 +1,6 @@
 //! `values:` on a command: event fields the server fills instead of the client, each read as
-//! an expression (`now`, `now + 21d`, `new_id`, `command.<field>`) and checked against the
-//! type of every event field it feeds.
+//! an expression (`now`, `now + 21d`, `new_id`, `state.<field>`, `command.<field>`,
+//! `<dependency>.<field>`) and checked against the type of every event field it feeds.
 
 use std::cell::RefCell;
 
@@ -11,8 +11,8 @@ use super::names;
 use crate::model::ast::{NamedMap, Pos};
 use crate::model::ir::{Field, FieldSource, Offset, ServedValue, Source, TimeUnit, Type};
 
-const FORMS: &str =
-    "`now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>` or `command.<field>`";
+const FORMS: &str = "`now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>`, \
+                     `command.<field>` or `<dependency>.<field>`";
 
 /// What one `values` entry says, before it meets an event field.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +21,11 @@ enum Expr {
     NewId,
     Command(Field),
     State(Field),
+    /// A field of the state of the aggregate the command reads as `from`.
+    Consulted {
+        from: String,
+        field: Field,
+    },
 }
 
 struct Entry<'a> {
@@ -111,12 +116,12 @@ impl<'a> ServerValues<'a> {
                 }
                 true
             }
-            (Expr::Command(field) | Expr::State(field), _) => {
+            (Expr::Command(field) | Expr::State(field) | Expr::Consulted { field, .. }, _) => {
                 let wrapped = needed.ty == Type::Optional(Box::new(field.ty.clone()));
-                let whose = if matches!(entry.expr, Expr::State(_)) {
-                    "the state"
-                } else {
-                    "the command"
+                let whose = match &entry.expr {
+                    Expr::State(_) => "the state".to_owned(),
+                    Expr::Consulted { from, .. } => format!("the state of `{from}`"),
+                    _ => "the command".to_owned(),
                 };
                 if field.ty != needed.ty && !wrapped {
                     ctx.error(
@@ -132,6 +137,10 @@ impl<'a> ServerValues<'a> {
                 }
                 let source = match &entry.expr {
                     Expr::State(field) => Source::State(field.clone()),
+                    Expr::Consulted { from, field } => Source::Consulted {
+                        from: from.clone(),
+                        field: field.clone(),
+                    },
                     _ => Source::CommandField(field.clone()),
                 };
                 return Some(Some(FieldSource {
@@ -178,7 +187,7 @@ impl<'a> ServerValues<'a> {
                 let source = match entry.expr {
                     Expr::Now(offset) => Source::Now(offset),
                     Expr::NewId => Source::NewId,
-                    Expr::Command(_) | Expr::State(_) => return None,
+                    Expr::Command(_) | Expr::State(_) | Expr::Consulted { .. } => return None,
                 };
                 Some(ServedValue {
                     name: entry.key.value.clone(),
@@ -213,6 +222,21 @@ pub(super) struct Command<'c> {
     /// has no state to read).
     pub state: &'c [Field],
     pub creates: bool,
+    /// What it reads under `depends_on`, by name.
+    pub consulted: Vec<(&'c str, Consulted<'c>)>,
+}
+
+/// What `values` may read of something a command names under `depends_on`.
+pub(super) enum Consulted<'c> {
+    /// An aggregate that must exist: its state fields, and its name.
+    State(&'c [Field], &'c str),
+    /// An aggregate that must not exist: there is no state to read.
+    Absent,
+    /// A fact: its state decides guards, and changes with every event it folds, so it feeds
+    /// no event.
+    Fact,
+    /// Something the model does not declare, reported where `depends_on` names it.
+    Unknown,
 }
 
 fn expr(ctx: &mut Ctx, at: &Spanned<String>, on: &Command) -> Option<Expr> {
@@ -239,6 +263,27 @@ fn expr(ctx: &mut Ctx, at: &Spanned<String>, on: &Command) -> Option<Expr> {
         }
         let field = named(ctx, at, name, on.state, "the state")?;
         return Some(Expr::State(field));
+    }
+    if let Some((from, name)) = text.split_once('.')
+        && let Some((from, consulted)) = on.consulted.iter().find(|(read, _)| *read == from)
+    {
+        let refused = match consulted {
+            Consulted::State(state, aggregate) => {
+                let whose = format!("the state of `{from}` ({aggregate})");
+                let field = named(ctx, at, name, state, &whose)?;
+                return Some(Expr::Consulted {
+                    from: (*from).to_owned(),
+                    field,
+                });
+            }
+            Consulted::Unknown => return None,
+            Consulted::Absent => format!("`{from}` must not exist, so it has no state to read"),
+            Consulted::Fact => {
+                format!("`{from}` is a fact: its state decides guards but feeds no event")
+            }
+        };
+        ctx.error(Pos::of(at), refused, "nothing to read", None);
+        return None;
     }
     if let Some(rest) = text.strip_prefix("now")
         && let Some(offset) = offset(rest.trim())
