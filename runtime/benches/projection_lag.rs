@@ -252,6 +252,15 @@ impl ReadStore for Timed {
             .list(schema, field, value, after_key, limit)
             .await
     }
+
+    async fn list_all(
+        &self,
+        schema: &TableSchema<'_>,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        self.inner.list_all(schema, after_key, limit).await
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -377,6 +377,26 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
         page.items.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
         ["b"]
     );
+    let one_each = eventwright::PageRequest {
+        limit: Some(1),
+        cursor: None,
+    };
+    let first = models.list_all::<Tally>(&one_each).await.unwrap();
+    let second = models
+        .list_all::<Tally>(&eventwright::PageRequest {
+            cursor: first.next_cursor.clone(),
+            ..one_each
+        })
+        .await
+        .unwrap();
+    let ids = |page: &eventwright::Page<Tally>| -> Vec<String> {
+        page.items.iter().map(|t| t.id.clone()).collect()
+    };
+    assert_eq!(
+        (ids(&first), ids(&second)),
+        (vec!["a".into()], vec!["b".into()])
+    );
+    assert_eq!(second.next_cursor, None, "two rows in all");
     assert_eq!(
         runner.status().await.unwrap()[0].checkpoint,
         events

@@ -275,6 +275,19 @@ async fn list_pages_follow_the_key_order() {
         ["c"]
     );
     assert_eq!(second.next_cursor, None);
+
+    // Every row, by the same pages.
+    page.cursor = None;
+    let mut all = Vec::new();
+    loop {
+        let listed = models.list_all::<Tally>(&page).await.unwrap();
+        all.extend(listed.items.into_iter().map(|t| t.id));
+        page.cursor = listed.next_cursor;
+        if page.cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(all, ["a", "b", "c"]);
 }
 
 /// An event store of its own, in a file that lives as long as the returned directory.

@@ -23,4 +23,4 @@ pub use request::{
     CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, command_from_json, from_value,
     metadata_from_headers, page_from_query, parse_param, wait_for_token,
 };
-pub use routes::{Accepted, get_row, list_rows, run_command, run_decision};
+pub use routes::{Accepted, get_row, list_all_rows, list_rows, run_command, run_decision};

@@ -155,3 +155,15 @@ where
     wait_for_token::<P>(read_models, headers).await?;
     Ok(Json(read_models.list::<P>(field, &value, &page).await?))
 }
+
+/// The whole of a list-all route: every row, one page at a time. With a consistency token in
+/// the headers, it first waits for the projection to catch up.
+pub async fn list_all_rows<P: Projection>(
+    read_models: &ReadModels,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Json<Page<P>>, ApiError> {
+    let page = page_from_query(query)?;
+    wait_for_token::<P>(read_models, headers).await?;
+    Ok(Json(read_models.list_all::<P>(&page).await?))
+}

@@ -1,4 +1,5 @@
-//! Typed queries over the read store: get by key, list by field with keyset pagination.
+//! Typed queries over the read store: get by key, list by field or list all, with keyset
+//! pagination.
 
 pub(crate) mod error;
 
@@ -122,42 +123,62 @@ impl ReadModels {
         value: &impl Serialize,
         page: &PageRequest,
     ) -> Result<Page<P>, QueryError> {
-        let limit = page.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            return Err(QueryError::InvalidParameter {
-                field: "limit",
-                message: format!("must be between 1 and {MAX_PAGE_SIZE}, got {limit}"),
-            });
-        }
-        let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
+        let (limit, after) = page_bounds(page)?;
         let value = to_value(value)?;
         // One row more than asked tells whether another page follows.
-        let mut rows = self
+        let rows = self
             .generations
             .of(P::NAME)
             .await?
-            .list(
-                &P::SCHEMA,
-                field,
-                &value,
-                after.as_ref(),
-                limit as usize + 1,
-            )
+            .list(&P::SCHEMA, field, &value, after.as_ref(), limit + 1)
             .await?;
-        let next_cursor = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last()
-                .and_then(|row| row.get(P::SCHEMA.key))
-                .map(encode_cursor)
-        } else {
-            None
-        };
-        let items = rows
-            .into_iter()
-            .map(from_row::<P>)
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor })
+        into_page(rows, limit)
     }
+
+    /// Every row of `P`, one page at a time: in key order on the SQL stores, in the order of the
+    /// key's token on Cassandra. Either order stays put, so no row is skipped or repeated
+    /// across pages while others change.
+    pub async fn list_all<P: Projection>(&self, page: &PageRequest) -> Result<Page<P>, QueryError> {
+        let (limit, after) = page_bounds(page)?;
+        let rows = self
+            .generations
+            .of(P::NAME)
+            .await?
+            .list_all(&P::SCHEMA, after.as_ref(), limit + 1)
+            .await?;
+        into_page(rows, limit)
+    }
+}
+
+/// The page's size, checked, and the key it starts after.
+fn page_bounds(page: &PageRequest) -> Result<(usize, Option<Value>), QueryError> {
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(QueryError::InvalidParameter {
+            field: "limit",
+            message: format!("must be between 1 and {MAX_PAGE_SIZE}, got {limit}"),
+        });
+    }
+    let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
+    Ok((limit as usize, after))
+}
+
+/// A page of `P` from up to `limit + 1` rows: the extra one says another page follows, from
+/// after the last row kept.
+fn into_page<P: Projection>(mut rows: Vec<Row>, limit: usize) -> Result<Page<P>, QueryError> {
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last()
+            .and_then(|row| row.get(P::SCHEMA.key))
+            .map(encode_cursor)
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(from_row::<P>)
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor })
 }
 
 fn to_value(value: &impl Serialize) -> Result<Value, QueryError> {

@@ -200,6 +200,17 @@ impl ReadStore for AtGeneration {
             )
             .await
     }
+
+    async fn list_all(
+        &self,
+        schema: &TableSchema<'_>,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        self.inner
+            .list_all(&schema.renamed(&self.table(schema)), after_key, limit)
+            .await
+    }
 }
 
 /// The active generation of each projection, as queries see it: looked up at most once per

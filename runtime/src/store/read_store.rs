@@ -190,4 +190,14 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         after_key: Option<&Value>,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError>;
+
+    /// Every row, at most `limit`, starting after the row keyed `after_key`, in an order that
+    /// stays put while rows change: by key on the SQL stores, by the partitioner's token of the
+    /// key on Cassandra (a range scan, never a scan of the whole table per page).
+    async fn list_all(
+        &self,
+        schema: &TableSchema<'_>,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError>;
 }

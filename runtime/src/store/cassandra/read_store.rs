@@ -213,13 +213,56 @@ impl ReadStore for CassandraReadStore {
         self.rows(text, values)
             .await?
             .into_iter()
-            .map(|row| {
-                let mut data = Row::new();
-                for (column, value) in schema.columns.iter().zip(row.columns) {
-                    data.insert(column.name.to_owned(), from_cql(column, value)?);
-                }
-                Ok(data)
-            })
+            .map(|row| data_of(schema, row.columns.into_iter()))
             .collect()
     }
+
+    async fn list_all(
+        &self,
+        schema: &TableSchema<'_>,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        // A deleted row stays in the table with its marks: pages skip it, reading on until
+        // they hold `limit` rows or the table ends.
+        let mut found = Vec::new();
+        let mut after = after_key.cloned();
+        while found.len() < limit {
+            let wanted = limit - found.len();
+            let mut values = Vec::new();
+            if let Some(key) = &after {
+                values.push(to_cql(schema.key_column(), key)?);
+            }
+            values.push(Some(CqlValue::Int(
+                i32::try_from(wanted).unwrap_or(i32::MAX),
+            )));
+            let text = statements::list_all(&self.config.keyspace, schema, after.is_some());
+            let rows = self.rows(text, values).await?;
+            let read = rows.len();
+            for row in rows {
+                let mut columns = row.columns.into_iter();
+                let data = data_of(schema, columns.by_ref())?;
+                after = data.get(schema.key).cloned();
+                if !matches!(columns.next().flatten(), Some(CqlValue::Boolean(true))) {
+                    found.push(data);
+                }
+            }
+            if read < wanted {
+                break;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A row's data columns, the first of `columns`, in the schema's order.
+fn data_of(
+    schema: &TableSchema<'_>,
+    columns: impl Iterator<Item = Option<CqlValue>>,
+) -> Result<Row, StoreError> {
+    let mut data = Row::new();
+    for (column, value) in schema.columns.iter().zip(columns) {
+        data.insert(column.name.to_owned(), from_cql(column, value)?);
+    }
+    Ok(data)
 }

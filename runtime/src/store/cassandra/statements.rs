@@ -164,3 +164,19 @@ pub(super) fn list(
         quote(field),
     )
 }
+
+/// A page of the main table in token order, with each row's deletion mark last. Parameters:
+/// the key to start after (with `after_key`), the limit.
+pub(super) fn list_all(keyspace: &str, schema: &TableSchema<'_>, after_key: bool) -> String {
+    let key = quote(schema.key);
+    let after = if after_key {
+        format!(" WHERE token({key}) > token(?)")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT {}, eventwright_deleted FROM {}{after} LIMIT ?",
+        data_columns(schema),
+        table(keyspace, schema.name),
+    )
+}

@@ -193,6 +193,24 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
             .map(|row| row_to_json(schema, row.as_ref()))
             .collect()
     }
+
+    async fn list_all(
+        &self,
+        schema: &TableSchema<'_>,
+        after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let sql = statements::list_all(self.db.dialect(), schema, after_key.is_some());
+        let mut args: Vec<Arg<'_>> = after_key
+            .map(|key| Arg::Cell(schema.key_column(), key))
+            .into_iter()
+            .collect();
+        args.push(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let rows = self.db.pool().fetch_all(&sql, &args).await?;
+        rows.iter()
+            .map(|row| row_to_json(schema, row.as_ref()))
+            .collect()
+    }
 }
 
 impl<B: Backend> SqlReadStore<B> {

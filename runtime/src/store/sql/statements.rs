@@ -408,6 +408,22 @@ pub fn list(dialect: Dialect, schema: &TableSchema<'_>, field: &str, after_key: 
     )
 }
 
+/// Every row, after the key in parameter 1 when `after_key`, ordered by key; the last parameter
+/// is the limit.
+pub fn list_all(dialect: Dialect, schema: &TableSchema<'_>, after_key: bool) -> String {
+    let p = |n| dialect.placeholder(n);
+    let (after, limit) = if after_key {
+        (format!(" WHERE {} > {}", quote(schema.key), p(1)), p(2))
+    } else {
+        (String::new(), p(1))
+    };
+    format!(
+        "SELECT * FROM {}{after} ORDER BY {} LIMIT {limit}",
+        quote(schema.name),
+        quote(schema.key),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
