@@ -102,12 +102,43 @@ pub fn restore_state<A: StateIn>(row: Value) -> Result<A, serde_json::Error> {
 
 /// Marks `Self` as one of the kinds of event `E` holds: `Project<Kind>` asks it, so a projection
 /// projects or ignores (`#[projection(ignore(Kind))]`) only kinds of its own event type.
+///
+/// `#[derive(Event)]` implements it for every `E` that [`Includes`] the derived type, so the
+/// kinds of each event type a projection of several receives are kinds of what it receives.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kind of event in `{E}`",
     label = "not held by any variant of `{E}`",
     note = "a projection of `{E}` events projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of `{E}`: the types its variants hold"
 )]
 pub trait KindOf<E> {}
+
+/// `Self` receives every kind of event type `E`: every event type includes itself, and the
+/// events of a projection of several event types (`#[projection(events(A, B))]`) include each.
+#[diagnostic::on_unimplemented(
+    message = "a projection of `{Self}` does not receive the events of `{E}`",
+    label = "a kind of `{E}`, which this projection never receives",
+    note = "a projection projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of the event types it receives: `event = ..`, or each of `events(..)`"
+)]
+pub trait Includes<E> {}
+
+/// The names of several event types, one after the other: what a projection of several
+/// receives. `N` is their count; anything else fails to compile.
+pub const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut at = 0;
+    let mut part = 0;
+    while part < parts.len() {
+        let mut index = 0;
+        while index < parts[part].len() {
+            names[at] = parts[part][index];
+            at += 1;
+            index += 1;
+        }
+        part += 1;
+    }
+    assert!(at == N, "N is the count of all the names");
+    names
+}
 
 /// Refuses a stored version outside `oldest..=current`: newer than the code, or older than its
 /// oldest upcaster.

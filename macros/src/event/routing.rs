@@ -74,11 +74,15 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
     let apply_generics = with_param("__A", quote!(Apply));
     let (apply_impl, _, apply_where) = apply_generics.split_for_impl();
     let mut project_generics = with_param("__P", quote!(Project));
-    // Routes only to projections of this event type, whose `Project` impls are for its kinds.
+    // Routes only to projections that receive this event type: of it alone, or of several.
     project_generics
         .make_where_clause()
         .predicates
-        .push(syn::parse_quote!(__P: #krate::Projection<Event = #this>));
+        .push(syn::parse_quote!(__P: #krate::Projection));
+    project_generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote!(<__P as #krate::Projection>::Event: #private::Includes<#this>));
     let (project_impl, _, project_where) = project_generics.split_for_impl();
     // The routing traits and the type are spanned on the user's type name, not on the derive:
     // rustc would otherwise advise implementing them by hand "to avoid undesired bounds", when
@@ -87,11 +91,21 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
     let apply_each = respan(quote!(#private::ApplyEach<__A>), span);
     let project_each = respan(quote!(#private::ProjectEach<__P>), span);
     let this = respan(this, span);
+    // Each kind's `KindOf`, spanned on the type its variant holds, for the same reason.
+    let kind_of = kind_types.iter().map(|ty| {
+        respan(
+            quote!(impl<__U: #private::Includes<#this>> #private::KindOf<__U> for #ty {}),
+            ty.span(),
+        )
+    });
 
     quote! {
+        #[automatically_derived]
+        impl #private::Includes<#this> for #this {}
+
         #(
             #[automatically_derived]
-            impl #private::KindOf<#this> for #kind_types {}
+            #kind_of
         )*
 
         #[automatically_derived]

@@ -1,12 +1,17 @@
 //! `#[derive(Projection)]`: `#[projection(event = Type, key = field, ...)]` → `impl Projection`,
-//! its table schema, and a no-op `Project` impl per ignored kind.
+//! its table schema, and a no-op `Project` impl per ignored kind. With `events(A, B)`, the events
+//! of several types, received as one: a hidden enum holding any of them.
 
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
+
+mod received;
+
+use received::{Received, routes, several};
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
@@ -16,7 +21,7 @@ use crate::{krate, shape};
 const CONTAINER: Spec = Spec {
     name: "projection",
     place: "on the struct",
-    keys: &["event", "key", "name", "table", "ignore"],
+    keys: &["event", "events", "key", "name", "table", "ignore"],
 };
 const FIELD: Spec = Spec {
     name: "projection",
@@ -28,6 +33,8 @@ const FIELD: Spec = Spec {
 pub(crate) struct Attrs {
     pub krate: Path,
     pub event: Option<Type>,
+    /// `events(A, B)`: the event types of several aggregates.
+    pub events: Option<Vec<Type>>,
     pub key: Option<Ident>,
     pub name: Option<LitStr>,
     pub table: Option<LitStr>,
@@ -39,6 +46,7 @@ impl Attrs {
         let mut this = Self {
             krate: krate::path(cx, &input.attrs),
             event: None,
+            events: None,
             key: None,
             name: None,
             table: None,
@@ -47,6 +55,7 @@ impl Attrs {
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
                 "event" => attr::set_once(cx, &mut this.event, meta, attr::ty(meta)?),
+                "events" => attr::set_once(cx, &mut this.events, meta, attr::types(meta)?),
                 "key" => attr::set_once(cx, &mut this.key, meta, attr::ident(meta)?),
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "table" => attr::set_once(cx, &mut this.table, meta, attr::string(meta)?),
@@ -111,7 +120,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     }
     for (key, missing) in [
-        ("event", attrs.event.is_none()),
+        ("event", attrs.event.is_none() && attrs.events.is_none()),
         ("key", attrs.key.is_none()),
     ] {
         if missing {
@@ -120,6 +129,27 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 format!("missing `{key}` in #[projection(...)], e.g. #[projection(event = OrderEvent, key = order_id)]"),
             );
         }
+    }
+    if let (Some(_), Some(events)) = (&attrs.event, &attrs.events) {
+        let first = events
+            .first()
+            .map_or_else(|| input.ident.span(), Spanned::span);
+        cx.error_spanned_by(
+            respan(quote!(events), first),
+            "`event` and `events` both name what it receives: keep `events(..)`, listing every event type",
+        );
+    }
+    let mut listed = std::collections::HashSet::new();
+    for ty in attrs.events.iter().flatten() {
+        if !listed.insert(ty.to_token_stream().to_string()) {
+            cx.error_spanned_by(ty, "this event type is already listed in `events(...)`");
+        }
+    }
+    if attrs.events.as_ref().is_some_and(Vec::is_empty) {
+        cx.error_spanned_by(
+            &input.ident,
+            "`events()` lists no event type: name each one it receives, `events(BookEvent, MemberEvent)`",
+        );
     }
     if let Some(key) = &attrs.key {
         let key_name = key.unraw().to_string();
@@ -137,7 +167,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     }
     cx.check()?;
-    let (Some(event), Some(key)) = (&attrs.event, &attrs.key) else {
+    let (Some(key), Some(received)) = (&attrs.key, Received::of(&attrs)) else {
         unreachable!("checked above")
     };
 
@@ -173,9 +203,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         .filter(|column| column.indexed)
         .map(|column| &column.name);
 
-    // Spanned on `event = ...`: a kind without a `Project` impl is reported at the attribute, with a
-    // note pointing at the variant that holds it.
-    let each = quote_spanned!(event.span()=> <#event as #private::ProjectEach<Self>>);
+    let (event, union) = match &received {
+        Received::One(event) => (event.to_token_stream(), TokenStream::new()),
+        Received::Several(types) => {
+            let union = format_ident!("{}Events", ident.unraw());
+            (union.to_token_stream(), several(krate, &union, types))
+        }
+    };
+    let (row_key, project_event) = routes(&private, &received);
 
     let ignored = attrs.ignore.iter().map(|kind| {
         // The impl spanned on the listed type: `Project<Kind>` asks that `Kind` be a kind of
@@ -210,7 +245,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 type Event = #event;
 
                 fn row_key(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
-                    #each::key_each(event, envelope)
+                    #row_key
                 }
 
                 fn project_event(
@@ -218,11 +253,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     event: &Self::Event,
                     envelope: &#krate::EventEnvelope,
                 ) -> #krate::Change<Self> {
-                    #each::project_each(event, row, envelope)
+                    #project_event
                 }
             }
 
             #(#ignored)*
+
+            #union
         };
     })
 }
