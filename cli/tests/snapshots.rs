@@ -91,7 +91,8 @@ fn a_state_stored_aggregate_module() {
 
 /// A command that reads another aggregate (the library's loan reads the member): the
 /// `Decision` struct marking each id it reads, its `Decide` impl in the handler file, the
-/// unique ISBN, and the given/when/then tests over both aggregates.
+/// unique ISBN, and the given/when/then tests over both aggregates. And a projection over both
+/// aggregates' events (`MemberLoans`).
 #[test]
 fn a_decision_over_two_aggregates() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/library.yaml");
@@ -106,6 +107,10 @@ fn a_decision_over_two_aggregates() {
         ("src/book/handlers.rs", "library__src_book_handlers_rs"),
         ("tests/book.rs", "library__tests_book_rs"),
         ("src/api.rs", "library__src_api_rs"),
+        (
+            "src/projections/member_loans.rs",
+            "library__src_projections_member_loans_rs",
+        ),
     ] {
         let file = files
             .iter()

@@ -139,4 +139,22 @@ fn lend_over_http(service: &Service) {
     service.wait_for("/book/dune", |status, row| {
         status == 200 && row["borrower"] == ""
     });
+
+    // Every book, a page at a time.
+    let first = service.wait_for("/all-books?limit=1", |status, page| {
+        status == 200 && page["next_cursor"].is_string()
+    });
+    assert_eq!(first["items"][0]["book_id"], "dune", "{first}");
+    let cursor = first["next_cursor"].as_str().expect("a cursor");
+    let (status, second) =
+        service.call("GET", &format!("/all-books?limit=1&cursor={cursor}"), None);
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["items"][0]["book_id"], "dune-2", "{second}");
+    assert!(second["next_cursor"].is_null(), "the last page: {second}");
+    let (status, refused) = service.call("GET", "/all-books?limit=0", None);
+    assert_eq!(
+        (status, &refused["field"]),
+        (400, &json!("limit")),
+        "{refused}"
+    );
 }

@@ -376,6 +376,8 @@ pub struct Query {
     pub projection: Option<Spanned<String>>,
     pub get_by: Option<Spanned<String>>,
     pub list_by: Option<Spanned<String>>,
+    /// Every row, page by page.
+    pub list_all: Option<Spanned<bool>>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,

@@ -153,14 +153,14 @@ fn ordering_example_validates() {
     assert_eq!(model.projections[1].indexed, ["customer_id"]);
     let summary = &model.projections[0];
     assert_eq!(summary.handlers[0].aggregate, "Order");
-    assert_eq!(summary.aggregate.as_deref(), Some("Order"));
+    assert_eq!(summary.aggregates, ["Order"]);
     assert_eq!(summary.key, order.id);
     assert_eq!(summary.handlers[0].key, ir::RowKey::AggregateId);
     // OrderHistory leaves the item events aside.
     let ignored: Vec<&str> = model.projections[1]
         .ignored
         .iter()
-        .map(|e| e.name.as_str())
+        .map(|i| i.event.name.as_str())
         .collect();
     assert_eq!(ignored, ["ItemAdded", "ItemRemoved"]);
     let query = &model.queries[0];

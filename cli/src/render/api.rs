@@ -95,54 +95,75 @@ impl ApiRs {
             .map(|query| {
                 let projection = &query.projection;
                 projections.push(projection);
-                let (field, list) = match &query.kind {
-                    QueryKind::Get { field } => (field, false),
-                    QueryKind::List { field } => (field, true),
+                let page = format!("Result<Json<Page<{}>>, ApiError>", projection.name);
+                let state = "State(app): State<App>".to_owned();
+                let (call, params, response, field) = match &query.kind {
+                    QueryKind::ListAll => {
+                        let args = [
+                            "&app.read_models".to_owned(),
+                            "query.as_deref()".to_owned(),
+                            "&headers".to_owned(),
+                        ];
+                        let callee = format!("http::list_all_rows::<{}>", projection.name);
+                        (
+                            layout::call(&callee, &args, 4, ".await"),
+                            vec![
+                                state,
+                                "RawQuery(query): RawQuery".to_owned(),
+                                "headers: HeaderMap".to_owned(),
+                            ],
+                            page,
+                            None,
+                        )
+                    }
+                    QueryKind::List { field } => {
+                        imports.add(&field.ty);
+                        let types = format!("{}, {}", projection.name, rust_type(&field.ty));
+                        let args = [
+                            "&app.read_models".to_owned(),
+                            format!("{:?}", field.name),
+                            "&value".to_owned(),
+                            "query.as_deref()".to_owned(),
+                            "&headers".to_owned(),
+                        ];
+                        let callee = format!("http::list_rows::<{types}>");
+                        (
+                            layout::call(&callee, &args, 4, ".await"),
+                            vec![
+                                state,
+                                "Path(value): Path<String>".to_owned(),
+                                "RawQuery(query): RawQuery".to_owned(),
+                                "headers: HeaderMap".to_owned(),
+                            ],
+                            page,
+                            Some(field),
+                        )
+                    }
+                    QueryKind::Get { field } => {
+                        imports.add(&field.ty);
+                        let types = format!("{}, {}", projection.name, rust_type(&field.ty));
+                        let args = [
+                            "&app.read_models".to_owned(),
+                            format!("{:?}", field.name),
+                            "&key".to_owned(),
+                            "&headers".to_owned(),
+                        ];
+                        (
+                            layout::call(&format!("http::get_row::<{types}>"), &args, 4, ".await"),
+                            vec![
+                                state,
+                                "Path(key): Path<String>".to_owned(),
+                                "headers: HeaderMap".to_owned(),
+                            ],
+                            format!("Result<Json<{}>, ApiError>", projection.name),
+                            Some(field),
+                        )
+                    }
                 };
-                let ty = &field.ty;
-                imports.add(ty);
-                let field = &field.name;
-                let types = format!("{}, {}", projection.name, rust_type(ty));
-                let call = if list {
-                    let args = [
-                        "&app.read_models".to_owned(),
-                        format!("{field:?}"),
-                        "&value".to_owned(),
-                        "query.as_deref()".to_owned(),
-                        "&headers".to_owned(),
-                    ];
-                    layout::call(&format!("http::list_rows::<{types}>"), &args, 4, ".await")
-                } else {
-                    let args = [
-                        "&app.read_models".to_owned(),
-                        format!("{field:?}"),
-                        "&key".to_owned(),
-                        "&headers".to_owned(),
-                    ];
-                    layout::call(&format!("http::get_row::<{types}>"), &args, 4, ".await")
-                };
-                let (params, response) = if list {
-                    (
-                        vec![
-                            "State(app): State<App>".to_owned(),
-                            "Path(value): Path<String>".to_owned(),
-                            "RawQuery(query): RawQuery".to_owned(),
-                            "headers: HeaderMap".to_owned(),
-                        ],
-                        format!("Result<Json<Page<{}>>, ApiError>", projection.name),
-                    )
-                } else {
-                    (
-                        vec![
-                            "State(app): State<App>".to_owned(),
-                            "Path(key): Path<String>".to_owned(),
-                            "headers: HeaderMap".to_owned(),
-                        ],
-                        format!("Result<Json<{}>, ApiError>", projection.name),
-                    )
-                };
+                let list = !matches!(query.kind, QueryKind::Get { .. });
+                let value = field.map(|field| format!("{{{}}}", field.name));
                 Route {
-                    route: query_route(query, &format!("{{{field}}}")),
+                    route: query_route(query, value.as_deref()),
                     signature: layout::signature(
                         &format!("async fn {}", query.name),
                         &params,

@@ -74,9 +74,9 @@ impl HttpTest {
                             .any(|emit| emit.event.name == h.event.name)
                         && !h.changes.contains(&ChangeOp::Delete)
                 });
-                fed.then(|| query_route(query, &id_text))
+                fed.then(|| query_route(query, Some(&id_text)))
             }
-            QueryKind::List { .. } => None,
+            QueryKind::List { .. } | QueryKind::ListAll => None,
         });
         if let Some(read) = read {
             test.consts

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::names::snake;
 use super::routes::{command_route, query_route};
-use crate::model::ir::{Command, Field, Model, Projection, QueryKind, Rules, Type};
+use crate::model::ir::{Command, Field, Model, Projection, QueryKind, ReadStore, Rules, Type};
 
 /// The document, as the file's text.
 pub fn document(model: &Model) -> String {
@@ -53,26 +53,28 @@ pub fn document(model: &Model) -> String {
     for query in &model.queries {
         let projection = &query.projection;
         let (field, list) = match &query.kind {
-            QueryKind::Get { field } => (field, false),
-            QueryKind::List { field } => (field, true),
+            QueryKind::Get { field } => (Some(field), false),
+            QueryKind::List { field } => (Some(field), true),
+            QueryKind::ListAll => (None, true),
         };
-        let ty = &field.ty;
-        let field = &field.name;
-        let mut parameters = vec![
-            json!({
-                "name": field,
-                "in": "path",
-                "required": true,
-                "schema": schema(ty, &Rules::default()),
-            }),
-            json!({
+        let mut parameters: Vec<Value> = field
+            .iter()
+            .map(|field| {
+                json!({
+                    "name": field.name,
+                    "in": "path",
+                    "required": true,
+                    "schema": schema(&field.ty, &Rules::default()),
+                })
+            })
+            .collect();
+        parameters.push(json!({
                 "name": "x-consistency-token",
                 "in": "header",
                 "required": false,
                 "description": "The `consistency_token` of a command: the query waits until its read model has caught up with that command, or answers 503 `not_yet_consistent`.",
                 "schema": { "type": "string", "minLength": 1, "pattern": "^[0-9a-f]+$" },
-            }),
-        ];
+        }));
         let (ok, mut responses) = if list {
             parameters.push(json!({
                 "name": "limit",
@@ -104,12 +106,21 @@ pub fn document(model: &Model) -> String {
         responses.insert(
             "200".to_owned(),
             json!({
-                "description": if list { "One page of rows, in key order." } else { "The row." },
+                "description": match &query.kind {
+                    QueryKind::ListAll if model.stores.read == ReadStore::Cassandra => {
+                        "One page of every row, in the order of the key's token."
+                    }
+                    QueryKind::ListAll | QueryKind::List { .. } => "One page of rows, in key order.",
+                    QueryKind::Get { .. } => "The row.",
+                },
                 "content": { "application/json": { "schema": ok } },
             }),
         );
         paths.insert(
-            query_route(query, &format!("{{{field}}}")),
+            query_route(
+                query,
+                field.map(|field| format!("{{{}}}", field.name)).as_deref(),
+            ),
             json!({
                 "get": {
                     "operationId": query.name,

@@ -39,12 +39,15 @@ struct HandlerView {
 
 impl<'a> ProjectionView<'a> {
     pub fn new(projection: &'a Projection) -> Self {
-        let aggregate = projection.aggregate.as_deref().unwrap_or_default();
         let mut imports = Imports::default();
         for field in &projection.fields {
             imports.add(&field.ty);
         }
-        let ignored: Vec<String> = projection.ignored.iter().map(|e| e.name.clone()).collect();
+        let ignored: Vec<String> = projection
+            .ignored
+            .iter()
+            .map(|ignored| ignored.event.name.clone())
+            .collect();
         let handlers: Vec<HandlerView> = projection
             .handlers
             .iter()
@@ -86,25 +89,31 @@ impl<'a> ProjectionView<'a> {
                 }
             })
             .collect();
-        let event_enum = format!("{aggregate}Event");
-        let mut events: Vec<String> = projection
-            .handlers
-            .iter()
-            .map(|h| h.event.name.clone())
-            .chain(ignored.iter().cloned())
-            .collect();
-        events.push(event_enum.clone());
-        events.sort();
-        let mut crate_uses: Vec<String> =
-            use_line(&format!("crate::{}", snake(aggregate)), &events)
-                .into_iter()
+        // Each aggregate's event enum, and the events of it that are handled or ignored, from
+        // its module.
+        let mut crate_uses: Vec<String> = Vec::new();
+        let mut enums: Vec<String> = Vec::new();
+        for aggregate in &projection.aggregates {
+            let event_enum = format!("{aggregate}Event");
+            let handled = projection.handlers.iter().map(|h| (&h.aggregate, &h.event));
+            let ignored = projection.ignored.iter().map(|i| (&i.aggregate, &i.event));
+            let mut events: Vec<String> = handled
+                .chain(ignored)
+                .filter(|(owner, _)| *owner == aggregate)
+                .map(|(_, event)| event.name.clone())
                 .collect();
+            events.push(event_enum.clone());
+            events.sort();
+            crate_uses.extend(use_line(&format!("crate::{}", snake(aggregate)), &events));
+            enums.push(event_enum);
+        }
         crate_uses.extend(use_line("crate::types", &imports.model_types()));
         crate_uses.sort();
-        let mut args = vec![
-            format!("event = {event_enum}"),
-            format!("key = {}", projection.key.name),
-        ];
+        let received = match enums.as_slice() {
+            [one] => format!("event = {one}"),
+            several => format!("events({})", several.join(", ")),
+        };
+        let mut args = vec![received, format!("key = {}", projection.key.name)];
         if !ignored.is_empty() {
             args.push(format!("ignore({})", ignored.join(", ")));
         }

@@ -1,4 +1,5 @@
-//! The service's routes: `POST /<aggregates>/{id}/<command>`, `GET /<query>/{value}`.
+//! The service's routes: `POST /<aggregates>/{id}/<command>`, `GET /<query>/{value}`, and
+//! `GET /<query>` for a query of every row.
 
 use super::names::{kebab, plural_kebab};
 use crate::model::ir::{Aggregate, Command, Query};
@@ -12,9 +13,12 @@ pub fn command_route(aggregate: &Aggregate, command: &Command, id: &str) -> Stri
     )
 }
 
-/// Where `query` is asked for `value` (the route's pattern with `{field}`).
-pub fn query_route(query: &Query, value: &str) -> String {
-    format!("/{}/{value}", kebab(&query.name))
+/// Where `query` is asked for `value` (the route's pattern with `{field}`), or for every row.
+pub fn query_route(query: &Query, value: Option<&str>) -> String {
+    match value {
+        Some(value) => format!("/{}/{value}", kebab(&query.name)),
+        None => format!("/{}", kebab(&query.name)),
+    }
 }
 
 /// A JSON example as it appears in a URL path: strings bare, numbers as written.

@@ -36,10 +36,13 @@ pub fn walkthrough(model: &Model) -> Walkthrough {
             ));
         }
         for query in &model.queries {
-            let field = match &query.kind {
-                QueryKind::Get { field } | QueryKind::List { field } => field,
+            let value = match &query.kind {
+                QueryKind::Get { field } | QueryKind::List { field } => {
+                    Some(path_text(&example(field).json))
+                }
+                QueryKind::ListAll => None,
             };
-            reads.push(query_route(query, &path_text(&example(field).json)));
+            reads.push(query_route(query, value.as_deref()));
         }
     }
     Walkthrough { steps, reads }

@@ -105,14 +105,23 @@ pub struct Projection {
     pub name: String,
     /// The key field, one of `fields`; it is always filled from the row's key.
     pub key: Field,
-    /// The aggregate whose events it consumes; `None` when it handles no event.
-    pub aggregate: Option<String>,
-    /// That aggregate's events it does not handle, in the aggregate's order.
-    pub ignored: Vec<Arc<Event>>,
+    /// The aggregates whose events it consumes, in the order its handlers first name them;
+    /// none when it handles no event.
+    pub aggregates: Vec<String>,
+    /// Their events it does not handle, in the order of the aggregates and their events.
+    pub ignored: Vec<Ignored>,
     pub fields: Vec<Field>,
     pub handlers: Vec<Handler>,
     /// Fields that list queries filter on.
     pub indexed: Vec<String>,
+}
+
+/// An event of an aggregate a projection consumes, which leaves its rows as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ignored {
+    /// The aggregate that records the event.
+    pub aggregate: String,
+    pub event: Arc<Event>,
 }
 
 /// How a projection reacts to one event.
@@ -149,4 +158,6 @@ pub enum QueryKind {
     Get { field: Field },
     /// Rows whose field equals a value, ordered by key, paginated.
     List { field: Field },
+    /// Every row, paginated: by key on the SQL stores, by the key's token on Cassandra.
+    ListAll,
 }

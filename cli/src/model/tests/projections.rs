@@ -75,6 +75,38 @@ fn list_by_indexes_the_field() {
 }
 
 #[test]
+fn list_all_pages_through_every_row_and_stands_alone() {
+    let model = model(&cart_with(
+        36,
+        "  carts: { projection: CartView, list_all: true }",
+    ));
+    assert_eq!(model.queries[0].kind, ir::QueryKind::ListAll);
+    assert!(
+        model.projections[0].indexed.is_empty(),
+        "it filters on nothing"
+    );
+
+    let d = only(&cart_with(
+        36,
+        "  carts: { projection: CartView, list_all: false }",
+    ));
+    assert_eq!(at(&d), "36:44 `list_all: false` selects nothing");
+    let d = only(&cart_with(
+        36,
+        "  carts: { projection: CartView, list_all: true, get_by: cart_id }",
+    ));
+    assert_eq!(
+        at(&d),
+        "36:58 query `carts` has both `list_all` and `get_by`"
+    );
+    let d = only(&cart_with(36, "  carts: { projection: CartView }"));
+    assert_eq!(
+        at(&d),
+        "36:3 query `carts` has none of `get_by`, `list_by` and `list_all`"
+    );
+}
+
+#[test]
 fn cassandra_lists_need_a_good_partition_key() {
     let stack = |line: &str| {
         cart_with(2, "service: shop\nstores: { read: cassandra }")
@@ -102,38 +134,68 @@ fn cassandra_lists_need_a_good_partition_key() {
     assert_eq!(fine.projections[0].indexed, ["status"]);
 }
 
-#[test]
-fn projection_consuming_two_aggregates_is_refused() {
-    let source = "\
+/// A shop whose `Everything` projection consumes the events of carts and of wishes, keyed by
+/// each aggregate's id; `Wish` has ids of type `wish_id_type`.
+fn shop(wish_id_type: &str) -> String {
+    format!(
+        "\
 version: 1
 service: shop
 aggregates:
   Cart:
     id: cart_id
-    state: {}
+    state: {{}}
     commands:
-      OpenCart: { creates: true, emits: [CartOpened] }
+      OpenCart: {{ creates: true, emits: [CartOpened] }}
     events:
-      CartOpened: {}
+      CartOpened: {{}}
+      CartClosed: {{}}
   Wish:
     id: wish_id
-    state: {}
+    id_type: {wish_id_type}
+    state: {{}}
     commands:
-      MakeWish: { creates: true, emits: [WishMade] }
+      MakeWish: {{ creates: true, emits: [WishMade] }}
     events:
-      WishMade: {}
+      WishMade: {{}}
 projections:
   Everything:
     key: id
-    fields: { id: uuid }
+    fields: {{ id: uuid }}
     on:
-      CartOpened: {}
-      WishMade: {}
-";
-    let found = errors(source);
-    assert_eq!(found.len(), 1, "{found:?}");
+      CartOpened: {{}}
+      WishMade: {{}}
+"
+    )
+}
+
+#[test]
+fn a_projection_consumes_the_events_of_several_aggregates() {
+    let model = model(&shop("uuid"));
+    let everything = &model.projections[0];
+    assert_eq!(everything.aggregates, ["Cart", "Wish"]);
+    let handled: Vec<(&str, &str)> = everything
+        .handlers
+        .iter()
+        .map(|h| (h.aggregate.as_str(), h.event.name.as_str()))
+        .collect();
+    assert_eq!(handled, [("Cart", "CartOpened"), ("Wish", "WishMade")]);
+    let ignored: Vec<(&str, &str)> = everything
+        .ignored
+        .iter()
+        .map(|i| (i.aggregate.as_str(), i.event.name.as_str()))
+        .collect();
+    assert_eq!(ignored, [("Cart", "CartClosed")]);
+
+    // Each event names its row by its aggregate's id unless it says otherwise: of the key's
+    // type.
+    let d = only(&shop("string"));
     assert_eq!(
-        at(&found[0]),
-        "24:7 projection `Everything` handles events of `Cart` and of `Wish`"
+        at(&d),
+        "26:7 `Everything` is keyed by `id` (`uuid`), but the id of `Wish` is `string`"
+    );
+    assert_eq!(
+        d.hint.as_deref(),
+        Some("add `key: <event field>` to take the row key from a field of the event")
     );
 }

@@ -19,8 +19,8 @@ pub(super) struct Draft {
     /// `None` when the key did not resolve, which is reported.
     key: Option<ir::Field>,
     pub fields: Vec<ir::Field>,
-    aggregate: Option<String>,
-    ignored: Vec<Arc<ir::Event>>,
+    aggregates: Vec<String>,
+    ignored: Vec<ir::Ignored>,
     handlers: Vec<ir::Handler>,
     pub indexed: Vec<String>,
 }
@@ -31,7 +31,7 @@ impl Draft {
         Some(ir::Projection {
             name: self.name,
             key: self.key?,
-            aggregate: self.aggregate,
+            aggregates: self.aggregates,
             ignored: self.ignored,
             fields: self.fields,
             handlers: self.handlers,
@@ -79,39 +79,27 @@ pub(super) fn projection(
     );
     let mut handlers: Vec<ir::Handler> = Vec::new();
     for (event, changes) in ast.on.iter() {
-        let Some(handler) = handler(ctx, name, event, changes, &fields, key.as_ref(), aggregates)
-        else {
-            continue;
-        };
-        // A projection reads one aggregate's event stream: its Rust type names one event enum.
-        if let Some(first) = handlers.first()
-            && first.aggregate != handler.aggregate
+        if let Some(handler) = handler(ctx, name, event, changes, &fields, key.as_ref(), aggregates)
         {
-            ctx.error(
-                Pos::of(event),
-                format!(
-                    "projection `{}` handles events of `{}` and of `{}`",
-                    name.value, first.aggregate, handler.aggregate
-                ),
-                "event of another aggregate",
-                Some("a projection consumes the events of one aggregate; split it into one projection per aggregate".into()),
-            );
-            continue;
+            handlers.push(handler);
         }
-        handlers.push(handler);
     }
-    let aggregate = handlers.first().map(|h| h.aggregate.clone());
-    let ignored = aggregates
+    let mut consumed: Vec<String> = Vec::new();
+    for handler in &handlers {
+        if !consumed.contains(&handler.aggregate) {
+            consumed.push(handler.aggregate.clone());
+        }
+    }
+    let ignored = consumed
         .iter()
-        .find(|a| Some(&a.name) == aggregate.as_ref())
-        .map(|a| {
-            a.events
-                .iter()
-                .filter(|e| handlers.iter().all(|h| h.event.name != e.name))
-                .cloned()
-                .collect()
+        .filter_map(|name| aggregates.iter().find(|a| &a.name == name))
+        .flat_map(|a| a.events.iter().map(move |event| (a, event)))
+        .filter(|(_, e)| handlers.iter().all(|h| h.event.name != e.name))
+        .map(|(a, event)| ir::Ignored {
+            aggregate: a.name.clone(),
+            event: Arc::clone(event),
         })
-        .unwrap_or_default();
+        .collect();
     Draft {
         name: name.value.clone(),
         key_name: ast
@@ -121,7 +109,7 @@ pub(super) fn projection(
             .unwrap_or_default(),
         key,
         fields,
-        aggregate,
+        aggregates: consumed,
         ignored,
         handlers,
         indexed: Vec::new(),

@@ -1,4 +1,5 @@
-//! Queries: one row by key (`get_by`) or rows by a field (`list_by`) of a projection.
+//! Queries: one row by key (`get_by`), rows by a field (`list_by`) or every row (`list_all`) of
+//! a projection.
 
 use std::sync::Arc;
 
@@ -65,27 +66,69 @@ pub(super) fn queries(
             continue;
         };
         let projection = &mut projections[index];
-        let (field, list) = match (&query.get_by, &query.list_by) {
-            (Some(field), None) => (field, false),
-            (None, Some(field)) => (field, true),
-            (Some(_), Some(second)) => {
-                ctx.error(
-                    Pos::of(second),
-                    format!("query `{}` has both `get_by` and `list_by`", name.value),
-                    "second selector",
-                    Some("keep one; make two queries for both".into()),
-                );
-                continue;
-            }
-            (None, None) => {
+        let mut selectors = [
+            query
+                .get_by
+                .as_ref()
+                .map(|field| (Pos::of(field), "get_by")),
+            query
+                .list_by
+                .as_ref()
+                .map(|field| (Pos::of(field), "list_by")),
+            query
+                .list_all
+                .as_ref()
+                .map(|all| (Pos::of(all), "list_all")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        selectors.sort_by_key(|(at, _)| (at.line, at.column));
+        match selectors.as_slice() {
+            [] => {
                 ctx.error(
                     Pos::of(name),
-                    format!("query `{}` has neither `get_by` nor `list_by`", name.value),
+                    format!(
+                        "query `{}` has none of `get_by`, `list_by` and `list_all`",
+                        name.value
+                    ),
                     "no selector",
                     Some(format!("add `get_by: {}`", projection.key_name)),
                 );
                 continue;
             }
+            [(_, first), (at, second), ..] => {
+                ctx.error(
+                    *at,
+                    format!("query `{}` has both `{first}` and `{second}`", name.value),
+                    "second selector",
+                    Some("keep one; make a query for each".into()),
+                );
+                continue;
+            }
+            [_] => {}
+        }
+        if let Some(all) = &query.list_all {
+            if !all.value {
+                ctx.error(
+                    Pos::of(all),
+                    "`list_all: false` selects nothing",
+                    "selects nothing",
+                    Some("write `list_all: true`, or remove the query".into()),
+                );
+                continue;
+            }
+            resolved.push(Resolved {
+                name: name.value.clone(),
+                projection: index,
+                kind: ir::QueryKind::ListAll,
+            });
+            continue;
+        }
+        let (field, list) = match (&query.get_by, &query.list_by) {
+            (Some(field), _) => (field, false),
+            (_, Some(field)) => (field, true),
+            (None, None) => unreachable!("one selector, not `list_all`"),
         };
         let Some(found) = projection.fields.iter().find(|f| f.name == field.value) else {
             if ctx.reported(&field.value) {

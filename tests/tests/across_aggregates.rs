@@ -1,0 +1,164 @@
+//! A projection over two aggregates on the classic stack (PostgreSQL, Kafka, Cassandra): the
+//! library's `MemberLoans` keeps each member's row from the member's own events and from the
+//! books lent to and returned by them. Kafka keeps each aggregate's events in order and
+//! interleaves the two aggregates' as it likes; a projector is killed with SIGKILL mid-stream.
+//! Once the projections catch up, every row is exactly what folding the event store's log says,
+//! folded here by hand, not by the library's projection engine.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
+use serde_json::{Value, json};
+use support::{
+    Projector, Service, cargo, generate, kafka_settings, scratch_cassandra, scratch_postgres,
+    shared_target,
+};
+
+const MEMBERS: usize = 6;
+const BOOKS: usize = 8;
+const ROUNDS: usize = 5;
+
+#[test]
+fn a_projection_over_two_aggregates_ends_as_the_fold_of_both_logs() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let project = dir.path().join("library");
+    let stack = Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Cassandra,
+        broker: Broker::Kafka,
+    };
+    generate("examples/library.yaml", &project, Some(stack));
+    cargo(&project, &["build", "--bin", "library"]);
+    let binary = dir.path().join("library-kafka-cassandra");
+    std::fs::copy(shared_target().join("debug/library"), &binary).expect("the binary was built");
+
+    let (write_db, read_db) = (scratch_postgres(), scratch_cassandra());
+    let kafka = kafka_settings();
+    let with_role = |role: &str| {
+        let mut settings = vec!["--role".to_owned(), role.to_owned()];
+        settings.extend(kafka.iter().cloned());
+        settings
+    };
+    let commands = Service::start_with(&binary, &write_db, &read_db, &with_role("command"));
+    let queries = Service::start_with(&binary, &write_db, &read_db, &with_role("query"));
+    let mut first = Projector::start(&binary, &write_db, &read_db, &kafka);
+    let _second = Projector::start(&binary, &write_db, &read_db, &kafka);
+
+    let post = |path: String, body: Value| {
+        let (status, reply) = commands.call("POST", &path, Some(&body));
+        assert_eq!(status, 200, "{path}: {reply}");
+    };
+    for m in 0..MEMBERS {
+        post(
+            format!("/members/{}/join-library", member(m)),
+            json!({ "name": format!("Member {m}") }),
+        );
+    }
+    for b in 0..BOOKS {
+        post(
+            format!("/books/{}/register-book", book(b)),
+            json!({ "isbn": format!("978-{b}"), "title": format!("Book {b}") }),
+        );
+    }
+    // Each round lends every book to a member and returns all but the last round's, so each
+    // member ends with loans outstanding; one member is suspended halfway through.
+    for round in 0..ROUNDS {
+        if round == ROUNDS / 2 {
+            first.kill();
+            post(format!("/members/{}/suspend-member", member(0)), json!({}));
+        }
+        for b in 0..BOOKS {
+            // Member 0 borrows nothing once suspended; the lends skip to the next member.
+            let mut m = (b + round) % MEMBERS;
+            if round >= ROUNDS / 2 && m == 0 {
+                m = 1 + b % (MEMBERS - 1);
+            }
+            let borrower = json!({ "member_id": member(m) });
+            let (status, reply) = commands.call(
+                "POST",
+                &format!("/books/{}/lend-book", book(b)),
+                Some(&borrower),
+            );
+            if status == 409 && reply["code"] == "too_many_loans" {
+                continue;
+            }
+            assert_eq!(status, 200, "{reply}");
+            if round + 1 < ROUNDS {
+                post(format!("/books/{}/return-book", book(b)), borrower);
+            }
+        }
+    }
+
+    let expected = fold(&stored_events(&write_db));
+    assert_eq!(expected.len(), MEMBERS);
+    for (id, row) in &expected {
+        let found = queries.wait_for(&format!("/member-loans/{id}"), |status, found| {
+            status == 200 && same_fields(found, row) == *row
+        });
+        assert_eq!(same_fields(&found, row), *row);
+    }
+}
+
+fn member(m: usize) -> String {
+    format!("member-{m}")
+}
+
+fn book(b: usize) -> String {
+    format!("book-{b}")
+}
+
+/// Every event in the write store, in the log's order: (aggregate id, type, payload).
+fn stored_events(url: &str) -> Vec<(String, String, Value)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT aggregate_id, event_type, payload::text FROM eventwright_events \
+             ORDER BY position",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(id, kind, payload)| (id, kind, serde_json::from_str(&payload).unwrap()))
+            .collect()
+    })
+}
+
+/// What `member_loans` must hold for these events, by member id: the member's name and
+/// suspension from its own events, its loans counted from the books'.
+fn fold(events: &[(String, String, Value)]) -> BTreeMap<String, Value> {
+    let mut rows: BTreeMap<String, Value> = BTreeMap::new();
+    for (id, kind, payload) in events {
+        let key = match kind.as_str() {
+            "MemberJoined" | "MemberSuspended" => id.as_str(),
+            "BookLent" | "BookReturned" => payload["member_id"].as_str().expect("a member id"),
+            _ => continue,
+        };
+        let row = rows.entry(key.to_owned()).or_insert_with(
+            || json!({ "member_id": key, "name": "", "suspended": false, "loans": 0 }),
+        );
+        let loans = row["loans"].as_i64().expect("a count");
+        match kind.as_str() {
+            "MemberJoined" => row["name"] = payload["name"].clone(),
+            "MemberSuspended" => row["suspended"] = json!(true),
+            "BookLent" => row["loans"] = json!(loans + 1),
+            _ => row["loans"] = json!(loans - 1),
+        }
+    }
+    rows
+}
+
+/// The fields of `found` that `expected` has: what the projection's row holds.
+fn same_fields(found: &Value, expected: &Value) -> Value {
+    let fields = expected.as_object().expect("a row");
+    fields
+        .keys()
+        .map(|field| (field.clone(), found[field].clone()))
+        .collect()
+}
