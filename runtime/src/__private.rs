@@ -102,9 +102,7 @@ pub fn restore_state<A: StateIn>(row: Value) -> Result<A, serde_json::Error> {
 
 /// Marks `Self` as one of the kinds of event `E` holds: `Project<Kind>` asks it, so a projection
 /// projects or ignores (`#[projection(ignore(Kind))]`) only kinds of its own event type.
-///
-/// `#[derive(Event)]` implements it for every `E` that [`Includes`] the derived type, so the
-/// kinds of each event type a projection of several receives are kinds of what it receives.
+/// `#[derive(Event)]` implements it for each kind of the derived type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kind of event in `{E}`",
     label = "not held by any variant of `{E}`",
@@ -112,8 +110,24 @@ pub fn restore_state<A: StateIn>(row: Value) -> Result<A, serde_json::Error> {
 )]
 pub trait KindOf<E> {}
 
+/// The events of a projection of several event types (`#[projection(events(A, B))]`): every
+/// type counts as one of their kinds. Trait bounds cannot say "a kind of `A` or of `B`", so such
+/// a projection is checked for what it must decide (each kind of each type, projected or
+/// ignored, by [`Includes`] and the event types' routing) but not for impls it need not have.
+///
+/// A kind missing from a projection of one event type fails to be a `KindOf` it by this impl
+/// too, so rustc reports this trait: its message says what `KindOf`'s would.
+#[diagnostic::on_unimplemented(
+    message = "this type is not a kind of event in `{Self}`",
+    label = "not held by any variant of `{Self}`",
+    note = "a projection of `{Self}` events projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of `{Self}`: the types its variants hold"
+)]
+pub trait SeveralEventTypes {}
+
+impl<K, E: SeveralEventTypes> KindOf<E> for K {}
+
 /// `Self` receives every kind of event type `E`: every event type includes itself, and the
-/// events of a projection of several event types (`#[projection(events(A, B))]`) include each.
+/// events of a projection of several event types include each.
 #[diagnostic::on_unimplemented(
     message = "a projection of `{Self}` does not receive the events of `{E}`",
     label = "a kind of `{E}`, which this projection never receives",
@@ -122,7 +136,8 @@ pub trait KindOf<E> {}
 pub trait Includes<E> {}
 
 /// The names of several event types, one after the other: what a projection of several
-/// receives. `N` is their count; anything else fails to compile.
+/// receives. `N` is their count; anything else fails to compile, as does a name two of them
+/// share (a stored event of that name would go to whichever comes first).
 pub const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
     let mut names = [""; N];
     let mut at = 0;
@@ -137,7 +152,35 @@ pub const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'stati
         part += 1;
     }
     assert!(at == N, "N is the count of all the names");
+    let mut first = 0;
+    while first < N {
+        let mut second = first + 1;
+        while second < N {
+            assert!(
+                !same_text(names[first], names[second]),
+                "two of the event types a projection receives name an event alike: rename one \
+                 with #[event(name = \"...\")]"
+            );
+            second += 1;
+        }
+        first += 1;
+    }
     names
+}
+
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut at = 0;
+    while at < a.len() {
+        if a[at] != b[at] {
+            return false;
+        }
+        at += 1;
+    }
+    true
 }
 
 /// Refuses a stored version outside `oldest..=current`: newer than the code, or older than its

@@ -23,17 +23,20 @@ use crate::table::TableSchema;
 /// | `event` | the event type it consumes, `OrderEvent` | required, or `events` |
 /// | `events(A, B)` | the event types it consumes, of several aggregates: each kind of each is projected or ignored | |
 /// | `key` | the field holding the row key | required |
-/// | `ignore(A, B)` | kinds that leave rows unchanged; each must be a kind of `event` | none |
+/// | `ignore(A, B)` | kinds that leave rows unchanged; each must be a kind of `event` (of one of `events`) | none |
 /// | `name` | [`NAME`](Projection::NAME), its checkpoint's name | the struct's name in snake_case |
 /// | `table` | the table name | `name` |
 ///
 /// and on a field, `#[projection(index)]` lets list queries filter on it.
 ///
 /// A projection of several event types (`events(MemberEvent, BookEvent)`: a member's row
-/// counting the books lent to them) receives them as one hidden enum, converted `From` each,
-/// decoded by the type that names the stored event. Events of other aggregates usually name
-/// their row by a field: override [`Project::key`]. The events arrive in the log's order on the
-/// SQL stores' own feed; through Kafka, in order per aggregate only.
+/// counting the books lent to them) receives them as one hidden enum, converted `From` each
+/// (the testing kit takes `BookEvent::from(lent)`), decoded by the type that names the stored
+/// event; two of them naming an event alike fail to compile. Each kind of each is projected or
+/// ignored, as for one; an `impl Project<E>` for an `E` of neither is not refused, since trait
+/// bounds cannot say "a kind of one of these". Events of other aggregates usually name their
+/// row by a field: override [`Project::key`]. The events arrive in the log's order on the SQL
+/// stores' own feed; through Kafka, in order per aggregate only.
 ///
 /// ```
 /// use eventwright::{Change, Event, EventEnvelope, Project, Projection};

@@ -91,13 +91,6 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
     let apply_each = respan(quote!(#private::ApplyEach<__A>), span);
     let project_each = respan(quote!(#private::ProjectEach<__P>), span);
     let this = respan(this, span);
-    // Each kind's `KindOf`, spanned on the type its variant holds, for the same reason.
-    let kind_of = kind_types.iter().map(|ty| {
-        respan(
-            quote!(impl<__U: #private::Includes<#this>> #private::KindOf<__U> for #ty {}),
-            ty.span(),
-        )
-    });
 
     quote! {
         #[automatically_derived]
@@ -105,7 +98,7 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
 
         #(
             #[automatically_derived]
-            #kind_of
+            impl #private::KindOf<#this> for #kind_types {}
         )*
 
         #[automatically_derived]

@@ -119,6 +119,12 @@ pub(super) fn several(krate: &Path, union: &Ident, types: &[Type]) -> TokenStrea
             }
         }
 
+        #[automatically_derived]
+        impl #private::SeveralEventTypes for #union {}
+
+        // Evaluated now, so two types naming an event alike fail to compile here.
+        const _: &[&str] = <#union as #event>::NAMES;
+
         #(
             #[automatically_derived]
             impl #private::Includes<#types> for #union {}

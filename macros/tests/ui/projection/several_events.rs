@@ -53,3 +53,23 @@ impl Project<Joined> for Loans {
 }
 
 fn main() {}
+
+// Two event types naming an event alike: a stored `Joined` would have two meanings.
+pub mod clash {
+    use eventwright::{Event, Projection};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Joined {}
+
+    #[derive(Event)]
+    pub enum ClubEvent {
+        Joined(Joined),
+    }
+
+    #[derive(Serialize, Deserialize, Projection)]
+    #[projection(events(super::MemberEvent, ClubEvent), key = member_id, ignore(super::Joined, Joined))]
+    pub struct Clash {
+        pub member_id: String,
+    }
+}
