@@ -80,12 +80,10 @@ pub fn refusals<'m>(aggregate: &'m Aggregate, command: &'m Command) -> Vec<Scena
         .collect()
 }
 
-/// Whether `guard` compares a time with now, so it may refuse later what it allows now.
+/// Whether `guard` may refuse later what it allows now: a time that must be at least now (an
+/// upper bound on now only loosens as time passes).
 fn compares_with_now(guard: &Guard) -> bool {
-    matches!(
-        guard.condition,
-        Condition::AtLeast(Operand::Now(_)) | Condition::AtMost(Operand::Now(_))
-    )
+    matches!(guard.condition, Condition::AtLeast(Operand::Now(_)))
 }
 
 fn search<'m>(

@@ -193,7 +193,7 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
 
     /// Every row, at most `limit`, starting after the row keyed `after_key`, in an order that
     /// stays put while rows change: by key on the SQL stores, by the partitioner's token of the
-    /// key on Cassandra (a range scan, never a scan of the whole table per page).
+    /// key on Cassandra (range reads from where the last page ended).
     async fn list_all(
         &self,
         schema: &TableSchema<'_>,

@@ -99,6 +99,14 @@ fn list_all_pages_through_every_row_and_stands_alone() {
         at(&d),
         "36:58 query `carts` has both `list_all` and `get_by`"
     );
+    let d = only(&cart_with(
+        36,
+        "  health: { projection: CartView, list_all: true }",
+    ));
+    assert_eq!(
+        at(&d),
+        "36:3 `health` is a route every service serves already (`/health`)"
+    );
     let d = only(&cart_with(36, "  carts: { projection: CartView }"));
     assert_eq!(
         at(&d),

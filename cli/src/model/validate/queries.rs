@@ -9,6 +9,9 @@ use super::projections::Draft;
 use crate::model::ast::{self, NamedMap, Pos};
 use crate::model::ir::{self, Type};
 
+/// The operations routes of every service, and their handlers' names: no query may take them.
+const OPERATIONS: [&str; 4] = ["health", "ready", "metrics", "openapi"];
+
 /// A query, resolved but for its projection, which queries are still adding to.
 pub(super) struct Resolved {
     name: String,
@@ -40,6 +43,21 @@ pub(super) fn queries(
     let mut resolved = Vec::new();
     for (name, query) in queries.iter() {
         names::snake(ctx, name, "query");
+        if OPERATIONS.contains(&name.value.as_str()) {
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` is a route every service serves already (`/{}`)",
+                    name.value, name.value
+                ),
+                "reserved name",
+                Some(format!(
+                    "name the query for what it answers, like `all_{}`",
+                    name.value
+                )),
+            );
+            continue;
+        }
         let Some(projection_name) = &query.projection else {
             ctx.error(
                 Pos::of(name),

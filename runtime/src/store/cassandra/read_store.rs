@@ -223,12 +223,13 @@ impl ReadStore for CassandraReadStore {
         after_key: Option<&Value>,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError> {
-        // A deleted row stays in the table with its marks: pages skip it, reading on until
-        // they hold `limit` rows or the table ends.
+        // A deleted row stays in the table with its marks: pages skip it, reading on (a whole
+        // page at a time, however few rows are missing) until they hold `limit` rows or the
+        // table ends.
         let mut found = Vec::new();
         let mut after = after_key.cloned();
         while found.len() < limit {
-            let wanted = limit - found.len();
+            let wanted = limit;
             let mut values = Vec::new();
             if let Some(key) = &after {
                 values.push(to_cql(schema.key_column(), key)?);
@@ -245,6 +246,9 @@ impl ReadStore for CassandraReadStore {
                 after = data.get(schema.key).cloned();
                 if !matches!(columns.next().flatten(), Some(CqlValue::Boolean(true))) {
                     found.push(data);
+                }
+                if found.len() == limit {
+                    break;
                 }
             }
             if read < wanted {
