@@ -316,3 +316,19 @@ fn a_field_drawn_from_another_aggregate_must_be_one_of_its_state() {
         "{diagnostics:?}"
     );
 }
+
+#[test]
+fn a_dependency_is_not_named_like_what_the_decision_binds() {
+    for taken in ["read", "changes", "borrower"] {
+        let source = lent_with("now", "timestamp").replace(
+            "        depends_on:\n          member:\n",
+            &format!("        depends_on:\n          {taken}:\n"),
+        );
+        let d = only(&source);
+        assert_eq!(
+            at(&d).split_once(' ').unwrap().1,
+            format!("`{taken}` is a name the command's decision uses for something else"),
+            "{taken}"
+        );
+    }
+}

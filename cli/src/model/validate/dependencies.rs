@@ -52,6 +52,23 @@ pub(super) fn dependencies(
             );
             continue;
         }
+        // Nor may it be a name the decision binds besides: what it reads from, what it emits
+        // into, and each value the server makes.
+        if ["read", "changes"].contains(&name.value.as_str()) || read.values.names(&name.value) {
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` is a name the command's decision uses for something else",
+                    name.value
+                ),
+                "name taken",
+                Some(format!(
+                    "call it after its role, like `other_{}`",
+                    name.value
+                )),
+            );
+            continue;
+        }
         if let Some(fact) = &dependency.fact {
             let Some(found) = fact_read(ctx, command, name, fact, dependency, read, fields) else {
                 continue;

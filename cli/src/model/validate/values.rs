@@ -178,6 +178,11 @@ impl<'a> ServerValues<'a> {
         }))
     }
 
+    /// Whether `values` names an event field `name`.
+    pub(super) fn names(&self, name: &str) -> bool {
+        self.entries.iter().any(|entry| entry.key.value == name) || self.failed.contains(&name)
+    }
+
     /// The values the server makes, each once per command, in the order written.
     pub(super) fn served(&self) -> Vec<ServedValue> {
         self.entries
