@@ -46,7 +46,7 @@ pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
             }
 
             impl #project_impl #private::ProjectEach<__P> for #ident #ty_generics #project_where {
-                fn key_each(&self, _: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                fn rows_each(&self, _: &#krate::EventEnvelope) -> #krate::projection::Rows {
                     #core::unreachable!()
                 }
                 fn project_each(
@@ -202,7 +202,7 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
                 const SCHEMA: #krate::TableSchema<'static> =
                     #krate::TableSchema { name: "", key: "", columns: &[], indexed: &[] };
                 type Event = #event;
-                fn row_key(_: &Self::Event, _: &#krate::EventEnvelope) -> #private::serde_json::Value {
+                fn changed_rows(_: &Self::Event, _: &#krate::EventEnvelope) -> #krate::projection::Rows {
                     #core::unreachable!()
                 }
                 fn project_event(

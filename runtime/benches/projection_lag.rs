@@ -221,6 +221,25 @@ impl ReadStore for Timed {
         Ok(applied)
     }
 
+    async fn update_where(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        column: &str,
+        value: &Value,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let decide = noting(decide, &seen);
+        let applied = self
+            .inner
+            .update_where(schema, projection, mark, column, value, decide)
+            .await?;
+        self.visible(&seen);
+        Ok(applied)
+    }
+
     async fn update_many(
         &self,
         schema: &TableSchema<'_>,

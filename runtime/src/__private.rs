@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::aggregate::Apply;
 use crate::event::{DecodeError, EventEnvelope};
-use crate::projection::{Change, Project};
+use crate::projection::{Change, Project, Rows};
 
 /// Routes each kind of event in `Self` to `A`'s `Apply` impl for it.
 ///
@@ -24,7 +24,7 @@ pub trait ApplyEach<A> {
 
 /// Routes each kind of event in `Self` to `P`'s `Project` impl for it (see [`ApplyEach`]).
 pub trait ProjectEach<P> {
-    fn key_each(&self, envelope: &EventEnvelope) -> serde_json::Value;
+    fn rows_each(&self, envelope: &EventEnvelope) -> Rows;
     fn project_each(&self, row: Option<P>, envelope: &EventEnvelope) -> Change<P>;
 }
 
@@ -33,8 +33,8 @@ pub fn apply<A: Apply<E>, E>(target: &mut A, event: &E) {
     target.apply(event);
 }
 
-pub fn project_key<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> serde_json::Value {
-    P::key(event, envelope)
+pub fn project_rows<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> Rows {
+    <P as Project<E>>::rows(event, envelope)
 }
 
 pub fn project<P: Project<E>, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P> {

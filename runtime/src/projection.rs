@@ -35,7 +35,8 @@ use crate::table::TableSchema;
 /// event; two of them naming an event alike fail to compile. Each kind of each is projected or
 /// ignored, as for one; an `impl Project<E>` for an `E` of neither is not refused, since trait
 /// bounds cannot say "a kind of one of these". Events of other aggregates usually name their
-/// row by a field: override [`Project::key`]. The events arrive in the log's order on the SQL
+/// row by a field: override [`Project::key`]; or every row holding a value (each loan row of a
+/// renamed member): override [`Project::rows`]. The events arrive in the log's order on the SQL
 /// stores' own feed; through Kafka, in order per aggregate only.
 ///
 /// ```
@@ -80,8 +81,8 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The events this projection consumes.
     type Event: Event;
 
-    /// The key of the row an event changes.
-    fn row_key(event: &Self::Event, envelope: &EventEnvelope) -> Value;
+    /// The rows an event changes.
+    fn changed_rows(event: &Self::Event, envelope: &EventEnvelope) -> Rows;
 
     /// The change an event makes to its row (`None` when there is no row yet).
     fn project_event(
@@ -108,10 +109,27 @@ pub trait Project<E>: Projection + Receives<E> {
         Value::String(envelope.aggregate_id.clone())
     }
 
+    /// The rows the event changes: by default the one under [`key`](Self::key). Return
+    /// [`Rows::Where`] to change every row holding a value instead: a member renamed changes
+    /// each of the member's loan rows. [`project`](Self::project) is then given each of them.
+    fn rows(event: &E, envelope: &EventEnvelope) -> Rows {
+        Rows::Key(Self::key(event, envelope))
+    }
+
     fn project(row: Option<Self>, event: &E, envelope: &EventEnvelope) -> Change<Self>;
 }
 
-/// What an event does to a row.
+/// The rows an event changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rows {
+    /// The row under this key: given to the projection as it is, or `None` when missing.
+    Key(Value),
+    /// Every row whose `column` holds `value`, each given to the projection in turn; no row is
+    /// created. On Cassandra the column must be listed (`#[projection(index)]`), and a row
+    /// written a moment before may be missed, as its list follows it by one write.
+    Where { column: &'static str, value: Value },
+}
+
 /// That a projection receives `E` events: `E` is a kind of its event type. A supertrait of
 /// [`Project`], so an impl for an event the projection never receives is refused where it is
 /// written, and generic code bounded by `Project<E>` needs nothing more.

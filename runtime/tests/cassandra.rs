@@ -9,7 +9,7 @@ use std::sync::Arc;
 use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
 use eventwright::store::sqlite::{self, SqliteEventStore};
-use eventwright::store::{Cursor, EventStore, Mark, ReadStore, Row, RowChange, StoreError};
+use eventwright::store::{Cursor, Decide, EventStore, Mark, ReadStore, Row, RowChange, StoreError};
 use eventwright::table::{ColumnDef, ColumnType, TableSchema};
 use eventwright::{Dispatcher, EventEnvelope, Metadata, Projection, ProjectionEngine};
 use serde_json::{Value, json};
@@ -321,4 +321,42 @@ async fn rebuild_while_running_matches_a_fold_of_the_log() {
     events.prepare().await.unwrap();
     common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read_store().await)
         .await;
+}
+
+#[tokio::test]
+async fn the_projector_changes_every_row_holding_a_value_once() {
+    common::rows_where::change_every_row_holding_a_value_once(read_store().await).await;
+}
+
+/// An event that changes every row holding a value: each row of aisle `a` gains one, the
+/// others stay, and a redelivery changes nothing.
+#[tokio::test]
+async fn an_event_changes_every_row_holding_a_value_once() {
+    let read = read_store().await;
+    read.prepare(&SHELF).await.unwrap();
+    for (n, aisle) in [(1, "a"), (2, "a"), (3, "b")] {
+        put(read.as_ref(), shelf(n, aisle, 10), 1).await.unwrap();
+    }
+    let restock = event("restock-a", 1);
+    let plus_one = || -> Decide<'static> {
+        Box::new(|row| {
+            let mut row = row.expect("a listed row");
+            row["count"] = json!(row["count"].as_i64().unwrap() + 1);
+            Ok(RowChange::Upsert(row))
+        })
+    };
+    let mark = Mark::delivered(&restock);
+    let applied = read
+        .update_where(&SHELF, "shelf", mark, "aisle", &json!("a"), plus_one())
+        .await
+        .unwrap();
+    assert!(applied);
+    assert_eq!(aisle(read.as_ref(), "a").await, [11, 11]);
+    assert_eq!(aisle(read.as_ref(), "b").await, [10]);
+    let again = read
+        .update_where(&SHELF, "shelf", mark, "aisle", &json!("a"), plus_one())
+        .await
+        .unwrap();
+    assert!(!again, "a redelivery");
+    assert_eq!(aisle(read.as_ref(), "a").await, [11, 11]);
 }

@@ -584,6 +584,12 @@ async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
 }
 
 #[tokio::test]
+async fn an_event_changes_every_row_holding_a_value_once() {
+    let (pool, _) = isolated().await;
+    common::rows_where::change_every_row_holding_a_value_once(read_store(&pool)).await;
+}
+
+#[tokio::test]
 async fn sequence_marks_reject_a_poison_event_without_moving_the_mark() {
     let (pool, _) = isolated().await;
     common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read_store(&pool)).await;

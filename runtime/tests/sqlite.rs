@@ -372,6 +372,19 @@ async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
     common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read).await;
 }
 
+#[cfg(feature = "testing")]
+#[test]
+fn the_kit_changes_every_row_holding_a_value() {
+    common::rows_where::the_kit_changes_every_row_holding_a_value();
+}
+
+#[tokio::test]
+async fn an_event_changes_every_row_holding_a_value_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::rows_where::change_every_row_holding_a_value_once(read).await;
+}
+
 #[tokio::test]
 async fn sequence_marks_reject_a_poison_event_without_moving_the_mark() {
     let dir = tempfile::tempdir().unwrap();

@@ -112,9 +112,9 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
 
         #[automatically_derived]
         impl #project_impl #project_each for #this #project_where {
-            fn key_each(&self, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
+            fn rows_each(&self, envelope: &#krate::EventEnvelope) -> #krate::projection::Rows {
                 match self {
-                    #(#patterns => #private::project_key::<__P, _>(inner, envelope),)*
+                    #(#patterns => #private::project_rows::<__P, _>(inner, envelope),)*
                 }
             }
 

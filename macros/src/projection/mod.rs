@@ -210,7 +210,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             (union.to_token_stream(), several(krate, &union, types))
         }
     };
-    let (row_key, project_event) = routes(&private, &received);
+    let (rows, project_event) = routes(&private, &received);
 
     let ignored = attrs.ignore.iter().map(|kind| {
         // The impl spanned on the listed type: `Project<Kind>` asks that `Kind` be a kind of
@@ -244,8 +244,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 };
                 type Event = #event;
 
-                fn row_key(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #private::serde_json::Value {
-                    #row_key
+                fn changed_rows(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #krate::projection::Rows {
+                    #rows
                 }
 
                 fn project_event(

@@ -24,7 +24,7 @@ impl<'a> Received<'a> {
     }
 }
 
-/// The bodies of `row_key` and `project_event`: each event type's `ProjectEach`, spanned on
+/// The bodies of `changed_rows` and `project_event`: each event type's `ProjectEach`, spanned on
 /// the type as listed, so a kind without a `Project` impl is reported there, with a note
 /// pointing at the variant that holds it.
 pub(super) fn routes(private: &TokenStream, received: &Received) -> (TokenStream, TokenStream) {
@@ -33,7 +33,7 @@ pub(super) fn routes(private: &TokenStream, received: &Received) -> (TokenStream
         Received::One(event) => {
             let each = each(event);
             (
-                quote!(#each::key_each(event, envelope)),
+                quote!(#each::rows_each(event, envelope)),
                 quote!(#each::project_each(event, row, envelope)),
             )
         }
@@ -43,7 +43,7 @@ pub(super) fn routes(private: &TokenStream, received: &Received) -> (TokenStream
             (
                 quote! {
                     match event {
-                        #(Self::Event::#variants(inner) => #each::key_each(inner, envelope),)*
+                        #(Self::Event::#variants(inner) => #each::rows_each(inner, envelope),)*
                     }
                 },
                 quote! {

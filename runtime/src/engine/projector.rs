@@ -10,7 +10,7 @@ use tracing::Instrument;
 
 use super::feed::FeedError;
 use crate::event::{DecodeError, EventEnvelope};
-use crate::projection::{Change, Projection};
+use crate::projection::{Change, Projection, Rows};
 use crate::store::{Decide, Mark, ReadStore, RowChange, StoreError, Update};
 use crate::table::TableSchema;
 use crate::trace_context;
@@ -145,11 +145,20 @@ async fn apply_one<P: Projection>(
             .update(&P::SCHEMA, P::NAME, mark, None, decide)
             .await?);
     };
-    let key = P::row_key(&event, envelope);
-    let decide = decider::<P>(event, envelope, key.clone());
-    let applied = store
-        .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
-        .await?;
+    let applied = match P::changed_rows(&event, envelope) {
+        Rows::Key(key) => {
+            let decide = decider::<P>(event, envelope, Some(key.clone()));
+            store
+                .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
+                .await?
+        }
+        Rows::Where { column, value } => {
+            let decide = decider::<P>(event, envelope, None);
+            store
+                .update_where(&P::SCHEMA, P::NAME, mark, column, &value, decide)
+                .await?
+        }
+    };
     if applied {
         record_applied::<P>(envelope);
     }
@@ -164,14 +173,18 @@ async fn apply_many<P: Projection>(
     let mut updates = Vec::with_capacity(events.len());
     // For each update, its event when it is one this projection consumes.
     let mut consumed = Vec::with_capacity(events.len());
-    for (envelope, mark) in events {
+    for (at, (envelope, mark)) in events.iter().enumerate() {
         match envelope.decode::<P::Event>()? {
             Some(event) => {
-                let key = P::row_key(&event, envelope);
+                let Rows::Key(key) = P::changed_rows(&event, envelope) else {
+                    // An event changing the rows holding a value: the batch so far in one
+                    // transaction, then the rest one by one.
+                    return apply_split::<P>(store, events, at, updates, consumed).await;
+                };
                 updates.push(Update {
                     mark: *mark,
                     key: Some(key.clone()),
-                    decide: decider::<P>(event, envelope, key),
+                    decide: decider::<P>(event, envelope, Some(key)),
                 });
                 consumed.push(Some(*envelope));
             }
@@ -187,6 +200,18 @@ async fn apply_many<P: Projection>(
             None => {}
         }
     }
+    commit_many::<P>(store, updates, consumed).await
+}
+
+/// Writes `updates` in one transaction, counting each applied event it consumed.
+async fn commit_many<P: Projection>(
+    store: &dyn ReadStore,
+    updates: Vec<Update<'_>>,
+    consumed: Vec<Option<&EventEnvelope>>,
+) -> Result<(), ProjectionError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
     let applied = store.update_many(&P::SCHEMA, P::NAME, updates).await?;
     for (applied, envelope) in applied.into_iter().zip(consumed) {
         if let (true, Some(envelope)) = (applied, envelope) {
@@ -196,20 +221,41 @@ async fn apply_many<P: Projection>(
     Ok(())
 }
 
-/// How `event` changes its row, decided inside the store's transaction on the row as it is then.
+/// A batch whose event at `at` changes the rows holding a value: what came before it in one
+/// transaction, then it and the rest one by one, in order.
+async fn apply_split<P: Projection>(
+    store: &dyn ReadStore,
+    events: &[(&EventEnvelope, Mark<'_>)],
+    at: usize,
+    updates: Vec<Update<'_>>,
+    consumed: Vec<Option<&EventEnvelope>>,
+) -> Result<(), ProjectionError> {
+    commit_many::<P>(store, updates, consumed).await?;
+    for (envelope, mark) in &events[at..] {
+        apply_one::<P>(store, envelope, *mark).await?;
+    }
+    Ok(())
+}
+
+/// How `event` changes its row, decided inside the store's transaction on the row as it is then:
+/// the row under `key`, or each row holding a value (deleted by its own key).
 fn decider<'a, P: Projection>(
     event: P::Event,
     envelope: &'a EventEnvelope,
-    key: Value,
+    key: Option<Value>,
 ) -> Decide<'a> {
     Box::new(move |row| {
+        let own_key = row.as_ref().and_then(|row| row.get(P::SCHEMA.key).cloned());
         let row = row
             .map(|row| serde_json::from_value::<P>(Value::Object(row)))
             .transpose()
             .map_err(|e| row_error::<P>(&e.to_string()))?;
         Ok(match P::project_event(row, &event, envelope) {
             Change::Keep => RowChange::None,
-            Change::Delete => RowChange::Delete(key.clone()),
+            Change::Delete => match key.clone().or(own_key) {
+                Some(key) => RowChange::Delete(key),
+                None => RowChange::None,
+            },
             Change::Upsert(row) => match serde_json::to_value(&row) {
                 Ok(Value::Object(row)) => RowChange::Upsert(row),
                 Ok(other) => {

@@ -201,6 +201,27 @@ impl ReadStore for AtGeneration {
             .await
     }
 
+    async fn update_where(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        column: &str,
+        value: &Value,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .update_where(
+                &schema.renamed(&self.table(schema)),
+                &self.name(projection),
+                mark,
+                column,
+                value,
+                decide,
+            )
+            .await
+    }
+
     async fn list_all(
         &self,
         schema: &TableSchema<'_>,

@@ -191,6 +191,19 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<Row>, StoreError>;
 
+    /// [`update`](Self::update) for every row whose `column` holds `value`: unless `mark` shows
+    /// the event was applied already, passes each such row to `decide` and writes the change it
+    /// returns, then moves the mark. No row is created. Returns whether the event was applied.
+    async fn update_where(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        column: &str,
+        value: &Value,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError>;
+
     /// Every row, at most `limit`, starting after the row keyed `after_key`, in an order that
     /// stays put while rows change: by key on the SQL stores, by the partitioner's token of the
     /// key on Cassandra (range reads from where the last page ended).

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::clock::{Clock, SystemClock};
 use crate::event::{Event, EventEnvelope, Metadata};
-use crate::projection::{Change, Projection};
+use crate::projection::{Change, Projection, Rows};
 
 /// Starts a projection scenario with no rows.
 ///
@@ -109,12 +109,34 @@ impl<P: Projection> GivenProjection<P> {
                 .encode()
                 .unwrap_or_else(|error| panic!("a given event cannot be encoded: {error}")),
         };
-        let key = key_text(&P::row_key(&event, &envelope));
-        let row = self.rows.remove(&key);
+        match P::changed_rows(&event, &envelope) {
+            Rows::Key(key) => {
+                let key = key_text(&key);
+                let row = self.rows.remove(&key);
+                self.project(key, row, &event, &envelope);
+            }
+            Rows::Where { column, value } => {
+                let keys: Vec<String> = self
+                    .rows
+                    .iter()
+                    .filter(|(_, row)| to_value(row).get(column) == Some(&value))
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                for key in keys {
+                    let row = self.rows.remove(&key);
+                    self.project(key, row, &event, &envelope);
+                }
+            }
+        }
+        self
+    }
+
+    /// What `event` does to the row under `key`, as the store would write it.
+    fn project(&mut self, key: String, row: Option<P>, event: &P::Event, envelope: &EventEnvelope) {
         // `Keep` leaves the row as it was; the projection took it, so it is put back from
         // its JSON, as a read store would read it again.
         let before = row.as_ref().map(to_value);
-        match P::project_event(row, &event, &envelope) {
+        match P::project_event(row, event, envelope) {
             Change::Upsert(row) => {
                 self.rows.insert(key, row);
             }
@@ -127,7 +149,6 @@ impl<P: Projection> GivenProjection<P> {
             }
             Change::Delete => {}
         }
-        self
     }
 
     /// Each of `events`, in order, recorded by `aggregate_id`.

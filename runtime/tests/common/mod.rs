@@ -14,6 +14,7 @@ pub mod library;
 pub mod metadata;
 pub mod rebuild;
 pub mod relay;
+pub mod rows_where;
 pub mod sequence_marks;
 pub mod snapshots;
 pub mod state_stored;

@@ -14,7 +14,7 @@ use tokio::sync::RwLock;
 use super::values::{column, from_cql, marker, to_cql};
 use super::{CassandraConfig, statements};
 use crate::store::integers::{to_cursor, to_i64, to_u64};
-use crate::store::{Cursor, Decide, Mark, ReadStore, Row, StoreError};
+use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
 use crate::table::TableSchema;
 
 pub struct CassandraReadStore {
@@ -187,6 +187,54 @@ impl ReadStore for CassandraReadStore {
         Ok(applied)
     }
 
+    async fn update_where(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        column: &str,
+        value: &Value,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        if let Some(cursor) = mark.cursor
+            && self.checkpoint(projection).await? >= cursor
+        {
+            return Ok(false);
+        }
+        // The rows holding the value, from the column's list table: each written as `update`
+        // writes one, its own marks skipping it when a redelivery finds it applied already.
+        let mut keys = Vec::new();
+        let mut after: Option<Value> = None;
+        loop {
+            let page = self
+                .list(schema, column, value, after.as_ref(), WHERE_PAGE)
+                .await?;
+            let read = page.len();
+            keys.extend(
+                page.into_iter()
+                    .filter_map(|row| row.get(schema.key).cloned()),
+            );
+            after = keys.last().cloned();
+            if read < WHERE_PAGE {
+                break;
+            }
+        }
+        let mut applied = keys.is_empty();
+        for key in &keys {
+            // A row gone since its list said otherwise stays gone: no row is created.
+            let each: Decide<'_> = Box::new(|row| match row {
+                Some(row) => decide(Some(row)),
+                None => Ok(RowChange::None),
+            });
+            applied |= self.write_row(schema, mark, Some(key), each).await?;
+        }
+        match mark.cursor {
+            Some(cursor) => self.move_checkpoint(projection, cursor).await?,
+            None => self.move_progress(schema, mark).await?,
+        }
+        Ok(applied)
+    }
+
     async fn list(
         &self,
         schema: &TableSchema<'_>,
@@ -258,6 +306,9 @@ impl ReadStore for CassandraReadStore {
         Ok(found)
     }
 }
+
+/// How many keys one read of a list table takes when an event changes every row it lists.
+const WHERE_PAGE: usize = 500;
 
 /// A row's data columns, the first of `columns`, in the schema's order.
 fn data_of(

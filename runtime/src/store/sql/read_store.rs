@@ -194,6 +194,51 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
             .collect()
     }
 
+    async fn update_where(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        column: &str,
+        value: &Value,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        let cell = schema.column(column).ok_or_else(|| {
+            StoreError::Corrupt(format!("{} has no column `{column}`", schema.name))
+        })?;
+        let dialect = self.db.dialect();
+        let sql = statements::select_where(dialect, schema, column);
+        let mut tx = self.db.begin().await?;
+        if !move_mark(&mut tx, dialect, projection, mark).await? {
+            return Ok(false);
+        }
+        // Marked by sequence, events of other aggregates may change these rows at once: take
+        // each row's turn first, in one order as batches do, then read them.
+        if mark.cursor.is_none() {
+            let found = tx.fetch_all(&sql, &[Arg::Cell(cell, value)]).await?;
+            let mut locks = found
+                .iter()
+                .map(|row| Ok(row_lock(schema, &row.cell(schema.key_column())?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            drop(found);
+            locks.sort_unstable();
+            locks.dedup();
+            tx.lock_all(&locks).await?;
+        }
+        let rows = tx
+            .fetch_all(&sql, &[Arg::Cell(cell, value)])
+            .await?
+            .iter()
+            .map(|row| row_to_json(schema, row.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in rows {
+            let change = decide(Some(row)).map_err(StoreError::Corrupt)?;
+            write_change(&mut tx, dialect, schema, change).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn list_all(
         &self,
         schema: &TableSchema<'_>,
@@ -225,28 +270,7 @@ impl<B: Backend> SqlReadStore<B> {
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
         let dialect = self.db.dialect();
-        // Moving the mark first both decides whether the event is new (the move changes no row
-        // when it was applied already) and, by the row lock the write takes, makes appliers of
-        // the same projection (checkpoint) or aggregate (sequence) wait for each other until
-        // commit.
-        let moved = match mark.cursor {
-            Some(cursor) => {
-                let sql = statements::save_checkpoint(dialect);
-                tx.execute(&sql, &checkpoint_args(projection, cursor)?)
-                    .await?
-            }
-            None => {
-                let sql = statements::save_applied(dialect);
-                let args = [
-                    Arg::Text(projection),
-                    Arg::Text(mark.aggregate_type),
-                    Arg::Text(mark.aggregate_id),
-                    Arg::Int(to_i64(mark.sequence)?),
-                ];
-                tx.execute(&sql, &args).await?
-            }
-        };
-        if moved == 0 {
+        if !move_mark(tx, dialect, projection, mark).await? {
             return Ok(false);
         }
         let row = match key {
@@ -266,25 +290,66 @@ impl<B: Backend> SqlReadStore<B> {
             }
             None => None,
         };
-        match decide(row).map_err(StoreError::Corrupt)? {
-            RowChange::None => {}
-            RowChange::Upsert(row) => {
-                let sql = statements::upsert(dialect, schema);
-                let args: Vec<Arg<'_>> = schema
-                    .columns
-                    .iter()
-                    .map(|column| Arg::Cell(column, row.get(column.name).unwrap_or(&Value::Null)))
-                    .collect();
-                tx.execute(&sql, &args).await?;
-            }
-            RowChange::Delete(key) => {
-                let sql = statements::delete_by_key(dialect, schema);
-                tx.execute(&sql, &[Arg::Cell(schema.key_column(), &key)])
-                    .await?;
-            }
-        }
+        let change = decide(row).map_err(StoreError::Corrupt)?;
+        write_change(tx, dialect, schema, change).await?;
         Ok(true)
     }
+}
+
+/// Moves `projection`'s mark past `mark`'s event, unless it is there already: whether it moved,
+/// so whether the event is new. Moved first, its row lock also makes appliers of the same
+/// projection (checkpoint) or aggregate (sequence) wait for each other until commit.
+async fn move_mark<T: Tx>(
+    tx: &mut T,
+    dialect: sql::Dialect,
+    projection: &str,
+    mark: Mark<'_>,
+) -> Result<bool, StoreError> {
+    let moved = match mark.cursor {
+        Some(cursor) => {
+            let sql = statements::save_checkpoint(dialect);
+            tx.execute(&sql, &checkpoint_args(projection, cursor)?)
+                .await?
+        }
+        None => {
+            let sql = statements::save_applied(dialect);
+            let args = [
+                Arg::Text(projection),
+                Arg::Text(mark.aggregate_type),
+                Arg::Text(mark.aggregate_id),
+                Arg::Int(to_i64(mark.sequence)?),
+            ];
+            tx.execute(&sql, &args).await?
+        }
+    };
+    Ok(moved > 0)
+}
+
+/// Writes what a projection decided for one row.
+async fn write_change<T: Tx>(
+    tx: &mut T,
+    dialect: sql::Dialect,
+    schema: &TableSchema<'_>,
+    change: RowChange,
+) -> Result<(), StoreError> {
+    match change {
+        RowChange::None => {}
+        RowChange::Upsert(row) => {
+            let sql = statements::upsert(dialect, schema);
+            let args: Vec<Arg<'_>> = schema
+                .columns
+                .iter()
+                .map(|column| Arg::Cell(column, row.get(column.name).unwrap_or(&Value::Null)))
+                .collect();
+            tx.execute(&sql, &args).await?;
+        }
+        RowChange::Delete(key) => {
+            let sql = statements::delete_by_key(dialect, schema);
+            tx.execute(&sql, &[Arg::Cell(schema.key_column(), &key)])
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 fn checkpoint_args(projection: &str, cursor: Cursor) -> Result<[Arg<'_>; 3], StoreError> {

@@ -408,6 +408,17 @@ pub fn list(dialect: Dialect, schema: &TableSchema<'_>, field: &str, after_key: 
     )
 }
 
+/// The rows whose `field` equals parameter 1, in key order.
+pub fn select_where(dialect: Dialect, schema: &TableSchema<'_>, field: &str) -> String {
+    format!(
+        "SELECT * FROM {} WHERE {} = {} ORDER BY {}",
+        quote(schema.name),
+        quote(field),
+        dialect.placeholder(1),
+        quote(schema.key),
+    )
+}
+
 /// Every row, after the key in parameter 1 when `after_key`, ordered by key; the last parameter
 /// is the limit.
 pub fn list_all(dialect: Dialect, schema: &TableSchema<'_>, after_key: bool) -> String {
