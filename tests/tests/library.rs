@@ -107,9 +107,17 @@ fn lend_over_http(service: &Service) {
     service.wait_for("/member-loans/ann", |status, row| {
         status == 200 && row["loans"] == 1
     });
-    // The catalog names the borrower: the loan took the name from the member's state.
+    // The catalog names the borrower: the loan took the name from the member's state, and a
+    // rename reaches every book row lent to the member.
     service.wait_for("/book/dune", |status, row| {
         status == 200 && row["borrower"] == "Ann"
+    });
+    assert_eq!(
+        post("/members/ann/rename-member", json!({ "name": "Ann B." })).0,
+        200
+    );
+    service.wait_for("/book/dune", |status, row| {
+        status == 200 && row["borrower"] == "Ann B."
     });
 
     assert_eq!(

@@ -339,6 +339,9 @@ pub struct Changes {
     pub remove: NamedMap<Spanned<String>>,
     pub delete: Option<Spanned<bool>>,
     pub key: Option<Spanned<String>>,
+    /// Every row whose field holds a value of the event: `{ member_id: member_id }`.
+    #[serde(default, rename = "where")]
+    pub rows_where: NamedMap<Spanned<String>>,
 }
 
 /// A state folded from every event carrying the same values of some tags: a doctor's

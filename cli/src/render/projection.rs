@@ -7,7 +7,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::change_statements;
-use crate::model::ir::{Broker, ChangeOp, Model, Projection, RowKey, Type};
+use crate::model::ir::{Broker, ChangeOp, Model, Projection, RowKey, Type, WhereValue};
 
 pub struct ProjectionView<'a> {
     projection: Names<'a>,
@@ -19,6 +19,8 @@ pub struct ProjectionView<'a> {
     handlers: Vec<HandlerView>,
     /// Whether some handler builds a row (and so needs `row_for`).
     builds_rows: bool,
+    /// Whether some handler changes every row holding a value (and so names `Rows`).
+    uses_rows: bool,
 }
 
 /// The projection's name and its key field's, as the template writes them.
@@ -55,6 +57,33 @@ impl<'a> ProjectionView<'a> {
                 let event = &handler.event.name;
                 let deletes = handler.changes.contains(&ChangeOp::Delete);
                 let (key_signature, key_body) = match (&handler.key, &projection.key.ty) {
+                    (RowKey::Where { column, value }, _) => {
+                        let (event_name, envelope_name, value) = match value {
+                            WhereValue::EventField(field) => (
+                                "event",
+                                "_envelope",
+                                format!("serde_json::json!(event.{})", field.name),
+                            ),
+                            WhereValue::AggregateId if column.ty == Type::Int => (
+                                "_event",
+                                "envelope",
+                                "eventwright::projection::numeric_id_key(envelope)".to_owned(),
+                            ),
+                            WhereValue::AggregateId => (
+                                "_event",
+                                "envelope",
+                                "serde_json::json!(envelope.aggregate_id)".to_owned(),
+                            ),
+                        };
+                        let fields = [
+                            ("column".to_owned(), format!("{:?}", column.name)),
+                            ("value".to_owned(), value),
+                        ];
+                        (
+                            Some(rows_signature(event, event_name, envelope_name)),
+                            layout::struct_literal("Rows::Where", &fields, 8, 0),
+                        )
+                    }
                     (RowKey::EventField(field), _) => (
                         Some(key_signature(event, "event", "_envelope")),
                         format!("serde_json::json!(event.{})", field.name),
@@ -136,9 +165,25 @@ impl<'a> ProjectionView<'a> {
                 .collect(),
             attribute: layout::attribute("projection", &args, 0),
             builds_rows: handlers.iter().any(|h| !h.deletes),
+            uses_rows: projection
+                .handlers
+                .iter()
+                .any(|h| matches!(h.key, RowKey::Where { .. })),
             handlers,
         }
     }
+}
+
+fn rows_signature(event: &str, event_name: &str, envelope_name: &str) -> String {
+    layout::signature(
+        "fn rows",
+        &[
+            format!("{event_name}: &{event}"),
+            format!("{envelope_name}: &EventEnvelope"),
+        ],
+        "Rows",
+        4,
+    )
 }
 
 fn key_signature(event: &str, event_name: &str, envelope_name: &str) -> String {

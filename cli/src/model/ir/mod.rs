@@ -135,12 +135,24 @@ pub struct Handler {
     pub changes: Vec<ChangeOp>,
 }
 
-/// Where a handler takes the key of the row it changes from.
+/// Which rows a handler changes: the row under a key it takes from the event, or every row
+/// holding a value of the event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowKey {
     /// The id of the aggregate that recorded the event.
     AggregateId,
     /// A field of the event, of the key's type.
+    EventField(Field),
+    /// Every row whose `column` holds the event's `value` (`where: { member_id: member_id }`).
+    Where { column: Field, value: WhereValue },
+}
+
+/// What a `where` compares a row's field with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WhereValue {
+    /// The id of the aggregate that recorded the event.
+    AggregateId,
+    /// A field of the event.
     EventField(Field),
 }
 

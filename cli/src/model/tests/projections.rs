@@ -207,3 +207,58 @@ fn a_projection_consumes_the_events_of_several_aggregates() {
         Some("add `key: <event field>` to take the row key from a field of the event")
     );
 }
+
+/// `CART` whose `CartView` also gets every row of a status renamed by a `Relabelled` event of
+/// a `Shelf` aggregate, per `rows_where` (a `where` mapping).
+fn relabel(rows_where: &str, extra: &str) -> String {
+    CART.replace(
+        "projections:",
+        "  Shelf:\n    id: shelf_id\n    state: {}\n    commands:\n      Relabel: { creates: true, fields: { from: Status, to: Status }, emits: [Relabelled] }\n    events:\n      Relabelled:\n        fields: { from: Status, to: Status }\nprojections:",
+    )
+    .replace(
+        "    on:\n",
+        &format!("    on:\n      Relabelled:\n        where: {rows_where}\n        set: {{ status: to }}{extra}\n"),
+    )
+}
+
+#[test]
+fn a_handler_changes_every_row_holding_a_value() {
+    let model = model(&relabel("{ status: from }", ""));
+    let view = &model.projections[0];
+    let handler = view
+        .handlers
+        .iter()
+        .find(|h| h.event.name == "Relabelled")
+        .unwrap();
+    assert!(
+        matches!(&handler.key, ir::RowKey::Where { column, value: ir::WhereValue::EventField(from) }
+            if column.name == "status" && from.name == "from"),
+        "{:?}",
+        handler.key
+    );
+    assert!(
+        view.indexed.contains(&"status".to_owned()),
+        "rows are found by it"
+    );
+
+    let d = only(&relabel("{ statu: from }", ""));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "the projection has no field `statu`"
+    );
+    let d = only(&relabel("{ status: form }", ""));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "event `Relabelled` has no field `form`"
+    );
+    let d = only(&relabel("{ cart_id: from }", ""));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "`cart_id` is the key: one row holds each value"
+    );
+    let d = only(&relabel("{ status: from }", "\n        key: from"));
+    assert_eq!(
+        at(&d).split_once(' ').unwrap().1,
+        "a handler takes `key` or `where`, not both"
+    );
+}

@@ -241,10 +241,17 @@ fn event(
             Some("an aggregate is never deleted; record it in a state field, like a status".into()),
         );
     }
-    if let Some(key) = &ast.apply.key {
+    let keyed = ast.apply.key.as_ref().map(|key| (Pos::of(key), "`key`"));
+    let chosen = ast
+        .apply
+        .rows_where
+        .iter()
+        .next()
+        .map(|(column, _)| (Pos::of(column), "`where`"));
+    for (pos, what) in keyed.into_iter().chain(chosen) {
         ctx.error(
-            Pos::of(key),
-            "`key` belongs in projection handlers",
+            pos,
+            format!("{what} belongs in projection handlers"),
             "not allowed in `apply`",
             Some("an event always applies to its own aggregate".into()),
         );

@@ -158,6 +158,14 @@ fn handler(
     for (place, what) in [
         (written.delete.as_ref().map(Pos::of), "`delete`"),
         (written.key.as_ref().map(Pos::of), "`key`"),
+        (
+            written
+                .rows_where
+                .iter()
+                .next()
+                .map(|(column, _)| Pos::of(column)),
+            "`where`",
+        ),
     ] {
         if let Some(pos) = place {
             ctx.error(

@@ -111,8 +111,9 @@ pub(super) fn projection(
         fields,
         aggregates: consumed,
         ignored,
+        // Rows are found by each field a `where` compares, as lists find theirs.
+        indexed: where_columns(&handlers),
         handlers,
-        indexed: Vec::new(),
     }
 }
 
@@ -149,6 +150,26 @@ fn handler(
         return None;
     };
 
+    if !ast.rows_where.0.is_empty() {
+        let rows = rows_where(ctx, ast, fields, key, aggregate, event)?;
+        let scope = Scope {
+            target_owner: format!("projection `{}`", projection.value),
+            targets: fields,
+            event: &event.name,
+            sources: &event.fields,
+            key: key.map(|k| k.name.as_str()),
+        };
+        let mut changes = changes::changes(ctx, ast, &scope);
+        if ast.delete.as_ref().is_some_and(|d| d.value) {
+            changes.push(ir::ChangeOp::Delete);
+        }
+        return Some(ir::Handler {
+            event: Arc::clone(event),
+            aggregate: aggregate.name.clone(),
+            key: rows,
+            changes,
+        });
+    }
     // The event field holding the row key; `None` for the aggregate id (or a problem, reported).
     let key_from = match (&ast.key, key) {
         (Some(from), Some(key)) => match event.fields.iter().find(|f| f.name == from.value) {
@@ -211,4 +232,122 @@ fn handler(
         key: key_from.map_or(ir::RowKey::AggregateId, ir::RowKey::EventField),
         changes,
     })
+}
+
+/// `where: { <row field>: <event field or the aggregate's id> }`: every row whose field holds
+/// that value. One field, of a type rows can be found by, and not the key (`key:` says that).
+fn rows_where(
+    ctx: &mut Ctx,
+    ast: &ast::Changes,
+    fields: &[ir::Field],
+    key: Option<&ir::Field>,
+    aggregate: &ir::Aggregate,
+    event: &ir::Event,
+) -> Option<ir::RowKey> {
+    let mut written = ast.rows_where.iter();
+    let (column_name, from) = written.next()?;
+    if let Some((second, _)) = written.next() {
+        ctx.error(
+            Pos::of(second),
+            "`where` compares one field",
+            "second field",
+            Some("rows are chosen by one field's value".into()),
+        );
+        return None;
+    }
+    if let Some(keyed) = &ast.key {
+        ctx.error(
+            Pos::of(keyed),
+            "a handler takes `key` or `where`, not both",
+            "second way to choose rows",
+            Some("`key` names one row; `where` every row holding a value".into()),
+        );
+        return None;
+    }
+    let Some(column) = fields.iter().find(|f| f.name == column_name.value) else {
+        let hint = names::did_you_mean(&column_name.value, fields.iter().map(|f| f.name.as_str()));
+        ctx.error(
+            Pos::of(column_name),
+            format!("the projection has no field `{}`", column_name.value),
+            "not a field",
+            hint,
+        );
+        return None;
+    };
+    if key.is_some_and(|key| key.name == column.name) {
+        ctx.error(
+            Pos::of(column_name),
+            format!("`{}` is the key: one row holds each value", column.name),
+            "the key",
+            Some(format!("write `key: {}` instead", from.value)),
+        );
+        return None;
+    }
+    if matches!(
+        column.ty,
+        ir::Type::Optional(_) | ir::Type::List(_) | ir::Type::Value(_)
+    ) {
+        ctx.error(
+            Pos::of(column_name),
+            format!(
+                "rows cannot be found by `{}`, which is `{}`",
+                column.name, column.ty
+            ),
+            "not a plain field",
+            Some("`where` takes a field that is not optional, a list or a value object".into()),
+        );
+        return None;
+    }
+    let (value, ty) = if from.value == aggregate.id.name {
+        (ir::WhereValue::AggregateId, &aggregate.id.ty)
+    } else {
+        match event.fields.iter().find(|f| f.name == from.value) {
+            Some(field) => (ir::WhereValue::EventField(field.clone()), &field.ty),
+            None => {
+                let names = event.fields.iter().map(|f| f.name.as_str());
+                let hint = names::did_you_mean(&from.value, names).or_else(|| {
+                    Some(format!(
+                        "name a field of `{}`, or `{}`, the id of the aggregate that records it",
+                        event.name, aggregate.id.name
+                    ))
+                });
+                ctx.error(
+                    Pos::of(from),
+                    format!("event `{}` has no field `{}`", event.name, from.value),
+                    "not a field of the event",
+                    hint,
+                );
+                return None;
+            }
+        }
+    };
+    if *ty != column.ty {
+        ctx.error(
+            Pos::of(from),
+            format!(
+                "`{}` is `{ty}`, but the projection's `{}` is `{}`",
+                from.value, column.name, column.ty
+            ),
+            format!("expected `{}`", column.ty),
+            None,
+        );
+        return None;
+    }
+    Some(ir::RowKey::Where {
+        column: column.clone(),
+        value,
+    })
+}
+
+/// The fields handlers find rows by, each once.
+fn where_columns(handlers: &[ir::Handler]) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for handler in handlers {
+        if let ir::RowKey::Where { column, .. } = &handler.key
+            && !columns.contains(&column.name)
+        {
+            columns.push(column.name.clone());
+        }
+    }
+    columns
 }
