@@ -262,3 +262,45 @@ fn a_handler_changes_every_row_holding_a_value() {
         "a handler takes `key` or `where`, not both"
     );
 }
+
+#[test]
+fn rows_are_found_by_fields_cassandra_can_partition_by_and_only_in_projections() {
+    let by_open = relabel("{ open: open }", "")
+        .replacen(
+            "service: shop",
+            "service: shop\nstores: { read: cassandra }",
+            1,
+        )
+        .replace(
+            "fields: { from: Status, to: Status }\nprojections:",
+            "fields: { from: Status, to: Status, open: bool }\nprojections:",
+        )
+        .replace(
+            "fields: { from: Status, to: Status }, emits",
+            "fields: { from: Status, to: Status, open: bool }, emits",
+        )
+        .replace(
+            "      status: Status\n    on:",
+            "      status: Status\n      open: bool\n    on:",
+        );
+    let d = only(&by_open);
+    assert!(
+        d.message
+            .starts_with("Cassandra cannot find rows by `open` well"),
+        "{}",
+        d.message
+    );
+
+    let in_apply = CART.replacen(
+        "        apply:\n",
+        "        apply:\n          where: { total: total }\n",
+        1,
+    );
+    let found = errors(&in_apply);
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message == "`where` belongs in projection handlers"),
+        "{found:?}"
+    );
+}

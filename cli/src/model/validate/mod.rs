@@ -88,7 +88,9 @@ pub(crate) fn validate<'a>(
     let mut projections: Vec<projections::Draft> = file
         .projections
         .iter()
-        .map(|(name, projection)| projections::projection(&mut ctx, name, projection, &aggregates))
+        .map(|(name, projection)| {
+            projections::projection(&mut ctx, name, projection, &aggregates, stores.read)
+        })
         .collect();
     let queries = queries::queries(&mut ctx, &file.queries, &mut projections, stores.read);
 

@@ -7,6 +7,7 @@ use serde_saphyr::Spanned;
 use super::changes::{self, Scope};
 use super::ctx::Ctx;
 use super::names;
+use super::queries::poor_cassandra_partition;
 use super::types::{self, Rules};
 use crate::model::ast::{self, Pos};
 use crate::model::ir;
@@ -45,6 +46,7 @@ pub(super) fn projection(
     name: &Spanned<String>,
     ast: &ast::Projection,
     aggregates: &[ir::Aggregate],
+    read_store: ir::ReadStore,
 ) -> Draft {
     let fields = types::fields(ctx, &ast.fields, Rules::Forbidden, None);
     let key = match &ast.key {
@@ -79,8 +81,13 @@ pub(super) fn projection(
     );
     let mut handlers: Vec<ir::Handler> = Vec::new();
     for (event, changes) in ast.on.iter() {
-        if let Some(handler) = handler(ctx, name, event, changes, &fields, key.as_ref(), aggregates)
-        {
+        let on = Handled {
+            fields: &fields,
+            key: key.as_ref(),
+            aggregates,
+            read_store,
+        };
+        if let Some(handler) = handler(ctx, name, event, changes, &on) {
             handlers.push(handler);
         }
     }
@@ -117,15 +124,22 @@ pub(super) fn projection(
     }
 }
 
+/// What a projection's handlers are checked against.
+struct Handled<'a> {
+    fields: &'a [ir::Field],
+    key: Option<&'a ir::Field>,
+    aggregates: &'a [ir::Aggregate],
+    read_store: ir::ReadStore,
+}
+
 fn handler(
     ctx: &mut Ctx,
     projection: &Spanned<String>,
     event_name: &Spanned<String>,
     ast: &ast::Changes,
-    fields: &[ir::Field],
-    key: Option<&ir::Field>,
-    aggregates: &[ir::Aggregate],
+    on: &Handled,
 ) -> Option<ir::Handler> {
+    let (fields, key, aggregates) = (on.fields, on.key, on.aggregates);
     let found = aggregates.iter().find_map(|a| {
         a.events
             .iter()
@@ -151,7 +165,7 @@ fn handler(
     };
 
     if !ast.rows_where.0.is_empty() {
-        let rows = rows_where(ctx, ast, fields, key, aggregate, event)?;
+        let rows = rows_where(ctx, ast, on, aggregate, event)?;
         let scope = Scope {
             target_owner: format!("projection `{}`", projection.value),
             targets: fields,
@@ -239,11 +253,11 @@ fn handler(
 fn rows_where(
     ctx: &mut Ctx,
     ast: &ast::Changes,
-    fields: &[ir::Field],
-    key: Option<&ir::Field>,
+    on: &Handled,
     aggregate: &ir::Aggregate,
     event: &ir::Event,
 ) -> Option<ir::RowKey> {
+    let (fields, key) = (on.fields, on.key);
     let mut written = ast.rows_where.iter();
     let (column_name, from) = written.next()?;
     if let Some((second, _)) = written.next() {
@@ -295,6 +309,22 @@ fn rows_where(
             ),
             "not a plain field",
             Some("`where` takes a field that is not optional, a list or a value object".into()),
+        );
+        return None;
+    }
+    if on.read_store == ir::ReadStore::Cassandra
+        && let Some((why, instead)) = poor_cassandra_partition(&column.ty)
+    {
+        ctx.error(
+            Pos::of(column_name),
+            format!(
+                "Cassandra cannot find rows by `{}` well: {why}",
+                column.name
+            ),
+            "poor partition key on Cassandra",
+            Some(format!(
+                "rows are found through a table partitioned by the field; {instead}"
+            )),
         );
         return None;
     }

@@ -233,7 +233,7 @@ pub(super) fn queries(
 
 /// Why a field makes a poor Cassandra partition key for a list, and what to do instead; `None`
 /// when it makes a good one.
-fn poor_cassandra_partition(ty: &Type) -> Option<(&'static str, &'static str)> {
+pub(super) fn poor_cassandra_partition(ty: &Type) -> Option<(&'static str, &'static str)> {
     match ty {
         Type::Bool => Some((
             "a `bool` puts every row in one of two partitions, which grow without bound and \
