@@ -164,27 +164,42 @@ fn handler(
         return None;
     };
 
-    if !ast.rows_where.0.is_empty() {
-        let rows = rows_where(ctx, ast, on, aggregate, event)?;
-        let scope = Scope {
-            target_owner: format!("projection `{}`", projection.value),
-            targets: fields,
-            event: &event.name,
-            sources: &event.fields,
-            key: key.map(|k| k.name.as_str()),
-        };
-        let mut changes = changes::changes(ctx, ast, &scope);
-        if ast.delete.as_ref().is_some_and(|d| d.value) {
-            changes.push(ir::ChangeOp::Delete);
-        }
-        return Some(ir::Handler {
-            event: Arc::clone(event),
-            aggregate: aggregate.name.clone(),
-            key: rows,
-            changes,
-        });
+    let rows = if ast.rows_where.0.is_empty() {
+        row_key(ctx, projection, event_name, ast, key, aggregate, event)
+    } else {
+        rows_where(ctx, ast, on, aggregate, event)?
+    };
+
+    let scope = Scope {
+        target_owner: format!("projection `{}`", projection.value),
+        targets: fields,
+        event: &event.name,
+        sources: &event.fields,
+        key: key.map(|k| k.name.as_str()),
+    };
+    let mut changes = changes::changes(ctx, ast, &scope);
+    if ast.delete.as_ref().is_some_and(|d| d.value) {
+        changes.push(ir::ChangeOp::Delete);
     }
-    // The event field holding the row key; `None` for the aggregate id (or a problem, reported).
+    Some(ir::Handler {
+        event: Arc::clone(event),
+        aggregate: aggregate.name.clone(),
+        key: rows,
+        changes,
+    })
+}
+
+/// The row a handler changes by its key: the event field `key:` names, else the aggregate id
+/// (also when what `key:` names is wrong, which is reported).
+fn row_key(
+    ctx: &mut Ctx,
+    projection: &Spanned<String>,
+    event_name: &Spanned<String>,
+    ast: &ast::Changes,
+    key: Option<&ir::Field>,
+    aggregate: &ir::Aggregate,
+    event: &ir::Event,
+) -> ir::RowKey {
     let key_from = match (&ast.key, key) {
         (Some(from), Some(key)) => match event.fields.iter().find(|f| f.name == from.value) {
             None => {
@@ -228,24 +243,7 @@ fn handler(
         }
         _ => None,
     };
-
-    let scope = Scope {
-        target_owner: format!("projection `{}`", projection.value),
-        targets: fields,
-        event: &event.name,
-        sources: &event.fields,
-        key: key.map(|k| k.name.as_str()),
-    };
-    let mut changes = changes::changes(ctx, ast, &scope);
-    if ast.delete.as_ref().is_some_and(|d| d.value) {
-        changes.push(ir::ChangeOp::Delete);
-    }
-    Some(ir::Handler {
-        event: Arc::clone(event),
-        aggregate: aggregate.name.clone(),
-        key: key_from.map_or(ir::RowKey::AggregateId, ir::RowKey::EventField),
-        changes,
-    })
+    key_from.map_or(ir::RowKey::AggregateId, ir::RowKey::EventField)
 }
 
 /// `where: { <row field>: <event field or the aggregate's id> }`: every row whose field holds

@@ -277,13 +277,12 @@ impl ReadStore for CassandraReadStore {
         let mut found = Vec::new();
         let mut after = after_key.cloned();
         while found.len() < limit {
-            let wanted = limit;
             let mut values = Vec::new();
             if let Some(key) = &after {
                 values.push(to_cql(schema.key_column(), key)?);
             }
             values.push(Some(CqlValue::Int(
-                i32::try_from(wanted).unwrap_or(i32::MAX),
+                i32::try_from(limit).unwrap_or(i32::MAX),
             )));
             let text = statements::list_all(&self.config.keyspace, schema, after.is_some());
             let rows = self.rows(text, values).await?;
@@ -299,7 +298,7 @@ impl ReadStore for CassandraReadStore {
                     break;
                 }
             }
-            if read < wanted {
+            if read < limit {
                 break;
             }
         }
