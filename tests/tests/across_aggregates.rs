@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
 use serde_json::{Value, json};
 use support::{
-    Projector, Service, cargo, generate, kafka_settings, scratch_cassandra, scratch_postgres,
-    shared_target,
+    Projector, Service, build_service, generate, kafka_settings, scratch_cassandra,
+    scratch_postgres, with_role,
 };
 
 const MEMBERS: usize = 6;
@@ -30,19 +30,16 @@ fn a_projection_over_two_aggregates_ends_as_the_fold_of_both_logs() {
         broker: Broker::Kafka,
     };
     generate("examples/library.yaml", &project, Some(stack));
-    cargo(&project, &["build", "--bin", "library"]);
-    let binary = dir.path().join("library-kafka-cassandra");
-    std::fs::copy(shared_target().join("debug/library"), &binary).expect("the binary was built");
+    let binary = build_service(
+        &project,
+        "library",
+        dir.path().join("library-kafka-cassandra"),
+    );
 
     let (write_db, read_db) = (scratch_postgres(), scratch_cassandra());
     let kafka = kafka_settings();
-    let with_role = |role: &str| {
-        let mut settings = vec!["--role".to_owned(), role.to_owned()];
-        settings.extend(kafka.iter().cloned());
-        settings
-    };
-    let commands = Service::start_with(&binary, &write_db, &read_db, &with_role("command"));
-    let queries = Service::start_with(&binary, &write_db, &read_db, &with_role("query"));
+    let commands = Service::start_with(&binary, &write_db, &read_db, &with_role("command", &kafka));
+    let queries = Service::start_with(&binary, &write_db, &read_db, &with_role("query", &kafka));
     let mut first = Projector::start(&binary, &write_db, &read_db, &kafka);
     let _second = Projector::start(&binary, &write_db, &read_db, &kafka);
 

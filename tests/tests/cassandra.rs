@@ -12,7 +12,7 @@ use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use scylla::value::{CqlValue, Row};
 use serde_json::{Value, json};
-use support::{Service, cargo, cassandra_nodes, generate, shared_target};
+use support::{Service, build_service, cassandra_nodes, generate};
 
 const CUSTOMER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11";
 
@@ -86,9 +86,7 @@ fn cql_files_match_the_service_and_another_client_reads_its_tables() {
         broker: Broker::Inproc,
     };
     generate("examples/ordering.yaml", &project, Some(stack));
-    cargo(&project, &["build", "--bin", "ordering"]);
-    let binary = dir.path().join("ordering-cassandra");
-    std::fs::copy(shared_target().join("debug/ordering"), &binary).expect("the binary was built");
+    let binary = build_service(&project, "ordering", dir.path().join("ordering-cassandra"));
 
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let (by_service, by_files) = (format!("svc_{suffix}"), format!("cql_{suffix}"));

@@ -8,7 +8,7 @@ mod support;
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
 use serde_json::json;
 use support::{
-    Service, cargo, cargo_with_env, generate, postgres_url, scratch_postgres, shared_target,
+    Service, cargo, cargo_with_env, copied_binary, generate, postgres_url, scratch_postgres,
 };
 
 #[test]
@@ -28,8 +28,7 @@ fn courses_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgre
     );
     cargo(&project, &["fmt", "--check"]);
     cargo(&project, &["test"]);
-    let binary = dir.path().join("courses-sqlite");
-    std::fs::copy(shared_target().join("debug/courses"), &binary).expect("the binary was built");
+    let binary = copied_binary("courses", dir.path().join("courses-sqlite"));
     let sqlite = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
     subscribe_over_http(&Service::start(
         &binary,
@@ -50,8 +49,7 @@ fn courses_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgre
         &["test"],
         &[("COURSES_TEST_POSTGRES_URL", postgres_url())],
     );
-    let binary = dir.path().join("courses-postgres-service");
-    std::fs::copy(shared_target().join("debug/courses"), &binary).expect("the binary was built");
+    let binary = copied_binary("courses", dir.path().join("courses-postgres-service"));
     subscribe_over_http(&Service::start(
         &binary,
         &scratch_postgres(),

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
 use serde_json::json;
 use support::{
-    Projector, Service, cargo, generate, kafka_settings, scratch_postgres, shared_target,
+    Projector, Service, build_service, generate, kafka_settings, scratch_postgres, with_role,
 };
 
 const CUSTOMER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11";
@@ -27,19 +27,12 @@ fn two_projector_processes_share_the_work_and_a_killed_one_loses_nothing() {
         broker: Broker::Kafka,
     };
     generate("examples/ordering.yaml", &project, Some(stack));
-    cargo(&project, &["build", "--bin", "ordering"]);
-    let binary = dir.path().join("ordering-kafka");
-    std::fs::copy(shared_target().join("debug/ordering"), &binary).expect("the binary was built");
+    let binary = build_service(&project, "ordering", dir.path().join("ordering-kafka"));
 
     let (write_db, read_db) = (scratch_postgres(), scratch_postgres());
     let kafka = kafka_settings();
-    let with_role = |role: &str| {
-        let mut settings = vec!["--role".to_owned(), role.to_owned()];
-        settings.extend(kafka.iter().cloned());
-        settings
-    };
-    let commands = Service::start_with(&binary, &write_db, &read_db, &with_role("command"));
-    let queries = Service::start_with(&binary, &write_db, &read_db, &with_role("query"));
+    let commands = Service::start_with(&binary, &write_db, &read_db, &with_role("command", &kafka));
+    let queries = Service::start_with(&binary, &write_db, &read_db, &with_role("query", &kafka));
     let mut first = Projector::start(&binary, &write_db, &read_db, &kafka);
     let _second = Projector::start(&binary, &write_db, &read_db, &kafka);
 
@@ -127,9 +120,7 @@ fn sigterm_under_load_loses_no_accepted_command_and_publishes_every_event() {
         broker: Broker::Kafka,
     };
     generate("examples/ordering.yaml", &project, Some(stack));
-    cargo(&project, &["build", "--bin", "ordering"]);
-    let binary = dir.path().join("ordering-sigterm");
-    std::fs::copy(shared_target().join("debug/ordering"), &binary).expect("the binary was built");
+    let binary = build_service(&project, "ordering", dir.path().join("ordering-sigterm"));
     let events_db = dir.path().join("events.db");
     let write_db = format!("sqlite://{}", events_db.display());
     let read_db = format!("sqlite://{}", dir.path().join("views.db").display());

@@ -92,6 +92,26 @@ pub fn cargo_with_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> 
     stderr
 }
 
+/// The service binary of the generated crate `name`, copied to `to`: projects share one target
+/// dir, so the next build of a crate of that name would overwrite it.
+pub fn copied_binary(name: &str, to: PathBuf) -> PathBuf {
+    std::fs::copy(shared_target().join("debug").join(name), &to).expect("the binary was built");
+    to
+}
+
+/// Builds the service binary of the generated `project`, crate `name`, and copies it to `to`.
+pub fn build_service(project: &Path, name: &str, to: PathBuf) -> PathBuf {
+    cargo(project, &["build", "--bin", name]);
+    copied_binary(name, to)
+}
+
+/// `--role <role>` and then `settings`: the arguments of one role of a service split by role.
+pub fn with_role(role: &str, settings: &[String]) -> Vec<String> {
+    let mut arguments = vec!["--role".to_owned(), role.to_owned()];
+    arguments.extend(settings.iter().cloned());
+    arguments
+}
+
 /// A running service, stopped when dropped.
 pub struct Service {
     child: Child,
