@@ -77,8 +77,8 @@ fn channels_and_messages_match_what_the_relay_publishes() {
     }
     assert_eq!(
         payload["payload"]["required"],
-        serde_json::json!(["customer_id"]),
-        "OrderPlaced carries its customer"
+        serde_json::json!(["customer_id", "placed_at"]),
+        "OrderPlaced carries its customer and when it was placed"
     );
     assert_eq!(
         document["channels"]["dead-letter.order_summary"]["address"],

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
-use eventwright::store::{Decide, Mark, ReadStore, RowChange};
-use eventwright::table::{ColumnDef, ColumnType, TableSchema};
+use eventwright::store::{Decide, Find, Mark, ReadStore, RowChange};
+use eventwright::table::{ColumnDef, ColumnType, Index, TableSchema};
 use eventwright::{EventEnvelope, Metadata, NewEvent};
 use serde_json::{Value, json};
 
@@ -40,7 +40,10 @@ const COUNTERS: TableSchema<'static> = TableSchema {
             nullable: false,
         },
     ],
-    indexed: &["group_id"],
+    indexes: &[Index {
+        equal: &["group_id"],
+        order: None,
+    }],
 };
 
 const GROUPS: usize = 50;
@@ -160,10 +163,10 @@ async fn main() {
         let row = read.get(&COUNTERS, &key).await.unwrap();
         gets.push(started.elapsed());
         assert!(row.is_some());
-        let group = json!(format!("g{:02}", q % GROUPS));
+        let group = [json!(format!("g{:02}", q % GROUPS))];
         let started = Instant::now();
         let page = read
-            .list(&COUNTERS, "group_id", &group, None, 20)
+            .find(&COUNTERS, Find::new(&COUNTERS.indexes[0], &group, 20))
             .await
             .unwrap();
         lists.push(started.elapsed());

@@ -20,7 +20,9 @@ use eventwright::bus::InProcBus;
 use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
 use eventwright::relay::OutboxRelay;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
-use eventwright::store::{Cursor, Decide, EventStore, Mark, ReadStore, Row, StoreError, Update};
+use eventwright::store::{
+    Cursor, Decide, EventStore, Find, Mark, ReadStore, Row, StoreError, Update,
+};
 use eventwright::table::TableSchema;
 use eventwright::{
     Aggregate, Apply, Change, Command, Dispatcher, Event, EventEnvelope, Handle, Metadata, Project,
@@ -259,17 +261,8 @@ impl ReadStore for Timed {
         Ok(applied)
     }
 
-    async fn list(
-        &self,
-        schema: &TableSchema<'_>,
-        field: &str,
-        value: &Value,
-        after_key: Option<&Value>,
-        limit: usize,
-    ) -> Result<Vec<Row>, StoreError> {
-        self.inner
-            .list(schema, field, value, after_key, limit)
-            .await
+    async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
+        self.inner.find(schema, find).await
     }
 
     async fn list_all(

@@ -338,3 +338,26 @@ pub fn encode_payload<T: EventOut>(payload: &T) -> Result<Value, serde_json::Err
 pub fn decode_payload<T: EventIn>(payload: Value) -> Result<T, serde_json::Error> {
     serde_json::from_value(payload)
 }
+
+/// Fails the build of a projection that indexes a list or value object to compare it whole.
+pub const fn assert_comparable<T: crate::table::Column>() {
+    if matches!(T::TYPE, crate::table::ColumnType::Json) {
+        panic!("an index compares this field whole, and lists and value objects cannot be");
+    }
+}
+
+/// Fails the build of a projection whose index orders by a field without an order: optional
+/// (a row without it has no place), a list or value object, a bool or a uuid.
+pub const fn assert_orderable<T: crate::table::Column>() {
+    if T::NULLABLE {
+        panic!("an index orders by this field, which may be missing: make it not optional");
+    }
+    if matches!(
+        T::TYPE,
+        crate::table::ColumnType::Json
+            | crate::table::ColumnType::Bool
+            | crate::table::ColumnType::Uuid
+    ) {
+        panic!("an index orders by this field, whose type has no useful order");
+    }
+}

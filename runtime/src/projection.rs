@@ -71,7 +71,8 @@ use crate::table::TableSchema;
 ///     }
 /// }
 ///
-/// assert_eq!((OrderRow::NAME, OrderRow::SCHEMA.name, OrderRow::SCHEMA.indexed), ("order_row", "orders", &["customer"][..]));
+/// assert_eq!((OrderRow::NAME, OrderRow::SCHEMA.name), ("order_row", "orders"));
+/// assert!(OrderRow::SCHEMA.indexes[0].is_by("customer"));
 /// ```
 pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The projection's name; its checkpoint is kept under this name.

@@ -9,8 +9,10 @@ use std::sync::Arc;
 use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
 use eventwright::store::sqlite::{self, SqliteEventStore};
-use eventwright::store::{Cursor, Decide, EventStore, Mark, ReadStore, Row, RowChange, StoreError};
-use eventwright::table::{ColumnDef, ColumnType, TableSchema};
+use eventwright::store::{
+    Cursor, Decide, EventStore, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError,
+};
+use eventwright::table::{ColumnDef, ColumnType, Index, TableSchema};
 use eventwright::{Dispatcher, EventEnvelope, Metadata, Projection, ProjectionEngine};
 use serde_json::{Value, json};
 
@@ -86,7 +88,10 @@ const SHELF: TableSchema<'static> = TableSchema {
             nullable: false,
         },
     ],
-    indexed: &["aisle"],
+    indexes: &[Index {
+        equal: &["aisle"],
+        order: None,
+    }],
 };
 
 fn shelf(id: u8, aisle: &str, count: i64) -> Row {
@@ -120,7 +125,7 @@ async fn put(read: &dyn ReadStore, row: Row, sequence: u64) -> Result<bool, Stor
 }
 
 async fn aisle(read: &dyn ReadStore, aisle: &str) -> Vec<i64> {
-    read.list(&SHELF, "aisle", &json!(aisle), None, 100)
+    read.find(&SHELF, Find::new(&SHELF.indexes[0], &[json!(aisle)], 100))
         .await
         .unwrap()
         .iter()
@@ -155,13 +160,21 @@ async fn list_tables_follow_their_rows_and_page_in_key_order() {
             .unwrap();
     }
     assert_eq!(aisle(read.as_ref(), "a").await, [1, 2, 3, 4, 5]);
-    let first = read
-        .list(&SHELF, "aisle", &json!("a"), None, 2)
-        .await
-        .unwrap();
-    let after = first.last().unwrap()["id"].clone();
+    let equal = [json!("a")];
+    let first_two = Find::new(&SHELF.indexes[0], &equal, 2);
+    let first = read.find(&SHELF, first_two).await.unwrap();
+    let after = RowPosition {
+        order: None,
+        key: first.last().unwrap()["id"].clone(),
+    };
     let next = read
-        .list(&SHELF, "aisle", &json!("a"), Some(&after), 2)
+        .find(
+            &SHELF,
+            Find {
+                after: Some(&after),
+                ..first_two
+            },
+        )
         .await
         .unwrap();
     let counts: Vec<_> = next.iter().map(|row| row["count"].clone()).collect();
@@ -209,11 +222,18 @@ async fn list_tables_follow_their_rows_and_page_in_key_order() {
     assert_eq!(counts, [1, 4, 5, 20]);
 
     // Cassandra serves only the lists its tables were designed for.
+    let by_count = Index {
+        equal: &["count"],
+        order: None,
+    };
     let error = read
-        .list(&SHELF, "count", &json!(1), None, 10)
+        .find(&SHELF, Find::new(&by_count, &[json!(1)], 10))
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("no list by `count`"), "{error}");
+    assert!(
+        error.to_string().contains("no index `shelf_by_count`"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -359,4 +379,24 @@ async fn an_event_changes_every_row_holding_a_value_once() {
         .unwrap();
     assert!(!again, "a redelivery");
     assert_eq!(aisle(read.as_ref(), "a").await, [11, 11]);
+}
+
+#[tokio::test]
+async fn every_list_through_an_index_matches_a_fold_of_the_events() {
+    common::finds::every_list_matches_the_fold(read_store().await).await;
+}
+
+/// An order over every row has no partition to live in: refused when the table is prepared,
+/// before any row is written.
+#[tokio::test]
+async fn an_order_without_a_partition_is_refused() {
+    let error = read_store()
+        .await
+        .prepare(&common::finds::LoanByDue::SCHEMA)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Unsupported(message) if message.contains("partition")),
+        "{error}"
+    );
 }

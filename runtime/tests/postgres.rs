@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use eventwright::bus::InProcBus;
 use eventwright::store::postgres::{self, PgPool, PostgresEventStore, PostgresReadStore, Retry};
-use eventwright::store::{Cursor, EventStore, LogEntry, Mark, ReadStore, RowChange, StoreError};
-use eventwright::table::{ColumnDef, ColumnType, TableSchema};
+use eventwright::store::{
+    Cursor, EventStore, Find, LogEntry, Mark, ReadStore, RowChange, RowPosition, StoreError,
+};
+use eventwright::table::{ColumnDef, ColumnType, Index, TableSchema};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, ReadModels};
 use serde_json::{Value, json};
 
@@ -459,7 +461,10 @@ const WIDE: TableSchema<'static> = TableSchema {
             nullable: false,
         },
     ],
-    indexed: &["label"],
+    indexes: &[Index {
+        equal: &["label"],
+        order: None,
+    }],
 };
 
 #[tokio::test]
@@ -496,8 +501,19 @@ async fn typed_columns_round_trip_in_serde_form() {
             .expect("the row is there");
         assert_eq!(Value::Object(stored), *row);
     }
+    let after = RowPosition {
+        order: None,
+        key: rows[0]["id"].clone(),
+    };
+    let equal = [json!("x")];
     let listed = read
-        .list(&WIDE, "label", &json!("x"), Some(&rows[0]["id"]), 10)
+        .find(
+            &WIDE,
+            Find {
+                after: Some(&after),
+                ..Find::new(&WIDE.indexes[0], &equal, 10)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
@@ -782,4 +798,11 @@ async fn decisions_appended_together_fail_alone() {
     let (pool, _) = isolated().await;
     common::conditional_append::decisions_appended_together_fail_alone(event_store(&pool).await)
         .await;
+}
+
+#[tokio::test]
+async fn every_list_through_an_index_matches_a_fold_of_the_events() {
+    let (pool, _) = isolated().await;
+    common::finds::every_list_matches_the_fold(read_store(&pool)).await;
+    common::finds::an_unpartitioned_order_matches_the_fold(read_store(&pool)).await;
 }

@@ -560,3 +560,11 @@ async fn decisions_appended_together_fail_alone() {
     common::conditional_append::decisions_appended_together_fail_alone(event_store_in(&dir).await)
         .await;
 }
+
+#[tokio::test]
+async fn every_list_through_an_index_matches_a_fold_of_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::finds::every_list_matches_the_fold(Arc::clone(&read)).await;
+    common::finds::an_unpartitioned_order_matches_the_fold(read).await;
+}

@@ -2,8 +2,8 @@
 //!
 //! Each projection has a main table keyed by the row key, serving gets and holding the
 //! bookkeeping that makes applying idempotent without transactions ([`META`]); a progress table
-//! holding the last sequence handled per aggregate; and one table per listed field, partitioned
-//! by that field and clustered by the row key, serving that list in key order. Beside them, one
+//! holding the last sequence handled per aggregate; and one table per [`Index`](crate::Index), partitioned by
+//! its `equal` columns and clustered by its `order` column and the row key, serving its lists. Beside them, one
 //! checkpoint and one active generation per projection.
 
 use crate::migration::{Migration, Step};
@@ -22,7 +22,7 @@ pub const META: [(&str, &str); 4] = [
     ("eventwright_version", "bigint"),
     // The last sequence applied per aggregate ("type/id"): what makes redelivery change nothing.
     ("eventwright_applied", "map<text, bigint>"),
-    // The listed fields' values before the last write (JSON), so the list-table rows they
+    // The indexed columns' values before the last write (JSON), so the index-table rows they
     // keyed can be removed again, even after a crash between the two writes.
     ("eventwright_previous", "map<text, text>"),
     // A deleted row keeps its marks: a redelivered event must not bring it back.
@@ -49,9 +49,30 @@ pub fn table(keyspace: &str, name: &str) -> String {
     format!("{}.{}", quote(keyspace), quote(name))
 }
 
-/// The table serving the list of a projection's rows by `field`.
-pub fn list_table_name(schema: &TableSchema<'_>, field: &str) -> String {
-    format!("{}_by_{field}", schema.name)
+/// The longest name Cassandra takes for a table.
+pub const NAME_LIMIT: usize = 48;
+
+/// Why `schema`'s tables cannot be created on Cassandra, if they cannot: an index it cannot
+/// serve ([`TableSchema::check_indexes`]), a name too long, or an index with nothing to
+/// partition by.
+pub fn check(schema: &TableSchema<'_>) -> Result<(), String> {
+    schema.check_indexes(true)?;
+    for name in projection_table_names(schema) {
+        if name.len() > NAME_LIMIT {
+            return Err(format!(
+                "Cassandra table names have at most {NAME_LIMIT} characters; `{name}` has {}",
+                name.len()
+            ));
+        }
+    }
+    match schema.indexes.iter().find(|index| index.equal.is_empty()) {
+        Some(index) => Err(format!(
+            "`{}` orders every row, and Cassandra orders rows only within a partition: an index \
+             needs a column to partition by",
+            index.name(schema.name)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Where a projection fed per aggregate stands in each aggregate's events, beside its table, so
@@ -122,16 +143,31 @@ pub fn projection_tables(keyspace: &str, schema: &TableSchema<'_>) -> Vec<String
             None,
         ),
     ];
-    // In column order, whatever order the queries that list by them come in.
-    for column in schema.columns {
-        if schema.indexed.contains(&column.name) {
-            let list = create(
-                &table(keyspace, &list_table_name(schema, column.name)),
-                &borrowed(&data),
-                Some(&format!("PRIMARY KEY (({}), {key})", quote(column.name))),
-            );
-            statements.push(format!("{list} WITH CLUSTERING ORDER BY ({key} ASC)"));
-        }
+    for index in schema.indexes {
+        let partition: Vec<String> = index.equal.iter().copied().map(quote).collect();
+        let clustering: Vec<String> = index
+            .order
+            .into_iter()
+            .chain([schema.key])
+            .map(quote)
+            .collect();
+        let order: Vec<String> = clustering
+            .iter()
+            .map(|column| format!("{column} ASC"))
+            .collect();
+        let list = create(
+            &table(keyspace, &index.name(schema.name)),
+            &borrowed(&data),
+            Some(&format!(
+                "PRIMARY KEY (({}), {})",
+                partition.join(", "),
+                clustering.join(", ")
+            )),
+        );
+        statements.push(format!(
+            "{list} WITH CLUSTERING ORDER BY ({})",
+            order.join(", ")
+        ));
     }
     statements
 }
@@ -139,11 +175,7 @@ pub fn projection_tables(keyspace: &str, schema: &TableSchema<'_>) -> Vec<String
 /// Every table [`projection_tables`] creates, for dropping a generation.
 pub fn projection_table_names(schema: &TableSchema<'_>) -> Vec<String> {
     let mut names = vec![schema.name.to_owned(), progress_table_name(schema)];
-    for column in schema.columns {
-        if schema.indexed.contains(&column.name) {
-            names.push(list_table_name(schema, column.name));
-        }
-    }
+    names.extend(schema.indexes.iter().map(|index| index.name(schema.name)));
     names
 }
 
@@ -175,7 +207,7 @@ fn create(table: &str, columns: &[(&str, &str)], primary_key: Option<&str>) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_model::ColumnDef;
+    use crate::read_model::{ColumnDef, Index};
 
     const ORDERS: TableSchema<'static> = TableSchema {
         name: "orders",
@@ -192,7 +224,10 @@ mod tests {
                 nullable: false,
             },
         ],
-        indexed: &["customer"],
+        indexes: &[Index {
+            equal: &["customer"],
+            order: None,
+        }],
     };
 
     #[test]
@@ -213,5 +248,47 @@ mod tests {
             projection_table_names(&ORDERS),
             ["orders", "orders_progress", "orders_by_customer"]
         );
+    }
+
+    #[test]
+    fn an_ordered_index_clusters_by_its_order_then_the_key() {
+        let schema = TableSchema {
+            columns: &[
+                ORDERS.columns[0],
+                ORDERS.columns[1],
+                ColumnDef {
+                    name: "placed",
+                    ty: ColumnType::Timestamp,
+                    nullable: false,
+                },
+            ],
+            indexes: &[Index {
+                equal: &["customer"],
+                order: Some("placed"),
+            }],
+            ..ORDERS
+        };
+        let statements = projection_tables("shop", &schema);
+        assert!(statements[2].starts_with(
+            "CREATE TABLE IF NOT EXISTS \"shop\".\"orders_by_customer_ordered_by_placed\""
+        ));
+        assert!(statements[2].ends_with(
+            "PRIMARY KEY ((\"customer\"), \"placed\", \"id\")\n) WITH CLUSTERING ORDER BY \
+             (\"placed\" ASC, \"id\" ASC)"
+        ));
+        let unpartitioned = TableSchema {
+            indexes: &[Index {
+                equal: &[],
+                order: Some("customer"),
+            }],
+            ..ORDERS
+        };
+        assert!(check(&unpartitioned).unwrap_err().contains("partition"));
+        let long = TableSchema {
+            name: "a_projection_with_a_rather_longer_name_xx",
+            ..ORDERS
+        };
+        assert!(check(&long).unwrap_err().contains("at most 48"));
+        assert_eq!(check(&ORDERS), Ok(()));
     }
 }

@@ -1,4 +1,4 @@
-//! A projection's table: its columns, its key, and the columns its list queries filter on.
+//! A projection's table: its columns, its key, and the indexes its list queries read.
 
 /// The logical type of a read-model column. Each read store maps it to a column type of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,24 @@ pub enum ColumnType {
     Json,
 }
 
+impl ColumnType {
+    /// Why rows cannot be ordered by a column of this type, if they cannot. `decimals_as_text`:
+    /// whether the store keeps decimals as their text (SQLite and Cassandra do), whose order is
+    /// not the numbers'.
+    pub fn order_refusal(self, decimals_as_text: bool) -> Option<&'static str> {
+        match self {
+            ColumnType::Json => Some("lists and value objects have no order"),
+            ColumnType::Bool => Some("a bool has two values: list by it instead"),
+            ColumnType::Uuid => Some("uuids are random, so their order means nothing"),
+            ColumnType::Decimal if decimals_as_text => Some(
+                "this store keeps decimals as text, whose order is not the numbers' (order by \
+                 an int of the smallest unit, or keep the read model on PostgreSQL)",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// One column of a read-model table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnDef<'a> {
@@ -23,7 +41,7 @@ pub struct ColumnDef<'a> {
     pub nullable: bool,
 }
 
-/// A read-model table: its columns, its key, and the columns queries list by.
+/// A read-model table: its columns, its key, and the indexes queries list by.
 ///
 /// `#[derive(Projection)]` describes a projection's table as a `TableSchema<'static>` constant;
 /// the CLI describes the same table from the model, borrowing the model's names.
@@ -32,9 +50,71 @@ pub struct TableSchema<'a> {
     pub name: &'a str,
     pub key: &'a str,
     pub columns: &'a [ColumnDef<'a>],
-    /// Columns that list queries filter on; each gets an index (or a table) ordered by
-    /// (column, key).
-    pub indexed: &'a [&'a str],
+    /// What list queries look rows up by: each gets an index on SQL stores and a table of its
+    /// own on Cassandra.
+    pub indexes: &'a [Index<'a>],
+}
+
+/// A lookup list queries need: the rows whose `equal` columns hold given values, in the order of
+/// the `order` column and then the key (or of the key alone). One index serves both directions,
+/// and ranges of the `order` column.
+///
+/// On SQL stores it is an index on (`equal`..., `order`, key); on Cassandra, a table partitioned
+/// by `equal` and clustered by (`order`, key), so it needs at least one `equal` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Index<'a> {
+    pub equal: &'a [&'a str],
+    pub order: Option<&'a str>,
+}
+
+impl<'a> Index<'a> {
+    /// Its columns: the `equal` ones, then `order`.
+    pub fn columns(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.equal.iter().copied().chain(self.order)
+    }
+
+    /// Whether this lookup is by `column` alone, in key order: what a `where` that changes every
+    /// row holding a value reads.
+    pub fn is_by(&self, column: &str) -> bool {
+        self.equal == [column] && self.order.is_none()
+    }
+
+    /// Its name on `table`: the index's on SQL stores, the table's on Cassandra.
+    /// `orders_by_customer`, `orders_by_customer_status`, `orders_by_customer_ordered_by_placed`,
+    /// `orders_ordered_by_placed`. A name longer than [`INDEX_NAME_LIMIT`] keeps its start and
+    /// ends in a hash of the whole, so every store takes it and two indexes never share one.
+    pub fn name(&self, table: &str) -> String {
+        let mut name = table.to_owned();
+        if !self.equal.is_empty() {
+            name.push_str("_by_");
+            name.push_str(&self.equal.join("_"));
+        }
+        if let Some(order) = self.order {
+            name.push_str("_ordered_by_");
+            name.push_str(order);
+        }
+        if name.len() <= INDEX_NAME_LIMIT {
+            return name;
+        }
+        let hash = format!("_{:08x}", fnv1a(&name) as u32);
+        let mut end = INDEX_NAME_LIMIT - hash.len();
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}{hash}", &name[..end])
+    }
+}
+
+/// The longest index name: Cassandra's limit on table names, which is below PostgreSQL's on
+/// identifiers.
+pub const INDEX_NAME_LIMIT: usize = 48;
+
+/// FNV-1a, 64 bits: a hash that stays the same across Rust versions and platforms, as a name
+/// in a database must.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl<'a> TableSchema<'a> {
@@ -49,11 +129,99 @@ impl<'a> TableSchema<'a> {
             .expect("a projection's key is one of its columns")
     }
 
+    /// The index whose columns are exactly these, if there is one.
+    pub fn index(&self, equal: &[&str], order: Option<&str>) -> Option<&'a Index<'a>> {
+        self.indexes
+            .iter()
+            .find(|index| index.equal == equal && index.order == order)
+    }
+
+    /// Every column some index reads, each once, in column order.
+    pub fn indexed_columns(&self) -> Vec<&'a ColumnDef<'a>> {
+        self.columns
+            .iter()
+            .filter(|column| {
+                self.indexes
+                    .iter()
+                    .any(|index| index.columns().any(|name| name == column.name))
+            })
+            .collect()
+    }
+
+    /// Why an index cannot be served, if one cannot: a column it names is missing, a list or a
+    /// value object compared whole, or of a type with no order (see
+    /// [`ColumnType::order_refusal`]), or the key it orders by already.
+    pub fn check_indexes(&self, decimals_as_text: bool) -> Result<(), String> {
+        for index in self.indexes {
+            let name = index.name(self.name);
+            let column = |column: &str| {
+                self.column(column).ok_or_else(|| {
+                    format!("index `{name}` names `{column}`, which is not a column")
+                })
+            };
+            for equal in index.equal {
+                if column(equal)?.ty == ColumnType::Json {
+                    return Err(format!(
+                        "index `{name}` compares `{equal}`, a list or value object, whole"
+                    ));
+                }
+            }
+            if let Some(order) = index.order {
+                let def = column(order)?;
+                if order == self.key {
+                    return Err(format!(
+                        "index `{name}` orders by the key, as every list does already"
+                    ));
+                }
+                if def.nullable {
+                    return Err(format!(
+                        "index `{name}` orders by `{order}`, which may be null, and a row \
+                         without it has no place in the order"
+                    ));
+                }
+                if let Some(why) = def.ty.order_refusal(decimals_as_text) {
+                    return Err(format!("index `{name}` cannot order by `{order}`: {why}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The same columns under another table name: a rebuilt generation of the projection.
     pub fn renamed<'b>(&self, name: &'b str) -> TableSchema<'b>
     where
         'a: 'b,
     {
         TableSchema { name, ..*self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_index_names_end_in_a_hash_of_the_whole() {
+        let index = Index {
+            equal: &["customer_id", "status"],
+            order: Some("placed_at"),
+        };
+        let short = index.name("carts");
+        assert_eq!(short, "carts_by_customer_id_status_ordered_by_placed_at");
+        let long = index.name("order_history");
+        assert_eq!(long.len(), INDEX_NAME_LIMIT);
+        assert!(
+            long.starts_with("order_history_by_customer_id_status_ord"),
+            "{long}"
+        );
+        assert_ne!(
+            long,
+            Index {
+                order: Some("placed_on"),
+                ..index
+            }
+            .name("order_history")
+        );
+        assert_eq!(long, index.name("order_history"), "the same every time");
     }
 }

@@ -15,10 +15,17 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 {{ routing_use }}
 use axum::{Json, Router};
+{%- if has_finds %}
+use eventwright::Index;
+{%- endif %}
 {%- if has_lists %}
 use eventwright::Page;
 {%- endif %}
+{%- if has_finds %}
+use eventwright::http::{self, Accepted, ApiError, ListShape};
+{%- else %}
 use eventwright::http::{self, Accepted, ApiError};
+{%- endif %}
 {%- if !uses.is_empty() %}
 {% for line in uses %}
 {{ line }}
@@ -86,6 +93,10 @@ async fn ready(State(app): State<App>) -> Response {
 }
 {%- endfor %}
 {%- for route in queries %}
+{%- if let Some(shape) = route.shape %}
+
+{{ shape }}
+{%- endif %}
 
 {{ route.signature }}
     {{ route.call }}

@@ -118,6 +118,55 @@ fn lend_over_http(service: &Service) {
         status == 200 && row["borrower"] == "Ann B."
     });
 
+    // What Ann has out, soonest due first, a page at a time; `from` and `before` narrow it to
+    // a span of due dates.
+    let emma = json!({ "isbn": "978-0141", "title": "Emma" });
+    assert_eq!(post("/books/emma/register-book", emma).0, 200);
+    assert_eq!(post("/books/emma/lend-book", lend.clone()).0, 200);
+    let all_time = "from=2000-01-01&before=2100-01-01";
+    let first = service.wait_for(
+        &format!("/books-due/ann?{all_time}&limit=1"),
+        |status, page| status == 200 && page["next_cursor"].is_string(),
+    );
+    assert_eq!(
+        first["items"][0]["book_id"], "dune",
+        "due the same day: by key"
+    );
+    let cursor = first["next_cursor"].as_str().expect("a cursor");
+    let (status, second) = service.call(
+        "GET",
+        &format!("/books-due/ann?{all_time}&limit=1&cursor={cursor}"),
+        None,
+    );
+    assert_eq!(
+        (
+            status,
+            &second["items"][0]["book_id"],
+            &second["next_cursor"]
+        ),
+        (200, &json!("emma"), &json!(null)),
+        "{second}"
+    );
+    let (status, other) = service.call(
+        "GET",
+        &format!("/books-due/ann?from=2000-01-02&limit=1&cursor={cursor}"),
+        None,
+    );
+    assert_eq!(
+        (status, &other["field"]),
+        (400, &json!("cursor")),
+        "a cursor of other parameters: {other}"
+    );
+    let (status, none) = service.call("GET", "/books-due/ann?before=2000-01-01", None);
+    assert_eq!((status, &none["items"]), (200, &json!([])), "{none}");
+    let (status, mistyped) = service.call("GET", "/books-due/ann?from=soon", None);
+    assert_eq!(
+        (status, &mistyped["field"]),
+        (400, &json!("from")),
+        "{mistyped}"
+    );
+    assert_eq!(post("/books/emma/return-book", lend.clone()).0, 200);
+
     assert_eq!(
         post("/books/dune/withdraw-book", json!({})).0,
         409,
@@ -156,7 +205,14 @@ fn lend_over_http(service: &Service) {
         service.call("GET", &format!("/all-books?limit=1&cursor={cursor}"), None);
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["items"][0]["book_id"], "dune-2", "{second}");
-    assert!(second["next_cursor"].is_null(), "the last page: {second}");
+    let cursor = second["next_cursor"].as_str().expect("a cursor");
+    let (status, third) = service.call("GET", &format!("/all-books?limit=1&cursor={cursor}"), None);
+    assert_eq!(
+        (status, &third["items"][0]["book_id"]),
+        (200, &json!("emma")),
+        "{third}"
+    );
+    assert!(third["next_cursor"].is_null(), "the last page: {third}");
     let (status, refused) = service.call("GET", "/all-books?limit=0", None);
     assert_eq!(
         (status, &refused["field"]),

@@ -378,12 +378,66 @@ pub struct Projection {
 pub struct Query {
     pub projection: Option<Spanned<String>>,
     pub get_by: Option<Spanned<String>>,
-    pub list_by: Option<Spanned<String>>,
+    /// The fields whose values the path gives: `list_by: author` or `list_by: [member, status]`.
+    pub list_by: Option<Names>,
     /// Every row, page by page.
     pub list_all: Option<Spanned<bool>>,
+    /// `due_on`, `due_on asc` or `due_on desc`: the order of the rows, then by key.
+    pub order_by: Option<Spanned<String>>,
+    /// A field whose range `?from=&before=` narrows the list: the field it is ordered by.
+    pub range: Option<Spanned<String>>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,
+}
+
+/// One name, or a list of them: `author` or `[member, status]`, each keeping where it was
+/// written (a lone name, where the whole value was).
+#[derive(Debug)]
+pub struct Names(pub Spanned<Vec<Spanned<String>>>);
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        enum Form {
+            One(String),
+            Many(Vec<Spanned<String>>),
+        }
+
+        struct FormVisitor;
+
+        impl<'de> Visitor<'de> for FormVisitor {
+            type Value = Form;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name, or a list of them such as `[member, status]`")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Form::One(v.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element()? {
+                    names.push(name);
+                }
+                Ok(Form::Many(names))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Form {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(FormVisitor)
+            }
+        }
+
+        let form = Spanned::<Form>::deserialize(deserializer)?;
+        let names = match form.value {
+            Form::One(name) => vec![Spanned::new(name, form.referenced, form.defined)],
+            Form::Many(names) => names,
+        };
+        Ok(Names(Spanned::new(names, form.referenced, form.defined)))
+    }
 }
 
 /// A YAML scalar whose meaning depends on the field it is compared with or assigned to.

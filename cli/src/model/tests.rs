@@ -6,6 +6,7 @@ mod dependencies;
 mod facts;
 mod names;
 mod projections;
+mod queries;
 mod types;
 mod values;
 
@@ -150,7 +151,16 @@ fn ordering_example_validates() {
         panic!("{target:?}");
     };
     assert_eq!(**element, Type::Value(model.values[0].clone()));
-    assert_eq!(model.projections[1].indexed, ["customer_id"]);
+    assert_eq!(
+        model.projections[1].indexes,
+        [
+            ir::Index::by("customer_id"),
+            ir::Index {
+                equal: vec!["customer_id".into(), "status".into()],
+                order: Some("placed_at".into()),
+            }
+        ]
+    );
     let summary = &model.projections[0];
     assert_eq!(summary.handlers[0].aggregate, "Order");
     assert_eq!(summary.aggregates, ["Order"]);
@@ -203,7 +213,7 @@ fn inventory_example_validates() {
             if target.name == "last_received" && source.name == "received_on"
     )));
     assert_eq!(stock.handlers.last().unwrap().changes, [ChangeOp::Delete]);
-    assert_eq!(stock.indexed, ["unit"]);
+    assert_eq!(stock.indexes, [ir::Index::by("unit")]);
     assert_eq!(item.persistence, ir::Persistence::StateStored);
 }
 

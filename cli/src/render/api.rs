@@ -7,7 +7,7 @@ use super::layout;
 use super::names::snake;
 use super::routes::{command_route, query_route};
 use super::rust::rust_type;
-use crate::model::ir::{Model, QueryKind};
+use crate::model::ir::{Field, Model, Order, QueryKind};
 
 struct Route {
     route: String,
@@ -15,7 +15,10 @@ struct Route {
     /// The `async fn ...(...) -> ... {` line(s), laid out.
     signature: String,
     list: bool,
-    /// The handler's body: one call into `eventwright::http`, laid out.
+    /// The `ListShape` constant the handler reads through, laid out, for a find.
+    shape: Option<String>,
+    /// The handler's body: one call into `eventwright::http` (after parsing the path's values,
+    /// for a find), laid out.
     call: String,
 }
 
@@ -25,6 +28,8 @@ pub struct ApiRs {
     uses: Vec<String>,
     crate_uses: Vec<String>,
     has_lists: bool,
+    /// Whether a list reads through a `ListShape`.
+    has_finds: bool,
     /// `use axum::routing::...;` for the methods in use.
     routing_use: String,
     /// `Router::new()` and the command routes, laid out.
@@ -75,6 +80,7 @@ impl ApiRs {
                     ),
                     handler,
                     list: false,
+                    shape: None,
                     call: layout::call(
                         &if command.is_decision() {
                             format!("http::run_decision::<{}, {}>", aggregate.name, command.name)
@@ -97,7 +103,8 @@ impl ApiRs {
                 projections.push(projection);
                 let page = format!("Result<Json<Page<{}>>, ApiError>", projection.name);
                 let state = "State(app): State<App>".to_owned();
-                let (call, params, response, field) = match &query.kind {
+                let mut shape = None;
+                let (call, params, response) = match &query.kind {
                     QueryKind::ListAll => {
                         let args = [
                             "&app.read_models".to_owned(),
@@ -113,7 +120,28 @@ impl ApiRs {
                                 "headers: HeaderMap".to_owned(),
                             ],
                             page,
-                            None,
+                        )
+                    }
+                    QueryKind::Find {
+                        equal,
+                        order,
+                        range,
+                    } => {
+                        let constant = query.name.to_uppercase();
+                        shape = Some(list_shape(
+                            &constant,
+                            equal,
+                            order.as_ref(),
+                            *range,
+                            &mut imports,
+                        ));
+                        find_route(
+                            &constant,
+                            &projection.name,
+                            equal,
+                            state,
+                            page,
+                            &mut imports,
                         )
                     }
                     QueryKind::List { field } => {
@@ -136,7 +164,6 @@ impl ApiRs {
                                 "headers: HeaderMap".to_owned(),
                             ],
                             page,
-                            Some(field),
                         )
                     }
                     QueryKind::Get { field } => {
@@ -156,14 +183,17 @@ impl ApiRs {
                                 "headers: HeaderMap".to_owned(),
                             ],
                             format!("Result<Json<{}>, ApiError>", projection.name),
-                            Some(field),
                         )
                     }
                 };
-                let list = !matches!(query.kind, QueryKind::Get { .. });
-                let value = field.map(|field| format!("{{{}}}", field.name));
+                let segments: Vec<String> = query
+                    .kind
+                    .path_fields()
+                    .iter()
+                    .map(|field| format!("{{{}}}", field.name))
+                    .collect();
                 Route {
-                    route: query_route(query, value.as_deref()),
+                    route: query_route(query, &segments),
                     signature: layout::signature(
                         &format!("async fn {}", query.name),
                         &params,
@@ -171,7 +201,8 @@ impl ApiRs {
                         0,
                     ),
                     handler: query.name.clone(),
-                    list,
+                    list: query.kind.is_list(),
+                    shape,
                     call,
                 }
             })
@@ -206,6 +237,7 @@ impl ApiRs {
             uses: imports.external_lines(),
             crate_uses,
             has_lists: queries.iter().any(|q| q.list),
+            has_finds: queries.iter().any(|q| q.shape.is_some()),
             routing_use: use_line("axum::routing", &methods).unwrap_or_default(),
             command_router: layout::chain("Router::new()", &command_routes, 4, ""),
             query_router: layout::chain("Router::new()", &query_routes, 4, ""),
@@ -219,4 +251,120 @@ impl ApiRs {
 /// when rustfmt would put them there.
 fn route(path: &str, method: &str) -> String {
     layout::call(".route", &[format!("{path:?}"), method.to_owned()], 8, "")
+}
+
+/// The names a find's handler gives its own variables, which a path value must not take.
+const HANDLER_NAMES: [&str; 5] = ["app", "query", "headers", "equal", "http"];
+
+/// The variable holding the path's text for `field`.
+fn path_variable(field: &Field) -> String {
+    if HANDLER_NAMES.contains(&field.name.as_str()) {
+        format!("{}_text", field.name)
+    } else {
+        field.name.clone()
+    }
+}
+
+/// `const NAME: ListShape = ListShape { index: Index { .. }, descending, range };`, laid out.
+fn list_shape(
+    constant: &str,
+    equal: &[Field],
+    order: Option<&Order>,
+    range: bool,
+    imports: &mut Imports,
+) -> String {
+    let names: Vec<String> = equal.iter().map(|f| format!("{:?}", f.name)).collect();
+    let index = layout::struct_literal(
+        "Index",
+        &[
+            (
+                "equal".to_owned(),
+                layout::array("&[", &names, 8, "equal: ".len()),
+            ),
+            (
+                "order".to_owned(),
+                order.map_or("None".to_owned(), |o| format!("Some({:?})", o.field.name)),
+            ),
+        ],
+        4,
+        "index: ".len(),
+    );
+    let parse = match order.filter(|_| range) {
+        Some(order) => {
+            imports.add(&order.field.ty);
+            format!("Some(http::param_value::<{}>)", rust_type(&order.field.ty))
+        }
+        None => "None".to_owned(),
+    };
+    let descending = order.is_some_and(|o| o.descending).to_string();
+    let head = format!("const {constant}: ListShape = ");
+    let literal = layout::struct_literal(
+        "ListShape",
+        &[
+            ("index".to_owned(), index),
+            ("descending".to_owned(), descending),
+            ("range".to_owned(), parse),
+        ],
+        0,
+        head.len(),
+    );
+    format!("{head}{literal};")
+}
+
+/// A find's handler: the path's values parsed each to its field's type, then one call.
+fn find_route(
+    constant: &str,
+    projection: &str,
+    equal: &[Field],
+    state: String,
+    page: String,
+    imports: &mut Imports,
+) -> (String, Vec<String>, String) {
+    let variables: Vec<String> = equal.iter().map(path_variable).collect();
+    let mut params = vec![state];
+    match variables.as_slice() {
+        [] => {}
+        [one] => params.push(format!("Path({one}): Path<String>")),
+        several => params.push(format!(
+            "Path(({})): Path<({})>",
+            several.join(", "),
+            vec!["String"; several.len()].join(", ")
+        )),
+    }
+    params.extend([
+        "RawQuery(query): RawQuery".to_owned(),
+        "headers: HeaderMap".to_owned(),
+    ]);
+    let values: Vec<String> = equal
+        .iter()
+        .zip(&variables)
+        .map(|(field, variable)| {
+            imports.add(&field.ty);
+            format!(
+                "http::param_value::<{}>({:?}, &{variable})?",
+                rust_type(&field.ty),
+                field.name
+            )
+        })
+        .collect();
+    let (equal_arg, parse) = if values.is_empty() {
+        ("Vec::new()".to_owned(), String::new())
+    } else {
+        let list = layout::array("vec![", &values, 4, "let equal = ".len());
+        ("equal".to_owned(), format!("let equal = {list};\n    "))
+    };
+    let args = [
+        "&app.read_models".to_owned(),
+        format!("&{constant}"),
+        equal_arg,
+        "query.as_deref()".to_owned(),
+        "&headers".to_owned(),
+    ];
+    let call = layout::call(
+        &format!("http::find_rows::<{projection}>"),
+        &args,
+        4,
+        ".await",
+    );
+    (format!("{parse}{call}"), params, page)
 }

@@ -74,9 +74,9 @@ impl HttpTest {
                             .any(|emit| emit.event.name == h.event.name)
                         && !h.changes.contains(&ChangeOp::Delete)
                 });
-                fed.then(|| query_route(query, Some(&id_text)))
+                fed.then(|| query_route(query, std::slice::from_ref(&id_text)))
             }
-            QueryKind::List { .. } | QueryKind::ListAll => None,
+            QueryKind::List { .. } | QueryKind::Find { .. } | QueryKind::ListAll => None,
         });
         if let Some(read) = read {
             test.consts

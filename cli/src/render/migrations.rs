@@ -8,11 +8,11 @@
 
 use askama::Template;
 use eventwright_tables::sql::{self, AddColumn, Dialect};
-use eventwright_tables::{ColumnDef, ColumnType, Migration, Step, TableSchema, cql};
+use eventwright_tables::{ColumnDef, Index, Migration, Step, TableSchema, cql};
 
 use super::compose::{Servers, keyspace};
 use super::names::snake;
-use crate::model::ir::{Model, Projection, Type};
+use crate::model::ir::{Model, Projection};
 
 /// One file of `migrations/`.
 pub struct MigrationFile {
@@ -106,12 +106,20 @@ fn cassandra(model: &Model) -> Result<Vec<MigrationFile>, askama::Error> {
         let table = snake(&projection.name);
         let (lists, progress, statements) = with_schema(projection, |schema| {
             let lists: Vec<(String, String)> = schema
-                .columns
+                .indexes
                 .iter()
-                .filter(|column| schema.indexed.contains(&column.name))
-                .map(|column| {
-                    let table = cql::list_table_name(schema, column.name);
-                    (table, column.name.to_owned())
+                .map(|index| {
+                    let mut serves = format!("the list by {}", index.equal.join(" and "));
+                    let mut order = String::new();
+                    if let Some(field) = index.order {
+                        order = format!("{field}, then ");
+                        serves.push_str(&format!(" in {field} order"));
+                    }
+                    let what = format!(
+                        "{serves}: one partition per value, rows in {order}{} order",
+                        schema.key
+                    );
+                    (index.name(schema.name), what)
                 })
                 .collect();
             (
@@ -132,16 +140,14 @@ fn cassandra(model: &Model) -> Result<Vec<MigrationFile>, askama::Error> {
              handled when Kafka feeds it: what a query with a consistency token waits for.",
             projection.name, model.service, projection.key.name,
         );
-        for (list, field) in lists {
-            about.push_str(&format!(
-                " \"{list}\" serves the list by {field}: one partition per value, rows in {} \
-                 order.",
-                projection.key.name
-            ));
+        let mut what = format!("the {} read model (`{table}`)", projection.name);
+        for (list, serves) in &lists {
+            about.push_str(&format!(" \"{list}\" serves {serves}."));
+            what.push_str(&format!("; `{list}` serves {serves}"));
         }
         files.push(MigrationFile {
             path: format!("migrations/cassandra/{:04}_{table}.cql", files.len() + 1),
-            what: format!("the {} read model (`{table}`)", projection.name),
+            what,
             contents: file(&about, &statements)?,
         });
     }
@@ -208,7 +214,7 @@ fn with_schema<R>(projection: &Projection, f: impl FnOnce(&TableSchema<'_>) -> R
         .fields
         .iter()
         .map(|field| {
-            let (ty, nullable) = column_type(&field.ty);
+            let (ty, nullable) = field.ty.column_type();
             ColumnDef {
                 name: &field.name,
                 ty,
@@ -216,31 +222,26 @@ fn with_schema<R>(projection: &Projection, f: impl FnOnce(&TableSchema<'_>) -> R
             }
         })
         .collect();
-    let indexed: Vec<&str> = projection.indexed.iter().map(String::as_str).collect();
+    let equals: Vec<Vec<&str>> = projection
+        .indexes
+        .iter()
+        .map(|index| index.equal.iter().map(String::as_str).collect())
+        .collect();
+    let indexes: Vec<Index> = projection
+        .indexes
+        .iter()
+        .zip(&equals)
+        .map(|(index, equal)| Index {
+            equal,
+            order: index.order.as_deref(),
+        })
+        .collect();
     f(&TableSchema {
         name: &table,
         key: &projection.key.name,
         columns: &columns,
-        indexed: &indexed,
+        indexes: &indexes,
     })
-}
-
-/// The column type of a model type, and whether it may be null: what `eventwright::Column`
-/// says of the Rust type the field gets (enums are text, lists and value objects JSON).
-fn column_type(ty: &Type) -> (ColumnType, bool) {
-    let column = match ty {
-        Type::Optional(inner) => return (column_type(inner).0, true),
-        Type::String | Type::Enum(_) => ColumnType::String,
-        Type::Bool => ColumnType::Bool,
-        Type::Int => ColumnType::Int,
-        Type::Float => ColumnType::Float,
-        Type::Decimal => ColumnType::Decimal,
-        Type::Uuid => ColumnType::Uuid,
-        Type::Timestamp => ColumnType::Timestamp,
-        Type::Date => ColumnType::Date,
-        Type::Value(_) | Type::List(_) => ColumnType::Json,
-    };
-    (column, false)
 }
 
 /// A migration file: the generated header, `about` as comment lines, then each statement.
@@ -277,7 +278,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ir::{Broker, ReadStore, WriteStore};
+    use crate::model::ir::{Broker, ReadStore, Type, WriteStore};
 
     fn ordering() -> Model {
         let path =
@@ -307,8 +308,8 @@ mod tests {
             );
         }
         assert_eq!(
-            column_type(&Type::Optional(Box::new(Type::Decimal))),
-            (ColumnType::Decimal, true)
+            Type::Optional(Box::new(Type::Decimal)).column_type(),
+            (eventwright_tables::ColumnType::Decimal, true)
         );
     }
 

@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::names::snake;
 use super::routes::{command_route, query_route};
-use crate::model::ir::{Command, Field, Model, Projection, QueryKind, ReadStore, Rules, Type};
+use crate::model::ir::{
+    Command, Field, Model, Projection, Query, QueryKind, ReadStore, Rules, Type,
+};
 
 /// The document, as the file's text.
 pub fn document(model: &Model) -> String {
@@ -52,12 +54,9 @@ pub fn document(model: &Model) -> String {
     }
     for query in &model.queries {
         let projection = &query.projection;
-        let (field, list) = match &query.kind {
-            QueryKind::Get { field } => (Some(field), false),
-            QueryKind::List { field } => (Some(field), true),
-            QueryKind::ListAll => (None, true),
-        };
-        let mut parameters: Vec<Value> = field
+        let path_fields = query.kind.path_fields();
+        let list = query.kind.is_list();
+        let mut parameters: Vec<Value> = path_fields
             .iter()
             .map(|field| {
                 json!({
@@ -87,9 +86,28 @@ pub fn document(model: &Model) -> String {
                 "name": "cursor",
                 "in": "query",
                 "required": false,
-                "description": "The `next_cursor` of the previous page.",
-                "schema": { "type": "string" },
+                "description": "The `next_cursor` of the previous page, passed back unchanged with the same parameters.",
+                "schema": { "type": "string", "pattern": "^[0-9a-f]+$" },
             }));
+            if let QueryKind::Find {
+                order: Some(order),
+                range: true,
+                ..
+            } = &query.kind
+            {
+                for (name, what) in [
+                    ("from", "Rows whose `{}` is at least this."),
+                    ("before", "Rows whose `{}` is less than this."),
+                ] {
+                    parameters.push(json!({
+                        "name": name,
+                        "in": "query",
+                        "required": false,
+                        "description": what.replace("{}", &order.field.name),
+                        "schema": schema(&order.field.ty, &Rules::default()),
+                    }));
+                }
+            }
             let page = json!({
                 "type": "object",
                 "required": ["items"],
@@ -106,20 +124,17 @@ pub fn document(model: &Model) -> String {
         responses.insert(
             "200".to_owned(),
             json!({
-                "description": match &query.kind {
-                    QueryKind::ListAll if model.stores.read == ReadStore::Cassandra => {
-                        "One page of every row, in the order of the key's token."
-                    }
-                    QueryKind::ListAll | QueryKind::List { .. } => "One page of rows, in key order.",
-                    QueryKind::Get { .. } => "The row.",
-                },
+                "description": page_description(query, model.stores.read),
                 "content": { "application/json": { "schema": ok } },
             }),
         );
         paths.insert(
             query_route(
                 query,
-                field.map(|field| format!("{{{}}}", field.name)).as_deref(),
+                &path_fields
+                    .iter()
+                    .map(|field| format!("{{{}}}", field.name))
+                    .collect::<Vec<_>>(),
             ),
             json!({
                 "get": {
@@ -411,4 +426,27 @@ fn schema(ty: &Type, rules: &Rules) -> Value {
         }
     }
     schema
+}
+
+/// What the 200 answer of a query holds, and in which order.
+fn page_description(query: &Query, read: ReadStore) -> String {
+    match &query.kind {
+        QueryKind::ListAll if read == ReadStore::Cassandra => {
+            "One page of every row, in the order of the key's token.".to_owned()
+        }
+        QueryKind::ListAll | QueryKind::List { .. } => "One page of rows, in key order.".to_owned(),
+        QueryKind::Find {
+            order: Some(order), ..
+        } => format!(
+            "One page of rows, by `{}` {}, then by key.",
+            order.field.name,
+            if order.descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        ),
+        QueryKind::Find { order: None, .. } => "One page of rows, in key order.".to_owned(),
+        QueryKind::Get { .. } => "The row.".to_owned(),
+    }
 }

@@ -7,7 +7,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::rust::change_statements;
-use crate::model::ir::{Broker, ChangeOp, Model, Projection, RowKey, Type, WhereValue};
+use crate::model::ir::{Broker, ChangeOp, Index, Model, Projection, RowKey, Type, WhereValue};
 
 pub struct ProjectionView<'a> {
     projection: Names<'a>,
@@ -146,6 +146,12 @@ impl<'a> ProjectionView<'a> {
         if !ignored.is_empty() {
             args.push(format!("ignore({})", ignored.join(", ")));
         }
+        // A lookup by one field is marked on the field; the others are written out here.
+        for index in projection.indexes.iter().filter(|i| !is_by_one(i)) {
+            let mut fields = index.equal.clone();
+            fields.extend(index.order.iter().map(|order| format!("order = {order}")));
+            args.push(format!("index({})", fields.join(", ")));
+        }
         Self {
             projection: Names {
                 name: &projection.name,
@@ -159,7 +165,10 @@ impl<'a> ProjectionView<'a> {
                 .map(|field| {
                     (
                         FieldView::plain(field),
-                        projection.indexed.contains(&field.name),
+                        projection
+                            .indexes
+                            .iter()
+                            .any(|index| is_by_one(index) && index.equal[0] == field.name),
                     )
                 })
                 .collect(),
@@ -243,4 +252,9 @@ impl ProjectionsRs {
             aggregates,
         }
     }
+}
+
+/// Whether `index` looks rows up by one field, in key order.
+fn is_by_one(index: &Index) -> bool {
+    index.equal.len() == 1 && index.order.is_none()
 }

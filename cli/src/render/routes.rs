@@ -14,11 +14,13 @@ pub fn command_route(aggregate: &Aggregate, command: &Command, id: &str) -> Stri
 }
 
 /// Where `query` is asked for `value` (the route's pattern with `{field}`), or for every row.
-pub fn query_route(query: &Query, value: Option<&str>) -> String {
-    match value {
-        Some(value) => format!("/{}/{value}", kebab(&query.name)),
-        None => format!("/{}", kebab(&query.name)),
+pub fn query_route(query: &Query, segments: &[String]) -> String {
+    let mut route = format!("/{}", kebab(&query.name));
+    for segment in segments {
+        route.push('/');
+        route.push_str(segment);
     }
+    route
 }
 
 /// A JSON example as it appears in a URL path: strings bare, numbers as written.

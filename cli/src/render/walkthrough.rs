@@ -4,7 +4,7 @@
 use super::examples::{example, example_body};
 use super::routes::{command_route, path_text, query_route};
 use super::scenario::succeeding;
-use crate::model::ir::{Model, QueryKind};
+use crate::model::ir::Model;
 
 /// Steps for the README: each command after the history that makes it succeed.
 pub struct Walkthrough {
@@ -36,13 +36,13 @@ pub fn walkthrough(model: &Model) -> Walkthrough {
             ));
         }
         for query in &model.queries {
-            let value = match &query.kind {
-                QueryKind::Get { field } | QueryKind::List { field } => {
-                    Some(path_text(&example(field).json))
-                }
-                QueryKind::ListAll => None,
-            };
-            reads.push(query_route(query, value.as_deref()));
+            let values: Vec<String> = query
+                .kind
+                .path_fields()
+                .into_iter()
+                .map(|field| path_text(&example(field).json))
+                .collect();
+            reads.push(query_route(query, &values));
         }
     }
     Walkthrough { steps, reads }

@@ -149,8 +149,8 @@ fn model_edits_reach_user_code_through_the_compiler() {
     // A field: the history shows why an order was cancelled.
     edit_model(
         &project,
-        "      customer_id: uuid\n      status: OrderStatus\n    on:",
-        "      customer_id: uuid\n      status: OrderStatus\n      reason: optional<string>\n    on:",
+        "      status: OrderStatus\n      placed_at: timestamp\n    on:",
+        "      status: OrderStatus\n      placed_at: timestamp\n      reason: optional<string>\n    on:",
     );
     edit_model(
         &project,

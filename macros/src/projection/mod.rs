@@ -9,8 +9,10 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
+mod index;
 mod received;
 
+use index::IndexAttr;
 use received::{Received, routes, several};
 
 use crate::attr::{self, Spec};
@@ -21,7 +23,7 @@ use crate::{krate, shape};
 const CONTAINER: Spec = Spec {
     name: "projection",
     place: "on the struct",
-    keys: &["event", "events", "key", "name", "table", "ignore"],
+    keys: &["event", "events", "key", "name", "table", "ignore", "index"],
 };
 const FIELD: Spec = Spec {
     name: "projection",
@@ -39,6 +41,8 @@ pub(crate) struct Attrs {
     pub name: Option<LitStr>,
     pub table: Option<LitStr>,
     pub ignore: Vec<Type>,
+    /// `index(a, b, order = c)`, each as written.
+    pub indexes: Vec<IndexAttr>,
 }
 
 impl Attrs {
@@ -51,6 +55,7 @@ impl Attrs {
             name: None,
             table: None,
             ignore: Vec::new(),
+            indexes: Vec::new(),
         };
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
@@ -59,6 +64,7 @@ impl Attrs {
                 "key" => attr::set_once(cx, &mut this.key, meta, attr::ident(meta)?),
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "table" => attr::set_once(cx, &mut this.table, meta, attr::string(meta)?),
+                "index" => this.indexes.push(index::parse(meta)?),
                 _ => this.ignore.extend(attr::types(meta)?),
             }
             Ok(())
@@ -67,7 +73,7 @@ impl Attrs {
     }
 }
 
-/// One column of the row: a named field and whether list queries filter on it.
+/// One column of the row: a named field and whether it is indexed on its own.
 struct Column<'a> {
     field: &'a Field,
     name: String,
@@ -166,6 +172,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             cx.error_spanned_by(key, message);
         }
     }
+    let key_name = attrs.key.as_ref().map(|key| key.unraw().to_string());
+    let indexes = index::check(
+        &cx,
+        &attrs.indexes,
+        &columns,
+        key_name.as_deref().unwrap_or(""),
+    );
     cx.check()?;
     let (Some(key), Some(received)) = (&attrs.key, Received::of(&attrs)) else {
         unreachable!("checked above")
@@ -198,10 +211,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
-    let indexed = columns
-        .iter()
-        .filter(|column| column.indexed)
-        .map(|column| &column.name);
+    let (indexes, index_checks) = index::expand(&krate.to_token_stream(), &indexes, &columns);
 
     let (event, union) = match &received {
         Received::One(event) => (event.to_token_stream(), TokenStream::new()),
@@ -240,7 +250,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     name: #table,
                     key: #key,
                     columns: &[#(#column_defs),*],
-                    indexed: &[#(#indexed),*],
+                    indexes: #indexes,
                 };
                 type Event = #event;
 
@@ -258,6 +268,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             #(#ignored)*
+
+            #index_checks
 
             #union
         };

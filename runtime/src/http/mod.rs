@@ -20,7 +20,9 @@ mod routes;
 pub use error::{ApiError, ErrorBody, PROBLEM_JSON};
 pub use operations::{Limits, health, limits, readiness};
 pub use request::{
-    CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, command_from_json, from_value,
-    metadata_from_headers, page_from_query, parse_param, wait_for_token,
+    CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, ParseValue, command_from_json,
+    from_value, metadata_from_headers, page_from_query, param_value, parse_param, wait_for_token,
 };
-pub use routes::{Accepted, get_row, list_all_rows, list_rows, run_command, run_decision};
+pub use routes::{
+    Accepted, ListShape, find_rows, get_row, list_all_rows, list_rows, run_command, run_decision,
+};

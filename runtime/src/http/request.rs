@@ -2,6 +2,7 @@
 //! not fit.
 
 use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -139,15 +140,44 @@ pub fn parse_param<T: DeserializeOwned>(field: &str, raw: &str) -> Result<T, Api
         .map_err(|error| ApiError::invalid_field(field, error.to_string()))
 }
 
+/// [`parse_param`], as the JSON value the store compares.
+pub fn param_value<T: Serialize + DeserializeOwned>(
+    field: &str,
+    raw: &str,
+) -> Result<Value, ApiError> {
+    let value: T = parse_param(field, raw)?;
+    serde_json::to_value(value).map_err(|error| ApiError::invalid_field(field, error.to_string()))
+}
+
 /// Reads `limit` and `cursor` from a query string, naming the bad one.
 pub fn page_from_query(query: Option<&str>) -> Result<PageRequest, ApiError> {
+    Ok(list_params(query, None)?.0)
+}
+
+/// Reads `limit`, `cursor`, and with `range` (the parser of the order column's values) `from`
+/// and `before`, from a query string, naming the bad one. Without `range`, `from` and `before`
+/// are refused: the list has no order to take a range of.
+pub(super) fn list_params(
+    query: Option<&str>,
+    range: Option<ParseValue>,
+) -> Result<(PageRequest, [Option<Value>; 2]), ApiError> {
     let mut page = PageRequest::default();
+    let mut bounds = [None, None];
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
         .map_err(|error| {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
         })?;
     for (name, value) in pairs {
         match name.as_str() {
+            bound @ ("from" | "before") => {
+                let Some(parse) = range else {
+                    return Err(ApiError::invalid_field(
+                        bound,
+                        "this list has no range: it takes `limit` and `cursor`",
+                    ));
+                };
+                bounds[usize::from(bound == "before")] = Some(parse(bound, &value)?);
+            }
             "limit" => {
                 page.limit = Some(
                     value
@@ -159,5 +189,9 @@ pub fn page_from_query(query: Option<&str>) -> Result<PageRequest, ApiError> {
             _ => {}
         }
     }
-    Ok(page)
+    Ok((page, bounds))
 }
+
+/// Parses a parameter's text into the JSON value of its field's type: [`param_value`] at one
+/// type.
+pub type ParseValue = fn(&str, &str) -> Result<Value, ApiError>;

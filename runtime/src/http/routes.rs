@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::request::{
-    command_from_json, metadata_from_headers, page_from_query, parse_param, wait_for_token,
+    ParseValue, command_from_json, list_params, metadata_from_headers, page_from_query,
+    parse_param, wait_for_token,
 };
 use crate::aggregate::Aggregate;
 use crate::command::Command;
@@ -15,7 +16,8 @@ use crate::decision::Decide;
 use crate::dispatch::{Committed, Dispatcher};
 use crate::event::Metadata;
 use crate::projection::Projection;
-use crate::query::{Page, ReadModels};
+use crate::query::{Filter, Page, ReadModels};
+use crate::table::Index;
 
 /// The response to an accepted command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +156,39 @@ where
     let page = page_from_query(query)?;
     wait_for_token::<P>(read_models, headers).await?;
     Ok(Json(read_models.list::<P>(field, &value, &page).await?))
+}
+
+/// A list route's query: the index it reads, which way, and whether it takes a range of the
+/// index's order (`?from=&before=`, parsed by `range`).
+#[derive(Debug, Clone, Copy)]
+pub struct ListShape<'a> {
+    pub index: Index<'a>,
+    pub descending: bool,
+    pub range: Option<ParseValue>,
+}
+
+/// The whole of a list route that reads an index: rows whose `equal` columns hold the path's
+/// values (parsed with [`param_value`](super::param_value)), within the range the query string
+/// gives, one page at a time. With a consistency token in the headers, it first waits for the
+/// projection to catch up.
+pub async fn find_rows<P: Projection>(
+    read_models: &ReadModels,
+    shape: &ListShape<'_>,
+    equal: Vec<serde_json::Value>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Json<Page<P>>, ApiError> {
+    let (page, [from, before]) = list_params(query, shape.range)?;
+    let filter = Filter {
+        equal,
+        from,
+        before,
+        descending: shape.descending,
+    };
+    wait_for_token::<P>(read_models, headers).await?;
+    Ok(Json(
+        read_models.find::<P>(&shape.index, &filter, &page).await?,
+    ))
 }
 
 /// The whole of a list-all route: every row, one page at a time. With a consistency token in

@@ -1,9 +1,11 @@
-//! Typed queries over the read store: get by key, list by field or list all, with keyset
-//! pagination.
+//! Typed queries over the read store: get by key, list through an index or list all, with
+//! keyset pagination.
 
 pub(crate) mod error;
+mod find;
 
 pub use error::QueryError;
+pub use find::Filter;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,25 +118,6 @@ impl ReadModels {
         }
     }
 
-    /// The rows of `P` whose `field` equals `value`, ordered by key, one page at a time.
-    pub async fn list<P: Projection>(
-        &self,
-        field: &str,
-        value: &impl Serialize,
-        page: &PageRequest,
-    ) -> Result<Page<P>, QueryError> {
-        let (limit, after) = page_bounds(page)?;
-        let value = to_value(value)?;
-        // One row more than asked tells whether another page follows.
-        let rows = self
-            .generations
-            .of(P::NAME)
-            .await?
-            .list(&P::SCHEMA, field, &value, after.as_ref(), limit + 1)
-            .await?;
-        into_page(rows, limit)
-    }
-
     /// Every row of `P`, one page at a time: in key order on the SQL stores, in the order of the
     /// key's token on Cassandra. Either order stays put, so no row is skipped or repeated
     /// across pages while others change.
@@ -150,8 +133,8 @@ impl ReadModels {
     }
 }
 
-/// The page's size, checked, and the key it starts after.
-fn page_bounds(page: &PageRequest) -> Result<(usize, Option<Value>), QueryError> {
+/// The page's size, checked.
+fn page_limit(page: &PageRequest) -> Result<usize, QueryError> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
         return Err(QueryError::InvalidParameter {
@@ -159,8 +142,13 @@ fn page_bounds(page: &PageRequest) -> Result<(usize, Option<Value>), QueryError>
             message: format!("must be between 1 and {MAX_PAGE_SIZE}, got {limit}"),
         });
     }
+    Ok(limit as usize)
+}
+
+/// The page's size, checked, and the key it starts after.
+fn page_bounds(page: &PageRequest) -> Result<(usize, Option<Value>), QueryError> {
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
-    Ok((limit as usize, after))
+    Ok((page_limit(page)?, after))
 }
 
 /// A page of `P` from up to `limit + 1` rows: the extra one says another page follows, from

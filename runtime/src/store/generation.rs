@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::store::{Cursor, Decide, LogEntry, Mark, ReadStore, Row, RowChange, StoreError, Update};
+use crate::store::{
+    Cursor, Decide, Find, LogEntry, Mark, ReadStore, Row, RowChange, StoreError, Update,
+};
 use crate::table::TableSchema;
 
 /// The name a projection's checkpoint and marks go by in `generation`.
@@ -182,22 +184,9 @@ impl ReadStore for AtGeneration {
             .await
     }
 
-    async fn list(
-        &self,
-        schema: &TableSchema<'_>,
-        field: &str,
-        value: &Value,
-        after_key: Option<&Value>,
-        limit: usize,
-    ) -> Result<Vec<Row>, StoreError> {
+    async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
         self.inner
-            .list(
-                &schema.renamed(&self.table(schema)),
-                field,
-                value,
-                after_key,
-                limit,
-            )
+            .find(&schema.renamed(&self.table(schema)), find)
             .await
     }
 

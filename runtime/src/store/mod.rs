@@ -29,10 +29,12 @@ mod read_store;
 pub mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "cassandra"))]
+mod timestamps;
 
 pub use conditional_append::{ConditionalAppend, NewState, QueryRead, StreamVersion, UniqueValue};
 pub use event_store::EventStore;
-pub use read_store::{Decide, Mark, ReadStore, RowChange, Update};
+pub use read_store::{Decide, Find, Mark, ReadStore, RowChange, RowPosition, Update};
 
 /// A projection row as the read store sees it: column name to value.
 pub type Row = Map<String, Value>;
@@ -95,6 +97,10 @@ pub enum StoreError {
         holder_type: String,
         holder_id: String,
     },
+    /// The store cannot serve what it was asked for: an index it cannot keep, or a read of one
+    /// its table was not prepared with.
+    #[error("unsupported by this store: {0}")]
+    Unsupported(String),
     /// Stored data does not have the shape it should.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -134,6 +140,7 @@ impl StoreError {
                 holder_type: holder_type.clone(),
                 holder_id: holder_id.clone(),
             },
+            Self::Unsupported(message) => Self::Unsupported(message.clone()),
             Self::Corrupt(message) => Self::Corrupt(message.clone()),
             Self::Unavailable(message) => Self::Unavailable(message.clone()),
             Self::Backend(error) => {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Cursor, LogEntry, Row, StoreError};
 use crate::event::EventEnvelope;
-use crate::table::TableSchema;
+use crate::table::{Index, TableSchema};
 
 /// What an event does to a projection's table, in the store's terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +67,87 @@ impl std::fmt::Debug for Update<'_> {
             .field("mark", &self.mark)
             .field("key", &self.key)
             .finish_non_exhaustive()
+    }
+}
+
+/// What [`ReadStore::find`] reads: one page of the rows an [`Index`] finds.
+#[derive(Debug, Clone, Copy)]
+pub struct Find<'a> {
+    pub index: &'a Index<'a>,
+    /// The value of each of the index's `equal` columns, in their order.
+    pub equal: &'a [Value],
+    /// Rows whose `order` column is at least this.
+    pub from: Option<&'a Value>,
+    /// Rows whose `order` column is less than this.
+    pub before: Option<&'a Value>,
+    /// Whether the page runs from the greatest `order` (then key) down.
+    pub descending: bool,
+    /// Where the previous page ended: the page starts just past it.
+    pub after: Option<&'a RowPosition>,
+    pub limit: usize,
+}
+
+impl<'a> Find<'a> {
+    /// The first `limit` rows `index` finds holding `equal`, ascending, over its whole order:
+    /// narrow it with struct update syntax (`Find { after, ..Find::new(..) }`).
+    pub fn new(index: &'a Index<'a>, equal: &'a [Value], limit: usize) -> Self {
+        Find {
+            index,
+            equal,
+            from: None,
+            before: None,
+            descending: false,
+            after: None,
+            limit,
+        }
+    }
+
+    /// That `schema` declares the index, with as many values as it compares, and a range only
+    /// where it orders: what every store asks before it reads.
+    pub fn check(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        let name = self.index.name(schema.name);
+        if !schema.indexes.contains(self.index) {
+            return Err(StoreError::Unsupported(format!(
+                "{} declares no index `{name}`: a find reads only the indexes its table was \
+                 prepared with",
+                schema.name
+            )));
+        }
+        if self.equal.len() != self.index.equal.len() {
+            return Err(StoreError::Unsupported(format!(
+                "index `{name}` compares {} columns, and the find gave {} values",
+                self.index.equal.len(),
+                self.equal.len()
+            )));
+        }
+        if self.index.order.is_none() && (self.from.is_some() || self.before.is_some()) {
+            return Err(StoreError::Unsupported(format!(
+                "index `{name}` has no order to take a range of"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A row's place in an index's order: its `order` column's value, when the index has one, and
+/// its key. Pages start after one, so rows changing elsewhere in the order never shift them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RowPosition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Value>,
+    pub key: Value,
+}
+
+impl RowPosition {
+    /// Where `row` stands in `index`'s order.
+    pub fn of(schema: &TableSchema<'_>, index: &Index<'_>, row: &Row) -> Option<Self> {
+        Some(Self {
+            order: match index.order {
+                Some(order) => Some(row.get(order)?.clone()),
+                None => None,
+            },
+            key: row.get(schema.key)?.clone(),
+        })
     }
 }
 
@@ -181,15 +262,10 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         self.update(schema, projection, mark, None, decide).await
     }
 
-    /// Rows whose `field` equals `value`, ordered by key, starting after `after_key`.
-    async fn list(
-        &self,
-        schema: &TableSchema<'_>,
-        field: &str,
-        value: &Value,
-        after_key: Option<&Value>,
-        limit: usize,
-    ) -> Result<Vec<Row>, StoreError>;
+    /// One page of the rows `find.index` finds, in its order: by its `order` column, then by
+    /// key. The index is one of `schema.indexes`; a store that keeps a table per index has
+    /// no other.
+    async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError>;
 
     /// [`update`](Self::update) for every row whose `column` holds `value`: unless `mark` shows
     /// the event was applied already, passes each such row to `decide` and writes the change it

@@ -9,6 +9,7 @@ pub mod conditional_append;
 pub mod consistency;
 pub mod decisions;
 pub mod facts;
+pub mod finds;
 pub mod group_commit;
 pub mod library;
 pub mod metadata;
@@ -100,7 +101,9 @@ impl Handle<BumpOnce> for Counter {
 #[projection(event = CounterEvent, key = id)]
 pub struct Tally {
     pub id: String,
+    #[projection(index)]
     pub events: i64,
+    #[projection(index)]
     pub last: i64,
 }
 

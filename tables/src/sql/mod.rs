@@ -246,8 +246,26 @@ pub fn read_store(dialect: Dialect) -> Vec<Migration> {
     ]
 }
 
-/// A projection's table, keyed by its key, and one index per listed field ordered by (field,
-/// key) for keyset pagination.
+/// The longest name PostgreSQL keeps whole: it cuts longer ones, and two cut alike collide.
+pub const POSTGRES_NAME_LIMIT: usize = 63;
+
+/// Why `schema`'s table and indexes cannot be created on `dialect`, if they cannot: an index
+/// it cannot serve ([`TableSchema::check_indexes`]), or a table name PostgreSQL would cut.
+/// Index names always fit ([`Index::name`](crate::Index::name)).
+pub fn check(dialect: Dialect, schema: &TableSchema<'_>) -> Result<(), String> {
+    schema.check_indexes(dialect == Dialect::Sqlite)?;
+    if dialect == Dialect::Postgres && schema.name.len() > POSTGRES_NAME_LIMIT {
+        return Err(format!(
+            "PostgreSQL names have at most {POSTGRES_NAME_LIMIT} characters; `{}` has {}",
+            schema.name,
+            schema.name.len()
+        ));
+    }
+    Ok(())
+}
+
+/// A projection's table, keyed by its key, and one index per [`Index`](crate::Index), on its
+/// columns and then the key, for keyset pagination.
 pub fn projection_table(dialect: Dialect, schema: &TableSchema<'_>) -> Vec<String> {
     let width = schema
         .columns
@@ -278,30 +296,22 @@ pub fn projection_table(dialect: Dialect, schema: &TableSchema<'_>) -> Vec<Strin
         quote(schema.name),
         columns.join(",\n")
     )];
-    // In column order, whatever order the queries that list by them come in.
-    for column in schema.columns {
-        if schema.indexed.contains(&column.name) {
-            statements.push(format!(
-                "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({}, {})",
-                quote(&index_name(schema.name, column.name)),
-                quote(schema.name),
-                quote(column.name),
-                quote(schema.key),
-            ));
-        }
+    for index in schema.indexes {
+        let columns: Vec<String> = index.columns().chain([schema.key]).map(quote).collect();
+        statements.push(format!(
+            "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({})",
+            quote(&index.name(schema.name)),
+            quote(schema.name),
+            columns.join(", "),
+        ));
     }
     statements
-}
-
-/// The index serving the list of a projection's rows by `field`.
-pub fn index_name(table: &str, field: &str) -> String {
-    format!("{table}_by_{field}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read_model::ColumnDef;
+    use crate::read_model::{ColumnDef, Index};
 
     const ROWS: TableSchema<'static> = TableSchema {
         name: "rows",
@@ -318,7 +328,10 @@ mod tests {
                 nullable: true,
             },
         ],
-        indexed: &["n"],
+        indexes: &[Index {
+            equal: &["n"],
+            order: None,
+        }],
     };
 
     #[test]

@@ -112,8 +112,42 @@ pub struct Projection {
     pub ignored: Vec<Ignored>,
     pub fields: Vec<Field>,
     pub handlers: Vec<Handler>,
-    /// Fields that list queries filter on.
-    pub indexed: Vec<String>,
+    /// What its lists and `where`s look rows up by.
+    pub indexes: Vec<Index>,
+}
+
+/// A lookup of a projection's rows: by the values of `equal`, in the order of `order` then the
+/// key. It becomes an index on SQL stores and a table on Cassandra.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub equal: Vec<String>,
+    pub order: Option<String>,
+}
+
+impl QueryKind {
+    /// The fields the path gives, in order.
+    pub fn path_fields(&self) -> Vec<&Field> {
+        match self {
+            QueryKind::Get { field } | QueryKind::List { field } => vec![field],
+            QueryKind::Find { equal, .. } => equal.iter().collect(),
+            QueryKind::ListAll => Vec::new(),
+        }
+    }
+
+    /// Whether it answers with a page of rows rather than one.
+    pub fn is_list(&self) -> bool {
+        !matches!(self, QueryKind::Get { .. })
+    }
+}
+
+impl Index {
+    /// The lookup by one field, in key order.
+    pub fn by(field: &str) -> Self {
+        Index {
+            equal: vec![field.to_owned()],
+            order: None,
+        }
+    }
 }
 
 /// An event of an aggregate a projection consumes, which leaves its rows as they are.
@@ -156,6 +190,13 @@ pub enum WhereValue {
     EventField(Field),
 }
 
+/// The order a list's rows come in: by a field, then by key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub field: Field,
+    pub descending: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     /// snake_case; the route is its kebab-case form.
@@ -170,6 +211,14 @@ pub enum QueryKind {
     Get { field: Field },
     /// Rows whose field equals a value, ordered by key, paginated.
     List { field: Field },
+    /// Rows whose `equal` fields hold the path's values (every row when there are none), in
+    /// the order of `order` and then the key, paginated; with `range`, `?from=&before=` narrow
+    /// the order's field.
+    Find {
+        equal: Vec<Field>,
+        order: Option<Order>,
+        range: bool,
+    },
     /// Every row, paginated: by key on the SQL stores, by the key's token on Cassandra.
     ListAll,
 }

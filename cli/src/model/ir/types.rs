@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use eventwright_tables::ColumnType;
+
 /// A field type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Type {
@@ -23,6 +25,25 @@ pub enum Type {
 }
 
 impl Type {
+    /// The read-model column type of a field of this type, and whether it may be null: what
+    /// `eventwright::Column` says of the Rust type the field gets (enums are text, lists and
+    /// value objects JSON).
+    pub fn column_type(&self) -> (ColumnType, bool) {
+        let column = match self {
+            Type::Optional(inner) => return (inner.column_type().0, true),
+            Type::String | Type::Enum(_) => ColumnType::String,
+            Type::Bool => ColumnType::Bool,
+            Type::Int => ColumnType::Int,
+            Type::Float => ColumnType::Float,
+            Type::Decimal => ColumnType::Decimal,
+            Type::Uuid => ColumnType::Uuid,
+            Type::Timestamp => ColumnType::Timestamp,
+            Type::Date => ColumnType::Date,
+            Type::Value(_) | Type::List(_) => ColumnType::Json,
+        };
+        (column, false)
+    }
+
     /// The type a value has when there is one: `date?` is `date`. An optional is never
     /// optional again, so one level is all there is.
     pub fn required(&self) -> &Type {

@@ -71,7 +71,7 @@ fn list_by_indexes_the_field() {
         36,
         "  carts_by_status: { projection: CartView, list_by: status }",
     ));
-    assert_eq!(model.projections[0].indexed, ["status"]);
+    assert_eq!(model.projections[0].indexes, [ir::Index::by("status")]);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn list_all_pages_through_every_row_and_stands_alone() {
     ));
     assert_eq!(model.queries[0].kind, ir::QueryKind::ListAll);
     assert!(
-        model.projections[0].indexed.is_empty(),
+        model.projections[0].indexes.is_empty(),
         "it filters on nothing"
     );
 
@@ -139,7 +139,7 @@ fn cassandra_lists_need_a_good_partition_key() {
         "  cart: { projection: CartView, get_by: cart_id }\n  by_status: { projection: CartView, list_by: status }",
     ));
     assert_eq!(fine.stores.read, ir::ReadStore::Cassandra);
-    assert_eq!(fine.projections[0].indexed, ["status"]);
+    assert_eq!(fine.projections[0].indexes, [ir::Index::by("status")]);
 }
 
 /// A shop whose `Everything` projection consumes the events of carts and of wishes, keyed by
@@ -237,7 +237,7 @@ fn a_handler_changes_every_row_holding_a_value() {
         handler.key
     );
     assert!(
-        view.indexed.contains(&"status".to_owned()),
+        view.indexes.contains(&ir::Index::by("status")),
         "rows are found by it"
     );
 

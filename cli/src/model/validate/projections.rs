@@ -23,7 +23,7 @@ pub(super) struct Draft {
     aggregates: Vec<String>,
     ignored: Vec<ir::Ignored>,
     handlers: Vec<ir::Handler>,
-    pub indexed: Vec<String>,
+    pub indexes: Vec<ir::Index>,
 }
 
 impl Draft {
@@ -36,7 +36,7 @@ impl Draft {
             ignored: self.ignored,
             fields: self.fields,
             handlers: self.handlers,
-            indexed: self.indexed,
+            indexes: self.indexes,
         })
     }
 }
@@ -119,7 +119,7 @@ pub(super) fn projection(
         aggregates: consumed,
         ignored,
         // Rows are found by each field a `where` compares, as lists find theirs.
-        indexed: where_columns(&handlers),
+        indexes: where_indexes(&handlers),
         handlers,
     }
 }
@@ -368,14 +368,14 @@ fn rows_where(
 }
 
 /// The fields handlers find rows by, each once.
-fn where_columns(handlers: &[ir::Handler]) -> Vec<String> {
-    let mut columns: Vec<String> = Vec::new();
+fn where_indexes(handlers: &[ir::Handler]) -> Vec<ir::Index> {
+    let mut indexes: Vec<ir::Index> = Vec::new();
     for handler in handlers {
         if let ir::RowKey::Where { column, .. } = &handler.key
-            && !columns.contains(&column.name)
+            && !indexes.contains(&ir::Index::by(&column.name))
         {
-            columns.push(column.name.clone());
+            indexes.push(ir::Index::by(&column.name));
         }
     }
-    columns
+    indexes
 }

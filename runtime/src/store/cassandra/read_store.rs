@@ -11,10 +11,13 @@ use scylla::value::CqlValue;
 use serde_json::Value;
 use tokio::sync::RwLock;
 
+use super::CassandraConfig;
+use super::statements::{self, Bound};
 use super::values::{column, from_cql, marker, to_cql};
-use super::{CassandraConfig, statements};
 use crate::store::integers::{to_cursor, to_i64, to_u64};
-use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError};
+use crate::store::{
+    Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError,
+};
 use crate::table::TableSchema;
 
 pub struct CassandraReadStore {
@@ -63,6 +66,7 @@ impl ReadStore for CassandraReadStore {
     }
 
     async fn prepare(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        cql::check(schema).map_err(StoreError::Unsupported)?;
         self.prepare_bookkeeping().await?;
         self.run_all(cql::projection_tables(&self.config.keyspace, schema))
             .await
@@ -203,18 +207,42 @@ impl ReadStore for CassandraReadStore {
         }
         // The rows holding the value, from the column's list table: each written as `update`
         // writes one, its own marks skipping it when a redelivery finds it applied already.
-        let mut keys = Vec::new();
-        let mut after: Option<Value> = None;
+        let index = schema
+            .indexes
+            .iter()
+            .find(|index| index.is_by(column))
+            .ok_or_else(|| {
+                StoreError::Unsupported(format!(
+                    "{} has no index by `{column}` alone to find the rows holding a value",
+                    schema.name
+                ))
+            })?;
+        let mut keys: Vec<Value> = Vec::new();
+        let equal = [value.clone()];
         loop {
+            let after = keys.last().map(|key| RowPosition {
+                order: None,
+                key: key.clone(),
+            });
             let page = self
-                .list(schema, column, value, after.as_ref(), WHERE_PAGE)
+                .find(
+                    schema,
+                    Find {
+                        index,
+                        equal: &equal,
+                        from: None,
+                        before: None,
+                        descending: false,
+                        after: after.as_ref(),
+                        limit: WHERE_PAGE,
+                    },
+                )
                 .await?;
             let read = page.len();
             keys.extend(
                 page.into_iter()
                     .filter_map(|row| row.get(schema.key).cloned()),
             );
-            after = keys.last().cloned();
             if read < WHERE_PAGE {
                 break;
             }
@@ -235,29 +263,61 @@ impl ReadStore for CassandraReadStore {
         Ok(applied)
     }
 
-    async fn list(
-        &self,
-        schema: &TableSchema<'_>,
-        field: &str,
-        value: &Value,
-        after_key: Option<&Value>,
-        limit: usize,
-    ) -> Result<Vec<Row>, StoreError> {
-        if !schema.indexed.contains(&field) {
-            return Err(StoreError::Corrupt(format!(
-                "{} has no list by `{field}`: Cassandra serves only the lists its tables were \
-                 designed for",
-                schema.name
-            )));
+    async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
+        find.check(schema)?;
+        let mut values = Vec::new();
+        for (name, value) in find.index.equal.iter().zip(find.equal) {
+            values.push(to_cql(column(schema, name)?, value)?);
         }
-        let mut values = vec![to_cql(column(schema, field)?, value)?];
-        if let Some(key) = after_key {
-            values.push(to_cql(schema.key_column(), key)?);
+        let key = schema.key_column();
+        let after_key = find.index.order.is_none() && find.after.is_some();
+        let mut bounds = (Bound::None, Bound::None);
+        if let Some(order) = find.index.order {
+            let order = column(schema, order)?;
+            // The previous page's end bounds the side the page moves towards; the range's
+            // other end, the other side.
+            let past = find.after.map(|after| {
+                let value = after.order.as_ref().unwrap_or(&Value::Null);
+                Ok::<_, StoreError>([to_cql(order, value)?, to_cql(key, &after.key)?])
+            });
+            let at = |bound: Option<&Value>| bound.map(|value| to_cql(order, value)).transpose();
+            let (from, before) = (at(find.from)?, at(find.before)?);
+            let (start, end) = if find.descending {
+                (
+                    from.map(|v| vec![v]),
+                    past.map(|p| p.map(Vec::from))
+                        .transpose()?
+                        .or(before.map(|v| vec![v])),
+                )
+            } else {
+                (
+                    past.map(|p| p.map(Vec::from))
+                        .transpose()?
+                        .or(from.map(|v| vec![v])),
+                    before.map(|v| vec![v]),
+                )
+            };
+            let kind = |bound: &Option<Vec<Option<CqlValue>>>| match bound.as_ref().map(Vec::len) {
+                None => Bound::None,
+                Some(1) => Bound::Order,
+                Some(_) => Bound::Past,
+            };
+            bounds = (kind(&start), kind(&end));
+            values.extend(start.into_iter().chain(end).flatten());
+        } else if let Some(after) = find.after {
+            values.push(to_cql(key, &after.key)?);
         }
         values.push(Some(CqlValue::Int(
-            i32::try_from(limit).unwrap_or(i32::MAX),
+            i32::try_from(find.limit).unwrap_or(i32::MAX),
         )));
-        let text = statements::list(&self.config.keyspace, schema, field, after_key.is_some());
+        let text = statements::find(
+            &self.config.keyspace,
+            schema,
+            find.index,
+            bounds,
+            after_key,
+            find.descending,
+        );
         self.rows(text, values)
             .await?
             .into_iter()

@@ -74,8 +74,8 @@ impl CassandraReadStore {
         }))
     }
 
-    /// Brings the list tables in line with the main row at `version`: removes the rows the
-    /// listed fields' previous values keyed, and writes the current ones. Idempotent, and
+    /// Brings the index tables in line with the main row at `version`: removes the rows the
+    /// indexed columns' previous values keyed, and writes the current ones. Idempotent, and
     /// written at `version` as time, so a slower writer of an older version never wins.
     async fn sync_lists(
         &self,
@@ -86,29 +86,36 @@ impl CassandraReadStore {
         current: Option<&Row>,
     ) -> Result<(), StoreError> {
         let keyspace = &self.config.keyspace;
-        for field in schema.indexed {
-            let column = column(schema, field)?;
-            let now = current.map(|row| row.get(*field).cloned().unwrap_or(Value::Null));
-            let before: Option<Value> = previous
-                .get(*field)
-                .and_then(|text| serde_json::from_str(text).ok());
-            if let Some(before) =
-                before.filter(|before| !before.is_null() && Some(before) != now.as_ref())
-            {
-                self.execute(
-                    statements::delete_listed(keyspace, schema, field),
-                    vec![
-                        Some(CqlValue::BigInt(version)),
-                        to_cql(column, &before)?,
-                        to_cql(schema.key_column(), key)?,
-                    ],
-                )
-                .await?;
+        for index in schema.indexes {
+            // The index row's place: every column it is keyed by, or none when one is null.
+            let now: Option<Vec<Value>> = current.and_then(|row| {
+                index
+                    .columns()
+                    .map(|name| row.get(name).filter(|value| !value.is_null()).cloned())
+                    .collect()
+            });
+            let before: Option<Vec<Value>> = index
+                .columns()
+                .map(|name| {
+                    let text = previous.get(name)?;
+                    serde_json::from_str::<Value>(text)
+                        .ok()
+                        .filter(|value| !value.is_null())
+                })
+                .collect();
+            if let Some(before) = before.filter(|before| Some(before) != now.as_ref()) {
+                let mut values = vec![Some(CqlValue::BigInt(version))];
+                for (name, value) in index.columns().zip(&before) {
+                    values.push(to_cql(column(schema, name)?, value)?);
+                }
+                values.push(to_cql(schema.key_column(), key)?);
+                self.execute(statements::delete_listed(keyspace, schema, index), values)
+                    .await?;
             }
-            if let Some(row) = current.filter(|_| now.as_ref().is_some_and(|now| !now.is_null())) {
+            if let (Some(row), Some(_)) = (current, &now) {
                 let mut values = data_values(schema, row)?;
                 values.push(Some(CqlValue::BigInt(version)));
-                self.execute(statements::insert_listed(keyspace, schema, field), values)
+                self.execute(statements::insert_listed(keyspace, schema, index), values)
                     .await?;
             }
         }
@@ -160,13 +167,14 @@ impl CassandraReadStore {
                 }
                 RowChange::Delete(_) => (Row::new(), true),
             };
-            // The listed values this write replaces, for removing their list-table rows.
+            // The indexed values this write replaces, for removing their index-table rows.
             let previous: HashMap<String, String> = schema
-                .indexed
-                .iter()
-                .filter_map(|field| {
+                .indexed_columns()
+                .into_iter()
+                .filter_map(|column| {
                     let stored = stored.as_ref().filter(|s| !s.deleted)?;
-                    Some(((*field).to_owned(), stored.data.get(*field)?.to_string()))
+                    let value = stored.data.get(column.name)?;
+                    Some((column.name.to_owned(), value.to_string()))
                 })
                 .collect();
             let previous_cql = Some(CqlValue::Map(

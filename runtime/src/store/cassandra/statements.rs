@@ -2,10 +2,10 @@
 //! `eventwright-tables`' business (`eventwright_tables::cql`), reading and writing them is this
 //! module's.
 
-use eventwright_tables::cql::{META, list_table_name, progress_table_name, table};
+use eventwright_tables::cql::{META, progress_table_name, table};
 use eventwright_tables::sql::quote;
 
-use crate::table::TableSchema;
+use crate::table::{Index, TableSchema};
 
 fn data_columns(schema: &TableSchema<'_>) -> String {
     schema
@@ -125,43 +125,91 @@ pub(super) fn update_if_version(keyspace: &str, schema: &TableSchema<'_>) -> Str
 }
 
 /// Parameters: the data columns, then the write time.
-pub(super) fn insert_listed(keyspace: &str, schema: &TableSchema<'_>, field: &str) -> String {
+pub(super) fn insert_listed(keyspace: &str, schema: &TableSchema<'_>, index: &Index<'_>) -> String {
     let marks = vec!["?"; schema.columns.len()];
     format!(
         "INSERT INTO {} ({}) VALUES ({}) USING TIMESTAMP ?",
-        table(keyspace, &list_table_name(schema, field)),
+        table(keyspace, &index.name(schema.name)),
         data_columns(schema),
         marks.join(", ")
     )
 }
 
-/// Parameters: the write time, the field's value, the row key.
-pub(super) fn delete_listed(keyspace: &str, schema: &TableSchema<'_>, field: &str) -> String {
+/// Parameters: the write time, the index's columns' values, the row key.
+pub(super) fn delete_listed(keyspace: &str, schema: &TableSchema<'_>, index: &Index<'_>) -> String {
+    let conditions: Vec<String> = index
+        .columns()
+        .chain([schema.key])
+        .map(|column| format!("{} = ?", quote(column)))
+        .collect();
     format!(
-        "DELETE FROM {} USING TIMESTAMP ? WHERE {} = ? AND {} = ?",
-        table(keyspace, &list_table_name(schema, field)),
-        quote(field),
-        quote(schema.key)
+        "DELETE FROM {} USING TIMESTAMP ? WHERE {}",
+        table(keyspace, &index.name(schema.name)),
+        conditions.join(" AND ")
     )
 }
 
-/// Parameters: the field's value, the key to start after (with `after_key`), the limit.
-pub(super) fn list(
+/// The bounds of a page of an ordered index, as they are bound: the first row's and the last
+/// row's (each the order column's value and, past a previous page, the key too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bound {
+    None,
+    /// `(order) >= (?)` or `(order) < (?)`.
+    Order,
+    /// `(order, key) > (?, ?)` or `(order, key) < (?, ?)`: past the previous page.
+    Past,
+}
+
+/// One page of an index table. Parameters: the `equal` columns' values, then the lower bound's
+/// and the upper bound's values (for an index with an order), or the key to start after (for
+/// one without), then the limit. Cassandra takes one bound of each side, so the caller gives
+/// the tighter: a page of the same find, past the previous one, stays in its range.
+pub(super) fn find(
     keyspace: &str,
     schema: &TableSchema<'_>,
-    field: &str,
+    index: &Index<'_>,
+    (lower, upper): (Bound, Bound),
     after_key: bool,
+    descending: bool,
 ) -> String {
-    let after = if after_key {
-        format!(" AND {} > ?", quote(schema.key))
+    let key = quote(schema.key);
+    let mut conditions: Vec<String> = index
+        .equal
+        .iter()
+        .map(|column| format!("{} = ?", quote(column)))
+        .collect();
+    match index.order.map(quote) {
+        Some(order) => {
+            for (bound, single, past) in [(lower, ">=", ">"), (upper, "<", "<")] {
+                conditions.extend(match bound {
+                    Bound::None => None,
+                    Bound::Order => Some(format!("({order}) {single} (?)")),
+                    Bound::Past => Some(format!("({order}, {key}) {past} (?, ?)")),
+                });
+            }
+        }
+        None if after_key => {
+            conditions.push(format!("{key} {} ?", if descending { "<" } else { ">" }))
+        }
+        None => {}
+    }
+    let sort = if descending {
+        let columns: Vec<String> = index
+            .order
+            .map(quote)
+            .into_iter()
+            .chain([key.clone()])
+            .map(|column| format!("{column} DESC"))
+            .collect();
+        format!(" ORDER BY {}", columns.join(", "))
     } else {
         String::new()
     };
     format!(
-        "SELECT {} FROM {} WHERE {} = ?{after} LIMIT ?",
+        "SELECT {} FROM {} WHERE {}{sort} LIMIT ?",
         data_columns(schema),
-        table(keyspace, &list_table_name(schema, field)),
-        quote(field),
+        table(keyspace, &index.name(schema.name)),
+        conditions.join(" AND "),
     )
 }
 

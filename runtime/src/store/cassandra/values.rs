@@ -6,6 +6,7 @@ use scylla::value::{CqlDate, CqlValue};
 use serde_json::Value;
 
 use crate::store::StoreError;
+use crate::store::timestamps::{ordered_text, serde_text};
 use crate::table::{ColumnDef, ColumnType, TableSchema};
 
 /// `value` for `column`; `None` is CQL null.
@@ -36,7 +37,10 @@ pub(super) fn to_cql(
             CqlValue::Date(to_cql_date(date))
         }
         (ColumnType::Decimal, Value::Number(number)) => CqlValue::Text(number.to_string()),
-        (ColumnType::String | ColumnType::Decimal | ColumnType::Timestamp, Value::String(text)) => {
+        (ColumnType::Timestamp, Value::String(text)) => {
+            CqlValue::Text(ordered_text(text).ok_or_else(mismatch)?)
+        }
+        (ColumnType::String | ColumnType::Decimal, Value::String(text)) => {
             CqlValue::Text(text.clone())
         }
         _ => return Err(mismatch()),
@@ -55,6 +59,9 @@ pub(super) fn from_cql(
         None => Value::Null,
         Some(CqlValue::Text(text)) if column.ty == ColumnType::Json => {
             serde_json::from_str(&text).map_err(|error| corrupt(&error))?
+        }
+        Some(CqlValue::Text(text)) if column.ty == ColumnType::Timestamp => {
+            Value::String(serde_text(text))
         }
         Some(CqlValue::Text(text)) => Value::String(text),
         Some(CqlValue::Boolean(flag)) => Value::Bool(flag),

@@ -8,7 +8,7 @@ use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::event_store::stored_cursor;
 use super::{migrate, statements};
 use crate::store::integers::{to_i64, to_u64};
-use crate::store::{Cursor, Decide, Mark, ReadStore, Row, RowChange, StoreError, Update};
+use crate::store::{Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, StoreError, Update};
 use crate::table::TableSchema;
 
 /// Projection tables, one column per field, and the bookkeeping that makes applying idempotent:
@@ -41,6 +41,7 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         // The shared tables under their own lock, so preparers of different projections take
         // turns on them too.
         self.prepare_bookkeeping().await?;
+        sql::check(self.db.dialect(), schema).map_err(StoreError::Unsupported)?;
         let table = sql::projection_table(self.db.dialect(), schema);
         migrate(&self.db, schema.name, &[], &table).await
     }
@@ -173,21 +174,31 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         Ok(applied)
     }
 
-    async fn list(
-        &self,
-        schema: &TableSchema<'_>,
-        field: &str,
-        value: &Value,
-        after_key: Option<&Value>,
-        limit: usize,
-    ) -> Result<Vec<Row>, StoreError> {
-        let column = schema.column(field).ok_or_else(|| {
-            StoreError::Corrupt(format!("{} has no column `{field}`", schema.name))
-        })?;
-        let sql = statements::list(self.db.dialect(), schema, field, after_key.is_some());
-        let mut args = vec![Arg::Cell(column, value)];
-        args.extend(after_key.map(|key| Arg::Cell(schema.key_column(), key)));
-        args.push(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
+        find.check(schema)?;
+        let column = |name: &str| {
+            schema.column(name).ok_or_else(|| {
+                StoreError::Corrupt(format!("{} has no column `{name}`", schema.name))
+            })
+        };
+        let mut args = Vec::new();
+        for (name, value) in find.index.equal.iter().zip(find.equal) {
+            args.push(Arg::Cell(column(name)?, value));
+        }
+        if let Some(order) = find.index.order {
+            let order = column(order)?;
+            for bound in [find.from, find.before].into_iter().flatten() {
+                args.push(Arg::Cell(order, bound));
+            }
+            if let Some(value) = find.after.and_then(|after| after.order.as_ref()) {
+                args.push(Arg::Cell(order, value));
+            }
+        }
+        if let Some(after) = find.after {
+            args.push(Arg::Cell(schema.key_column(), &after.key));
+        }
+        args.push(Arg::Int(i64::try_from(find.limit).unwrap_or(i64::MAX)));
+        let sql = statements::find(self.db.dialect(), schema, &find);
         let rows = self.db.pool().fetch_all(&sql, &args).await?;
         rows.iter()
             .map(|row| row_to_json(schema, row.as_ref()))

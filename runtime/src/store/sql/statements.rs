@@ -3,6 +3,7 @@
 
 use eventwright_tables::sql::{Dialect, quote};
 
+use crate::store::Find;
 use crate::table::TableSchema;
 
 /// How a database reads the log in commit order; see [`Cursor`](crate::store::Cursor).
@@ -390,21 +391,57 @@ pub fn upsert(dialect: Dialect, schema: &TableSchema<'_>) -> String {
     )
 }
 
-/// Rows whose `field` equals parameter 1, after the key in parameter 2 when `after_key`, ordered
-/// by key; the last parameter is the limit.
-pub fn list(dialect: Dialect, schema: &TableSchema<'_>, field: &str, after_key: bool) -> String {
-    let p = |n| dialect.placeholder(n);
-    let (after, limit) = if after_key {
-        (format!(" AND {} > {}", quote(schema.key), p(2)), p(3))
+/// One page of the rows an index finds. Parameters, in order: the `equal` columns' values,
+/// then `from` and `before` when the find has them, then where the previous page ended when it
+/// has one (the `order` column's value, when the index has one, and the key), then the limit.
+pub fn find(dialect: Dialect, schema: &TableSchema<'_>, find: &Find<'_>) -> String {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        dialect.placeholder(n)
+    };
+    let mut conditions: Vec<String> = find
+        .index
+        .equal
+        .iter()
+        .map(|column| format!("{} = {}", quote(column), next()))
+        .collect();
+    let key = quote(schema.key);
+    let order = find.index.order.map(quote);
+    if let Some(order) = &order {
+        if find.from.is_some() {
+            conditions.push(format!("{order} >= {}", next()));
+        }
+        if find.before.is_some() {
+            conditions.push(format!("{order} < {}", next()));
+        }
+    }
+    let (past, direction) = if find.descending {
+        ("<", " DESC")
     } else {
-        (String::new(), p(2))
+        (">", "")
+    };
+    if find.after.is_some() {
+        conditions.push(match &order {
+            Some(order) => format!("({order}, {key}) {past} ({}, {})", next(), next()),
+            None => format!("{key} {past} {}", next()),
+        });
+    }
+    let sort: Vec<String> = order
+        .iter()
+        .chain([&key])
+        .map(|column| format!("{column}{direction}"))
+        .collect();
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
     };
     format!(
-        "SELECT * FROM {} WHERE {} = {}{after} ORDER BY {} LIMIT {limit}",
+        "SELECT * FROM {}{filter} ORDER BY {} LIMIT {}",
         quote(schema.name),
-        quote(field),
-        p(1),
-        quote(schema.key),
+        sort.join(", "),
+        next()
     )
 }
 
@@ -438,7 +475,9 @@ pub fn list_all(dialect: Dialect, schema: &TableSchema<'_>, after_key: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::table::{ColumnDef, ColumnType};
+    use crate::store::RowPosition;
+    use crate::table::{ColumnDef, ColumnType, Index};
+    use serde_json::Value;
 
     const ROWS: TableSchema<'static> = TableSchema {
         name: "rows",
@@ -455,7 +494,10 @@ mod tests {
                 nullable: true,
             },
         ],
-        indexed: &["n"],
+        indexes: &[Index {
+            equal: &["n"],
+            order: None,
+        }],
     };
 
     #[test]
@@ -464,9 +506,39 @@ mod tests {
             upsert(Dialect::Postgres, &ROWS),
             "INSERT INTO \"rows\" (\"id\", \"n\") VALUES ($1, $2) ON CONFLICT (\"id\") DO UPDATE SET \"n\" = excluded.\"n\""
         );
+        let after = RowPosition {
+            order: None,
+            key: Value::from("a"),
+        };
+        let by_n = Find {
+            index: &ROWS.indexes[0],
+            equal: &[],
+            from: None,
+            before: None,
+            descending: false,
+            after: Some(&after),
+            limit: 2,
+        };
         assert_eq!(
-            list(Dialect::Sqlite, &ROWS, "n", true),
+            find(Dialect::Sqlite, &ROWS, &by_n),
             "SELECT * FROM \"rows\" WHERE \"n\" = ?1 AND \"id\" > ?2 ORDER BY \"id\" LIMIT ?3"
+        );
+        let ordered = Index {
+            equal: &["n"],
+            order: Some("at"),
+        };
+        let (from, before) = (Value::from(1), Value::from(2));
+        let newest_first = Find {
+            index: &ordered,
+            from: Some(&from),
+            before: Some(&before),
+            descending: true,
+            ..by_n
+        };
+        assert_eq!(
+            find(Dialect::Postgres, &ROWS, &newest_first),
+            "SELECT * FROM \"rows\" WHERE \"n\" = $1 AND \"at\" >= $2 AND \"at\" < $3 AND \
+             (\"at\", \"id\") < ($4, $5) ORDER BY \"at\" DESC, \"id\" DESC LIMIT $6"
         );
     }
 }

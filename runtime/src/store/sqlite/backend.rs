@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::store::StoreError;
 use crate::store::sql::{Arg, Backend, LogOrder, Rows, SqlRow, Tx, sqlx_connections};
+use crate::store::timestamps::{ordered_text, serde_text};
 use crate::table::{ColumnDef, ColumnType};
 
 /// Positions are handed out in commit order: the log is read by position alone.
@@ -108,6 +109,9 @@ fn bind_cell<'q>(
         (ColumnType::Float, Value::Number(number)) => {
             query.bind(number.as_f64().ok_or_else(mismatch)?)
         }
+        (ColumnType::Timestamp, Value::String(text)) => {
+            query.bind(ordered_text(text).ok_or_else(mismatch)?)
+        }
         (_, Value::String(text)) => query.bind(text.as_str()),
         // serde writes some decimals as numbers; keep the text form so ordering stays exact.
         (ColumnType::Decimal, Value::Number(number)) => query.bind(number.to_string()),
@@ -166,6 +170,10 @@ impl SqlRow for Row {
                 .map(|text| serde_json::from_str(&text))
                 .transpose()
                 .map_err(|error| corrupt(name, error))?,
+            ColumnType::Timestamp => self
+                .0
+                .try_get::<Option<String>, _>(name)?
+                .map(|text| Value::String(serde_text(text))),
             _ => self
                 .0
                 .try_get::<Option<String>, _>(name)?

@@ -1,11 +1,15 @@
-//! Queries: one row by key (`get_by`), rows by a field (`list_by`) or every row (`list_all`) of
-//! a projection.
+//! Queries: one row by key (`get_by`), rows by fields (`list_by`) or every row (`list_all`) of
+//! a projection, in key order or in the order of a field (`order_by`, `range`).
+
+mod order;
 
 use std::sync::Arc;
 
 use super::ctx::Ctx;
 use super::names;
 use super::projections::Draft;
+use serde_saphyr::Spanned;
+
 use crate::model::ast::{self, NamedMap, Pos};
 use crate::model::ir::{self, Type};
 
@@ -32,7 +36,7 @@ impl Resolved {
     }
 }
 
-/// Also records on each projection the fields its list queries filter on.
+/// Also records on each projection the indexes its list queries read.
 pub(super) fn queries(
     ctx: &mut Ctx,
     queries: &NamedMap<ast::Query>,
@@ -92,7 +96,7 @@ pub(super) fn queries(
             query
                 .list_by
                 .as_ref()
-                .map(|field| (Pos::of(field), "list_by")),
+                .map(|fields| (Pos::of(&fields.0), "list_by")),
             query
                 .list_all
                 .as_ref()
@@ -126,7 +130,12 @@ pub(super) fn queries(
             }
             [_] => {}
         }
-        if let Some(all) = &query.list_all {
+        let order = order::order(ctx, query, projection, read_store);
+        let order = match order {
+            Ok(order) => order,
+            Err(()) => continue,
+        };
+        let kind = if let Some(all) = &query.list_all {
             if !all.value {
                 ctx.error(
                     Pos::of(all),
@@ -136,73 +145,45 @@ pub(super) fn queries(
                 );
                 continue;
             }
-            resolved.push(Resolved {
-                name: name.value.clone(),
-                projection: index,
-                kind: ir::QueryKind::ListAll,
-            });
-            continue;
-        }
-        let (field, list) = match (&query.get_by, &query.list_by) {
-            (Some(field), _) => (field, false),
-            (_, Some(field)) => (field, true),
-            (None, None) => unreachable!("one selector, not `list_all`"),
-        };
-        let Some(found) = projection.fields.iter().find(|f| f.name == field.value) else {
-            if ctx.reported(&field.value) {
+            match order {
+                None => ir::QueryKind::ListAll,
+                Some((order, range)) => {
+                    if read_store == ir::ReadStore::Cassandra {
+                        order::refuse_unpartitioned(ctx, query);
+                        continue;
+                    }
+                    ir::QueryKind::Find {
+                        equal: Vec::new(),
+                        order: Some(order),
+                        range,
+                    }
+                }
+            }
+        } else if let Some(fields) = &query.list_by {
+            let Some(equal) = list_fields(ctx, fields, projection, read_store) else {
+                continue;
+            };
+            match (equal.as_slice(), order) {
+                ([field], None) => ir::QueryKind::List {
+                    field: field.clone(),
+                },
+                (_, order) => {
+                    let (order, range) = order.unzip();
+                    ir::QueryKind::Find {
+                        equal,
+                        order,
+                        range: range.unwrap_or(false),
+                    }
+                }
+            }
+        } else if let Some(field) = &query.get_by {
+            if order.is_some() {
+                order::refuse_for_get(ctx, query);
                 continue;
             }
-            let hint = names::did_you_mean(
-                &field.value,
-                projection.fields.iter().map(|f| f.name.as_str()),
-            );
-            ctx.error(
-                Pos::of(field),
-                format!(
-                    "projection `{}` has no field `{}`",
-                    projection.name, field.value
-                ),
-                "not a field of the projection",
-                hint,
-            );
-            continue;
-        };
-        let kind = if list {
-            if matches!(found.ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
-                ctx.error(
-                    Pos::of(field),
-                    format!("cannot list by `{}`, which is `{}`", found.name, found.ty),
-                    "not a plain field",
-                    Some(
-                        "`list_by` takes a field that is not optional, a list or a value object"
-                            .into(),
-                    ),
-                );
+            let Some(found) = field_of(ctx, projection, field) else {
                 continue;
-            }
-            if read_store == ir::ReadStore::Cassandra
-                && let Some((why, instead)) = poor_cassandra_partition(&found.ty)
-            {
-                ctx.error(
-                    Pos::of(field),
-                    format!(
-                        "Cassandra cannot serve `list_by: {}` well: {why}",
-                        found.name
-                    ),
-                    "poor partition key on Cassandra",
-                    Some(format!(
-                        "a Cassandra list is one partition keyed by the listed field; {instead}"
-                    )),
-                );
-                continue;
-            }
-            if !projection.indexed.contains(&found.name) {
-                projection.indexed.push(found.name.clone());
-            }
-            ir::QueryKind::List {
-                field: found.clone(),
-            }
-        } else {
+            };
             if found.name != projection.key_name {
                 ctx.error(
                     Pos::of(field),
@@ -218,10 +199,15 @@ pub(super) fn queries(
                 );
                 continue;
             }
-            ir::QueryKind::Get {
-                field: found.clone(),
-            }
+            ir::QueryKind::Get { field: found }
+        } else {
+            unreachable!("one selector")
         };
+        if let Some(lookup) = index_of(&kind)
+            && !projection.indexes.contains(&lookup)
+        {
+            projection.indexes.push(lookup);
+        }
         resolved.push(Resolved {
             name: name.value.clone(),
             projection: index,
@@ -229,6 +215,107 @@ pub(super) fn queries(
         });
     }
     resolved
+}
+
+/// The index a query reads, if it reads one.
+fn index_of(kind: &ir::QueryKind) -> Option<ir::Index> {
+    match kind {
+        ir::QueryKind::List { field } => Some(ir::Index::by(&field.name)),
+        ir::QueryKind::Find { equal, order, .. } => Some(ir::Index {
+            equal: equal.iter().map(|field| field.name.clone()).collect(),
+            order: order.as_ref().map(|order| order.field.name.clone()),
+        }),
+        ir::QueryKind::Get { .. } | ir::QueryKind::ListAll => None,
+    }
+}
+
+/// The field of `projection` named `field`, or `None` with the error reported.
+fn field_of(ctx: &mut Ctx, projection: &Draft, field: &Spanned<String>) -> Option<ir::Field> {
+    if let Some(found) = projection.fields.iter().find(|f| f.name == field.value) {
+        return Some(found.clone());
+    }
+    if !ctx.reported(&field.value) {
+        let hint = names::did_you_mean(
+            &field.value,
+            projection.fields.iter().map(|f| f.name.as_str()),
+        );
+        ctx.error(
+            Pos::of(field),
+            format!(
+                "projection `{}` has no field `{}`",
+                projection.name, field.value
+            ),
+            "not a field of the projection",
+            hint,
+        );
+    }
+    None
+}
+
+/// The fields of `list_by`, each a plain field of the projection that makes a good partition
+/// on Cassandra, once each; `None` when one is not, with every error reported.
+fn list_fields(
+    ctx: &mut Ctx,
+    fields: &ast::Names,
+    projection: &Draft,
+    read_store: ir::ReadStore,
+) -> Option<Vec<ir::Field>> {
+    if fields.0.value.is_empty() {
+        ctx.error(
+            Pos::of(&fields.0),
+            "`list_by: []` names no field",
+            "no field",
+            Some("name the fields the path gives, like `list_by: [member_id, status]`".into()),
+        );
+        return None;
+    }
+    let mut equal: Vec<ir::Field> = Vec::new();
+    let mut clean = true;
+    for field in &fields.0.value {
+        let Some(found) = field_of(ctx, projection, field) else {
+            clean = false;
+            continue;
+        };
+        if equal.iter().any(|seen| seen.name == found.name) {
+            ctx.error(
+                Pos::of(field),
+                format!("`{}` is listed twice", found.name),
+                "listed twice",
+                Some("name each field once".into()),
+            );
+            clean = false;
+            continue;
+        }
+        if matches!(found.ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
+            ctx.error(
+                Pos::of(field),
+                format!("cannot list by `{}`, which is `{}`", found.name, found.ty),
+                "not a plain field",
+                Some("`list_by` takes fields that are not optional, lists or value objects".into()),
+            );
+            clean = false;
+            continue;
+        }
+        if read_store == ir::ReadStore::Cassandra
+            && let Some((why, instead)) = poor_cassandra_partition(&found.ty)
+        {
+            ctx.error(
+                Pos::of(field),
+                format!(
+                    "Cassandra cannot serve `list_by: {}` well: {why}",
+                    found.name
+                ),
+                "poor partition key on Cassandra",
+                Some(format!(
+                    "a Cassandra list is one partition keyed by the listed fields; {instead}"
+                )),
+            );
+            clean = false;
+            continue;
+        }
+        equal.push(found);
+    }
+    clean.then_some(equal)
 }
 
 /// Why a field makes a poor Cassandra partition key for a list, and what to do instead; `None`
