@@ -346,6 +346,14 @@ pub const fn assert_comparable<T: crate::table::Column>() {
     }
 }
 
+/// Fails the build of a projection that indexes a field of, or each element of, a field that is
+/// neither a value object nor a list.
+pub const fn assert_inside<T: crate::table::Column>() {
+    if !matches!(T::TYPE, crate::table::ColumnType::Json) {
+        panic!("an index reaches inside this field, which is neither a list nor a value object");
+    }
+}
+
 /// Fails the build of a projection whose index orders by a field without an order: optional
 /// (a row without it has no place), a list or value object, a bool or a uuid.
 pub const fn assert_orderable<T: crate::table::Column>() {

@@ -144,7 +144,15 @@ pub fn projection_tables(keyspace: &str, schema: &TableSchema<'_>) -> Vec<String
         ),
     ];
     for index in schema.indexes {
-        let partition: Vec<String> = index.equal.iter().copied().map(quote).collect();
+        // Terms that reach inside a column are kept as JSON text, in columns of their own.
+        let mut columns = data.clone();
+        let partition: Vec<String> = if index.is_expanded() {
+            let terms: Vec<String> = (0..index.equal.len()).map(crate::sql::entry_term).collect();
+            columns.extend(terms.iter().map(|term| (quote(term), "text")));
+            terms.iter().map(|term| quote(term)).collect()
+        } else {
+            index.equal.iter().copied().map(quote).collect()
+        };
         let clustering: Vec<String> = index
             .order
             .into_iter()
@@ -157,7 +165,7 @@ pub fn projection_tables(keyspace: &str, schema: &TableSchema<'_>) -> Vec<String
             .collect();
         let list = create(
             &table(keyspace, &index.name(schema.name)),
-            &borrowed(&data),
+            &borrowed(&columns),
             Some(&format!(
                 "PRIMARY KEY (({}), {})",
                 partition.join(", "),

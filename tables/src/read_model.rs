@@ -55,22 +55,74 @@ pub struct TableSchema<'a> {
     pub indexes: &'a [Index<'a>],
 }
 
-/// A lookup list queries need: the rows whose `equal` columns hold given values, in the order of
+/// A lookup list queries need: the rows whose `equal` terms hold given values, in the order of
 /// the `order` column and then the key (or of the key alone). One index serves both directions,
 /// and ranges of the `order` column.
 ///
-/// On SQL stores it is an index on (`equal`..., `order`, key); on Cassandra, a table partitioned
-/// by `equal` and clustered by (`order`, key), so it needs at least one `equal` column.
+/// Each `equal` entry is a [`Term`]: a column (`status`), a field of a value-object column
+/// (`address.city`), or each element of a list column (`authors[]`, so a row is found by any
+/// of its elements).
+///
+/// On SQL stores an index of columns alone is an index on (`equal`..., `order`, key) of the
+/// projection's table; one with other terms is a table of its own holding one row per entry
+/// (per element), kept in the same transaction as the row. On Cassandra every index is a table
+/// partitioned by `equal` and clustered by (`order`, key), so it needs at least one `equal`
+/// term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Index<'a> {
     pub equal: &'a [&'a str],
     pub order: Option<&'a str>,
 }
 
+/// What an index compares, as its text in [`Index::equal`] says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term<'a> {
+    /// `status`: a column's value.
+    Column(&'a str),
+    /// `address.city`: a field (or a field of a field, `a.b.c`) of a value-object column.
+    Field { column: &'a str, path: Vec<&'a str> },
+    /// `authors[]`: each element of a list column.
+    Element(&'a str),
+}
+
+impl<'a> Term<'a> {
+    pub fn parse(text: &'a str) -> Self {
+        if let Some(column) = text.strip_suffix("[]") {
+            return Term::Element(column);
+        }
+        let mut parts = text.split('.');
+        let column = parts.next().unwrap_or(text);
+        let path: Vec<&str> = parts.collect();
+        if path.is_empty() {
+            Term::Column(column)
+        } else {
+            Term::Field { column, path }
+        }
+    }
+
+    /// The column it reads.
+    pub fn column(&self) -> &'a str {
+        match self {
+            Term::Column(column) | Term::Element(column) | Term::Field { column, .. } => column,
+        }
+    }
+}
+
 impl<'a> Index<'a> {
-    /// Its columns: the `equal` ones, then `order`.
+    /// The columns it reads: those of the `equal` terms, then `order`.
     pub fn columns(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.equal.iter().copied().chain(self.order)
+        self.equal
+            .iter()
+            .map(|term| Term::parse(term).column())
+            .chain(self.order)
+    }
+
+    /// Whether a term reaches inside a column (a field or the elements): then its entries are
+    /// computed from each row, and SQL stores keep them in a table of their own.
+    pub fn is_expanded(&self) -> bool {
+        self.equal
+            .iter()
+            .any(|term| !matches!(Term::parse(term), Term::Column(_)))
     }
 
     /// Whether this lookup is by `column` alone, in key order: what a `where` that changes every
@@ -86,8 +138,13 @@ impl<'a> Index<'a> {
     pub fn name(&self, table: &str) -> String {
         let mut name = table.to_owned();
         if !self.equal.is_empty() {
+            let terms: Vec<String> = self
+                .equal
+                .iter()
+                .map(|term| term.trim_end_matches("[]").replace('.', "_"))
+                .collect();
             name.push_str("_by_");
-            name.push_str(&self.equal.join("_"));
+            name.push_str(&terms.join("_"));
         }
         if let Some(order) = self.order {
             name.push_str("_ordered_by_");
@@ -160,10 +217,24 @@ impl<'a> TableSchema<'a> {
                 })
             };
             for equal in index.equal {
-                if column(equal)?.ty == ColumnType::Json {
-                    return Err(format!(
-                        "index `{name}` compares `{equal}`, a list or value object, whole"
-                    ));
+                let term = Term::parse(equal);
+                let json = column(term.column())?.ty == ColumnType::Json;
+                match term {
+                    Term::Column(_) if json => {
+                        return Err(format!(
+                            "index `{name}` compares `{equal}`, a list or value object, whole: \
+                             compare a field of it (`{equal}.field`) or each element \
+                             (`{equal}[]`)"
+                        ));
+                    }
+                    Term::Field { .. } | Term::Element(_) if !json => {
+                        return Err(format!(
+                            "index `{name}` reaches into `{}`, which is neither a list nor a \
+                             value object",
+                            term.column()
+                        ));
+                    }
+                    _ => {}
                 }
             }
             if let Some(order) = index.order {
@@ -223,5 +294,26 @@ mod tests {
             .name("order_history")
         );
         assert_eq!(long, index.name("order_history"), "the same every time");
+        let inside = Index {
+            equal: &["authors[]", "address.city"],
+            order: None,
+        };
+        assert_eq!(inside.name("books"), "books_by_authors_address_city");
+        assert!(inside.is_expanded() && !index.is_expanded());
+        let columns: Vec<&str> = inside.columns().collect();
+        assert_eq!(columns, ["authors", "address"]);
+    }
+
+    #[test]
+    fn terms_read_a_column_a_field_of_one_or_each_element() {
+        assert_eq!(Term::parse("status"), Term::Column("status"));
+        assert_eq!(Term::parse("authors[]"), Term::Element("authors"));
+        assert_eq!(
+            Term::parse("address.geo.city"),
+            Term::Field {
+                column: "address",
+                path: vec!["geo", "city"]
+            }
+        );
     }
 }

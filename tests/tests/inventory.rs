@@ -5,7 +5,8 @@
 mod support;
 
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
-use support::{cargo, cargo_with_env, generate, postgres_url};
+use serde_json::json;
+use support::{Service, cargo, cargo_with_env, copied_binary, generate, postgres_url};
 
 #[test]
 fn inventory_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgres() {
@@ -24,6 +25,13 @@ fn inventory_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postg
     );
     cargo(&project, &["fmt", "--check"]);
     cargo(&project, &["test"]);
+    let binary = copied_binary("inventory", dir.path().join("inventory-sqlite"));
+    let sqlite = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    find_stock_over_http(&Service::start(
+        &binary,
+        &sqlite("events.db"),
+        &sqlite("views.db"),
+    ));
 
     // In the same test, not beside it: both projects are the crate `inventory` in one target
     // dir, so their builds must not interleave.
@@ -38,5 +46,75 @@ fn inventory_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postg
         &project,
         &["test"],
         &[("INVENTORY_TEST_POSTGRES_URL", postgres_url())],
+    );
+}
+
+/// Items found by a field of their location, most on hand first, and by any one of their tags.
+fn find_stock_over_http(service: &Service) {
+    let post = |path: &str, body: serde_json::Value| {
+        let (status, answer) = service.call("POST", path, Some(&body));
+        assert_eq!(status, 200, "{path}: {answer}");
+    };
+    for (sku, aisle, on_hand, tags) in [
+        ("bolt", "A", 5, json!(["metal", "small"])),
+        ("nut", "A", 9, json!(["metal", "metal"])),
+        ("rope", "B", 2, json!([])),
+    ] {
+        post(
+            &format!("/items/{sku}/register-item"),
+            json!({ "name": sku, "unit": "Piece" }),
+        );
+        post(
+            &format!("/items/{sku}/receive-stock"),
+            json!({ "quantity": on_hand, "received_on": "2026-12-06" }),
+        );
+        post(
+            &format!("/items/{sku}/shelve"),
+            json!({ "location": { "aisle": aisle, "shelf": 1 } }),
+        );
+        post(&format!("/items/{sku}/tag"), json!({ "tags": tags }));
+    }
+    let skus = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["sku"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let aisle = service.wait_for("/stock-in-aisle/A", |status, page| {
+        status == 200
+            && page["items"]
+                .as_array()
+                .is_some_and(|items| items.len() == 2)
+    });
+    assert_eq!(skus(&aisle), ["nut", "bolt"], "most on hand first: {aisle}");
+    let metal = service.wait_for("/stock-tagged/metal", |status, page| {
+        status == 200
+            && page["items"]
+                .as_array()
+                .is_some_and(|items| items.len() == 2)
+    });
+    assert_eq!(skus(&metal), ["bolt", "nut"], "each once, by key: {metal}");
+    // Retagged: the old tags find it no more.
+    post("/items/bolt/tag", json!({ "tags": ["small"] }));
+    let metal = service.wait_for("/stock-tagged/metal", |status, page| {
+        status == 200
+            && page["items"]
+                .as_array()
+                .is_some_and(|items| items.len() == 1)
+    });
+    assert_eq!(skus(&metal), ["nut"], "{metal}");
+    let (status, page) = service.call("GET", "/stock-tagged/small", None);
+    assert_eq!(
+        (status, skus(&page)),
+        (200, vec!["bolt".to_owned()]),
+        "{page}"
+    );
+    let (status, refused) = service.call("GET", "/stock-in-aisle/A?from=1", None);
+    assert_eq!(
+        (status, &refused["field"]),
+        (400, &json!("from")),
+        "a list without a range: {refused}"
     );
 }

@@ -7,7 +7,7 @@ use super::layout;
 use super::names::snake;
 use super::routes::{command_route, query_route};
 use super::rust::rust_type;
-use crate::model::ir::{Field, Model, Order, QueryKind};
+use crate::model::ir::{Field, Model, Order, QueryKind, Term};
 
 struct Route {
     route: String,
@@ -268,12 +268,12 @@ fn path_variable(field: &Field) -> String {
 /// `const NAME: ListShape = ListShape { index: Index { .. }, descending, range };`, laid out.
 fn list_shape(
     constant: &str,
-    equal: &[Field],
+    equal: &[Term],
     order: Option<&Order>,
     range: bool,
     imports: &mut Imports,
 ) -> String {
-    let names: Vec<String> = equal.iter().map(|f| format!("{:?}", f.name)).collect();
+    let names: Vec<String> = equal.iter().map(|t| format!("{:?}", t.text)).collect();
     let index = layout::struct_literal(
         "Index",
         &[
@@ -315,12 +315,13 @@ fn list_shape(
 fn find_route(
     constant: &str,
     projection: &str,
-    equal: &[Field],
+    equal: &[Term],
     state: String,
     page: String,
     imports: &mut Imports,
 ) -> (String, Vec<String>, String) {
-    let variables: Vec<String> = equal.iter().map(path_variable).collect();
+    let equal: Vec<&Field> = equal.iter().map(|term| &term.param).collect();
+    let variables: Vec<String> = equal.iter().copied().map(path_variable).collect();
     let mut params = vec![state];
     match variables.as_slice() {
         [] => {}
@@ -335,23 +336,40 @@ fn find_route(
         "RawQuery(query): RawQuery".to_owned(),
         "headers: HeaderMap".to_owned(),
     ]);
-    let values: Vec<String> = equal
+    let calls: Vec<(String, [String; 2])> = equal
         .iter()
         .zip(&variables)
         .map(|(field, variable)| {
             imports.add(&field.ty);
-            format!(
-                "http::param_value::<{}>({:?}, &{variable})?",
-                rust_type(&field.ty),
-                field.name
+            let callee = format!("http::param_value::<{}>", rust_type(&field.ty));
+            (
+                callee,
+                [format!("{:?}", field.name), format!("&{variable}")],
             )
         })
         .collect();
-    let (equal_arg, parse) = if values.is_empty() {
-        ("Vec::new()".to_owned(), String::new())
-    } else {
-        let list = layout::array("vec![", &values, 4, "let equal = ".len());
-        ("equal".to_owned(), format!("let equal = {list};\n    "))
+    let values: Vec<String> = calls
+        .iter()
+        .map(|(callee, args)| format!("{callee}({})?", args.join(", ")))
+        .collect();
+    let (equal_arg, parse) = match calls.as_slice() {
+        [] => ("Vec::new()".to_owned(), String::new()),
+        // One call past the array width (60) or the line overflows into the `vec![...]`, as
+        // rustfmt writes it.
+        [(callee, args)]
+            if values[0].len() > 60 || 4 + "let equal = vec![];".len() + values[0].len() > 100 =>
+        {
+            let args: String = args.iter().map(|arg| format!("\n        {arg},")).collect();
+            let call = format!("{callee}({args}\n    )?");
+            (
+                "equal".to_owned(),
+                format!("let equal = vec![{call}];\n    "),
+            )
+        }
+        _ => {
+            let list = layout::array("vec![", &values, 4, "let equal = ".len());
+            ("equal".to_owned(), format!("let equal = {list};\n    "))
+        }
     };
     let args = [
         "&app.read_models".to_owned(),

@@ -148,7 +148,18 @@ impl<'a> ProjectionView<'a> {
         }
         // A lookup by one field is marked on the field; the others are written out here.
         for index in projection.indexes.iter().filter(|i| !is_by_one(i)) {
-            let mut fields = index.equal.clone();
+            // A term reaching inside a field is a string: `"address.city"`, `"authors[]"`.
+            let mut fields: Vec<String> = index
+                .equal
+                .iter()
+                .map(|term| {
+                    if term.contains(['.', '[']) {
+                        format!("{term:?}")
+                    } else {
+                        term.clone()
+                    }
+                })
+                .collect();
             fields.extend(index.order.iter().map(|order| format!("order = {order}")));
             args.push(format!("index({})", fields.join(", ")));
         }
@@ -256,5 +267,5 @@ impl ProjectionsRs {
 
 /// Whether `index` looks rows up by one field, in key order.
 fn is_by_one(index: &Index) -> bool {
-    index.equal.len() == 1 && index.order.is_none()
+    matches!(index.equal.as_slice(), [one] if !one.contains(['.', '['])) && index.order.is_none()
 }

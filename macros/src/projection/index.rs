@@ -2,12 +2,13 @@
 //! value of it, in key order), and `#[projection(index(a, b, order = c))]` on the struct (rows
 //! holding values of `a` and `b`, in the order of `c`, then the key).
 
+use eventwright_tables::Term;
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::Ident;
+use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
+use syn::{Ident, LitStr, Token};
 
 use super::Column;
 use crate::attr;
@@ -18,47 +19,79 @@ use crate::respan::respan;
 pub(crate) struct IndexAttr {
     /// The `index` key, for errors about the whole index.
     pub at: syn::Path,
-    pub equal: Vec<Ident>,
+    pub equal: Vec<Written>,
     pub order: Option<Ident>,
 }
 
-/// `index(field, field, order = field)`.
+/// A term as written: a field (`customer`), or a string reaching inside one (`"address.city"`,
+/// `"authors[]"`), with its tokens for errors.
+pub(crate) struct Written {
+    text: String,
+    tokens: TokenStream,
+}
+
+/// `index(field, "field.inner", "list[]", order = field)`.
 pub(crate) fn parse(meta: &ParseNestedMeta) -> syn::Result<IndexAttr> {
+    let usage = "`index(customer, status)`, `index(customer, order = placed_at)` or \
+                 `index(\"address.city\")`";
     if !meta.input.peek(syn::token::Paren) {
-        return Err(meta.error(
-            "expected the fields in parentheses: `index(customer, status)` or \
-             `index(customer, order = placed_at)`",
-        ));
+        return Err(meta.error(format!("expected the fields in parentheses: {usage}")));
     }
-    let fork = meta.input.fork();
     let content;
-    syn::parenthesized!(content in fork);
+    syn::parenthesized!(content in meta.input);
     if content.is_empty() {
-        return Err(
-            meta.error("an index needs fields: `index(customer)` or `index(order = placed_at)`")
-        );
+        return Err(meta.error(format!("an index needs fields: {usage}")));
     }
     let mut index = IndexAttr {
         at: meta.path.clone(),
         equal: Vec::new(),
         order: None,
     };
-    meta.parse_nested_meta(|inner| {
-        if inner.path.is_ident("order") && inner.input.peek(syn::Token![=]) {
-            let field: Ident = inner.value()?.call(Ident::parse_any)?;
-            if index.order.replace(field).is_some() {
-                return Err(inner.error("duplicate `order`: an index has one order"));
+    while !content.is_empty() {
+        if content.peek(LitStr) {
+            let lit: LitStr = content.parse()?;
+            index.equal.push(Written {
+                text: lit.value(),
+                tokens: lit.to_token_stream(),
+            });
+        } else {
+            let ident = content.call(Ident::parse_any)?;
+            if ident == "order" && content.peek(Token![=]) {
+                content.parse::<Token![=]>()?;
+                let field = content.call(Ident::parse_any)?;
+                if index.order.replace(field).is_some() {
+                    return Err(syn::Error::new_spanned(
+                        ident,
+                        "duplicate `order`: an index has one order",
+                    ));
+                }
+            } else {
+                index.equal.push(Written {
+                    text: ident.unraw().to_string(),
+                    tokens: ident.to_token_stream(),
+                });
             }
-            return Ok(());
         }
-        let Some(field) = inner.path.get_ident() else {
-            return Err(inner.error("expected a field name"));
-        };
-        attr::flag(&inner)?;
-        index.equal.push(field.clone());
-        Ok(())
-    })?;
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
     Ok(index)
+}
+
+/// Whether `text` is a term: a field name, then `.field`s or a final `[]`.
+fn well_formed(text: &str) -> bool {
+    let path = text.strip_suffix("[]").unwrap_or(text);
+    !path.is_empty()
+        && (path == text || !path.contains('.'))
+        && path.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .is_some_and(|first| first == '_' || first.is_ascii_alphabetic())
+                && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        })
 }
 
 /// Every index, checked: from the fields marked `index` and from `index(...)` on the struct.
@@ -79,36 +112,41 @@ pub(crate) fn check(
         })
         .collect();
     for index in written {
-        let known = |field: &Ident| {
-            let name = field.unraw().to_string();
-            if columns.iter().any(|column| column.name == name) {
-                return Some(name);
+        let mut equal: Vec<String> = Vec::new();
+        let mut clean = true;
+        for term in &index.equal {
+            if !well_formed(&term.text) {
+                cx.error_spanned_by(
+                    &term.tokens,
+                    "expected a field, a field of a value object (`\"address.city\"`) or each \
+                     element of a list (`\"authors[]\"`)",
+                );
+                clean = false;
+                continue;
             }
-            let names = columns.iter().map(|column| column.name.as_str());
-            let message = match attr::did_you_mean(&name, names) {
-                Some(close) => format!("no field `{name}` to index; did you mean `{close}`?"),
-                None => format!("no field `{name}` to index"),
-            };
-            cx.error_spanned_by(field, message);
-            None
-        };
-        let mut equal = Vec::new();
-        for field in &index.equal {
-            if let Some(name) = known(field) {
-                if equal.contains(&name) {
-                    cx.error_spanned_by(field, format!("`{name}` is already in this index"));
-                }
-                equal.push(name);
+            if !known(cx, columns, Term::parse(&term.text).column(), &term.tokens) {
+                clean = false;
+                continue;
             }
+            if equal.contains(&term.text) {
+                cx.error_spanned_by(
+                    &term.tokens,
+                    format!("`{}` is already in this index", term.text),
+                );
+            }
+            equal.push(term.text.clone());
         }
         let order = index.order.as_ref().and_then(|field| {
-            let name = known(field)?;
+            let name = field.unraw().to_string();
+            if !known(cx, columns, &name, field) {
+                return None;
+            }
             if name == key {
                 cx.error_spanned_by(
                     field,
                     "every list is in key order already: `order` takes another field",
                 );
-            } else if equal.contains(&name) {
+            } else if equal.iter().any(|term| Term::parse(term).column() == name) {
                 cx.error_spanned_by(
                     field,
                     format!(
@@ -118,6 +156,10 @@ pub(crate) fn check(
             }
             Some(name)
         });
+        // An index with a term in error is reported already; it is not compared with others.
+        if !clean {
+            continue;
+        }
         let checked = Checked { equal, order };
         if indexes.contains(&checked) {
             cx.error_spanned_by(&index.at, "this index is declared already");
@@ -125,6 +167,21 @@ pub(crate) fn check(
         indexes.push(checked);
     }
     indexes
+}
+
+/// Whether `name` is a field of the struct; reports it at `tokens`, with the closest field, when
+/// it is not.
+fn known(cx: &Ctxt, columns: &[Column<'_>], name: &str, tokens: impl ToTokens) -> bool {
+    if columns.iter().any(|column| column.name == name) {
+        return true;
+    }
+    let names = columns.iter().map(|column| column.name.as_str());
+    let message = match attr::did_you_mean(name, names) {
+        Some(close) => format!("no field `{name}` to index; did you mean `{close}`?"),
+        None => format!("no field `{name}` to index"),
+    };
+    cx.error_spanned_by(tokens, message);
+    false
 }
 
 /// An index whose fields are known.
@@ -152,10 +209,16 @@ pub(crate) fn expand(
     let mut checks = TokenStream::new();
     let values = indexes.iter().map(|index| {
         // Spanned whole on the field's type, so a failed check is reported on the field.
-        for name in &index.equal {
-            if let Some(ty) = ty_of(name) {
-                let check = quote!(const _: () = #private::assert_comparable::<#ty>(););
-                checks.extend(respan(check, ty.span()));
+        for text in &index.equal {
+            let term = Term::parse(text);
+            if let Some(ty) = ty_of(term.column()) {
+                let check = match term {
+                    Term::Column(_) => quote!(#private::assert_comparable::<#ty>()),
+                    Term::Field { .. } | Term::Element(_) => {
+                        quote!(#private::assert_inside::<#ty>())
+                    }
+                };
+                checks.extend(respan(quote!(const _: () = #check;), ty.span()));
             }
         }
         if let Some(ty) = index.order.as_deref().and_then(ty_of) {

@@ -18,6 +18,8 @@ use crate::event::EventEnvelope;
 #[cfg(feature = "cassandra")]
 pub mod cassandra;
 mod conditional_append;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]
+mod entries;
 mod event_store;
 pub mod generation;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]

@@ -1,4 +1,5 @@
-//! Lists through an index (equality on several columns, an order, a range, both directions),
+//! Lists through an index (equality on several columns, on each element of a list, on a field
+//! of a value object; an order, a range, both directions),
 //! run by each adapter's test binary against its own read store: events go through the
 //! projection engine's projector, and every page of every list is compared with a fold of the
 //! same events written here in plain code.
@@ -33,6 +34,29 @@ pub struct Transferred {
     pub member: String,
 }
 
+/// Replaces the loan's tags.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tagged {
+    pub tags: Vec<String>,
+}
+
+/// The loan moves to another branch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Moved {
+    pub branch: Branch,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Branch {
+    pub city: String,
+    pub desk: i64,
+}
+
+/// A value object: a JSON column.
+impl eventwright::Column for Branch {
+    const TYPE: eventwright::ColumnType = eventwright::ColumnType::Json;
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Closed {}
 
@@ -44,6 +68,8 @@ pub enum LoanEvent {
     Opened(Opened),
     Extended(Extended),
     Transferred(Transferred),
+    Tagged(Tagged),
+    Moved(Moved),
     Closed(Closed),
     Erased(Erased),
 }
@@ -57,7 +83,10 @@ pub enum LoanEvent {
     index(member, order = fee),
     index(status, order = day),
     index(status, order = member),
-    index(member, status)
+    index(member, status),
+    index("tags[]", order = due_at),
+    index("branch.city", status),
+    index("tags[]", "branch.desk")
 )]
 pub struct LoanRow {
     pub loan_id: String,
@@ -66,6 +95,8 @@ pub struct LoanRow {
     pub due_at: DateTime<Utc>,
     pub fee: i64,
     pub day: NaiveDate,
+    pub tags: Vec<String>,
+    pub branch: Branch,
 }
 
 impl Project<Opened> for LoanRow {
@@ -77,7 +108,33 @@ impl Project<Opened> for LoanRow {
             due_at: event.due_at,
             fee: event.fee,
             day: event.day,
+            tags: Vec::new(),
+            branch: Branch::default(),
         })
+    }
+}
+
+impl Project<Tagged> for LoanRow {
+    fn project(row: Option<Self>, event: &Tagged, _: &EventEnvelope) -> Change<Self> {
+        match row {
+            Some(row) => Change::Upsert(LoanRow {
+                tags: event.tags.clone(),
+                ..row
+            }),
+            None => Change::Keep,
+        }
+    }
+}
+
+impl Project<Moved> for LoanRow {
+    fn project(row: Option<Self>, event: &Moved, _: &EventEnvelope) -> Change<Self> {
+        match row {
+            Some(row) => Change::Upsert(LoanRow {
+                branch: event.branch.clone(),
+                ..row
+            }),
+            None => Change::Keep,
+        }
     }
 }
 
@@ -127,7 +184,7 @@ impl Project<Erased> for LoanRow {
 /// stores, refused by Cassandra.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Projection)]
 #[projection(event = LoanEvent, key = loan_id, name = "loans_by_due", index(order = due_at))]
-#[projection(ignore(Extended, Transferred, Closed, Erased))]
+#[projection(ignore(Extended, Transferred, Tagged, Moved, Closed, Erased))]
 pub struct LoanByDue {
     pub loan_id: String,
     pub due_at: DateTime<Utc>,
@@ -143,6 +200,8 @@ impl Project<Opened> for LoanByDue {
 }
 
 const MEMBERS: [&str; 4] = ["ada", "bo", "cy", "di"];
+const TAGS: [&str; 3] = ["rare", "kids", "audio"];
+const CITIES: [&str; 2] = ["oslo", "rome"];
 
 /// A small generator, so the history is the same on every run and every store.
 struct Lcg(u64);
@@ -181,16 +240,28 @@ fn history() -> Vec<(String, u64, LoanEvent)> {
         };
         push(&id, LoanEvent::Opened(opened), &mut events);
     }
-    for _ in 0..80 {
+    for _ in 0..140 {
         let id = format!("loan-{:02}", random.below(40));
-        let event = match random.below(10) {
+        let event = match random.below(14) {
             0..=3 => LoanEvent::Extended(Extended {
                 due_at: at(&mut random),
             }),
             4..=6 => LoanEvent::Transferred(Transferred {
                 member: MEMBERS[random.below(4) as usize].to_owned(),
             }),
-            7 | 8 => LoanEvent::Closed(Closed {}),
+            // Up to three tags, possibly one twice, possibly none.
+            7..=9 => LoanEvent::Tagged(Tagged {
+                tags: (0..random.below(4))
+                    .map(|_| TAGS[random.below(3) as usize].to_owned())
+                    .collect(),
+            }),
+            10 | 11 => LoanEvent::Moved(Moved {
+                branch: Branch {
+                    city: CITIES[random.below(2) as usize].to_owned(),
+                    desk: random.below(3) as i64,
+                },
+            }),
+            12 => LoanEvent::Closed(Closed {}),
             _ => LoanEvent::Erased(Erased {}),
         };
         push(&id, event, &mut events);
@@ -213,8 +284,20 @@ fn fold(history: &[(String, u64, LoanEvent)]) -> BTreeMap<String, LoanRow> {
                         due_at: opened.due_at,
                         fee: opened.fee,
                         day: opened.day,
+                        tags: Vec::new(),
+                        branch: Branch::default(),
                     },
                 );
+            }
+            LoanEvent::Tagged(tagged) => {
+                if let Some(row) = rows.get_mut(id) {
+                    row.tags = tagged.tags.clone();
+                }
+            }
+            LoanEvent::Moved(moved) => {
+                if let Some(row) = rows.get_mut(id) {
+                    row.branch = moved.branch.clone();
+                }
             }
             LoanEvent::Extended(extended) => {
                 if let Some(row) = rows.get_mut(id) {
@@ -266,8 +349,18 @@ fn sort_key(row: &LoanRow, column: &str) -> (i64, String) {
     }
 }
 
-fn column_value(row: &LoanRow, column: &str) -> Value {
-    serde_json::to_value(row).unwrap()[column].clone()
+/// Whether `row` holds `value` under `term`: in the column, in the value object's field, or
+/// among the list's elements.
+fn holds(row: &LoanRow, term: &str, value: &Value) -> bool {
+    let row = serde_json::to_value(row).unwrap();
+    if let Some(list) = term.strip_suffix("[]") {
+        return row[list].as_array().unwrap().contains(value);
+    }
+    let mut found = &row;
+    for part in term.split('.') {
+        found = &found[part];
+    }
+    found == value
 }
 
 /// What a list of `index` with `filter` must answer, from the fold.
@@ -280,7 +373,8 @@ fn expected(rows: &BTreeMap<String, LoanRow>, index: &Index<'_>, filter: &Filter
         let bound = |bound: &Value| {
             let probe: LoanRow = serde_json::from_value(json!({
                 "loan_id": "", "member": "", "status": "", "fee": 0,
-                "due_at": "2026-01-01T00:00:00Z", "day": "2026-01-01",
+                "due_at": "2026-01-01T00:00:00Z", "day": "2026-01-01", "tags": [],
+                "branch": { "city": "", "desk": 0 },
                 order: bound,
             }))
             .unwrap();
@@ -299,7 +393,7 @@ fn expected(rows: &BTreeMap<String, LoanRow>, index: &Index<'_>, filter: &Filter
                 .equal
                 .iter()
                 .zip(&filter.equal)
-                .all(|(column, value)| column_value(row, column) == *value)
+                .all(|(term, value)| holds(row, term, value))
         })
         .filter(|row| in_range(row))
         .collect();
@@ -354,6 +448,13 @@ fn filters(index: &Index<'_>) -> Vec<Filter> {
         let values: Vec<Value> = match *column {
             "member" => MEMBERS.iter().map(|m| json!(m)).collect(),
             "status" => statuses.iter().map(|s| json!(s)).collect(),
+            "tags[]" => TAGS
+                .iter()
+                .map(|t| json!(t))
+                .chain([json!("none")])
+                .collect(),
+            "branch.city" => CITIES.iter().map(|c| json!(c)).collect(),
+            "branch.desk" => (0..3).map(|d| json!(d)).collect(),
             other => panic!("no values for {other}"),
         };
         equals = equals
@@ -434,7 +535,7 @@ pub async fn every_list_matches_the_fold(read: Arc<dyn ReadStore>) {
             }
         }
     }
-    assert!(compared > 40, "only {compared} lists held rows");
+    assert!(compared > 60, "only {compared} lists held rows");
 
     let index = &LoanRow::SCHEMA.indexes[0];
     let filter = filters(index).remove(1);

@@ -10,7 +10,7 @@
 mod tables;
 
 use crate::migration::{Migration, Step};
-use crate::read_model::{ColumnType, TableSchema};
+use crate::read_model::{ColumnType, Index, TableSchema};
 use tables::{
     APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES,
     UNIQUE_VALUES, create,
@@ -296,7 +296,7 @@ pub fn projection_table(dialect: Dialect, schema: &TableSchema<'_>) -> Vec<Strin
         quote(schema.name),
         columns.join(",\n")
     )];
-    for index in schema.indexes {
+    for index in schema.indexes.iter().filter(|index| !index.is_expanded()) {
         let columns: Vec<String> = index.columns().chain([schema.key]).map(quote).collect();
         statements.push(format!(
             "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({})",
@@ -305,7 +305,76 @@ pub fn projection_table(dialect: Dialect, schema: &TableSchema<'_>) -> Vec<Strin
             columns.join(", "),
         ));
     }
+    for index in schema.indexes.iter().filter(|index| index.is_expanded()) {
+        statements.extend(entry_table(dialect, schema, index));
+    }
     statements
+}
+
+/// The column of an entry table holding the row's key.
+pub const ENTRY_KEY: &str = "row_key";
+/// The column of an entry table holding the row's value of the index's order column.
+pub const ENTRY_ORDER: &str = "ordered";
+
+/// The column of an entry table holding the `n`th term's value, as JSON text.
+pub fn entry_term(n: usize) -> String {
+    format!("term_{n}")
+}
+
+/// The names of the entry tables of `schema`'s indexes that reach inside a column.
+pub fn entry_tables(schema: &TableSchema<'_>) -> Vec<String> {
+    schema
+        .indexes
+        .iter()
+        .filter(|index| index.is_expanded())
+        .map(|index| index.name(schema.name))
+        .collect()
+}
+
+/// The table of an index that reaches inside a column (`authors[]`, `address.city`): one row
+/// per entry of each projection row (each element), its terms as JSON text, then the row's
+/// order value and key; indexed for the lookup, and by key for rewriting a row's entries.
+fn entry_table(dialect: Dialect, schema: &TableSchema<'_>, index: &Index<'_>) -> Vec<String> {
+    let name = index.name(schema.name);
+    let mut columns: Vec<(String, &str)> = (0..index.equal.len())
+        .map(|n| (entry_term(n), "TEXT"))
+        .collect();
+    if let Some(order) = index.order.and_then(|order| schema.column(order)) {
+        columns.push((ENTRY_ORDER.to_owned(), dialect.column_type(order.ty)));
+    }
+    columns.push((
+        ENTRY_KEY.to_owned(),
+        dialect.column_type(schema.key_column().ty),
+    ));
+    let width = columns
+        .iter()
+        .map(|(name, _)| quote(name).len())
+        .max()
+        .unwrap_or(0);
+    let lines: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| format!("    {:<width$} {ty} NOT NULL", quote(name)))
+        .collect();
+    let lookup: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
+    vec![
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+            quote(&name),
+            lines.join(",\n")
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({})",
+            quote(&format!("{name}_lookup")),
+            quote(&name),
+            lookup.join(", ")
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({})",
+            quote(&format!("{name}_rows")),
+            quote(&name),
+            quote(ENTRY_KEY)
+        ),
+    ]
 }
 
 #[cfg(test)]

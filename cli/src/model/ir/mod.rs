@@ -129,7 +129,7 @@ impl QueryKind {
     pub fn path_fields(&self) -> Vec<&Field> {
         match self {
             QueryKind::Get { field } | QueryKind::List { field } => vec![field],
-            QueryKind::Find { equal, .. } => equal.iter().collect(),
+            QueryKind::Find { equal, .. } => equal.iter().map(|term| &term.param).collect(),
             QueryKind::ListAll => Vec::new(),
         }
     }
@@ -190,6 +190,17 @@ pub enum WhereValue {
     EventField(Field),
 }
 
+/// What a list compares with a value the path gives: a field (`status`), a field of a value
+/// object (`address.city`), or each element of a list (`authors[]`, written `list_by: authors`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    /// As the index names it: `status`, `address.city`, `authors[]`.
+    pub text: String,
+    /// The path parameter: named after the term (`address_city`, `authors`), of the type of the
+    /// value compared (the element's, for a list).
+    pub param: Field,
+}
+
 /// The order a list's rows come in: by a field, then by key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
@@ -215,7 +226,7 @@ pub enum QueryKind {
     /// the order of `order` and then the key, paginated; with `range`, `?from=&before=` narrow
     /// the order's field.
     Find {
-        equal: Vec<Field>,
+        equal: Vec<Term>,
         order: Option<Order>,
         range: bool,
     },

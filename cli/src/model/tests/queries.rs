@@ -31,7 +31,7 @@ fn a_list_by_several_fields_in_an_order_within_a_range() {
     else {
         panic!("{:?}", recent.queries[0].kind)
     };
-    let names: Vec<&str> = equal.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = equal.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(names, ["status", "total"]);
     assert_eq!(
         (order.field.name.as_str(), order.descending),
@@ -150,5 +150,70 @@ fn list_by_names_each_field_once() {
             None,
         )),
         "40:48 cannot list by `closed`, which is `optional<date>`"
+    );
+}
+
+/// The warehouse example with `query` as its only query.
+fn warehouse(query: &str) -> String {
+    let source = include_str!("../../../../examples/inventory.yaml");
+    let start = source.find("queries:\n").expect("the example has queries");
+    format!("{}queries:\n{query}\n", &source[..start])
+}
+
+#[test]
+fn a_list_by_a_field_of_a_value_object_or_by_each_element_of_a_list() {
+    let model = example("inventory.yaml");
+    let terms = |name: &str| -> Vec<(String, String, Type)> {
+        let query = model.queries.iter().find(|q| q.name == name).unwrap();
+        let ir::QueryKind::Find { equal, .. } = &query.kind else {
+            panic!("{:?}", query.kind)
+        };
+        equal
+            .iter()
+            .map(|t| (t.text.clone(), t.param.name.clone(), t.param.ty.clone()))
+            .collect()
+    };
+    assert_eq!(
+        terms("stock_in_aisle"),
+        [(
+            "location.aisle".into(),
+            "location_aisle".into(),
+            Type::String
+        )]
+    );
+    assert_eq!(
+        terms("stock_tagged"),
+        [("tags[]".into(), "tags".into(), Type::String)]
+    );
+    assert!(model.projections[0].indexes.contains(&ir::Index {
+        equal: vec!["tags[]".into()],
+        order: None,
+    }));
+}
+
+#[test]
+fn a_list_reaches_only_into_value_objects_and_compares_only_plain_values() {
+    let refused = |list_by: &str| {
+        let query = format!("  q: {{ projection: StockLevel, list_by: {list_by} }}");
+        let d = only(&warehouse(&query));
+        (d.column, d.message)
+    };
+    assert_eq!(
+        refused("location.row"),
+        (41, "value object `Location` has no field `row`".to_owned())
+    );
+    assert_eq!(
+        refused("name.first"),
+        (
+            41,
+            "`name.first` is `string`, which has no field `first`".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("location"),
+        (
+            41,
+            "cannot list by `location`, which is `Location`".to_owned()
+        )
     );
 }

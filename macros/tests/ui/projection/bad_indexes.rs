@@ -32,11 +32,20 @@ pub struct Twice {
 
 #[derive(Serialize, Deserialize, Projection)]
 #[projection(event = OrderEvent, key = order_id, ignore(Placed))]
-#[projection(index(customer, order = shipped), index(lines))]
+#[projection(index(customer, order = shipped), index(lines), index("customer.city"))]
 pub struct Unorderable {
     pub order_id: String,
     pub customer: String,
     pub shipped: Option<i64>,
+    pub lines: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Projection)]
+#[projection(event = OrderEvent, key = order_id, ignore(Placed))]
+#[projection(index("custmer.city"), index("9lines[]"), index("lines[]"))]
+pub struct Inside {
+    pub order_id: String,
+    pub customer: String,
     pub lines: Vec<String>,
 }
 

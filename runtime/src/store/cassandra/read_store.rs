@@ -14,6 +14,7 @@ use tokio::sync::RwLock;
 use super::CassandraConfig;
 use super::statements::{self, Bound};
 use super::values::{column, from_cql, marker, to_cql};
+use crate::store::entries::term_text;
 use crate::store::integers::{to_cursor, to_i64, to_u64};
 use crate::store::{
     Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError,
@@ -267,7 +268,11 @@ impl ReadStore for CassandraReadStore {
         find.check(schema)?;
         let mut values = Vec::new();
         for (name, value) in find.index.equal.iter().zip(find.equal) {
-            values.push(to_cql(column(schema, name)?, value)?);
+            values.push(if find.index.is_expanded() {
+                Some(CqlValue::Text(term_text(value)))
+            } else {
+                to_cql(column(schema, name)?, value)?
+            });
         }
         let key = schema.key_column();
         let after_key = find.index.order.is_none() && find.after.is_some();

@@ -9,9 +9,10 @@ use serde_json::Value;
 use super::read_store::CassandraReadStore;
 use super::statements;
 use super::values::{column, from_cql, marker, to_cql};
+use crate::store::entries::{entries, term_text};
 use crate::store::integers::to_i64;
 use crate::store::{Cursor, Decide, Mark, Row, RowChange, StoreError};
-use crate::table::TableSchema;
+use crate::table::{Index, TableSchema};
 
 /// How many times a write that lost a race on its row is decided again before giving up (the
 /// projector then retries the event as a whole). With the growing waits between them, about
@@ -86,34 +87,35 @@ impl CassandraReadStore {
         current: Option<&Row>,
     ) -> Result<(), StoreError> {
         let keyspace = &self.config.keyspace;
+        let before: Row = previous
+            .iter()
+            .filter_map(|(column, text)| Some((column.clone(), serde_json::from_str(text).ok()?)))
+            .collect();
         for index in schema.indexes {
-            // The index row's place: every column it is keyed by, or none when one is null.
-            let now: Option<Vec<Value>> = current.and_then(|row| {
-                index
-                    .columns()
-                    .map(|name| row.get(name).filter(|value| !value.is_null()).cloned())
-                    .collect()
-            });
-            let before: Option<Vec<Value>> = index
-                .columns()
-                .map(|name| {
-                    let text = previous.get(name)?;
-                    serde_json::from_str::<Value>(text)
-                        .ok()
-                        .filter(|value| !value.is_null())
-                })
-                .collect();
-            if let Some(before) = before.filter(|before| Some(before) != now.as_ref()) {
+            let now = current.map(|row| places(index, row)).unwrap_or_default();
+            for gone in places(index, &before)
+                .iter()
+                .filter(|place| !now.contains(place))
+            {
                 let mut values = vec![Some(CqlValue::BigInt(version))];
-                for (name, value) in index.columns().zip(&before) {
-                    values.push(to_cql(column(schema, name)?, value)?);
-                }
+                values.extend(place_values(schema, index, gone)?);
                 values.push(to_cql(schema.key_column(), key)?);
                 self.execute(statements::delete_listed(keyspace, schema, index), values)
                     .await?;
             }
-            if let (Some(row), Some(_)) = (current, &now) {
+            let Some(row) = current else {
+                continue;
+            };
+            for place in &now {
                 let mut values = data_values(schema, row)?;
+                if index.is_expanded() {
+                    values.extend(
+                        place
+                            .0
+                            .iter()
+                            .map(|term| Some(CqlValue::Text(term_text(term)))),
+                    );
+                }
                 values.push(Some(CqlValue::BigInt(version)));
                 self.execute(statements::insert_listed(keyspace, schema, index), values)
                     .await?;
@@ -300,4 +302,43 @@ fn map_of<T>(value: Option<CqlValue>, entry: impl Fn(CqlValue) -> Option<T>) -> 
             .collect(),
         _ => HashMap::new(),
     }
+}
+
+/// Where a row stands in an index table, once per entry: its terms' values and its order
+/// column's; none when the order column is null.
+type Place = (Vec<Value>, Option<Value>);
+
+fn places(index: &Index<'_>, row: &Row) -> Vec<Place> {
+    let order = match index.order {
+        Some(order) => match row.get(order).filter(|value| !value.is_null()) {
+            Some(value) => Some(value.clone()),
+            None => return Vec::new(),
+        },
+        None => None,
+    };
+    entries(index, row)
+        .into_iter()
+        .map(|terms| (terms, order.clone()))
+        .collect()
+}
+
+/// A place's values as the index table's key columns hold them: terms that reach inside a
+/// column as JSON text, other terms and the order column in their own types.
+fn place_values(
+    schema: &TableSchema<'_>,
+    index: &Index<'_>,
+    (terms, order): &Place,
+) -> Result<Vec<Option<CqlValue>>, StoreError> {
+    let mut values = Vec::new();
+    for (text, value) in index.equal.iter().zip(terms) {
+        values.push(if index.is_expanded() {
+            Some(CqlValue::Text(term_text(value)))
+        } else {
+            to_cql(column(schema, text)?, value)?
+        });
+    }
+    if let (Some(name), Some(value)) = (index.order, order) {
+        values.push(to_cql(column(schema, name)?, value)?);
+    }
+    Ok(values)
 }

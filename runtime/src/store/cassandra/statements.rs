@@ -3,7 +3,7 @@
 //! module's.
 
 use eventwright_tables::cql::{META, progress_table_name, table};
-use eventwright_tables::sql::quote;
+use eventwright_tables::sql::{entry_term, quote};
 
 use crate::table::{Index, TableSchema};
 
@@ -124,21 +124,41 @@ pub(super) fn update_if_version(keyspace: &str, schema: &TableSchema<'_>) -> Str
     )
 }
 
-/// Parameters: the data columns, then the write time.
+/// Parameters: the data columns, the terms' JSON text (for an index that reaches inside a
+/// column), then the write time.
 pub(super) fn insert_listed(keyspace: &str, schema: &TableSchema<'_>, index: &Index<'_>) -> String {
-    let marks = vec!["?"; schema.columns.len()];
+    let mut columns = data_columns(schema);
+    let mut count = schema.columns.len();
+    if index.is_expanded() {
+        for n in 0..index.equal.len() {
+            columns.push_str(&format!(", {}", quote(&entry_term(n))));
+        }
+        count += index.equal.len();
+    }
     format!(
-        "INSERT INTO {} ({}) VALUES ({}) USING TIMESTAMP ?",
+        "INSERT INTO {} ({columns}) VALUES ({}) USING TIMESTAMP ?",
         table(keyspace, &index.name(schema.name)),
-        data_columns(schema),
-        marks.join(", ")
+        vec!["?"; count].join(", ")
     )
 }
 
-/// Parameters: the write time, the index's columns' values, the row key.
+/// The columns that place a row in an index table, but for its key: the terms (as JSON text
+/// for an index that reaches inside a column), then the order column.
+fn place_columns(index: &Index<'_>) -> Vec<String> {
+    let mut columns: Vec<String> = if index.is_expanded() {
+        (0..index.equal.len()).map(entry_term).collect()
+    } else {
+        index.equal.iter().map(|term| (*term).to_owned()).collect()
+    };
+    columns.extend(index.order.map(str::to_owned));
+    columns
+}
+
+/// Parameters: the write time, the place's values, the row key.
 pub(super) fn delete_listed(keyspace: &str, schema: &TableSchema<'_>, index: &Index<'_>) -> String {
-    let conditions: Vec<String> = index
-        .columns()
+    let conditions: Vec<String> = place_columns(index)
+        .iter()
+        .map(String::as_str)
         .chain([schema.key])
         .map(|column| format!("{} = ?", quote(column)))
         .collect();
@@ -173,8 +193,8 @@ pub(super) fn find(
     descending: bool,
 ) -> String {
     let key = quote(schema.key);
-    let mut conditions: Vec<String> = index
-        .equal
+    let terms = place_columns(index);
+    let mut conditions: Vec<String> = terms[..index.equal.len()]
         .iter()
         .map(|column| format!("{} = ?", quote(column)))
         .collect();

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::event_store::stored_cursor;
 use super::{migrate, statements};
+use crate::store::entries::{entries, term_text};
 use crate::store::integers::{to_i64, to_u64};
 use crate::store::{Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, StoreError, Update};
 use crate::table::TableSchema;
@@ -80,6 +81,10 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         let [table, checkpoint, marks] = statements::drop_projection(self.db.dialect(), schema);
         let mut tx = self.db.begin().await?;
         tx.execute(&table, &[]).await?;
+        for entries in sql::entry_tables(schema) {
+            let drop = format!("DROP TABLE IF EXISTS {}", sql::quote(&entries));
+            tx.execute(&drop, &[]).await?;
+        }
         for sql in [checkpoint, marks] {
             tx.execute(&sql, &[Arg::Text(projection)]).await?;
         }
@@ -182,8 +187,14 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
             })
         };
         let mut args = Vec::new();
-        for (name, value) in find.index.equal.iter().zip(find.equal) {
-            args.push(Arg::Cell(column(name)?, value));
+        // An entry table keeps its terms as JSON text.
+        let texts: Vec<String> = find.equal.iter().map(term_text).collect();
+        if find.index.is_expanded() {
+            args.extend(texts.iter().map(|text| Arg::Text(text)));
+        } else {
+            for (name, value) in find.index.equal.iter().zip(find.equal) {
+                args.push(Arg::Cell(column(name)?, value));
+            }
         }
         if let Some(order) = find.index.order {
             let order = column(order)?;
@@ -353,11 +364,50 @@ async fn write_change<T: Tx>(
                 .map(|column| Arg::Cell(column, row.get(column.name).unwrap_or(&Value::Null)))
                 .collect();
             tx.execute(&sql, &args).await?;
+            if let Some(key) = row.get(schema.key) {
+                write_entries(tx, dialect, schema, key, Some(&row)).await?;
+            }
         }
         RowChange::Delete(key) => {
             let sql = statements::delete_by_key(dialect, schema);
             tx.execute(&sql, &[Arg::Cell(schema.key_column(), &key)])
                 .await?;
+            write_entries(tx, dialect, schema, &key, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the row's entries in the tables of its indexes that reach inside a column, in the
+/// transaction that writes the row: none left for a deleted row.
+async fn write_entries<T: Tx>(
+    tx: &mut T,
+    dialect: sql::Dialect,
+    schema: &TableSchema<'_>,
+    key: &Value,
+    row: Option<&Row>,
+) -> Result<(), StoreError> {
+    for index in schema.indexes.iter().filter(|index| index.is_expanded()) {
+        let table = index.name(schema.name);
+        let key_arg = Arg::Cell(schema.key_column(), key);
+        tx.execute(&statements::delete_entries(dialect, &table), &[key_arg])
+            .await?;
+        let Some(row) = row else {
+            continue;
+        };
+        let insert = statements::insert_entry(dialect, &table, index);
+        let order = index.order.and_then(|order| schema.column(order));
+        for entry in entries(index, row) {
+            let texts: Vec<String> = entry.iter().map(term_text).collect();
+            let mut args: Vec<Arg<'_>> = texts.iter().map(|text| Arg::Text(text)).collect();
+            if let Some(order) = order {
+                args.push(Arg::Cell(
+                    order,
+                    row.get(order.name).unwrap_or(&Value::Null),
+                ));
+            }
+            args.push(Arg::Cell(schema.key_column(), key));
+            tx.execute(&insert, &args).await?;
         }
     }
     Ok(())

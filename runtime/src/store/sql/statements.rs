@@ -1,10 +1,10 @@
 //! The text of every statement the SQL stores run, in each [`Dialect`]: the tables' DDL is
 //! `eventwright-tables`' business, reading and writing them is this module's.
 
-use eventwright_tables::sql::{Dialect, quote};
+use eventwright_tables::sql::{self, Dialect, quote};
 
 use crate::store::Find;
-use crate::table::TableSchema;
+use crate::table::{Index, TableSchema};
 
 /// How a database reads the log in commit order; see [`Cursor`](crate::store::Cursor).
 #[derive(Debug, Clone, Copy)]
@@ -400,14 +400,39 @@ pub fn find(dialect: Dialect, schema: &TableSchema<'_>, find: &Find<'_>) -> Stri
         n += 1;
         dialect.placeholder(n)
     };
-    let mut conditions: Vec<String> = find
-        .index
-        .equal
+    // An index that reaches inside a column is read from its entry table, joined to the rows.
+    let expanded = find.index.is_expanded();
+    let (from, terms, key, order) = if expanded {
+        let entries = find.index.name(schema.name);
+        let terms: Vec<String> = (0..find.index.equal.len())
+            .map(|n| format!("e.{}", quote(&sql::entry_term(n))))
+            .collect();
+        (
+            format!(
+                "{} AS e JOIN {} AS r ON r.{} = e.{}",
+                quote(&entries),
+                quote(schema.name),
+                quote(schema.key),
+                quote(sql::ENTRY_KEY)
+            ),
+            terms,
+            format!("e.{}", quote(sql::ENTRY_KEY)),
+            find.index
+                .order
+                .map(|_| format!("e.{}", quote(sql::ENTRY_ORDER))),
+        )
+    } else {
+        (
+            quote(schema.name),
+            find.index.equal.iter().copied().map(quote).collect(),
+            quote(schema.key),
+            find.index.order.map(quote),
+        )
+    };
+    let mut conditions: Vec<String> = terms
         .iter()
-        .map(|column| format!("{} = {}", quote(column), next()))
+        .map(|term| format!("{term} = {}", next()))
         .collect();
-    let key = quote(schema.key);
-    let order = find.index.order.map(quote);
     if let Some(order) = &order {
         if find.from.is_some() {
             conditions.push(format!("{order} >= {}", next()));
@@ -437,11 +462,36 @@ pub fn find(dialect: Dialect, schema: &TableSchema<'_>, find: &Find<'_>) -> Stri
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
+    let columns = if expanded { "r.*" } else { "*" };
     format!(
-        "SELECT * FROM {}{filter} ORDER BY {} LIMIT {}",
-        quote(schema.name),
+        "SELECT {columns} FROM {from}{filter} ORDER BY {} LIMIT {}",
         sort.join(", "),
         next()
+    )
+}
+
+/// Removes every entry of the row keyed by parameter 1 from an entry table.
+pub fn delete_entries(dialect: Dialect, table: &str) -> String {
+    format!(
+        "DELETE FROM {} WHERE {} = {}",
+        quote(table),
+        quote(sql::ENTRY_KEY),
+        dialect.placeholder(1)
+    )
+}
+
+/// Adds one entry to an entry table. Parameters: the terms' JSON text, the order column's value
+/// (when the index has one), the row's key.
+pub fn insert_entry(dialect: Dialect, table: &str, index: &Index<'_>) -> String {
+    let mut columns: Vec<String> = (0..index.equal.len()).map(sql::entry_term).collect();
+    columns.extend(index.order.map(|_| sql::ENTRY_ORDER.to_owned()));
+    columns.push(sql::ENTRY_KEY.to_owned());
+    let names: Vec<String> = columns.iter().map(|column| quote(column)).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        quote(table),
+        names.join(", "),
+        placeholders(dialect, columns.len())
     )
 }
 

@@ -164,8 +164,8 @@ pub(super) fn queries(
                 continue;
             };
             match (equal.as_slice(), order) {
-                ([field], None) => ir::QueryKind::List {
-                    field: field.clone(),
+                ([term], None) if term.text == term.param.name => ir::QueryKind::List {
+                    field: term.param.clone(),
                 },
                 (_, order) => {
                     let (order, range) = order.unzip();
@@ -222,7 +222,7 @@ fn index_of(kind: &ir::QueryKind) -> Option<ir::Index> {
     match kind {
         ir::QueryKind::List { field } => Some(ir::Index::by(&field.name)),
         ir::QueryKind::Find { equal, order, .. } => Some(ir::Index {
-            equal: equal.iter().map(|field| field.name.clone()).collect(),
+            equal: equal.iter().map(|term| term.text.clone()).collect(),
             order: order.as_ref().map(|order| order.field.name.clone()),
         }),
         ir::QueryKind::Get { .. } | ir::QueryKind::ListAll => None,
@@ -252,14 +252,16 @@ fn field_of(ctx: &mut Ctx, projection: &Draft, field: &Spanned<String>) -> Optio
     None
 }
 
-/// The fields of `list_by`, each a plain field of the projection that makes a good partition
-/// on Cassandra, once each; `None` when one is not, with every error reported.
+/// The terms of `list_by`, each once: a plain field of the projection, a plain field of one of
+/// its value objects (`address.city`), or a list of plain elements (each element compared),
+/// each making a good partition on Cassandra; `None` when one is not, with every error
+/// reported.
 fn list_fields(
     ctx: &mut Ctx,
     fields: &ast::Names,
     projection: &Draft,
     read_store: ir::ReadStore,
-) -> Option<Vec<ir::Field>> {
+) -> Option<Vec<ir::Term>> {
     if fields.0.value.is_empty() {
         ctx.error(
             Pos::of(&fields.0),
@@ -269,41 +271,31 @@ fn list_fields(
         );
         return None;
     }
-    let mut equal: Vec<ir::Field> = Vec::new();
+    let mut equal: Vec<ir::Term> = Vec::new();
     let mut clean = true;
     for field in &fields.0.value {
-        let Some(found) = field_of(ctx, projection, field) else {
+        let Some(term) = term_of(ctx, projection, field) else {
             clean = false;
             continue;
         };
-        if equal.iter().any(|seen| seen.name == found.name) {
+        if equal.iter().any(|seen| seen.text == term.text) {
             ctx.error(
                 Pos::of(field),
-                format!("`{}` is listed twice", found.name),
+                format!("`{}` is listed twice", field.value),
                 "listed twice",
                 Some("name each field once".into()),
             );
             clean = false;
             continue;
         }
-        if matches!(found.ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
-            ctx.error(
-                Pos::of(field),
-                format!("cannot list by `{}`, which is `{}`", found.name, found.ty),
-                "not a plain field",
-                Some("`list_by` takes fields that are not optional, lists or value objects".into()),
-            );
-            clean = false;
-            continue;
-        }
         if read_store == ir::ReadStore::Cassandra
-            && let Some((why, instead)) = poor_cassandra_partition(&found.ty)
+            && let Some((why, instead)) = poor_cassandra_partition(&term.param.ty)
         {
             ctx.error(
                 Pos::of(field),
                 format!(
                     "Cassandra cannot serve `list_by: {}` well: {why}",
-                    found.name
+                    field.value
                 ),
                 "poor partition key on Cassandra",
                 Some(format!(
@@ -313,9 +305,73 @@ fn list_fields(
             clean = false;
             continue;
         }
-        equal.push(found);
+        equal.push(term);
     }
     clean.then_some(equal)
+}
+
+/// What `list_by` compares for one name: a field, a field of a value object reached by `.`, or
+/// each element of a list field. Reported, and `None`, when it names nothing or something that
+/// cannot be compared (optional, a value object whole, a list of lists or values).
+fn term_of(ctx: &mut Ctx, projection: &Draft, written: &Spanned<String>) -> Option<ir::Term> {
+    let mut parts = written.value.split('.');
+    let head = Spanned::new(
+        parts.next().unwrap_or_default().to_owned(),
+        written.referenced,
+        written.defined,
+    );
+    let field = field_of(ctx, projection, &head)?;
+    let mut ty = field.ty.clone();
+    let mut rules = field.rules.clone();
+    for part in parts {
+        let Type::Value(value) = &ty else {
+            ctx.error(
+                Pos::of(written),
+                format!("`{}` is `{ty}`, which has no field `{part}`", written.value),
+                "not a value object",
+                Some("only a value object's fields are reached with `.`".into()),
+            );
+            return None;
+        };
+        let Some(inner) = value.fields.iter().find(|f| f.name == part) else {
+            ctx.error(
+                Pos::of(written),
+                format!("value object `{}` has no field `{part}`", value.name),
+                "not a field of the value object",
+                names::did_you_mean(part, value.fields.iter().map(|f| f.name.as_str())),
+            );
+            return None;
+        };
+        (ty, rules) = (inner.ty.clone(), inner.rules.clone());
+    }
+    let (text, ty) = match ty {
+        Type::List(element) => (format!("{}[]", written.value), *element),
+        ty => (written.value.clone(), ty),
+    };
+    if matches!(ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
+        ctx.error(
+            Pos::of(written),
+            format!(
+                "cannot list by `{}`, which is `{}`",
+                written.value, field.ty
+            ),
+            "not a plain field",
+            Some(
+                "`list_by` takes fields that are not optional or value objects (reach one of \
+                 its fields with `.`), and lists of such"
+                    .into(),
+            ),
+        );
+        return None;
+    }
+    Some(ir::Term {
+        param: ir::Field {
+            name: written.value.replace('.', "_"),
+            ty,
+            rules,
+        },
+        text,
+    })
 }
 
 /// Why a field makes a poor Cassandra partition key for a list, and what to do instead; `None`
