@@ -200,7 +200,7 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
             impl #impl_generics #krate::Projection for #ident #ty_generics #where_clause {
                 const NAME: &'static str = "";
                 const SCHEMA: #krate::TableSchema<'static> =
-                    #krate::TableSchema { name: "", key: "", columns: &[], indexes: &[] };
+                    #krate::TableSchema { name: "", key: "", columns: &[], indexes: &[], summaries: &[] };
                 type Event = #event;
                 fn changed_rows(_: &Self::Event, _: &#krate::EventEnvelope) -> #krate::projection::Rows {
                     #core::unreachable!()

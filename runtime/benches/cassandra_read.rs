@@ -44,6 +44,7 @@ const COUNTERS: TableSchema<'static> = TableSchema {
         equal: &["group_id"],
         order: None,
     }],
+    summaries: &[],
 };
 
 const GROUPS: usize = 50;

@@ -23,7 +23,7 @@ use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{
     Cursor, Decide, EventStore, Find, Mark, ReadStore, Row, StoreError, Update,
 };
-use eventwright::table::TableSchema;
+use eventwright::table::{Summary, TableSchema};
 use eventwright::{
     Aggregate, Apply, Change, Command, Dispatcher, Event, EventEnvelope, Handle, Metadata, Project,
     Projection, ProjectionEngine, Rejection,
@@ -259,6 +259,25 @@ impl ReadStore for Timed {
         let applied = self.inner.update_many(schema, projection, updates).await?;
         self.visible(&seen);
         Ok(applied)
+    }
+
+    async fn group(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        value: &Value,
+    ) -> Result<Option<Row>, StoreError> {
+        self.inner.group(schema, summary, value).await
+    }
+
+    async fn groups(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        after: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        self.inner.groups(schema, summary, after, limit).await
     }
 
     async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {

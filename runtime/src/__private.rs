@@ -354,6 +354,20 @@ pub const fn assert_inside<T: crate::table::Column>() {
     }
 }
 
+/// Fails the build of a projection that sums a field that is not a number every row has.
+pub const fn assert_summable<T: crate::table::Column>() {
+    if T::NULLABLE
+        || !matches!(
+            T::TYPE,
+            crate::table::ColumnType::Int
+                | crate::table::ColumnType::Float
+                | crate::table::ColumnType::Decimal
+        )
+    {
+        panic!("a summary sums this field, which is not a number every row has");
+    }
+}
+
 /// Fails the build of a projection whose index orders by a field without an order: optional
 /// (a row without it has no place), a list or value object, a bool or a uuid.
 pub const fn assert_orderable<T: crate::table::Column>() {

@@ -91,7 +91,7 @@ pub use event::{DecodeError, Event, EventEnvelope, Metadata, NewEvent};
 pub use projection::{Change, Project, Projection};
 pub use query::{Page, PageRequest, QueryError, ReadModels};
 pub use rejection::{DomainRejection, Rejection, RejectionKind};
-pub use table::{Column, ColumnDef, ColumnType, Index, TableSchema};
+pub use table::{Column, ColumnDef, ColumnType, Index, Summary, TableSchema};
 
 #[cfg(feature = "derive")]
 pub use eventwright_macros::{

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-pub use eventwright_tables::{ColumnDef, ColumnType, Index, TableSchema, Term};
+pub use eventwright_tables::{ColumnDef, ColumnType, Index, Summary, TableSchema, Term};
 
 /// A Rust type that can be a read-model column. `#[derive(Projection)]` asks each field's type.
 ///

@@ -92,6 +92,7 @@ const SHELF: TableSchema<'static> = TableSchema {
         equal: &["aisle"],
         order: None,
     }],
+    summaries: &[],
 };
 
 fn shelf(id: u8, aisle: &str, count: i64) -> Row {

@@ -465,6 +465,7 @@ const WIDE: TableSchema<'static> = TableSchema {
         equal: &["label"],
         order: None,
     }],
+    summaries: &[],
 };
 
 #[tokio::test]

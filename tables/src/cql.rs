@@ -57,6 +57,18 @@ pub const NAME_LIMIT: usize = 48;
 /// partition by.
 pub fn check(schema: &TableSchema<'_>) -> Result<(), String> {
     schema.check_indexes(true)?;
+    schema.check_summaries(true)?;
+    if let Some(summary) = schema
+        .summaries
+        .iter()
+        .find(|summary| !schema.indexes.contains(&summary.index()))
+    {
+        return Err(format!(
+            "summary `{}` is added up from the index by `{}`, which the table does not declare",
+            summary.name(schema.name),
+            summary.by
+        ));
+    }
     for name in projection_table_names(schema) {
         if name.len() > NAME_LIMIT {
             return Err(format!(
@@ -236,6 +248,7 @@ mod tests {
             equal: &["customer"],
             order: None,
         }],
+        summaries: &[],
     };
 
     #[test]

@@ -17,4 +17,4 @@ mod read_model;
 pub mod sql;
 
 pub use migration::{Migration, Step};
-pub use read_model::{ColumnDef, ColumnType, INDEX_NAME_LIMIT, Index, TableSchema, Term};
+pub use read_model::{ColumnDef, ColumnType, INDEX_NAME_LIMIT, Index, Summary, TableSchema, Term};

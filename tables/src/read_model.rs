@@ -53,6 +53,36 @@ pub struct TableSchema<'a> {
     /// What list queries look rows up by: each gets an index on SQL stores and a table of its
     /// own on Cassandra.
     pub indexes: &'a [Index<'a>],
+    /// Counts and sums of the rows, grouped by a column.
+    pub summaries: &'a [Summary<'a>],
+}
+
+/// The rows of a projection counted, and some of their number columns summed, per value of a
+/// column: kept up to date with every row write on SQL stores (a table of one row per group),
+/// added up from the group's partition of the index by `by` when asked on Cassandra.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary<'a> {
+    pub by: &'a str,
+    pub sums: &'a [&'a str],
+}
+
+impl Summary<'_> {
+    /// Its table's name on `table`: `orders_count_by_status`.
+    pub fn name(&self, table: &str) -> String {
+        Index {
+            equal: &[],
+            order: None,
+        }
+        .name(&format!("{table}_count_by_{}", self.by))
+    }
+
+    /// The index its groups are read from on a store without its own table (Cassandra).
+    pub fn index(&self) -> Index<'_> {
+        Index {
+            equal: std::slice::from_ref(&self.by),
+            order: None,
+        }
+    }
 }
 
 /// A lookup list queries need: the rows whose `equal` terms hold given values, in the order of
@@ -252,6 +282,44 @@ impl<'a> TableSchema<'a> {
                 }
                 if let Some(why) = def.ty.order_refusal(decimals_as_text) {
                     return Err(format!("index `{name}` cannot order by `{order}`: {why}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Why a summary cannot be kept, if one cannot: a column it names is missing or may be null,
+    /// its group column is a list or value object, or a column it sums is not a number (or is
+    /// a decimal on a store that keeps decimals as text).
+    pub fn check_summaries(&self, decimals_as_text: bool) -> Result<(), String> {
+        for summary in self.summaries {
+            let name = summary.name(self.name);
+            let column = |column: &str| {
+                self.column(column).ok_or_else(|| {
+                    format!("summary `{name}` names `{column}`, which is not a column")
+                })
+            };
+            let by = column(summary.by)?;
+            if by.ty == ColumnType::Json || by.nullable {
+                return Err(format!(
+                    "summary `{name}` groups by `{}`, which is a list, a value object or may be \
+                     null",
+                    by.name
+                ));
+            }
+            for sum in summary.sums {
+                let def = column(sum)?;
+                let number = matches!(def.ty, ColumnType::Int | ColumnType::Float)
+                    || (def.ty == ColumnType::Decimal && !decimals_as_text);
+                if !number || def.nullable {
+                    return Err(format!(
+                        "summary `{name}` sums `{sum}`, which is not a number every row has{}",
+                        if def.ty == ColumnType::Decimal {
+                            " (this store keeps decimals as text)"
+                        } else {
+                            ""
+                        }
+                    ));
                 }
             }
         }

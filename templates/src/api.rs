@@ -21,10 +21,16 @@ use eventwright::Index;
 {%- if has_lists %}
 use eventwright::Page;
 {%- endif %}
+{%- if has_counts %}
+use eventwright::Summary;
+{%- endif %}
 {%- if has_finds %}
 use eventwright::http::{self, Accepted, ApiError, ListShape};
 {%- else %}
 use eventwright::http::{self, Accepted, ApiError};
+{%- endif %}
+{%- if has_counts %}
+use eventwright::store::Row;
 {%- endif %}
 {%- if !uses.is_empty() %}
 {% for line in uses %}

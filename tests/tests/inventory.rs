@@ -111,6 +111,33 @@ fn find_stock_over_http(service: &Service) {
         (200, vec!["bolt".to_owned()]),
         "{page}"
     );
+    // Items and stock per unit, kept up to date as stock moves.
+    let per_unit = service.wait_for("/stock-per-unit", |status, page| {
+        status == 200 && page["items"][0]["on_hand"] == 16
+    });
+    assert_eq!(
+        per_unit["items"],
+        json!([{ "unit": "Piece", "count": 3, "on_hand": 16 }]),
+        "{per_unit}"
+    );
+    post(
+        "/items/nut/ship-stock",
+        json!({ "quantity": 4, "shipped_at": "2026-12-06T10:00:00Z" }),
+    );
+    service.wait_for("/stock-per-unit/Piece", |status, group| {
+        status == 200 && *group == json!({ "unit": "Piece", "count": 3, "on_hand": 12 })
+    });
+    let (status, none) = service.call("GET", "/stock-per-unit/Litre", None);
+    assert_eq!(
+        (status, none),
+        (200, json!({ "unit": "Litre", "count": 0, "on_hand": 0 }))
+    );
+    let (status, refused) = service.call("GET", "/stock-per-unit/Gallon", None);
+    assert_eq!(
+        (status, &refused["field"]),
+        (400, &json!("unit")),
+        "{refused}"
+    );
     let (status, refused) = service.call("GET", "/stock-in-aisle/A?from=1", None);
     assert_eq!(
         (status, &refused["field"]),

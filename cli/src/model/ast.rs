@@ -386,6 +386,10 @@ pub struct Query {
     pub order_by: Option<Spanned<String>>,
     /// A field whose range `?from=&before=` narrows the list: the field it is ordered by.
     pub range: Option<Spanned<String>>,
+    /// The rows counted per value of this field.
+    pub count_by: Option<Spanned<String>>,
+    /// Number fields summed per group, beside the count.
+    pub sum: Option<Spanned<Vec<Spanned<String>>>>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,

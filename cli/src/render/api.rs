@@ -7,7 +7,7 @@ use super::layout;
 use super::names::snake;
 use super::routes::{command_route, query_route};
 use super::rust::rust_type;
-use crate::model::ir::{Field, Model, Order, QueryKind, Term};
+use crate::model::ir::{Field, Model, Order, Query, QueryKind, Term};
 
 struct Route {
     route: String,
@@ -30,6 +30,8 @@ pub struct ApiRs {
     has_lists: bool,
     /// Whether a list reads through a `ListShape`.
     has_finds: bool,
+    /// Whether a query counts rows per group.
+    has_counts: bool,
     /// `use axum::routing::...;` for the methods in use.
     routing_use: String,
     /// `Router::new()` and the command routes, laid out.
@@ -98,13 +100,16 @@ impl ApiRs {
         let queries: Vec<Route> = model
             .queries
             .iter()
-            .map(|query| {
+            .flat_map(|query| {
                 let projection = &query.projection;
                 projections.push(projection);
                 let page = format!("Result<Json<Page<{}>>, ApiError>", projection.name);
                 let state = "State(app): State<App>".to_owned();
                 let mut shape = None;
                 let (call, params, response) = match &query.kind {
+                    QueryKind::Count { by, sums } => {
+                        return count_routes(query, by, sums, &mut imports);
+                    }
                     QueryKind::ListAll => {
                         let args = [
                             "&app.read_models".to_owned(),
@@ -192,7 +197,7 @@ impl ApiRs {
                     .iter()
                     .map(|field| format!("{{{}}}", field.name))
                     .collect();
-                Route {
+                vec![Route {
                     route: query_route(query, &segments),
                     signature: layout::signature(
                         &format!("async fn {}", query.name),
@@ -204,7 +209,7 @@ impl ApiRs {
                     list: query.kind.is_list(),
                     shape,
                     call,
-                }
+                }]
             })
             .collect();
         projections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -237,7 +242,14 @@ impl ApiRs {
             uses: imports.external_lines(),
             crate_uses,
             has_lists: queries.iter().any(|q| q.list),
-            has_finds: queries.iter().any(|q| q.shape.is_some()),
+            has_finds: model
+                .queries
+                .iter()
+                .any(|q| matches!(q.kind, QueryKind::Find { .. })),
+            has_counts: model
+                .queries
+                .iter()
+                .any(|q| matches!(q.kind, QueryKind::Count { .. })),
             routing_use: use_line("axum::routing", &methods).unwrap_or_default(),
             command_router: layout::chain("Router::new()", &command_routes, 4, ""),
             query_router: layout::chain("Router::new()", &query_routes, 4, ""),
@@ -385,4 +397,84 @@ fn find_route(
         ".await",
     );
     (format!("{parse}{call}"), params, page)
+}
+
+/// A count query's routes: every group a page at a time (`/<query>`), and one group
+/// (`/<query>/{by}`), both reading the `Summary` constant the first declares.
+fn count_routes(query: &Query, by: &Field, sums: &[Field], imports: &mut Imports) -> Vec<Route> {
+    imports.add(&by.ty);
+    let constant = query.name.to_uppercase();
+    let projection = &query.projection.name;
+    let names: Vec<String> = sums.iter().map(|f| format!("{:?}", f.name)).collect();
+    let head = format!("const {constant}: Summary = ");
+    let literal = layout::struct_literal(
+        "Summary",
+        &[
+            ("by".to_owned(), format!("{:?}", by.name)),
+            (
+                "sums".to_owned(),
+                layout::array("&[", &names, 4, "sums: ".len()),
+            ),
+        ],
+        0,
+        head.len(),
+    );
+    let state = "State(app): State<App>".to_owned();
+    let headers = "headers: HeaderMap".to_owned();
+    let list_args = [
+        "&app.read_models".to_owned(),
+        format!("&{constant}"),
+        "query.as_deref()".to_owned(),
+        "&headers".to_owned(),
+    ];
+    let variable = path_variable(by);
+    let group_args = [
+        "&app.read_models".to_owned(),
+        format!("&{constant}"),
+        format!("&{variable}"),
+        "&headers".to_owned(),
+    ];
+    let one = format!("{}_group", query.name);
+    vec![
+        Route {
+            route: query_route(query, &[]),
+            handler: query.name.clone(),
+            signature: layout::signature(
+                &format!("async fn {}", query.name),
+                &[
+                    state.clone(),
+                    "RawQuery(query): RawQuery".to_owned(),
+                    headers.clone(),
+                ],
+                "Result<Json<Page<Row>>, ApiError>",
+                0,
+            ),
+            list: true,
+            shape: Some(format!("{head}{literal};")),
+            call: layout::call(
+                &format!("http::list_groups::<{projection}>"),
+                &list_args,
+                4,
+                ".await",
+            ),
+        },
+        Route {
+            route: query_route(query, &[format!("{{{}}}", by.name)]),
+            signature: layout::signature(
+                &format!("async fn {one}"),
+                &[state, format!("Path({variable}): Path<String>"), headers],
+                "Result<Json<Row>, ApiError>",
+                0,
+            ),
+            handler: one,
+            list: false,
+            shape: None,
+            call: layout::call(
+                &format!("http::get_group::<{projection}, {}>", rust_type(&by.ty)),
+                &group_args,
+                4,
+                ".await",
+            ),
+        },
+    ]
 }

@@ -76,7 +76,10 @@ impl HttpTest {
                 });
                 fed.then(|| query_route(query, std::slice::from_ref(&id_text)))
             }
-            QueryKind::List { .. } | QueryKind::Find { .. } | QueryKind::ListAll => None,
+            QueryKind::List { .. }
+            | QueryKind::Find { .. }
+            | QueryKind::ListAll
+            | QueryKind::Count { .. } => None,
         });
         if let Some(read) = read {
             test.consts

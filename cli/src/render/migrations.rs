@@ -241,6 +241,7 @@ fn with_schema<R>(projection: &Projection, f: impl FnOnce(&TableSchema<'_>) -> R
         key: &projection.key.name,
         columns: &columns,
         indexes: &indexes,
+        summaries: &[],
     })
 }
 

@@ -163,6 +163,13 @@ impl<'a> ProjectionView<'a> {
             fields.extend(index.order.iter().map(|order| format!("order = {order}")));
             args.push(format!("index({})", fields.join(", ")));
         }
+        for summary in &projection.summaries {
+            args.push(if summary.sums.is_empty() {
+                format!("count_by({})", summary.by)
+            } else {
+                format!("count_by({}, sum({}))", summary.by, summary.sums.join(", "))
+            });
+        }
         Self {
             projection: Names {
                 name: &projection.name,

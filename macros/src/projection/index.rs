@@ -171,14 +171,14 @@ pub(crate) fn check(
 
 /// Whether `name` is a field of the struct; reports it at `tokens`, with the closest field, when
 /// it is not.
-fn known(cx: &Ctxt, columns: &[Column<'_>], name: &str, tokens: impl ToTokens) -> bool {
+pub(crate) fn known(cx: &Ctxt, columns: &[Column<'_>], name: &str, tokens: impl ToTokens) -> bool {
     if columns.iter().any(|column| column.name == name) {
         return true;
     }
     let names = columns.iter().map(|column| column.name.as_str());
     let message = match attr::did_you_mean(name, names) {
-        Some(close) => format!("no field `{name}` to index; did you mean `{close}`?"),
-        None => format!("no field `{name}` to index"),
+        Some(close) => format!("no field `{name}`; did you mean `{close}`?"),
+        None => format!("no field `{name}`"),
     };
     cx.error_spanned_by(tokens, message);
     false
@@ -189,6 +189,16 @@ fn known(cx: &Ctxt, columns: &[Column<'_>], name: &str, tokens: impl ToTokens) -
 pub(crate) struct Checked {
     equal: Vec<String>,
     order: Option<String>,
+}
+
+impl Checked {
+    /// The index by one field, in key order.
+    pub(crate) fn by(field: &str) -> Self {
+        Checked {
+            equal: vec![field.to_owned()],
+            order: None,
+        }
+    }
 }
 
 /// The `Index` constants of the schema, and the checks of their fields' types, made when the

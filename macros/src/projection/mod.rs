@@ -11,9 +11,11 @@ use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
 mod index;
 mod received;
+mod summary;
 
 use index::IndexAttr;
 use received::{Received, routes, several};
+use summary::SummaryAttr;
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
@@ -23,7 +25,9 @@ use crate::{krate, shape};
 const CONTAINER: Spec = Spec {
     name: "projection",
     place: "on the struct",
-    keys: &["event", "events", "key", "name", "table", "ignore", "index"],
+    keys: &[
+        "event", "events", "key", "name", "table", "ignore", "index", "count_by",
+    ],
 };
 const FIELD: Spec = Spec {
     name: "projection",
@@ -43,6 +47,8 @@ pub(crate) struct Attrs {
     pub ignore: Vec<Type>,
     /// `index(a, b, order = c)`, each as written.
     pub indexes: Vec<IndexAttr>,
+    /// `count_by(a, sum(b))`, each as written.
+    pub summaries: Vec<SummaryAttr>,
 }
 
 impl Attrs {
@@ -56,6 +62,7 @@ impl Attrs {
             table: None,
             ignore: Vec::new(),
             indexes: Vec::new(),
+            summaries: Vec::new(),
         };
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
@@ -65,6 +72,7 @@ impl Attrs {
                 "name" => attr::set_once(cx, &mut this.name, meta, attr::string(meta)?),
                 "table" => attr::set_once(cx, &mut this.table, meta, attr::string(meta)?),
                 "index" => this.indexes.push(index::parse(meta)?),
+                "count_by" => this.summaries.push(summary::parse(meta)?),
                 _ => this.ignore.extend(attr::types(meta)?),
             }
             Ok(())
@@ -173,12 +181,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     }
     let key_name = attrs.key.as_ref().map(|key| key.unraw().to_string());
-    let indexes = index::check(
+    let mut indexes = index::check(
         &cx,
         &attrs.indexes,
         &columns,
         key_name.as_deref().unwrap_or(""),
     );
+    let summaries = summary::check(&cx, &attrs.summaries, &columns, &mut indexes);
     cx.check()?;
     let (Some(key), Some(received)) = (&attrs.key, Received::of(&attrs)) else {
         unreachable!("checked above")
@@ -212,6 +221,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     });
     let (indexes, index_checks) = index::expand(&krate.to_token_stream(), &indexes, &columns);
+    let (summaries, summary_checks) =
+        summary::expand(&krate.to_token_stream(), &summaries, &columns);
 
     let (event, union) = match &received {
         Received::One(event) => (event.to_token_stream(), TokenStream::new()),
@@ -251,6 +262,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     key: #key,
                     columns: &[#(#column_defs),*],
                     indexes: #indexes,
+                    summaries: #summaries,
                 };
                 type Event = #event;
 
@@ -270,6 +282,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             #(#ignored)*
 
             #index_checks
+
+            #summary_checks
 
             #union
         };

@@ -24,5 +24,6 @@ pub use request::{
     from_value, metadata_from_headers, page_from_query, param_value, parse_param, wait_for_token,
 };
 pub use routes::{
-    Accepted, ListShape, find_rows, get_row, list_all_rows, list_rows, run_command, run_decision,
+    Accepted, ListShape, find_rows, get_group, get_row, list_all_rows, list_groups, list_rows,
+    run_command, run_decision,
 };

@@ -17,7 +17,8 @@ use crate::dispatch::{Committed, Dispatcher};
 use crate::event::Metadata;
 use crate::projection::Projection;
 use crate::query::{Filter, Page, ReadModels};
-use crate::table::Index;
+use crate::store::Row;
+use crate::table::{Index, Summary};
 
 /// The response to an accepted command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,6 +190,37 @@ pub async fn find_rows<P: Projection>(
     Ok(Json(
         read_models.find::<P>(&shape.index, &filter, &page).await?,
     ))
+}
+
+/// The whole of a route reading one group of a summary: the group holding the path's value
+/// (all zero when no row holds it). With a consistency token in the headers, it first waits for
+/// the projection to catch up.
+pub async fn get_group<P, V>(
+    read_models: &ReadModels,
+    summary: &Summary<'_>,
+    raw_value: &str,
+    headers: &HeaderMap,
+) -> Result<Json<Row>, ApiError>
+where
+    P: Projection,
+    V: Serialize + DeserializeOwned,
+{
+    let value: V = parse_param(summary.by, raw_value)?;
+    wait_for_token::<P>(read_models, headers).await?;
+    Ok(Json(read_models.group::<P>(summary, &value).await?))
+}
+
+/// The whole of a route listing a summary's groups, one page at a time. With a consistency
+/// token in the headers, it first waits for the projection to catch up.
+pub async fn list_groups<P: Projection>(
+    read_models: &ReadModels,
+    summary: &Summary<'_>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Json<Page<Row>>, ApiError> {
+    let page = page_from_query(query)?;
+    wait_for_token::<P>(read_models, headers).await?;
+    Ok(Json(read_models.groups::<P>(summary, &page).await?))
 }
 
 /// The whole of a list-all route: every row, one page at a time. With a consistency token in

@@ -3,6 +3,7 @@
 
 pub(crate) mod error;
 mod find;
+mod summaries;
 
 pub use error::QueryError;
 pub use find::Filter;

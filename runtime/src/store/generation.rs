@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::store::{
     Cursor, Decide, Find, LogEntry, Mark, ReadStore, Row, RowChange, StoreError, Update,
 };
-use crate::table::TableSchema;
+use crate::table::{Summary, TableSchema};
 
 /// The name a projection's checkpoint and marks go by in `generation`.
 pub fn projection_name(projection: &str, generation: u64) -> String {
@@ -181,6 +181,29 @@ impl ReadStore for AtGeneration {
                 entry,
                 change,
             )
+            .await
+    }
+
+    async fn group(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        value: &Value,
+    ) -> Result<Option<Row>, StoreError> {
+        self.inner
+            .group(&schema.renamed(&self.table(schema)), summary, value)
+            .await
+    }
+
+    async fn groups(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        after: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        self.inner
+            .groups(&schema.renamed(&self.table(schema)), summary, after, limit)
             .await
     }
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Cursor, LogEntry, Row, StoreError};
 use crate::event::EventEnvelope;
-use crate::table::{Index, TableSchema};
+use crate::table::{Index, Summary, TableSchema};
 
 /// What an event does to a projection's table, in the store's terms.
 #[derive(Debug, Clone, PartialEq)]
@@ -287,6 +287,27 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         &self,
         schema: &TableSchema<'_>,
         after_key: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError>;
+
+    /// The group of `summary` (one of `schema.summaries`) whose grouped column holds `value`:
+    /// `{<column>: value, "count": n, <each summed column>: its sum}`; `None` when no row holds
+    /// it.
+    async fn group(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        value: &Value,
+    ) -> Result<Option<Row>, StoreError>;
+
+    /// At most `limit` groups of `summary`, as [`group`](Self::group) gives them, starting
+    /// after the group of value `after`: in value order on SQL stores, in the order of the
+    /// value's token on Cassandra.
+    async fn groups(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        after: Option<&Value>,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError>;
 }

@@ -86,7 +86,9 @@ pub enum LoanEvent {
     index(member, status),
     index("tags[]", order = due_at),
     index("branch.city", status),
-    index("tags[]", "branch.desk")
+    index("tags[]", "branch.desk"),
+    count_by(status, sum(fee)),
+    count_by(member, sum(fee))
 )]
 pub struct LoanRow {
     pub loan_id: String,
@@ -536,6 +538,7 @@ pub async fn every_list_matches_the_fold(read: Arc<dyn ReadStore>) {
         }
     }
     assert!(compared > 60, "only {compared} lists held rows");
+    every_group_matches_the_fold(&read_models, &rows).await;
 
     let index = &LoanRow::SCHEMA.indexes[0];
     let filter = filters(index).remove(1);
@@ -582,6 +585,72 @@ pub async fn every_list_matches_the_fold(read: Arc<dyn ReadStore>) {
         .find::<LoanRow>(&undeclared, &Filter::default(), &PageRequest::default())
         .await;
     assert!(refused.is_err(), "an index the table was not prepared with");
+}
+
+/// The summaries' groups, read one at a time and a page at a time, compared with counts and
+/// sums of the fold.
+async fn every_group_matches_the_fold(read_models: &ReadModels, rows: &BTreeMap<String, LoanRow>) {
+    for summary in LoanRow::SCHEMA.summaries {
+        let mut want: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for row in rows.values() {
+            let group = column_text(row, summary.by);
+            let entry = want.entry(group).or_default();
+            entry.0 += 1;
+            entry.1 += row.fee;
+        }
+        for limit in [1, 2, 50] {
+            let mut got: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+            let mut cursor = None;
+            loop {
+                let page = read_models
+                    .groups::<LoanRow>(
+                        summary,
+                        &PageRequest {
+                            limit: Some(limit),
+                            cursor,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                for group in page.items {
+                    let value = group[summary.by].as_str().unwrap().to_owned();
+                    let counted = (
+                        group["count"].as_i64().unwrap(),
+                        group["fee"].as_i64().unwrap(),
+                    );
+                    assert!(got.insert(value, counted).is_none(), "each group once");
+                }
+                cursor = page.next_cursor;
+                if cursor.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(got, want, "count_by {}, {limit} a page", summary.by);
+        }
+        for (value, (count, fee)) in &want {
+            let group = read_models.group::<LoanRow>(summary, value).await.unwrap();
+            assert_eq!(
+                (group["count"].clone(), group["fee"].clone()),
+                (json!(count), json!(fee))
+            );
+        }
+        let nobody = read_models
+            .group::<LoanRow>(summary, &"nobody")
+            .await
+            .unwrap();
+        assert_eq!(
+            (nobody["count"].clone(), nobody["fee"].clone()),
+            (json!(0), json!(0))
+        );
+    }
+}
+
+fn column_text(row: &LoanRow, column: &str) -> String {
+    match column {
+        "status" => row.status.clone(),
+        "member" => row.member.clone(),
+        other => panic!("no group by {other}"),
+    }
 }
 
 /// Every row in the order of one column, on a store that can serve it: compared with the fold.

@@ -10,7 +10,7 @@
 mod tables;
 
 use crate::migration::{Migration, Step};
-use crate::read_model::{ColumnType, Index, TableSchema};
+use crate::read_model::{ColumnType, Index, Summary, TableSchema};
 use tables::{
     APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES,
     UNIQUE_VALUES, create,
@@ -254,6 +254,7 @@ pub const POSTGRES_NAME_LIMIT: usize = 63;
 /// Index names always fit ([`Index::name`](crate::Index::name)).
 pub fn check(dialect: Dialect, schema: &TableSchema<'_>) -> Result<(), String> {
     schema.check_indexes(dialect == Dialect::Sqlite)?;
+    schema.check_summaries(dialect == Dialect::Sqlite)?;
     if dialect == Dialect::Postgres && schema.name.len() > POSTGRES_NAME_LIMIT {
         return Err(format!(
             "PostgreSQL names have at most {POSTGRES_NAME_LIMIT} characters; `{}` has {}",
@@ -308,7 +309,53 @@ pub fn projection_table(dialect: Dialect, schema: &TableSchema<'_>) -> Vec<Strin
     for index in schema.indexes.iter().filter(|index| index.is_expanded()) {
         statements.extend(entry_table(dialect, schema, index));
     }
+    for summary in schema.summaries {
+        statements.push(summary_table(dialect, schema, summary));
+    }
     statements
+}
+
+/// The column of a summary table holding the group's value.
+pub const SUMMARY_GROUP: &str = "group_value";
+/// The column of a summary table holding how many rows the group has.
+pub const SUMMARY_COUNT: &str = "row_count";
+
+/// The column of a summary table holding the `n`th sum.
+pub fn summary_sum(n: usize) -> String {
+    format!("sum_{n}")
+}
+
+/// A summary's table: one row per group, its count and its sums.
+fn summary_table(dialect: Dialect, schema: &TableSchema<'_>, summary: &Summary<'_>) -> String {
+    let ty = |column: &str| {
+        schema
+            .column(column)
+            .map_or("TEXT", |def| dialect.column_type(def.ty))
+    };
+    let mut columns = vec![
+        (
+            SUMMARY_GROUP.to_owned(),
+            format!("{} PRIMARY KEY", ty(summary.by)),
+        ),
+        (SUMMARY_COUNT.to_owned(), "BIGINT NOT NULL".to_owned()),
+    ];
+    for (n, sum) in summary.sums.iter().enumerate() {
+        columns.push((summary_sum(n), format!("{} NOT NULL", ty(sum))));
+    }
+    let width = columns
+        .iter()
+        .map(|(name, _)| quote(name).len())
+        .max()
+        .unwrap_or(0);
+    let lines: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| format!("    {:<width$} {ty}", quote(name)))
+        .collect();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+        quote(&summary.name(schema.name)),
+        lines.join(",\n")
+    )
 }
 
 /// The column of an entry table holding the row's key.
@@ -321,14 +368,19 @@ pub fn entry_term(n: usize) -> String {
     format!("term_{n}")
 }
 
-/// The names of the entry tables of `schema`'s indexes that reach inside a column.
-pub fn entry_tables(schema: &TableSchema<'_>) -> Vec<String> {
-    schema
+/// The tables kept beside `schema`'s own: the entry tables of its indexes that reach inside a
+/// column, and its summaries' tables.
+pub fn side_tables(schema: &TableSchema<'_>) -> Vec<String> {
+    let entries = schema
         .indexes
         .iter()
         .filter(|index| index.is_expanded())
-        .map(|index| index.name(schema.name))
-        .collect()
+        .map(|index| index.name(schema.name));
+    let summaries = schema
+        .summaries
+        .iter()
+        .map(|summary| summary.name(schema.name));
+    entries.chain(summaries).collect()
 }
 
 /// The table of an index that reaches inside a column (`authors[]`, `address.city`): one row
@@ -401,6 +453,7 @@ mod tests {
             equal: &["n"],
             order: None,
         }],
+        summaries: &[],
     };
 
     #[test]

@@ -114,6 +114,15 @@ pub struct Projection {
     pub handlers: Vec<Handler>,
     /// What its lists and `where`s look rows up by.
     pub indexes: Vec<Index>,
+    /// Its rows counted, and number fields summed, per value of a field.
+    pub summaries: Vec<Summary>,
+}
+
+/// A projection's rows counted, and number fields summed, per value of `by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub by: String,
+    pub sums: Vec<String>,
 }
 
 /// A lookup of a projection's rows: by the values of `equal`, in the order of `order` then the
@@ -130,7 +139,7 @@ impl QueryKind {
         match self {
             QueryKind::Get { field } | QueryKind::List { field } => vec![field],
             QueryKind::Find { equal, .. } => equal.iter().map(|term| &term.param).collect(),
-            QueryKind::ListAll => Vec::new(),
+            QueryKind::ListAll | QueryKind::Count { .. } => Vec::new(),
         }
     }
 
@@ -232,4 +241,7 @@ pub enum QueryKind {
     },
     /// Every row, paginated: by key on the SQL stores, by the key's token on Cassandra.
     ListAll,
+    /// The rows counted, and `sums` summed, per value of `by`: every group a page at a time,
+    /// or the group of one value.
+    Count { by: Field, sums: Vec<Field> },
 }

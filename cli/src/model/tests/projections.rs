@@ -110,7 +110,7 @@ fn list_all_pages_through_every_row_and_stands_alone() {
     let d = only(&cart_with(36, "  carts: { projection: CartView }"));
     assert_eq!(
         at(&d),
-        "36:3 query `carts` has none of `get_by`, `list_by` and `list_all`"
+        "36:3 query `carts` has none of `get_by`, `list_by`, `list_all` and `count_by`"
     );
 }
 

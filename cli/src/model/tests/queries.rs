@@ -217,3 +217,77 @@ fn a_list_reaches_only_into_value_objects_and_compares_only_plain_values() {
         )
     );
 }
+
+#[test]
+fn count_by_groups_rows_and_sums_numbers() {
+    let model = example("inventory.yaml");
+    let query = model
+        .queries
+        .iter()
+        .find(|q| q.name == "stock_per_unit")
+        .unwrap();
+    let ir::QueryKind::Count { by, sums } = &query.kind else {
+        panic!("{:?}", query.kind)
+    };
+    assert_eq!(
+        (by.name.as_str(), sums[0].name.as_str()),
+        ("unit", "on_hand")
+    );
+    assert_eq!(
+        model.projections[0].summaries,
+        [ir::Summary {
+            by: "unit".into(),
+            sums: vec!["on_hand".into()]
+        }]
+    );
+
+    let refused = |query: &str, stores: Option<&str>| at(&only(&carts(query, stores)));
+    assert_eq!(
+        refused(
+            "  q: { projection: CartView, count_by: status, sum: [status] }",
+            None
+        ),
+        "40:54 cannot sum `status` (`Status`)"
+    );
+    assert_eq!(
+        refused(
+            "  q: { projection: CartView, count_by: status, sum: [price] }",
+            None
+        ),
+        "40:54 cannot sum `price` (`decimal`)"
+    );
+    model_of_postgres_sums_decimals();
+    assert_eq!(
+        refused("  q: { projection: CartView, count_by: closed }", None),
+        "40:40 cannot count by `closed`, which is `optional<date>`"
+    );
+    assert_eq!(
+        refused(
+            "  q: { projection: CartView, count_by: open }",
+            Some("stores: { read: cassandra }")
+        ),
+        "41:40 Cassandra cannot serve `count_by: open` well: a `bool` puts every row in one of two partitions, which grow without bound and cannot be spread over the cluster"
+    );
+    assert_eq!(
+        refused(
+            "  q: { projection: CartView, list_by: status, sum: [total] }",
+            None
+        ),
+        "40:52 `sum` adds fields up per group of `count_by`, and this query has none"
+    );
+    assert_eq!(
+        refused(
+            "  q: { projection: CartView, count_by: status, order_by: total }",
+            None
+        ),
+        "40:58 a `count_by` query answers groups, in the order of their value"
+    );
+}
+
+fn model_of_postgres_sums_decimals() {
+    let model = model(&carts(
+        "  q: { projection: CartView, count_by: status, sum: [price, total] }",
+        Some("stores: { read: postgres }"),
+    ));
+    assert!(matches!(&model.queries[0].kind, ir::QueryKind::Count { sums, .. } if sums.len() == 2));
+}

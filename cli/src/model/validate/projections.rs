@@ -24,6 +24,7 @@ pub(super) struct Draft {
     ignored: Vec<ir::Ignored>,
     handlers: Vec<ir::Handler>,
     pub indexes: Vec<ir::Index>,
+    pub summaries: Vec<ir::Summary>,
 }
 
 impl Draft {
@@ -37,6 +38,7 @@ impl Draft {
             fields: self.fields,
             handlers: self.handlers,
             indexes: self.indexes,
+            summaries: self.summaries,
         })
     }
 }
@@ -120,6 +122,7 @@ pub(super) fn projection(
         ignored,
         // Rows are found by each field a `where` compares, as lists find theirs.
         indexes: where_indexes(&handlers),
+        summaries: Vec::new(),
         handlers,
     }
 }

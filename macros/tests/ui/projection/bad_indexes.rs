@@ -49,4 +49,21 @@ pub struct Inside {
     pub lines: Vec<String>,
 }
 
+#[derive(Serialize, Deserialize, Projection)]
+#[projection(event = OrderEvent, key = order_id, ignore(Placed))]
+#[projection(count_by(custmer), count_by(customer, sum(customer)), count_by(status, total))]
+pub struct Counted {
+    pub order_id: String,
+    pub customer: String,
+    pub status: String,
+}
+
+#[derive(Serialize, Deserialize, Projection)]
+#[projection(event = OrderEvent, key = order_id, ignore(Placed), count_by(status, sum(customer)))]
+pub struct Summed {
+    pub order_id: String,
+    pub customer: String,
+    pub status: String,
+}
+
 fn main() {}

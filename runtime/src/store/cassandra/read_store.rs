@@ -19,7 +19,7 @@ use crate::store::integers::{to_cursor, to_i64, to_u64};
 use crate::store::{
     Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError,
 };
-use crate::table::TableSchema;
+use crate::table::{Index, Summary, TableSchema};
 
 pub struct CassandraReadStore {
     pub(super) session: Arc<Session>,
@@ -330,6 +330,82 @@ impl ReadStore for CassandraReadStore {
             .collect()
     }
 
+    async fn group(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        value: &Value,
+    ) -> Result<Option<Row>, StoreError> {
+        // Added up when asked, from the group's partition of the index by its column: counters
+        // would count a redelivered event twice.
+        let index = summary_index(schema, summary)?;
+        let equal = [value.clone()];
+        let mut count = 0_i64;
+        let mut sums: Vec<Value> = vec![Value::from(0); summary.sums.len()];
+        let mut after: Option<RowPosition> = None;
+        loop {
+            let page = self
+                .find(
+                    schema,
+                    Find {
+                        after: after.as_ref(),
+                        ..Find::new(index, &equal, GROUP_PAGE)
+                    },
+                )
+                .await?;
+            for row in &page {
+                count += 1;
+                for (sum, column) in sums.iter_mut().zip(summary.sums) {
+                    *sum = plus(sum, row.get(*column).unwrap_or(&Value::Null));
+                }
+            }
+            after = page
+                .last()
+                .and_then(|row| RowPosition::of(schema, index, row));
+            if page.len() < GROUP_PAGE {
+                break;
+            }
+        }
+        if count == 0 {
+            return Ok(None);
+        }
+        let mut group = Row::new();
+        group.insert(summary.by.to_owned(), value.clone());
+        group.insert("count".to_owned(), Value::from(count));
+        for (column, sum) in summary.sums.iter().zip(sums) {
+            group.insert((*column).to_owned(), sum);
+        }
+        Ok(Some(group))
+    }
+
+    async fn groups(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        after: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let index = summary_index(schema, summary)?;
+        let by = column(schema, summary.by)?;
+        let mut values = Vec::new();
+        if let Some(after) = after {
+            values.push(to_cql(by, after)?);
+        }
+        values.push(Some(CqlValue::Int(
+            i32::try_from(limit).unwrap_or(i32::MAX),
+        )));
+        let text =
+            statements::distinct_groups(&self.config.keyspace, schema, index, after.is_some());
+        let mut groups = Vec::new();
+        for row in self.rows(text, values).await? {
+            let value = from_cql(by, row.columns.into_iter().next().flatten())?;
+            if let Some(group) = self.group(schema, summary, &value).await? {
+                groups.push(group);
+            }
+        }
+        Ok(groups)
+    }
+
     async fn list_all(
         &self,
         schema: &TableSchema<'_>,
@@ -368,6 +444,40 @@ impl ReadStore for CassandraReadStore {
             }
         }
         Ok(found)
+    }
+}
+
+/// How many rows one read of a group's partition takes when a summary adds it up.
+const GROUP_PAGE: usize = 1000;
+
+/// The index by `summary`'s column, which the table must declare.
+fn summary_index<'a>(
+    schema: &'a TableSchema<'_>,
+    summary: &Summary<'_>,
+) -> Result<&'a Index<'a>, StoreError> {
+    if !schema.summaries.contains(summary) {
+        return Err(StoreError::Unsupported(format!(
+            "{} declares no summary by `{}`",
+            schema.name, summary.by
+        )));
+    }
+    schema
+        .indexes
+        .iter()
+        .find(|index| index.is_by(summary.by))
+        .ok_or_else(|| {
+            StoreError::Unsupported(format!(
+                "{} has no index by `{}` to add its groups up from",
+                schema.name, summary.by
+            ))
+        })
+}
+
+/// `sum + value`, both JSON numbers: whole while both are whole.
+fn plus(sum: &Value, value: &Value) -> Value {
+    match (sum.as_i64(), value.as_i64()) {
+        (Some(a), Some(b)) => Value::from(a.saturating_add(b)),
+        _ => Value::from(sum.as_f64().unwrap_or(0.0) + value.as_f64().unwrap_or(0.0)),
     }
 }
 

@@ -248,3 +248,23 @@ pub(super) fn list_all(keyspace: &str, schema: &TableSchema<'_>, after_key: bool
         table(keyspace, schema.name),
     )
 }
+
+/// The distinct values of a one-column index's partition key, in token order, after the value
+/// in parameter 1 when `after`; the last parameter is the limit.
+pub(super) fn distinct_groups(
+    keyspace: &str,
+    schema: &TableSchema<'_>,
+    index: &Index<'_>,
+    after: bool,
+) -> String {
+    let column = quote(index.equal.first().copied().unwrap_or_default());
+    let filter = if after {
+        format!(" WHERE token({column}) > token(?)")
+    } else {
+        String::new()
+    };
+    format!(
+        "SELECT DISTINCT {column} FROM {}{filter} LIMIT ?",
+        table(keyspace, &index.name(schema.name))
+    )
+}

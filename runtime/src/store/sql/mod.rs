@@ -15,6 +15,7 @@ mod backend;
 mod conditional_append;
 mod event_store;
 mod read_store;
+mod side_tables;
 mod statements;
 mod tags;
 

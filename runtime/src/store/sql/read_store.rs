@@ -6,11 +6,11 @@ use serde_json::Value;
 
 use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::event_store::stored_cursor;
-use super::{migrate, statements};
-use crate::store::entries::{entries, term_text};
+use super::{migrate, side_tables, statements};
+use crate::store::entries::term_text;
 use crate::store::integers::{to_i64, to_u64};
 use crate::store::{Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, StoreError, Update};
-use crate::table::TableSchema;
+use crate::table::{ColumnDef, Summary, TableSchema};
 
 /// Projection tables, one column per field, and the bookkeeping that makes applying idempotent:
 /// each projection's checkpoint and its marks per aggregate move in the same transaction as its
@@ -81,7 +81,7 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         let [table, checkpoint, marks] = statements::drop_projection(self.db.dialect(), schema);
         let mut tx = self.db.begin().await?;
         tx.execute(&table, &[]).await?;
-        for entries in sql::entry_tables(schema) {
+        for entries in sql::side_tables(schema) {
             let drop = format!("DROP TABLE IF EXISTS {}", sql::quote(&entries));
             tx.execute(&drop, &[]).await?;
         }
@@ -278,6 +278,45 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
             .map(|row| row_to_json(schema, row.as_ref()))
             .collect()
     }
+
+    async fn group(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        value: &Value,
+    ) -> Result<Option<Row>, StoreError> {
+        let by = summary_by(schema, summary)?;
+        let sql = side_tables::select_group(self.db.dialect(), &summary.name(schema.name));
+        let found = self
+            .db
+            .pool()
+            .fetch_optional(&sql, &[Arg::Cell(&by, value)])
+            .await?;
+        found
+            .map(|row| side_tables::group_of(schema, summary, row.as_ref()))
+            .transpose()
+    }
+
+    async fn groups(
+        &self,
+        schema: &TableSchema<'_>,
+        summary: &Summary<'_>,
+        after: Option<&Value>,
+        limit: usize,
+    ) -> Result<Vec<Row>, StoreError> {
+        let by = summary_by(schema, summary)?;
+        let table = summary.name(schema.name);
+        let sql = side_tables::select_groups(self.db.dialect(), &table, after.is_some());
+        let mut args: Vec<Arg<'_>> = after
+            .map(|value| Arg::Cell(&by, value))
+            .into_iter()
+            .collect();
+        args.push(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let rows = self.db.pool().fetch_all(&sql, &args).await?;
+        rows.iter()
+            .map(|row| side_tables::group_of(schema, summary, row.as_ref()))
+            .collect()
+    }
 }
 
 impl<B: Backend> SqlReadStore<B> {
@@ -357,6 +396,8 @@ async fn write_change<T: Tx>(
     match change {
         RowChange::None => {}
         RowChange::Upsert(row) => {
+            let key = row.get(schema.key).unwrap_or(&Value::Null);
+            side_tables::write_summaries(tx, dialect, schema, key, Some(&row)).await?;
             let sql = statements::upsert(dialect, schema);
             let args: Vec<Arg<'_>> = schema
                 .columns
@@ -364,50 +405,14 @@ async fn write_change<T: Tx>(
                 .map(|column| Arg::Cell(column, row.get(column.name).unwrap_or(&Value::Null)))
                 .collect();
             tx.execute(&sql, &args).await?;
-            if let Some(key) = row.get(schema.key) {
-                write_entries(tx, dialect, schema, key, Some(&row)).await?;
-            }
+            side_tables::write_entries(tx, dialect, schema, key, Some(&row)).await?;
         }
         RowChange::Delete(key) => {
+            side_tables::write_summaries(tx, dialect, schema, &key, None).await?;
             let sql = statements::delete_by_key(dialect, schema);
             tx.execute(&sql, &[Arg::Cell(schema.key_column(), &key)])
                 .await?;
-            write_entries(tx, dialect, schema, &key, None).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Rewrites the row's entries in the tables of its indexes that reach inside a column, in the
-/// transaction that writes the row: none left for a deleted row.
-async fn write_entries<T: Tx>(
-    tx: &mut T,
-    dialect: sql::Dialect,
-    schema: &TableSchema<'_>,
-    key: &Value,
-    row: Option<&Row>,
-) -> Result<(), StoreError> {
-    for index in schema.indexes.iter().filter(|index| index.is_expanded()) {
-        let table = index.name(schema.name);
-        let key_arg = Arg::Cell(schema.key_column(), key);
-        tx.execute(&statements::delete_entries(dialect, &table), &[key_arg])
-            .await?;
-        let Some(row) = row else {
-            continue;
-        };
-        let insert = statements::insert_entry(dialect, &table, index);
-        let order = index.order.and_then(|order| schema.column(order));
-        for entry in entries(index, row) {
-            let texts: Vec<String> = entry.iter().map(term_text).collect();
-            let mut args: Vec<Arg<'_>> = texts.iter().map(|text| Arg::Text(text)).collect();
-            if let Some(order) = order {
-                args.push(Arg::Cell(
-                    order,
-                    row.get(order.name).unwrap_or(&Value::Null),
-                ));
-            }
-            args.push(Arg::Cell(schema.key_column(), key));
-            tx.execute(&insert, &args).await?;
+            side_tables::write_entries(tx, dialect, schema, &key, None).await?;
         }
     }
     Ok(())
@@ -426,10 +431,31 @@ fn row_lock(schema: &TableSchema<'_>, key: &Value) -> String {
     format!("{}\u{1f}{key}", schema.name)
 }
 
-fn row_to_json(schema: &TableSchema<'_>, row: &dyn SqlRow) -> Result<Row, StoreError> {
+pub(super) fn row_to_json(schema: &TableSchema<'_>, row: &dyn SqlRow) -> Result<Row, StoreError> {
     schema
         .columns
         .iter()
         .map(|column| Ok((column.name.to_owned(), row.cell(column)?)))
         .collect()
+}
+
+/// The grouped column of `summary`, as its summary table names it; refused for a summary the
+/// table was not prepared with.
+fn summary_by<'a>(
+    schema: &TableSchema<'a>,
+    summary: &Summary<'_>,
+) -> Result<ColumnDef<'a>, StoreError> {
+    if !schema.summaries.contains(summary) {
+        return Err(StoreError::Unsupported(format!(
+            "{} declares no summary by `{}`",
+            schema.name, summary.by
+        )));
+    }
+    let by = schema.column(summary.by).ok_or_else(|| {
+        StoreError::Unsupported(format!("{} has no column `{}`", schema.name, summary.by))
+    })?;
+    Ok(ColumnDef {
+        name: sql::SUMMARY_GROUP,
+        ..*by
+    })
 }

@@ -548,6 +548,7 @@ mod tests {
             equal: &["n"],
             order: None,
         }],
+        summaries: &[],
     };
 
     #[test]

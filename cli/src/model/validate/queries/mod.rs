@@ -2,6 +2,7 @@
 //! a projection, in key order or in the order of a field (`order_by`, `range`).
 
 mod order;
+mod summary;
 
 use std::sync::Arc;
 
@@ -101,6 +102,7 @@ pub(super) fn queries(
                 .list_all
                 .as_ref()
                 .map(|all| (Pos::of(all), "list_all")),
+            query.count_by.as_ref().map(|by| (Pos::of(by), "count_by")),
         ]
         .into_iter()
         .flatten()
@@ -111,7 +113,7 @@ pub(super) fn queries(
                 ctx.error(
                     Pos::of(name),
                     format!(
-                        "query `{}` has none of `get_by`, `list_by` and `list_all`",
+                        "query `{}` has none of `get_by`, `list_by`, `list_all` and `count_by`",
                         name.value
                     ),
                     "no selector",
@@ -129,6 +131,32 @@ pub(super) fn queries(
                 continue;
             }
             [_] => {}
+        }
+        if query.sum.is_some() && query.count_by.is_none() {
+            let sum = query.sum.as_ref().map_or(Pos::START, Pos::of);
+            ctx.error(
+                sum,
+                "`sum` adds fields up per group of `count_by`, and this query has none",
+                "no groups",
+                Some("add `count_by: <field>`, or remove `sum`".into()),
+            );
+            continue;
+        }
+        if let Some(by) = &query.count_by {
+            if query.order_by.is_some() || query.range.is_some() {
+                order::refuse_for_count(ctx, query);
+                continue;
+            }
+            let Some(kind) = summary::count(ctx, by, query.sum.as_ref(), projection, read_store)
+            else {
+                continue;
+            };
+            resolved.push(Resolved {
+                name: name.value.clone(),
+                projection: index,
+                kind,
+            });
+            continue;
         }
         let order = order::order(ctx, query, projection, read_store);
         let order = match order {
@@ -225,12 +253,16 @@ fn index_of(kind: &ir::QueryKind) -> Option<ir::Index> {
             equal: equal.iter().map(|term| term.text.clone()).collect(),
             order: order.as_ref().map(|order| order.field.name.clone()),
         }),
-        ir::QueryKind::Get { .. } | ir::QueryKind::ListAll => None,
+        ir::QueryKind::Get { .. } | ir::QueryKind::ListAll | ir::QueryKind::Count { .. } => None,
     }
 }
 
 /// The field of `projection` named `field`, or `None` with the error reported.
-fn field_of(ctx: &mut Ctx, projection: &Draft, field: &Spanned<String>) -> Option<ir::Field> {
+pub(super) fn field_of(
+    ctx: &mut Ctx,
+    projection: &Draft,
+    field: &Spanned<String>,
+) -> Option<ir::Field> {
     if let Some(found) = projection.fields.iter().find(|f| f.name == field.value) {
         return Some(found.clone());
     }

@@ -140,3 +140,14 @@ pub(super) fn refuse_unpartitioned(ctx: &mut Ctx, query: &ast::Query) {
         ),
     );
 }
+
+/// A `count_by` query with an order or a range.
+pub(super) fn refuse_for_count(ctx: &mut Ctx, query: &ast::Query) {
+    let at = query.order_by.as_ref().or(query.range.as_ref());
+    ctx.error(
+        at.map_or(Pos::START, Pos::of),
+        "a `count_by` query answers groups, in the order of their value",
+        "groups have their own order",
+        Some("remove `order_by` and `range`".into()),
+    );
+}

@@ -4,13 +4,14 @@
 //! Every schema is what serde reads and writes for the generated types, with the model's
 //! validation rules as constraints, and every error response has the one error shape.
 
+mod queries;
+
 use serde_json::{Map, Value, json};
 
 use super::names::snake;
 use super::routes::{command_route, query_route};
-use crate::model::ir::{
-    Command, Field, Model, Projection, Query, QueryKind, ReadStore, Rules, Type,
-};
+use crate::model::ir::{Command, Field, Model, Projection, QueryKind, Rules, Type};
+use queries::{count_paths, page_description};
 
 /// The document, as the file's text.
 pub fn document(model: &Model) -> String {
@@ -53,6 +54,10 @@ pub fn document(model: &Model) -> String {
         }
     }
     for query in &model.queries {
+        if let QueryKind::Count { by, sums } = &query.kind {
+            paths.extend(count_paths(query, by, sums));
+            continue;
+        }
         let projection = &query.projection;
         let path_fields = query.kind.path_fields();
         let list = query.kind.is_list();
@@ -426,27 +431,4 @@ fn schema(ty: &Type, rules: &Rules) -> Value {
         }
     }
     schema
-}
-
-/// What the 200 answer of a query holds, and in which order.
-fn page_description(query: &Query, read: ReadStore) -> String {
-    match &query.kind {
-        QueryKind::ListAll if read == ReadStore::Cassandra => {
-            "One page of every row, in the order of the key's token.".to_owned()
-        }
-        QueryKind::ListAll | QueryKind::List { .. } => "One page of rows, in key order.".to_owned(),
-        QueryKind::Find {
-            order: Some(order), ..
-        } => format!(
-            "One page of rows, by `{}` {}, then by key.",
-            order.field.name,
-            if order.descending {
-                "descending"
-            } else {
-                "ascending"
-            }
-        ),
-        QueryKind::Find { order: None, .. } => "One page of rows, in key order.".to_owned(),
-        QueryKind::Get { .. } => "The row.".to_owned(),
-    }
 }
