@@ -401,3 +401,23 @@ async fn an_order_without_a_partition_is_refused() {
         "{error}"
     );
 }
+
+/// Cassandra takes no empty text as a partition key: a row whose listed field is empty is
+/// written, and is in no list, rather than stopping its projection.
+#[tokio::test]
+async fn a_row_with_an_empty_listed_field_is_in_no_list() {
+    let read = read_store().await;
+    read.prepare(&SHELF).await.unwrap();
+    let row = shelf(9, "", 4);
+    assert!(put(read.as_ref(), row.clone(), 1).await.unwrap());
+    assert_eq!(
+        read.get(&SHELF, &row["id"])
+            .await
+            .unwrap()
+            .map(|r| r["count"].clone()),
+        Some(json!(4))
+    );
+    assert!(aisle(read.as_ref(), "").await.is_empty());
+    put(read.as_ref(), shelf(9, "c", 5), 2).await.unwrap();
+    assert_eq!(aisle(read.as_ref(), "c").await, [5]);
+}

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::RwLock;
 
 use super::CassandraConfig;
+use super::rows::is_empty_text;
 use super::statements::{self, Bound};
 use super::values::{column, from_cql, marker, to_cql};
 use crate::store::entries::term_text;
@@ -266,6 +267,10 @@ impl ReadStore for CassandraReadStore {
 
     async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
         find.check(schema)?;
+        if !find.index.is_expanded() && find.equal.iter().any(is_empty_text) {
+            // No partition is keyed by empty text: no row is listed under it.
+            return Ok(Vec::new());
+        }
         let mut values = Vec::new();
         for (name, value) in find.index.equal.iter().zip(find.equal) {
             values.push(if find.index.is_expanded() {

@@ -318,8 +318,15 @@ fn places(index: &Index<'_>, row: &Row) -> Vec<Place> {
     };
     entries(index, row)
         .into_iter()
+        // Cassandra takes no empty text as a partition key: such a row is in no list there.
+        .filter(|terms| index.is_expanded() || !terms.iter().any(is_empty_text))
         .map(|terms| (terms, order.clone()))
         .collect()
+}
+
+/// `""`, which Cassandra refuses as (part of) a partition key.
+pub(super) fn is_empty_text(value: &Value) -> bool {
+    value.as_str().is_some_and(str::is_empty)
 }
 
 /// A place's values as the index table's key columns hold them: terms that reach inside a
