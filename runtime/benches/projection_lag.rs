@@ -280,6 +280,14 @@ impl ReadStore for Timed {
         self.inner.groups(schema, summary, after, limit).await
     }
 
+    async fn shape(&self, schema: &TableSchema<'_>) -> Result<Option<String>, StoreError> {
+        self.inner.shape(schema).await
+    }
+
+    async fn record_shape(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        self.inner.record_shape(schema).await
+    }
+
     async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
         self.inner.find(schema, find).await
     }

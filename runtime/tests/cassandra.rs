@@ -421,3 +421,15 @@ async fn a_row_with_an_empty_listed_field_is_in_no_list() {
     put(read.as_ref(), shelf(9, "c", 5), 2).await.unwrap();
     assert_eq!(aisle(read.as_ref(), "c").await, [5]);
 }
+
+/// A projection changed since its tables were built, on Cassandra, with the events in SQLite.
+#[tokio::test]
+async fn a_changed_projection_is_reported_until_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("events.db").display());
+    let events: Arc<dyn EventStore> =
+        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    events.prepare().await.unwrap();
+    common::shapes::a_changed_projection_is_reported_until_rebuilt(events, read_store().await)
+        .await;
+}

@@ -807,3 +807,10 @@ async fn every_list_through_an_index_matches_a_fold_of_the_events() {
     common::finds::every_list_matches_the_fold(read_store(&pool)).await;
     common::finds::an_unpartitioned_order_matches_the_fold(read_store(&pool)).await;
 }
+
+#[tokio::test]
+async fn a_changed_projection_is_reported_until_rebuilt() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    common::shapes::a_changed_projection_is_reported_until_rebuilt(events, read_store(&pool)).await;
+}

@@ -222,6 +222,7 @@ async fn a_running_projection_follows_new_events_and_a_new_one_catches_up_from_t
                 position: 3
             },
             behind: 0,
+            changed: false,
         }]
     );
     for task in tasks {
@@ -567,4 +568,11 @@ async fn every_list_through_an_index_matches_a_fold_of_the_events() {
     let (_, read, _) = stores(&dir.path().join("db")).await;
     common::finds::every_list_matches_the_fold(Arc::clone(&read)).await;
     common::finds::an_unpartitioned_order_matches_the_fold(read).await;
+}
+
+#[tokio::test]
+async fn a_changed_projection_is_reported_until_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, _) = stores(&dir.path().join("db")).await;
+    common::shapes::a_changed_projection_is_reported_until_rebuilt(events, read).await;
 }

@@ -104,32 +104,45 @@ pub fn keyspace(keyspace: &str, replication: &str) -> String {
 /// The read store's own tables in `keyspace`: checkpoints and generations. Projection tables
 /// come after them, one set per projection ([`projection_tables`]).
 pub fn read_store(keyspace: &str) -> Vec<Migration> {
-    vec![Migration {
-        version: 1,
-        name: "checkpoints",
-        summary: "how far each projection has read, and its active generation (`eventwright_checkpoints`, `eventwright_generations`)",
-        about: "How far each projection fed from the event log in process has read it (only where \
+    vec![
+        Migration {
+            version: 1,
+            name: "checkpoints",
+            summary: "how far each projection has read, and its active generation (`eventwright_checkpoints`, `eventwright_generations`)",
+            about: "How far each projection fed from the event log in process has read it (only where \
                 to resume: each row records which events it has applied, so reading some events \
                 again changes nothing), and which generation of each projection queries read: 0 \
                 until `projections rebuild` switches one to a rebuilt generation, whose tables \
                 are named `<table>_g<n>`.",
-        steps: vec![
-            Step::Sql(create(
-                &table(keyspace, "eventwright_checkpoints"),
-                &[
-                    ("projection", "text PRIMARY KEY"),
-                    ("transaction_id", "bigint"),
-                    ("position", "bigint"),
-                ],
+            steps: vec![
+                Step::Sql(create(
+                    &table(keyspace, "eventwright_checkpoints"),
+                    &[
+                        ("projection", "text PRIMARY KEY"),
+                        ("transaction_id", "bigint"),
+                        ("position", "bigint"),
+                    ],
+                    None,
+                )),
+                Step::Sql(create(
+                    &table(keyspace, "eventwright_generations"),
+                    &[("projection", "text PRIMARY KEY"), ("generation", "bigint")],
+                    None,
+                )),
+            ],
+        },
+        Migration {
+            version: 2,
+            name: "shapes",
+            summary: "what each projection table was built for (`eventwright_shapes`)",
+            about: crate::sql::SHAPES_ABOUT,
+            steps: vec![Step::Sql(create(
+                &table(keyspace, "eventwright_shapes"),
+                &[("table_name", "text PRIMARY KEY"), ("shape", "text")],
                 None,
-            )),
-            Step::Sql(create(
-                &table(keyspace, "eventwright_generations"),
-                &[("projection", "text PRIMARY KEY"), ("generation", "bigint")],
-                None,
-            )),
-        ],
-    }]
+            ))],
+        },
+    ]
 }
 
 /// A projection's main table, its progress table, and one table per listed field, in that

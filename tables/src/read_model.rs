@@ -326,6 +326,27 @@ impl<'a> TableSchema<'a> {
         Ok(())
     }
 
+    /// What its tables were built for, in a few characters: a hash of its key, its columns
+    /// (names, types, nullability), its indexes and its summaries, not of its name, which a
+    /// rebuilt generation changes. A table built for another shape lacks the columns, entries
+    /// or groups this one reads, until it is rebuilt.
+    pub fn shape(&self) -> String {
+        let mut text = format!("key {}\n", self.key);
+        for column in self.columns {
+            text.push_str(&format!(
+                "column {} {:?} {}\n",
+                column.name, column.ty, column.nullable
+            ));
+        }
+        for index in self.indexes {
+            text.push_str(&format!("index {:?} {:?}\n", index.equal, index.order));
+        }
+        for summary in self.summaries {
+            text.push_str(&format!("summary {} {:?}\n", summary.by, summary.sums));
+        }
+        format!("{:016x}", fnv1a(&text))
+    }
+
     /// The same columns under another table name: a rebuilt generation of the projection.
     pub fn renamed<'b>(&self, name: &'b str) -> TableSchema<'b>
     where

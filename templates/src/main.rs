@@ -190,12 +190,19 @@ async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
         ProjectionsAction::Status { stores } => {
             let app = connect(stores).await?;
             println!(
-                "{:<24} {:>10} {:>12} {:>8}",
+                "{:<24} {:>10} {:>12} {:>8}  tables",
                 "projection", "generation", "checkpoint", "behind"
             );
             for status in app.projection_status().await? {
+                // Tables built for another shape of the projection fill what it added only
+                // when it is rebuilt.
+                let tables = if status.changed {
+                    "changed: rebuild it"
+                } else {
+                    "current"
+                };
                 println!(
-                    "{:<24} {:>10} {:>12} {:>8}",
+                    "{:<24} {:>10} {:>12} {:>8}  {tables}",
                     status.projection, status.generation, status.checkpoint.position, status.behind
                 );
             }

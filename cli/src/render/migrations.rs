@@ -294,8 +294,8 @@ mod tests {
         let files = migrations(&model).unwrap();
         let summary = files
             .iter()
-            .find(|file| file.path == "migrations/postgres/read/0003_order_summary.sql")
-            .expect("the first projection's file follows the store's own two");
+            .find(|file| file.path == "migrations/postgres/read/0004_order_summary.sql")
+            .expect("the first projection's file follows the store's own three");
         for column in [
             "\"order_id\"    UUID PRIMARY KEY",
             "\"customer_id\" UUID NOT NULL",
@@ -333,8 +333,9 @@ mod tests {
             .chain([
                 "migrations/cassandra/0001_keyspace.cql".to_owned(),
                 "migrations/cassandra/0002_checkpoints.cql".to_owned(),
-                "migrations/cassandra/0003_order_summary.cql".to_owned(),
-                "migrations/cassandra/0004_order_history.cql".to_owned(),
+                "migrations/cassandra/0003_shapes.cql".to_owned(),
+                "migrations/cassandra/0004_order_summary.cql".to_owned(),
+                "migrations/cassandra/0005_order_history.cql".to_owned(),
             ])
             .collect();
         assert_eq!(paths, expected);

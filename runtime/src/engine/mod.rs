@@ -65,6 +65,9 @@ pub struct ProjectionStatus {
     pub checkpoint: Cursor,
     /// How many events it has yet to take from its feed.
     pub behind: u64,
+    /// Whether the generation's tables were built for another shape of the projection (a
+    /// field, a list or a count it did not have): what it added stays empty until a rebuild.
+    pub changed: bool,
 }
 
 impl ProjectionEngine {
@@ -107,14 +110,27 @@ impl ProjectionEngine {
         self.feed.marks()
     }
 
-    /// Creates the shared tables and each projection's table in its active generation.
+    /// Creates the shared tables and each projection's table in its active generation, and
+    /// records the shape each is built for; a projection whose tables were built for another
+    /// shape is reported (an error in the log): what it added fills only when it is rebuilt.
     pub async fn prepare(&self) -> Result<(), StoreError> {
         self.read.prepare_bookkeeping().await?;
         for projector in &self.projectors {
-            self.at_active(projector.name())
-                .await?
-                .prepare(projector.schema())
-                .await?;
+            let schema = projector.schema();
+            let target = self.at_active(projector.name()).await?;
+            target.prepare(schema).await?;
+            match target.shape(schema).await? {
+                None => target.record_shape(schema).await?,
+                Some(shape) if shape == schema.shape() => {}
+                Some(_) => tracing::error!(
+                    projection = projector.name(),
+                    generation = target.generation(),
+                    "the projection changed since its tables were built (a field, a list or a \
+                     count added or changed): what it added is empty, and its rows may not read, \
+                     until `projections rebuild {}` replays the events into a new generation",
+                    projector.name()
+                ),
+            }
         }
         Ok(())
     }
@@ -202,11 +218,14 @@ impl ProjectionEngine {
             let projection = projector.name();
             let target = self.at_active(projection).await?;
             let checkpoint = target.checkpoint(projection).await?;
+            let schema = projector.schema();
+            let shape = target.shape(schema).await?;
             status.push(ProjectionStatus {
                 projection,
                 generation: target.generation(),
                 checkpoint,
                 behind: self.feed.behind(projection, checkpoint).await?,
+                changed: shape.is_some_and(|shape| shape != schema.shape()),
             });
         }
         Ok(status)

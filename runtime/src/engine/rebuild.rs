@@ -121,6 +121,8 @@ impl Rebuild {
         let generation = live + 1;
         let target = AtGeneration::new(Arc::clone(&self.read), generation);
         target.prepare(schema).await?;
+        // Built now, for the projection as it is.
+        target.record_shape(schema).await?;
         let events = replay(
             self.events.as_ref(),
             &target,

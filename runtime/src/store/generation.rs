@@ -207,6 +207,16 @@ impl ReadStore for AtGeneration {
             .await
     }
 
+    async fn shape(&self, schema: &TableSchema<'_>) -> Result<Option<String>, StoreError> {
+        self.inner.shape(&schema.renamed(&self.table(schema))).await
+    }
+
+    async fn record_shape(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        self.inner
+            .record_shape(&schema.renamed(&self.table(schema)))
+            .await
+    }
+
     async fn find(&self, schema: &TableSchema<'_>, find: Find<'_>) -> Result<Vec<Row>, StoreError> {
         self.inner
             .find(&schema.renamed(&self.table(schema)), find)

@@ -310,4 +310,11 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         after: Option<&Value>,
         limit: usize,
     ) -> Result<Vec<Row>, StoreError>;
+
+    /// The shape ([`TableSchema::shape`]) `schema`'s tables were built for, as
+    /// [`record_shape`](Self::record_shape) left it; `None` before.
+    async fn shape(&self, schema: &TableSchema<'_>) -> Result<Option<String>, StoreError>;
+
+    /// Records that `schema`'s tables are built for its shape.
+    async fn record_shape(&self, schema: &TableSchema<'_>) -> Result<(), StoreError>;
 }

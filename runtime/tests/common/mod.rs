@@ -17,6 +17,7 @@ pub mod rebuild;
 pub mod relay;
 pub mod rows_where;
 pub mod sequence_marks;
+pub mod shapes;
 pub mod snapshots;
 pub mod state_stored;
 

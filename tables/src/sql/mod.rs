@@ -12,8 +12,8 @@ mod tables;
 use crate::migration::{Migration, Step};
 use crate::read_model::{ColumnType, Index, Summary, TableSchema};
 use tables::{
-    APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SNAPSHOTS, STATES,
-    UNIQUE_VALUES, create,
+    APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SHAPES, SNAPSHOTS,
+    STATES, UNIQUE_VALUES, create,
 };
 
 /// How a SQL database spells what the tables need.
@@ -243,8 +243,21 @@ pub fn read_store(dialect: Dialect) -> Vec<Migration> {
                     change, so an event is applied exactly once.",
             steps: vec![Step::Sql(create(dialect, &APPLIED))],
         },
+        Migration {
+            version: 3,
+            name: "shapes",
+            summary: "what each projection table was built for (`eventwright_shapes`)",
+            about: SHAPES_ABOUT,
+            steps: vec![Step::Sql(create(dialect, &SHAPES))],
+        },
     ]
 }
+
+/// What `eventwright_shapes` is for, on every read store.
+pub const SHAPES_ABOUT: &str = "A hash of the columns, lists and counts each projection table was \
+    built for. A service whose projection reads another shape (a field, a list or a count added) \
+    says so at startup and in `projections status`: what it added fills only when \
+    `projections rebuild` replays the events into a new generation.";
 
 /// The longest name PostgreSQL keeps whole: it cuts longer ones, and two cut alike collide.
 pub const POSTGRES_NAME_LIMIT: usize = 63;

@@ -129,6 +129,15 @@ pub(super) const GENERATIONS: Table = Table {
     constraints: &[],
 };
 
+pub(super) const SHAPES: Table = Table {
+    name: "eventwright_shapes",
+    columns: &[
+        column("table_name", Kind::Text, "PRIMARY KEY"),
+        column("shape", Kind::Text, "NOT NULL"),
+    ],
+    constraints: &[],
+};
+
 pub(super) const APPLIED: Table = Table {
     name: "eventwright_applied",
     columns: &[

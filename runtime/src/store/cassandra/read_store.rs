@@ -123,6 +123,12 @@ impl ReadStore for CassandraReadStore {
             vec![Some(CqlValue::Text(projection.to_owned()))],
         )
         .await?;
+        let forget = format!(
+            "DELETE FROM {} WHERE table_name = ?",
+            cql::table(keyspace, "eventwright_shapes")
+        );
+        self.execute(forget, vec![Some(CqlValue::Text(schema.name.to_owned()))])
+            .await?;
         Ok(())
     }
 
@@ -409,6 +415,39 @@ impl ReadStore for CassandraReadStore {
             }
         }
         Ok(groups)
+    }
+
+    async fn shape(&self, schema: &TableSchema<'_>) -> Result<Option<String>, StoreError> {
+        let text = format!(
+            "SELECT shape FROM {} WHERE table_name = ?",
+            cql::table(&self.config.keyspace, "eventwright_shapes")
+        );
+        let rows = self
+            .rows(text, vec![Some(CqlValue::Text(schema.name.to_owned()))])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| match row.columns.into_iter().next().flatten() {
+                Some(CqlValue::Text(shape)) => Some(shape),
+                _ => None,
+            }))
+    }
+
+    async fn record_shape(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        let text = format!(
+            "UPDATE {} SET shape = ? WHERE table_name = ?",
+            cql::table(&self.config.keyspace, "eventwright_shapes")
+        );
+        self.execute(
+            text,
+            vec![
+                Some(CqlValue::Text(schema.shape())),
+                Some(CqlValue::Text(schema.name.to_owned())),
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn list_all(

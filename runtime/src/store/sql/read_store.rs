@@ -85,6 +85,11 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
             let drop = format!("DROP TABLE IF EXISTS {}", sql::quote(&entries));
             tx.execute(&drop, &[]).await?;
         }
+        let forget = format!(
+            "DELETE FROM eventwright_shapes WHERE table_name = {}",
+            self.db.dialect().placeholder(1)
+        );
+        tx.execute(&forget, &[Arg::Text(schema.name)]).await?;
         for sql in [checkpoint, marks] {
             tx.execute(&sql, &[Arg::Text(projection)]).await?;
         }
@@ -316,6 +321,36 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         rows.iter()
             .map(|row| side_tables::group_of(schema, summary, row.as_ref()))
             .collect()
+    }
+
+    async fn shape(&self, schema: &TableSchema<'_>) -> Result<Option<String>, StoreError> {
+        let sql = format!(
+            "SELECT shape FROM eventwright_shapes WHERE table_name = {}",
+            self.db.dialect().placeholder(1)
+        );
+        let found = self
+            .db
+            .pool()
+            .fetch_optional(&sql, &[Arg::Text(schema.name)])
+            .await?;
+        found.map(|row| row.text("shape")).transpose()
+    }
+
+    async fn record_shape(&self, schema: &TableSchema<'_>) -> Result<(), StoreError> {
+        let (p1, p2) = (
+            self.db.dialect().placeholder(1),
+            self.db.dialect().placeholder(2),
+        );
+        let sql = format!(
+            "INSERT INTO eventwright_shapes (table_name, shape) VALUES ({p1}, {p2}) \
+             ON CONFLICT (table_name) DO UPDATE SET shape = excluded.shape"
+        );
+        let shape = schema.shape();
+        self.db
+            .pool()
+            .execute(&sql, &[Arg::Text(schema.name), Arg::Text(&shape)])
+            .await?;
+        Ok(())
     }
 }
 
