@@ -1,7 +1,9 @@
-//! A projection over two aggregates on the classic stack (PostgreSQL, Kafka, Cassandra): the
-//! library's `MemberLoans` keeps each member's row from the member's own events and from the
-//! books lent to and returned by them. Kafka keeps each aggregate's events in order and
-//! interleaves the two aggregates' as it likes; a projector is killed with SIGKILL mid-stream.
+//! A projection over two aggregates: the library's `MemberLoans` keeps each member's row from
+//! the member's own events and from the books lent to and returned by them. On the classic
+//! stack (PostgreSQL, Kafka, Cassandra), Kafka keeps each aggregate's events in order and
+//! interleaves the two aggregates' as it likes; on PostgreSQL alone and on SQLite alone, the
+//! projectors read the log itself. Either way two projector processes run, one is killed with
+//! SIGKILL mid-stream, and another is started after.
 //! Once the projections catch up, every row is exactly what folding the event store's log says,
 //! folded here by hand, not by the library's projection engine; and so is every member's
 //! `books_due` list, read a page at a time from the Cassandra table that serves it, which each
@@ -25,25 +27,63 @@ const ROUNDS: usize = 5;
 #[test]
 fn a_projection_over_two_aggregates_ends_as_the_fold_of_both_logs() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let project = dir.path().join("library");
-    let stack = Stores {
+    let classic = Stores {
         write: WriteStore::Postgres,
         read: ReadStore::Cassandra,
         broker: Broker::Kafka,
     };
-    generate("examples/library.yaml", &project, Some(stack));
-    let binary = build_service(
-        &project,
-        "library",
-        dir.path().join("library-kafka-cassandra"),
+    run_on(
+        dir.path(),
+        classic,
+        &scratch_postgres(),
+        &scratch_cassandra(),
+        &kafka_settings(),
     );
+    let postgres = Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Postgres,
+        broker: Broker::Inproc,
+    };
+    run_on(
+        dir.path(),
+        postgres,
+        &scratch_postgres(),
+        &scratch_postgres(),
+        &[],
+    );
+    let sqlite = Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Sqlite,
+        broker: Broker::Inproc,
+    };
+    let file = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    run_on(
+        dir.path(),
+        sqlite,
+        &file("events.db"),
+        &file("views.db"),
+        &[],
+    );
+}
 
-    let (write_db, read_db) = (scratch_postgres(), scratch_cassandra());
-    let kafka = kafka_settings();
-    let commands = Service::start_with(&binary, &write_db, &read_db, &with_role("command", &kafka));
-    let queries = Service::start_with(&binary, &write_db, &read_db, &with_role("query", &kafka));
-    let mut first = Projector::start(&binary, &write_db, &read_db, &kafka);
-    let _second = Projector::start(&binary, &write_db, &read_db, &kafka);
+/// The library on `stack`, split by role with two projectors, one killed mid-stream; then every
+/// `member_loans` row and `books_due` list compared with a fold of the log.
+fn run_on(
+    dir: &std::path::Path,
+    stack: Stores,
+    write_db: &str,
+    read_db: &str,
+    settings: &[String],
+) {
+    let label = format!("{:?}-{:?}-{:?}", stack.write, stack.read, stack.broker).to_lowercase();
+    let project = dir.join(format!("library-{label}"));
+    generate("examples/library.yaml", &project, Some(stack));
+    let binary = build_service(&project, "library", dir.join(format!("service-{label}")));
+
+    let commands = Service::start_with(&binary, write_db, read_db, &with_role("command", settings));
+    let queries = Service::start_with(&binary, write_db, read_db, &with_role("query", settings));
+    let mut first = Projector::start(&binary, write_db, read_db, settings);
+    let _second = Projector::start(&binary, write_db, read_db, settings);
 
     let post = |path: String, body: Value| {
         let (status, reply) = commands.call("POST", &path, Some(&body));
@@ -90,7 +130,8 @@ fn a_projection_over_two_aggregates_ends_as_the_fold_of_both_logs() {
         }
     }
 
-    let events = stored_events(&write_db);
+    let _restarted = Projector::start(&binary, write_db, read_db, settings);
+    let events = stored_events(write_db);
     let expected = fold(&events);
     assert_eq!(expected.len(), MEMBERS);
     for (id, row) in &expected {
@@ -122,7 +163,7 @@ fn a_projection_over_two_aggregates_ends_as_the_fold_of_both_logs() {
                 None => break,
             }
         }
-        assert_eq!(got, want, "{}", member(m));
+        assert_eq!(got, want, "{} on {label}", member(m));
     }
 }
 
@@ -181,19 +222,30 @@ fn stored_events(url: &str) -> Vec<(String, String, Value)> {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT aggregate_id, event_type, payload::text FROM eventwright_events \
-             ORDER BY position",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-        rows.into_iter()
-            .map(|(id, kind, payload)| (id, kind, serde_json::from_str(&payload).unwrap()))
-            .collect()
-    })
+    let rows: Vec<(String, String, String)> = runtime.block_on(async {
+        if url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::query_as(
+                "SELECT aggregate_id, event_type, payload FROM eventwright_events \
+                 ORDER BY position",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        } else {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query_as(
+                "SELECT aggregate_id, event_type, payload::text FROM eventwright_events \
+                 ORDER BY position",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    });
+    rows.into_iter()
+        .map(|(id, kind, payload)| (id, kind, serde_json::from_str(&payload).unwrap()))
+        .collect()
 }
 
 /// What `member_loans` must hold for these events, by member id: the member's name and
