@@ -195,7 +195,13 @@ fn lend_over_http(service: &Service) {
         status == 200 && row["borrower"] == ""
     });
 
-    // Every book, a page at a time.
+    // Every book, a page at a time, once the catalog holds all three.
+    service.wait_for("/all-books?limit=3", |status, page| {
+        status == 200
+            && page["items"]
+                .as_array()
+                .is_some_and(|items| items.len() == 3)
+    });
     let first = service.wait_for("/all-books?limit=1", |status, page| {
         status == 200 && page["next_cursor"].is_string()
     });

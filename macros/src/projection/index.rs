@@ -7,13 +7,11 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
-use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token};
 
-use super::Column;
+use super::{Column, type_check};
 use crate::attr;
 use crate::ctxt::Ctxt;
-use crate::respan::respan;
 
 /// One `index(...)`, as written.
 pub(crate) struct IndexAttr {
@@ -210,30 +208,18 @@ pub(crate) fn expand(
     columns: &[Column<'_>],
 ) -> (TokenStream, TokenStream) {
     let private = quote!(#krate::__private);
-    let ty_of = |name: &str| {
-        columns
-            .iter()
-            .find(|column| column.name == name)
-            .map(|column| &column.field.ty)
-    };
     let mut checks = TokenStream::new();
     let values = indexes.iter().map(|index| {
-        // Spanned whole on the field's type, so a failed check is reported on the field.
         for text in &index.equal {
             let term = Term::parse(text);
-            if let Some(ty) = ty_of(term.column()) {
-                let check = match term {
-                    Term::Column(_) => quote!(#private::assert_comparable::<#ty>()),
-                    Term::Field { .. } | Term::Element(_) => {
-                        quote!(#private::assert_inside::<#ty>())
-                    }
-                };
-                checks.extend(respan(quote!(const _: () = #check;), ty.span()));
-            }
+            let assert = match term {
+                Term::Column(_) => "assert_comparable",
+                Term::Field { .. } | Term::Element(_) => "assert_inside",
+            };
+            checks.extend(type_check(krate, columns, term.column(), assert));
         }
-        if let Some(ty) = index.order.as_deref().and_then(ty_of) {
-            let check = quote!(const _: () = #private::assert_orderable::<#ty>(););
-            checks.extend(respan(check, ty.span()));
+        if let Some(order) = &index.order {
+            checks.extend(type_check(krate, columns, order, "assert_orderable"));
         }
         let equal = &index.equal;
         let order = match &index.order {

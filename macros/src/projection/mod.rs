@@ -88,6 +88,26 @@ struct Column<'a> {
     indexed: bool,
 }
 
+/// A check, when the crate compiles, of the type of the field `name`: the constant
+/// `__private::<assert>::<Type>()`, spanned whole on the field's type so that a failure is
+/// reported there. Nothing for a field that does not exist (reported already).
+fn type_check(
+    krate: &TokenStream,
+    columns: &[Column<'_>],
+    name: &str,
+    assert: &str,
+) -> TokenStream {
+    let Some(column) = columns.iter().find(|column| column.name == name) else {
+        return TokenStream::new();
+    };
+    let ty = &column.field.ty;
+    let assert = format_ident!("{assert}");
+    respan(
+        quote!(const _: () = #krate::__private::#assert::<#ty>();),
+        ty.span(),
+    )
+}
+
 fn columns<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Column<'a>> {
     let Data::Struct(data) = &input.data else {
         cx.error_spanned_by(

@@ -6,13 +6,11 @@ use quote::quote;
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Ident, Token};
 
-use super::Column;
 use super::index::{Checked, known};
+use super::{Column, type_check};
 use crate::ctxt::Ctxt;
-use crate::respan::respan;
 
 /// One `count_by(...)`, as written.
 pub(crate) struct SummaryAttr {
@@ -108,24 +106,11 @@ pub(crate) fn expand(
     summaries: &[Summary],
     columns: &[Column<'_>],
 ) -> (TokenStream, TokenStream) {
-    let private = quote!(#krate::__private);
-    let ty_of = |name: &str| {
-        columns
-            .iter()
-            .find(|column| column.name == name)
-            .map(|column| &column.field.ty)
-    };
     let mut checks = TokenStream::new();
     let values = summaries.iter().map(|summary| {
-        if let Some(ty) = ty_of(&summary.by) {
-            let check = quote!(const _: () = #private::assert_comparable::<#ty>(););
-            checks.extend(respan(check, ty.span()));
-        }
+        checks.extend(type_check(krate, columns, &summary.by, "assert_comparable"));
         for sum in &summary.sums {
-            if let Some(ty) = ty_of(sum) {
-                let check = quote!(const _: () = #private::assert_summable::<#ty>(););
-                checks.extend(respan(check, ty.span()));
-            }
+            checks.extend(type_check(krate, columns, sum, "assert_summable"));
         }
         let (by, sums) = (&summary.by, &summary.sums);
         quote!(#krate::Summary { by: #by, sums: &[#(#sums),*] })

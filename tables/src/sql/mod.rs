@@ -355,6 +355,11 @@ fn summary_table(dialect: Dialect, schema: &TableSchema<'_>, summary: &Summary<'
     for (n, sum) in summary.sums.iter().enumerate() {
         columns.push((summary_sum(n), format!("{} NOT NULL", ty(sum))));
     }
+    create_table(&summary.name(schema.name), &columns)
+}
+
+/// `CREATE TABLE IF NOT EXISTS`, one `(name, type and constraints)` a line, names aligned.
+fn create_table(name: &str, columns: &[(String, String)]) -> String {
     let width = columns
         .iter()
         .map(|(name, _)| quote(name).len())
@@ -366,7 +371,7 @@ fn summary_table(dialect: Dialect, schema: &TableSchema<'_>, summary: &Summary<'
         .collect();
     format!(
         "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
-        quote(&summary.name(schema.name)),
+        quote(name),
         lines.join(",\n")
     )
 }
@@ -401,32 +406,21 @@ pub fn side_tables(schema: &TableSchema<'_>) -> Vec<String> {
 /// order value and key; indexed for the lookup, and by key for rewriting a row's entries.
 fn entry_table(dialect: Dialect, schema: &TableSchema<'_>, index: &Index<'_>) -> Vec<String> {
     let name = index.name(schema.name);
-    let mut columns: Vec<(String, &str)> = (0..index.equal.len())
-        .map(|n| (entry_term(n), "TEXT"))
+    let not_null = |ty: &str| format!("{ty} NOT NULL");
+    let mut columns: Vec<(String, String)> = (0..index.equal.len())
+        .map(|n| (entry_term(n), not_null("TEXT")))
         .collect();
     if let Some(order) = index.order.and_then(|order| schema.column(order)) {
-        columns.push((ENTRY_ORDER.to_owned(), dialect.column_type(order.ty)));
+        columns.push((
+            ENTRY_ORDER.to_owned(),
+            not_null(dialect.column_type(order.ty)),
+        ));
     }
-    columns.push((
-        ENTRY_KEY.to_owned(),
-        dialect.column_type(schema.key_column().ty),
-    ));
-    let width = columns
-        .iter()
-        .map(|(name, _)| quote(name).len())
-        .max()
-        .unwrap_or(0);
-    let lines: Vec<String> = columns
-        .iter()
-        .map(|(name, ty)| format!("    {:<width$} {ty} NOT NULL", quote(name)))
-        .collect();
+    let key = dialect.column_type(schema.key_column().ty);
+    columns.push((ENTRY_KEY.to_owned(), not_null(key)));
     let lookup: Vec<String> = columns.iter().map(|(name, _)| quote(name)).collect();
     vec![
-        format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
-            quote(&name),
-            lines.join(",\n")
-        ),
+        create_table(&name, &columns),
         format!(
             "CREATE INDEX IF NOT EXISTS {}\n    ON {} ({})",
             quote(&format!("{name}_lookup")),
