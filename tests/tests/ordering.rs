@@ -169,7 +169,8 @@ fn rebuild_while_serving(service: &Service, binary: &Path, stores: &[String], la
         );
     }
 
-    // Status shows the new generation, caught up.
+    // Status shows the new generation, caught up, its tables built for the projection as it is:
+    // projection, generation, checkpoint, behind, tables.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let status = Command::new(binary)
@@ -180,7 +181,11 @@ fn rebuild_while_serving(service: &Service, binary: &Path, stores: &[String], la
         let text = String::from_utf8_lossy(&status.stdout).into_owned();
         let summary_line = text.lines().find(|line| line.starts_with("order_summary"));
         let fields: Vec<&str> = summary_line.map_or(Vec::new(), |l| l.split_whitespace().collect());
-        if status.status.success() && fields.get(1) == Some(&"1") && fields.last() == Some(&"0") {
+        if status.status.success()
+            && fields.get(1) == Some(&"1")
+            && fields.get(3) == Some(&"0")
+            && fields.get(4) == Some(&"current")
+        {
             break;
         }
         assert!(
