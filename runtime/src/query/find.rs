@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Page, PageRequest, QueryError, ReadModels, from_row, to_value};
+use super::{Page, PageRequest, QueryError, ReadModels, from_row, paged, to_value};
 use crate::opaque;
 use crate::projection::Projection;
 use crate::store::{Find, ReadStore, Row, RowPosition};
@@ -59,25 +59,18 @@ impl ReadModels {
             // One row more than asked tells whether another page follows.
             limit: limit + 1,
         };
-        let mut rows: Vec<Row> = self
+        let rows: Vec<Row> = self
             .generations
             .of(P::NAME)
             .await?
             .find(&P::SCHEMA, find)
             .await?;
-        let next_cursor = if rows.len() > limit {
-            rows.truncate(limit);
-            rows.last()
-                .and_then(|row| RowPosition::of(&P::SCHEMA, index, row))
-                .map(|after| encode(after, filter))
-        } else {
-            None
-        };
-        let items = rows
-            .into_iter()
-            .map(from_row::<P>)
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor })
+        paged(
+            rows,
+            limit,
+            |row| RowPosition::of(&P::SCHEMA, index, row).map(|after| encode(after, filter)),
+            from_row::<P>,
+        )
     }
 
     /// The rows of `P` whose `field` equals `value`, in key order, one page at a time: a find on

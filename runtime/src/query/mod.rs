@@ -154,19 +154,30 @@ fn page_bounds(page: &PageRequest) -> Result<(usize, Option<Value>), QueryError>
 
 /// A page of `P` from up to `limit + 1` rows: the extra one says another page follows, from
 /// after the last row kept.
-fn into_page<P: Projection>(mut rows: Vec<Row>, limit: usize) -> Result<Page<P>, QueryError> {
+fn into_page<P: Projection>(rows: Vec<Row>, limit: usize) -> Result<Page<P>, QueryError> {
+    paged(
+        rows,
+        limit,
+        |row| row.get(P::SCHEMA.key).map(encode_cursor),
+        from_row::<P>,
+    )
+}
+
+/// A page from up to `limit + 1` rows, each turned into an item by `item`: the extra row says
+/// another page follows, from the cursor `cursor` gives for the last row kept.
+fn paged<T>(
+    mut rows: Vec<Row>,
+    limit: usize,
+    cursor: impl FnOnce(&Row) -> Option<String>,
+    item: impl FnMut(Row) -> Result<T, QueryError>,
+) -> Result<Page<T>, QueryError> {
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
-        rows.last()
-            .and_then(|row| row.get(P::SCHEMA.key))
-            .map(encode_cursor)
+        rows.last().and_then(cursor)
     } else {
         None
     };
-    let items = rows
-        .into_iter()
-        .map(from_row::<P>)
-        .collect::<Result<_, _>>()?;
+    let items = rows.into_iter().map(item).collect::<Result<_, _>>()?;
     Ok(Page { items, next_cursor })
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::to_value;
-use super::{Page, PageRequest, QueryError, ReadModels, decode_cursor, encode_cursor, page_limit};
+use super::{Page, PageRequest, QueryError, ReadModels, encode_cursor, page_bounds, paged};
 use crate::projection::Projection;
 use crate::store::{ReadStore, Row};
 use crate::table::Summary;
@@ -44,26 +44,18 @@ impl ReadModels {
         summary: &Summary<'_>,
         page: &PageRequest,
     ) -> Result<Page<Row>, QueryError> {
-        let limit = page_limit(page)?;
-        let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
-        let mut groups = self
+        let (limit, after) = page_bounds(page)?;
+        let groups = self
             .generations
             .of(P::NAME)
             .await?
             .groups(&P::SCHEMA, summary, after.as_ref(), limit + 1)
             .await?;
-        let next_cursor = if groups.len() > limit {
-            groups.truncate(limit);
-            groups
-                .last()
-                .and_then(|group| group.get(summary.by))
-                .map(encode_cursor)
-        } else {
-            None
-        };
-        Ok(Page {
-            items: groups,
-            next_cursor,
-        })
+        paged(
+            groups,
+            limit,
+            |group| group.get(summary.by).map(encode_cursor),
+            Ok,
+        )
     }
 }
