@@ -4,11 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Page, PageRequest, QueryError, ReadModels, from_row, paged, to_value};
-use crate::opaque;
+use super::{Page, PageRequest, QueryError, ReadModels, cursor, from_row, paged, to_value};
 use crate::projection::Projection;
 use crate::store::{Find, ReadStore, Row, RowPosition};
-use crate::table::Index;
+use crate::table::{Index, TableSchema};
 
 /// What a list reads from an index, besides the page: the values its `equal` columns must hold
 /// and the range and direction of its order.
@@ -46,7 +45,7 @@ impl ReadModels {
     ) -> Result<Page<P>, QueryError> {
         let limit = super::page_limit(page)?;
         let after = match page.cursor.as_deref() {
-            Some(text) => Some(decode(text, filter)?),
+            Some(text) => Some(decode(text, filter, &P::SCHEMA, index)?),
             None => None,
         };
         let find = Find {
@@ -102,28 +101,83 @@ fn encode(after: RowPosition, filter: &Filter) -> String {
         after,
         filter: filter.clone(),
     };
-    opaque::encode(&serde_json::to_value(cursor).unwrap_or_default())
+    cursor::encode(&serde_json::to_value(cursor).unwrap_or_default())
 }
 
-fn decode(text: &str, filter: &Filter) -> Result<RowPosition, QueryError> {
-    let invalid = |message: &str| QueryError::InvalidParameter {
-        field: "cursor",
-        message: message.to_owned(),
-    };
-    let cursor: FindCursor = opaque::decode(text)
-        .and_then(|value| serde_json::from_value(value).ok())
-        .ok_or_else(|| invalid("not a cursor this service returned"))?;
+/// Where the page `text` ended, if it is a cursor of this filter on `index` whose values its
+/// columns can hold.
+fn decode(
+    text: &str,
+    filter: &Filter,
+    schema: &TableSchema<'_>,
+    index: &Index<'_>,
+) -> Result<RowPosition, QueryError> {
+    let cursor: FindCursor = serde_json::from_value(cursor::decode_any(text)?)
+        .map_err(|_| cursor::invalid("not a cursor this service returned"))?;
     if cursor.filter != *filter {
-        return Err(invalid(
+        return Err(cursor::invalid(
             "this cursor belongs to another list, or to this one with other parameters",
         ));
     }
-    Ok(cursor.after)
+    let after = cursor.after;
+    cursor::check(schema.key_column(), &after.key)?;
+    match (
+        index.order.and_then(|order| schema.column(order)),
+        &after.order,
+    ) {
+        (Some(column), Some(value)) => cursor::check(column, value)?,
+        (None, None) => {}
+        _ => return Err(cursor::invalid("not a cursor this service returned")),
+    }
+    Ok(after)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::{ColumnDef, ColumnType};
+
+    const LOANS: TableSchema<'static> = TableSchema {
+        name: "loans",
+        key: "loan_id",
+        columns: &[
+            ColumnDef {
+                name: "loan_id",
+                ty: ColumnType::String,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "member_id",
+                ty: ColumnType::String,
+                nullable: false,
+            },
+            ColumnDef {
+                name: "due_on",
+                ty: ColumnType::Date,
+                nullable: false,
+            },
+        ],
+        indexes: &[BY_DUE, BY_MEMBER],
+        summaries: &[],
+    };
+    const BY_DUE: Index<'static> = Index {
+        equal: &["member_id"],
+        order: Some("due_on"),
+    };
+    const BY_MEMBER: Index<'static> = Index {
+        equal: &["member_id"],
+        order: None,
+    };
+
+    fn refused(result: Result<RowPosition, QueryError>) -> bool {
+        matches!(
+            result,
+            Err(QueryError::InvalidParameter {
+                field: "cursor",
+                ..
+            })
+        )
+    }
 
     #[test]
     fn cursors_belong_to_their_filter() {
@@ -138,18 +192,50 @@ mod tests {
             key: Value::from("loan-7"),
         };
         let cursor = encode(after.clone(), &filter);
-        assert_eq!(decode(&cursor, &filter).unwrap(), after);
+        assert_eq!(decode(&cursor, &filter, &LOANS, &BY_DUE).unwrap(), after);
         let other = Filter {
             descending: false,
             ..filter.clone()
         };
-        assert!(matches!(
-            decode(&cursor, &other),
-            Err(QueryError::InvalidParameter {
-                field: "cursor",
-                ..
-            })
-        ));
-        assert!(decode("7b7d", &filter).is_err());
+        assert!(refused(decode(&cursor, &other, &LOANS, &BY_DUE)));
+        assert!(refused(decode("7b7d", &filter, &LOANS, &BY_DUE)));
+    }
+
+    #[test]
+    fn a_cursor_its_columns_cannot_hold_is_refused() {
+        let filter = Filter {
+            equal: vec![Value::from("m-1")],
+            ..Filter::default()
+        };
+        let made_up = [
+            RowPosition {
+                order: Some(Value::from("soon")),
+                key: Value::from("loan-7"),
+            },
+            RowPosition {
+                order: Some(Value::from("2026-12-03")),
+                key: Value::from(7),
+            },
+            // An index with an order ends its pages at an order value.
+            RowPosition {
+                order: None,
+                key: Value::from("loan-7"),
+            },
+        ];
+        for after in made_up {
+            let cursor = encode(after.clone(), &filter);
+            assert!(
+                refused(decode(&cursor, &filter, &LOANS, &BY_DUE)),
+                "{after:?}"
+            );
+        }
+        let ordered = encode(
+            RowPosition {
+                order: Some(Value::from("2026-12-03")),
+                key: Value::from("loan-7"),
+            },
+            &filter,
+        );
+        assert!(refused(decode(&ordered, &filter, &LOANS, &BY_MEMBER)));
     }
 }

@@ -1,6 +1,7 @@
 //! Typed queries over the read store: get by key, list through an index or list all, with
 //! keyset pagination.
 
+mod cursor;
 pub(crate) mod error;
 mod find;
 mod summaries;
@@ -15,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::consistency::{self, ConsistencyToken};
-use crate::opaque;
 use crate::projection::Projection;
 use crate::store::generation::ActiveGenerations;
 use crate::store::{EventStore, ReadStore, Row};
+use crate::table::ColumnDef;
 
 /// How many rows a page holds when the caller does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -123,7 +124,7 @@ impl ReadModels {
     /// key's token on Cassandra. Either order stays put, so no row is skipped or repeated
     /// across pages while others change.
     pub async fn list_all<P: Projection>(&self, page: &PageRequest) -> Result<Page<P>, QueryError> {
-        let (limit, after) = page_bounds(page)?;
+        let (limit, after) = page_bounds(page, P::SCHEMA.key_column())?;
         let rows = self
             .generations
             .of(P::NAME)
@@ -146,9 +147,16 @@ fn page_limit(page: &PageRequest) -> Result<usize, QueryError> {
     Ok(limit as usize)
 }
 
-/// The page's size, checked, and the key it starts after.
-fn page_bounds(page: &PageRequest) -> Result<(usize, Option<Value>), QueryError> {
-    let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
+/// The page's size, checked, and the value of `column` it starts after.
+fn page_bounds(
+    page: &PageRequest,
+    column: &ColumnDef<'_>,
+) -> Result<(usize, Option<Value>), QueryError> {
+    let after = page
+        .cursor
+        .as_deref()
+        .map(|text| cursor::decode(text, column))
+        .transpose()?;
     Ok((page_limit(page)?, after))
 }
 
@@ -158,7 +166,7 @@ fn into_page<P: Projection>(rows: Vec<Row>, limit: usize) -> Result<Page<P>, Que
     paged(
         rows,
         limit,
-        |row| row.get(P::SCHEMA.key).map(encode_cursor),
+        |row| row.get(P::SCHEMA.key).map(cursor::encode),
         from_row::<P>,
     )
 }
@@ -193,41 +201,4 @@ fn from_row<P: Projection>(row: Row) -> Result<P, QueryError> {
         projection: P::NAME,
         reason: error.to_string(),
     })
-}
-
-/// Cursors are the last key's JSON, hex-encoded: opaque to clients and safe in a URL as is.
-fn encode_cursor(key: &Value) -> String {
-    opaque::encode(key)
-}
-
-fn decode_cursor(cursor: &str) -> Result<Value, QueryError> {
-    opaque::decode(cursor).ok_or_else(|| QueryError::InvalidParameter {
-        field: "cursor",
-        message: "not a cursor this service returned".to_owned(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        for key in [
-            Value::from("a1b2"),
-            Value::from(42),
-            Value::from("quote\"d"),
-        ] {
-            assert_eq!(decode_cursor(&encode_cursor(&key)).unwrap(), key);
-        }
-        for garbage in ["", "zz", "abc", "7b"] {
-            assert!(matches!(
-                decode_cursor(garbage),
-                Err(QueryError::InvalidParameter {
-                    field: "cursor",
-                    ..
-                })
-            ));
-        }
-    }
 }

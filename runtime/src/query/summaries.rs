@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::to_value;
-use super::{Page, PageRequest, QueryError, ReadModels, encode_cursor, page_bounds, paged};
+use super::{Page, PageRequest, QueryError, ReadModels, cursor, page_bounds, paged};
 use crate::projection::Projection;
-use crate::store::{ReadStore, Row};
+use crate::store::{ReadStore, Row, StoreError};
 use crate::table::Summary;
 
 impl ReadModels {
@@ -44,7 +44,10 @@ impl ReadModels {
         summary: &Summary<'_>,
         page: &PageRequest,
     ) -> Result<Page<Row>, QueryError> {
-        let (limit, after) = page_bounds(page)?;
+        let by = P::SCHEMA.column(summary.by).ok_or_else(|| {
+            StoreError::Unsupported(format!("{} has no column `{}`", P::NAME, summary.by))
+        })?;
+        let (limit, after) = page_bounds(page, by)?;
         let groups = self
             .generations
             .of(P::NAME)
@@ -54,7 +57,7 @@ impl ReadModels {
         paged(
             groups,
             limit,
-            |group| group.get(summary.by).map(encode_cursor),
+            |group| group.get(summary.by).map(cursor::encode),
             Ok,
         )
     }

@@ -585,6 +585,37 @@ pub async fn every_list_matches_the_fold(read: Arc<dyn ReadStore>) {
         .find::<LoanRow>(&undeclared, &Filter::default(), &PageRequest::default())
         .await;
     assert!(refused.is_err(), "an index the table was not prepared with");
+    made_up_cursors_are_refused(&read_models).await;
+}
+
+/// A cursor is the JSON of where a page ended: one a client made up, whose value the column
+/// cannot hold (here the JSON `0` for a text column), is a bad parameter on every store.
+async fn made_up_cursors_are_refused(read_models: &ReadModels) {
+    let made_up = PageRequest {
+        limit: Some(5),
+        cursor: Some("30".to_owned()),
+    };
+    let bad_parameter = |result: Result<(), QueryError>| {
+        assert!(
+            matches!(
+                result,
+                Err(QueryError::InvalidParameter {
+                    field: "cursor",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    };
+    for summary in LoanRow::SCHEMA.summaries {
+        bad_parameter(
+            read_models
+                .groups::<LoanRow>(summary, &made_up)
+                .await
+                .map(drop),
+        );
+    }
+    bad_parameter(read_models.list_all::<LoanRow>(&made_up).await.map(drop));
 }
 
 /// The summaries' groups, read one at a time and a page at a time, compared with counts and
