@@ -18,7 +18,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 state="${EVENTWRIGHT_SERVICES_DIR:-$root/target/services}"
 
-pg_port="${EVENTWRIGHT_PG_PORT:-55432}"
+# Every default port sits below 32768, outside Linux's ephemeral range: probing a closed port in
+# that range can connect a socket to itself (same address at both ends), whose TIME_WAIT then
+# keeps the server from binding the port for a minute.
+pg_port="${EVENTWRIGHT_PG_PORT:-25432}"
 pg_data="$state/postgres"
 pg_user=eventwright
 pg_password=eventwright
@@ -26,8 +29,8 @@ pg_database=eventwright
 
 cache="${EVENTWRIGHT_SERVICES_CACHE:-$HOME/.cache/eventwright}"
 
-kafka_port="${EVENTWRIGHT_KAFKA_PORT:-59092}"
-kafka_controller_port="${EVENTWRIGHT_KAFKA_CONTROLLER_PORT:-59093}"
+kafka_port="${EVENTWRIGHT_KAFKA_PORT:-29092}"
+kafka_controller_port="${EVENTWRIGHT_KAFKA_CONTROLLER_PORT:-29093}"
 kafka_state="$state/kafka"
 kafka_pom="$root/scripts/kafka/pom.xml"
 # Named after the pom's contents, so a new Kafka version or an added jar gets a fresh directory.
@@ -36,8 +39,8 @@ kafka_libs="$cache/kafka-$(sha256sum "$kafka_pom" | cut -c 1-16)"
 # CQL clients connect to the native transport port; the storage port is for gossip and messages
 # between nodes, which a single node still opens and talks to itself over. Nothing else listens:
 # JMX stays off (no nodetool), and the SSL storage port opens only with internode encryption.
-cassandra_port="${EVENTWRIGHT_CASSANDRA_PORT:-59042}"
-cassandra_storage_port="${EVENTWRIGHT_CASSANDRA_STORAGE_PORT:-59070}"
+cassandra_port="${EVENTWRIGHT_CASSANDRA_PORT:-29042}"
+cassandra_storage_port="${EVENTWRIGHT_CASSANDRA_STORAGE_PORT:-29070}"
 # Absolute, since Cassandra takes its configuration as a file:// URL.
 cassandra_state="$(realpath -m "$state")/cassandra"
 cassandra_conf="$root/scripts/cassandra"
@@ -96,7 +99,8 @@ CONF
     fi
     if ! as_postgres "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
         log "starting PostgreSQL on 127.0.0.1:$pg_port"
-        as_postgres "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -w -t 60 start >/dev/null
+        # The port given here wins over the one initdb wrote, so moving it needs no new cluster.
+        as_postgres "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -o "-p $pg_port" -w -t 60 start >/dev/null
     fi
     for _ in $(seq 1 60); do
         if "$bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then break; fi
