@@ -9,7 +9,7 @@ use std::time::Duration;
 use eventwright::EventEnvelope;
 use eventwright::Projection;
 use eventwright::store::postgres::{self, PostgresReadStore, Retry};
-use eventwright::store::{Decide, Mark, ReadStore, Row, RowChange, Update};
+use eventwright::store::{Decide, Mark, ReadStore, Row, RowChange, Target, Update};
 use serde_json::json;
 
 mod common;
@@ -51,7 +51,7 @@ async fn batches_sharing_rows_in_opposite_orders_do_not_deadlock() {
                     });
                     Update {
                         mark: Mark::delivered(envelope),
-                        key: Some(json!(row)),
+                        target: Target::Key(json!(row)),
                         decide,
                     }
                 })

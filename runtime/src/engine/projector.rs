@@ -11,7 +11,7 @@ use tracing::Instrument;
 use super::feed::FeedError;
 use crate::event::{DecodeError, EventEnvelope};
 use crate::projection::{Change, Projection, Rows};
-use crate::store::{Decide, Mark, ReadStore, RowChange, StoreError, Update};
+use crate::store::{Decide, Mark, ReadStore, RowChange, StoreError, Target, Update};
 use crate::table::TableSchema;
 use crate::trace_context;
 
@@ -173,18 +173,17 @@ async fn apply_many<P: Projection>(
     let mut updates = Vec::with_capacity(events.len());
     // For each update, its event when it is one this projection consumes.
     let mut consumed = Vec::with_capacity(events.len());
-    for (at, (envelope, mark)) in events.iter().enumerate() {
+    for (envelope, mark) in events {
         match envelope.decode::<P::Event>()? {
             Some(event) => {
-                let Rows::Key(key) = P::changed_rows(&event, envelope) else {
-                    // An event changing the rows holding a value: the batch so far in one
-                    // transaction, then the rest one by one.
-                    return apply_split::<P>(store, events, at, updates, consumed).await;
+                let (target, key) = match P::changed_rows(&event, envelope) {
+                    Rows::Key(key) => (Target::Key(key.clone()), Some(key)),
+                    Rows::Where { column, value } => (Target::Where { column, value }, None),
                 };
                 updates.push(Update {
                     mark: *mark,
-                    key: Some(key.clone()),
-                    decide: decider::<P>(event, envelope, Some(key)),
+                    target,
+                    decide: decider::<P>(event, envelope, key),
                 });
                 consumed.push(Some(*envelope));
             }
@@ -192,7 +191,7 @@ async fn apply_many<P: Projection>(
             None if mark.cursor.is_some() => {
                 updates.push(Update {
                     mark: *mark,
-                    key: None,
+                    target: Target::Unread,
                     decide: Box::new(|_| Ok(RowChange::None)),
                 });
                 consumed.push(None);
@@ -217,22 +216,6 @@ async fn commit_many<P: Projection>(
         if let (true, Some(envelope)) = (applied, envelope) {
             record_applied::<P>(envelope);
         }
-    }
-    Ok(())
-}
-
-/// A batch whose event at `at` changes the rows holding a value: what came before it in one
-/// transaction, then it and the rest one by one, in order.
-async fn apply_split<P: Projection>(
-    store: &dyn ReadStore,
-    events: &[(&EventEnvelope, Mark<'_>)],
-    at: usize,
-    updates: Vec<Update<'_>>,
-    consumed: Vec<Option<&EventEnvelope>>,
-) -> Result<(), ProjectionError> {
-    commit_many::<P>(store, updates, consumed).await?;
-    for (envelope, mark) in &events[at..] {
-        apply_one::<P>(store, envelope, *mark).await?;
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ mod timestamps;
 
 pub use conditional_append::{ConditionalAppend, NewState, QueryRead, StreamVersion, UniqueValue};
 pub use event_store::EventStore;
-pub use read_store::{Decide, Find, Mark, ReadStore, RowChange, RowPosition, Update};
+pub use read_store::{Decide, Find, Mark, ReadStore, RowChange, RowPosition, Target, Update};
 
 /// A projection row as the read store sees it: column name to value.
 pub type Row = Map<String, Value>;

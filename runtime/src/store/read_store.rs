@@ -54,18 +54,32 @@ impl<'a> Mark<'a> {
     }
 }
 
-/// One event's change to a projection, as [`ReadStore::update`] takes it.
+/// One event's change to a projection, as [`ReadStore::update_many`] takes it.
 pub struct Update<'a> {
     pub mark: Mark<'a>,
-    pub key: Option<Value>,
+    /// The rows `decide` is given.
+    pub target: Target,
     pub decide: Decide<'a>,
+}
+
+/// The rows one event's [`Update`] reads and passes to its `decide`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// The row under this key, or `None` when there is none ([`ReadStore::update`]).
+    Key(Value),
+    /// No row is read: `decide` gets `None`. For a change decided beforehand, or for an event
+    /// the projection does not consume, whose mark moves alone.
+    Unread,
+    /// Every row whose `column` holds `value`, each in turn; none is created
+    /// ([`ReadStore::update_where`]).
+    Where { column: &'static str, value: Value },
 }
 
 impl std::fmt::Debug for Update<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Update")
             .field("mark", &self.mark)
-            .field("key", &self.key)
+            .field("target", &self.target)
             .finish_non_exhaustive()
     }
 }
@@ -221,8 +235,8 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
         decide: Decide<'_>,
     ) -> Result<bool, StoreError>;
 
-    /// Several events' [`update`](Self::update)s, in order: each is skipped or applied as
-    /// `update` would. Returns whether each was applied. A store with transactions commits them
+    /// Several events' [`update`](Self::update)s and [`update_where`](Self::update_where)s,
+    /// in order: each is skipped or applied as those would. Returns whether each was applied. A store with transactions commits them
     /// together, and writes none when one fails; the default applies them one by one and stops
     /// at the first failure. Either way the error is returned, and applying the events again
     /// one by one is safe (each is marked) and finds the event at fault.
@@ -234,16 +248,18 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
     ) -> Result<Vec<bool>, StoreError> {
         let mut applied = Vec::with_capacity(updates.len());
         for update in updates {
-            applied.push(
-                self.update(
-                    schema,
-                    projection,
-                    update.mark,
-                    update.key.as_ref(),
-                    update.decide,
-                )
-                .await?,
-            );
+            let (mark, decide) = (update.mark, update.decide);
+            applied.push(match &update.target {
+                Target::Key(key) => {
+                    self.update(schema, projection, mark, Some(key), decide)
+                        .await?
+                }
+                Target::Unread => self.update(schema, projection, mark, None, decide).await?,
+                Target::Where { column, value } => {
+                    self.update_where(schema, projection, mark, column, value, decide)
+                        .await?
+                }
+            });
         }
         Ok(applied)
     }

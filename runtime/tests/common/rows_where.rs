@@ -147,6 +147,10 @@ pub async fn change_every_row_holding_a_value_once(read: Arc<dyn ReadStore>) {
     for (id, label) in [("s1", "glossy"), ("s4", "glossy"), ("s5", ""), ("s3", "")] {
         assert_eq!(row(read.as_ref(), id).await["label"], json!(label), "{id}");
     }
+    // The batch delivered again changes nothing: the lookup's event is marked as the others.
+    labels.handle_many(read.as_ref(), &marked).await.unwrap();
+    assert_eq!(row(read.as_ref(), "s1").await["relabelled"], 2);
+    assert_eq!(row(read.as_ref(), "s5").await["label"], json!(""));
     // No row is created for a value no row holds.
     assert!(apply(&relabelled("painter", 3, "z", "none")).await);
     assert_eq!(

@@ -129,7 +129,7 @@ pub async fn reject_a_poison_event_without_moving_the_mark(read: Arc<dyn ReadSto
 pub async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothing(
     read: Arc<dyn ReadStore>,
 ) {
-    use eventwright::store::{Decide, RowChange, Update};
+    use eventwright::store::{Decide, RowChange, Target, Update};
 
     read.prepare(&Tally::SCHEMA).await.unwrap();
     let events: Vec<EventEnvelope> = streams(2, 3).into_iter().flatten().collect();
@@ -153,7 +153,7 @@ pub async fn a_failing_batch_writes_nothing_and_a_redelivered_one_changes_nothin
                 };
                 Update {
                     mark: Mark::delivered(envelope),
-                    key: Some(json!(envelope.aggregate_id)),
+                    target: Target::Key(json!(envelope.aggregate_id)),
                     decide,
                 }
             })

@@ -208,13 +208,22 @@ impl ReadStore for CassandraReadStore {
         value: &Value,
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
-        if let Some(cursor) = mark.cursor
-            && self.checkpoint(projection).await? >= cursor
-        {
+        // The event's own mark, moved once every row is written, says it was applied whole:
+        // a row that came to hold the value since must not take it on a redelivery.
+        let done = match mark.cursor {
+            Some(cursor) => self.checkpoint(projection).await? >= cursor,
+            None => {
+                self.progress(schema, projection, mark.aggregate_type, mark.aggregate_id)
+                    .await?
+                    >= mark.sequence
+            }
+        };
+        if done {
             return Ok(false);
         }
         // The rows holding the value, from the column's list table: each written as `update`
-        // writes one, its own marks skipping it when a redelivery finds it applied already.
+        // writes one, its own marks skipping it when a redelivery finds it applied already
+        // (after a crash between its rows and the event's mark).
         let index = schema
             .indexes
             .iter()

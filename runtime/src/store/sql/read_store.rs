@@ -9,7 +9,9 @@ use super::event_store::stored_cursor;
 use super::{migrate, side_tables, statements};
 use crate::store::entries::term_text;
 use crate::store::integers::{to_i64, to_u64};
-use crate::store::{Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, StoreError, Update};
+use crate::store::{
+    Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, StoreError, Target, Update,
+};
 use crate::table::{ColumnDef, Summary, TableSchema};
 
 /// Projection tables, one column per field, and the bookkeeping that makes applying idempotent:
@@ -164,8 +166,10 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         let mut rows: Vec<String> = updates
             .iter()
             .filter(|update| update.mark.cursor.is_none())
-            .filter_map(|update| update.key.as_ref())
-            .map(|key| row_lock(schema, key))
+            .filter_map(|update| match &update.target {
+                Target::Key(key) => Some(row_lock(schema, key)),
+                Target::Unread | Target::Where { .. } => None,
+            })
             .collect();
         rows.sort_unstable();
         rows.dedup();
@@ -174,11 +178,24 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         }
         let mut applied = Vec::with_capacity(updates.len());
         for update in updates {
-            let key = update.key.as_ref();
-            applied.push(
-                self.update_in(&mut tx, schema, projection, update.mark, key, update.decide)
-                    .await?,
-            );
+            let (mark, decide) = (update.mark, update.decide);
+            applied.push(match &update.target {
+                Target::Key(key) => {
+                    self.update_in(&mut tx, schema, projection, mark, Some(key), decide)
+                        .await?
+                }
+                Target::Unread => {
+                    self.update_in(&mut tx, schema, projection, mark, None, decide)
+                        .await?
+                }
+                // Its rows' turns are taken as it comes: a batch of another applier holding
+                // one of them may deadlock with it, which fails this batch, and the engine
+                // then applies its events one by one.
+                Target::Where { column, value } => {
+                    self.update_where_in(&mut tx, schema, projection, mark, column, value, decide)
+                        .await?
+                }
+            });
         }
         tx.commit().await?;
         Ok(applied)
@@ -230,40 +247,14 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         value: &Value,
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
-        let cell = schema.column(column).ok_or_else(|| {
-            StoreError::Corrupt(format!("{} has no column `{column}`", schema.name))
-        })?;
-        let dialect = self.db.dialect();
-        let sql = statements::select_where(dialect, schema, column);
         let mut tx = self.db.begin().await?;
-        if !move_mark(&mut tx, dialect, projection, mark).await? {
-            return Ok(false);
+        let applied = self
+            .update_where_in(&mut tx, schema, projection, mark, column, value, decide)
+            .await?;
+        if applied {
+            tx.commit().await?;
         }
-        // Marked by sequence, events of other aggregates may change these rows at once: take
-        // each row's turn first, in one order as batches do, then read them.
-        if mark.cursor.is_none() {
-            let found = tx.fetch_all(&sql, &[Arg::Cell(cell, value)]).await?;
-            let mut locks = found
-                .iter()
-                .map(|row| Ok(row_lock(schema, &row.cell(schema.key_column())?)))
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            drop(found);
-            locks.sort_unstable();
-            locks.dedup();
-            tx.lock_all(&locks).await?;
-        }
-        let rows = tx
-            .fetch_all(&sql, &[Arg::Cell(cell, value)])
-            .await?
-            .iter()
-            .map(|row| row_to_json(schema, row.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        for row in rows {
-            let change = decide(Some(row)).map_err(StoreError::Corrupt)?;
-            write_change(&mut tx, dialect, schema, change).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        Ok(applied)
     }
 
     async fn list_all(
@@ -388,6 +379,52 @@ impl<B: Backend> SqlReadStore<B> {
         };
         let change = decide(row).map_err(StoreError::Corrupt)?;
         write_change(tx, dialect, schema, change).await?;
+        Ok(true)
+    }
+
+    /// [`ReadStore::update_where`] inside a transaction the caller commits.
+    #[allow(clippy::too_many_arguments)]
+    async fn update_where_in(
+        &self,
+        tx: &mut B::Tx,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        mark: Mark<'_>,
+        column: &str,
+        value: &Value,
+        decide: Decide<'_>,
+    ) -> Result<bool, StoreError> {
+        let cell = schema.column(column).ok_or_else(|| {
+            StoreError::Corrupt(format!("{} has no column `{column}`", schema.name))
+        })?;
+        let dialect = self.db.dialect();
+        let sql = statements::select_where(dialect, schema, column);
+        if !move_mark(tx, dialect, projection, mark).await? {
+            return Ok(false);
+        }
+        // Marked by sequence, events of other aggregates may change these rows at once: take
+        // each row's turn first, in one order as batches do, then read them.
+        if mark.cursor.is_none() {
+            let found = tx.fetch_all(&sql, &[Arg::Cell(cell, value)]).await?;
+            let mut locks = found
+                .iter()
+                .map(|row| Ok(row_lock(schema, &row.cell(schema.key_column())?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            drop(found);
+            locks.sort_unstable();
+            locks.dedup();
+            tx.lock_all(&locks).await?;
+        }
+        let rows = tx
+            .fetch_all(&sql, &[Arg::Cell(cell, value)])
+            .await?
+            .iter()
+            .map(|row| row_to_json(schema, row.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in rows {
+            let change = decide(Some(row)).map_err(StoreError::Corrupt)?;
+            write_change(tx, dialect, schema, change).await?;
+        }
         Ok(true)
     }
 }
