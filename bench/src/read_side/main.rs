@@ -194,7 +194,11 @@ async fn main() -> anyhow::Result<()> {
             catch_ups,
         });
     }
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let command =
+        std::iter::once("cargo run --release -p eventwright-bench --bin read-side --".to_owned())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ");
     let text = report::markdown(&args_summary(&args), &results, &command);
     println!("{text}");
     if let Some(path) = &args.write {
