@@ -424,12 +424,11 @@ async fn a_row_with_an_empty_listed_field_is_in_no_list() {
 
 /// A projection changed since its tables were built, on Cassandra, with the events in SQLite.
 #[tokio::test]
-async fn a_changed_projection_is_reported_until_rebuilt() {
+async fn a_changed_projection_is_rebuilt_by_its_task() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("events.db").display());
     let events: Arc<dyn EventStore> =
         Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
     events.prepare().await.unwrap();
-    common::shapes::a_changed_projection_is_reported_until_rebuilt(events, read_store().await)
-        .await;
+    common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read_store().await).await;
 }

@@ -809,8 +809,8 @@ async fn every_list_through_an_index_matches_a_fold_of_the_events() {
 }
 
 #[tokio::test]
-async fn a_changed_projection_is_reported_until_rebuilt() {
+async fn a_changed_projection_is_rebuilt_by_its_task() {
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
-    common::shapes::a_changed_projection_is_reported_until_rebuilt(events, read_store(&pool)).await;
+    common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read_store(&pool)).await;
 }

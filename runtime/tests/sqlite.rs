@@ -571,8 +571,8 @@ async fn every_list_through_an_index_matches_a_fold_of_the_events() {
 }
 
 #[tokio::test]
-async fn a_changed_projection_is_reported_until_rebuilt() {
+async fn a_changed_projection_is_rebuilt_by_its_task() {
     let dir = tempfile::tempdir().unwrap();
     let (events, read, _) = stores(&dir.path().join("db")).await;
-    common::shapes::a_changed_projection_is_reported_until_rebuilt(events, read).await;
+    common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read).await;
 }

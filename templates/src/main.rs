@@ -194,10 +194,10 @@ async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
                 "projection", "generation", "checkpoint", "behind"
             );
             for status in app.projection_status().await? {
-                // Tables built for another shape of the projection fill what it added only
-                // when it is rebuilt.
+                // Tables built for another shape of the projection: its projector rebuilds it
+                // when the service starts, and its queries answer 503 until then.
                 let tables = if status.changed {
-                    "changed: rebuild it"
+                    "changed: rebuilding"
                 } else {
                     "current"
                 };

@@ -14,8 +14,10 @@
 //!   the feed has nowhere to set it (the log is the truth), waited at: a projection stops
 //!   advancing rather than skip an event.
 //! - **Rebuilds.** [`rebuild`] replays the log into a new generation beside the live one and
-//!   switches; the engine's tasks follow the switch at their next batch.
+//!   switches; the engine's tasks follow the switch at their next batch. A projection changed
+//!   since its tables were built is rebuilt so by its own task before it runs.
 
+mod changed;
 pub mod feed;
 pub mod projector;
 pub mod rebuild;
@@ -66,7 +68,8 @@ pub struct ProjectionStatus {
     /// How many events it has yet to take from its feed.
     pub behind: u64,
     /// Whether the generation's tables were built for another shape of the projection (a
-    /// field, a list or a count it did not have): what it added stays empty until a rebuild.
+    /// field, a list or a count it did not have): its task rebuilds it before running, and its
+    /// queries answer `Rebuilding` until then.
     pub changed: bool,
 }
 
@@ -111,32 +114,37 @@ impl ProjectionEngine {
     }
 
     /// Creates the shared tables and each projection's table in its active generation, and
-    /// records the shape each is built for; a projection whose tables were built for another
-    /// shape is reported (an error in the log): what it added fills only when it is rebuilt.
+    /// records the shape each is built for. A projection whose live tables were built for
+    /// another shape of it (a field, a list or a count added or changed) is left as it is: its
+    /// task rebuilds it when [spawned](Self::spawn), and its queries answer
+    /// [`QueryError::Rebuilding`](crate::QueryError::Rebuilding) until then.
     pub async fn prepare(&self) -> Result<(), StoreError> {
         self.read.prepare_bookkeeping().await?;
         for projector in &self.projectors {
             let schema = projector.schema();
             let target = self.at_active(projector.name()).await?;
-            target.prepare(schema).await?;
             match target.shape(schema).await? {
-                None => target.record_shape(schema).await?,
-                Some(shape) if shape == schema.shape() => {}
-                Some(_) => tracing::error!(
+                Some(shape) if shape != schema.shape() => tracing::warn!(
                     projection = projector.name(),
                     generation = target.generation(),
                     "the projection changed since its tables were built (a field, a list or a \
-                     count added or changed): what it added is empty, and its rows may not read, \
-                     until `projections rebuild {}` replays the events into a new generation",
-                    projector.name()
+                     count added or changed): its projector rebuilds it from the events into a \
+                     new generation, and its queries answer 503 until that one is active"
                 ),
+                built_for => {
+                    target.prepare(schema).await?;
+                    if built_for.is_none() {
+                        target.record_shape(schema).await?;
+                    }
+                }
             }
         }
         Ok(())
     }
 
     /// Starts one task per projection; each restarts from its checkpoint after a failure, and
-    /// moves to a rebuilt generation when one becomes active.
+    /// moves to a rebuilt generation when one becomes active. A projection whose live tables
+    /// were built for another shape of it is rebuilt first.
     pub fn spawn(&self) -> Vec<JoinHandle<()>> {
         self.projectors
             .iter()
@@ -144,6 +152,7 @@ impl ProjectionEngine {
                 let engine = self.clone();
                 let projector = Arc::clone(projector);
                 tokio::spawn(async move {
+                    engine.rebuild_if_changed(&projector).await;
                     let parts = Parts {
                         projector: projector.as_ref(),
                         read: &engine.read,

@@ -162,6 +162,15 @@ impl From<QueryError> for ApiError {
                 api.retry_after = Some(1);
                 api
             }
+            error @ QueryError::Rebuilding { .. } => {
+                let mut api = Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "rebuilding",
+                    error.to_string(),
+                );
+                api.retry_after = Some(5);
+                api
+            }
             error @ (QueryError::Row { .. } | QueryError::Store(_)) => Self::internal(&error),
         }
     }
@@ -246,6 +255,21 @@ mod tests {
         assert_eq!(
             api.body.detail,
             "Member.email/north \"a@b\" is taken by Member m-1"
+        );
+    }
+
+    #[test]
+    fn a_projection_being_rebuilt_is_a_503_to_retry() {
+        let api = ApiError::from(crate::query::QueryError::Rebuilding {
+            projection: "loans",
+        });
+        assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(api.body.code, "rebuilding");
+        assert_eq!(api.retry_after, Some(5));
+        assert!(
+            api.body
+                .detail
+                .starts_with("loans changed since its tables were built")
         );
     }
 }

@@ -27,6 +27,13 @@ pub enum QueryError {
         projection: &'static str,
         waited: Duration,
     },
+    /// The projection changed (a field, a list or a count) since its live tables were built,
+    /// which cannot answer for it: its projector is rebuilding it into new ones.
+    #[error(
+        "{projection} changed since its tables were built and is being rebuilt from the events; \
+         try again shortly (`projections status` shows its progress)"
+    )]
+    Rebuilding { projection: &'static str },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -58,12 +58,7 @@ impl ReadModels {
             // One row more than asked tells whether another page follows.
             limit: limit + 1,
         };
-        let rows: Vec<Row> = self
-            .generations
-            .of(P::NAME)
-            .await?
-            .find(&P::SCHEMA, find)
-            .await?;
+        let rows: Vec<Row> = self.active::<P>().await?.find(&P::SCHEMA, find).await?;
         paged(
             rows,
             limit,

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::consistency::{self, ConsistencyToken};
 use crate::projection::Projection;
-use crate::store::generation::ActiveGenerations;
+use crate::store::generation::{ActiveGenerations, AtGeneration};
 use crate::store::{EventStore, ReadStore, Row};
 use crate::table::ColumnDef;
 
@@ -80,6 +80,17 @@ impl ReadModels {
         self
     }
 
+    /// `P`'s active generation, unless its tables were built for another shape of `P`: those
+    /// cannot answer for it until its projector has rebuilt it.
+    async fn active<P: Projection>(&self) -> Result<AtGeneration, QueryError> {
+        match self.generations.of(P::NAME, &P::SCHEMA).await? {
+            (target, true) => Ok(target),
+            (_, false) => Err(QueryError::Rebuilding {
+                projection: P::NAME,
+            }),
+        }
+    }
+
     /// Waits until `P` has caught up with the consistency token `text`, which came in `field`.
     pub async fn wait_for<P: Projection>(
         &self,
@@ -97,7 +108,7 @@ impl ReadModels {
             .ok_or_else(|| invalid("not a consistency token this service returned"))?;
         consistency::wait_for::<P>(
             consistency.events.as_ref(),
-            &self.generations.of(P::NAME).await?,
+            &self.active::<P>().await?,
             &token,
             field,
             consistency.wait,
@@ -108,13 +119,7 @@ impl ReadModels {
     /// The row of `P` with this key.
     pub async fn get<P: Projection>(&self, key: &impl Serialize) -> Result<Option<P>, QueryError> {
         let key = to_value(key)?;
-        match self
-            .generations
-            .of(P::NAME)
-            .await?
-            .get(&P::SCHEMA, &key)
-            .await?
-        {
+        match self.active::<P>().await?.get(&P::SCHEMA, &key).await? {
             Some(row) => Ok(Some(from_row::<P>(row)?)),
             None => Ok(None),
         }
@@ -126,8 +131,7 @@ impl ReadModels {
     pub async fn list_all<P: Projection>(&self, page: &PageRequest) -> Result<Page<P>, QueryError> {
         let (limit, after) = page_bounds(page, P::SCHEMA.key_column())?;
         let rows = self
-            .generations
-            .of(P::NAME)
+            .active::<P>()
             .await?
             .list_all(&P::SCHEMA, after.as_ref(), limit + 1)
             .await?;

@@ -21,8 +21,7 @@ impl ReadModels {
     ) -> Result<Row, QueryError> {
         let value = to_value(value)?;
         let found = self
-            .generations
-            .of(P::NAME)
+            .active::<P>()
             .await?
             .group(&P::SCHEMA, summary, &value)
             .await?;
@@ -49,8 +48,7 @@ impl ReadModels {
         })?;
         let (limit, after) = page_bounds(page, by)?;
         let groups = self
-            .generations
-            .of(P::NAME)
+            .active::<P>()
             .await?
             .groups(&P::SCHEMA, summary, after.as_ref(), limit + 1)
             .await?;

@@ -256,13 +256,23 @@ impl ReadStore for AtGeneration {
     }
 }
 
-/// The active generation of each projection, as queries see it: looked up at most once per
-/// `ttl`, so a switch reaches every query within that time.
+/// The active generation of each projection, as queries see it, with the shape its tables were
+/// built for: looked up at most once per `ttl`, so a switch reaches every query within that
+/// time.
 #[derive(Debug, Clone)]
 pub struct ActiveGenerations {
     store: Arc<dyn ReadStore>,
     ttl: Duration,
-    seen: Arc<Mutex<HashMap<String, (u64, Instant)>>>,
+    seen: Arc<Mutex<HashMap<String, Seen>>>,
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    generation: u64,
+    /// Whether its tables were built for the projection as the code has it now (or before
+    /// shapes were recorded).
+    current: bool,
+    at: Instant,
 }
 
 impl ActiveGenerations {
@@ -274,26 +284,42 @@ impl ActiveGenerations {
         }
     }
 
-    /// The store as `projection`'s active generation sees it.
-    pub async fn of(&self, projection: &str) -> Result<AtGeneration, StoreError> {
+    /// The store as `schema`'s projection `projection` sees it in its active generation, and
+    /// whether that generation's tables were built for `schema` as it is.
+    pub async fn of(
+        &self,
+        projection: &str,
+        schema: &TableSchema<'_>,
+    ) -> Result<(AtGeneration, bool), StoreError> {
         let cached = self
             .seen
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(projection)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(generation, _)| *generation);
-        let generation = match cached {
-            Some(generation) => generation,
+            .filter(|seen| seen.at.elapsed() < self.ttl)
+            .cloned();
+        let seen = match cached {
+            Some(seen) => seen,
             None => {
                 let generation = self.store.active(projection).await?;
+                let built_for = AtGeneration::new(Arc::clone(&self.store), generation)
+                    .shape(schema)
+                    .await?;
+                let seen = Seen {
+                    generation,
+                    current: built_for.is_none_or(|shape| shape == schema.shape()),
+                    at: Instant::now(),
+                };
                 self.seen
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .insert(projection.to_owned(), (generation, Instant::now()));
-                generation
+                    .insert(projection.to_owned(), seen.clone());
+                seen
             }
         };
-        Ok(AtGeneration::new(Arc::clone(&self.store), generation))
+        Ok((
+            AtGeneration::new(Arc::clone(&self.store), seen.generation),
+            seen.current,
+        ))
     }
 }
