@@ -26,7 +26,7 @@ use crate::table::TableSchema;
 /// | `ignore(A, B)` | kinds that leave rows unchanged; each must be a kind of `event` (of one of `events`) | none |
 /// | `name` | [`NAME`](Projection::NAME), its checkpoint's name | the struct's name in snake_case |
 /// | `table` | the table name | `name` |
-/// | `index(a, b, order = c)` | a lookup for lists ([`ReadModels::find`](crate::ReadModels::find)): rows holding values of `a` and `b`, by `c` then key; a term may reach into a value object (`"address.city"`) or take each element of a list (`"tags[]"`) | none |
+/// | `index(a, b, order = c)` | a lookup for lists ([`ReadModels::find`](crate::ReadModels::find)): rows holding values of `a` and `b`, by `c` then key; a term may reach into a value object (`"address.city"`), take each element of a list (`"tags[]"`) or a field of each (`"lines[].sku"`) | none |
 /// | `count_by(a, sum(b, c))` | a [`Summary`](crate::Summary): rows counted, and `b`, `c` summed, per value of `a` ([`ReadModels::group`](crate::ReadModels::group)) | none |
 ///
 /// and on a field, `#[projection(index)]` lets list queries filter on it (`index(field)`).

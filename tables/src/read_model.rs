@@ -113,10 +113,19 @@ pub enum Term<'a> {
     Field { column: &'a str, path: Vec<&'a str> },
     /// `authors[]`: each element of a list column.
     Element(&'a str),
+    /// `lines[].product_id`: a field (or a field of a field) of each element of a list of
+    /// value objects.
+    ElementField { column: &'a str, path: Vec<&'a str> },
 }
 
 impl<'a> Term<'a> {
     pub fn parse(text: &'a str) -> Self {
+        if let Some((column, path)) = text.split_once("[].") {
+            return Term::ElementField {
+                column,
+                path: path.split('.').collect(),
+            };
+        }
         if let Some(column) = text.strip_suffix("[]") {
             return Term::Element(column);
         }
@@ -133,7 +142,10 @@ impl<'a> Term<'a> {
     /// The column it reads.
     pub fn column(&self) -> &'a str {
         match self {
-            Term::Column(column) | Term::Element(column) | Term::Field { column, .. } => column,
+            Term::Column(column)
+            | Term::Element(column)
+            | Term::Field { column, .. }
+            | Term::ElementField { column, .. } => column,
         }
     }
 }
@@ -171,7 +183,7 @@ impl<'a> Index<'a> {
             let terms: Vec<String> = self
                 .equal
                 .iter()
-                .map(|term| term.trim_end_matches("[]").replace('.', "_"))
+                .map(|term| term.replace("[]", "").replace('.', "_"))
                 .collect();
             name.push_str("_by_");
             name.push_str(&terms.join("_"));
@@ -257,7 +269,7 @@ impl<'a> TableSchema<'a> {
                              (`{equal}[]`)"
                         ));
                     }
-                    Term::Field { .. } | Term::Element(_) if !json => {
+                    Term::Field { .. } | Term::Element(_) | Term::ElementField { .. } if !json => {
                         return Err(format!(
                             "index `{name}` reaches into `{}`, which is neither a list nor a \
                              value object",
@@ -404,5 +416,18 @@ mod tests {
                 path: vec!["geo", "city"]
             }
         );
+        assert_eq!(
+            Term::parse("lines[].product.sku"),
+            Term::ElementField {
+                column: "lines",
+                path: vec!["product", "sku"]
+            }
+        );
+        let by_product = Index {
+            equal: &["lines[].product_id"],
+            order: None,
+        };
+        assert_eq!(by_product.name("orders"), "orders_by_lines_product_id");
+        assert!(by_product.is_expanded());
     }
 }

@@ -241,6 +241,21 @@ fn exercise(service: &Service) {
         summary["lines"],
         json!([{ "product_id": "pear", "quantity": 2, "unit_price": "9.50" }])
     );
+    // A field of each line: the order holds a pear and no longer an apple.
+    let with_pear = service.wait_for("/orders-with-product/pear", |status, body| {
+        status == 200
+            && body["items"]
+                .as_array()
+                .is_some_and(|items| items.len() == 1)
+    });
+    assert_eq!(with_pear["items"][0]["order_id"], order);
+    let (status, with_apple) = service.call("GET", "/orders-with-product/apple", None);
+    assert_eq!(
+        (status, with_apple["items"].clone()),
+        (200, json!([])),
+        "the removed line's product lists nothing"
+    );
+
     // Until both orders' last events are projected: two rows alone may still show either as a
     // draft, and behind a partitioned broker the two orders' events arrive in no common order
     // (the cancellation may be projected before the other order's checkout).

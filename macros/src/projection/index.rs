@@ -78,18 +78,25 @@ pub(crate) fn parse(meta: &ParseNestedMeta) -> syn::Result<IndexAttr> {
     Ok(index)
 }
 
-/// Whether `text` is a term: a field name, then `.field`s or a final `[]`.
+/// Whether `text` is a term: a field name, then `.field`s, or `[]` (each element) optionally
+/// followed by `.field`s of each element.
 fn well_formed(text: &str) -> bool {
-    let path = text.strip_suffix("[]").unwrap_or(text);
-    !path.is_empty()
-        && (path == text || !path.contains('.'))
-        && path.split('.').all(|part| {
+    let names = |path: &str| {
+        path.split('.').all(|part| {
             let mut chars = part.chars();
             chars
                 .next()
                 .is_some_and(|first| first == '_' || first.is_ascii_alphabetic())
                 && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
         })
+    };
+    match text.split_once("[]") {
+        None => names(text),
+        Some((list, "")) => names(list) && !list.contains('.'),
+        Some((list, rest)) => {
+            !list.contains('.') && names(list) && rest.strip_prefix('.').is_some_and(names)
+        }
+    }
 }
 
 /// Every index, checked: from the fields marked `index` and from `index(...)` on the struct.
@@ -116,8 +123,8 @@ pub(crate) fn check(
             if !well_formed(&term.text) {
                 cx.error_spanned_by(
                     &term.tokens,
-                    "expected a field, a field of a value object (`\"address.city\"`) or each \
-                     element of a list (`\"authors[]\"`)",
+                    "expected a field, a field of a value object (`\"address.city\"`), each \
+                     element of a list (`\"authors[]\"`) or a field of each (`\"lines[].sku\"`)",
                 );
                 clean = false;
                 continue;
@@ -214,7 +221,9 @@ pub(crate) fn expand(
             let term = Term::parse(text);
             let assert = match term {
                 Term::Column(_) => "assert_comparable",
-                Term::Field { .. } | Term::Element(_) => "assert_inside",
+                Term::Field { .. } | Term::Element(_) | Term::ElementField { .. } => {
+                    "assert_inside"
+                }
             };
             checks.extend(type_check(krate, columns, term.column(), assert));
         }

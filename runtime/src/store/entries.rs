@@ -39,6 +39,21 @@ fn term_values(term: &Term<'_>, row: &Row) -> Vec<Value> {
             vec![value.clone()]
         }
         Term::Element(_) => cell.as_array().cloned().unwrap_or_default(),
+        Term::ElementField { path, .. } => cell
+            .as_array()
+            .map(|elements| {
+                elements
+                    .iter()
+                    .map(|element| {
+                        path.iter()
+                            .fold(element, |value, field| {
+                                value.get(field).unwrap_or(&Value::Null)
+                            })
+                            .clone()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     values.retain(|value| !value.is_null());
     let mut unique: Vec<Value> = Vec::with_capacity(values.len());
@@ -79,6 +94,21 @@ mod tests {
         );
         assert_eq!(entries(&index(&["status"]), &row), [vec![json!("open")]]);
         assert!(entries(&index(&["tags[]"]), &row).is_empty());
+        let Value::Object(order) = json!({
+            "lines": [
+                { "product_id": "p1", "quantity": 2 },
+                { "product_id": "p2", "quantity": 1 },
+                { "product_id": "p1", "quantity": 5 },
+                { "quantity": 1 },
+            ],
+        }) else {
+            unreachable!()
+        };
+        assert_eq!(
+            entries(&index(&["lines[].product_id"]), &order),
+            [vec![json!("p1")], vec![json!("p2")]],
+            "one entry per product, none for a line without one"
+        );
         assert!(entries(&index(&["address.zip"]), &row).is_empty());
         assert_eq!(term_text(&json!("ann")), "\"ann\"");
     }

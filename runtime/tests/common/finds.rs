@@ -87,6 +87,7 @@ pub enum LoanEvent {
     index("tags[]", order = due_at),
     index("branch.city", status),
     index("tags[]", "branch.desk"),
+    index("visited[].city"),
     count_by(status, sum(fee)),
     count_by(member, sum(fee))
 )]
@@ -99,6 +100,8 @@ pub struct LoanRow {
     pub day: NaiveDate,
     pub tags: Vec<String>,
     pub branch: Branch,
+    /// Every branch it moved to, in order: a list of value objects.
+    pub visited: Vec<Branch>,
 }
 
 impl Project<Opened> for LoanRow {
@@ -112,6 +115,7 @@ impl Project<Opened> for LoanRow {
             day: event.day,
             tags: Vec::new(),
             branch: Branch::default(),
+            visited: Vec::new(),
         })
     }
 }
@@ -131,10 +135,13 @@ impl Project<Tagged> for LoanRow {
 impl Project<Moved> for LoanRow {
     fn project(row: Option<Self>, event: &Moved, _: &EventEnvelope) -> Change<Self> {
         match row {
-            Some(row) => Change::Upsert(LoanRow {
-                branch: event.branch.clone(),
-                ..row
-            }),
+            Some(mut row) => {
+                row.visited.push(event.branch.clone());
+                Change::Upsert(LoanRow {
+                    branch: event.branch.clone(),
+                    ..row
+                })
+            }
             None => Change::Keep,
         }
     }
@@ -288,6 +295,7 @@ fn fold(history: &[(String, u64, LoanEvent)]) -> BTreeMap<String, LoanRow> {
                         day: opened.day,
                         tags: Vec::new(),
                         branch: Branch::default(),
+                        visited: Vec::new(),
                     },
                 );
             }
@@ -299,6 +307,7 @@ fn fold(history: &[(String, u64, LoanEvent)]) -> BTreeMap<String, LoanRow> {
             LoanEvent::Moved(moved) => {
                 if let Some(row) = rows.get_mut(id) {
                     row.branch = moved.branch.clone();
+                    row.visited.push(moved.branch.clone());
                 }
             }
             LoanEvent::Extended(extended) => {
@@ -351,10 +360,17 @@ fn sort_key(row: &LoanRow, column: &str) -> (i64, String) {
     }
 }
 
-/// Whether `row` holds `value` under `term`: in the column, in the value object's field, or
-/// among the list's elements.
+/// Whether `row` holds `value` under `term`: in the column, in the value object's field, among
+/// the list's elements, or in a field of one of them.
 fn holds(row: &LoanRow, term: &str, value: &Value) -> bool {
     let row = serde_json::to_value(row).unwrap();
+    if let Some((list, field)) = term.split_once("[].") {
+        return row[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|element| &element[field] == value);
+    }
     if let Some(list) = term.strip_suffix("[]") {
         return row[list].as_array().unwrap().contains(value);
     }
@@ -376,7 +392,7 @@ fn expected(rows: &BTreeMap<String, LoanRow>, index: &Index<'_>, filter: &Filter
             let probe: LoanRow = serde_json::from_value(json!({
                 "loan_id": "", "member": "", "status": "", "fee": 0,
                 "due_at": "2026-01-01T00:00:00Z", "day": "2026-01-01", "tags": [],
-                "branch": { "city": "", "desk": 0 },
+                "branch": { "city": "", "desk": 0 }, "visited": [],
                 order: bound,
             }))
             .unwrap();
@@ -456,6 +472,11 @@ fn filters(index: &Index<'_>) -> Vec<Filter> {
                 .chain([json!("none")])
                 .collect(),
             "branch.city" => CITIES.iter().map(|c| json!(c)).collect(),
+            "visited[].city" => CITIES
+                .iter()
+                .map(|c| json!(c))
+                .chain([json!("nowhere")])
+                .collect(),
             "branch.desk" => (0..3).map(|d| json!(d)).collect(),
             other => panic!("no values for {other}"),
         };

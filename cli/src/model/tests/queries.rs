@@ -192,6 +192,36 @@ fn a_list_by_a_field_of_a_value_object_or_by_each_element_of_a_list() {
 }
 
 #[test]
+fn a_list_by_a_field_of_each_element_of_a_list_of_value_objects() {
+    let model = example("ordering.yaml");
+    let query = model
+        .queries
+        .iter()
+        .find(|q| q.name == "orders_with_product")
+        .unwrap();
+    let ir::QueryKind::Find { equal, .. } = &query.kind else {
+        panic!("{:?}", query.kind)
+    };
+    assert_eq!(
+        (
+            equal[0].text.as_str(),
+            equal[0].param.name.as_str(),
+            &equal[0].param.ty
+        ),
+        ("lines[].product_id", "lines_product_id", &Type::String)
+    );
+    let summary = model
+        .projections
+        .iter()
+        .find(|p| p.name == "OrderSummary")
+        .unwrap();
+    assert!(summary.indexes.contains(&ir::Index {
+        equal: vec!["lines[].product_id".into()],
+        order: None,
+    }));
+}
+
+#[test]
 fn a_list_reaches_only_into_value_objects_and_compares_only_plain_values() {
     let refused = |list_by: &str| {
         let query = format!("  q: {{ projection: StockLevel, list_by: {list_by} }}");
@@ -214,6 +244,13 @@ fn a_list_reaches_only_into_value_objects_and_compares_only_plain_values() {
         (
             41,
             "cannot list by `location`, which is `Location`".to_owned()
+        )
+    );
+    assert_eq!(
+        refused("tags.first"),
+        (
+            41,
+            "`tags.first` is `list<string>`, which has no field `first`".to_owned()
         )
     );
 }

@@ -42,7 +42,7 @@ pub struct Unorderable {
 
 #[derive(Serialize, Deserialize, Projection)]
 #[projection(event = OrderEvent, key = order_id, ignore(Placed))]
-#[projection(index("custmer.city"), index("9lines[]"), index("lines[]"))]
+#[projection(index("custmer.city"), index("9lines[]"), index("lines[]sku"), index("lines[]"))]
 pub struct Inside {
     pub order_id: String,
     pub customer: String,

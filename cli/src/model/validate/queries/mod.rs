@@ -342,8 +342,9 @@ fn list_fields(
     clean.then_some(equal)
 }
 
-/// What `list_by` compares for one name: a field, a field of a value object reached by `.`, or
-/// each element of a list field. Reported, and `None`, when it names nothing or something that
+/// What `list_by` compares for one name: a field, a field of a value object reached by `.`,
+/// each element of a list field, or a field of each element of a list of value objects
+/// (`lines.product_id`). Reported, and `None`, when it names nothing or something that
 /// cannot be compared (optional, a value object whole, a list of lists or values).
 fn term_of(ctx: &mut Ctx, projection: &Draft, written: &Spanned<String>) -> Option<ir::Term> {
     let mut parts = written.value.split('.');
@@ -355,7 +356,19 @@ fn term_of(ctx: &mut Ctx, projection: &Draft, written: &Spanned<String>) -> Opti
     let field = field_of(ctx, projection, &head)?;
     let mut ty = field.ty.clone();
     let mut rules = field.rules.clone();
+    // The written path, with `[]` after the list it goes through (`lines[].product_id`).
+    let mut text = head.value.clone();
     for part in parts {
+        if let Type::List(element) = &ty
+            && matches!(**element, Type::Value(_))
+            && !text.contains("[]")
+        {
+            // A field of each element of a list of value objects.
+            ty = (**element).clone();
+            text.push_str("[]");
+        }
+        text.push('.');
+        text.push_str(part);
         let Type::Value(value) = &ty else {
             ctx.error(
                 Pos::of(written),
@@ -377,8 +390,8 @@ fn term_of(ctx: &mut Ctx, projection: &Draft, written: &Spanned<String>) -> Opti
         (ty, rules) = (inner.ty.clone(), inner.rules.clone());
     }
     let (text, ty) = match ty {
-        Type::List(element) => (format!("{}[]", written.value), *element),
-        ty => (written.value.clone(), ty),
+        Type::List(element) if !text.contains("[]") => (format!("{text}[]"), *element),
+        ty => (text, ty),
     };
     if matches!(ty, Type::Optional(_) | Type::List(_) | Type::Value(_)) {
         ctx.error(
@@ -390,7 +403,8 @@ fn term_of(ctx: &mut Ctx, projection: &Draft, written: &Spanned<String>) -> Opti
             "not a plain field",
             Some(
                 "`list_by` takes fields that are not optional or value objects (reach one of \
-                 its fields with `.`), and lists of such"
+                 its fields with `.`), lists of such, and a field of each element of a list \
+                 of value objects (`lines.product_id`)"
                     .into(),
             ),
         );
