@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::event_store::stored_cursor;
-use super::{migrate, side_tables, statements};
+use super::side_tables::{self, Replaced};
+use super::{migrate, statements};
 use crate::store::entries::term_text;
 use crate::store::integers::{to_i64, to_u64};
 use crate::store::{
@@ -377,8 +378,14 @@ impl<B: Backend> SqlReadStore<B> {
             }
             None => None,
         };
+        // What the side tables need to know of the row the change replaces, read just now.
+        let before = (key.is_some() && keeps_side_tables(schema)).then(|| row.clone());
         let change = decide(row).map_err(StoreError::Corrupt)?;
-        write_change(tx, dialect, schema, change).await?;
+        let replaced = match &before {
+            Some(before) => Replaced::Read(before.as_ref()),
+            None => Replaced::Unknown,
+        };
+        write_change(tx, dialect, schema, change, replaced).await?;
         Ok(true)
     }
 
@@ -421,9 +428,15 @@ impl<B: Backend> SqlReadStore<B> {
             .iter()
             .map(|row| row_to_json(schema, row.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
+        let keeps_side_tables = keeps_side_tables(schema);
         for row in rows {
+            let before = keeps_side_tables.then(|| row.clone());
             let change = decide(Some(row)).map_err(StoreError::Corrupt)?;
-            write_change(tx, dialect, schema, change).await?;
+            let replaced = match &before {
+                Some(before) => Replaced::Read(Some(before)),
+                None => Replaced::Unknown,
+            };
+            write_change(tx, dialect, schema, change, replaced).await?;
         }
         Ok(true)
     }
@@ -458,18 +471,21 @@ async fn move_mark<T: Tx>(
     Ok(moved > 0)
 }
 
-/// Writes what a projection decided for one row.
+/// Writes what a projection decided for one row, and what its side tables keep of it;
+/// `replaced`: the stored row it replaces, when the caller read it in this transaction.
 async fn write_change<T: Tx>(
     tx: &mut T,
     dialect: sql::Dialect,
     schema: &TableSchema<'_>,
     change: RowChange,
+    replaced: Replaced<'_>,
 ) -> Result<(), StoreError> {
     match change {
         RowChange::None => {}
         RowChange::Upsert(row) => {
             let key = row.get(schema.key).unwrap_or(&Value::Null);
-            side_tables::write_summaries(tx, dialect, schema, key, Some(&row)).await?;
+            let replaced = replaced.at(schema, key);
+            side_tables::write_summaries(tx, dialect, schema, key, replaced, Some(&row)).await?;
             let sql = statements::upsert(dialect, schema);
             let args: Vec<Arg<'_>> = schema
                 .columns
@@ -477,17 +493,24 @@ async fn write_change<T: Tx>(
                 .map(|column| Arg::Cell(column, row.get(column.name).unwrap_or(&Value::Null)))
                 .collect();
             tx.execute(&sql, &args).await?;
-            side_tables::write_entries(tx, dialect, schema, key, Some(&row)).await?;
+            side_tables::write_entries(tx, dialect, schema, key, replaced, Some(&row)).await?;
         }
         RowChange::Delete(key) => {
-            side_tables::write_summaries(tx, dialect, schema, &key, None).await?;
+            let replaced = replaced.at(schema, &key);
+            side_tables::write_summaries(tx, dialect, schema, &key, replaced, None).await?;
             let sql = statements::delete_by_key(dialect, schema);
             tx.execute(&sql, &[Arg::Cell(schema.key_column(), &key)])
                 .await?;
-            side_tables::write_entries(tx, dialect, schema, &key, None).await?;
+            side_tables::write_entries(tx, dialect, schema, &key, replaced, None).await?;
         }
     }
     Ok(())
+}
+
+/// Whether writing a row of `schema` also writes side tables (entries, summaries), which need
+/// the row it replaces.
+fn keeps_side_tables(schema: &TableSchema<'_>) -> bool {
+    !schema.summaries.is_empty() || schema.indexes.iter().any(|index| index.is_expanded())
 }
 
 fn checkpoint_args(projection: &str, cursor: Cursor) -> Result<[Arg<'_>; 3], StoreError> {

@@ -10,16 +10,46 @@ use crate::store::entries::{entries, term_text};
 use crate::store::{Row, StoreError};
 use crate::table::{ColumnDef, Summary, TableSchema};
 
-/// Rewrites the row's entries in the tables of its indexes that reach inside a column: none
-/// left for a deleted row.
+/// The stored row a write replaces, as its writer knows it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Replaced<'a> {
+    /// Read in this transaction: the row under the written key, or `None` when there was none.
+    Read(Option<&'a Row>),
+    /// Not read (a change decided beforehand): whoever needs it reads it.
+    Unknown,
+}
+
+impl<'a> Replaced<'a> {
+    /// What the write of the row keyed `key` replaces: a row read under another key (a
+    /// projection that moved its row) says nothing about it.
+    pub(super) fn at(self, schema: &TableSchema<'_>, key: &Value) -> Self {
+        match self {
+            Replaced::Read(Some(old)) if old.get(schema.key) != Some(key) => Replaced::Unknown,
+            known => known,
+        }
+    }
+}
+
+/// Rewrites the row's entries in the tables of its indexes that reach inside a column (none
+/// left for a deleted row), unless they are those of the row it replaces.
 pub(super) async fn write_entries<T: Tx>(
     tx: &mut T,
     dialect: Dialect,
     schema: &TableSchema<'_>,
     key: &Value,
+    replaced: Replaced<'_>,
     row: Option<&Row>,
 ) -> Result<(), StoreError> {
     for index in schema.indexes.iter().filter(|index| index.is_expanded()) {
+        let placed = |row: &Row| {
+            let order = index.order.and_then(|order| row.get(order)).cloned();
+            (entries(index, row), order)
+        };
+        if let Replaced::Read(old) = replaced
+            && old.map(placed) == row.map(placed)
+        {
+            continue;
+        }
         let table = index.name(schema.name);
         let key_arg = Arg::Cell(schema.key_column(), key);
         tx.execute(&statements::delete_entries(dialect, &table), &[key_arg])
@@ -46,27 +76,42 @@ pub(super) async fn write_entries<T: Tx>(
 }
 
 /// Moves the row keyed `key` from its group in each summary to the group of `row` (its new
-/// state; `None` when it is deleted): the stored row, read first in this transaction, is
-/// taken out of its group's count and sums, and the new one added to its own.
+/// state; `None` when it is deleted): the row it replaces (read here unless its writer read it)
+/// is taken out of its group's count and sums, and the new one added to its own. A row that
+/// stays in its group with the same sums leaves the summary as it is.
 pub(super) async fn write_summaries<T: Tx>(
     tx: &mut T,
     dialect: Dialect,
     schema: &TableSchema<'_>,
     key: &Value,
+    replaced: Replaced<'_>,
     row: Option<&Row>,
 ) -> Result<(), StoreError> {
     if schema.summaries.is_empty() {
         return Ok(());
     }
-    let select = statements::select_by_key(dialect, schema);
-    let old = tx
-        .fetch_optional(&select, &[Arg::Cell(schema.key_column(), key)])
-        .await?
-        .map(|stored| super::read_store::row_to_json(schema, stored.as_ref()))
-        .transpose()?;
+    let old = match replaced {
+        Replaced::Read(old) => old.cloned(),
+        Replaced::Unknown => {
+            let select = statements::select_by_key(dialect, schema);
+            tx.fetch_optional(&select, &[Arg::Cell(schema.key_column(), key)])
+                .await?
+                .map(|stored| super::read_store::row_to_json(schema, stored.as_ref()))
+                .transpose()?
+        }
+    };
     for summary in schema.summaries {
         let table = summary.name(schema.name);
         let columns = SummaryColumns::of(schema, summary)?;
+        let counted = |row: &Row| {
+            std::iter::once(summary.by)
+                .chain(summary.sums.iter().copied())
+                .map(|name| row.get(name).cloned())
+                .collect::<Vec<_>>()
+        };
+        if old.as_ref().map(counted) == row.map(counted) {
+            continue;
+        }
         if let Some(old) = &old {
             add(tx, dialect, &table, &columns, old, -1).await?;
         }
