@@ -446,3 +446,72 @@ async fn write_more(dispatcher: &Dispatcher, counters: usize) {
             .unwrap();
     }
 }
+
+/// A projection deployed changed while its consumers' group has offsets: its task rebuilds it
+/// from the log into a new generation before consuming, its queries answer `Rebuilding` until
+/// then, and after the switch it consumes on from the group's offsets, every event in the new
+/// generation once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_changed_projection_is_rebuilt_before_its_consumer_goes_on() {
+    use eventwright::{PageRequest, QueryError, ReadModels};
+
+    let config = config();
+    let service = service(&config).await;
+    let relaying = service.relay.spawn();
+    let feed = || Arc::new(KafkaFeed::new(config.clone(), ["Counter"]));
+    let engine = || {
+        ProjectionEngine::new(
+            Arc::clone(&service.read),
+            Arc::clone(&service.events),
+            feed(),
+        )
+        .with_retry_delay(Duration::from_millis(100))
+    };
+    let before = engine().with::<Tally>();
+    before.prepare().await.unwrap();
+    let consuming = before.spawn();
+    write(&service.dispatcher, 3, 2).await;
+    tallies_reach(&service.read, 3, 2).await;
+    for task in consuming {
+        task.abort();
+    }
+
+    let after = engine().with::<common::shapes::TallyListed>();
+    after.prepare().await.unwrap();
+    let models = ReadModels::new(Arc::clone(&service.read));
+    let refused = models.get::<common::shapes::TallyListed>(&"c0").await;
+    assert!(
+        matches!(refused, Err(QueryError::Rebuilding { .. })),
+        "{refused:?}"
+    );
+    let consuming = after.spawn();
+    service
+        .dispatcher
+        .dispatch(Start { id: "c3".into() }, Metadata::default())
+        .await
+        .unwrap();
+    let listed = tokio::time::timeout(Duration::from_secs(90), async {
+        loop {
+            let page = models
+                .list::<common::shapes::TallyListed>("events", &1, &PageRequest::default())
+                .await;
+            match page {
+                Ok(page) if page.items.len() == 4 => return page.items,
+                Ok(_) | Err(QueryError::Rebuilding { .. }) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("{error}"),
+            }
+        }
+    })
+    .await
+    .expect("the rebuilt projection lists every counter, the one started after it too");
+    let ids: Vec<&str> = listed.iter().map(|row| row.id.as_str()).collect();
+    assert_eq!(ids, ["c0", "c1", "c2", "c3"]);
+    let status = after.status().await.unwrap();
+    assert_eq!((status[0].generation, status[0].changed), (1, false));
+    relaying.abort();
+    for task in consuming {
+        task.abort();
+    }
+}
