@@ -157,14 +157,20 @@ fn model_edits_reach_user_code_through_the_compiler() {
         "      OrderCancelled:\n        set_const: { status: Cancelled }\n\nqueries:",
         "      OrderCancelled:\n        set: { reason: reason }\n        set_const: { status: Cancelled }\n\nqueries:",
     );
-    // A projection less: OrderSummary and its query go.
+    // A projection less: OrderSummary and its queries go.
     let model = read(&project, "eventwright.yaml");
     let start = model.find("  OrderSummary:\n").unwrap();
     let end = model.find("  OrderHistory:\n").unwrap();
-    let model = format!("{}{}", &model[..start], &model[end..]).replace(
-        "  order_summary: { projection: OrderSummary, get_by: order_id }\n",
-        "",
-    );
+    let model = format!("{}{}", &model[..start], &model[end..])
+        .replace(
+            "  order_summary: { projection: OrderSummary, get_by: order_id }\n",
+            "",
+        )
+        .replace(
+            "  orders_with_product: { projection: OrderSummary, list_by: lines.product_id }\n",
+            "",
+        );
+    assert!(!model.contains("projection: OrderSummary"), "{model}");
     std::fs::write(project.join("eventwright.yaml"), model).unwrap();
 
     let stale = eventwright_in(&project, &["generate", "--check"]);
