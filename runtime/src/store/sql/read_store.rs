@@ -193,7 +193,7 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
                 // one of them may deadlock with it, which fails this batch, and the engine
                 // then applies its events one by one.
                 Target::Where { column, value } => {
-                    self.update_where_in(&mut tx, schema, projection, mark, column, value, decide)
+                    self.update_where_in(&mut tx, schema, projection, mark, (column, value), decide)
                         .await?
                 }
             });
@@ -250,7 +250,7 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
     ) -> Result<bool, StoreError> {
         let mut tx = self.db.begin().await?;
         let applied = self
-            .update_where_in(&mut tx, schema, projection, mark, column, value, decide)
+            .update_where_in(&mut tx, schema, projection, mark, (column, value), decide)
             .await?;
         if applied {
             tx.commit().await?;
@@ -389,16 +389,15 @@ impl<B: Backend> SqlReadStore<B> {
         Ok(true)
     }
 
-    /// [`ReadStore::update_where`] inside a transaction the caller commits.
-    #[allow(clippy::too_many_arguments)]
+    /// [`ReadStore::update_where`] inside a transaction the caller commits: every row whose
+    /// `column` holds `value`.
     async fn update_where_in(
         &self,
         tx: &mut B::Tx,
         schema: &TableSchema<'_>,
         projection: &str,
         mark: Mark<'_>,
-        column: &str,
-        value: &Value,
+        (column, value): (&str, &Value),
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
         let cell = schema.column(column).ok_or_else(|| {
