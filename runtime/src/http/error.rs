@@ -83,6 +83,13 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// 503 with `Retry-After`: the service cannot answer yet, and will in about `seconds`.
+    pub fn retry_later(code: &str, message: impl Into<String>, seconds: u32) -> Self {
+        let mut api = Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+        api.retry_after = Some(seconds);
+        api
+    }
+
     /// 500, logged with its cause; the client sees no internals.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "request failed");
@@ -154,22 +161,10 @@ impl From<QueryError> for ApiError {
         match error {
             QueryError::InvalidParameter { field, message } => Self::invalid_field(field, message),
             error @ QueryError::NotYetConsistent { .. } => {
-                let mut api = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "not_yet_consistent",
-                    error.to_string(),
-                );
-                api.retry_after = Some(1);
-                api
+                Self::retry_later("not_yet_consistent", error.to_string(), 1)
             }
             error @ QueryError::Rebuilding { .. } => {
-                let mut api = Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "rebuilding",
-                    error.to_string(),
-                );
-                api.retry_after = Some(5);
-                api
+                Self::retry_later("rebuilding", error.to_string(), 5)
             }
             error @ (QueryError::Row { .. } | QueryError::Store(_)) => Self::internal(&error),
         }
