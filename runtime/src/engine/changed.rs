@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::ProjectionEngine;
 use super::projector::Projector;
 use super::rebuild::{Progress, Rebuild, RebuildError};
-use crate::store::{ReadStore, StoreError};
+use crate::store::StoreError;
 
 /// How often a rebuild's progress is logged.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
@@ -77,12 +77,9 @@ impl ProjectionEngine {
 
     /// Whether the projection's live tables were built for another shape of it.
     async fn changed(&self, projector: &dyn Projector) -> Result<bool, StoreError> {
-        let schema = projector.schema();
-        let built_for = self
-            .at_active(projector.name())
+        self.at_active(projector.name())
             .await?
-            .shape(schema)
-            .await?;
-        Ok(built_for.is_some_and(|shape| shape != schema.shape()))
+            .built_for_another_shape(projector.schema())
+            .await
     }
 }

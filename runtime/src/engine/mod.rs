@@ -227,14 +227,13 @@ impl ProjectionEngine {
             let projection = projector.name();
             let target = self.at_active(projection).await?;
             let checkpoint = target.checkpoint(projection).await?;
-            let schema = projector.schema();
-            let shape = target.shape(schema).await?;
+            let changed = target.built_for_another_shape(projector.schema()).await?;
             status.push(ProjectionStatus {
                 projection,
                 generation: target.generation(),
                 checkpoint,
                 behind: self.feed.behind(projection, checkpoint).await?,
-                changed: shape.is_some_and(|shape| shape != schema.shape()),
+                changed,
             });
         }
         Ok(status)

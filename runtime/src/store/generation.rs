@@ -57,6 +57,17 @@ impl AtGeneration {
         self.generation
     }
 
+    /// Whether this generation's tables were built for another shape of `schema` (a field, a
+    /// list or a count added or changed since); tables from before shapes were recorded are
+    /// taken as built for it.
+    pub async fn built_for_another_shape(
+        &self,
+        schema: &TableSchema<'_>,
+    ) -> Result<bool, StoreError> {
+        let built_for = self.shape(schema).await?;
+        Ok(built_for.is_some_and(|shape| shape != schema.shape()))
+    }
+
     fn name(&self, projection: &str) -> String {
         projection_name(projection, self.generation)
     }
@@ -302,12 +313,12 @@ impl ActiveGenerations {
             Some(seen) => seen,
             None => {
                 let generation = self.store.active(projection).await?;
-                let built_for = AtGeneration::new(Arc::clone(&self.store), generation)
-                    .shape(schema)
+                let changed = AtGeneration::new(Arc::clone(&self.store), generation)
+                    .built_for_another_shape(schema)
                     .await?;
                 let seen = Seen {
                     generation,
-                    current: built_for.is_none_or(|shape| shape == schema.shape()),
+                    current: !changed,
                     at: Instant::now(),
                 };
                 self.seen
