@@ -49,10 +49,17 @@ pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
                 fn rows_each(&self, _: &#krate::EventEnvelope) -> #krate::projection::Rows {
                     #core::unreachable!()
                 }
+                fn joins_each(
+                    &self,
+                    _: &#krate::EventEnvelope,
+                ) -> #private::std::vec::Vec<#krate::projection::Join> {
+                    #core::unreachable!()
+                }
                 fn project_each(
                     &self,
                     _: #core::option::Option<__P>,
                     _: &#krate::EventEnvelope,
+                    _: &#krate::projection::Joined,
                 ) -> #krate::Change<__P> {
                     #core::unreachable!()
                 }
@@ -205,10 +212,17 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
                 fn changed_rows(_: &Self::Event, _: &#krate::EventEnvelope) -> #krate::projection::Rows {
                     #core::unreachable!()
                 }
+                fn joins(
+                    _: &Self::Event,
+                    _: &#krate::EventEnvelope,
+                ) -> #private::std::vec::Vec<#krate::projection::Join> {
+                    #core::unreachable!()
+                }
                 fn project_event(
                     _: #core::option::Option<Self>,
                     _: &Self::Event,
                     _: &#krate::EventEnvelope,
+                    _: &#krate::projection::Joined,
                 ) -> #krate::Change<Self> {
                     #core::unreachable!()
                 }

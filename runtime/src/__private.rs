@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::aggregate::Apply;
 use crate::event::{DecodeError, EventEnvelope};
-use crate::projection::{Change, Project, Rows};
+use crate::projection::{Change, Join, Joined, Project, Rows};
 
 /// Routes each kind of event in `Self` to `A`'s `Apply` impl for it.
 ///
@@ -25,7 +25,8 @@ pub trait ApplyEach<A> {
 /// Routes each kind of event in `Self` to `P`'s `Project` impl for it (see [`ApplyEach`]).
 pub trait ProjectEach<P> {
     fn rows_each(&self, envelope: &EventEnvelope) -> Rows;
-    fn project_each(&self, row: Option<P>, envelope: &EventEnvelope) -> Change<P>;
+    fn joins_each(&self, envelope: &EventEnvelope) -> Vec<Join>;
+    fn project_each(&self, row: Option<P>, envelope: &EventEnvelope, joined: &Joined) -> Change<P>;
 }
 
 /// Keeps `Apply` and `Project` nameable from generated code without a user import.
@@ -37,8 +38,17 @@ pub fn project_rows<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> Ro
     <P as Project<E>>::rows(event, envelope)
 }
 
-pub fn project<P: Project<E>, E>(row: Option<P>, event: &E, envelope: &EventEnvelope) -> Change<P> {
-    P::project(row, event, envelope)
+pub fn project_joins<P: Project<E>, E>(event: &E, envelope: &EventEnvelope) -> Vec<Join> {
+    <P as Project<E>>::joins(event, envelope)
+}
+
+pub fn project<P: Project<E>, E>(
+    row: Option<P>,
+    event: &E,
+    envelope: &EventEnvelope,
+    joined: &Joined,
+) -> Change<P> {
+    P::project_joined(row, event, envelope, joined)
 }
 
 /// What `#[aggregate(snapshot_every = ...)]` asks of the state to write snapshots. One trait per

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::sqlite::{self, SqliteEventStore};
 use eventwright::store::{
     Cursor, Decide, EventStore, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError,
@@ -290,7 +291,7 @@ async fn a_projection_fed_in_log_order_catches_up_and_ignores_replays() {
         };
         assert!(
             !projector
-                .handle(read.as_ref(), &entry.envelope, mark)
+                .handle(&AtGeneration::new(read.clone(), 0), &entry.envelope, mark)
                 .await
                 .unwrap()
         );
@@ -431,4 +432,14 @@ async fn a_changed_projection_is_rebuilt_by_its_task() {
         Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
     events.prepare().await.unwrap();
     common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read_store().await).await;
+}
+
+#[tokio::test]
+async fn a_joined_row_is_read_once_as_fresh_per_aggregate() {
+    common::joins::a_joined_row_is_read_once_as_fresh_per_aggregate(read_store().await).await;
+}
+
+#[tokio::test]
+async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
+    common::joins::a_joined_row_is_read_once_as_fresh_in_the_log(read_store().await).await;
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use eventwright::bus::InProcBus;
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::postgres::{self, PgPool, PostgresEventStore, PostgresReadStore, Retry};
 use eventwright::store::{
     Cursor, EventStore, Find, LogEntry, Mark, ReadStore, RowChange, RowPosition, StoreError,
@@ -357,7 +358,7 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         projector
             .handle(
-                read.as_ref(),
+                &AtGeneration::new(Arc::clone(&read), 0),
                 &entry.envelope,
                 Mark::in_log(&entry.envelope, entry.cursor),
             )
@@ -813,4 +814,16 @@ async fn a_changed_projection_is_rebuilt_by_its_task() {
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
     common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read_store(&pool)).await;
+}
+
+#[tokio::test]
+async fn a_joined_row_is_read_once_as_fresh_per_aggregate() {
+    let (pool, _) = isolated().await;
+    common::joins::a_joined_row_is_read_once_as_fresh_per_aggregate(read_store(&pool)).await;
+}
+
+#[tokio::test]
+async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
+    let (pool, _) = isolated().await;
+    common::joins::a_joined_row_is_read_once_as_fresh_in_the_log(read_store(&pool)).await;
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use eventwright::bus::InProcBus;
 use eventwright::engine::ProjectionStatus;
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::sqlite::{self, SqliteEventStore, SqliteReadStore};
 use eventwright::store::{Cursor, EventStore, Mark, ReadStore, RowChange, StoreError};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, ReadModels};
@@ -141,7 +142,7 @@ async fn redelivered_events_change_nothing() {
     for entry in events.read_all(Cursor::START, 100).await.unwrap() {
         projector
             .handle(
-                read.as_ref(),
+                &AtGeneration::new(Arc::clone(&read), 0),
                 &entry.envelope,
                 Mark::in_log(&entry.envelope, entry.cursor),
             )
@@ -575,4 +576,100 @@ async fn a_changed_projection_is_rebuilt_by_its_task() {
     let dir = tempfile::tempdir().unwrap();
     let (events, read, _) = stores(&dir.path().join("db")).await;
     common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read).await;
+}
+
+#[tokio::test]
+async fn a_joined_row_is_read_once_as_fresh_per_aggregate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::joins::a_joined_row_is_read_once_as_fresh_per_aggregate(read).await;
+}
+
+#[tokio::test]
+async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::joins::a_joined_row_is_read_once_as_fresh_in_the_log(read).await;
+}
+
+/// Cards made while their books are retitled, every event through the engine as it runs: no
+/// card ends with a stale title. Then the same log caught up by a new engine, which lists the
+/// cards before the titles they read and must catch the titles up first.
+#[tokio::test]
+async fn cards_made_while_books_are_retitled_end_with_the_last_title() {
+    use common::joins::{CardRow, TitleRow, titles_on_cards, write_library};
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, bus) = stores(&dir.path().join("db")).await;
+    let engine = ProjectionEngine::new(
+        Arc::clone(&read),
+        Arc::clone(&events),
+        Arc::new(bus.clone()),
+    )
+    .with::<CardRow>()
+    .with::<TitleRow>()
+    .with_retry_delay(Duration::from_millis(20));
+    engine.prepare().await.unwrap();
+    let tasks = engine.spawn();
+    let expected = {
+        let writing = write_library(events.as_ref(), 8, 400);
+        tokio::pin!(writing);
+        // Woken as the service would be, after each commit.
+        loop {
+            tokio::select! {
+                expected = &mut writing => break expected,
+                () = tokio::time::sleep(Duration::from_millis(5)) => {
+                    eventwright::bus::EventBus::publish(&bus, &[]).await.unwrap();
+                }
+            }
+        }
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while engine
+        .status()
+        .await
+        .unwrap()
+        .iter()
+        .any(|status| status.behind > 0)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the projections catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    assert_eq!(
+        titles_on_cards(read.as_ref(), expected.keys()).await,
+        expected
+    );
+
+    let (_, fresh, _) = stores(&dir.path().join("again")).await;
+    let again = ProjectionEngine::new(Arc::clone(&fresh), Arc::clone(&events), Arc::new(bus))
+        .with::<CardRow>()
+        .with::<TitleRow>();
+    again.prepare().await.unwrap();
+    again.catch_up().await.unwrap();
+    assert_eq!(
+        titles_on_cards(fresh.as_ref(), expected.keys()).await,
+        expected
+    );
+}
+
+/// An engine refuses a projection that reads one it does not run.
+#[tokio::test]
+async fn an_engine_runs_what_its_projections_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, bus) = stores(&dir.path().join("db")).await;
+    let alone = ProjectionEngine::new(read, events, Arc::new(bus)).with::<common::joins::CardRow>();
+    let refused = alone.prepare().await.unwrap_err().to_string();
+    assert!(
+        refused.contains("join_cards reads rows of join_titles, which this engine does not run"),
+        "{refused}"
+    );
+}
+
+#[cfg(feature = "testing")]
+#[test]
+fn the_kit_copies_joinable_rows() {
+    common::joins::the_kit_copies_joinable_rows();
 }

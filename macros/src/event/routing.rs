@@ -118,13 +118,23 @@ pub(super) fn routing(parsed: &Input) -> TokenStream {
                 }
             }
 
+            fn joins_each(
+                &self,
+                envelope: &#krate::EventEnvelope,
+            ) -> #private::std::vec::Vec<#krate::projection::Join> {
+                match self {
+                    #(#patterns => #private::project_joins::<__P, _>(inner, envelope),)*
+                }
+            }
+
             fn project_each(
                 &self,
                 row: #core::option::Option<__P>,
                 envelope: &#krate::EventEnvelope,
+                joined: &#krate::projection::Joined,
             ) -> #krate::Change<__P> {
                 match self {
-                    #(#patterns => #private::project::<__P, _>(row, inner, envelope),)*
+                    #(#patterns => #private::project::<__P, _>(row, inner, envelope, joined),)*
                 }
             }
         }

@@ -14,7 +14,7 @@ mod received;
 mod summary;
 
 use index::IndexAttr;
-use received::{Received, routes, several};
+use received::{Received, Routes, routes, several};
 use summary::SummaryAttr;
 
 use crate::attr::{self, Spec};
@@ -26,7 +26,7 @@ const CONTAINER: Spec = Spec {
     name: "projection",
     place: "on the struct",
     keys: &[
-        "event", "events", "key", "name", "table", "ignore", "index", "count_by",
+        "event", "events", "key", "name", "table", "ignore", "index", "count_by", "reads",
     ],
 };
 const FIELD: Spec = Spec {
@@ -49,6 +49,8 @@ pub(crate) struct Attrs {
     pub indexes: Vec<IndexAttr>,
     /// `count_by(a, sum(b))`, each as written.
     pub summaries: Vec<SummaryAttr>,
+    /// `reads(A, B)`: the projections whose rows it copies from.
+    pub reads: Vec<Type>,
 }
 
 impl Attrs {
@@ -63,6 +65,7 @@ impl Attrs {
             ignore: Vec::new(),
             indexes: Vec::new(),
             summaries: Vec::new(),
+            reads: Vec::new(),
         };
         attr::parse_each(cx, &input.attrs, &CONTAINER, |key, meta| {
             match key {
@@ -73,6 +76,7 @@ impl Attrs {
                 "table" => attr::set_once(cx, &mut this.table, meta, attr::string(meta)?),
                 "index" => this.indexes.push(index::parse(meta)?),
                 "count_by" => this.summaries.push(summary::parse(meta)?),
+                "reads" => this.reads.extend(attr::types(meta)?),
                 _ => this.ignore.extend(attr::types(meta)?),
             }
             Ok(())
@@ -251,7 +255,16 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             (union.to_token_stream(), several(krate, &union, types))
         }
     };
-    let (rows, project_event) = routes(&private, &received);
+    let Routes {
+        rows,
+        joins,
+        project_event,
+    } = routes(&private, &received);
+    // Each spanned on the type as listed, so one that is no projection is reported there.
+    let reads = attrs.reads.iter().map(|read| {
+        let projection = respan(quote!(#krate::Projection), read.span());
+        quote_spanned!(read.span()=> <#read as #projection>::NAME)
+    });
 
     let ignored = attrs.ignore.iter().map(|kind| {
         // The impl spanned on the listed type: `Project<Kind>` asks that `Kind` be a kind of
@@ -285,15 +298,24 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     summaries: #summaries,
                 };
                 type Event = #event;
+                const READS: &'static [&'static str] = &[#(#reads),*];
 
                 fn changed_rows(event: &Self::Event, envelope: &#krate::EventEnvelope) -> #krate::projection::Rows {
                     #rows
+                }
+
+                fn joins(
+                    event: &Self::Event,
+                    envelope: &#krate::EventEnvelope,
+                ) -> #private::std::vec::Vec<#krate::projection::Join> {
+                    #joins
                 }
 
                 fn project_event(
                     row: #core::option::Option<Self>,
                     event: &Self::Event,
                     envelope: &#krate::EventEnvelope,
+                    joined: &#krate::projection::Joined,
                 ) -> #krate::Change<Self> {
                     #project_event
                 }

@@ -19,6 +19,8 @@
 
 mod changed;
 pub mod feed;
+mod joins;
+mod order;
 pub mod projector;
 pub mod rebuild;
 mod run;
@@ -118,7 +120,11 @@ impl ProjectionEngine {
     /// another shape of it (a field, a list or a count added or changed) is left as it is: its
     /// task rebuilds it when [spawned](Self::spawn), and its queries answer
     /// [`QueryError::Rebuilding`](crate::QueryError::Rebuilding) until then.
+    ///
+    /// Refuses projections that join ([`Projection::READS`]) one this engine does not run, or
+    /// that join each other in a circle: they would wait for each other forever.
     pub async fn prepare(&self) -> Result<(), StoreError> {
+        order::by_reads(&self.projectors).map_err(StoreError::Unsupported)?;
         self.read.prepare_bookkeeping().await?;
         for projector in &self.projectors {
             let schema = projector.schema();
@@ -178,8 +184,12 @@ impl ProjectionEngine {
 
     /// Applies, synchronously, every event the event store holds now, marked as the feed
     /// marks them. For tests and tools; a service uses [`spawn`](Self::spawn).
+    ///
+    /// Projections that others join are caught up first.
     pub async fn catch_up(&self) -> Result<(), ProjectionError> {
-        for projector in &self.projectors {
+        let ordered = order::by_reads(&self.projectors)
+            .map_err(|e| ProjectionError::Store(StoreError::Unsupported(e)))?;
+        for projector in ordered {
             let target = self.at_active(projector.name()).await?;
             replay(
                 self.events.as_ref(),

@@ -9,8 +9,10 @@ use serde_json::Value;
 use tracing::Instrument;
 
 use super::feed::FeedError;
+use super::joins::JoinReader;
 use crate::event::{DecodeError, EventEnvelope};
-use crate::projection::{Change, Projection, Rows};
+use crate::projection::{Change, Joined, Projection, Rows};
+use crate::store::generation::AtGeneration;
 use crate::store::{Decide, Mark, ReadStore, RowChange, StoreError, Target, Update};
 use crate::table::TableSchema;
 use crate::trace_context;
@@ -20,12 +22,14 @@ use crate::trace_context;
 pub trait Projector: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn schema(&self) -> &'static TableSchema<'static>;
+    /// The projections it copies rows from ([`Projection::READS`]).
+    fn reads(&self) -> &'static [&'static str];
 
     /// Applies one event to the read store, unless `mark` shows it was applied already; returns
     /// whether it was.
     async fn handle(
         &self,
-        store: &dyn ReadStore,
+        store: &AtGeneration,
         envelope: &EventEnvelope,
         mark: Mark<'_>,
     ) -> Result<bool, ProjectionError>;
@@ -35,7 +39,7 @@ pub trait Projector: Send + Sync + 'static {
     /// nothing is written: [`handle`](Self::handle) them one by one to find the event at fault.
     async fn handle_many(
         &self,
-        store: &dyn ReadStore,
+        store: &AtGeneration,
         events: &[(&EventEnvelope, Mark<'_>)],
     ) -> Result<(), ProjectionError>;
 }
@@ -53,6 +57,23 @@ pub enum ProjectionError {
     /// A delivery that is not an event, from a feed with nowhere to set it aside.
     #[error("{0}")]
     Undeliverable(String),
+    /// A projection joined rows of one its `#[projection(reads(..))]` does not list.
+    #[error(
+        "{projection} joins rows of {joined}, which its `#[projection(reads(..))]` does not list"
+    )]
+    UndeclaredJoin {
+        projection: &'static str,
+        joined: &'static str,
+    },
+    /// A projection it joins has not caught up with the event yet.
+    #[error(
+        "{projection} waits for {joined} to catch up with the event it joins ({waited:?} so far)"
+    )]
+    JoinBehind {
+        projection: &'static str,
+        joined: &'static str,
+        waited: std::time::Duration,
+    },
 }
 
 impl ProjectionError {
@@ -61,7 +82,9 @@ impl ProjectionError {
     pub fn is_poison(&self) -> bool {
         matches!(
             self,
-            ProjectionError::Decode(_) | ProjectionError::Store(StoreError::Corrupt(_))
+            ProjectionError::Decode(_)
+                | ProjectionError::Store(StoreError::Corrupt(_))
+                | ProjectionError::UndeclaredJoin { .. }
         )
     }
 }
@@ -83,9 +106,13 @@ impl<P: Projection> Projector for Typed<P> {
         &P::SCHEMA
     }
 
+    fn reads(&self) -> &'static [&'static str] {
+        P::READS
+    }
+
     async fn handle(
         &self,
-        store: &dyn ReadStore,
+        store: &AtGeneration,
         envelope: &EventEnvelope,
         mark: Mark<'_>,
     ) -> Result<bool, ProjectionError> {
@@ -96,7 +123,7 @@ impl<P: Projection> Projector for Typed<P> {
 
     async fn handle_many(
         &self,
-        store: &dyn ReadStore,
+        store: &AtGeneration,
         events: &[(&EventEnvelope, Mark<'_>)],
     ) -> Result<(), ProjectionError> {
         let envelopes = events.iter().map(|(envelope, _)| *envelope);
@@ -130,7 +157,7 @@ fn project_span<'a, P: Projection>(
 
 /// [`Projector::handle`] for `P`.
 async fn apply_one<P: Projection>(
-    store: &dyn ReadStore,
+    store: &AtGeneration,
     envelope: &EventEnvelope,
     mark: Mark<'_>,
 ) -> Result<bool, ProjectionError> {
@@ -145,15 +172,17 @@ async fn apply_one<P: Projection>(
             .update(&P::SCHEMA, P::NAME, mark, None, decide)
             .await?);
     };
+    let mut joins = JoinReader::new(store, P::NAME, &P::SCHEMA, P::READS);
+    let joined = joined::<P>(&mut joins, &event, envelope, mark).await?;
     let applied = match P::changed_rows(&event, envelope) {
         Rows::Key(key) => {
-            let decide = decider::<P>(event, envelope, Some(key.clone()));
+            let decide = decider::<P>(event, envelope, joined, Some(key.clone()));
             store
                 .update(&P::SCHEMA, P::NAME, mark, Some(&key), decide)
                 .await?
         }
         Rows::Where { column, value } => {
-            let decide = decider::<P>(event, envelope, None);
+            let decide = decider::<P>(event, envelope, joined, None);
             store
                 .update_where(&P::SCHEMA, P::NAME, mark, column, &value, decide)
                 .await?
@@ -167,15 +196,20 @@ async fn apply_one<P: Projection>(
 
 /// [`Projector::handle_many`] for `P`.
 async fn apply_many<P: Projection>(
-    store: &dyn ReadStore,
+    store: &AtGeneration,
     events: &[(&EventEnvelope, Mark<'_>)],
 ) -> Result<(), ProjectionError> {
+    let mut joins = JoinReader::new(store, P::NAME, &P::SCHEMA, P::READS);
     let mut updates = Vec::with_capacity(events.len());
     // For each update, its event when it is one this projection consumes.
     let mut consumed = Vec::with_capacity(events.len());
     for (envelope, mark) in events {
         match envelope.decode::<P::Event>()? {
             Some(event) => {
+                let joined = joined::<P>(&mut joins, &event, envelope, *mark).await?;
+                if !P::READS.is_empty() && mark.cursor.is_none() {
+                    joins.handles(envelope).await?;
+                }
                 let (target, key) = match P::changed_rows(&event, envelope) {
                     Rows::Key(key) => (Target::Key(key.clone()), Some(key)),
                     Rows::Where { column, value } => (Target::Where { column, value }, None),
@@ -183,7 +217,7 @@ async fn apply_many<P: Projection>(
                 updates.push(Update {
                     mark: *mark,
                     target,
-                    decide: decider::<P>(event, envelope, key),
+                    decide: decider::<P>(event, envelope, joined, key),
                 });
                 consumed.push(Some(*envelope));
             }
@@ -200,6 +234,20 @@ async fn apply_many<P: Projection>(
         }
     }
     commit_many::<P>(store, updates, consumed).await
+}
+
+/// The rows `event` joins, read once their projections have caught up with it.
+async fn joined<P: Projection>(
+    joins: &mut JoinReader<'_>,
+    event: &P::Event,
+    envelope: &EventEnvelope,
+    mark: Mark<'_>,
+) -> Result<Joined, ProjectionError> {
+    let wanted = P::joins(event, envelope);
+    if wanted.is_empty() {
+        return Ok(Joined::none());
+    }
+    joins.read(&wanted, envelope, mark).await
 }
 
 /// Writes `updates` in one transaction, counting each applied event it consumed.
@@ -225,6 +273,7 @@ async fn commit_many<P: Projection>(
 fn decider<'a, P: Projection>(
     event: P::Event,
     envelope: &'a EventEnvelope,
+    joined: Joined,
     key: Option<Value>,
 ) -> Decide<'a> {
     Box::new(move |row| {
@@ -233,7 +282,7 @@ fn decider<'a, P: Projection>(
             .map(|row| serde_json::from_value::<P>(Value::Object(row)))
             .transpose()
             .map_err(|e| row_error::<P>(&e.to_string()))?;
-        Ok(match P::project_event(row, &event, envelope) {
+        Ok(match P::project_event(row, &event, envelope, &joined) {
             Change::Keep => RowChange::None,
             Change::Delete => match key.clone().or(own_key) {
                 Some(key) => RowChange::Delete(key),

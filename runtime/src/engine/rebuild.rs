@@ -164,7 +164,7 @@ impl Rebuild {
 /// stops resumes there.
 pub(crate) async fn replay(
     events: &dyn EventStore,
-    target: &dyn ReadStore,
+    target: &AtGeneration,
     projector: &dyn Projector,
     marks: Marks,
     on_poison: OnPoison,

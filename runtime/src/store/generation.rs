@@ -57,6 +57,11 @@ impl AtGeneration {
         self.generation
     }
 
+    /// The store of every generation, beneath this view of one.
+    pub fn shared(&self) -> &Arc<dyn ReadStore> {
+        &self.inner
+    }
+
     /// Whether this generation's tables were built for another shape of `schema` (a field, a
     /// list or a count added or changed since); tables from before shapes were recorded are
     /// taken as built for it.

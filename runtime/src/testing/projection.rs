@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use crate::clock::{Clock, SystemClock};
 use crate::event::{Event, EventEnvelope, Metadata};
-use crate::projection::{Change, Projection, Rows};
+use crate::projection::{Change, Joined, Projection, Rows};
+use crate::store::Row;
 
 /// Starts a projection scenario with no rows.
 ///
@@ -63,6 +64,7 @@ use crate::projection::{Change, Projection, Rows};
 pub fn given_projection<P: Projection>() -> GivenProjection<P> {
     GivenProjection {
         rows: BTreeMap::new(),
+        joinable: BTreeMap::new(),
         sequences: BTreeMap::new(),
         position: 0,
         now: None,
@@ -74,6 +76,8 @@ pub fn given_projection<P: Projection>() -> GivenProjection<P> {
 pub struct GivenProjection<P: Projection> {
     /// By each key's JSON text, so keys of any type order and compare alike.
     rows: BTreeMap<String, P>,
+    /// Rows of the projections it reads, by projection name and key's JSON text.
+    joinable: BTreeMap<(&'static str, String), Row>,
     sequences: BTreeMap<String, u64>,
     position: u64,
     now: Option<DateTime<Utc>>,
@@ -83,6 +87,20 @@ impl<P: Projection> GivenProjection<P> {
     /// Stamps the events given from now on with `now` (else the system's time).
     pub fn at(mut self, now: DateTime<Utc>) -> Self {
         self.now = Some(now);
+        self
+    }
+
+    /// A row of projection `Q`, which the events given from now on may join
+    /// ([`Project::joins`](crate::Project::joins)), as if `Q` had caught up with them.
+    #[track_caller]
+    pub fn joinable<Q: Projection>(mut self, row: Q) -> Self {
+        let Value::Object(row) = to_value(&row) else {
+            panic!("a row of {} must serialize to an object", Q::NAME);
+        };
+        let key = row
+            .get(Q::SCHEMA.key)
+            .unwrap_or_else(|| panic!("a row of {} has no key `{}`", Q::NAME, Q::SCHEMA.key));
+        self.joinable.insert((Q::NAME, key_text(key)), row);
         self
     }
 
@@ -132,11 +150,13 @@ impl<P: Projection> GivenProjection<P> {
     }
 
     /// What `event` does to the row under `key`, as the store would write it.
+    #[track_caller]
     fn project(&mut self, key: String, row: Option<P>, event: &P::Event, envelope: &EventEnvelope) {
         // `Keep` leaves the row as it was; the projection took it, so it is put back from
         // its JSON, as a read store would read it again.
         let before = row.as_ref().map(to_value);
-        match P::project_event(row, event, envelope) {
+        let joined = self.joined(event, envelope);
+        match P::project_event(row, event, envelope, &joined) {
             Change::Upsert(row) => {
                 self.rows.insert(key, row);
             }
@@ -149,6 +169,29 @@ impl<P: Projection> GivenProjection<P> {
             }
             Change::Delete => {}
         }
+    }
+
+    /// The rows `event` joins, among those given [`joinable`](Self::joinable).
+    #[track_caller]
+    fn joined(&self, event: &P::Event, envelope: &EventEnvelope) -> Joined {
+        let mut joined = Joined::none();
+        for join in P::joins(event, envelope) {
+            assert!(
+                P::READS.contains(&join.projection()),
+                "{} joins rows of {}, which its `#[projection(reads(..))]` does not list",
+                P::NAME,
+                join.projection()
+            );
+            let found = self
+                .joinable
+                .get(&(join.projection(), key_text(join.key())));
+            if let Some(row) = found {
+                joined.insert(&join, row.clone()).unwrap_or_else(|error| {
+                    panic!("a row of {} does not read back: {error}", join.projection())
+                });
+            }
+        }
+        joined
     }
 
     /// Each of `events`, in order, recorded by `aggregate_id`.

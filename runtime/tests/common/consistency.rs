@@ -8,6 +8,7 @@ use std::time::Duration;
 use eventwright::bus::InProcBus;
 use eventwright::consistency::ConsistencyToken;
 use eventwright::engine::projector;
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::{EventStore, Mark, ReadStore};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine, QueryError, ReadModels};
 
@@ -114,7 +115,11 @@ pub async fn reads_wait_for_the_token_of_a_command(
     let broker = projector::<Total>();
     for envelope in &events.load("Counter", "rw2", 0).await.unwrap()[..1] {
         broker
-            .handle(read.as_ref(), envelope, Mark::delivered(envelope))
+            .handle(
+                &AtGeneration::new(read.clone(), 0),
+                envelope,
+                Mark::delivered(envelope),
+            )
             .await
             .unwrap();
     }

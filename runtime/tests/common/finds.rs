@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use eventwright::engine::projector;
 use eventwright::query::{Filter, Page, PageRequest, ReadModels};
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::{Mark, ReadStore};
 use eventwright::table::Index;
 use eventwright::{Change, Event, EventEnvelope, Metadata, Project, Projection, QueryError};
@@ -535,7 +536,11 @@ pub async fn every_list_matches_the_fold(read: Arc<dyn ReadStore>) {
     for (id, sequence, event) in &history {
         let envelope = envelope(id, *sequence, event);
         loans
-            .handle(read.as_ref(), &envelope, Mark::delivered(&envelope))
+            .handle(
+                &AtGeneration::new(read.clone(), 0),
+                &envelope,
+                Mark::delivered(&envelope),
+            )
             .await
             .unwrap();
     }
@@ -713,7 +718,11 @@ pub async fn an_unpartitioned_order_matches_the_fold(read: Arc<dyn ReadStore>) {
     for (id, sequence, event) in &history {
         let envelope = envelope(id, *sequence, event);
         projector
-            .handle(read.as_ref(), &envelope, Mark::delivered(&envelope))
+            .handle(
+                &AtGeneration::new(read.clone(), 0),
+                &envelope,
+                Mark::delivered(&envelope),
+            )
             .await
             .unwrap();
     }

@@ -11,6 +11,7 @@ pub mod decisions;
 pub mod facts;
 pub mod finds;
 pub mod group_commit;
+pub mod joins;
 pub mod library;
 pub mod metadata;
 pub mod rebuild;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use eventwright::engine::projector;
 use eventwright::projection::Rows;
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::{Mark, ReadStore};
 use eventwright::{Change, Event, EventEnvelope, Metadata, Project, Projection};
 use serde::{Deserialize, Serialize};
@@ -114,7 +115,11 @@ pub async fn change_every_row_holding_a_value_once(read: Arc<dyn ReadStore>) {
         let envelope = envelope.clone();
         async move {
             labels
-                .handle(read.as_ref(), &envelope, Mark::delivered(&envelope))
+                .handle(
+                    &AtGeneration::new(read.clone(), 0),
+                    &envelope,
+                    Mark::delivered(&envelope),
+                )
                 .await
                 .unwrap()
         }
@@ -143,12 +148,18 @@ pub async fn change_every_row_holding_a_value_once(read: Arc<dyn ReadStore>) {
     ];
     let marked: Vec<(&EventEnvelope, Mark<'_>)> =
         batch.iter().map(|e| (e, Mark::delivered(e))).collect();
-    labels.handle_many(read.as_ref(), &marked).await.unwrap();
+    labels
+        .handle_many(&AtGeneration::new(read.clone(), 0), &marked)
+        .await
+        .unwrap();
     for (id, label) in [("s1", "glossy"), ("s4", "glossy"), ("s5", ""), ("s3", "")] {
         assert_eq!(row(read.as_ref(), id).await["label"], json!(label), "{id}");
     }
     // The batch delivered again changes nothing: the lookup's event is marked as the others.
-    labels.handle_many(read.as_ref(), &marked).await.unwrap();
+    labels
+        .handle_many(&AtGeneration::new(read.clone(), 0), &marked)
+        .await
+        .unwrap();
     assert_eq!(row(read.as_ref(), "s1").await["relabelled"], 2);
     assert_eq!(row(read.as_ref(), "s5").await["label"], json!(""));
     // No row is created for a value no row holds.

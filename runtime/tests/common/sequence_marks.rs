@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use eventwright::engine::projector;
+use eventwright::store::generation::AtGeneration;
 use eventwright::store::{Mark, ReadStore};
 use eventwright::{EventEnvelope, Projection};
 use serde_json::json;
@@ -49,7 +50,11 @@ pub async fn apply_each_event_once_with_appliers_running_at_once(read: Arc<dyn R
                     for envelope in &stream {
                         for projector in [projector::<Tally>(), projector::<Total>()] {
                             let done = projector
-                                .handle(read.as_ref(), envelope, mark(envelope))
+                                .handle(
+                                    &AtGeneration::new(read.clone(), 0),
+                                    envelope,
+                                    mark(envelope),
+                                )
                                 .await
                                 .unwrap();
                             applied += usize::from(done);
@@ -101,18 +106,30 @@ pub async fn reject_a_poison_event_without_moving_the_mark(read: Arc<dyn ReadSto
     let tally = projector::<Tally>();
     assert!(
         tally
-            .handle(read.as_ref(), &stream[0], mark(&stream[0]))
+            .handle(
+                &AtGeneration::new(read.clone(), 0),
+                &stream[0],
+                mark(&stream[0])
+            )
             .await
             .unwrap()
     );
     let error = tally
-        .handle(read.as_ref(), &stream[1], mark(&stream[1]))
+        .handle(
+            &AtGeneration::new(read.clone(), 0),
+            &stream[1],
+            mark(&stream[1]),
+        )
         .await
         .unwrap_err();
     assert!(error.is_poison(), "{error}");
     assert!(
         tally
-            .handle(read.as_ref(), &stream[2], mark(&stream[2]))
+            .handle(
+                &AtGeneration::new(read.clone(), 0),
+                &stream[2],
+                mark(&stream[2])
+            )
             .await
             .unwrap()
     );

@@ -4,7 +4,7 @@ use eventwright::{
     Aggregate, Apply, Change, Command, Commands, Event, EventEnvelope, Handle, Project, Projection,
     Rejection, ValidationErrors,
 };
-use eventwright::projection::Rows;
+use eventwright::projection::{Joined, Rows};
 use eventwright::table::{ColumnDef, ColumnType, TableSchema};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -238,10 +238,10 @@ fn main() {
     let env = envelope("OrderPlaced");
     let placed = OrderEvent::from(OrderPlaced { customer: "ada".into() });
     assert_eq!(OrderSummary::changed_rows(&placed, &env), Rows::Key(json!("o-1")));
-    let Change::Upsert(row) = OrderSummary::project_event(None, &placed, &env) else { panic!("expected a row") };
+    let Change::Upsert(row) = OrderSummary::project_event(None, &placed, &env, &Joined::none()) else { panic!("expected a row") };
     let added = OrderEvent::from(ItemAdded { sku: "x".into(), quantity: 3 });
     assert_eq!(OrderSummary::changed_rows(&added, &env), Rows::Key(json!("x")));
-    let Change::Upsert(row) = OrderSummary::project_event(Some(row), &added, &env) else { panic!("expected a row") };
+    let Change::Upsert(row) = OrderSummary::project_event(Some(row), &added, &env, &Joined::none()) else { panic!("expected a row") };
     assert_eq!(row.items, 3);
-    assert_eq!(OrderSummary::project_event(Some(row), &OrderShipped {}.into(), &env), Change::Keep);
+    assert_eq!(OrderSummary::project_event(Some(row), &OrderShipped {}.into(), &env, &Joined::none()), Change::Keep);
 }

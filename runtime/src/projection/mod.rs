@@ -1,5 +1,9 @@
 //! Projections: query-shaped read models kept up to date from events.
 
+mod join;
+
+pub use join::{Join, Joined};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -27,6 +31,7 @@ use crate::table::TableSchema;
 /// | `name` | [`NAME`](Projection::NAME), its checkpoint's name | the struct's name in snake_case |
 /// | `table` | the table name | `name` |
 /// | `index(a, b, order = c)` | a lookup for lists ([`ReadModels::find`](crate::ReadModels::find)): rows holding values of `a` and `b`, by `c` then key; a term may reach into a value object (`"address.city"`), take each element of a list (`"tags[]"`) or a field of each (`"lines[].sku"`) | none |
+/// | `reads(BookRow, MemberRow)` | the projections whose rows it copies from ([`Project::joins`]) | none |
 /// | `count_by(a, sum(b, c))` | a [`Summary`](crate::Summary): rows counted, and `b`, `c` summed, per value of `a` ([`ReadModels::group`](crate::ReadModels::group)) | none |
 ///
 /// and on a field, `#[projection(index)]` lets list queries filter on it (`index(field)`).
@@ -85,15 +90,24 @@ pub trait Projection: Serialize + DeserializeOwned + Send + Sync + 'static {
     const SCHEMA: TableSchema<'static>;
     /// The events this projection consumes.
     type Event: Event;
+    /// The names of the projections whose rows it copies from ([`Project::joins`]). The engine
+    /// runs them beside it, refuses a circle (two projections waiting for each other), and
+    /// catches them up first.
+    const READS: &'static [&'static str] = &[];
 
     /// The rows an event changes.
     fn changed_rows(event: &Self::Event, envelope: &EventEnvelope) -> Rows;
 
-    /// The change an event makes to its row (`None` when there is no row yet).
+    /// The rows of other projections an event's change copies from.
+    fn joins(event: &Self::Event, envelope: &EventEnvelope) -> Vec<Join>;
+
+    /// The change an event makes to its row (`None` when there is no row yet), given the rows
+    /// its [`joins`](Self::joins) found.
     fn project_event(
         row: Option<Self>,
         event: &Self::Event,
         envelope: &EventEnvelope,
+        joined: &Joined,
     ) -> Change<Self>;
 }
 
@@ -119,6 +133,29 @@ pub trait Project<E>: Projection + Receives<E> {
     /// each of the member's loan rows. [`project`](Self::project) is then given each of them.
     fn rows(event: &E, envelope: &EventEnvelope) -> Rows {
         Rows::Key(Self::key(event, envelope))
+    }
+
+    /// The rows of other projections this event's change copies from (a join done at write
+    /// time: the book's title onto a loan row): each is read from its projection once that one
+    /// has caught up with this event (see [`Join`]), and handed to
+    /// [`project_joined`](Self::project_joined). By default, none.
+    fn joins(event: &E, envelope: &EventEnvelope) -> Vec<Join> {
+        let _ = (event, envelope);
+        Vec::new()
+    }
+
+    /// The change, given the rows [`joins`](Self::joins) found: by default
+    /// [`project`](Self::project)'s. An impl that joins overrides it, usually to copy fields
+    /// onto the row `project` gives; `project` then says what the event does on its own, and is
+    /// what happens when no joined row exists.
+    fn project_joined(
+        row: Option<Self>,
+        event: &E,
+        envelope: &EventEnvelope,
+        joined: &Joined,
+    ) -> Change<Self> {
+        let _ = joined;
+        Self::project(row, event, envelope)
     }
 
     fn project(row: Option<Self>, event: &E, envelope: &EventEnvelope) -> Change<Self>;
