@@ -88,6 +88,13 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
                 label: None,
             });
         }
+        for read in projection.reads() {
+            push(Edge {
+                from: (read, Kind::Projection),
+                to: (&projection.name, Kind::Projection),
+                label: Some("copied into"),
+            });
+        }
     }
     for query in &model.queries {
         push(Edge {
@@ -215,6 +222,10 @@ mod tests {
         );
         assert!(
             chart.contains("    Member -- records --> LoanRecorded>LoanRecorded]"),
+            "{chart}"
+        );
+        assert!(
+            chart.contains("    MemberLoans -- copied into --> ActiveLoans[[ActiveLoans]]"),
             "{chart}"
         );
     }

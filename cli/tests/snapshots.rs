@@ -91,8 +91,9 @@ fn a_state_stored_aggregate_module() {
 
 /// A command that reads another aggregate (the library's loan reads the member): the
 /// `Decision` struct marking each id it reads, its `Decide` impl in the handler file, the
-/// unique ISBN, and the given/when/then tests over both aggregates. And a projection over both
-/// aggregates' events (`MemberLoans`).
+/// unique ISBN, and the given/when/then tests over both aggregates. And projections over both
+/// aggregates' events: `MemberLoans`, and `ActiveLoans`, which copies fields from the rows of
+/// the other two.
 #[test]
 fn a_decision_over_two_aggregates() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/library.yaml");
@@ -110,6 +111,10 @@ fn a_decision_over_two_aggregates() {
         (
             "src/projections/member_loans.rs",
             "library__src_projections_member_loans_rs",
+        ),
+        (
+            "src/projections/active_loans.rs",
+            "library__src_projections_active_loans_rs",
         ),
     ] {
         let file = files

@@ -342,6 +342,21 @@ pub struct Changes {
     /// Every row whose field holds a value of the event: `{ member_id: member_id }`.
     #[serde(default, rename = "where")]
     pub rows_where: NamedMap<Spanned<String>>,
+    /// Fields copied from rows of other projections (projections only).
+    #[serde(default)]
+    pub copy: Vec<Spanned<Copy>>,
+}
+
+/// `{ from: MemberLoans, key: member_id, set: { member_name: name } }`: fields of the row of
+/// another projection under a key the event gives, copied onto the rows the handler changes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Copy {
+    pub from: Option<Spanned<String>>,
+    pub key: Option<Spanned<String>>,
+    /// Each field of this row from a field of that one.
+    #[serde(default)]
+    pub set: NamedMap<Spanned<String>>,
 }
 
 /// A state folded from every event carrying the same values of some tags: a doctor's

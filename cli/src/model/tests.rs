@@ -2,6 +2,7 @@
 //! the exact line:column.
 
 mod aggregates;
+mod copies;
 mod dependencies;
 mod facts;
 mod names;

@@ -6,6 +6,7 @@ mod api;
 mod asyncapi;
 mod cargo;
 mod compose;
+mod copies;
 mod decision;
 mod decision_cases;
 mod docker;

@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use super::copies::{CopyFns, copy_fns};
 use super::fields::FieldView;
 use super::imports::{Imports, use_line};
 use super::layout;
@@ -21,6 +22,8 @@ pub struct ProjectionView<'a> {
     builds_rows: bool,
     /// Whether some handler changes every row holding a value (and so names `Rows`).
     uses_rows: bool,
+    /// Whether some handler copies from another projection (and so names `Join`, `Joined`).
+    joins: bool,
 }
 
 /// The projection's name and its key field's, as the template writes them.
@@ -37,6 +40,8 @@ struct HandlerView {
     signature: String,
     statements: Vec<String>,
     deletes: bool,
+    /// `joins` and `project_joined`, when it copies from other projections.
+    copies: Option<CopyFns>,
 }
 
 impl<'a> ProjectionView<'a> {
@@ -115,26 +120,47 @@ impl<'a> ProjectionView<'a> {
                     ),
                     statements: change_statements(&handler.changes, "row"),
                     deletes,
+                    copies: copy_fns(handler),
                 }
             })
             .collect();
         // Each aggregate's event enum, and the events of it that are handled or ignored, from
         // its module.
+        // The aggregates whose ids key the rows it copies from, from their modules too.
+        let copies: Vec<_> = projection.handlers.iter().flat_map(|h| &h.copies).collect();
+        let mut modules: Vec<&String> = projection.aggregates.iter().collect();
+        for copy in &copies {
+            if !modules.contains(&&copy.aggregate) {
+                modules.push(&copy.aggregate);
+            }
+        }
         let mut crate_uses: Vec<String> = Vec::new();
         let mut enums: Vec<String> = Vec::new();
-        for aggregate in &projection.aggregates {
-            let event_enum = format!("{aggregate}Event");
+        for aggregate in modules {
             let handled = projection.handlers.iter().map(|h| (&h.aggregate, &h.event));
             let ignored = projection.ignored.iter().map(|i| (&i.aggregate, &i.event));
-            let mut events: Vec<String> = handled
+            let mut names: Vec<String> = handled
                 .chain(ignored)
                 .filter(|(owner, _)| *owner == aggregate)
                 .map(|(_, event)| event.name.clone())
                 .collect();
-            events.push(event_enum.clone());
-            events.sort();
-            crate_uses.extend(use_line(&format!("crate::{}", snake(aggregate)), &events));
-            enums.push(event_enum);
+            if projection.aggregates.contains(aggregate) {
+                let event_enum = format!("{aggregate}Event");
+                names.push(event_enum.clone());
+                enums.push(event_enum);
+            }
+            if copies.iter().any(|copy| copy.aggregate == *aggregate) {
+                names.push(aggregate.clone());
+            }
+            names.sort();
+            names.dedup();
+            crate_uses.extend(use_line(&format!("crate::{}", snake(aggregate)), &names));
+        }
+        for read in projection.reads() {
+            crate_uses.extend(use_line(
+                &format!("crate::projections::{}", snake(read)),
+                &[read.to_owned()],
+            ));
         }
         crate_uses.extend(use_line("crate::types", &imports.model_types()));
         crate_uses.sort();
@@ -145,6 +171,10 @@ impl<'a> ProjectionView<'a> {
         let mut args = vec![received, format!("key = {}", projection.key.name)];
         if !ignored.is_empty() {
             args.push(format!("ignore({})", ignored.join(", ")));
+        }
+        let reads = projection.reads();
+        if !reads.is_empty() {
+            args.push(format!("reads({})", reads.join(", ")));
         }
         // A lookup by one field is marked on the field; the others are written out here.
         for index in projection.indexes.iter().filter(|i| !is_by_one(i)) {
@@ -196,6 +226,7 @@ impl<'a> ProjectionView<'a> {
                 .handlers
                 .iter()
                 .any(|h| matches!(h.key, RowKey::Where { .. })),
+            joins: !copies.is_empty(),
             handlers,
         }
     }

@@ -54,3 +54,19 @@ pub enum ChangeOp {
     /// Delete the row (projections only).
     Delete,
 }
+
+impl ChangeOp {
+    /// The field it changes; `None` for a deletion.
+    pub fn target(&self) -> Option<&Field> {
+        match self {
+            ChangeOp::Set { target, .. }
+            | ChangeOp::SetConst { target, .. }
+            | ChangeOp::Clear { target }
+            | ChangeOp::Increment { target, .. }
+            | ChangeOp::Decrement { target, .. }
+            | ChangeOp::Append { target, .. }
+            | ChangeOp::Remove { target, .. } => Some(target),
+            ChangeOp::Delete => None,
+        }
+    }
+}

@@ -118,6 +118,19 @@ pub struct Projection {
     pub summaries: Vec<Summary>,
 }
 
+impl Projection {
+    /// The projections its handlers copy from, each once, in the order first named.
+    pub fn reads(&self) -> Vec<&str> {
+        let mut reads: Vec<&str> = Vec::new();
+        for copy in self.handlers.iter().flat_map(|h| &h.copies) {
+            if !reads.contains(&copy.from.as_str()) {
+                reads.push(&copy.from);
+            }
+        }
+        reads
+    }
+}
+
 /// A projection's rows counted, and number fields summed, per value of `by`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
@@ -176,6 +189,32 @@ pub struct Handler {
     /// Which row the event changes.
     pub key: RowKey,
     pub changes: Vec<ChangeOp>,
+    /// Fields copied from rows of other projections, after `changes`.
+    pub copies: Vec<Copy>,
+}
+
+/// Fields copied from the row of projection `from` under a key the event gives (a join done
+/// at write time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copy {
+    pub from: String,
+    /// Where the row's key comes from, of the type of `from`'s key.
+    pub key: WhereValue,
+    /// Whether `from`'s key is an `int` (the aggregate id then converts to a number).
+    pub numeric_key: bool,
+    /// The aggregate whose own events change the copied fields, by its id: how fresh the row
+    /// must be is measured on it.
+    pub aggregate: String,
+    /// Each field of this row, and the field of `from`'s row it takes.
+    pub set: Vec<CopiedField>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopiedField {
+    pub target: Field,
+    pub source: Field,
+    /// Whether the source is wrapped in `Some`: an optional target from a plain source.
+    pub wrap_some: bool,
 }
 
 /// Which rows a handler changes: the row under a key it takes from the event, or every row
@@ -190,7 +229,8 @@ pub enum RowKey {
     Where { column: Field, value: WhereValue },
 }
 
-/// What a `where` compares a row's field with.
+/// A value of the event: what a `where` compares a row's field with, or the key of a row a
+/// handler copies from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WhereValue {
     /// The id of the aggregate that recorded the event.

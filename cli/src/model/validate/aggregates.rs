@@ -248,7 +248,8 @@ fn event(
         .iter()
         .next()
         .map(|(column, _)| (Pos::of(column), "`where`"));
-    for (pos, what) in keyed.into_iter().chain(chosen) {
+    let copied = ast.apply.copy.first().map(|copy| (Pos::of(copy), "`copy`"));
+    for (pos, what) in keyed.into_iter().chain(chosen).chain(copied) {
         ctx.error(
             pos,
             format!("{what} belongs in projection handlers"),

@@ -166,6 +166,7 @@ fn handler(
                 .map(|(column, _)| Pos::of(column)),
             "`where`",
         ),
+        (written.copy.first().map(Pos::of), "`copy`"),
     ] {
         if let Some(pos) = place {
             ctx.error(

@@ -3,6 +3,7 @@
 mod aggregates;
 mod changes;
 mod commands;
+mod copies;
 mod ctx;
 mod dependencies;
 mod facts;
@@ -92,6 +93,7 @@ pub(crate) fn validate<'a>(
             projections::projection(&mut ctx, name, projection, &aggregates, stores.read)
         })
         .collect();
+    copies::copies(&mut ctx, &file.projections, &aggregates, &mut projections);
     let queries = queries::queries(&mut ctx, &file.queries, &mut projections, stores.read);
 
     if !ctx.diagnostics.is_empty() {

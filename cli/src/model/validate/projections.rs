@@ -18,11 +18,11 @@ pub(super) struct Draft {
     /// The key as written (empty when missing), which queries' messages name.
     pub key_name: String,
     /// `None` when the key did not resolve, which is reported.
-    key: Option<ir::Field>,
+    pub key: Option<ir::Field>,
     pub fields: Vec<ir::Field>,
     aggregates: Vec<String>,
     ignored: Vec<ir::Ignored>,
-    handlers: Vec<ir::Handler>,
+    pub handlers: Vec<ir::Handler>,
     pub indexes: Vec<ir::Index>,
     pub summaries: Vec<ir::Summary>,
 }
@@ -189,6 +189,7 @@ fn handler(
         aggregate: aggregate.name.clone(),
         key: rows,
         changes,
+        copies: Vec::new(),
     })
 }
 
