@@ -5,6 +5,7 @@
 #![cfg(all(feature = "cassandra", feature = "sqlite"))]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
@@ -442,4 +443,29 @@ async fn a_joined_row_is_read_once_as_fresh_per_aggregate() {
 #[tokio::test]
 async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
     common::joins::a_joined_row_is_read_once_as_fresh_in_the_log(read_store().await).await;
+}
+
+/// A live query over rows in Cassandra, fed from the log, resumed mid-stream from its last
+/// token.
+#[tokio::test]
+async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
+    use common::joins::{CardRow, TitleRow};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("events.db").display());
+    let events: Arc<dyn EventStore> =
+        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    events.prepare().await.unwrap();
+    let read = read_store().await;
+    let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
+    let engine = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
+        .with::<CardRow>()
+        .with::<TitleRow>()
+        .with_retry_delay(Duration::from_millis(20));
+    common::watches::a_watch_resumed_from_its_token_misses_and_repeats_nothing(
+        events,
+        read,
+        engine,
+        || {},
+    )
+    .await;
 }

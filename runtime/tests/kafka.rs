@@ -515,3 +515,27 @@ async fn a_changed_projection_is_rebuilt_before_its_consumer_goes_on() {
         task.abort();
     }
 }
+
+/// A live query whose projections are fed through Kafka (per aggregate, the cards' and the
+/// titles' topics interleaved as the consumers like), resumed mid-stream from its last token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
+    use common::joins::{CardRow, TitleRow};
+    let config = config();
+    let service = service(&config).await;
+    let feed = Arc::new(KafkaFeed::new(config.clone(), ["Title", "Card"]));
+    let engine =
+        ProjectionEngine::new(Arc::clone(&service.read), Arc::clone(&service.events), feed)
+            .with::<CardRow>()
+            .with::<TitleRow>()
+            .with_retry_delay(Duration::from_millis(100));
+    let relaying = service.relay.spawn();
+    common::watches::a_watch_resumed_from_its_token_misses_and_repeats_nothing(
+        Arc::clone(&service.events),
+        Arc::clone(&service.read),
+        engine,
+        || {},
+    )
+    .await;
+    relaying.abort();
+}

@@ -610,19 +610,23 @@ async fn cards_made_while_books_are_retitled_end_with_the_last_title() {
     .with_retry_delay(Duration::from_millis(20));
     engine.prepare().await.unwrap();
     let tasks = engine.spawn();
-    let expected = {
+    let written = {
         let writing = write_library(events.as_ref(), 8, 400);
         tokio::pin!(writing);
         // Woken as the service would be, after each commit.
         loop {
             tokio::select! {
-                expected = &mut writing => break expected,
+                written = &mut writing => break written,
                 () = tokio::time::sleep(Duration::from_millis(5)) => {
                     eventwright::bus::EventBus::publish(&bus, &[]).await.unwrap();
                 }
             }
         }
     };
+    let expected: std::collections::BTreeMap<String, String> = written
+        .into_iter()
+        .map(|(card, (_, title))| (card, title))
+        .collect();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while engine
         .status()
@@ -672,4 +676,28 @@ async fn an_engine_runs_what_its_projections_read() {
 #[test]
 fn the_kit_copies_joinable_rows() {
     common::joins::the_kit_copies_joinable_rows();
+}
+
+/// A live query over the log, resumed mid-stream from its last token.
+#[tokio::test]
+async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
+    use common::joins::{CardRow, TitleRow};
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, bus) = stores(&dir.path().join("db")).await;
+    let engine = ProjectionEngine::new(
+        Arc::clone(&read),
+        Arc::clone(&events),
+        Arc::new(bus.clone()),
+    )
+    .with::<CardRow>()
+    .with::<TitleRow>()
+    .with_retry_delay(Duration::from_millis(20));
+    let wake = move || {
+        let bus = bus.clone();
+        tokio::spawn(async move { eventwright::bus::EventBus::publish(&bus, &[]).await });
+    };
+    common::watches::a_watch_resumed_from_its_token_misses_and_repeats_nothing(
+        events, read, engine, wake,
+    )
+    .await;
 }

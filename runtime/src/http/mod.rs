@@ -10,12 +10,14 @@
 //! - [`ApiError`]: the error shape, and how every runtime error maps onto it;
 //! - requests: ids, bodies, parameters and headers parsed, each naming what did not fit;
 //! - routes: the whole of a command, get or list route, one call each;
-//! - operations: health, readiness, and the limits every request is held to.
+//! - operations: health, readiness, and the limits every request is held to;
+//! - watch: a live query, as Server-Sent Events.
 
 mod error;
 mod operations;
 mod request;
 mod routes;
+mod watch;
 
 pub use error::{ApiError, ErrorBody, PROBLEM_JSON};
 pub use operations::{Limits, health, limits, readiness};
@@ -27,3 +29,4 @@ pub use routes::{
     Accepted, ListShape, find_rows, get_group, get_row, list_all_rows, list_groups, list_rows,
     run_command, run_decision,
 };
+pub use watch::{LAST_EVENT_ID, watch_rows};

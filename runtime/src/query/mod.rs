@@ -5,9 +5,11 @@ mod cursor;
 pub(crate) mod error;
 mod find;
 mod summaries;
+mod watch;
 
 pub use error::QueryError;
 pub use find::Filter;
+pub use watch::{Changes, Watch, Watched};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -67,6 +67,7 @@ fn term_values(term: &Term<'_>, row: &Row) -> Vec<Value> {
 
 /// A term's value as an entry table keeps it: its JSON text, the same for a value read from a
 /// row and one parsed from a request.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]
 pub(crate) fn term_text(value: &Value) -> String {
     value.to_string()
 }

@@ -93,6 +93,10 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// still reveal before the last one returned is never returned past: readers never skip.
     async fn read_all(&self, after: Cursor, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
 
+    /// The cursor of the last event a reader of the log can see now ([`Cursor::START`] when
+    /// none): [`read_all`](Self::read_all) after it returns only events seen later.
+    async fn head(&self) -> Result<Cursor, StoreError>;
+
     /// The newest snapshot of one aggregate, if this store keeps any.
     ///
     /// A snapshot is only a shortcut: the events stay the truth, and a store that keeps none

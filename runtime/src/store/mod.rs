@@ -18,8 +18,7 @@ use crate::event::EventEnvelope;
 #[cfg(feature = "cassandra")]
 pub mod cassandra;
 mod conditional_append;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]
-mod entries;
+pub(crate) mod entries;
 mod event_store;
 pub mod generation;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "cassandra"))]

@@ -335,13 +335,13 @@ pub async fn a_joined_row_is_read_once_as_fresh_in_the_log(read: Arc<dyn ReadSto
 }
 
 /// The log a run of the library leaves: `books` catalogued, then cards made and books
-/// retitled in a mixed order. Returns each card's title by an independent fold: the last
-/// title of its book.
+/// retitled in a mixed order. Returns each card's book and title by an independent fold: the
+/// last title of its book.
 pub async fn write_library(
     events: &dyn eventwright::store::EventStore,
     books: usize,
     steps: usize,
-) -> std::collections::BTreeMap<String, String> {
+) -> std::collections::BTreeMap<String, (String, String)> {
     use std::collections::BTreeMap;
     let mut titles: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut cards: BTreeMap<String, String> = BTreeMap::new();
@@ -370,7 +370,10 @@ pub async fn write_library(
     }
     cards
         .into_iter()
-        .map(|(card, book)| (card, titles[&book].1.clone()))
+        .map(|(card, book)| {
+            let title = titles[&book].1.clone();
+            (card, (book, title))
+        })
         .collect()
 }
 
@@ -432,4 +435,15 @@ pub fn the_kit_copies_joinable_rows() {
         )
         .then_expect_row("c1", card("c1", "t1", "Emma"))
         .then_expect_row("c2", card("c2", "t2", ""));
+}
+
+/// Retitles `book`, after the events it has.
+pub async fn retitle(events: &dyn eventwright::store::EventStore, book: &str, title: &str) {
+    let sequence = events.load("Title", book, 0).await.unwrap().len() as u64 + 1;
+    append(events, retitled(book, sequence, 0, title)).await;
+}
+
+/// Makes the card `card` of `book`.
+pub async fn borrow(events: &dyn eventwright::store::EventStore, card: &str, book: &str) {
+    append(events, borrowed(card, 0, book)).await;
 }

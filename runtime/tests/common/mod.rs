@@ -21,6 +21,7 @@ pub mod sequence_marks;
 pub mod shapes;
 pub mod snapshots;
 pub mod state_stored;
+pub mod watches;
 
 use eventwright::{
     Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Metadata, NewEvent, Project,

@@ -71,6 +71,10 @@ impl EventStore for Counting {
         Ok(events)
     }
 
+    async fn head(&self) -> Result<eventwright::store::Cursor, StoreError> {
+        self.inner.head().await
+    }
+
     async fn read_matching(
         &self,
         query: &eventwright::tag::EventQuery,

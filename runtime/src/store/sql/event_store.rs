@@ -200,6 +200,12 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
         rows.iter().map(|row| entry(row.as_ref())).collect()
     }
 
+    async fn head(&self) -> Result<Cursor, StoreError> {
+        let sql = statements::head(self.db.log_order());
+        let row = self.db.pool().fetch_optional(&sql, &[]).await?;
+        row.map_or(Ok(Cursor::START), |row| cursor(row.as_ref()))
+    }
+
     async fn load_snapshot(
         &self,
         aggregate_type: &str,

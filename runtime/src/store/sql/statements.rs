@@ -103,6 +103,25 @@ pub fn read_all(dialect: Dialect, log: &LogOrder) -> String {
     )
 }
 
+/// The cursor of the last event the log can be read to.
+pub fn head(log: &LogOrder) -> String {
+    let settled = log
+        .settled
+        .map(|settled| format!(" WHERE {settled}"))
+        .unwrap_or_default();
+    let descending = log
+        .order
+        .split(", ")
+        .map(|column| format!("{column} DESC"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {} AS log_transaction, position FROM eventwright_events{settled} \
+         ORDER BY {descending} LIMIT 1",
+        log.transaction
+    )
+}
+
 /// Removes one event again, before its transaction commits (parameter: its position).
 pub fn delete_event(dialect: Dialect) -> String {
     format!(
