@@ -4,7 +4,7 @@
 use super::examples::{example, example_body};
 use super::routes::{command_route, path_text, query_route};
 use super::scenario::succeeding;
-use crate::model::ir::Model;
+use crate::model::ir::{Field, Model, QueryKind};
 
 /// Steps for the README: each command after the history that makes it succeed.
 pub struct Walkthrough {
@@ -36,12 +36,26 @@ pub fn walkthrough(model: &Model) -> Walkthrough {
             ));
         }
         for query in &model.queries {
-            let values: Vec<String> = query
-                .kind
-                .path_fields()
-                .into_iter()
-                .map(|field| path_text(&example(field).json))
-                .collect();
+            let values: Vec<String> = match &query.kind {
+                // A term reaching inside a field (`lines[].product_id`) takes the example of
+                // the field it reaches, which the commands' examples share.
+                QueryKind::Find { equal, .. } => equal
+                    .iter()
+                    .map(|term| {
+                        let reached = term.text.rsplit(['.', '[', ']']).find(|s| !s.is_empty());
+                        let field = Field {
+                            name: reached.unwrap_or(&term.param.name).to_owned(),
+                            ..term.param.clone()
+                        };
+                        path_text(&example(&field).json)
+                    })
+                    .collect(),
+                kind => kind
+                    .path_fields()
+                    .into_iter()
+                    .map(|field| path_text(&example(field).json))
+                    .collect(),
+            };
             reads.push(query_route(query, &values));
         }
     }
