@@ -11,6 +11,9 @@
 //! borrower's name are copied from the rows of the other two projections (members renamed
 //! while their loans are made, after the first projector is killed: through Kafka the copies
 //! are sure for one projector process at a time, which the second is until the third starts).
+//! A client watches one member's active loans all along (Server-Sent Events), hangs up when the
+//! first projector is killed and reconnects from the last id it received: it ends holding
+//! exactly the fold's rows, and no id comes twice.
 
 mod support;
 
@@ -18,6 +21,7 @@ use std::collections::BTreeMap;
 
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
 use serde_json::{Value, json};
+use support::sse::Watching;
 use support::{
     Projector, Service, build_service, generate, kafka_settings, scratch_cassandra,
     scratch_postgres, with_role,
@@ -26,6 +30,8 @@ use support::{
 const MEMBERS: usize = 6;
 const BOOKS: usize = 8;
 const ROUNDS: usize = 5;
+/// The member whose loans a client watches.
+const WATCHED: usize = 1;
 
 #[test]
 fn a_projection_over_two_aggregates_ends_as_the_fold_of_both_logs() {
@@ -88,6 +94,9 @@ fn run_on(
     let mut first = Projector::start(&binary, write_db, read_db, settings);
     let _second = Projector::start(&binary, write_db, read_db, settings);
 
+    let watch_path = format!("/loans-of-member/{}/watch", member(WATCHED));
+    let mut watcher = Watcher::default();
+    let mut watching = Watching::open(&queries.base, &watch_path, None);
     let post = |path: String, body: Value| {
         let (status, reply) = commands.call("POST", &path, Some(&body));
         assert_eq!(status, 200, "{path}: {reply}");
@@ -108,6 +117,10 @@ fn run_on(
     // member ends with loans outstanding; one member is suspended halfway through.
     for round in 0..ROUNDS {
         if round == ROUNDS / 2 {
+            // The client hangs up, and opens the watch again after what it received.
+            watcher.take_all(&watching);
+            drop(watching);
+            watching = Watching::open(&queries.base, &watch_path, watcher.last_id.as_deref());
             first.kill();
             post(format!("/members/{}/suspend-member", member(0)), json!({}));
         }
@@ -151,6 +164,12 @@ fn run_on(
     for book in &returned {
         queries.wait_for(&format!("/active-loan/{book}"), |status, _| status == 404);
     }
+    let watched: BTreeMap<String, Value> = active
+        .iter()
+        .filter(|(_, row)| row["member_id"] == json!(member(WATCHED)))
+        .map(|(book, row)| (book.clone(), row.clone()))
+        .collect();
+    watcher.until_holding(&watching, &watched, &label);
     let _restarted = Projector::start(&binary, write_db, read_db, settings);
     let expected = fold(&events);
     assert_eq!(expected.len(), MEMBERS);
@@ -184,6 +203,65 @@ fn run_on(
             }
         }
         assert_eq!(got, want, "{} on {label}", member(m));
+    }
+}
+
+/// What a client watching a list holds: each row by key, from the messages it took.
+#[derive(Default)]
+struct Watcher {
+    rows: BTreeMap<String, Value>,
+    last_id: Option<String>,
+    ids: std::collections::HashSet<String>,
+}
+
+impl Watcher {
+    fn take(&mut self, message: support::sse::Message) {
+        assert!(
+            ["snapshot", "changes"].contains(&message.event.as_str()),
+            "{message:?}"
+        );
+        let id = message.id.expect("every message has an id");
+        assert!(self.ids.insert(id.clone()), "id {id} came twice");
+        self.last_id = Some(id);
+        for key in message.data["gone"].as_array().expect("gone keys") {
+            self.rows.remove(key.as_str().expect("a book id"));
+        }
+        for row in message.data["rows"].as_array().expect("rows") {
+            let book = row["book_id"].as_str().expect("a book id").to_owned();
+            self.rows.insert(book, row.clone());
+        }
+    }
+
+    /// Takes every message already received.
+    fn take_all(&mut self, watching: &Watching) {
+        while let Some(message) = watching.next(std::time::Duration::from_millis(200)) {
+            self.take(message);
+        }
+    }
+
+    /// Takes messages until the rows held are `expected`, failing after thirty seconds.
+    fn until_holding(&mut self, watching: &Watching, expected: &BTreeMap<String, Value>, on: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let held = |rows: &BTreeMap<String, Value>| -> BTreeMap<String, Value> {
+            rows.iter()
+                .map(|(book, row)| {
+                    (
+                        book.clone(),
+                        same_fields(row, &expected.get(book).cloned().unwrap_or(json!({}))),
+                    )
+                })
+                .collect()
+        };
+        while held(&self.rows) != *expected {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the watch on {on} holds {:?}, not {expected:?}",
+                self.rows
+            );
+            if let Some(message) = watching.next(std::time::Duration::from_millis(500)) {
+                self.take(message);
+            }
+        }
     }
 }
 

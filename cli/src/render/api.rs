@@ -5,22 +5,10 @@ use askama::Template;
 use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
+use super::query_routes::{Route, count_routes, find_route, list_shape, watch_route};
 use super::routes::{command_route, query_route};
 use super::rust::rust_type;
-use crate::model::ir::{Field, Model, Order, Query, QueryKind, Term};
-
-struct Route {
-    route: String,
-    handler: String,
-    /// The `async fn ...(...) -> ... {` line(s), laid out.
-    signature: String,
-    list: bool,
-    /// The `ListShape` constant the handler reads through, laid out, for a find.
-    shape: Option<String>,
-    /// The handler's body: one call into `eventwright::http` (after parsing the path's values,
-    /// for a find), laid out.
-    call: String,
-}
+use crate::model::ir::{Model, QueryKind};
 
 #[derive(Template)]
 #[template(path = "src/api.rs")]
@@ -28,6 +16,8 @@ pub struct ApiRs {
     uses: Vec<String>,
     crate_uses: Vec<String>,
     has_lists: bool,
+    /// Whether a route reads the query string: every list, and every watch.
+    has_raw_query: bool,
     /// Whether a list reads through a `ListShape`.
     has_finds: bool,
     /// Whether a query counts rows per group.
@@ -197,7 +187,7 @@ impl ApiRs {
                     .iter()
                     .map(|field| format!("{{{}}}", field.name))
                     .collect();
-                vec![Route {
+                let read = Route {
                     route: query_route(query, &segments),
                     signature: layout::signature(
                         &format!("async fn {}", query.name),
@@ -209,7 +199,10 @@ impl ApiRs {
                     list: query.kind.is_list(),
                     shape,
                     call,
-                }]
+                };
+                std::iter::once(read)
+                    .chain(watch_route(query, &mut imports))
+                    .collect()
             })
             .collect();
         projections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -242,6 +235,7 @@ impl ApiRs {
             uses: imports.external_lines(),
             crate_uses,
             has_lists: queries.iter().any(|q| q.list),
+            has_raw_query: !queries.is_empty(),
             has_finds: model
                 .queries
                 .iter()
@@ -263,218 +257,4 @@ impl ApiRs {
 /// when rustfmt would put them there.
 fn route(path: &str, method: &str) -> String {
     layout::call(".route", &[format!("{path:?}"), method.to_owned()], 8, "")
-}
-
-/// The names a find's handler gives its own variables, which a path value must not take.
-const HANDLER_NAMES: [&str; 5] = ["app", "query", "headers", "equal", "http"];
-
-/// The variable holding the path's text for `field`.
-fn path_variable(field: &Field) -> String {
-    if HANDLER_NAMES.contains(&field.name.as_str()) {
-        format!("{}_text", field.name)
-    } else {
-        field.name.clone()
-    }
-}
-
-/// `const NAME: ListShape = ListShape { index: Index { .. }, descending, range };`, laid out.
-fn list_shape(
-    constant: &str,
-    equal: &[Term],
-    order: Option<&Order>,
-    range: bool,
-    imports: &mut Imports,
-) -> String {
-    let names: Vec<String> = equal.iter().map(|t| format!("{:?}", t.text)).collect();
-    let index = layout::struct_literal(
-        "Index",
-        &[
-            (
-                "equal".to_owned(),
-                layout::array("&[", &names, 8, "equal: ".len()),
-            ),
-            (
-                "order".to_owned(),
-                order.map_or("None".to_owned(), |o| format!("Some({:?})", o.field.name)),
-            ),
-        ],
-        4,
-        "index: ".len(),
-    );
-    let parse = match order.filter(|_| range) {
-        Some(order) => {
-            imports.add(&order.field.ty);
-            format!("Some(http::param_value::<{}>)", rust_type(&order.field.ty))
-        }
-        None => "None".to_owned(),
-    };
-    let descending = order.is_some_and(|o| o.descending).to_string();
-    let head = format!("const {constant}: ListShape = ");
-    let literal = layout::struct_literal(
-        "ListShape",
-        &[
-            ("index".to_owned(), index),
-            ("descending".to_owned(), descending),
-            ("range".to_owned(), parse),
-        ],
-        0,
-        head.len(),
-    );
-    format!("{head}{literal};")
-}
-
-/// A find's handler: the path's values parsed each to its field's type, then one call.
-fn find_route(
-    constant: &str,
-    projection: &str,
-    equal: &[Term],
-    state: String,
-    page: String,
-    imports: &mut Imports,
-) -> (String, Vec<String>, String) {
-    let equal: Vec<&Field> = equal.iter().map(|term| &term.param).collect();
-    let variables: Vec<String> = equal.iter().copied().map(path_variable).collect();
-    let mut params = vec![state];
-    match variables.as_slice() {
-        [] => {}
-        [one] => params.push(format!("Path({one}): Path<String>")),
-        several => params.push(format!(
-            "Path(({})): Path<({})>",
-            several.join(", "),
-            vec!["String"; several.len()].join(", ")
-        )),
-    }
-    params.extend([
-        "RawQuery(query): RawQuery".to_owned(),
-        "headers: HeaderMap".to_owned(),
-    ]);
-    let calls: Vec<(String, [String; 2])> = equal
-        .iter()
-        .zip(&variables)
-        .map(|(field, variable)| {
-            imports.add(&field.ty);
-            let callee = format!("http::param_value::<{}>", rust_type(&field.ty));
-            (
-                callee,
-                [format!("{:?}", field.name), format!("&{variable}")],
-            )
-        })
-        .collect();
-    let values: Vec<String> = calls
-        .iter()
-        .map(|(callee, args)| format!("{callee}({})?", args.join(", ")))
-        .collect();
-    let (equal_arg, parse) = match calls.as_slice() {
-        [] => ("Vec::new()".to_owned(), String::new()),
-        // One call past the array width (60) or the line overflows into the `vec![...]`, as
-        // rustfmt writes it.
-        [(callee, args)]
-            if values[0].len() > 60 || 4 + "let equal = vec![];".len() + values[0].len() > 100 =>
-        {
-            let args: String = args.iter().map(|arg| format!("\n        {arg},")).collect();
-            let call = format!("{callee}({args}\n    )?");
-            (
-                "equal".to_owned(),
-                format!("let equal = vec![{call}];\n    "),
-            )
-        }
-        _ => {
-            let list = layout::array("vec![", &values, 4, "let equal = ".len());
-            ("equal".to_owned(), format!("let equal = {list};\n    "))
-        }
-    };
-    let args = [
-        "&app.read_models".to_owned(),
-        format!("&{constant}"),
-        equal_arg,
-        "query.as_deref()".to_owned(),
-        "&headers".to_owned(),
-    ];
-    let call = layout::call(
-        &format!("http::find_rows::<{projection}>"),
-        &args,
-        4,
-        ".await",
-    );
-    (format!("{parse}{call}"), params, page)
-}
-
-/// A count query's routes: every group a page at a time (`/<query>`), and one group
-/// (`/<query>/{by}`), both reading the `Summary` constant the first declares.
-fn count_routes(query: &Query, by: &Field, sums: &[Field], imports: &mut Imports) -> Vec<Route> {
-    imports.add(&by.ty);
-    let constant = query.name.to_uppercase();
-    let projection = &query.projection.name;
-    let names: Vec<String> = sums.iter().map(|f| format!("{:?}", f.name)).collect();
-    let head = format!("const {constant}: Summary = ");
-    let literal = layout::struct_literal(
-        "Summary",
-        &[
-            ("by".to_owned(), format!("{:?}", by.name)),
-            (
-                "sums".to_owned(),
-                layout::array("&[", &names, 4, "sums: ".len()),
-            ),
-        ],
-        0,
-        head.len(),
-    );
-    let state = "State(app): State<App>".to_owned();
-    let headers = "headers: HeaderMap".to_owned();
-    let list_args = [
-        "&app.read_models".to_owned(),
-        format!("&{constant}"),
-        "query.as_deref()".to_owned(),
-        "&headers".to_owned(),
-    ];
-    let variable = path_variable(by);
-    let group_args = [
-        "&app.read_models".to_owned(),
-        format!("&{constant}"),
-        format!("&{variable}"),
-        "&headers".to_owned(),
-    ];
-    let one = format!("{}_group", query.name);
-    vec![
-        Route {
-            route: query_route(query, &[]),
-            handler: query.name.clone(),
-            signature: layout::signature(
-                &format!("async fn {}", query.name),
-                &[
-                    state.clone(),
-                    "RawQuery(query): RawQuery".to_owned(),
-                    headers.clone(),
-                ],
-                "Result<Json<Page<Row>>, ApiError>",
-                0,
-            ),
-            list: true,
-            shape: Some(format!("{head}{literal};")),
-            call: layout::call(
-                &format!("http::list_groups::<{projection}>"),
-                &list_args,
-                4,
-                ".await",
-            ),
-        },
-        Route {
-            route: query_route(query, &[format!("{{{}}}", by.name)]),
-            signature: layout::signature(
-                &format!("async fn {one}"),
-                &[state, format!("Path({variable}): Path<String>"), headers],
-                "Result<Json<Row>, ApiError>",
-                0,
-            ),
-            handler: one,
-            list: false,
-            shape: None,
-            call: layout::call(
-                &format!("http::get_group::<{projection}, {}>", rust_type(&by.ty)),
-                &group_args,
-                4,
-                ".await",
-            ),
-        },
-    ]
 }

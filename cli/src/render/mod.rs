@@ -27,6 +27,7 @@ mod openapi;
 mod options;
 mod output;
 mod projection;
+mod query_routes;
 mod reachable;
 mod readme;
 mod routes;

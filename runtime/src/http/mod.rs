@@ -29,4 +29,4 @@ pub use routes::{
     Accepted, ListShape, find_rows, get_group, get_row, list_all_rows, list_groups, list_rows,
     run_command, run_decision,
 };
-pub use watch::{LAST_EVENT_ID, watch_rows};
+pub use watch::{LAST_EVENT_ID, watch_all, watch_found, watch_list, watch_row, watch_rows};

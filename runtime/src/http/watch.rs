@@ -11,12 +11,15 @@ use std::convert::Infallible;
 
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::request::param_value;
+use super::routes::ListShape;
 use crate::projection::Projection;
-use crate::query::{ReadModels, Watch, Watched};
+use crate::query::{QueryError, ReadModels, Watch, Watched};
 
 /// The header a reconnecting `EventSource` sends its last message's id in.
 pub const LAST_EVENT_ID: &str = "last-event-id";
@@ -28,16 +31,95 @@ struct WatchQuery {
     token: Option<String>,
 }
 
-/// The whole of a watch route: the rows `watched` names, then each change, as Server-Sent
-/// Events; resumed after the token in `Last-Event-ID` or `?token=`.
+/// The whole of a route watching one row: the one under the path's key.
+pub async fn watch_row<P, V>(
+    read_models: &ReadModels,
+    field: &str,
+    raw_key: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError>
+where
+    P: Projection,
+    V: serde::Serialize + DeserializeOwned,
+{
+    let key = param_value::<V>(field, raw_key)?;
+    watch_rows::<P>(read_models, Watched::Key(key), query, headers).await
+}
+
+/// The whole of a route watching the rows whose `field` equals the path's value.
+pub async fn watch_list<P, V>(
+    read_models: &ReadModels,
+    field: &str,
+    raw_value: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError>
+where
+    P: Projection,
+    V: serde::Serialize + DeserializeOwned,
+{
+    let value = param_value::<V>(field, raw_value)?;
+    let index = P::SCHEMA
+        .indexes
+        .iter()
+        .find(|index| index.is_by(field))
+        .ok_or_else(|| {
+            ApiError::from(QueryError::InvalidParameter {
+                field: "field",
+                message: format!("{} has no index by `{field}`", P::NAME),
+            })
+        })?;
+    let watched = Watched::Found {
+        index,
+        equal: vec![value],
+    };
+    watch_rows::<P>(read_models, watched, query, headers).await
+}
+
+/// The whole of a route watching the rows a list's index finds holding the path's values
+/// (parsed with [`param_value`]); the list's order and range do not apply.
+pub async fn watch_found<P: Projection>(
+    read_models: &ReadModels,
+    shape: &'static ListShape<'static>,
+    equal: Vec<serde_json::Value>,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let watched = Watched::Found {
+        index: &shape.index,
+        equal,
+    };
+    watch_rows::<P>(read_models, watched, query, headers).await
+}
+
+/// The whole of a route watching every row.
+pub async fn watch_all<P: Projection>(
+    read_models: &ReadModels,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    watch_rows::<P>(read_models, Watched::All, query, headers).await
+}
+
+/// The rows `watched` names, then each change, as Server-Sent Events; resumed after the token
+/// in `Last-Event-ID` or `?token=`.
 pub async fn watch_rows<P: Projection>(
     read_models: &ReadModels,
     watched: Watched,
     query: Option<&str>,
     headers: &HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<P>>, ApiError> {
-    let asked: WatchQuery = serde_urlencoded::from_str(query.unwrap_or(""))
-        .map_err(|error| ApiError::invalid_field("token", error.to_string()))?;
+) -> Result<Response, ApiError> {
+    let asked: WatchQuery = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|error| {
+        // Name the parameter at fault: an unknown one by its own name.
+        let message = error.to_string();
+        let field = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map_or("token", |(name, _)| name)
+            .to_owned();
+        ApiError::invalid_field(field, message)
+    })?;
     let header = headers
         .get(LAST_EVENT_ID)
         .map(|value| {
@@ -54,7 +136,9 @@ pub async fn watch_rows<P: Projection>(
         "changes"
     };
     let stream = futures_util::stream::unfold(Some((watch, first)), next_message);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// The next message of a watch, and what follows it; nothing after an `error`.

@@ -5,6 +5,7 @@
 //! validation rules as constraints, and every error response has the one error shape.
 
 mod queries;
+mod watch;
 
 use serde_json::{Map, Value, json};
 
@@ -12,6 +13,7 @@ use super::names::snake;
 use super::routes::{command_route, query_route};
 use crate::model::ir::{Command, Field, Model, Projection, QueryKind, Rules, Type};
 use queries::{count_paths, page_description};
+use watch::watch_path;
 
 /// The document, as the file's text.
 pub fn document(model: &Model) -> String {
@@ -150,6 +152,7 @@ pub fn document(model: &Model) -> String {
                 }
             }),
         );
+        paths.extend(watch_path(query));
     }
     paths.insert(
         "/health".to_owned(),
