@@ -12,7 +12,8 @@
 //!   [`unique`]: values at most one aggregate holds (an ISBN, an email);
 //! - [`Event`], [`EventEnvelope`]: recorded facts and the envelope they are stored in;
 //!   [`tag`]: what an event is about beyond its aggregate, and queries over tags;
-//! - [`Projection`], [`Project`]: read models and how events change their rows;
+//! - [`Projection`], [`Project`]: read models and how events change their rows, copying fields
+//!   from other projections' rows where they need them ([`projection::Join`]);
 //! - [`Dispatcher`]: load, decide, commit with optimistic concurrency, notify; aggregates are
 //!   event-sourced or state-stored ([`Persistence`]);
 //! - [`store`]: the event store and read store traits and their adapters;
@@ -20,7 +21,8 @@
 //! - [`relay`]: the outbox relay, delivering the log to a broker at least once, in order;
 //! - [`ProjectionEngine`]: checkpointed, idempotent projection updates from any [`engine::Feed`],
 //!   and [`engine::rebuild`], a projection rebuilt from the event store while the service runs;
-//! - [`ReadModels`]: typed queries over the read store;
+//! - [`ReadModels`]: typed queries over the read store, and live ones ([`ReadModels::watch`]):
+//!   a query's rows, then each change to them, resumable from a token;
 //! - [`consistency`]: read-your-writes, a command's token and a read that waits for it;
 //! - [`trace_context`]: a request's trace carried on its events to the projections.
 //!

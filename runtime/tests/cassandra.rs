@@ -449,7 +449,6 @@ async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
 /// token.
 #[tokio::test]
 async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
-    use common::joins::{CardRow, TitleRow};
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("events.db").display());
     let events: Arc<dyn EventStore> =
@@ -457,10 +456,7 @@ async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
     events.prepare().await.unwrap();
     let read = read_store().await;
     let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
-    let engine = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
-        .with::<CardRow>()
-        .with::<TitleRow>()
-        .with_retry_delay(Duration::from_millis(20));
+    let engine = common::watches::engine(&read, &events, Arc::new(bus));
     common::watches::a_watch_resumed_from_its_token_misses_and_repeats_nothing(
         events,
         read,

@@ -520,15 +520,10 @@ async fn a_changed_projection_is_rebuilt_before_its_consumer_goes_on() {
 /// titles' topics interleaved as the consumers like), resumed mid-stream from its last token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
-    use common::joins::{CardRow, TitleRow};
     let config = config();
     let service = service(&config).await;
     let feed = Arc::new(KafkaFeed::new(config.clone(), ["Title", "Card"]));
-    let engine =
-        ProjectionEngine::new(Arc::clone(&service.read), Arc::clone(&service.events), feed)
-            .with::<CardRow>()
-            .with::<TitleRow>()
-            .with_retry_delay(Duration::from_millis(100));
+    let engine = common::watches::engine(&service.read, &service.events, feed);
     let relaying = service.relay.spawn();
     common::watches::a_watch_resumed_from_its_token_misses_and_repeats_nothing(
         Arc::clone(&service.events),

@@ -831,15 +831,11 @@ async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
 /// A live query over the PostgreSQL log, resumed mid-stream from its last token.
 #[tokio::test]
 async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
-    use common::joins::{CardRow, TitleRow};
     let (pool, _) = isolated().await;
     let events = event_store(&pool).await;
     let read = read_store(&pool);
     let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
-    let engine = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
-        .with::<CardRow>()
-        .with::<TitleRow>()
-        .with_retry_delay(Duration::from_millis(20));
+    let engine = common::watches::engine(&read, &events, Arc::new(bus));
     common::watches::a_watch_resumed_from_its_token_misses_and_repeats_nothing(
         events,
         read,

@@ -681,17 +681,9 @@ fn the_kit_copies_joinable_rows() {
 /// A live query over the log, resumed mid-stream from its last token.
 #[tokio::test]
 async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
-    use common::joins::{CardRow, TitleRow};
     let dir = tempfile::tempdir().unwrap();
     let (events, read, bus) = stores(&dir.path().join("db")).await;
-    let engine = ProjectionEngine::new(
-        Arc::clone(&read),
-        Arc::clone(&events),
-        Arc::new(bus.clone()),
-    )
-    .with::<CardRow>()
-    .with::<TitleRow>()
-    .with_retry_delay(Duration::from_millis(20));
+    let engine = common::watches::engine(&read, &events, Arc::new(bus.clone()));
     let wake = move || {
         let bus = bus.clone();
         tokio::spawn(async move { eventwright::bus::EventBus::publish(&bus, &[]).await });

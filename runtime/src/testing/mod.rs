@@ -11,7 +11,7 @@
 //! ```
 //!
 //! The command runs exactly as in [`Dispatcher::dispatch`](crate::Dispatcher::dispatch):
-//! field validation, the existence rules of [`Command::CREATES`], then the aggregate's
+//! field validation, the existence rules of [`Command::CREATES`](crate::Command::CREATES), then the aggregate's
 //! [`Handle`](crate::Handle) or [`HandleWith`](crate::HandleWith) handler, without a store.
 //! A failed expectation prints the expected and actual events side by side, line by line.
 //!

@@ -12,12 +12,24 @@ use eventwright::store::{EventStore, ReadStore};
 use eventwright::{Projection, ProjectionEngine, ReadModels};
 use serde_json::json;
 
-use super::joins::{CardRow, borrow, retitle, write_library};
+use super::joins::{CardRow, TitleRow, borrow, retitle, write_library};
 
 /// How many changes the first watch takes before it is dropped.
 const BEFORE_DROP: usize = 5;
 /// How many cards of the watched book end the log.
 const TAIL: usize = 8;
+
+/// The engine running the cards and the titles they copy, from `feed`.
+pub fn engine(
+    read: &Arc<dyn ReadStore>,
+    events: &Arc<dyn EventStore>,
+    feed: Arc<dyn eventwright::engine::Feed>,
+) -> ProjectionEngine {
+    ProjectionEngine::new(Arc::clone(read), Arc::clone(events), feed)
+        .with::<CardRow>()
+        .with::<TitleRow>()
+        .with_retry_delay(Duration::from_millis(20))
+}
 
 /// `wake` tells the engine's feed that events were written, as a publish does.
 pub async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing(

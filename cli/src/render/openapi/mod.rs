@@ -63,17 +63,7 @@ pub fn document(model: &Model) -> String {
         let projection = &query.projection;
         let path_fields = query.kind.path_fields();
         let list = query.kind.is_list();
-        let mut parameters: Vec<Value> = path_fields
-            .iter()
-            .map(|field| {
-                json!({
-                    "name": field.name,
-                    "in": "path",
-                    "required": true,
-                    "schema": schema(&field.ty, &Rules::default()),
-                })
-            })
-            .collect();
+        let mut parameters = path_parameters(&path_fields);
         parameters.push(json!({
                 "name": "x-consistency-token",
                 "in": "header",
@@ -240,6 +230,21 @@ pub fn document(model: &Model) -> String {
         "components": { "schemas": schemas },
     });
     format!("{document:#}\n")
+}
+
+/// A query's path parameters, one per field its path gives.
+fn path_parameters(fields: &[&Field]) -> Vec<Value> {
+    fields
+        .iter()
+        .map(|field| {
+            json!({
+                "name": field.name,
+                "in": "path",
+                "required": true,
+                "schema": schema(&field.ty, &Rules::default()),
+            })
+        })
+        .collect()
 }
 
 fn reference(name: &str) -> Value {

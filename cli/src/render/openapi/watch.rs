@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{errors, schema};
-use crate::model::ir::{Query, QueryKind, Rules};
+use super::{errors, path_parameters};
+use crate::model::ir::{Query, QueryKind};
 use crate::render::routes::query_route;
 
 /// The path watching what `query` finds; none for a count.
@@ -12,17 +12,7 @@ pub(super) fn watch_path(query: &Query) -> Option<(String, Value)> {
         return None;
     }
     let path_fields = query.kind.path_fields();
-    let mut parameters: Vec<Value> = path_fields
-        .iter()
-        .map(|field| {
-            json!({
-                "name": field.name,
-                "in": "path",
-                "required": true,
-                "schema": schema(&field.ty, &Rules::default()),
-            })
-        })
-        .collect();
+    let mut parameters = path_parameters(&path_fields);
     let token = json!({ "type": "string", "minLength": 1, "pattern": "^[0-9a-f]+$" });
     parameters.push(json!({
         "name": "token",
