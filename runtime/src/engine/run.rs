@@ -9,7 +9,7 @@ use super::projector::{ProjectionError, Projector};
 use super::rebuild::{OnPoison, replay};
 use crate::event::EventEnvelope;
 use crate::store::generation::{self, AtGeneration};
-use crate::store::{EventStore, Mark, ReadStore};
+use crate::store::{Decide, EventStore, Mark, ReadStore, RowChange};
 
 /// What the engine does with an event that fails to apply.
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +128,7 @@ async fn apply_alone(
                 if attempts >= parts.policy.poison_attempts {
                     if subscription.dead_letter(index, &error.to_string()).await? {
                         tracing::error!(projection = name, event_id = %envelope.event_id, %error, "poison event set aside");
+                        set_aside(parts.projector, target, mark(envelope, delivery)).await?;
                         return Ok(());
                     }
                     if attempts == parts.policy.poison_attempts {
@@ -143,6 +144,21 @@ async fn apply_alone(
         }
         tokio::time::sleep(parts.policy.retry_delay).await;
     }
+}
+
+/// Marks an event set aside as handled, changing no row: what waits on the projection's marks
+/// (a consistency token, a projection copying its rows, a watch) goes on past it instead of
+/// waiting for an event that will never apply.
+async fn set_aside(
+    projector: &dyn Projector,
+    target: &AtGeneration,
+    mark: Mark<'_>,
+) -> Result<(), ProjectionError> {
+    let nothing: Decide<'_> = Box::new(|_| Ok(RowChange::None));
+    target
+        .update(projector.schema(), projector.name(), mark, None, nothing)
+        .await?;
+    Ok(())
 }
 
 /// On a rebuilt generation fed per aggregate, replays the log from where the rebuild stopped,
