@@ -693,3 +693,30 @@ async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
     )
     .await;
 }
+
+/// A server stopping ends every open watch, which would otherwise hold its shutdown up.
+#[tokio::test]
+async fn closing_the_read_models_ends_every_watch() {
+    use common::joins::CardRow;
+    use eventwright::query::Watched;
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, _) = stores(&dir.path().join("db")).await;
+    read.prepare_bookkeeping().await.unwrap();
+    read.prepare(&CardRow::SCHEMA).await.unwrap();
+    let models = ReadModels::new(read).with_consistency(events, Duration::from_secs(1));
+    let mut watch = models.watch::<CardRow>(Watched::All, None).await.unwrap();
+    let snapshot = watch.next().await.unwrap();
+    assert!(snapshot.rows.is_empty() && snapshot.gone.is_empty());
+    let waiting = tokio::spawn(async move { watch.next().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "an idle watch waits for changes");
+    models.close_watches();
+    let ended = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the watch ends at once")
+        .unwrap();
+    assert!(
+        matches!(ended, Err(eventwright::QueryError::Closing)),
+        "{ended:?}"
+    );
+}

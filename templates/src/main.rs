@@ -270,6 +270,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|_| matches!(args.role, Role::All | Role::Command))
         .map(|kafka| kafka.relay.clone());
 {%- endif %}
+    // Kept for the shutdown: open watches never end by themselves.
+    let read_models = app.read_models.clone();
     // Every role answers /health and /ready, so an orchestrator can probe each process.
     let router = match args.role {
         Role::All => api::router(app),
@@ -295,9 +297,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%address, "listening");
     print_examples(address, args.role);
     // On SIGTERM the server stops taking requests and finishes the ones in flight: every
-    // command it accepted has committed.
+    // command it accepted has committed, and every watch ends (its client resumes elsewhere).
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            read_models.close_watches();
+        })
         .await?;
     // Projectors stop between events: each event's row and mark are committed together, and a
     // Kafka consumer commits the offsets it stored as it closes.

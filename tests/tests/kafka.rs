@@ -148,9 +148,23 @@ fn sigterm_under_load_loses_no_accepted_command_and_publishes_every_event() {
         }
         accepted
     });
+    // A client watching a query all along: its stream must not hold the shutdown up.
+    let watching = support::sse::Watching::open(
+        &service.base,
+        "/order-summary/0b5e0d7e-1c53-4d4b-8f5e-000000000000/watch",
+        None,
+    );
     std::thread::sleep(std::time::Duration::from_secs(3));
     let status = service.terminate();
     assert!(status.success(), "a clean exit: {status}");
+    let last = std::iter::from_fn(|| watching.next_or_end(std::time::Duration::from_secs(5)))
+        .last()
+        .expect("the watch sent its snapshot, then ended");
+    assert_eq!(
+        (last.event.as_str(), &last.data["code"]),
+        ("error", &json!("shutting_down")),
+        "the watch ends telling the client why: {last:?}"
+    );
     let accepted = load.join().expect("the load ran");
     assert!(
         accepted.len() > 10,

@@ -166,6 +166,7 @@ impl From<QueryError> for ApiError {
             error @ QueryError::Rebuilding { .. } => {
                 Self::retry_later("rebuilding", error.to_string(), 5)
             }
+            error @ QueryError::Closing => Self::retry_later("shutting_down", error.to_string(), 1),
             error @ (QueryError::Row { .. } | QueryError::Store(_)) => Self::internal(&error),
         }
     }

@@ -34,6 +34,9 @@ pub enum QueryError {
          try again shortly (`projections status` shows its progress)"
     )]
     Rebuilding { projection: &'static str },
+    /// The process is stopping: open watches end, and resume elsewhere or after the restart.
+    #[error("the service is stopping; resume the watch from the last token received")]
+    Closing,
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -36,6 +36,8 @@ pub struct ReadModels {
     /// The store as each projection's active generation sees it.
     generations: ActiveGenerations,
     consistency: Option<Consistency>,
+    /// Set once the process stops: every open watch ends ([`ReadModels::close_watches`]).
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 /// What waiting for a consistency token takes: the event store, and how long to wait.
@@ -72,7 +74,15 @@ impl ReadModels {
         Self {
             generations: ActiveGenerations::new(store, GENERATION_TTL),
             consistency: None,
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
         }
+    }
+
+    /// Ends every open [watch](Self::watch), and every one opened later, with
+    /// [`QueryError::Closing`]: a server shutting down gracefully waits for its open
+    /// connections, and a watch would never end by itself.
+    pub fn close_watches(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Lets reads wait for [consistency tokens](crate::consistency), up to `wait` each: the

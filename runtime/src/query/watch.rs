@@ -11,7 +11,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -30,8 +30,8 @@ const BATCH: usize = 256;
 const ROWS: usize = 500;
 /// How often an idle watch looks at the log again.
 const POLL: Duration = Duration::from_millis(100);
-/// How long a watch waits for the projection to apply one event before it reads the rows as
-/// they are and goes on (the event may have been set aside as poison).
+/// How long a watch waits for the projection to apply one event before it ends, to be resumed
+/// from its last token.
 const APPLY_WAIT: Duration = Duration::from_secs(30);
 
 /// The rows a watch follows.
@@ -81,6 +81,8 @@ pub struct Watch<P> {
     sent: HashMap<String, Sent>,
     /// The furthest checkpoint of the projection seen: every event up to it is applied.
     checkpoint: Cursor,
+    /// Set when the process stops.
+    closing: tokio::sync::watch::Receiver<bool>,
     /// Whether the client holds exactly what this watch sent (it started with every row),
     /// so a row never sent needs no `gone`.
     knows_all: bool,
@@ -131,6 +133,7 @@ impl ReadModels {
             sent: HashMap::new(),
             knows_all: snapshot,
             checkpoint: Cursor::START,
+            closing: self.closing.subscribe(),
             _projection: PhantomData,
         })
     }
@@ -143,6 +146,15 @@ impl<P: Projection> Watch<P> {
     /// Cancel-safe: dropped before it returns, it has taken nothing, and the next call gives
     /// what it would have.
     pub async fn next(&mut self) -> Result<Changes<P>, QueryError> {
+        let mut closing = self.closing.clone();
+        tokio::select! {
+            biased;
+            _ = closing.wait_for(|closing| *closing) => Err(QueryError::Closing),
+            changes = self.next_changes() => changes,
+        }
+    }
+
+    async fn next_changes(&mut self) -> Result<Changes<P>, QueryError> {
         if self.snapshot {
             let rows = self.every_row().await?;
             let touched = rows.into_iter().map(|row| (key_of::<P>(&row), Some(row)));
@@ -208,12 +220,37 @@ impl<P: Projection> Watch<P> {
                 let row = store.get(&P::SCHEMA, &key).await?;
                 vec![(key, row)]
             }
-            Rows::Where { column, value } => holding(&store, &P::SCHEMA, column, &value)
-                .await?
-                .into_iter()
-                .map(|row| (key_of::<P>(&row), Some(row)))
-                .collect(),
+            Rows::Where { column, value } => {
+                let mut touched: Vec<(Value, Option<Row>)> =
+                    holding(&store, &P::SCHEMA, column, &value)
+                        .await?
+                        .into_iter()
+                        .map(|row| (key_of::<P>(&row), Some(row)))
+                        .collect();
+                // The rows sent holding the value that the event deleted or moved off it:
+                // read again by key, so their `gone` is sent.
+                for key in self.sent_holding(column, &value) {
+                    if !touched.iter().any(|(found, _)| *found == key) {
+                        let row = store.get(&P::SCHEMA, &key).await?;
+                        touched.push((key, row));
+                    }
+                }
+                touched
+            }
         })
+    }
+
+    /// The keys of the rows last sent with `column` holding `value`.
+    fn sent_holding(&self, column: &str, value: &Value) -> Vec<Value> {
+        self.sent
+            .values()
+            .filter_map(|sent| match sent {
+                Sent::Row(text) => serde_json::from_str::<Row>(text).ok(),
+                Sent::Gone => None,
+            })
+            .filter(|row| row.get(column) == Some(value))
+            .map(|row| key_of::<P>(&row))
+            .collect()
     }
 
     /// The changes `touched` makes to what the client holds, as of `cursor`.
@@ -228,6 +265,10 @@ impl<P: Projection> Watch<P> {
             gone: Vec::new(),
         };
         for (key, row) in touched {
+            // A watch of one row hears of no other.
+            if matches!(&self.watched, Watched::Key(watched) if *watched != key) {
+                continue;
+            }
             match row.filter(|row| self.finds(row)) {
                 Some(row) => self.send(row, &mut changes)?,
                 None => self.send_gone(key, &mut changes),
@@ -252,21 +293,9 @@ impl<P: Projection> Watch<P> {
             aggregate_id: envelope.aggregate_id.clone(),
             version: envelope.sequence,
         };
-        let started = Instant::now();
-        match consistency::wait_for::<P>(self.events.as_ref(), &store, &token, "token", APPLY_WAIT)
-            .await
-        {
-            Err(QueryError::NotYetConsistent { .. }) => {
-                tracing::warn!(
-                    projection = P::NAME,
-                    event_id = %envelope.event_id,
-                    waited = ?started.elapsed(),
-                    "a watch read the rows of an event its projection has not applied yet"
-                );
-                Ok(())
-            }
-            other => other,
-        }
+        // Still behind after a while, the watch ends (503): the client resumes from its last
+        // token, so no change of this event is lost.
+        consistency::wait_for::<P>(self.events.as_ref(), &store, &token, "token", APPLY_WAIT).await
     }
 
     /// Whether the query finds `row`.

@@ -89,6 +89,16 @@ impl Watching {
         Self { socket, messages }
     }
 
+    /// The next message, or `None` once the stream has ended; panics if neither happens
+    /// within `wait`.
+    pub fn next_or_end(&self, wait: Duration) -> Option<Message> {
+        match self.messages.recv_timeout(wait) {
+            Ok(message) => Some(message),
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => panic!("the stream neither sent nor ended"),
+        }
+    }
+
     /// The next message, if one comes within `wait`.
     pub fn next(&self, wait: Duration) -> Option<Message> {
         match self.messages.recv_timeout(wait) {
