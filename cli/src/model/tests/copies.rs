@@ -192,3 +192,16 @@ fn copies_in_a_circle_and_outside_projections_are_refused() {
         "36:21 a handler that deletes its row has nothing to copy onto"
     );
 }
+
+#[test]
+fn a_copy_of_a_copy_is_refused() {
+    // `Shelves` copies the title from `Cards`, which copies it from `Titles`.
+    let chained = lending(COPIED)
+        + "  Shelves:\n    key: loan_id\n    fields: { loan_id: uuid, title: string }\n    on:\n      Borrowed:\n        copy: [{ from: Cards, key: loan_id, set: { title: title } }]\n";
+    let found = errors(&chained);
+    assert!(
+        found.iter().any(|d| d.message
+            == "`Cards` copies a field this copy reads, on `Borrowed`, from another projection"),
+        "{found:?}"
+    );
+}

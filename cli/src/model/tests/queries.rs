@@ -328,3 +328,16 @@ fn model_of_postgres_sums_decimals() {
     ));
     assert!(matches!(&model.queries[0].kind, ir::QueryKind::Count { sums, .. } if sums.len() == 2));
 }
+
+#[test]
+fn a_query_may_not_take_the_name_of_another_ones_watch() {
+    let clash = CART.replace(
+        "  cart: { projection: CartView, get_by: cart_id }\n",
+        "  cart: { projection: CartView, get_by: cart_id }\n  cart_watch: { projection: CartView, get_by: cart_id }\n",
+    );
+    let d = only(&clash);
+    assert_eq!(
+        at(&d),
+        "37:3 `cart_watch` is the name of the `_watch` route query `cart` serves already"
+    );
+}

@@ -54,6 +54,7 @@ pub(super) fn copies(
         }
     }
     refuse_circles(ctx, written, drafts);
+    refuse_chains(ctx, written, drafts);
 }
 
 /// What one handler's copies are checked against.
@@ -375,6 +376,56 @@ fn refuse_circles(ctx: &mut Ctx, written: &NamedMap<ast::Projection>, drafts: &[
                 next.extend(reads(&read));
                 seen.push(read);
             }
+        }
+    }
+}
+
+/// A copy of a field its source fills by copying it from a third projection: how fresh it is
+/// would be measured on the source's aggregate, while another's events change it.
+fn refuse_chains(ctx: &mut Ctx, written: &NamedMap<ast::Projection>, drafts: &[Draft]) {
+    let copies = written.iter().flat_map(|(name, projection)| {
+        projection
+            .on
+            .iter()
+            .flat_map(|(_, changes)| &changes.copy)
+            .map(move |copy| (name, copy))
+    });
+    for (name, copy) in copies {
+        // A copy from itself is reported already.
+        let Some(from) = copy
+            .value
+            .from
+            .as_ref()
+            .filter(|from| from.value != name.value)
+        else {
+            continue;
+        };
+        let Some(source) = drafts.iter().find(|draft| draft.name == from.value) else {
+            continue;
+        };
+        let read: Vec<&str> = copy
+            .value
+            .set
+            .iter()
+            .map(|(_, f)| f.value.as_str())
+            .collect();
+        let chained = source.handlers.iter().find(|handler| {
+            handler
+                .copies
+                .iter()
+                .flat_map(|copy| &copy.set)
+                .any(|field| read.contains(&field.target.name.as_str()))
+        });
+        if let Some(handler) = chained {
+            ctx.error(
+                Pos::of(from),
+                format!(
+                    "`{}` copies a field this copy reads, on `{}`, from another projection",
+                    source.name, handler.event.name
+                ),
+                "a copy of a copy",
+                Some("copy the field from the projection that keeps it".into()),
+            );
         }
     }
 }

@@ -48,6 +48,28 @@ pub(super) fn queries(
     let mut resolved = Vec::new();
     for (name, query) in queries.iter() {
         names::snake(ctx, name, "query");
+        // Each query's watch handler is `<query>_watch`, and a count's one-group handler
+        // `<query>_group`: another query of that name would clash with it.
+        let derived = queries.iter().find_map(|(other, written)| {
+            let suffix = if written.count_by.is_some() {
+                "_group"
+            } else {
+                "_watch"
+            };
+            (format!("{}{suffix}", other.value) == name.value).then_some((other, suffix))
+        });
+        if let Some((other, suffix)) = derived {
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` is the name of the `{suffix}` route query `{}` serves already",
+                    name.value, other.value
+                ),
+                "name taken",
+                Some("name the query for what it answers, without that ending".into()),
+            );
+            continue;
+        }
         if OPERATIONS.contains(&name.value.as_str()) {
             ctx.error(
                 Pos::of(name),
