@@ -720,3 +720,18 @@ async fn closing_the_read_models_ends_every_watch() {
         "{ended:?}"
     );
 }
+
+#[tokio::test]
+async fn rows_a_where_event_deletes_are_sent_as_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, read, bus) = stores(&dir.path().join("db")).await;
+    let wake = {
+        let bus = bus.clone();
+        move || {
+            let bus = bus.clone();
+            tokio::spawn(async move { eventwright::bus::EventBus::publish(&bus, &[]).await });
+        }
+    };
+    common::watches::rows_a_where_event_deletes_are_sent_as_gone(events, read, Arc::new(bus), wake)
+        .await;
+}

@@ -162,3 +162,150 @@ fn of_book(written: &BTreeMap<String, (String, String)>, book: &str) -> BTreeMap
         })
         .collect()
 }
+
+/// A shelf in an aisle; clearing an aisle removes every shelf in it (`Rows::Where` + delete).
+pub mod aisles {
+    use eventwright::projection::Rows;
+    use eventwright::{Change, Event, EventEnvelope, Project, Projection};
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Shelved {
+        pub aisle: String,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct Cleared {
+        pub aisle: String,
+    }
+
+    #[derive(Debug, Clone, Event)]
+    pub enum AisleEvent {
+        Shelved(Shelved),
+        Cleared(Cleared),
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Projection)]
+    #[projection(event = AisleEvent, key = shelf_id, name = "watch_shelves")]
+    pub struct ShelfRow {
+        pub shelf_id: String,
+        #[projection(index)]
+        pub aisle: String,
+    }
+
+    impl Project<Shelved> for ShelfRow {
+        fn project(_: Option<Self>, event: &Shelved, envelope: &EventEnvelope) -> Change<Self> {
+            Change::Upsert(ShelfRow {
+                shelf_id: envelope.aggregate_id.clone(),
+                aisle: event.aisle.clone(),
+            })
+        }
+    }
+
+    impl Project<Cleared> for ShelfRow {
+        fn rows(event: &Cleared, _: &EventEnvelope) -> Rows {
+            Rows::Where {
+                column: "aisle",
+                value: json!(event.aisle),
+            }
+        }
+
+        fn project(_: Option<Self>, _: &Cleared, _: &EventEnvelope) -> Change<Self> {
+            Change::Delete
+        }
+    }
+}
+
+/// Rows an event removes by a `where` (here, every shelf of a cleared aisle) are sent as gone.
+pub async fn rows_a_where_event_deletes_are_sent_as_gone(
+    events: Arc<dyn EventStore>,
+    read: Arc<dyn ReadStore>,
+    feed: Arc<dyn eventwright::engine::Feed>,
+    wake: impl Fn() + Send + Sync + 'static,
+) {
+    use aisles::{AisleEvent, Cleared, ShelfRow, Shelved};
+    use eventwright::{Event, NewEvent};
+    let engine = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), feed)
+        .with::<ShelfRow>()
+        .with_retry_delay(Duration::from_millis(20));
+    engine.prepare().await.unwrap();
+    let tasks = engine.spawn();
+    let models =
+        ReadModels::new(read).with_consistency(Arc::clone(&events), Duration::from_secs(5));
+    let index = ShelfRow::SCHEMA
+        .indexes
+        .iter()
+        .find(|i| i.is_by("aisle"))
+        .unwrap();
+    let watched = Watched::Found {
+        index,
+        equal: vec![json!("a")],
+    };
+    let mut watch = models.watch::<ShelfRow>(watched, None).await.unwrap();
+    assert!(
+        watch.next().await.unwrap().rows.is_empty(),
+        "an empty snapshot"
+    );
+    let write = |id: &str, sequence: u64, event: AisleEvent| {
+        let events = Arc::clone(&events);
+        let new = NewEvent {
+            event_id: uuid::Uuid::now_v7(),
+            aggregate_type: "Aisle".to_owned(),
+            aggregate_id: id.to_owned(),
+            sequence,
+            event_type: event.event_type().to_owned(),
+            event_version: event.event_version(),
+            timestamp: chrono::Utc::now(),
+            metadata: eventwright::Metadata::default(),
+            payload: event.encode().unwrap(),
+            tags: Vec::new(),
+        };
+        async move { events.append(vec![new]).await.unwrap() }
+    };
+    let shelved = |aisle: &str| {
+        AisleEvent::Shelved(Shelved {
+            aisle: aisle.to_owned(),
+        })
+    };
+    write("s1", 1, shelved("a")).await;
+    write("s2", 1, shelved("a")).await;
+    write("s3", 1, shelved("b")).await;
+    let mut held: BTreeMap<String, ShelfRow> = BTreeMap::new();
+    // Until the watch holds both shelves of the aisle; then the aisle is cleared.
+    let mut cleared = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the watch follows the aisle: {held:?}"
+        );
+        if !cleared && held.len() == 2 {
+            let clearing = AisleEvent::Cleared(Cleared {
+                aisle: "a".to_owned(),
+            });
+            write("cleaner", 1, clearing).await;
+            cleared = true;
+        }
+        wake();
+        let Ok(changes) = tokio::time::timeout(Duration::from_secs(1), watch.next()).await else {
+            continue;
+        };
+        let changes = changes.unwrap();
+        for row in changes.rows {
+            assert_eq!(row.aisle, "a", "only the aisle watched");
+            held.insert(row.shelf_id.clone(), row);
+        }
+        for key in &changes.gone {
+            held.remove(key.as_str().unwrap());
+        }
+        if cleared && held.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        held.is_empty(),
+        "every shelf of the aisle is gone: {held:?}"
+    );
+    tasks.iter().for_each(tokio::task::JoinHandle::abort);
+}
