@@ -26,9 +26,12 @@ pub(super) struct JoinReader<'a> {
     reads: &'static [&'static str],
     /// Each joined projection's active generation, and the furthest checkpoint seen there.
     joined: HashMap<&'static str, (AtGeneration, Cursor)>,
-    /// Per aggregate: the last sequence of it the reading projection has handled, counting the
-    /// batch's events before the one being applied.
+    /// Per aggregate: the last sequence of it the reading projection has handled, as stored
+    /// before this batch; read only for the aggregates a join asks about.
     handled: HashMap<(String, String), u64>,
+    /// Per aggregate: the last sequence of it among the batch's events before the one being
+    /// applied, on a feed marked per aggregate.
+    in_batch: HashMap<(String, String), u64>,
     /// Per joined projection and aggregate: the furthest progress seen.
     progress: HashMap<(&'static str, String, String), u64>,
 }
@@ -47,6 +50,7 @@ impl<'a> JoinReader<'a> {
             reads,
             joined: HashMap::new(),
             handled: HashMap::new(),
+            in_batch: HashMap::new(),
             progress: HashMap::new(),
         }
     }
@@ -80,17 +84,19 @@ impl<'a> JoinReader<'a> {
         Ok(joined)
     }
 
-    /// Notes that the reading projection handles `envelope` in this batch, before the events
-    /// after it.
-    pub(super) async fn handles(&mut self, envelope: &EventEnvelope) -> Result<(), StoreError> {
+    /// Notes that the reading projection handles `envelope`, marked `mark`, in this batch,
+    /// before the events after it: what a later join in the batch must count, per aggregate,
+    /// besides what is stored.
+    pub(super) fn handles(&mut self, envelope: &EventEnvelope, mark: Mark<'_>) {
+        if self.reads.is_empty() || mark.cursor.is_some() {
+            return;
+        }
         let aggregate = (
             envelope.aggregate_type.clone(),
             envelope.aggregate_id.clone(),
         );
-        let stored = self.handled(&aggregate.0, &aggregate.1).await?;
-        self.handled
-            .insert(aggregate, stored.max(envelope.sequence));
-        Ok(())
+        let last = self.in_batch.entry(aggregate).or_insert(0);
+        *last = (*last).max(envelope.sequence);
     }
 
     /// The last sequence of an aggregate the reading projection has handled.
@@ -188,6 +194,10 @@ impl<'a> JoinReader<'a> {
         }
         let (kind, id) = (join.aggregate_type, join.aggregate_id.as_str());
         let mut needed = self.handled(kind, id).await?;
+        let aggregate = (kind.to_owned(), id.to_owned());
+        if let Some(last) = self.in_batch.get(&aggregate) {
+            needed = needed.max(*last);
+        }
         if envelope.aggregate_type == kind && envelope.aggregate_id == id {
             needed = needed.max(envelope.sequence);
         }

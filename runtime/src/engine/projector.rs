@@ -207,9 +207,7 @@ async fn apply_many<P: Projection>(
         match envelope.decode::<P::Event>()? {
             Some(event) => {
                 let joined = joined::<P>(&mut joins, &event, envelope, *mark).await?;
-                if !P::READS.is_empty() && mark.cursor.is_none() {
-                    joins.handles(envelope).await?;
-                }
+                joins.handles(envelope, *mark);
                 let (target, key) = match P::changed_rows(&event, envelope) {
                     Rows::Key(key) => (Target::Key(key.clone()), Some(key)),
                     Rows::Where { column, value } => (Target::Where { column, value }, None),
