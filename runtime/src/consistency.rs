@@ -21,7 +21,7 @@ use crate::event::Event;
 use crate::opaque;
 use crate::projection::Projection;
 use crate::query::error::QueryError;
-use crate::store::{EventStore, ReadStore};
+use crate::store::{Cursor, EventStore, ReadStore};
 
 /// The longest pause between two looks at a projection that is behind.
 const MAX_PAUSE: Duration = Duration::from_millis(50);
@@ -99,6 +99,19 @@ pub async fn wait_for<P: Projection>(
             ),
         });
     };
+    caught_up::<P>(events, read, token, cursor, (started, wait)).await
+}
+
+/// Waits until projection `P` has applied the event `token` names, which stands at `cursor`
+/// in the log, for up to `wait` since `started`.
+pub(crate) async fn caught_up<P: Projection>(
+    events: &dyn EventStore,
+    read: &dyn ReadStore,
+    token: &ConsistencyToken,
+    cursor: Cursor,
+    (started, wait): (Instant, Duration),
+) -> Result<(), QueryError> {
+    let (kind, id) = (token.aggregate_type.as_str(), token.aggregate_id.as_str());
     if read.checkpoint(P::NAME).await? >= cursor {
         return Ok(());
     }

@@ -62,7 +62,7 @@ pub struct Changes<P> {
 /// What a watch last sent of a row, so it never sends the same twice.
 #[derive(Debug, PartialEq)]
 enum Sent {
-    Row(String),
+    Row(Row),
     Gone,
 }
 
@@ -245,11 +245,9 @@ impl<P: Projection> Watch<P> {
         self.sent
             .values()
             .filter_map(|sent| match sent {
-                Sent::Row(text) => serde_json::from_str::<Row>(text).ok(),
-                Sent::Gone => None,
+                Sent::Row(row) if row.get(column) == Some(value) => Some(key_of::<P>(row)),
+                _ => None,
             })
-            .filter(|row| row.get(column) == Some(value))
-            .map(|row| key_of::<P>(&row))
             .collect()
     }
 
@@ -295,7 +293,9 @@ impl<P: Projection> Watch<P> {
         };
         // Still behind after a while, the watch ends (503): the client resumes from its last
         // token, so no change of this event is lost.
-        consistency::wait_for::<P>(self.events.as_ref(), &store, &token, "token", APPLY_WAIT).await
+        let waiting = (std::time::Instant::now(), APPLY_WAIT);
+        consistency::caught_up::<P>(self.events.as_ref(), &store, &token, entry.cursor, waiting)
+            .await
     }
 
     /// Whether the query finds `row`.
@@ -308,13 +308,9 @@ impl<P: Projection> Watch<P> {
     }
 
     fn send(&mut self, row: Row, changes: &mut Changes<P>) -> Result<(), QueryError> {
-        let key = row
-            .get(P::SCHEMA.key)
-            .map(Value::to_string)
-            .unwrap_or_default();
-        let text = Value::Object(row.clone()).to_string();
-        if self.sent.get(&key) != Some(&Sent::Row(text.clone())) {
-            self.sent.insert(key, Sent::Row(text));
+        let key = key_of::<P>(&row).to_string();
+        if !matches!(self.sent.get(&key), Some(Sent::Row(last)) if *last == row) {
+            self.sent.insert(key, Sent::Row(row.clone()));
             changes.rows.push(from_row::<P>(row)?);
         }
         Ok(())
