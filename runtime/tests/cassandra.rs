@@ -33,6 +33,16 @@ fn nodes() -> String {
 }
 
 /// A keyspace of its own for each test.
+/// The event store the projections read, on SQLite in `dir`: the read store is what these
+/// tests are about.
+async fn event_log(dir: &std::path::Path) -> Arc<dyn EventStore> {
+    let url = format!("sqlite://{}", dir.join("events.db").display());
+    let events: Arc<dyn EventStore> =
+        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    events.prepare().await.unwrap();
+    events
+}
+
 async fn read_store() -> Arc<dyn ReadStore> {
     let keyspace = format!("t{}", uuid::Uuid::new_v4().simple());
     let config = CassandraConfig::new(nodes(), keyspace);
@@ -256,10 +266,7 @@ async fn a_poison_event_moves_no_mark() {
 #[tokio::test]
 async fn a_projection_fed_in_log_order_catches_up_and_ignores_replays() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("events.db").display());
-    let events: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
-    events.prepare().await.unwrap();
+    let events = event_log(dir.path()).await;
     let read = read_store().await;
     let bus = InProcBus::new(Arc::clone(&events));
     let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
@@ -327,10 +334,7 @@ async fn an_unreachable_cluster_is_named() {
 #[tokio::test]
 async fn reads_wait_for_the_token_of_a_command() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("events.db").display());
-    let events: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
-    events.prepare().await.unwrap();
+    let events = event_log(dir.path()).await;
     common::consistency::reads_wait_for_the_token_of_a_command(events, read_store().await).await;
 }
 
@@ -338,10 +342,7 @@ async fn reads_wait_for_the_token_of_a_command() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rebuild_while_running_matches_a_fold_of_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("events.db").display());
-    let events: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
-    events.prepare().await.unwrap();
+    let events = event_log(dir.path()).await;
     common::rebuild::rebuild_while_running_matches_a_fold_of_the_log(events, read_store().await)
         .await;
 }
@@ -428,10 +429,7 @@ async fn a_row_with_an_empty_listed_field_is_in_no_list() {
 #[tokio::test]
 async fn a_changed_projection_is_rebuilt_by_its_task() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("events.db").display());
-    let events: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
-    events.prepare().await.unwrap();
+    let events = event_log(dir.path()).await;
     common::shapes::a_changed_projection_is_rebuilt_by_its_task(events, read_store().await).await;
 }
 
@@ -450,10 +448,7 @@ async fn a_joined_row_is_read_once_as_fresh_in_the_log() {
 #[tokio::test]
 async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("events.db").display());
-    let events: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
-    events.prepare().await.unwrap();
+    let events = event_log(dir.path()).await;
     let read = read_store().await;
     let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
     let engine = common::watches::engine(&read, &events, Arc::new(bus));

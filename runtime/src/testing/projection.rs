@@ -178,9 +178,11 @@ impl<P: Projection> GivenProjection<P> {
         for join in P::joins(event, envelope) {
             assert!(
                 P::READS.contains(&join.projection()),
-                "{} joins rows of {}, which its `#[projection(reads(..))]` does not list",
-                P::NAME,
-                join.projection()
+                "{}",
+                crate::engine::ProjectionError::UndeclaredJoin {
+                    projection: P::NAME,
+                    joined: join.projection(),
+                }
             );
             let found = self
                 .joinable

@@ -204,8 +204,7 @@ impl Copying<'_> {
         copy: &Spanned<ast::Copy>,
         source: &Draft,
     ) -> Vec<ir::CopiedField> {
-        let target = &self.drafts.iter().find(|d| d.name == self.projection);
-        let Some(target) = target else {
+        let Some(target) = self.drafts.iter().find(|d| d.name == self.projection) else {
             return Vec::new();
         };
         if copy.value.set.0.is_empty() {
