@@ -78,6 +78,7 @@ pub mod testing;
 pub mod trace_context;
 pub mod unique;
 pub mod validate;
+pub mod workflow;
 
 #[doc(hidden)]
 pub mod __private;

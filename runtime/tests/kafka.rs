@@ -559,3 +559,112 @@ async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
     .await;
     relaying.abort();
 }
+
+/// The warehouse's workflows fed through Kafka (a consumer group each, the orders' and the
+/// stock's topics interleaved), through crashes and restarts that rebalance the groups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workflows_settle_every_order_once_through_crashes_and_restarts() {
+    let config = config();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("events.db").display());
+    let store = Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    store.prepare().await.unwrap();
+    let events: Arc<dyn EventStore> = store.clone();
+    let log = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
+    let sink = Arc::new(KafkaSink::new(&config).unwrap());
+    let relay = OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), sink)
+        .with_retry_delay(Duration::from_millis(200));
+    let relaying = relay.spawn();
+    let feed = Arc::new(KafkaFeed::new(config.clone(), ["Order", "Stock"]));
+    common::workflows::every_order_settles_once(
+        events,
+        store,
+        Arc::new(log),
+        feed,
+        common::workflows::Restarts::BROKER,
+    )
+    .await;
+    relaying.abort();
+}
+
+/// An event a workflow cannot read goes to the workflow's own dead-letter topic, named after
+/// it, and the workflow goes on with the next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_poison_event_for_a_workflow_is_dead_lettered_under_its_name() {
+    use common::warehouse::{Fulfilment, PlaceOrder};
+    use eventwright::store::WorkflowStore;
+    use eventwright::workflow::WorkflowEngine;
+
+    let config = config();
+    let service = service(&config).await;
+    let poison = NewEvent {
+        aggregate_type: "Order".to_owned(),
+        event_type: "Placed".to_owned(),
+        payload: json!({ "sku": 7 }),
+        ..new_event("o-bad", 1)
+    };
+    service.events.append(vec![poison]).await.unwrap();
+    let place = PlaceOrder {
+        id: "o-good".into(),
+        sku: "apple".into(),
+        quantity: 1,
+    };
+    service
+        .dispatcher
+        .dispatch(place, Metadata::default())
+        .await
+        .unwrap();
+    service.relay.relay_pending().await.unwrap();
+    let store = Arc::new(SqliteEventStore::new(
+        sqlite::connect(&format!(
+            "sqlite://{}",
+            service._dir.path().join("events.db").display()
+        ))
+        .await
+        .unwrap(),
+    ));
+    let feed = Arc::new(KafkaFeed::new(config.clone(), ["Order"]));
+    let workflows = WorkflowEngine::new(service.dispatcher.clone(), store.clone(), feed)
+        .with_process(Fulfilment)
+        .with_retry_delay(Duration::from_millis(20));
+    let running = workflows.spawn();
+    // The good order's step ran: it sent its reservation, refused, since no stock was opened,
+    // and the order is cancelled.
+    let settled = async {
+        loop {
+            let instance = store.load_instance("fulfilment", "o-good").await.unwrap();
+            if instance.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), settled)
+        .await
+        .expect("the event after the poison one is handled");
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers())
+        .set("group.id", format!("{}inspect", config.topic_prefix))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer
+        .subscribe(&[&config.dead_letter_topic("workflow.fulfilment")])
+        .unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(60), consumer.recv())
+        .await
+        .expect("a dead letter arrives")
+        .unwrap();
+    assert_eq!(message.key(), Some(&b"o-bad"[..]));
+    let headers = message.headers().unwrap();
+    let error = headers
+        .iter()
+        .find(|h| h.key == "dead_letter.error")
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap();
+    assert!(error.contains("workflow fulfilment"), "{error}");
+    for task in running {
+        task.abort();
+    }
+}

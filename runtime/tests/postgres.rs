@@ -844,3 +844,35 @@ async fn a_watch_resumed_from_its_token_misses_and_repeats_nothing() {
     )
     .await;
 }
+
+/// Commands sent with an id take effect once, however many processes send them at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_command_sent_again_with_its_id_takes_effect_once() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    let bus: Arc<InProcBus> = Arc::new(InProcBus::new(Arc::clone(&events)));
+    common::sent_commands::a_command_sent_again_takes_effect_once_and_is_answered_alike(
+        Arc::clone(&events),
+        bus.clone(),
+    )
+    .await;
+    common::sent_commands::copies_sent_at_once_take_effect_once(events, bus).await;
+}
+
+/// The warehouse's workflows on PostgreSQL, fed from its log, through crashes and restarts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workflows_settle_every_order_once_through_crashes_and_restarts() {
+    let (pool, _) = isolated().await;
+    let store = Arc::new(PostgresEventStore::new(pool.clone()));
+    store.prepare().await.unwrap();
+    let events: Arc<dyn EventStore> = store.clone();
+    let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(20));
+    common::workflows::every_order_settles_once(
+        events,
+        store,
+        Arc::new(bus.clone()),
+        Arc::new(bus),
+        common::workflows::Restarts::LOG,
+    )
+    .await;
+}

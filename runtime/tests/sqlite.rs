@@ -735,3 +735,34 @@ async fn rows_a_where_event_deletes_are_sent_as_gone() {
     common::watches::rows_a_where_event_deletes_are_sent_as_gone(events, read, Arc::new(bus), wake)
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workflows_settle_every_order_once_through_crashes_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db").display());
+    let store = Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    store.prepare().await.unwrap();
+    let events: Arc<dyn EventStore> = store.clone();
+    let bus = InProcBus::new(Arc::clone(&events));
+    common::workflows::every_order_settles_once(
+        events,
+        store,
+        Arc::new(bus.clone()),
+        Arc::new(bus),
+        common::workflows::Restarts::LOG,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_command_sent_again_with_its_id_takes_effect_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (events, _, bus) = stores(&dir.path().join("db")).await;
+    let bus = Arc::new(bus);
+    common::sent_commands::a_command_sent_again_takes_effect_once_and_is_answered_alike(
+        Arc::clone(&events),
+        bus.clone(),
+    )
+    .await;
+    common::sent_commands::copies_sent_at_once_take_effect_once(events, bus).await;
+}

@@ -10,7 +10,7 @@ use crate::aggregate::{Aggregate, Persistence};
 use crate::backoff::backoff;
 use crate::context::Surroundings;
 use crate::event::{EventEnvelope, NewEvent};
-use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
+use crate::store::{ConditionalAppend, NewState, SentCommand, StoreError, StreamVersion};
 use crate::unique::UniqueValues;
 
 impl Dispatcher {
@@ -23,6 +23,9 @@ impl Dispatcher {
         mut jobs: Vec<Job<A>>,
         known: Option<(A, u64)>,
     ) -> Option<(A, u64)> {
+        // A command sent with an id is decided on the stored state: a refusal is recorded as
+        // its answer for good, so it must not be decided on a state another process moved.
+        let known = known.filter(|_| jobs.iter().all(|job| job.command_id.is_none()));
         let loaded = match known {
             Some(known) => Ok(known),
             // Commands that start an aggregate assume there is none yet: if there is one, its
@@ -39,6 +42,10 @@ impl Dispatcher {
         };
         let mut conflicts = 0;
         loop {
+            jobs = self.answer_sent::<A>(aggregate_id, jobs, version).await;
+            if jobs.is_empty() {
+                return Some((state, version));
+            }
             let before = version;
             let held_before = held(&state);
             let mut held_now = held_before.clone();
@@ -61,7 +68,10 @@ impl Dispatcher {
                 });
                 match decided {
                     Err(refused) => {
-                        let _ = job.reply.send(Err(refused));
+                        let answer = self
+                            .record_refusal::<A>(aggregate_id, &job, refused, version)
+                            .await;
+                        let _ = job.reply.send(answer);
                     }
                     Ok((events, _)) if events.is_empty() => {
                         let _ = job.reply.send(Ok(Committed {
@@ -110,8 +120,19 @@ impl Dispatcher {
             };
             let mut unique = UniqueChanges::default();
             unique.add(A::TYPE, aggregate_id, &held_before, &held_now);
-            let committed = if !unique.is_empty() {
-                // Unique values change: claimed and released in the events' transaction.
+            let commands: Vec<SentCommand> = accepted
+                .iter()
+                .filter_map(|accepted| accepted.job.command_id)
+                .map(|command_id| SentCommand {
+                    command_id,
+                    aggregate_type: A::TYPE.to_owned(),
+                    aggregate_id: aggregate_id.to_owned(),
+                    refusal: None,
+                })
+                .collect();
+            let committed = if !unique.is_empty() || !commands.is_empty() {
+                // Unique values change, or commands sent with an id are recorded: in the
+                // events' transaction.
                 self.store
                     .append_if(ConditionalAppend {
                         read: vec![StreamVersion {
@@ -131,6 +152,7 @@ impl Dispatcher {
                             .collect(),
                         releases: unique.releases,
                         claims: unique.claims,
+                        commands,
                     })
                     .await
             } else if let Some(row) = row {
@@ -227,6 +249,66 @@ impl Dispatcher {
                     return None;
                 }
             }
+        }
+    }
+}
+
+impl Dispatcher {
+    /// Answers each job whose id is recorded the way it was answered the first time; returns
+    /// the others.
+    async fn answer_sent<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        jobs: Vec<Job<A>>,
+        version: u64,
+    ) -> Vec<Job<A>> {
+        let mut left = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let Some(command_id) = job.command_id else {
+                left.push(job);
+                continue;
+            };
+            match self.store.sent_command(command_id).await {
+                Ok(None) => left.push(job),
+                Ok(Some(sent)) => {
+                    tracing::debug!(aggregate_type = A::TYPE, %aggregate_id, %command_id, "a command sent again: answered as before");
+                    let _ = job.reply.send(super::sent::answer(sent, A::TYPE, version));
+                }
+                Err(error) => {
+                    let _ = job.reply.send(Err(DispatchError::Store(error)));
+                }
+            }
+        }
+        left
+    }
+
+    /// A job's answer when it is refused. Sent with an id, the refusal is recorded first and
+    /// the answer is what the record says: another process may have recorded the same id
+    /// first. When the record cannot be written, the answer is the store's error, so the
+    /// command is decided again when sent again.
+    async fn record_refusal<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        job: &Job<A>,
+        refused: DispatchError,
+        version: u64,
+    ) -> Result<Committed, DispatchError> {
+        let Some(command_id) = job.command_id else {
+            return Err(refused);
+        };
+        let Some(record) = super::sent::refusal(command_id, A::TYPE, aggregate_id, &refused) else {
+            return Err(refused);
+        };
+        self.store
+            .record_refusal(record)
+            .await
+            .map_err(DispatchError::Store)?;
+        match self.store.sent_command(command_id).await {
+            Ok(Some(sent)) => super::sent::answer(sent, A::TYPE, version),
+            Ok(None) => Err(DispatchError::Store(StoreError::Corrupt(format!(
+                "the refusal of command {command_id} was recorded but is not there"
+            )))),
+            Err(error) => Err(DispatchError::Store(error)),
         }
     }
 }

@@ -293,6 +293,7 @@ pub(crate) fn prepare(
         states,
         releases: unique.releases,
         claims: unique.claims,
+        commands: Vec::new(),
     };
     Ok((append, loaded))
 }

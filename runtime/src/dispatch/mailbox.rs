@@ -29,6 +29,10 @@ pub(crate) struct Job<A: Aggregate> {
     pub(crate) creates: bool,
     pub(crate) name: &'static str,
     pub(crate) retries: u32,
+    /// The id it was sent with, to be applied at most once ([`Dispatcher::dispatch_once`]).
+    ///
+    /// [`Dispatcher::dispatch_once`]: crate::Dispatcher::dispatch_once
+    pub(crate) command_id: Option<uuid::Uuid>,
     pub(crate) metadata: Metadata,
     /// The span the command was sent in: the worker's log lines and spans for it belong there.
     pub(crate) span: tracing::Span,

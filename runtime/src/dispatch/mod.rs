@@ -8,7 +8,8 @@
 //! - `load`: an aggregate's state from its snapshot and events, or its state row;
 //! - `decide`: the pure decision, shared with the given/when/then harness;
 //! - `mailbox`, `group_commit`: the machinery those share;
-//! - `outcome`: what a command did, or why it did not; `command_enum`: enums of commands.
+//! - `outcome`: what a command did, or why it did not; `command_enum`: enums of commands;
+//! - `sent`: commands sent with an id, answered from their record when sent again.
 
 mod batch;
 mod claims;
@@ -19,6 +20,7 @@ mod group_commit;
 mod load;
 mod mailbox;
 mod outcome;
+mod sent;
 mod wanted;
 
 use std::sync::Arc;
@@ -179,7 +181,34 @@ impl Dispatcher {
     where
         C: Command,
     {
-        let result = self.decide_and_commit(command, metadata).await;
+        let result = self.decide_and_commit(command, metadata, None).await;
+        metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome_label(&result))
+            .increment(1);
+        result
+    }
+
+    /// [`dispatch`](Self::dispatch), at most once in effect for each `command_id`: the id is
+    /// recorded with the command's events, or with its refusal, and the same id sent again
+    /// (after a crash, by another process) appends nothing and gets the first answer: the
+    /// refusal, or a [`Committed`] with no events at the aggregate's version. What a workflow
+    /// sends its commands with, each id derived from what caused it.
+    ///
+    /// A failure to answer (the store unreachable, a conflict past the retries) records
+    /// nothing: sent again, the command is decided again. The aggregate is read from the store
+    /// for it, never from the dispatcher's memory, so a refusal is never decided on a state
+    /// another process has moved past.
+    pub async fn dispatch_once<C>(
+        &self,
+        command_id: uuid::Uuid,
+        command: C,
+        metadata: Metadata,
+    ) -> Result<Committed, DispatchError>
+    where
+        C: Command,
+    {
+        let result = self
+            .decide_and_commit(command, metadata, Some(command_id))
+            .await;
         metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome_label(&result))
             .increment(1);
         result
@@ -189,6 +218,7 @@ impl Dispatcher {
         &self,
         command: C,
         mut metadata: Metadata,
+        command_id: Option<uuid::Uuid>,
     ) -> Result<Committed, DispatchError>
     where
         C: Command,
@@ -204,6 +234,7 @@ impl Dispatcher {
             creates: C::CREATES,
             name: C::NAME,
             retries: C::RETRIES_ON_CONFLICT,
+            command_id,
             metadata,
             span: tracing::Span::current(),
             reply,

@@ -12,6 +12,7 @@
 
 use serde_json::Value;
 
+use super::SentCommand;
 use crate::event::NewEvent;
 use crate::tag::EventQuery;
 
@@ -35,6 +36,9 @@ pub struct ConditionalAppend {
     pub releases: Vec<UniqueValue>,
     /// Values taken: a registered book holds its ISBN.
     pub claims: Vec<UniqueValue>,
+    /// The commands with an id whose events these are: recorded as committed, so the same
+    /// id is never committed twice.
+    pub commands: Vec<SentCommand>,
 }
 
 /// One aggregate's stream as a decision read it.

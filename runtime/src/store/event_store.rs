@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{ConditionalAppend, Cursor, LogEntry, Snapshot, StoreError};
+use super::{ConditionalAppend, Cursor, LogEntry, SentCommand, Snapshot, StoreError};
 use crate::event::{EventEnvelope, NewEvent};
 use crate::tag::EventQuery;
 
@@ -71,6 +71,15 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
         }
         results
     }
+
+    /// How the command sent with `command_id` ended, if it was sent before: committed (its
+    /// record is written with its events, by [`append_if`](Self::append_if)) or refused.
+    async fn sent_command(&self, command_id: uuid::Uuid)
+    -> Result<Option<SentCommand>, StoreError>;
+
+    /// Records that the command `refused.command_id` was refused; a record already there (the
+    /// command committed, or was refused before) is kept.
+    async fn record_refusal(&self, refused: SentCommand) -> Result<(), StoreError>;
 
     /// Whether the store answers, for a readiness check: by default, a read of one event.
     async fn ping(&self) -> Result<(), StoreError> {

@@ -26,16 +26,20 @@ mod integers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod read_store;
+mod sent_commands;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "cassandra"))]
 mod timestamps;
+mod workflow_store;
 
 pub use conditional_append::{ConditionalAppend, NewState, QueryRead, StreamVersion, UniqueValue};
 pub use event_store::EventStore;
 pub use read_store::{Decide, Find, Mark, ReadStore, RowChange, RowPosition, Target, Update};
+pub use sent_commands::SentCommand;
+pub use workflow_store::{Instance, Step, Timer, WorkflowStore};
 
 /// A projection row as the read store sees it: column name to value.
 pub type Row = Map<String, Value>;

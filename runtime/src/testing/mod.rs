@@ -19,12 +19,17 @@
 //!   the past events of each aggregate, then the decision, then the events expected on each.
 //! - A [`Projection`](crate::Projection) starts from [`given_projection`]: events in, then the
 //!   rows expected.
+//! - A [`Policy`](crate::workflow::Policy) or [`ProcessManager`](crate::workflow::ProcessManager)
+//!   starts from [`given_policy`] or [`given_process`]: events in, and time passing, then the
+//!   commands sent and the timers set.
 
 mod command;
 mod decision;
 mod projection;
 mod refusal;
+mod workflow;
 
 pub use command::{Given, Then, given};
 pub use decision::{GivenAggregates, ThenDecided, given_aggregates};
 pub use projection::{GivenProjection, given_projection};
+pub use workflow::{GivenPolicy, GivenProcess, Then as ThenWorkflow, given_policy, given_process};

@@ -17,11 +17,14 @@ pub mod metadata;
 pub mod rebuild;
 pub mod relay;
 pub mod rows_where;
+pub mod sent_commands;
 pub mod sequence_marks;
 pub mod shapes;
 pub mod snapshots;
 pub mod state_stored;
+pub mod warehouse;
 pub mod watches;
+pub mod workflows;
 
 use eventwright::{
     Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Metadata, NewEvent, Project,

@@ -86,6 +86,20 @@ impl EventStore for Counting {
         self.inner.append(events).await
     }
 
+    async fn sent_command(
+        &self,
+        command_id: uuid::Uuid,
+    ) -> Result<Option<eventwright::store::SentCommand>, StoreError> {
+        self.inner.sent_command(command_id).await
+    }
+
+    async fn record_refusal(
+        &self,
+        refused: eventwright::store::SentCommand,
+    ) -> Result<(), StoreError> {
+        self.inner.record_refusal(refused).await
+    }
+
     async fn append_if(&self, append: ConditionalAppend) -> Result<Vec<EventEnvelope>, StoreError> {
         self.inner.append_if(append).await
     }

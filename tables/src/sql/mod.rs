@@ -12,8 +12,8 @@ mod tables;
 use crate::migration::{Migration, Step};
 use crate::read_model::{ColumnType, Index, Summary, TableSchema};
 use tables::{
-    APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SHAPES, SNAPSHOTS,
-    STATES, UNIQUE_VALUES, create,
+    APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SENT_COMMANDS,
+    SHAPES, SNAPSHOTS, STATES, TIMERS, UNIQUE_VALUES, WORKFLOWS, create,
 };
 
 /// How a SQL database spells what the tables need.
@@ -210,6 +210,35 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                 column: "actor",
                 ty: "TEXT",
             }],
+        },
+        Migration {
+            version: 9,
+            name: "sent_commands",
+            summary: "the commands sent with an id, and how each ended (`eventwright_sent_commands`)",
+            about: "Each command sent with an id (a workflow's, derived from what caused it): \
+                    committed in the transaction that appends its events, or refused, with the \
+                    refusal. The same id sent again appends nothing and gets the same answer, so \
+                    a workflow that crashed after sending a command can send it again safely.",
+            steps: vec![Step::Sql(create(dialect, &SENT_COMMANDS))],
+        },
+        Migration {
+            version: 10,
+            name: "workflows",
+            summary: "each running process's state, and its timers (`eventwright_workflows`, `eventwright_timers`)",
+            about: "The state of each process a process manager runs, by workflow and correlation \
+                    (NULL once it finished), with the last sequence it handled of each aggregate, \
+                    and the timers it has scheduled, due at `due_ms` (milliseconds since 1970, \
+                    UTC). A step moves the state from the version it read, and schedules, cancels \
+                    or fires timers, in one transaction.",
+            steps: vec![
+                Step::Sql(create(dialect, &WORKFLOWS)),
+                Step::Sql(create(dialect, &TIMERS)),
+                Step::Sql(
+                    "CREATE INDEX IF NOT EXISTS eventwright_timers_due\n    \
+                     ON eventwright_timers (due_ms)"
+                        .to_owned(),
+                ),
+            ],
         },
     ]
 }

@@ -110,6 +110,41 @@ pub(super) const EVENT_TAGS: Table = Table {
     constraints: &["PRIMARY KEY (tag, position)"],
 };
 
+pub(super) const SENT_COMMANDS: Table = Table {
+    name: "eventwright_sent_commands",
+    columns: &[
+        column("command_id", Kind::Uuid, "PRIMARY KEY"),
+        column("aggregate_type", Kind::Text, "NOT NULL"),
+        column("aggregate_id", Kind::Text, "NOT NULL"),
+        column("refusal", Kind::Json, ""),
+    ],
+    constraints: &[],
+};
+
+pub(super) const WORKFLOWS: Table = Table {
+    name: "eventwright_workflows",
+    columns: &[
+        column("workflow", Kind::Text, "NOT NULL"),
+        column("correlation", Kind::Text, "NOT NULL"),
+        column("version", Kind::BigInt, "NOT NULL"),
+        column("state", Kind::Json, ""),
+        column("marks", Kind::Json, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (workflow, correlation)"],
+};
+
+pub(super) const TIMERS: Table = Table {
+    name: "eventwright_timers",
+    columns: &[
+        column("workflow", Kind::Text, "NOT NULL"),
+        column("correlation", Kind::Text, "NOT NULL"),
+        column("name", Kind::Text, "NOT NULL"),
+        column("due_ms", Kind::BigInt, "NOT NULL"),
+        column("timer", Kind::Json, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (workflow, correlation, name)"],
+};
+
 pub(super) const CHECKPOINTS: Table = Table {
     name: "eventwright_checkpoints",
     columns: &[

@@ -20,7 +20,7 @@
 use eventwright_tables::sql::Dialect;
 
 use super::backend::{Arg, Backend, Conn, Tx};
-use super::{envelopes, move_state_row, moved_past, statements, tags};
+use super::{envelopes, move_state_row, moved_past, sent_commands, statements, tags};
 use crate::event::EventEnvelope;
 use crate::store::integers::to_u64;
 use crate::store::{ConditionalAppend, NewState, QueryRead, StoreError, UniqueValue};
@@ -62,6 +62,10 @@ pub(super) async fn append_if<B: Backend>(
     for value in claims {
         claim(&mut tx, dialect, &append, value).await?;
     }
+    let read_version = |aggregate_type: &str, aggregate_id: &str| {
+        append.read_version(aggregate_type, aggregate_id)
+    };
+    sent_commands::record_committed(&mut tx, dialect, &append.commands, read_version).await?;
     let positions = db.insert_events(&mut tx, &append.events).await?;
     tags::insert_tags(&mut tx, dialect, &append.events, &positions).await?;
     let stored = envelopes(append.events, positions)?;
@@ -76,8 +80,9 @@ pub(super) async fn append_if_many<B: Backend>(
     let mut results: Vec<Option<Result<Vec<EventEnvelope>, StoreError>>> =
         appends.iter().map(|_| None).collect();
     // Which go together: none sharing a stream with another (their reads would not see each
-    // other's writes), none with unique values (a taken claim would undo the others), none
-    // with tags (a query read is checked on its own).
+    // other's writes), none with unique values or commands to record (a taken claim or a
+    // recorded command would undo the others), none with tags (a query read is checked on
+    // its own).
     let mut together = Vec::new();
     let mut alone = Vec::new();
     let mut streams_taken: Vec<(String, String)> = Vec::new();
@@ -90,7 +95,11 @@ pub(super) async fn append_if_many<B: Backend>(
             })
             .collect();
         let shares = streams.iter().any(|stream| streams_taken.contains(stream));
-        if shares || !append.claims.is_empty() || !append.releases.is_empty() || append.is_tagged()
+        if shares
+            || !append.claims.is_empty()
+            || !append.releases.is_empty()
+            || !append.commands.is_empty()
+            || append.is_tagged()
         {
             alone.push((index, append));
         } else {

@@ -8,7 +8,9 @@ use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::{conflict, migrate, statements};
 use crate::event::{EventEnvelope, Metadata, NewEvent};
 use crate::store::integers::{to_cursor, to_i64, to_u64};
-use crate::store::{ConditionalAppend, Cursor, EventStore, LogEntry, Snapshot, StoreError};
+use crate::store::{
+    ConditionalAppend, Cursor, EventStore, LogEntry, SentCommand, Snapshot, StoreError,
+};
 use crate::tag::EventQuery;
 
 /// Events in one table, in the order they committed; each event-sourced aggregate's newest
@@ -30,6 +32,10 @@ pub struct SqlEventStore<B> {
 impl<B: Backend> SqlEventStore<B> {
     pub fn new(db: B) -> Self {
         Self { db }
+    }
+
+    pub(super) fn db(&self) -> &B {
+        &self.db
     }
 
     /// Every group's events in one transaction. A group with a taken sequence is left out
@@ -161,6 +167,17 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
         appends: Vec<ConditionalAppend>,
     ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
         super::conditional_append::append_if_many(&self.db, appends).await
+    }
+
+    async fn sent_command(
+        &self,
+        command_id: uuid::Uuid,
+    ) -> Result<Option<SentCommand>, StoreError> {
+        super::sent_commands::sent_command(&mut self.db.pool(), self.db.dialect(), command_id).await
+    }
+
+    async fn record_refusal(&self, refused: SentCommand) -> Result<(), StoreError> {
+        super::sent_commands::record_refusal(&mut self.db.pool(), self.db.dialect(), &refused).await
     }
 
     async fn cursor_of(

@@ -15,9 +15,11 @@ mod backend;
 mod conditional_append;
 mod event_store;
 mod read_store;
+mod sent_commands;
 mod side_tables;
 mod statements;
 mod tags;
+mod workflows;
 
 use eventwright_tables::sql::{AddColumn, Dialect};
 use eventwright_tables::{Migration, Step};
@@ -91,6 +93,22 @@ pub(crate) fn conflict(event: &NewEvent) -> StoreError {
         aggregate_type: event.aggregate_type.clone(),
         aggregate_id: event.aggregate_id.clone(),
         sequence: event.sequence,
+    }
+}
+
+/// The `n`th parameter of a statement, JSON text, as a column keeps JSON.
+fn json_parameter(dialect: Dialect, n: usize) -> String {
+    match dialect {
+        Dialect::Sqlite => dialect.placeholder(n),
+        Dialect::Postgres => format!("CAST({} AS JSONB)", dialect.placeholder(n)),
+    }
+}
+
+/// A JSON column, read as text.
+fn json_as_text(dialect: Dialect, column: &str) -> String {
+    match dialect {
+        Dialect::Sqlite => column.to_owned(),
+        Dialect::Postgres => format!("CAST({column} AS TEXT)"),
     }
 }
 
