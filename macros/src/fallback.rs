@@ -9,6 +9,8 @@ use quote::quote;
 use syn::{DeriveInput, Generics};
 
 use crate::ctxt::Ctxt;
+use crate::received::Received;
+use crate::workflow::{self, Role};
 use crate::{aggregate, command, decision, fact, krate, projection};
 
 pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
@@ -21,6 +23,14 @@ pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
     let (apply_impl, _, apply_where) = apply_generics.split_for_impl();
     let project_generics = with_param(&input.generics, quote!(__P));
     let (project_impl, _, project_where) = project_generics.split_for_impl();
+    let react_generics = with_param(&input.generics, quote!(__W));
+    let (react_impl, _, react_where) = react_generics.split_for_impl();
+    let handle_generics = with_param(
+        &input.generics,
+        quote!(__M: #krate::workflow::ProcessManager),
+    );
+    let (handle_impl, _, handle_where) = handle_generics.split_for_impl();
+    let manager = quote!(<__M as #krate::workflow::ProcessManager>);
     stubs(
         input,
         error,
@@ -61,6 +71,31 @@ pub(crate) fn event(input: &DeriveInput, error: syn::Error) -> TokenStream {
                     _: &#krate::EventEnvelope,
                     _: &#krate::projection::Joined,
                 ) -> #krate::Change<__P> {
+                    #core::unreachable!()
+                }
+            }
+
+            impl #react_impl #private::ReactEach<__W> for #ident #ty_generics #react_where {
+                fn react_each(&self, _: &__W, _: &#krate::EventEnvelope, _: &mut #krate::workflow::Steps) {
+                    #core::unreachable!()
+                }
+            }
+
+            impl #handle_impl #private::HandleEach<__M> for #ident #ty_generics #handle_where {
+                fn correlate_each(
+                    &self,
+                    _: &#krate::EventEnvelope,
+                ) -> #core::option::Option<#private::std::string::String> {
+                    #core::unreachable!()
+                }
+                fn starts_each(&self) -> bool { #core::unreachable!() }
+                fn handle_each(
+                    &self,
+                    _: &__M,
+                    _: &mut #manager::State,
+                    _: &#krate::EventEnvelope,
+                    _: &mut #krate::workflow::Steps<#manager::Timer>,
+                ) {
                     #core::unreachable!()
                 }
             }
@@ -227,6 +262,78 @@ pub(crate) fn projection(input: &DeriveInput, error: syn::Error) -> TokenStream 
                     #core::unreachable!()
                 }
             }
+        },
+    )
+}
+
+pub(crate) fn workflow(input: &DeriveInput, error: syn::Error, role: Role) -> TokenStream {
+    let attrs = workflow::model::Attrs::parse(&Ctxt::new(), input, role);
+    // The event type: one, or several as their hidden enum, each type once (a type listed twice
+    // would make the enum's impls conflict).
+    let mut seen = std::collections::HashSet::new();
+    let events = attrs.events.as_ref().map(|types| {
+        let mut types = types.clone();
+        types.retain(|ty| seen.insert(quote!(#ty).to_string()));
+        types
+    });
+    let received = Received::of(attrs.event.as_ref(), events.as_deref())
+        .filter(|received| !matches!(received, Received::Several([])));
+    let (Some(received), false) = (received, role == Role::Process && attrs.state.is_none()) else {
+        return error.into_compile_error();
+    };
+    let krate = &attrs.krate;
+    let private = quote!(#krate::__private);
+    let core = quote!(#private::core);
+    let envelope = quote!(#krate::EventEnvelope);
+    let steps = quote!(#krate::workflow::Steps);
+    let ident = &input.ident;
+    let (event, union) = received.event_type(krate, ident);
+    let trait_ = workflow::workflow_trait(krate, role);
+    let body = match role {
+        Role::Policy => quote! {
+            fn react(&self, _: &Self::Event, _: &#envelope, _: &mut #steps) {
+                #core::unreachable!()
+            }
+        },
+        Role::Process => {
+            let state = &attrs.state;
+            let timer = attrs
+                .timer
+                .as_ref()
+                .map_or_else(|| quote!(()), |timer| quote!(#timer));
+            quote! {
+                type State = #state;
+                type Timer = #timer;
+                fn correlate(
+                    &self,
+                    _: &Self::Event,
+                    _: &#envelope,
+                ) -> #core::option::Option<#private::std::string::String> {
+                    #core::unreachable!()
+                }
+                fn handle(
+                    &self,
+                    _: &mut Self::State,
+                    _: &Self::Event,
+                    _: &#envelope,
+                    _: &mut #steps<Self::Timer>,
+                ) {
+                    #core::unreachable!()
+                }
+            }
+        }
+    };
+    stubs(
+        input,
+        error,
+        quote! {
+            impl #trait_ for #ident {
+                const NAME: &'static str = "";
+                type Event = #event;
+                #body
+            }
+
+            #union
         },
     )
 }

@@ -1,5 +1,6 @@
 //! Derive macros for [eventwright](https://docs.rs/eventwright): `Aggregate`, `Command`,
-//! `Decision`, `DomainRejection`, `Event`, `Fact` and `Projection`. Use them through the `eventwright` crate, which documents them.
+//! `Decision`, `DomainRejection`, `Event`, `Fact`, `Projection`, `Policy` and `ProcessManager`.
+//! Use them through the `eventwright` crate, which documents them.
 
 mod aggregate;
 mod attr;
@@ -13,15 +14,18 @@ mod fallback;
 mod garde;
 mod krate;
 mod projection;
+mod received;
 mod rejection;
 mod respan;
 mod shape;
 #[cfg(test)]
 mod tests;
 mod upcast;
+mod workflow;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
+use workflow::Role;
 
 #[proc_macro_derive(Event, attributes(event, eventwright))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
@@ -76,5 +80,21 @@ pub fn derive_projection(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     projection::expand(&input)
         .unwrap_or_else(|error| fallback::projection(&input, error))
+        .into()
+}
+
+#[proc_macro_derive(Policy, attributes(policy, eventwright))]
+pub fn derive_policy(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    workflow::expand(&input, Role::Policy)
+        .unwrap_or_else(|error| fallback::workflow(&input, error, Role::Policy))
+        .into()
+}
+
+#[proc_macro_derive(ProcessManager, attributes(process, eventwright))]
+pub fn derive_process_manager(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    workflow::expand(&input, Role::Process)
+        .unwrap_or_else(|error| fallback::workflow(&input, error, Role::Process))
         .into()
 }

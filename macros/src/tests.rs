@@ -137,3 +137,34 @@ fn domain_rejection() {
         },
     ));
 }
+
+#[test]
+fn policy() {
+    insta::assert_snapshot!(pretty(
+        |input| crate::workflow::expand(input, crate::workflow::Role::Policy),
+        quote::quote! {
+            #[policy(name = "receipts", events(AppointmentEvent, PatientEvent), ignore(Booked))]
+            struct Receipts;
+        },
+    ));
+}
+
+#[test]
+fn process_manager() {
+    insta::assert_snapshot!(pretty(
+        |input| crate::workflow::expand(input, crate::workflow::Role::Process),
+        quote::quote! {
+            #[eventwright(crate = "ew")]
+            #[process(
+                name = "fulfilment",
+                event = OrderEvent,
+                state = Settling,
+                timer = PaymentDue,
+                ignore(Shipped),
+                on_timer = Self::payment_due,
+                on_refused = Self::refused,
+            )]
+            struct Fulfilment;
+        },
+    ));
+}

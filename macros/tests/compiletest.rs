@@ -13,6 +13,8 @@ fn ui() {
     t.compile_fail("tests/ui/decision/*.rs");
     t.compile_fail("tests/ui/fact/*.rs");
     t.compile_fail("tests/ui/projection/*.rs");
+    t.compile_fail("tests/ui/policy/*.rs");
+    t.compile_fail("tests/ui/process/*.rs");
     t.compile_fail("tests/ui/handle/*.rs");
     t.compile_fail("tests/ui/rejection/*.rs");
     t.compile_fail("tests/ui/testing/*.rs");

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::aggregate::Apply;
 use crate::event::{DecodeError, EventEnvelope};
 use crate::projection::{Change, Join, Joined, Project, Rows};
+use crate::workflow::{ProcessManager, Steps};
 
 /// Routes each kind of event in `Self` to `A`'s `Apply` impl for it.
 ///
@@ -27,6 +28,24 @@ pub trait ProjectEach<P> {
     fn rows_each(&self, envelope: &EventEnvelope) -> Rows;
     fn joins_each(&self, envelope: &EventEnvelope) -> Vec<Join>;
     fn project_each(&self, row: Option<P>, envelope: &EventEnvelope, joined: &Joined) -> Change<P>;
+}
+
+/// Routes each kind of event in `Self` to `W`'s `React` impl for it (see [`ApplyEach`]).
+pub trait ReactEach<W> {
+    fn react_each(&self, policy: &W, envelope: &EventEnvelope, steps: &mut Steps);
+}
+
+/// Routes each kind of event in `Self` to `M`'s `Handles` impl for it (see [`ApplyEach`]).
+pub trait HandleEach<M: ProcessManager> {
+    fn correlate_each(&self, envelope: &EventEnvelope) -> Option<String>;
+    fn starts_each(&self) -> bool;
+    fn handle_each(
+        &self,
+        manager: &M,
+        state: &mut M::State,
+        envelope: &EventEnvelope,
+        steps: &mut Steps<M::Timer>,
+    );
 }
 
 /// Keeps `Apply` and `Project` nameable from generated code without a user import.
@@ -111,12 +130,13 @@ pub fn restore_state<A: StateIn>(row: Value) -> Result<A, serde_json::Error> {
 }
 
 /// Marks `Self` as one of the kinds of event `E` holds: `Project<Kind>` asks it, so a projection
-/// projects or ignores (`#[projection(ignore(Kind))]`) only kinds of its own event type.
+/// projects or ignores (`#[projection(ignore(Kind))]`) only kinds of its own event type, and so
+/// do `React<Kind>` and `Handles<Kind>` for workflows.
 /// `#[derive(Event)]` implements it for each kind of the derived type.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a kind of event in `{E}`",
     label = "not held by any variant of `{E}`",
-    note = "a projection of `{E}` events projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of `{E}`: the types its variants hold"
+    note = "a projection or workflow of `{E}` events decides (`impl Project<Kind>`, `React<Kind>`, `Handles<Kind>`) or ignores (`ignore(..)`) only the kinds of `{E}`: the types its variants hold"
 )]
 pub trait KindOf<E> {}
 
@@ -130,7 +150,7 @@ pub trait KindOf<E> {}
 #[diagnostic::on_unimplemented(
     message = "this type is not a kind of event in `{Self}`",
     label = "not held by any variant of `{Self}`",
-    note = "a projection of `{Self}` events projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of `{Self}`: the types its variants hold"
+    note = "a projection or workflow of `{Self}` events decides (`impl Project<Kind>`, `React<Kind>`, `Handles<Kind>`) or ignores (`ignore(..)`) only the kinds of `{Self}`: the types its variants hold"
 )]
 pub trait SeveralEventTypes {}
 
@@ -139,14 +159,14 @@ impl<K, E: SeveralEventTypes> KindOf<E> for K {}
 /// `Self` receives every kind of event type `E`: every event type includes itself, and the
 /// events of a projection of several event types include each.
 #[diagnostic::on_unimplemented(
-    message = "a projection of `{Self}` does not receive the events of `{E}`",
-    label = "a kind of `{E}`, which this projection never receives",
-    note = "a projection projects (`impl Project<Kind>`) or ignores (`ignore(..)`) only the kinds of the event types it receives: `event = ..`, or each of `events(..)`"
+    message = "a projection or workflow of `{Self}` does not receive the events of `{E}`",
+    label = "a kind of `{E}`, which it never receives",
+    note = "a projection or workflow decides (`impl Project<Kind>`, `React<Kind>`, `Handles<Kind>`) or ignores (`ignore(..)`) only the kinds of the event types it receives: `event = ..`, or each of `events(..)`"
 )]
 pub trait Includes<E> {}
 
-/// The names of several event types, one after the other: what a projection of several
-/// receives. `N` is their count; anything else fails to compile, as does a name two of them
+/// The names of several event types, one after the other: what a projection or workflow of
+/// several receives. `N` is their count; anything else fails to compile, as does a name two of them
 /// share (a stored event of that name would go to whichever comes first).
 pub const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
     let mut names = [""; N];
@@ -168,8 +188,8 @@ pub const fn concat_names<const N: usize>(parts: &[&[&'static str]]) -> [&'stati
         while second < N {
             assert!(
                 !same_text(names[first], names[second]),
-                "two of the event types a projection receives name an event alike: rename one \
-                 with #[event(name = \"...\")]"
+                "two of the event types a projection or workflow receives name an event alike: \
+                 rename one with #[event(name = \"...\")]"
             );
             second += 1;
         }

@@ -26,8 +26,8 @@
 //! - [`consistency`]: read-your-writes, a command's token and a read that waits for it;
 //! - [`trace_context`]: a request's trace carried on its events to the projections.
 //!
-//! The derives (`#[derive(Aggregate, Command, Decision, Event, Fact, Projection)]`) come with the default
-//! `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
+//! The derives (`#[derive(Aggregate, Command, Decision, Event, Fact, Projection, Policy,
+//! ProcessManager)]`) come with the default `derive` feature; the SQLite adapter with `sqlite`; the axum glue with `http`.
 //!
 //! # The derives
 //!
@@ -35,13 +35,16 @@
 //! [`Aggregate`] (id, event type, snapshot policy, unique fields), [`Command`] and [`Commands`]
 //! (the aggregate and id, garde validation, enums of commands), [`Decision`] (the aggregates and
 //! facts it reads), [`Fact`] (the tags and aggregates it is folded from), [`Projection`]
-//! (consumed events, row key, exhaustiveness). What holds for all of them:
+//! (consumed events, row key, exhaustiveness), [`Policy`] and [`ProcessManager`] (the
+//! workflow's name and events, a process's state, timers and compensations). What holds for
+//! all of them:
 //!
 //! - Every mistake in the attributes is reported in one compile, each on its own tokens, with a
 //!   suggestion for a misspelled key; the trait impls are still emitted as stubs so the rest of
 //!   the crate does not fail with them.
-//! - A missing [`Apply`], [`Project`] or [`Handle`] impl is reported naming the kind or command,
-//!   the aggregate or projection, and the impl to add.
+//! - A missing [`Apply`], [`Project`], [`Handle`], [`React`](workflow::React) or
+//!   [`Handles`](workflow::Handles) impl is reported naming the kind or command, the aggregate,
+//!   projection or workflow, and the impl to add.
 //! - Generated code uses absolute paths only, so it compiles next to your own `Result`, `Option`,
 //!   `String`, ... and under `#![no_implicit_prelude]`. A dependency renamed in `Cargo.toml`
 //!   (`ew = { package = "eventwright", .. }`) is found under its new name; when the crate is
@@ -100,3 +103,5 @@ pub use table::{Column, ColumnDef, ColumnType, Index, Summary, TableSchema};
 pub use eventwright_macros::{
     Aggregate, Command, Decision, DomainRejection, Event, Fact, Projection,
 };
+// The workflow traits with their derives (`workflow` re-exports both under each name).
+pub use workflow::{Policy, ProcessManager};

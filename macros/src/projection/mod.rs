@@ -10,15 +10,16 @@ use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Field, Fields, Ident, LitStr, Path, Type};
 
 mod index;
-mod received;
+mod routes;
 mod summary;
 
 use index::IndexAttr;
-use received::{Received, Routes, routes, several};
+use routes::{Routes, routes};
 use summary::SummaryAttr;
 
 use crate::attr::{self, Spec};
 use crate::ctxt::Ctxt;
+use crate::received::{self, Received};
 use crate::respan::respan;
 use crate::{krate, shape};
 
@@ -151,12 +152,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let attrs = Attrs::parse(&cx, input);
     shape::no_generics(&cx, input, "Projection");
     let columns = columns(&cx, input);
-    let mut ignored = std::collections::HashSet::new();
-    for kind in &attrs.ignore {
-        if !ignored.insert(kind.to_token_stream().to_string()) {
-            cx.error_spanned_by(kind, "this kind is already listed in `ignore(...)`");
-        }
-    }
+    received::check_ignored(&cx, &attrs.ignore);
     for (key, missing) in [
         ("event", attrs.event.is_none() && attrs.events.is_none()),
         ("key", attrs.key.is_none()),
@@ -168,27 +164,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             );
         }
     }
-    if let (Some(_), Some(events)) = (&attrs.event, &attrs.events) {
-        let first = events
-            .first()
-            .map_or_else(|| input.ident.span(), Spanned::span);
-        cx.error_spanned_by(
-            respan(quote!(events), first),
-            "`event` and `events` both name what it receives: keep `events(..)`, listing every event type",
-        );
-    }
-    let mut listed = std::collections::HashSet::new();
-    for ty in attrs.events.iter().flatten() {
-        if !listed.insert(ty.to_token_stream().to_string()) {
-            cx.error_spanned_by(ty, "this event type is already listed in `events(...)`");
-        }
-    }
-    if attrs.events.as_ref().is_some_and(Vec::is_empty) {
-        cx.error_spanned_by(
-            &input.ident,
-            "`events()` lists no event type: name each one it receives, `events(BookEvent, MemberEvent)`",
-        );
-    }
+    received::check(&cx, input, attrs.event.as_ref(), attrs.events.as_deref());
     if let Some(key) = &attrs.key {
         let key_name = key.unraw().to_string();
         if !columns.is_empty() && !columns.iter().any(|column| column.name == key_name) {
@@ -213,7 +189,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     );
     let summaries = summary::check(&cx, &attrs.summaries, &columns, &mut indexes);
     cx.check()?;
-    let (Some(key), Some(received)) = (&attrs.key, Received::of(&attrs)) else {
+    let received = Received::of(attrs.event.as_ref(), attrs.events.as_deref());
+    let (Some(key), Some(received)) = (&attrs.key, received) else {
         unreachable!("checked above")
     };
 
@@ -248,13 +225,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let (summaries, summary_checks) =
         summary::expand(&krate.to_token_stream(), &summaries, &columns);
 
-    let (event, union) = match &received {
-        Received::One(event) => (event.to_token_stream(), TokenStream::new()),
-        Received::Several(types) => {
-            let union = format_ident!("{}Events", ident.unraw());
-            (union.to_token_stream(), several(krate, &union, types))
-        }
-    };
+    let (event, union) = received.event_type(krate, ident);
     let Routes {
         rows,
         joins,

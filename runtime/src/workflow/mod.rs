@@ -24,6 +24,7 @@
 
 mod engine;
 mod events;
+mod kinds;
 mod policy;
 mod process;
 mod run;
@@ -39,11 +40,81 @@ use crate::event::EventEnvelope;
 
 pub use engine::{WorkflowEngine, WorkflowStatus};
 pub use events::{Either, Events};
+pub use kinds::{Handles, PolicyReceives, ProcessReceives, React};
 pub use run::WorkflowError;
 pub use send::command_id;
-pub use steps::{Issued, Refused, Sending, Steps};
+pub use steps::{Issued, Refused, Sending, Steps, log_refusal};
+
+/// The derives, under the traits' names, as `serde` does: `use eventwright::workflow::Policy`
+/// brings both.
+#[cfg(feature = "derive")]
+pub use eventwright_macros::{Policy, ProcessManager};
 
 /// A stateless reaction: on each event it receives, the commands to send.
+///
+/// # `#[derive(Policy)]`
+///
+/// On a type without generic parameters (a unit struct, usually). It routes each kind of its
+/// event type to a [`React`] impl, and is **exhaustive** as `#[derive(Projection)]` is: every
+/// kind reacts or is listed in `ignore(..)`, so a kind added to the event enum fails to compile,
+/// naming the kind and the policy, until each policy decides; an impl for a kind of another
+/// event type is refused at that kind. Keys of `#[policy(...)]`:
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `name` | [`NAME`](Policy::NAME), `"ship-paid-orders"` | required: its commands' ids derive from it, so it must outlive a rename of the type |
+/// | `event` | the event type it receives, `OrderEvent` | required, or `events` |
+/// | `events(A, B)` | the event types it receives, of several aggregates: each kind of each reacts or is ignored | |
+/// | `ignore(A, B)` | kinds it does nothing on; each a kind of `event` (of one of `events`) | none |
+///
+/// With `events(..)` it receives a hidden enum holding one of any, which decodes each stored
+/// event by the type that names it; two naming an event alike fail to compile. Each kind of
+/// each is decided as for one, but an impl for a kind of neither is not refused: trait bounds
+/// cannot say "a kind of one of these".
+///
+/// `#[eventwright(crate = "path")]` names the runtime crate when another crate re-exports it.
+///
+/// ```
+/// use eventwright::workflow::{Policy, React, Steps};
+/// use eventwright::{Event, EventEnvelope, testing::given_policy};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// # pub struct Placed {}
+/// # #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// # pub struct Paid {}
+/// # #[derive(Debug, Clone, PartialEq, Event)]
+/// # pub enum OrderEvent { Placed(Placed), Paid(Paid) }
+/// # #[derive(Debug, Default, Serialize, Deserialize, eventwright::Aggregate)]
+/// # #[aggregate(event = OrderEvent, id = String)]
+/// # pub struct Order {}
+/// # impl eventwright::Apply<Placed> for Order { fn apply(&mut self, _: &Placed) {} }
+/// # impl eventwright::Apply<Paid> for Order { fn apply(&mut self, _: &Paid) {} }
+/// # #[derive(Debug, Clone, PartialEq, serde::Deserialize, eventwright::Command)]
+/// # #[command(aggregate = Order)]
+/// # pub struct Ship { #[command(id)] pub id: String }
+/// # impl eventwright::Handle<Ship> for Order {
+/// #     fn handle(&self, _: &Ship) -> Result<Vec<OrderEvent>, eventwright::Rejection> { Ok(vec![]) }
+/// # }
+///
+/// #[derive(Policy)]
+/// #[policy(name = "ship-paid-orders", event = OrderEvent, ignore(Placed))]
+/// pub struct ShipPaidOrders;
+///
+/// impl React<Paid> for ShipPaidOrders {
+///     fn react(&self, _: &Paid, envelope: &EventEnvelope, steps: &mut Steps) {
+///         steps.send(Ship { id: envelope.aggregate_id.clone() });
+///     }
+/// }
+///
+/// given_policy(ShipPaidOrders)
+///     .when::<Order>("o-1", Paid {})
+///     .then_sends(Ship { id: "o-1".into() });
+/// assert_eq!(ShipPaidOrders::NAME, "ship-paid-orders");
+/// ```
+///
+/// # By hand
+///
+/// One `react` for every event, matching on its kinds:
 ///
 /// ```
 /// # use eventwright::workflow::{Policy, Steps};
@@ -95,6 +166,99 @@ pub trait Policy: Send + Sync + 'static {
 
 /// A stateful process over several aggregates and over time, one per correlation value (an
 /// order id), with its own state, timers and compensations.
+///
+/// # `#[derive(ProcessManager)]`
+///
+/// On a type without generic parameters. It routes each kind of its event type to a
+/// [`Handles`] impl: the process it belongs to ([`Handles::correlate`], by default the id of
+/// the aggregate that recorded it), whether it starts one ([`Handles::STARTS`], off by default)
+/// and what the process does. Exhaustive as `#[derive(Policy)]`: every kind is handled or
+/// listed in `ignore(..)` (its events belong to no process). Keys of `#[process(...)]`:
+///
+/// | key | value | default |
+/// |---|---|---|
+/// | `name` | [`NAME`](ProcessManager::NAME), `"fulfilment"` | required, as for a policy |
+/// | `event` | the event type it receives, `OrderEvent` | required, or `events` |
+/// | `events(A, B)` | the event types it receives, of several aggregates, as for a policy | |
+/// | `state` | [`State`](ProcessManager::State), `Settling` | required |
+/// | `timer` | [`Timer`](ProcessManager::Timer), what its timers carry, `PaymentDue` | `()` |
+/// | `ignore(A, B)` | kinds that belong to no process | none |
+/// | `on_timer` | the function [`on_timer`](ProcessManager::on_timer) calls, `Self::payment_due`: `fn(&Self, &mut State, Timer, &mut Steps<Timer>)` | timers fire to no effect |
+/// | `on_refused` | the function [`on_refused`](ProcessManager::on_refused) calls: `fn(&Self, &mut State, &Refused<'_>, &mut Steps<Timer>)` | the refusal is logged |
+///
+/// A function of another signature is reported at its path. With `events(..)`, the events of
+/// other aggregates usually name their process by a field (the order a payment is for):
+/// override [`Handles::correlate`]. `#[eventwright(crate = "path")]` as for a policy.
+///
+/// ```
+/// use chrono::Duration;
+/// use eventwright::workflow::{Handles, ProcessManager, Steps};
+/// use eventwright::{Event, EventEnvelope, testing::given_process};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// # pub struct Placed {}
+/// # #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// # pub struct Paid {}
+/// # #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// # pub struct Shipped {}
+/// # #[derive(Debug, Clone, PartialEq, Event)]
+/// # pub enum OrderEvent { Placed(Placed), Paid(Paid), Shipped(Shipped) }
+/// # #[derive(Debug, Default, Serialize, Deserialize, eventwright::Aggregate)]
+/// # #[aggregate(event = OrderEvent, id = String)]
+/// # pub struct Order {}
+/// # impl eventwright::Apply<Placed> for Order { fn apply(&mut self, _: &Placed) {} }
+/// # impl eventwright::Apply<Paid> for Order { fn apply(&mut self, _: &Paid) {} }
+/// # impl eventwright::Apply<Shipped> for Order { fn apply(&mut self, _: &Shipped) {} }
+/// # #[derive(Debug, Clone, PartialEq, serde::Deserialize, eventwright::Command)]
+/// # #[command(aggregate = Order)]
+/// # pub struct Cancel { #[command(id)] pub id: String }
+/// # impl eventwright::Handle<Cancel> for Order {
+/// #     fn handle(&self, _: &Cancel) -> Result<Vec<OrderEvent>, eventwright::Rejection> { Ok(vec![]) }
+/// # }
+/// #[derive(Default, Serialize, Deserialize)]
+/// pub struct Settling { paid: bool }
+///
+/// #[derive(Serialize, Deserialize)]
+/// pub struct PaymentDue { order: String }
+///
+/// #[derive(ProcessManager)]
+/// #[process(name = "fulfilment", event = OrderEvent, state = Settling, timer = PaymentDue,
+///           ignore(Shipped), on_timer = Self::payment_due)]
+/// pub struct Fulfilment;
+///
+/// impl Handles<Placed> for Fulfilment {
+///     const STARTS: bool = true;
+///
+///     fn handle(&self, _: &mut Settling, _: &Placed, envelope: &EventEnvelope, steps: &mut Steps<PaymentDue>) {
+///         let due = PaymentDue { order: envelope.aggregate_id.clone() };
+///         steps.schedule_in("payment", Duration::minutes(15), due);
+///     }
+/// }
+///
+/// impl Handles<Paid> for Fulfilment {
+///     fn handle(&self, state: &mut Settling, _: &Paid, _: &EventEnvelope, steps: &mut Steps<PaymentDue>) {
+///         state.paid = true;
+///         steps.cancel("payment");
+///         steps.finish();
+///     }
+/// }
+///
+/// impl Fulfilment {
+///     fn payment_due(&self, _: &mut Settling, due: PaymentDue, steps: &mut Steps<PaymentDue>) {
+///         steps.send(Cancel { id: due.order });
+///     }
+/// }
+///
+/// given_process(Fulfilment)
+///     .event::<Order>("o-1", Placed {})
+///     .when_time_passes(Duration::minutes(15))
+///     .then_fires("payment")
+///     .then_sends(Cancel { id: "o-1".into() });
+/// given_process(Fulfilment)
+///     .when::<Order>("o-2", Paid {})                  // no process started: ignored
+///     .then_sends_nothing_more();
+/// assert_eq!(Fulfilment::NAME, "fulfilment");
+/// ```
 pub trait ProcessManager: Send + Sync + 'static {
     /// The workflow's stable name, as for a [`Policy`].
     const NAME: &'static str;
@@ -147,6 +311,6 @@ pub trait ProcessManager: Send + Sync + 'static {
         steps: &mut Steps<Self::Timer>,
     ) {
         let _ = (state, steps);
-        tracing::warn!(workflow = Self::NAME, command = refused.command.name(), code = refused.code(), error = %refused.error, "a command the workflow sent was refused");
+        log_refusal(Self::NAME, refused);
     }
 }

@@ -31,11 +31,24 @@ impl<P: Policy> Runner for PolicyRunner<P> {
         };
         let mut steps = Steps::new(with.dispatcher.clock().now());
         self.0.react(&event, envelope, &mut steps);
+        if let Some(reason) = steps.poisoned.take() {
+            return Err(WorkflowError::Poison {
+                workflow: P::NAME,
+                reason,
+            });
+        }
         let metadata = super::process::caused_by(P::NAME, envelope);
         let cause = envelope.event_id.to_string();
-        send_all(&with.dispatcher, P::NAME, &cause, &metadata, &mut steps, |refused, _| {
-            tracing::warn!(workflow = P::NAME, command = refused.command.name(), code = refused.code(), error = %refused.error, "a command the policy sent was refused");
-        })
+        send_all(
+            &with.dispatcher,
+            P::NAME,
+            &cause,
+            &metadata,
+            &mut steps,
+            |refused, _| {
+                super::log_refusal(P::NAME, refused);
+            },
+        )
         .await
         .map_err(|unanswered| WorkflowError::unanswered(P::NAME, unanswered))
     }

@@ -79,6 +79,9 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
             };
             let mut steps = Steps::new(with.dispatcher.clock().now());
             self.0.handle(&mut state, &event, envelope, &mut steps);
+            if let Some(reason) = steps.poisoned.take() {
+                return Err(poison::<M>(reason));
+            }
             send_all(
                 &with.dispatcher,
                 M::NAME,

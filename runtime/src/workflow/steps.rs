@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use crate::aggregate::Aggregate;
 use crate::command::Command;
 use crate::dispatch::{Committed, DispatchError, Dispatcher};
-use crate::event::Metadata;
+use crate::event::{EventEnvelope, Metadata};
 
 /// What [`Issued::send`] returns.
 pub type Sending<'a> = Pin<Box<dyn Future<Output = Result<Committed, DispatchError>> + Send + 'a>>;
@@ -28,6 +29,8 @@ pub struct Steps<T = std::convert::Infallible> {
     pub(crate) schedule: Vec<(String, DateTime<Utc>, T)>,
     pub(crate) cancel: Vec<String>,
     pub(crate) finished: bool,
+    /// Why the input cannot be handled, when it cannot.
+    pub(crate) poisoned: Option<String>,
 }
 
 impl<T> Steps<T> {
@@ -39,6 +42,7 @@ impl<T> Steps<T> {
             schedule: Vec::new(),
             cancel: Vec::new(),
             finished: false,
+            poisoned: None,
         }
     }
 
@@ -80,6 +84,32 @@ impl<T> Steps<T> {
         self.finished = true;
     }
 
+    /// The event cannot be handled, ever (it names an id that does not parse, say): the step
+    /// keeps nothing and sends nothing, and the event is set aside (a dead letter) where the
+    /// feed can, with `reason`.
+    pub fn poison(&mut self, reason: impl Into<String>) {
+        self.poisoned.get_or_insert_with(|| reason.into());
+    }
+
+    /// The id of `envelope`'s aggregate as a `T` (a `Uuid`, an `i64`); `None` after
+    /// [`poison`](Self::poison)ing the step when it does not parse as one.
+    pub fn aggregate_id<I>(&mut self, envelope: &EventEnvelope) -> Option<I>
+    where
+        I: FromStr,
+        I::Err: fmt::Display,
+    {
+        match envelope.aggregate_id.parse() {
+            Ok(id) => Some(id),
+            Err(error) => {
+                self.poison(format!(
+                    "the id {:?} of {} is not one: {error}",
+                    envelope.aggregate_id, envelope.aggregate_type
+                ));
+                None
+            }
+        }
+    }
+
     /// Whether the process ends with this step.
     pub fn is_finished(&self) -> bool {
         self.finished
@@ -111,6 +141,7 @@ impl<T: fmt::Debug> fmt::Debug for Steps<T> {
             .field("schedule", &self.schedule)
             .field("cancel", &self.cancel)
             .field("finished", &self.finished)
+            .field("poisoned", &self.poisoned)
             .finish()
     }
 }
@@ -195,4 +226,9 @@ impl Refused<'_> {
             _ => "invalid",
         }
     }
+}
+
+/// Logs a refusal no compensation handles, naming the workflow.
+pub fn log_refusal(workflow: &str, refused: &Refused<'_>) {
+    tracing::warn!(workflow, command = refused.command.name(), code = refused.code(), error = %refused.error, "a command the workflow sent was refused");
 }
