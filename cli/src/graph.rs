@@ -1,6 +1,6 @@
 //! How a model's parts connect — commands → the aggregates and facts they address and read →
-//! events → projections, facts and queries — as a Mermaid flowchart (embedded in the generated README) or a
-//! Graphviz graph.
+//! events → projections, facts, queries and workflows, and workflows → the commands they send —
+//! as a Mermaid flowchart (embedded in the generated README) or a Graphviz graph.
 
 use std::fmt::Write;
 
@@ -15,6 +15,7 @@ enum Kind {
     Fact,
     Projection,
     Query,
+    Workflow,
 }
 
 /// One arrow, in the order the flowchart reads: who acts on whom.
@@ -103,6 +104,40 @@ fn edges<'a>(model: &'a Model) -> Vec<Edge<'a>> {
             label: None,
         });
     }
+    for workflow in &model.workflows {
+        for on in &workflow.on {
+            push(Edge {
+                from: (&on.event.name, Kind::Event),
+                to: (&workflow.name, Kind::Workflow),
+                label: on.starts.then_some("starts"),
+            });
+        }
+        let reactions = workflow
+            .on
+            .iter()
+            .map(|on| (&on.reaction, "sends"))
+            .chain(
+                workflow
+                    .timers
+                    .iter()
+                    .map(|on| (&on.reaction, "on a timer, sends")),
+            )
+            .chain(
+                workflow
+                    .refused
+                    .iter()
+                    .map(|on| (&on.reaction, "when refused, sends")),
+            );
+        for (reaction, label) in reactions {
+            for send in &reaction.send {
+                push(Edge {
+                    from: (&workflow.name, Kind::Workflow),
+                    to: (&send.command, Kind::Command),
+                    label: Some(label),
+                });
+            }
+        }
+    }
     edges
 }
 
@@ -116,6 +151,7 @@ pub fn mermaid(model: &Model) -> String {
         Kind::Fact => format!("{name}([{name}])"),
         Kind::Projection => format!("{name}[[{name}]]"),
         Kind::Query => format!("{name}{{{{{name}}}}}"),
+        Kind::Workflow => format!("{name}{{{name}}}"),
     };
     let mut out = String::from("flowchart LR");
     for edge in edges(model) {
@@ -123,10 +159,15 @@ pub fn mermaid(model: &Model) -> String {
             Kind::Command => shape(edge.from),
             _ => edge.from.0.to_owned(),
         };
+        // A command is drawn where it first appears, as the source of its first arrow.
+        let to = match edge.to.1 {
+            Kind::Command => edge.to.0.to_owned(),
+            _ => shape(edge.to),
+        };
         let arrow = edge
             .label
             .map_or_else(|| "-->".to_owned(), |label| format!("-- {label} -->"));
-        write!(out, "\n    {from} {arrow} {}", shape(edge.to)).expect("writing to a String");
+        write!(out, "\n    {from} {arrow} {to}").expect("writing to a String");
     }
     out
 }
@@ -151,6 +192,7 @@ pub fn dot(model: &Model) -> String {
             Kind::Fact => "shape=ellipse",
             Kind::Projection => "shape=box, style=rounded",
             Kind::Query => "shape=hexagon",
+            Kind::Workflow => "shape=diamond",
         };
         writeln!(out, "    {} [{shape}];", quoted(name)).expect("writing to a String");
     }

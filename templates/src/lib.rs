@@ -21,7 +21,12 @@ use eventwright::relay::OutboxRelay;
 {%- for line in store_uses %}
 {{ line }}
 {%- endfor %}
+{%- if workflows %}
+use eventwright::store::{EventStore, ReadStore, StoreError, WorkflowStore};
+use eventwright::workflow::{WorkflowEngine, WorkflowError};
+{%- else %}
 use eventwright::store::{EventStore, ReadStore, StoreError};
+{%- endif %}
 use eventwright::{Dispatcher, ProjectionEngine, ProjectionError, ReadModels};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinHandle;
@@ -125,6 +130,12 @@ pub struct App {
     pub projections: ProjectionEngine,
     pub events: Arc<dyn EventStore>,
     pub read: Arc<dyn ReadStore>,
+{%- if workflows %}
+    /// Where the workflows keep their processes and timers: the event store's database.
+    pub workflow_store: Arc<dyn WorkflowStore>,
+    /// What the projections and the workflows follow.
+    pub feed: Arc<dyn Feed>,
+{%- endif %}
     /// What `GET /metrics` renders; `None` until the binary installs a recorder.
     pub metrics: Option<PrometheusHandle>,
 {%- if kafka %}
@@ -155,11 +166,12 @@ impl App {
     pub async fn connect(config: &Config) -> Result<Self, StoreError> {
 {%- if write_postgres %}
         let write_pool = postgres::connect(&config.write_db, 16, config.connect).await?;
-        let events: Arc<dyn EventStore> = Arc::new(PostgresEventStore::new(write_pool));
+        let event_store = Arc::new(PostgresEventStore::new(write_pool));
 {%- else %}
         let write_pool = sqlite::connect(&config.write_db).await?;
-        let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(write_pool));
+        let event_store = Arc::new(SqliteEventStore::new(write_pool));
 {%- endif %}
+        let events: Arc<dyn EventStore> = event_store.clone();
         events.prepare().await?;
 {%- if read_postgres %}
         let read_pool = postgres::connect(&config.read_db, 16, config.connect).await?;
@@ -189,7 +201,12 @@ impl App {
 {%- else %}
         let feed: Arc<dyn Feed> = Arc::new(log.clone());
 {%- endif %}
+{%- if workflows %}
+        let projections =
+            projections::engine(Arc::clone(&read), Arc::clone(&events), Arc::clone(&feed));
+{%- else %}
         let projections = projections::engine(Arc::clone(&read), Arc::clone(&events), feed);
+{%- endif %}
         projections.prepare().await?;
         Ok(Self {
             dispatcher: Dispatcher::new(Arc::clone(&events), Arc::new(log)),
@@ -198,6 +215,10 @@ impl App {
             projections,
             events,
             read,
+{%- if workflows %}
+            workflow_store: event_store,
+            feed,
+{%- endif %}
             metrics: None,
 {%- if kafka %}
             kafka,
@@ -210,6 +231,42 @@ impl App {
     pub fn spawn_projectors(&self) -> Vec<JoinHandle<()>> {
         self.projections.spawn()
     }
+{%- if workflows %}
+
+    /// The workflows, sending their commands through this app's dispatcher (and so given its
+    /// services).
+    pub fn workflows(&self) -> WorkflowEngine {
+        workflows::engine(
+            self.dispatcher.clone(),
+            Arc::clone(&self.workflow_store),
+            Arc::clone(&self.feed),
+        )
+    }
+
+    /// Starts the workflows in the background: one task per workflow following the events, one
+    /// firing due timers, and one publishing each workflow's lag and pending timers to
+    /// `/metrics` every few seconds.
+    pub fn spawn_workflows(&self) -> Vec<JoinHandle<()>> {
+        let workflows = self.workflows();
+        let mut tasks = workflows.spawn();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                if let Err(error) = workflows.record_metrics().await {
+                    tracing::warn!(%error, "workflow metrics not recorded");
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }));
+        tasks
+    }
+
+    /// Where each workflow stands: the events it has yet to take, its pending timers.
+    pub async fn workflow_status(
+        &self,
+    ) -> Result<Vec<eventwright::workflow::WorkflowStatus>, WorkflowError> {
+        self.workflows().status().await
+    }
+{%- endif %}
 {%- if kafka %}
 
     /// Starts publishing the log to Kafka in the background, when Kafka is the broker.

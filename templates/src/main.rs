@@ -256,6 +256,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     if matches!(args.role, Role::All | Role::Projector) {
         tasks.extend(app.spawn_projectors());
+{%- if workflows %}
+        tasks.extend(app.spawn_workflows());
+{%- endif %}
     }
 {%- if kafka.is_some() %}
     if matches!(args.role, Role::All | Role::Command) {

@@ -107,6 +107,9 @@ pub struct File {
     pub projections: NamedMap<Projection>,
     #[serde(default)]
     pub queries: NamedMap<Query>,
+    /// What the service does on its own when something happens: policies and process managers.
+    #[serde(default)]
+    pub workflows: NamedMap<Workflow>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -408,6 +411,65 @@ pub struct Query {
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,
+}
+
+/// A policy (no `state`): commands sent on events. Or a process manager (with `state`): one
+/// process per correlation value, with its own state, timers and compensations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// The process's state (process managers only).
+    pub state: Option<Fields>,
+    /// What each event does.
+    #[serde(default)]
+    pub on: NamedMap<Reaction>,
+    /// What each timer does when it fires (process managers only).
+    #[serde(default)]
+    pub timers: NamedMap<Reaction>,
+    /// What is done when a command the workflow sent is refused (process managers only).
+    #[serde(default)]
+    pub refused: NamedMap<Reaction>,
+    /// Documentation: the generated code's doc comment.
+    pub description: Option<String>,
+}
+
+/// What a workflow does on an event, a timer or a refusal, in this order: changes its state,
+/// sends commands, sets and drops timers, finishes.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reaction {
+    /// Whether this event starts a process.
+    pub starts: Option<Spanned<bool>>,
+    /// The event field holding the process's correlation; by default the event's aggregate id.
+    pub correlate: Option<Spanned<String>>,
+    /// How the event changes the process's state, as `apply` changes an aggregate's.
+    #[serde(default)]
+    pub apply: Changes,
+    #[serde(default)]
+    pub send: Vec<Spanned<Send>>,
+    /// Timers to set, each by name: after a duration (`15m`, `21d`) or at a time field.
+    #[serde(default)]
+    pub schedule: NamedMap<Spanned<String>>,
+    /// Timers to drop, by name.
+    pub cancel: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Whether the process ends here.
+    pub finish: Option<Spanned<bool>>,
+}
+
+/// `{ command: CancelOrder, to: correlation, fields: { reason: reason } }`: a command to send.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Send {
+    pub command: Option<Spanned<String>>,
+    /// The id of the aggregate it goes to: `id`, an event field, `correlation`,
+    /// `state.<field>` or `command.<field>`.
+    pub to: Option<Spanned<String>>,
+    /// Each command field from a value, named as `to` is.
+    #[serde(default)]
+    pub fields: NamedMap<Spanned<String>>,
+    /// Each command field from a constant.
+    #[serde(default)]
+    pub fields_const: NamedMap<Spanned<Scalar>>,
 }
 
 /// One name, or a list of them: `author` or `[member, status]`, each keeping where it was

@@ -10,6 +10,7 @@ mod projections;
 mod queries;
 mod types;
 mod values;
+mod workflows;
 
 use super::ir::{self, ChangeOp, Condition, Literal, Operand, Type};
 use crate::diagnostic::Diagnostic;
@@ -125,6 +126,8 @@ fn ordering_example_validates() {
             "AddItem",
             "RemoveItem",
             "CheckOut",
+            "PayOrder",
+            "ShipOrder",
             "CancelOrder"
         ]
     );

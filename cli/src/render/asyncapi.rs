@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::names::snake;
-use crate::model::ir::{Aggregate, Event, Field, Model, Type};
+use super::names::{kebab, snake};
+use crate::model::ir::{Aggregate, Event, Field, Model, Type, Workflow};
 
 /// The document for a service whose broker is Kafka.
 pub fn document(model: &Model) -> String {
@@ -69,6 +69,9 @@ pub fn document(model: &Model) -> String {
             }),
         );
     }
+    for workflow in &model.workflows {
+        workflow_operations(workflow, service, &mut channels, &mut operations);
+    }
     let mut schemas = Map::new();
     for value in &model.values {
         schemas.insert(value.name.clone(), object(&value.fields));
@@ -105,6 +108,54 @@ pub fn document(model: &Model) -> String {
         },
     });
     format!("{document:#}\n")
+}
+
+/// A workflow's consumption of each aggregate's events it reacts to, in a consumer group of
+/// its own, and its dead-letter channel.
+fn workflow_operations(
+    workflow: &Workflow,
+    service: &str,
+    channels: &mut Map<String, Value>,
+    operations: &mut Map<String, Value>,
+) {
+    let group = format!("workflow.{}", kebab(&workflow.name));
+    for aggregate in workflow.aggregates() {
+        let messages: Vec<Value> = workflow
+            .on
+            .iter()
+            .filter(|on| on.aggregate == aggregate)
+            .map(|on| json!({ "$ref": format!("#/channels/{aggregate}/messages/{}", on.event.name) }))
+            .collect();
+        let sent: Vec<String> = workflow
+            .reactions()
+            .flat_map(|reaction| reaction.send.iter().map(|send| send.command.clone()))
+            .collect();
+        let mut description = format!("In the consumer group `{service}.{group}`.");
+        if !sent.is_empty() {
+            description.push_str(&format!(" Sends {}, each once in effect.", sent.join(", ")));
+        }
+        operations.insert(
+            format!("{}Receives{aggregate}", workflow.name),
+            json!({
+                "action": "receive",
+                "title": format!("The workflow {} reacts to {aggregate} events", workflow.name),
+                "description": description,
+                "channel": { "$ref": format!("#/channels/{aggregate}") },
+                "messages": messages,
+            }),
+        );
+    }
+    channels.insert(
+        format!("dead-letter.{group}"),
+        json!({
+            "address": format!("{service}.dead-letter.{group}"),
+            "title": format!("Events the workflow {} could not take", workflow.name),
+            "description": "The record as it was consumed, key, value and headers, with \
+                `dead_letter.error` (naming the workflow), `dead_letter.projection`, \
+                `dead_letter.topic`, `dead_letter.partition` and `dead_letter.offset` headers \
+                added.",
+        }),
+    );
 }
 
 /// One event as a Kafka record: the envelope with the event's fields as its payload, and the

@@ -18,6 +18,8 @@ pub(super) struct LibRs<'a> {
     read_postgres: bool,
     read_cassandra: bool,
     kafka: bool,
+    /// Whether the model has workflows, which the app runs beside the projections.
+    workflows: bool,
     /// What `Config::for_tests` gives each side, for its doc comment.
     test_stores: String,
     /// The environment variable naming the Cassandra nodes that tests may use.
@@ -39,6 +41,9 @@ impl<'a> LibRs<'a> {
         }
         if !model.facts.is_empty() {
             modules.push("facts".to_owned());
+        }
+        if !model.workflows.is_empty() {
+            modules.push("workflows".to_owned());
         }
         modules.sort();
         let write_postgres = model.stores.write == WriteStore::Postgres;
@@ -80,6 +85,7 @@ impl<'a> LibRs<'a> {
             read_postgres,
             read_cassandra,
             kafka: model.stores.broker == Broker::Kafka,
+            workflows: !model.workflows.is_empty(),
             test_stores: test_stores(model),
             cassandra_test_env: format!("{}_TEST_CASSANDRA_NODES", shouty(&model.service)),
             test_env: format!("{}_TEST_POSTGRES_URL", shouty(&model.service)),

@@ -34,6 +34,8 @@ pub(super) struct MainRs<'a> {
     crate_use: String,
     /// The Kafka settings' attributes, when Kafka is the broker.
     kafka: Option<KafkaSettings>,
+    /// Whether the projector role also runs the model's workflows.
+    workflows: bool,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -66,6 +68,7 @@ impl<'a> MainRs<'a> {
             .map(|path| format!("{path:?}"))
             .collect();
         Self {
+            workflows: !model.workflows.is_empty(),
             model,
             command_attribute: layout::attribute(
                 "command",

@@ -39,6 +39,9 @@ mod telemetry_rs;
 mod test_examples;
 mod types_rs;
 mod walkthrough;
+mod workflow_steps;
+mod workflow_tests;
+mod workflows_rs;
 
 pub use options::{Options, RuntimeSource};
 pub use output::{OutputFile, Owner};

@@ -29,6 +29,8 @@ pub(super) struct Readme<'a> {
     cassandra_migrations: Vec<(String, String)>,
     walkthrough: Walkthrough,
     mermaid: String,
+    /// Each workflow's line: what it is, and what it does.
+    workflows: Vec<String>,
 }
 
 impl<'a> Readme<'a> {
@@ -76,6 +78,54 @@ impl<'a> Readme<'a> {
             cassandra_migrations,
             walkthrough: walkthrough(model),
             mermaid: crate::graph::mermaid(model),
+            workflows: model.workflows.iter().map(workflow_line).collect(),
         })
     }
+}
+
+/// `**Name** (policy, `name`): what it is for. On `Event`, sends `Command`; ...`
+fn workflow_line(workflow: &crate::model::ir::Workflow) -> String {
+    let kind = if workflow.process.is_some() {
+        "process manager"
+    } else {
+        "policy"
+    };
+    let mut line = format!(
+        "**{}** ({kind}, `{}`)",
+        workflow.name,
+        super::names::kebab(&workflow.name)
+    );
+    if let Some(description) = &workflow.description {
+        line.push_str(": ");
+        line.push_str(description.trim());
+    }
+    let commands = |reaction: &crate::model::ir::Reaction| -> Vec<String> {
+        reaction
+            .send
+            .iter()
+            .map(|send| format!("`{}`", send.command))
+            .collect()
+    };
+    for on in &workflow.on {
+        let sends = commands(&on.reaction);
+        let verb = if on.starts { "starts a process" } else { "" };
+        let what = match (verb.is_empty(), sends.is_empty()) {
+            (true, true) => continue,
+            (true, false) => format!("sends {}", sends.join(", ")),
+            (false, true) => verb.to_owned(),
+            (false, false) => format!("{verb} and sends {}", sends.join(", ")),
+        };
+        line.push_str(&format!(" On `{}`, {what}.", on.event.name));
+    }
+    for timer in &workflow.timers {
+        let sends = commands(&timer.reaction);
+        if !sends.is_empty() {
+            line.push_str(&format!(
+                " When `{}` fires, sends {}.",
+                timer.name,
+                sends.join(", ")
+            ));
+        }
+    }
+    line
 }

@@ -21,7 +21,7 @@ use super::readme::Readme;
 use super::services_rs::ServicesRs;
 use super::telemetry_rs::TelemetryRs;
 use super::types_rs::TypesRs;
-use super::{asyncapi, openapi};
+use super::{asyncapi, openapi, workflow_tests, workflows_rs};
 use crate::model::ir::{Broker, Model};
 use crate::model_schema;
 
@@ -106,6 +106,18 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
             "src/facts.rs",
             Owner::Generated,
             FactsRs::new(model).render()?,
+        ));
+    }
+    if !model.workflows.is_empty() {
+        files.push(file(
+            "src/workflows.rs",
+            Owner::Generated,
+            workflows_rs::render(model),
+        ));
+        files.push(file(
+            "tests/workflows.rs",
+            Owner::User,
+            workflow_tests::render(model, &crate_name),
         ));
     }
     for aggregate in &model.aggregates {

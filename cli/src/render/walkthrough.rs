@@ -15,7 +15,8 @@ pub struct Walkthrough {
 }
 
 /// The longest command sequence of the first aggregate that the model's own rules accept (so
-/// every step succeeds when run in order), then each query, with example values.
+/// every step succeeds when run in order), then each query, with example values. Commands a
+/// workflow sends are left to it: sent by hand too, one of the two would be refused.
 pub fn walkthrough(model: &Model) -> Walkthrough {
     let mut steps = Vec::new();
     let mut reads = Vec::new();
@@ -25,6 +26,10 @@ pub fn walkthrough(model: &Model) -> Walkthrough {
             .commands
             .iter()
             .filter_map(|command| succeeding(aggregate, command))
+            .filter(|scenario| {
+                let sent = |name: &str| model.workflows.iter().any(|w| w.sends(name));
+                !sent(&scenario.command.name) && !scenario.history.iter().any(|c| sent(&c.name))
+            })
             .max_by_key(|scenario| scenario.history.len());
         for command in longest
             .iter()

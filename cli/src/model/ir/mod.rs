@@ -2,11 +2,13 @@
 //!
 //! - `types`: field types, their rules, constants and times;
 //! - `command`: commands, their guards and emitted events, what they read;
-//! - `event`: events and the changes they make.
+//! - `event`: events and the changes they make;
+//! - `workflow`: policies and process managers.
 
 mod command;
 mod event;
 mod types;
+mod workflow;
 
 use std::sync::Arc;
 
@@ -16,6 +18,9 @@ pub use command::{
 };
 pub use event::{ChangeOp, Event};
 pub use types::{EnumDef, Field, Literal, Offset, Operand, Rules, TimeUnit, Type, ValueDef};
+pub use workflow::{
+    Assign, OnEvent, OnRefused, OnTimer, Process, Reaction, Schedule, Send, Value, When, Workflow,
+};
 
 /// A service described by a model file, after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +36,7 @@ pub struct Model {
     /// Shared with the queries that read them.
     pub projections: Vec<Arc<Projection>>,
     pub queries: Vec<Query>,
+    pub workflows: Vec<Workflow>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

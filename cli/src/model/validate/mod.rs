@@ -14,6 +14,7 @@ mod projections;
 mod queries;
 mod types;
 mod values;
+mod workflows;
 
 use std::sync::Arc;
 
@@ -95,6 +96,7 @@ pub(crate) fn validate<'a>(
         .collect();
     copies::copies(&mut ctx, &file.projections, &aggregates, &mut projections);
     let queries = queries::queries(&mut ctx, &file.queries, &mut projections, stores.read);
+    let workflows = workflows::workflows(&mut ctx, &file.workflows, &aggregates);
 
     if !ctx.diagnostics.is_empty() {
         return Err(ctx.diagnostics);
@@ -119,6 +121,7 @@ pub(crate) fn validate<'a>(
         facts,
         projections,
         queries,
+        workflows,
     })
 }
 

@@ -191,6 +191,7 @@ pub(super) fn type_namespace(ctx: &mut Ctx, file: &ast::File) {
     }
     names.extend(file.facts.iter().map(|(n, _)| (n, "fact")));
     names.extend(file.projections.iter().map(|(n, _)| (n, "projection")));
+    names.extend(file.workflows.iter().map(|(n, _)| (n, "workflow")));
 
     let mut seen: HashMap<&str, (Pos, &str)> = HashMap::new();
     for (name, kind) in names {
@@ -218,7 +219,7 @@ pub(super) fn type_namespace(ctx: &mut Ctx, file: &ast::File) {
                 Pos::of(name),
                 format!("the name `{}` is already used by {} {first_kind}", name.value, article(first_kind)),
                 "used again here",
-                Some(format!("enums, values, aggregates, commands, events, facts and projections share one namespace; the first `{}` is on line {}", name.value, first.line)),
+                Some(format!("enums, values, aggregates, commands, events, facts, projections and workflows share one namespace; the first `{}` is on line {}", name.value, first.line)),
             ),
             None => {
                 seen.insert(&name.value, (Pos::of(name), kind));
