@@ -314,6 +314,35 @@ fn exercise(service: &Service) {
     assert_eq!(second["items"][0]["order_id"], other);
     assert_eq!(second["next_cursor"], json!(null));
 
+    // The workflows: the checked-out order waits for its payment (a pending timer of
+    // `payment-deadline`), and paying it ships it (the `ship-paid-orders` policy sends
+    // `ShipOrder`), on every stack.
+    let metrics = |name: &str| {
+        let (_, text) = service.get_text("/metrics");
+        text.lines()
+            .find(|line| line.starts_with(name))
+            .map(str::to_owned)
+    };
+    let started = Instant::now();
+    while metrics("eventwright_workflow_pending_timers{workflow=\"payment-deadline\"}")
+        .is_none_or(|line| !line.ends_with(" 1"))
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no pending payment timer"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, body) = service.call(
+        "POST",
+        &format!("/orders/{order}/pay-order"),
+        Some(&json!({})),
+    );
+    assert_eq!(status, 200, "{body}");
+    service.wait_for(&format!("/order-summary/{order}"), |status, body| {
+        status == 200 && body["status"] == "Shipped"
+    });
+
     // Client mistakes get 4xx bodies that say what and where.
     let cases = [
         (

@@ -63,6 +63,7 @@ impl AggregateTest {
         }
 
         let mut cases = Vec::new();
+        let mut named: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
         let mut decisions = DecisionCases::default();
         for command in aggregate.commands.iter().filter(|c| c.is_decision()) {
             decisions.add(&mut examples, aggregate, all, command, &event_fn);
@@ -72,7 +73,15 @@ impl AggregateTest {
                 .into_iter()
                 .chain(refusals(aggregate, command))
             {
-                cases.push(test_case(aggregate, &scenario, &event_fn));
+                let mut case = test_case(aggregate, &scenario, &event_fn);
+                // Two guards of one kind on one field (`not_equals: Paid`, `not_equals:
+                // Cancelled`) would name their tests alike: the later ones are numbered.
+                let seen = named.entry(case.name.clone()).or_insert(0);
+                *seen += 1;
+                if *seen > 1 {
+                    case.name = format!("{}_{seen}", case.name);
+                }
+                cases.push(case);
             }
         }
 

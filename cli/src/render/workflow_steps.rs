@@ -65,7 +65,7 @@ fn source(value: &Value, names: &Names) -> String {
         Value::Event(field) => read(&format!("event.{}", field.name), &field.ty),
         Value::State(field) => read(&format!("state.{}", field.name), &field.ty),
         Value::Command(field) => read(&format!("command.{}", field.name), &field.ty),
-        Value::AggregateId(_) => "id".to_owned(),
+        Value::AggregateId(ty) => read("id", ty),
         Value::Correlation => read(
             "state.correlation",
             names.correlation.unwrap_or(&Type::String),

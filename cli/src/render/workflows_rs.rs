@@ -302,7 +302,7 @@ fn arms(
                         read_all.aggregate_id = true;
                         "envelope.aggregate_id.clone()".to_owned()
                     }
-                    None => "id".to_owned(),
+                    None => read("id", &id_type),
                 };
                 lines.push(format!("state.correlation = {value};"));
             }
@@ -605,38 +605,72 @@ fn on_refused(workflow: &Workflow, names: &Names, uses: &mut Uses) -> String {
     uses.add("eventwright::workflow", "Refused");
     uses.add("eventwright::workflow", "log_refusal");
     let mut uses_state = false;
+    let mut uses_steps = false;
     let mut out = String::from("        ");
-    for (index, on) in workflow.refused.iter().enumerate() {
+    // Refusals the model answers with nothing are neither handled nor logged.
+    let mut quiet = Vec::new();
+    let mut handled = 0;
+    for on in &workflow.refused {
         uses.crate_items
             .insert((snake(&on.aggregate), on.command.clone()));
+        let lines = statements(&on.reaction, 12, names);
+        if lines.is_empty() {
+            quiet.push(format!("refused.command::<{}>().is_none()", on.command));
+            continue;
+        }
         for send in &on.reaction.send {
             uses.crate_items
                 .insert((snake(&send.aggregate), send.command.clone()));
         }
         uses_state |= reads(&on.reaction).state;
+        uses_steps = true;
         let test = if reads_command(&on.reaction) {
             format!("let Some(command) = refused.command::<{}>()", on.command)
         } else {
             format!("refused.command::<{}>().is_some()", on.command)
         };
-        if index > 0 {
+        if handled > 0 {
             out.push_str(" else ");
         }
+        handled += 1;
         out.push_str(&format!("if {test} {{\n"));
-        for line in statements(&on.reaction, 12, names) {
+        for line in lines {
             out.push_str(&format!("            {line}\n"));
         }
         out.push_str("        }");
     }
-    out.push_str(" else {\n            log_refusal(Self::NAME, refused);\n        }");
+    let log = "log_refusal(Self::NAME, refused);";
+    let opening = if handled > 0 { " else if " } else { "if " };
+    match quiet.as_slice() {
+        [] if handled > 0 => out.push_str(&format!(" else {{\n            {log}\n        }}")),
+        [] => out.push_str(log),
+        conditions => {
+            let flat = format!("{opening}{} {{", conditions.join(" && "));
+            let line = if handled > 0 {
+                10 + flat.len()
+            } else {
+                8 + flat.len()
+            };
+            if line <= 100 {
+                out.push_str(&flat);
+            } else {
+                out.push_str(&format!(
+                    "{opening}{}\n        {{",
+                    conditions.join("\n            && ")
+                ));
+            }
+            out.push_str(&format!("\n            {log}\n        }}"));
+        }
+    }
     let state = if uses_state { "state" } else { "_state" };
+    let steps = if uses_steps { "steps" } else { "_steps" };
     let signature = unit_signature(
         "fn on_refused",
         &[
             "&self".to_owned(),
             format!("{state}: &mut Self::State"),
             "refused: &Refused<'_>".to_owned(),
-            "steps: &mut Steps<Self::Timer>".to_owned(),
+            format!("{steps}: &mut Steps<Self::Timer>"),
         ],
     );
     format!("    {signature}\n{out}\n    }}\n")
