@@ -30,7 +30,11 @@ impl Dispatcher {
             Some(known) => Ok(known),
             // Commands that start an aggregate assume there is none yet: if there is one, its
             // first sequence is taken, and the conflict loads it.
-            None if jobs.first().is_some_and(|job| job.creates) => Ok((A::default(), 0)),
+            None if jobs.first().is_some_and(|job| job.creates)
+                && jobs.iter().all(|job| job.command_id.is_none()) =>
+            {
+                Ok((A::default(), 0))
+            }
             None => self.load::<A>(aggregate_id).await,
         };
         let (mut state, mut version) = match loaded {
@@ -50,6 +54,9 @@ impl Dispatcher {
             let held_before = held(&state);
             let mut held_now = held_before.clone();
             let mut accepted: Vec<Accepted<A>> = Vec::with_capacity(jobs.len());
+            // Commands sent with an id that were refused on a state the batch has not
+            // committed yet: decided again once it has, since their refusal is kept for good.
+            let mut later: Vec<Job<A>> = Vec::new();
             for job in jobs.drain(..) {
                 let around = Surroundings::new(&self.services, &*self.clock, &job.metadata);
                 let decided = match job.command.decide(&state, version, around) {
@@ -67,6 +74,9 @@ impl Dispatcher {
                     Ok((events, new))
                 });
                 match decided {
+                    Err(_) if job.command_id.is_some() && !accepted.is_empty() => {
+                        later.push(job);
+                    }
                     Err(refused) => {
                         let answer = self
                             .record_refusal::<A>(aggregate_id, &job, refused, version)
@@ -110,10 +120,12 @@ impl Dispatcher {
                 Persistence::StateStored => match state.snapshot() {
                     Ok(row) => Some(row),
                     Err(error) => {
+                        let error = DispatchError::Encode(error);
                         answer_all(
                             accepted.into_iter().map(|accepted| accepted.job).collect(),
-                            &DispatchError::Encode(error),
+                            &error,
                         );
+                        answer_all(later, &error);
                         return None;
                     }
                 },
@@ -184,7 +196,12 @@ impl Dispatcher {
                             events: mine,
                         }));
                     }
-                    return Some((state, version));
+                    if later.is_empty() {
+                        return Some((state, version));
+                    }
+                    // The state they were refused on is committed now: decided again on it.
+                    jobs = later;
+                    continue;
                 }
                 Err(StoreError::Conflict { .. }) => {
                     conflicts += 1;
@@ -200,6 +217,7 @@ impl Dispatcher {
                             jobs.push(job);
                         }
                     }
+                    jobs.append(&mut later);
                     tracing::debug!(aggregate_type = A::TYPE, %aggregate_id, conflicts, "conflict; deciding again on fresh state");
                     if jobs.is_empty() {
                         return None;
@@ -220,11 +238,15 @@ impl Dispatcher {
                         };
                         if claimed && !refused {
                             refused = true;
-                            let _ = job.reply.send(Err(taken.duplicate()));
+                            let answer = self
+                                .record_refusal::<A>(aggregate_id, &job, taken.duplicate(), before)
+                                .await;
+                            let _ = job.reply.send(answer);
                         } else {
                             jobs.push(job);
                         }
                     }
+                    jobs.append(&mut later);
                     if !refused {
                         answer_all(std::mem::take(&mut jobs), &taken);
                     }
@@ -238,6 +260,7 @@ impl Dispatcher {
                         accepted.into_iter().map(|accepted| accepted.job).collect(),
                         &error,
                     );
+                    answer_all(later, &error);
                     return None;
                 }
             }

@@ -17,7 +17,8 @@ pub struct Instance {
     /// The process's state; `None` once it finished, when its later events are ignored.
     pub state: Option<Value>,
     /// The last sequence handled of each aggregate whose events reached the process, by
-    /// `"{aggregate_type}/{aggregate_id}"`: an event delivered again is skipped.
+    /// `"{aggregate_type}/{aggregate_id}"`: an event delivered again is skipped. Keys starting
+    /// with `@` are the workflow's own (where in the log the process started).
     pub marks: BTreeMap<String, u64>,
 }
 

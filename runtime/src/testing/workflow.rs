@@ -196,6 +196,9 @@ impl<M: ProcessManager> GivenProcess<M> {
         };
         let mut steps = Steps::new(self.now);
         self.manager.handle(state, &event, envelope, &mut steps);
+        if let Some(reason) = steps.poisoned.take() {
+            panic!("the workflow cannot handle the event: {reason}");
+        }
         self.finish_step(&correlation, steps, &mut then);
         then
     }
@@ -277,6 +280,9 @@ impl<P: Policy> GivenPolicy<P> {
         if let Some(event) = event {
             let mut steps = Steps::new(self.now);
             self.policy.react(&event, &envelope, &mut steps);
+            if let Some(reason) = steps.poisoned.take() {
+                panic!("the policy cannot handle the event: {reason}");
+            }
             then.sent = steps.commands;
         }
         then

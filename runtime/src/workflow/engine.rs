@@ -122,16 +122,28 @@ impl WorkflowEngine {
                 let runner = Arc::clone(runner);
                 tokio::spawn(async move {
                     loop {
-                        let ran = run::run(
-                            runner.as_ref(),
-                            &engine.with,
-                            engine.feed.as_ref(),
-                            engine.policy,
-                        );
-                        if let Err(error) = ran.await {
-                            tracing::error!(workflow = runner.name(), %error, "workflow failed; retrying");
-                            tokio::time::sleep(engine.policy.retry_delay).await;
+                        // In a task of its own, so that a step that panics (user code) is
+                        // reported and the workflow starts again from its checkpoint.
+                        let (engine_run, runner_run) = (engine.clone(), Arc::clone(&runner));
+                        let ran = tokio::spawn(async move {
+                            run::run(
+                                runner_run.as_ref(),
+                                &engine_run.with,
+                                engine_run.feed.as_ref(),
+                                engine_run.policy,
+                            )
+                            .await
+                        });
+                        match ran.await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(error)) => {
+                                tracing::error!(workflow = runner.name(), %error, "workflow failed; retrying");
+                            }
+                            Err(panicked) => {
+                                tracing::error!(workflow = runner.name(), error = %panicked, "workflow panicked; starting it again");
+                            }
                         }
+                        tokio::time::sleep(engine.policy.retry_delay).await;
                     }
                 })
             })
@@ -139,7 +151,17 @@ impl WorkflowEngine {
         if self.runners.iter().any(|runner| runner.has_timers()) {
             let engine = self.clone();
             tasks.push(tokio::spawn(async move {
-                timers::fire_due(&engine.runners, &engine.with, engine.timer_poll).await;
+                loop {
+                    let firing = engine.clone();
+                    let fired = tokio::spawn(async move {
+                        timers::fire_due(&firing.runners, &firing.with, firing.timer_poll).await;
+                    });
+                    // It returns only by panicking (in a workflow's code): started again.
+                    if let Err(panicked) = fired.await {
+                        tracing::error!(error = %panicked, "the timer loop panicked; starting it again");
+                        tokio::time::sleep(engine.policy.retry_delay).await;
+                    }
+                }
             }));
         }
         tasks

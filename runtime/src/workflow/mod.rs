@@ -10,13 +10,21 @@
 //! is at least once, and every effect happens once:
 //!
 //! - each command is sent with an id derived from what caused it (the event, or the timer),
-//!   through [`Dispatcher::dispatch_once`](crate::Dispatcher::dispatch_once): sent again after
-//!   a crash, it appends nothing and gets the same answer;
+//!   its place in the step and the command itself, through
+//!   [`Dispatcher::dispatch_once`](crate::Dispatcher::dispatch_once): sent again after a crash,
+//!   it appends nothing and gets the same answer;
 //! - a process's state, the last event it handled of each aggregate, and its timers are kept
 //!   in the event store's database ([`WorkflowStore`](crate::store::WorkflowStore)), and a
 //!   step changes them in one transaction, from the version it read. An event delivered again
-//!   is skipped; two steps of one process racing (two instances, or a timer and an event) end
-//!   with one committed and the other decided again on its state.
+//!   is skipped. Of two steps of one process racing (two instances, or a timer and an event),
+//!   one commits; the other's commands may have been sent already, and it is decided again on
+//!   the state the first left, sending what that decision calls for. The aggregates' own rules
+//!   settle what the two sent (a paid order refuses to be cancelled).
+//!
+//! A process takes the events of its correlation from the one that starts it on. On the log,
+//! an event before that one is ignored however often it is delivered; from Kafka, where the
+//! events of several aggregates arrive in no common order, an event of another aggregate that
+//! arrives before the starting one is ignored.
 //!
 //! A step decides first, on its state and the event (or timer), then its commands are sent, in
 //! order, then its state and timers are kept. A step must therefore decide the same way given

@@ -7,7 +7,7 @@ use super::send::send_all;
 use super::steps::Steps;
 use super::{Events, Policy};
 use crate::event::EventEnvelope;
-use crate::store::Timer;
+use crate::store::{Cursor, Timer};
 
 pub(super) struct PolicyRunner<P>(pub P);
 
@@ -21,7 +21,12 @@ impl<P: Policy> Runner for PolicyRunner<P> {
         false
     }
 
-    async fn on_event(&self, with: &With, envelope: &EventEnvelope) -> Result<(), WorkflowError> {
+    async fn on_event(
+        &self,
+        with: &With,
+        envelope: &EventEnvelope,
+        _: Option<Cursor>,
+    ) -> Result<(), WorkflowError> {
         let event = P::Event::from_envelope(envelope).map_err(|error| WorkflowError::Poison {
             workflow: P::NAME,
             reason: error.to_string(),

@@ -11,7 +11,7 @@ use super::send::send_all;
 use super::steps::Steps;
 use super::{Events, ProcessManager};
 use crate::event::{EventEnvelope, Metadata};
-use crate::store::{Instance, Step, StoreError, Timer};
+use crate::store::{Cursor, Instance, Step, StoreError, Timer};
 
 /// How many times a step is decided again when another step of its process committed first,
 /// before the failure goes to the engine's retries.
@@ -44,7 +44,12 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
         true
     }
 
-    async fn on_event(&self, with: &With, envelope: &EventEnvelope) -> Result<(), WorkflowError> {
+    async fn on_event(
+        &self,
+        with: &With,
+        envelope: &EventEnvelope,
+        cursor: Option<Cursor>,
+    ) -> Result<(), WorkflowError> {
         let event = M::Event::from_envelope(envelope).map_err(|error| poison::<M>(error))?;
         let Some(event) = event else {
             return Ok(());
@@ -62,12 +67,13 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
             let read_version = instance.as_ref().map_or(0, |instance| instance.version);
             let (mut state, mut marks) = match instance {
                 None if !self.0.starts(&event) => return Ok(()),
-                None => (M::State::default(), BTreeMap::new()),
+                None => (M::State::default(), started_at(cursor)),
                 Some(Instance { state: None, .. }) => return Ok(()),
                 Some(Instance { marks, .. })
                     if marks
                         .get(&stream)
-                        .is_some_and(|seen| *seen >= envelope.sequence) =>
+                        .is_some_and(|seen| *seen >= envelope.sequence)
+                        || before_start(&marks, cursor) =>
                 {
                     return Ok(());
                 }
@@ -135,7 +141,24 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
             {
                 return Ok(());
             }
-            let mut state = restore::<M>(state)?;
+            let mut state = match restore::<M>(state.clone()) {
+                Ok(restored) => restored,
+                // It could never fire: it goes, rather than hold up the timers due after it.
+                Err(error) => {
+                    tracing::error!(workflow = M::NAME, %correlation, timer = timer.name, %error, "dropped a timer of a process whose state no longer deserializes");
+                    let step = Step {
+                        workflow: M::NAME,
+                        correlation,
+                        read_version: instance.version,
+                        state: Some(state),
+                        marks: instance.marks,
+                        fired: Some(timer),
+                        schedule: Vec::new(),
+                        cancel: Vec::new(),
+                    };
+                    return Ok(with.store.commit_step(step).await?);
+                }
+            };
             let mut steps = Steps::new(with.dispatcher.clock().now());
             match serde_json::from_value::<M::Timer>(timer.timer.clone()) {
                 Ok(payload) => self.0.on_timer(&mut state, payload, &mut steps),
@@ -173,6 +196,39 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
         }
     }
 }
+
+/// The marks of a process started by the event at `cursor` in the log: an event before it,
+/// ignored when first delivered because no process had started, is ignored again when
+/// delivered again after a crash, rather than handled by the process started since.
+fn started_at(cursor: Option<Cursor>) -> BTreeMap<String, u64> {
+    let mut marks = BTreeMap::new();
+    if let Some(cursor) = cursor {
+        marks.insert(START_TRANSACTION.to_owned(), cursor.transaction);
+        marks.insert(START_POSITION.to_owned(), cursor.position);
+    }
+    marks
+}
+
+/// Whether the event at `cursor` came before the one that started the process.
+fn before_start(marks: &BTreeMap<String, u64>, cursor: Option<Cursor>) -> bool {
+    let (Some(cursor), Some(transaction), Some(position)) = (
+        cursor,
+        marks.get(START_TRANSACTION),
+        marks.get(START_POSITION),
+    ) else {
+        return false;
+    };
+    cursor
+        < Cursor {
+            transaction: *transaction,
+            position: *position,
+        }
+}
+
+/// Where the event that started a process stands in the log, kept among its marks (no
+/// aggregate's `type/id` starts with `@`).
+const START_TRANSACTION: &str = "@start.transaction";
+const START_POSITION: &str = "@start.position";
 
 /// What a step commits: the state it leaves (none once finished), and its timers.
 fn step<'a, M: ProcessManager>(

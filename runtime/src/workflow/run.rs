@@ -10,7 +10,7 @@ use super::send::Unanswered;
 use crate::dispatch::Dispatcher;
 use crate::engine::{Delivery, Feed, FeedError, Subscription};
 use crate::event::EventEnvelope;
-use crate::store::{StoreError, Timer, WorkflowStore};
+use crate::store::{Cursor, StoreError, Timer, WorkflowStore};
 
 /// Why a workflow could not handle an event or a timer.
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +57,14 @@ pub(super) trait Runner: Send + Sync + 'static {
     /// Whether it sets timers, for the timer loop to look for them.
     fn has_timers(&self) -> bool;
 
-    /// Handles one event, once in effect however often it is delivered.
-    async fn on_event(&self, with: &With, envelope: &EventEnvelope) -> Result<(), WorkflowError>;
+    /// Handles one event, once in effect however often it is delivered; `cursor` is where it
+    /// stands in the log, when the feed reads the log.
+    async fn on_event(
+        &self,
+        with: &With,
+        envelope: &EventEnvelope,
+        cursor: Option<Cursor>,
+    ) -> Result<(), WorkflowError>;
 
     /// Fires one due timer, unless it was moved or dropped since it was read.
     async fn on_timer(&self, with: &With, timer: &Timer) -> Result<(), WorkflowError>;
@@ -132,7 +138,7 @@ async fn handle(
     };
     let mut attempts = 0;
     loop {
-        match runner.on_event(with, envelope).await {
+        match runner.on_event(with, envelope, delivery.cursor).await {
             Ok(()) => return Ok(()),
             Err(error) if error.is_poison() => {
                 attempts += 1;

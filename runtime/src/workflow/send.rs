@@ -11,13 +11,27 @@ use crate::event::Metadata;
 /// Under which all workflows' command ids are derived (UUID v5).
 const NAMESPACE: Uuid = Uuid::from_u128(0x4f0c_1d2e_8b7a_4e1f_9c3d_2a6b_5e8f_7d10);
 
-/// The id of the `index`th command (from 0) a step of `workflow` sends for `cause` (an
-/// event's id, or a timer's `timer:{correlation}:{name}:{due_ms}`).
+/// An id derived from `workflow`, `cause` and `index`, the same every time: what a workflow's
+/// commands are sent under (with the command itself in `cause`).
 pub fn command_id(workflow: &str, cause: &str, index: usize) -> Uuid {
     Uuid::new_v5(
         &NAMESPACE,
         format!("{workflow}\n{cause}\n{index}").as_bytes(),
     )
+}
+
+/// The id a step sends `command` under: of the workflow, the cause, the command's place and
+/// the command itself. Decided again on the same state, a step sends the same commands under
+/// the same ids, which take effect once; decided again on a state another step of its process
+/// left (it lost the race to commit), it may decide other commands, which get ids of their own
+/// rather than the answers of the ones it sent before.
+fn sent_id(workflow: &str, cause: &str, index: usize, command: &dyn Issued) -> Uuid {
+    let (aggregate_type, aggregate_id) = command.aggregate();
+    let what = format!(
+        "{cause}\n{}\n{aggregate_type}\n{aggregate_id}\n{command:?}",
+        command.name()
+    );
+    command_id(workflow, &what, index)
 }
 
 /// Why a step's commands could not all be answered.
@@ -46,7 +60,7 @@ pub(super) async fn send_all<T>(
     while !steps.commands.is_empty() {
         let queue: Vec<Box<dyn Issued>> = std::mem::take(&mut steps.commands);
         for command in queue {
-            let id = command_id(workflow, cause, sent.len());
+            let id = sent_id(workflow, cause, sent.len(), &*command);
             let answer = command.send(dispatcher, id, metadata.clone()).await;
             match answer {
                 Ok(_) => {}

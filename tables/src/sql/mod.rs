@@ -235,7 +235,7 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                 Step::Sql(create(dialect, &TIMERS)),
                 Step::Sql(
                     "CREATE INDEX IF NOT EXISTS eventwright_timers_due\n    \
-                     ON eventwright_timers (due_ms)"
+                     ON eventwright_timers (workflow, due_ms)"
                         .to_owned(),
                 ),
             ],
