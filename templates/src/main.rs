@@ -152,12 +152,16 @@ enum ProjectionsAction {
 /// What a `serve` process does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Role {
-    /// Commands, queries and projections, in one process.
+    /// Commands, queries{% if workflows %}, projections and workflows{% else %} and projections{% endif %}, in one process.
     All,
     /// The command API{% if kafka.is_some() %}, and the relay that publishes events to Kafka{% endif %}.
     Command,
     /// Keeps the projections up to date; serves no HTTP.
     Projector,
+{%- if workflows %}
+    /// Runs the workflows, and fires their timers; serves no HTTP.
+    Workflows,
+{%- endif %}
     /// The query API.
     Query,
 }
@@ -256,10 +260,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     if matches!(args.role, Role::All | Role::Projector) {
         tasks.extend(app.spawn_projectors());
-{%- if workflows %}
-        tasks.extend(app.spawn_workflows());
-{%- endif %}
     }
+{%- if workflows %}
+    if matches!(args.role, Role::All | Role::Workflows) {
+        tasks.extend(app.spawn_workflows());
+    }
+{%- endif %}
 {%- if kafka.is_some() %}
     if matches!(args.role, Role::All | Role::Command) {
         tasks.extend(app.spawn_relay());
@@ -284,6 +290,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("{{ model.service }} is projecting; stop it with Ctrl-C or SIGTERM.");
             api::operations(app)
         }
+{%- if workflows %}
+        Role::Workflows => {
+            println!("{{ model.service }} is running its workflows; stop it with Ctrl-C or SIGTERM.");
+            api::operations(app)
+        }
+{%- endif %}
     };
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,

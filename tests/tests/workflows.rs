@@ -343,3 +343,24 @@ fn workflows_on_postgres_and_kafka_end_every_order_once_through_twenty_kills() {
         })
     });
 }
+
+/// The clinic example's workflows (a process over two aggregates' events, timers at a date and
+/// at a timestamp, constants, compensations, a policy) generate a project that builds without a
+/// warning, passes clippy, rustfmt and its own tests, which give each workflow each event.
+#[test]
+fn clinic_workflows_build_cleanly_and_pass_their_own_tests() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let project = dir.path().join("clinic");
+    generate("examples/clinic.yaml", &project, None);
+    let build = support::cargo(&project, &["build", "--all-targets"]);
+    assert!(
+        !build.contains("warning"),
+        "the generated project builds with warnings:\n{build}"
+    );
+    support::cargo(
+        &project,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    );
+    support::cargo(&project, &["fmt", "--check"]);
+    support::cargo(&project, &["test"]);
+}

@@ -126,10 +126,12 @@ fn workflow_operations(
             .filter(|on| on.aggregate == aggregate)
             .map(|on| json!({ "$ref": format!("#/channels/{aggregate}/messages/{}", on.event.name) }))
             .collect();
-        let sent: Vec<String> = workflow
-            .reactions()
-            .flat_map(|reaction| reaction.send.iter().map(|send| send.command.clone()))
-            .collect();
+        let mut sent: Vec<String> = Vec::new();
+        for send in workflow.reactions().flat_map(|reaction| &reaction.send) {
+            if !sent.contains(&send.command) {
+                sent.push(send.command.clone());
+            }
+        }
         let mut description = format!("In the consumer group `{service}.{group}`.");
         if !sent.is_empty() {
             description.push_str(&format!(" Sends {}, each once in effect.", sent.join(", ")));

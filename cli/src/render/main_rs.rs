@@ -34,7 +34,7 @@ pub(super) struct MainRs<'a> {
     crate_use: String,
     /// The Kafka settings' attributes, when Kafka is the broker.
     kafka: Option<KafkaSettings>,
-    /// Whether the projector role also runs the model's workflows.
+    /// Whether the model has workflows, which `--role workflows` (and `all`) runs.
     workflows: bool,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,

@@ -39,6 +39,7 @@ mod telemetry_rs;
 mod test_examples;
 mod types_rs;
 mod walkthrough;
+mod workflow_process;
 mod workflow_steps;
 mod workflow_tests;
 mod workflows_rs;

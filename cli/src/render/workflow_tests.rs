@@ -9,7 +9,7 @@ use super::imports::{Imports, use_line};
 use super::layout;
 use super::names::snake;
 use super::scenario::TEST_NOW;
-use crate::model::ir::{Aggregate, Field, Model, OnEvent, Reaction, When, Workflow};
+use crate::model::ir::{Field, Model, OnEvent, Reaction, When, Workflow};
 
 pub(super) fn render(model: &Model, crate_name: &str) -> String {
     let mut imports = Imports::default();
@@ -27,7 +27,7 @@ pub(super) fn render(model: &Model, crate_name: &str) -> String {
             kit.push(given);
         }
         let start = workflow.on.iter().find(|on| on.starts);
-        let correlation = start.map(|start| correlation_of(start, &model.aggregates));
+        let correlation = start.map(correlation_of);
         for on in &workflow.on {
             let mut lines = vec![format!("let then = {given}({})", workflow.name)];
             lines.push(format!("    .at({TEST_NOW:?}.parse().expect(\"a time\"))"));
@@ -38,7 +38,6 @@ pub(super) fn render(model: &Model, crate_name: &str) -> String {
                         "event",
                         start,
                         correlation.as_ref(),
-                        &model.aggregates,
                         &mut imports,
                         &mut crate_items
                     )
@@ -50,7 +49,6 @@ pub(super) fn render(model: &Model, crate_name: &str) -> String {
                     "when",
                     on,
                     correlation.as_ref(),
-                    &model.aggregates,
                     &mut imports,
                     &mut crate_items
                 )
@@ -76,7 +74,6 @@ pub(super) fn render(model: &Model, crate_name: &str) -> String {
                             "event",
                             start,
                             correlation.as_ref(),
-                            &model.aggregates,
                             &mut imports,
                             &mut crate_items
                         )
@@ -136,21 +133,8 @@ pub(super) fn render(model: &Model, crate_name: &str) -> String {
 }
 
 /// The correlation a process's first event starts: its aggregate's id, or the field it names.
-fn correlation_of(start: &OnEvent, aggregates: &[Aggregate]) -> Field {
-    match &start.correlate {
-        Some(field) => field.clone(),
-        None => aggregates
-            .iter()
-            .find(|a| a.name == start.aggregate)
-            .map_or_else(
-                || Field {
-                    name: "id".to_owned(),
-                    ty: crate::model::ir::Type::String,
-                    rules: Default::default(),
-                },
-                |a| a.id.clone(),
-            ),
-    }
+fn correlation_of(start: &OnEvent) -> Field {
+    start.correlate.clone().unwrap_or_else(|| start.id.clone())
 }
 
 /// `.event::<A>("id", Event { .. })` or `.when::<A>(..)`, every event of one process naming
@@ -159,21 +143,15 @@ fn event_call(
     method: &str,
     on: &OnEvent,
     correlation: Option<&Field>,
-    aggregates: &[Aggregate],
     imports: &mut Imports,
     crate_items: &mut Vec<(String, String)>,
 ) -> String {
     let module = snake(&on.aggregate);
     crate_items.push((module.clone(), on.aggregate.clone()));
     crate_items.push((module, on.event.name.clone()));
-    let own_id = aggregates
-        .iter()
-        .find(|a| a.name == on.aggregate)
-        .map(|a| a.id.clone());
-    let id = match (&on.correlate, correlation, own_id) {
-        (None, Some(correlation), _) => text(&example(correlation).json),
-        (_, _, Some(own)) => text(&example(&own).json),
-        _ => "id".to_owned(),
+    let id = match (&on.correlate, correlation) {
+        (None, Some(correlation)) => text(&example(correlation).json),
+        _ => text(&example(&on.id).json),
     };
     let fields: Vec<(String, String)> = on
         .event

@@ -16,6 +16,8 @@ pub struct Workflow {
     pub on: Vec<OnEvent>,
     pub timers: Vec<OnTimer>,
     pub refused: Vec<OnRefused>,
+    /// Whether some event of the aggregates it receives is not one it reacts to.
+    pub partial: bool,
 }
 
 impl Workflow {
@@ -57,6 +59,8 @@ pub struct Process {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnEvent {
     pub aggregate: String,
+    /// The id field of that aggregate.
+    pub id: Field,
     pub event: Arc<Event>,
     /// Whether it starts a process (process managers).
     pub starts: bool,

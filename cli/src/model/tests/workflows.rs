@@ -203,3 +203,56 @@ fn a_process_needs_a_start_and_one_type_of_correlation() {
         ]
     );
 }
+
+#[test]
+fn what_a_workflow_cannot_say_is_refused_where_written() {
+    let broken = NO_SHOWS
+        .replace(
+            "state: { patient_id: string }",
+            "state: { patient_id: string, correlation: string }",
+        )
+        .replace(
+            "        starts: true\n",
+            "        starts: true\n        finish: true\n",
+        )
+        .replace(
+            "      reminder: {}\n",
+            "      reminder: { apply: { set_const: { patient_id: x } } }\n",
+        )
+        .replace(
+            "      MarkMissed:\n        finish: true\n",
+            "      MarkMissed:\n        finish: true\n      Register: {}\n",
+        );
+    let found: Vec<String> = errors(&clinic(&broken)).iter().map(at).collect();
+    assert_eq!(
+        found,
+        [
+            "28:34 a process's state cannot have a field `correlation`",
+            "32:17 `Booked` starts a process of workflow `NoShows` and finishes it at once",
+            "45:41 workflow `NoShows` changes no state when a timer fires",
+        ]
+    );
+    let never_sent = NO_SHOWS.replace(
+        "      MarkMissed:\n        finish: true\n",
+        "      MarkMissed:\n        finish: true\n      Register: {}\n",
+    );
+    assert_eq!(
+        error(&clinic(&never_sent)),
+        "48:7 workflow `NoShows` never sends `Register`, so it is never refused"
+    );
+}
+#[test]
+fn two_timers_named_alike_in_the_code_are_refused() {
+    let broken = NO_SHOWS.replace(
+        "      reminder: {}\n",
+        "      reminder: {}\n      reminder_: {}\n",
+    );
+    let found: Vec<String> = errors(&clinic(&broken)).iter().map(at).collect();
+    assert_eq!(
+        found,
+        [
+            "45:7 timers `reminder` and `reminder_` are both `Reminder` in the generated code",
+            "45:7 `reminder_` is not a valid timer name",
+        ]
+    );
+}

@@ -1,6 +1,7 @@
 //! Workflows: policies (no `state`) and process managers, each reaction checked against the
 //! events, commands and fields it names.
 
+mod checks;
 mod sends;
 mod timers;
 
@@ -33,10 +34,18 @@ fn workflow(
     ast: &ast::Workflow,
     aggregates: &[ir::Aggregate],
 ) -> ir::Workflow {
-    let state = ast
-        .state
-        .as_ref()
-        .map(|fields| state_fields(ctx, name, fields));
+    let reported = ctx.diagnostics.len();
+    let state = ast.state.as_ref().map(|fields| {
+        checks::state_names(ctx, fields);
+        state_fields(ctx, name, fields)
+    });
+    checks::timer_names(ctx, &ast.timers);
+    for (_, reaction) in ast.timers.iter() {
+        checks::no_changes(ctx, name, &reaction.apply, "when a timer fires");
+    }
+    for (_, reaction) in ast.refused.iter() {
+        checks::no_changes(ctx, name, &reaction.apply, "when a command is refused");
+    }
     if state.is_none() {
         policy_has_no_process_keys(ctx, name, ast);
     }
@@ -82,7 +91,7 @@ fn workflow(
             Some("mark the event that begins a process with `starts: true`".into()),
         );
     }
-    let timers = ast
+    let timers: Vec<ir::OnTimer> = ast
         .timers
         .iter()
         .map(|(timer, reaction)| {
@@ -95,7 +104,7 @@ fn workflow(
             }
         })
         .collect();
-    let refused = ast
+    let refused: Vec<ir::OnRefused> = ast
         .refused
         .iter()
         .filter_map(|(command, reaction)| {
@@ -109,8 +118,38 @@ fn workflow(
             })
         })
         .collect();
+    let sent = |command: &str| {
+        on.iter()
+            .map(|on| &on.reaction)
+            .chain(timers.iter().map(|on: &ir::OnTimer| &on.reaction))
+            .any(|reaction| reaction.send.iter().any(|send| send.command == command))
+    };
+    for (command, _) in ast.refused.iter() {
+        // A send that did not resolve (reported) may be the one naming it.
+        let resolved = ctx.diagnostics.len() == reported;
+        if resolved && !sent(&command.value) {
+            ctx.error(
+                Pos::of(command),
+                format!(
+                    "workflow `{}` never sends `{}`, so it is never refused",
+                    name.value, command.value
+                ),
+                "not sent here",
+                Some("`refused:` lists commands this workflow's reactions send".into()),
+            );
+        }
+    }
+    let partial = aggregates
+        .iter()
+        .filter(|aggregate| on.iter().any(|on| on.aggregate == aggregate.name))
+        .flat_map(|aggregate| aggregate.events.iter().map(move |event| (aggregate, event)))
+        .any(|(aggregate, event)| {
+            !on.iter()
+                .any(|on| on.aggregate == aggregate.name && on.event.name == event.name)
+        });
     ir::Workflow {
         name: name.value.clone(),
+        partial,
         description: ast.description.clone(),
         process,
         on,
@@ -179,8 +218,8 @@ fn policy_has_no_process_keys(ctx: &mut Ctx, name: &Spanned<String>, ast: &ast::
         if let Some(finish) = &reaction.finish {
             refuse(ctx, Pos::of(finish), "finish");
         }
-        if let Some((target, _)) = reaction.apply.set.iter().next() {
-            refuse(ctx, Pos::of(target), "keep a state");
+        if let Some(pos) = checks::first_change(&reaction.apply) {
+            refuse(ctx, pos, "keep a state");
         }
     }
 }
@@ -248,6 +287,21 @@ fn on_event(
         }
         found
     });
+    let starts = ast.starts.as_ref().is_some_and(|s| s.value);
+    if let (true, Some(finish)) = (starts, ast.finish.as_ref().filter(|f| f.value)) {
+        ctx.error(
+            Pos::of(finish),
+            format!(
+                "`{}` starts a process of workflow `{}` and finishes it at once",
+                event.name, workflow.value
+            ),
+            "a process that never runs",
+            Some("a reaction that only sends commands belongs to a policy".into()),
+        );
+    }
+    if state.is_some() {
+        checks::no_row_keys(ctx, workflow, &ast.apply);
+    }
     let apply = match state {
         Some(state) => changes::changes(
             ctx,
@@ -273,8 +327,9 @@ fn on_event(
     reaction.apply = apply;
     Some(ir::OnEvent {
         aggregate: aggregate.name.clone(),
+        id: aggregate.id.clone(),
         event: Arc::clone(event),
-        starts: ast.starts.as_ref().is_some_and(|s| s.value),
+        starts,
         correlate,
         reaction,
     })
@@ -340,10 +395,6 @@ fn reaction_of(
         for (key, present) in [
             ("starts", ast.starts.as_ref().map(Pos::of)),
             ("correlate", ast.correlate.as_ref().map(Pos::of)),
-            (
-                "apply",
-                ast.apply.set.iter().next().map(|(k, _)| Pos::of(k)),
-            ),
         ] {
             if let Some(pos) = present {
                 ctx.error(

@@ -52,7 +52,9 @@ fn duration(text: &str) -> Option<i64> {
         _ => return None,
     };
     let count: i64 = text[..text.len() - 1].parse().ok()?;
-    (count > 0).then_some(count.checked_mul(unit)?)
+    // Up to about a hundred years: past that, time arithmetic overflows.
+    let seconds = count.checked_mul(unit)?;
+    (count > 0 && seconds <= 100 * 365 * 86_400).then_some(seconds)
 }
 
 /// Every timer a reaction sets or drops is one of `declared`.
@@ -98,5 +100,6 @@ mod tests {
         assert_eq!(duration("0m"), None);
         assert_eq!(duration("due_on"), None);
         assert_eq!(duration("m"), None);
+        assert_eq!(duration("999999999d"), None, "too far to add to a time");
     }
 }
