@@ -34,6 +34,31 @@ pub(super) fn caused_by(workflow: &str, envelope: &EventEnvelope) -> Metadata {
     }
 }
 
+impl<M: ProcessManager> ProcessRunner<M> {
+    /// Sends a step's commands; a refused one goes to the process's compensation.
+    async fn send(
+        &self,
+        with: &With,
+        cause: &str,
+        metadata: &Metadata,
+        state: &mut M::State,
+        steps: &mut Steps<M::Timer>,
+    ) -> Result<(), WorkflowError> {
+        send_all(
+            &with.dispatcher,
+            M::NAME,
+            cause,
+            metadata,
+            steps,
+            |refused, steps| {
+                self.0.on_refused(state, refused, steps);
+            },
+        )
+        .await
+        .map_err(|unanswered| WorkflowError::unanswered(M::NAME, unanswered))
+    }
+}
+
 #[async_trait]
 impl<M: ProcessManager> Runner for ProcessRunner<M> {
     fn name(&self) -> &'static str {
@@ -88,18 +113,8 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
             if let Some(reason) = steps.poisoned.take() {
                 return Err(poison::<M>(reason));
             }
-            send_all(
-                &with.dispatcher,
-                M::NAME,
-                &cause,
-                &metadata,
-                &mut steps,
-                |refused, steps| {
-                    self.0.on_refused(&mut state, refused, steps);
-                },
-            )
-            .await
-            .map_err(|unanswered| WorkflowError::unanswered(M::NAME, unanswered))?;
+            self.send(with, &cause, &metadata, &mut state, &mut steps)
+                .await?;
             marks.insert(stream.clone(), envelope.sequence);
             let step = step::<M>(&correlation, read_version, &state, marks, None, steps)?;
             match with.store.commit_step(step).await {
@@ -167,18 +182,8 @@ impl<M: ProcessManager> Runner for ProcessRunner<M> {
                     tracing::error!(workflow = M::NAME, %correlation, timer = timer.name, %error, "a timer that no longer deserializes was dropped")
                 }
             }
-            send_all(
-                &with.dispatcher,
-                M::NAME,
-                &cause,
-                &metadata,
-                &mut steps,
-                |refused, steps| {
-                    self.0.on_refused(&mut state, refused, steps);
-                },
-            )
-            .await
-            .map_err(|unanswered| WorkflowError::unanswered(M::NAME, unanswered))?;
+            self.send(with, &cause, &metadata, &mut state, &mut steps)
+                .await?;
             let step = step::<M>(
                 correlation,
                 instance.version,

@@ -2,7 +2,7 @@
 //! pass retried, and an event that can never be handled set aside where the feed can.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -98,8 +98,17 @@ pub(super) async fn run(
     let mut subscription = feed.subscribe(&subscriber(name), checkpoint).await?;
     loop {
         let batch = subscription.next_batch().await?;
+        let mut saved = Instant::now();
         for (index, delivery) in batch.iter().enumerate() {
             handle(runner, with, subscription.as_mut(), policy, index, delivery).await?;
+            // On the log, every event up to this one is handled: a restart in a long batch
+            // resumes here rather than go through the batch again.
+            if let Some(cursor) = delivery.cursor
+                && saved.elapsed() >= CHECKPOINT_EVERY
+            {
+                with.store.save_workflow_checkpoint(name, cursor).await?;
+                saved = Instant::now();
+            }
         }
         subscription.ack().await?;
         if let Some(cursor) = batch.iter().rev().find_map(|delivery| delivery.cursor) {
@@ -107,6 +116,9 @@ pub(super) async fn run(
         }
     }
 }
+
+/// How often, at most, a workflow fed from the log keeps its checkpoint within a batch.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
 
 /// The name a workflow subscribes to a feed under (its consumer group and dead-letter topic
 /// on Kafka), apart from every projection's.

@@ -193,14 +193,14 @@ pub async fn every_order_settles_once(
     let late = restart_until(&mut tasks, &dispatcher, &store, &feed, restarts, || async {
         for n in 1..=ORDERS {
             let (order, _) = dispatcher.load::<Order>(&order_id(n)).await.unwrap();
-            if !matches!(order.status, Status::Shipped | Status::Cancelled) {
-                return false;
-            }
             let process = workflows
                 .load_instance("fulfilment", &order_id(n))
                 .await
                 .unwrap();
-            if process.is_some_and(|process| process.state.is_some()) {
+            let running = process
+                .as_ref()
+                .is_some_and(|process| process.state.is_some());
+            if !matches!(order.status, Status::Shipped | Status::Cancelled) || running {
                 return false;
             }
         }

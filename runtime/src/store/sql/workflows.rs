@@ -48,125 +48,36 @@ impl<B: Backend> WorkflowStore for SqlEventStore<B> {
     }
 
     async fn commit_step(&self, step: Step<'_>) -> Result<(), StoreError> {
-        let dialect = self.db().dialect();
-        let p = |n| dialect.placeholder(n);
-        let conflict = || StoreError::Conflict {
-            aggregate_type: format!("workflow {}", step.workflow),
-            aggregate_id: step.correlation.to_owned(),
-            sequence: step.read_version + 1,
-        };
-        let state = step.state.as_ref().map(ToString::to_string);
-        let marks = serde_json::to_string(&step.marks)
-            .map_err(|error| StoreError::Corrupt(format!("marks: {error}")))?;
-        let mut tx = self.db().begin().await?;
-        let moved = if step.read_version == 0 {
-            let sql = format!(
-                "INSERT INTO eventwright_workflows (workflow, correlation, version, state, marks) \
-                 VALUES ({}, {}, 1, {}, {}) ON CONFLICT (workflow, correlation) DO NOTHING",
-                p(1),
-                p(2),
-                json(dialect, 3),
-                json(dialect, 4)
-            );
-            let args = [
-                Arg::Text(step.workflow),
-                Arg::Text(step.correlation),
-                Arg::OptText(state.as_deref()),
-                Arg::Text(&marks),
-            ];
-            tx.execute(&sql, &args).await?
-        } else {
-            let sql = format!(
-                "UPDATE eventwright_workflows SET version = version + 1, state = {}, marks = {} \
-                 WHERE workflow = {} AND correlation = {} AND version = {}",
-                json(dialect, 1),
-                json(dialect, 2),
-                p(3),
-                p(4),
-                p(5)
-            );
-            let args = [
-                Arg::OptText(state.as_deref()),
-                Arg::Text(&marks),
-                Arg::Text(step.workflow),
-                Arg::Text(step.correlation),
-                Arg::Int(to_i64(step.read_version)?),
-            ];
-            tx.execute(&sql, &args).await?
-        };
-        if moved != 1 {
-            return Err(conflict());
-        }
-        if let Some(fired) = step.fired {
-            let sql = format!(
-                "DELETE FROM eventwright_timers \
-                 WHERE workflow = {} AND correlation = {} AND name = {} AND due_ms = {}",
-                p(1),
-                p(2),
-                p(3),
-                p(4)
-            );
-            let args = [
-                Arg::Text(step.workflow),
-                Arg::Text(step.correlation),
-                Arg::Text(&fired.name),
-                Arg::Int(fired.due.timestamp_millis()),
-            ];
-            if tx.execute(&sql, &args).await? != 1 {
-                return Err(conflict());
-            }
-        }
-        if step.state.is_none() {
-            // A finished process's timers go with it.
-            let sql = format!(
-                "DELETE FROM eventwright_timers WHERE workflow = {} AND correlation = {}",
-                p(1),
-                p(2)
-            );
-            tx.execute(
-                &sql,
-                &[Arg::Text(step.workflow), Arg::Text(step.correlation)],
-            )
-            .await?;
-            return tx.commit().await;
-        }
-        let cancel = format!(
-            "DELETE FROM eventwright_timers \
-             WHERE workflow = {} AND correlation = {} AND name = {}",
-            p(1),
-            p(2),
-            p(3)
+        // The transaction runs in a task of its own: a step given up half way (its task
+        // aborted) would otherwise leave it open on a pooled connection, holding the process's
+        // row until that connection is used again, and every later step of the process would
+        // wait on it.
+        let db = self.db().clone();
+        let (workflow, correlation) = (step.workflow.to_owned(), step.correlation.to_owned());
+        let fired = step.fired.cloned();
+        let (read_version, state, marks, schedule, cancel) = (
+            step.read_version,
+            step.state,
+            step.marks,
+            step.schedule,
+            step.cancel,
         );
-        for name in &step.cancel {
-            let args = [
-                Arg::Text(step.workflow),
-                Arg::Text(step.correlation),
-                Arg::Text(name),
-            ];
-            tx.execute(&cancel, &args).await?;
-        }
-        let schedule = format!(
-            "INSERT INTO eventwright_timers (workflow, correlation, name, due_ms, timer) \
-             VALUES ({}, {}, {}, {}, {}) ON CONFLICT (workflow, correlation, name) \
-             DO UPDATE SET due_ms = excluded.due_ms, timer = excluded.timer",
-            p(1),
-            p(2),
-            p(3),
-            p(4),
-            json(dialect, 5)
-        );
-        for timer in &step.schedule {
-            let payload = timer.timer.to_string();
-            let args = [
-                Arg::Text(step.workflow),
-                Arg::Text(step.correlation),
-                Arg::Text(&timer.name),
-                Arg::Int(timer.due.timestamp_millis()),
-                Arg::Text(&payload),
-            ];
-            tx.execute(&schedule, &args).await?;
-        }
-        tx.commit().await
+        let committing = tokio::spawn(async move {
+            let step = Step {
+                workflow: &workflow,
+                correlation: &correlation,
+                read_version,
+                state,
+                marks,
+                fired: fired.as_ref(),
+                schedule,
+                cancel,
+            };
+            commit(&db, step).await
+        });
+        committing.await.map_err(|stopped| {
+            StoreError::Unavailable(format!("a workflow step's commit stopped: {stopped}"))
+        })?
     }
 
     async fn timer(
@@ -236,6 +147,129 @@ impl<B: Backend> WorkflowStore for SqlEventStore<B> {
         self.save_relay_checkpoint(&checkpoint_name(workflow), cursor)
             .await
     }
+}
+
+/// Commits a step in one transaction: see [`WorkflowStore::commit_step`].
+async fn commit<B: Backend>(db: &B, step: Step<'_>) -> Result<(), StoreError> {
+    let dialect = db.dialect();
+    let p = |n| dialect.placeholder(n);
+    let conflict = || StoreError::Conflict {
+        aggregate_type: format!("workflow {}", step.workflow),
+        aggregate_id: step.correlation.to_owned(),
+        sequence: step.read_version + 1,
+    };
+    let state = step.state.as_ref().map(ToString::to_string);
+    let marks = serde_json::to_string(&step.marks)
+        .map_err(|error| StoreError::Corrupt(format!("marks: {error}")))?;
+    let mut tx = db.begin().await?;
+    let moved = if step.read_version == 0 {
+        let sql = format!(
+            "INSERT INTO eventwright_workflows (workflow, correlation, version, state, marks) \
+             VALUES ({}, {}, 1, {}, {}) ON CONFLICT (workflow, correlation) DO NOTHING",
+            p(1),
+            p(2),
+            json(dialect, 3),
+            json(dialect, 4)
+        );
+        let args = [
+            Arg::Text(step.workflow),
+            Arg::Text(step.correlation),
+            Arg::OptText(state.as_deref()),
+            Arg::Text(&marks),
+        ];
+        tx.execute(&sql, &args).await?
+    } else {
+        let sql = format!(
+            "UPDATE eventwright_workflows SET version = version + 1, state = {}, marks = {} \
+             WHERE workflow = {} AND correlation = {} AND version = {}",
+            json(dialect, 1),
+            json(dialect, 2),
+            p(3),
+            p(4),
+            p(5)
+        );
+        let args = [
+            Arg::OptText(state.as_deref()),
+            Arg::Text(&marks),
+            Arg::Text(step.workflow),
+            Arg::Text(step.correlation),
+            Arg::Int(to_i64(step.read_version)?),
+        ];
+        tx.execute(&sql, &args).await?
+    };
+    if moved != 1 {
+        return Err(conflict());
+    }
+    if let Some(fired) = step.fired {
+        let sql = format!(
+            "DELETE FROM eventwright_timers \
+             WHERE workflow = {} AND correlation = {} AND name = {} AND due_ms = {}",
+            p(1),
+            p(2),
+            p(3),
+            p(4)
+        );
+        let args = [
+            Arg::Text(step.workflow),
+            Arg::Text(step.correlation),
+            Arg::Text(&fired.name),
+            Arg::Int(fired.due.timestamp_millis()),
+        ];
+        if tx.execute(&sql, &args).await? != 1 {
+            return Err(conflict());
+        }
+    }
+    if step.state.is_none() {
+        // A finished process's timers go with it.
+        let sql = format!(
+            "DELETE FROM eventwright_timers WHERE workflow = {} AND correlation = {}",
+            p(1),
+            p(2)
+        );
+        tx.execute(
+            &sql,
+            &[Arg::Text(step.workflow), Arg::Text(step.correlation)],
+        )
+        .await?;
+        return tx.commit().await;
+    }
+    let cancel = format!(
+        "DELETE FROM eventwright_timers \
+         WHERE workflow = {} AND correlation = {} AND name = {}",
+        p(1),
+        p(2),
+        p(3)
+    );
+    for name in &step.cancel {
+        let args = [
+            Arg::Text(step.workflow),
+            Arg::Text(step.correlation),
+            Arg::Text(name),
+        ];
+        tx.execute(&cancel, &args).await?;
+    }
+    let schedule = format!(
+        "INSERT INTO eventwright_timers (workflow, correlation, name, due_ms, timer) \
+         VALUES ({}, {}, {}, {}, {}) ON CONFLICT (workflow, correlation, name) \
+         DO UPDATE SET due_ms = excluded.due_ms, timer = excluded.timer",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        json(dialect, 5)
+    );
+    for timer in &step.schedule {
+        let payload = timer.timer.to_string();
+        let args = [
+            Arg::Text(step.workflow),
+            Arg::Text(step.correlation),
+            Arg::Text(&timer.name),
+            Arg::Int(timer.due.timestamp_millis()),
+            Arg::Text(&payload),
+        ];
+        tx.execute(&schedule, &args).await?;
+    }
+    tx.commit().await
 }
 
 /// A workflow's checkpoint is kept beside the relays', under a name no relay takes.
