@@ -425,6 +425,59 @@ async fn a_row_with_an_empty_listed_field_is_in_no_list() {
     assert_eq!(aisle(read.as_ref(), "c").await, [5]);
 }
 
+/// A projector stopped between a row and its lists leaves the row in its old value's list. An
+/// event for the old value then changes nothing through that list, and the row's next write
+/// takes it out: it does not stay in a list it left.
+#[tokio::test]
+async fn a_row_left_in_a_list_it_left_is_not_changed_through_it_nor_kept_there() {
+    let config = CassandraConfig::new(nodes(), format!("t{}", uuid::Uuid::new_v4().simple()));
+    let session = cassandra::connect(&config).await.expect("Cassandra is up");
+    let keyspace = config.keyspace.clone();
+    let read = CassandraReadStore::new(session.clone(), config);
+    read.prepare(&SHELF).await.unwrap();
+    let row = shelf(7, "a", 1);
+    put(&read, row.clone(), 1).await.unwrap();
+    // Moved to aisle b the way a writer that stopped before its lists leaves it.
+    let id = row["id"].as_str().unwrap();
+    session
+        .query_unpaged(
+            format!(
+                "UPDATE {keyspace}.shelf SET aisle = 'b', eventwright_version = 2, \
+                 eventwright_previous = {{'aisle': '\"a\"'}} WHERE id = {id}"
+            ),
+            (),
+        )
+        .await
+        .unwrap();
+    assert_eq!(aisle(&read, "a").await, [1], "the list it left");
+
+    let restock = event("restock-a", 1);
+    let plus_one: Decide<'static> = Box::new(|row| {
+        let mut row = row.expect("a listed row");
+        row["count"] = json!(row["count"].as_i64().unwrap() + 1);
+        Ok(RowChange::Upsert(row))
+    });
+    read.update_where(
+        &SHELF,
+        "shelf",
+        Mark::delivered(&restock),
+        "aisle",
+        &json!("a"),
+        plus_one,
+    )
+    .await
+    .unwrap();
+    let stored = read.get(&SHELF, &row["id"]).await.unwrap().unwrap();
+    assert_eq!(stored["count"], json!(1), "a row of aisle b, untouched");
+
+    put(&read, shelf(7, "b", 5), 2).await.unwrap();
+    assert!(
+        aisle(&read, "a").await.is_empty(),
+        "out of the list it left"
+    );
+    assert_eq!(aisle(&read, "b").await, [5]);
+}
+
 /// A projection changed since its tables were built, on Cassandra, with the events in SQLite.
 #[tokio::test]
 async fn a_changed_projection_is_rebuilt_by_its_task() {

@@ -23,7 +23,10 @@
 //! - The list tables are written after the main row, with the main row's version as write time,
 //!   so an older write never overwrites a newer one there; and the main row remembers the listed
 //!   values it replaced, so a write interrupted between the two is completed when its event is
-//!   redelivered.
+//!   redelivered, or by the row's next write, which first finishes the removals of the one
+//!   before (another aggregate's event may write the row before the redelivery comes).
+//! - A change to every row holding a value finds the rows through that value's list table, and
+//!   changes each only if its main row still holds the value: a list can be behind its rows.
 //!
 //! # What a reader may observe
 //!

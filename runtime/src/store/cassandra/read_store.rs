@@ -266,10 +266,12 @@ impl ReadStore for CassandraReadStore {
         }
         let mut applied = keys.is_empty();
         for key in &keys {
-            // A row gone since its list said otherwise stays gone: no row is created.
+            // A list can be behind its rows (another projector moved a row on since, or
+            // stopped between a row and its lists): a row is changed only while it holds the
+            // value, and one gone since stays gone.
             let each: Decide<'_> = Box::new(|row| match row {
-                Some(row) => decide(Some(row)),
-                None => Ok(RowChange::None),
+                Some(row) if holds(&row, column, value) => decide(Some(row)),
+                _ => Ok(RowChange::None),
             });
             applied |= self.write_row(schema, mark, Some(key), each).await?;
         }
@@ -527,6 +529,14 @@ fn summary_index<'a>(
 }
 
 /// `sum + value`, both JSON numbers: whole while both are whole.
+/// Whether `row`'s `column` holds `value`, numbers compared by value (`2` is `2.0`).
+fn holds(row: &Row, column: &str, value: &Value) -> bool {
+    match (row.get(column), value) {
+        (Some(Value::Number(held)), Value::Number(wanted)) => held.as_f64() == wanted.as_f64(),
+        (held, wanted) => held == Some(wanted),
+    }
+}
+
 fn plus(sum: &Value, value: &Value) -> Value {
     match (sum.as_i64(), value.as_i64()) {
         (Some(a), Some(b)) => Value::from(a.saturating_add(b)),

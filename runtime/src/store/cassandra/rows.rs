@@ -86,6 +86,41 @@ impl CassandraReadStore {
         previous: &HashMap<String, String>,
         current: Option<&Row>,
     ) -> Result<(), StoreError> {
+        self.remove_listed(schema, key, version, previous, current)
+            .await?;
+        let Some(row) = current else {
+            return Ok(());
+        };
+        let keyspace = &self.config.keyspace;
+        for index in schema.indexes {
+            for place in places(index, row) {
+                let mut values = data_values(schema, row)?;
+                if index.is_expanded() {
+                    values.extend(
+                        place
+                            .0
+                            .iter()
+                            .map(|term| Some(CqlValue::Text(term_text(term)))),
+                    );
+                }
+                values.push(Some(CqlValue::BigInt(version)));
+                self.execute(statements::insert_listed(keyspace, schema, index), values)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes, at `version`, the index-table rows the indexed columns' `previous` values keyed
+    /// and the `current` row no longer does.
+    async fn remove_listed(
+        &self,
+        schema: &TableSchema<'_>,
+        key: &Value,
+        version: i64,
+        previous: &HashMap<String, String>,
+        current: Option<&Row>,
+    ) -> Result<(), StoreError> {
         let keyspace = &self.config.keyspace;
         let before: Row = previous
             .iter()
@@ -103,25 +138,32 @@ impl CassandraReadStore {
                 self.execute(statements::delete_listed(keyspace, schema, index), values)
                     .await?;
             }
-            let Some(row) = current else {
-                continue;
-            };
-            for place in &now {
-                let mut values = data_values(schema, row)?;
-                if index.is_expanded() {
-                    values.extend(
-                        place
-                            .0
-                            .iter()
-                            .map(|term| Some(CqlValue::Text(term_text(term)))),
-                    );
-                }
-                values.push(Some(CqlValue::BigInt(version)));
-                self.execute(statements::insert_listed(keyspace, schema, index), values)
-                    .await?;
-            }
         }
         Ok(())
+    }
+
+    /// Finishes the removals the stored version's write may not have made (its writer stopped
+    /// between the row and its lists) before the row moves on: once it has, the values that
+    /// write replaced are no longer known, and a row left in another value's list would stay
+    /// there for good.
+    async fn finish_removals(
+        &self,
+        schema: &TableSchema<'_>,
+        key: &Value,
+        stored: &Stored,
+    ) -> Result<(), StoreError> {
+        let current = (!stored.deleted).then_some(&stored.data);
+        let unchanged = current.is_some_and(|row| {
+            stored
+                .previous
+                .iter()
+                .all(|(column, text)| row.get(column).map(Value::to_string).as_ref() == Some(text))
+        });
+        if unchanged {
+            return Ok(());
+        }
+        self.remove_listed(schema, key, stored.version, &stored.previous, current)
+            .await
     }
 
     /// [`ReadStore::update`]'s row write, without the checkpoint or progress.
@@ -154,6 +196,9 @@ impl CassandraReadStore {
                 self.sync_lists(schema, key, stored.version, &stored.previous, current)
                     .await?;
                 return Ok(false);
+            }
+            if let Some(stored) = &stored {
+                self.finish_removals(schema, key, stored).await?;
             }
             let current = stored
                 .as_ref()
