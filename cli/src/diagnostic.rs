@@ -92,9 +92,14 @@ impl fmt::Display for Diagnostics {
             if i > 0 {
                 f.write_str("\n\n")?;
             }
-            // Nothing to quote (an unreadable or empty file): say where, not which line.
+            // Nothing to quote (an unreadable, oversized or empty file): the file as a whole,
+            // from its start.
             if self.source.trim().is_empty() {
-                write!(f, "error: {}\n --> {}", d.message, self.file)?;
+                write!(
+                    f,
+                    "error: {}\n --> {}:{}:{}",
+                    d.message, self.file, d.line, d.column
+                )?;
                 if let Some(hint) = &d.hint {
                     write!(f, "\n  = hint: {hint}")?;
                 }

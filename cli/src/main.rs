@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+use commands::stdout::out;
 use commands::{diff, generate, graph, new, validate};
 
 #[derive(Debug, Parser)]
@@ -67,16 +68,13 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Schema => {
-            print!("{}", eventwright_cli::model_schema::JSON);
+            out!("{}", eventwright_cli::model_schema::JSON);
             ExitCode::SUCCESS
         }
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "eventwright",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "eventwright", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
             ExitCode::SUCCESS
         }
     }

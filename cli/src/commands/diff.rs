@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use eventwright_cli::event_diff::{self, Verdict};
 
+use super::stdout::outln;
 use super::{Format, PROBLEM};
 
 #[derive(Debug, clap::Args)]
@@ -43,18 +44,18 @@ pub fn run(args: &Args) -> ExitCode {
         .filter(|c| c.verdict == Verdict::Breaking)
         .count();
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&changes).expect("changes serialize")
         ),
         Format::Human => {
             for change in &changes {
-                println!("{change}");
+                outln!("{change}");
             }
             if changes.is_empty() {
-                println!("no event changed");
+                outln!("no event changed");
             } else {
-                println!("{} change(s), {breaking} breaking", changes.len());
+                outln!("{} change(s), {breaking} breaking", changes.len());
             }
         }
     }

@@ -9,6 +9,7 @@ use eventwright_cli::regenerate::{self, Action, Plan};
 use eventwright_cli::render::Options;
 use eventwright_cli::tree::Disk;
 
+use super::stdout::{out, outln};
 use super::{PROBLEM, USAGE};
 
 #[derive(Debug, clap::Args)]
@@ -103,13 +104,13 @@ pub fn run(args: &Args) -> ExitCode {
             );
             ExitCode::from(PROBLEM)
         } else {
-            println!("up to date");
+            outln!("up to date");
             ExitCode::SUCCESS
         };
     }
     if args.dry_run {
         if !plan.is_stale() {
-            println!("up to date");
+            outln!("up to date");
         }
         return ExitCode::SUCCESS;
     }
@@ -118,11 +119,11 @@ pub fn run(args: &Args) -> ExitCode {
     }
     match plan.apply(&mut tree, args.force) {
         Ok(()) if plan.is_stale() => {
-            println!("{} is up to date with its model", root.display());
+            outln!("{} is up to date with its model", root.display());
             ExitCode::SUCCESS
         }
         Ok(()) => {
-            println!("up to date");
+            outln!("up to date");
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -138,14 +139,14 @@ pub fn print_plan(plan: &Plan, verbose: bool, diffs: bool) {
         if !verbose && !step.is_notable() {
             continue;
         }
-        println!("{step}");
+        outln!("{step}");
         let show = match step.action {
             Action::Update { .. } | Action::Edited { .. } | Action::Remove { .. } => diffs,
             Action::EditedObsolete { .. } => diffs,
             _ => false,
         };
         if show && let Some(diff) = step.diff() {
-            print!("{diff}");
+            out!("{diff}");
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::stdout::{out, outln};
 use clap::ValueEnum;
 use eventwright_cli::graph;
 
@@ -39,8 +40,8 @@ pub fn run(args: &Args) -> ExitCode {
         Err(code) => return code,
     };
     match args.format {
-        GraphFormat::Mermaid => println!("{}", graph::mermaid(&model)),
-        GraphFormat::Dot => print!("{}", graph::dot(&model)),
+        GraphFormat::Mermaid => outln!("{}", graph::mermaid(&model)),
+        GraphFormat::Dot => out!("{}", graph::dot(&model)),
     }
     ExitCode::SUCCESS
 }

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod generate;
 pub mod graph;
 pub mod new;
+pub mod stdout;
 pub mod validate;
 
 use std::path::{Path, PathBuf};

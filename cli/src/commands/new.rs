@@ -9,6 +9,7 @@ use eventwright_cli::project::{self, Created, ProjectError};
 use eventwright_cli::regenerate::Action;
 use eventwright_cli::render::Options;
 
+use super::stdout::outln;
 use super::{PROBLEM, USAGE};
 
 #[derive(Debug, clap::Args)]
@@ -96,7 +97,7 @@ pub fn run(args: Args) -> ExitCode {
                 eprintln!("note: {note}");
             }
             let count = |f: fn(&Action) -> bool| plan.steps.iter().filter(|s| f(&s.action)).count();
-            println!(
+            outln!(
                 "created {} ({} files written, {} replaced; files of yours kept)",
                 out.display(),
                 count(|a| matches!(a, Action::Create { .. })),
@@ -105,10 +106,10 @@ pub fn run(args: Args) -> ExitCode {
             // A Cargo.toml of yours from an earlier run may lack what this code needs.
             for step in &plan.steps {
                 if matches!(step.action, Action::KeepLacking { .. }) {
-                    println!("{step}");
+                    outln!("{step}");
                 }
             }
-            println!("next: cd {} && cargo run -- serve", out.display());
+            outln!("next: cd {} && cargo run -- serve", out.display());
             ExitCode::SUCCESS
         }
         Err(error @ ProjectError::NotEmpty(_)) => {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use eventwright_cli::model;
 
+use super::stdout::outln;
 use super::{Format, PROBLEM};
 
 #[derive(Debug, clap::Args)]
@@ -24,7 +25,7 @@ pub fn run(args: &Args) -> ExitCode {
     match model::load(&args.model) {
         Ok(_) => {
             if matches!(args.format, Format::Json) {
-                println!("[]");
+                outln!("[]");
             } else {
                 eprintln!("{}: the model is valid", args.model.display());
             }
@@ -33,7 +34,7 @@ pub fn run(args: &Args) -> ExitCode {
         Err(diagnostics) => {
             match args.format {
                 Format::Human => eprintln!("{diagnostics}"),
-                Format::Json => println!("{}", diagnostics.to_json()),
+                Format::Json => outln!("{}", diagnostics.to_json()),
             }
             ExitCode::from(PROBLEM)
         }

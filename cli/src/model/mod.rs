@@ -4,6 +4,7 @@
 //! value), then `validate` resolves names and types into the [`ir`], collecting every problem.
 
 mod ast;
+mod indentation;
 pub mod ir;
 mod validate;
 
@@ -109,7 +110,7 @@ pub fn parse(file_name: &str, source: &str) -> Result<ir::Model, Diagnostics> {
             return Err(Diagnostics::new(
                 file_name,
                 source,
-                vec![syntax_error(&error)],
+                vec![syntax_error(&error, source)],
             ));
         }
     };
@@ -117,7 +118,7 @@ pub fn parse(file_name: &str, source: &str) -> Result<ir::Model, Diagnostics> {
 }
 
 /// A YAML or serde error as one diagnostic, with a "did you mean" for misspelled keys.
-fn syntax_error(error: &serde_saphyr::Error) -> Diagnostic {
+fn syntax_error(error: &serde_saphyr::Error, source: &str) -> Diagnostic {
     let inner = error.without_snippet();
     let (line, column) = inner
         .location()
@@ -140,6 +141,16 @@ fn syntax_error(error: &serde_saphyr::Error) -> Diagnostic {
         ),
         _ => {
             let message = DefaultMessageFormatter.format_message(inner).into_owned();
+            if let Some(explained) = indentation::explain(source, line as usize, &message) {
+                return Diagnostic {
+                    line: explained.line as u64,
+                    column: explained.column as u64,
+                    length: 1,
+                    message: explained.message,
+                    label: "indentation".to_owned(),
+                    hint: Some(explained.hint),
+                };
+            }
             let hint = message.contains("recursion limit").then(|| {
                 "the YAML nests far deeper than a model does; is this the right file?".to_owned()
             });

@@ -5,6 +5,7 @@ mod aggregates;
 mod copies;
 mod dependencies;
 mod facts;
+mod indentation;
 mod names;
 mod projections;
 mod queries;

@@ -2,6 +2,7 @@
 //! subcommand does to a project. One test binary, one module per subcommand.
 
 mod generate;
+mod hostile;
 mod support;
 mod tools;
 
@@ -31,6 +32,40 @@ fn an_invalid_model_exits_1_naming_file_line_and_column() {
     let problems: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
     assert_eq!(problems[0]["line"], 7);
     assert_eq!(problems[0]["column"], 14);
+}
+
+/// `eventwright graph | head -1`: the reader stops, and the command ends quietly with success
+/// (the pipe is closed before the command writes anything, so it always meets a closed pipe).
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().to_str().unwrap();
+    let created = eventwright(&["new", &example("library.yaml"), "--out", project]);
+    assert_eq!(created.status.code(), Some(0), "{}", stderr(&created));
+    let library = example("library.yaml");
+    let runs: [&[&str]; 5] = [
+        &["graph", &library],
+        &["schema"],
+        &["completions", "bash"],
+        &["validate", "--format", "json", &library],
+        &["generate", "--project", project, "--verbose"],
+    ];
+    for args in runs {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("eventwright"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).is_empty(), "{args:?}: {}", stderr(&output));
+    }
 }
 
 #[test]

@@ -72,3 +72,13 @@ fn invalid_service_name() {
         Some("service names are lowercase kebab-case or snake_case: `my-shop`")
     );
 }
+
+#[test]
+fn a_name_the_generated_code_derives() {
+    let d = only(&CART.replace("CartOpened", "CartEvent"));
+    assert_eq!(
+        at(&d),
+        "18:7 `CartEvent` cannot be an event name: the generated code names the enum of `Cart`'s events so"
+    );
+    assert_eq!(d.hint.as_deref(), Some("rename it, like `CartHappened`"));
+}

@@ -36,6 +36,8 @@ const RESERVED: &[&str] = &[
     "State",
     "Json",
     "Self",
+    // The application's services, imported into every aggregate's module.
+    "Services",
 ];
 
 /// "did you mean `x`?" for the closest candidate, if one is close enough to be a typo.
@@ -193,9 +195,42 @@ pub(super) fn type_namespace(ctx: &mut Ctx, file: &ast::File) {
     names.extend(file.projections.iter().map(|(n, _)| (n, "projection")));
     names.extend(file.workflows.iter().map(|(n, _)| (n, "workflow")));
 
+    // The names the generated code derives from the model's: each aggregate's enum of events,
+    // each workflow's state and timers.
+    let mut derived: HashMap<String, String> = HashMap::new();
+    for (name, _) in file.aggregates.iter() {
+        let what = format!("the enum of `{}`'s events", name.value);
+        derived.insert(format!("{}Event", name.value), what);
+    }
+    for (name, _) in file.workflows.iter() {
+        derived.insert(
+            format!("{}State", name.value),
+            format!("`{}`'s state", name.value),
+        );
+        derived.insert(
+            format!("{}Timer", name.value),
+            format!("`{}`'s timers", name.value),
+        );
+    }
+
     let mut seen: HashMap<&str, (Pos, &str)> = HashMap::new();
     for (name, kind) in names {
         upper_camel(ctx, name, kind);
+        if let Some(what) = derived.get(&name.value) {
+            ctx.error(
+                Pos::of(name),
+                format!(
+                    "`{}` cannot be {} {kind} name: the generated code names {what} so",
+                    name.value,
+                    article(kind)
+                ),
+                "generated name",
+                Some(format!(
+                    "rename it, like `{}Happened`",
+                    name.value.trim_end_matches("Event")
+                )),
+            );
+        }
         if name.value != "Self" && RESERVED.contains(&name.value.as_str()) {
             ctx.error(
                 Pos::of(name),
