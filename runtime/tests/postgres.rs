@@ -551,6 +551,86 @@ async fn an_unreachable_server_is_named_without_its_password() {
     assert!(!message.contains("hunter2"), "{message}");
 }
 
+/// Preparing the stores again, as every start does, logs nothing: the server's "already
+/// exists, skipping" notices are not asked for.
+#[tokio::test]
+async fn preparing_again_logs_no_notices() {
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[derive(Clone, Default)]
+    struct Notices(Arc<std::sync::Mutex<Vec<String>>>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Notices {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            if event.metadata().target().contains("notice") {
+                self.0.lock().unwrap().push(format!("{event:?}"));
+            }
+        }
+    }
+    let notices = Notices::default();
+    let _logging =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(notices.clone()));
+    let (pool, _) = isolated().await;
+    let read = read_store(&pool);
+    for _ in 0..2 {
+        event_store(&pool).await;
+        read.prepare_bookkeeping().await.unwrap();
+        read.prepare(&Tally::SCHEMA).await.unwrap();
+    }
+    let logged = notices.0.lock().unwrap();
+    assert!(
+        logged.is_empty(),
+        "{} notices, the first: {:.300}",
+        logged.len(),
+        logged[0]
+    );
+}
+
+/// A test's scratch schema goes with its last handle, even while a connection in it is still
+/// open inside a transaction holding a lock.
+#[tokio::test]
+async fn a_scratch_schema_is_dropped_with_its_last_handle() {
+    let scratch = postgres::ScratchSchema::create(&server_url())
+        .await
+        .unwrap();
+    let pool = postgres::connect(scratch.url(), 2, Retry::default())
+        .await
+        .unwrap();
+    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(schema.starts_with("scratch_"), "{schema}");
+    sqlx::query("CREATE TABLE kept (id int)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut open = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE kept")
+        .execute(&mut *open)
+        .await
+        .unwrap();
+    let copy = scratch.clone();
+    drop(scratch);
+    assert!(schema_exists(&schema).await, "a clone still holds it");
+    drop(copy);
+    assert!(!schema_exists(&schema).await, "{schema} is left behind");
+}
+
+async fn schema_exists(schema: &str) -> bool {
+    let admin = postgres::connect(&server_url(), 1, Retry::default())
+        .await
+        .unwrap();
+    sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+        .bind(schema)
+        .fetch_one(&admin)
+        .await
+        .unwrap()
+}
+
 #[test]
 fn the_tally_table_is_what_the_projection_says() {
     assert_eq!(Tally::SCHEMA.key, "id");
@@ -856,7 +936,9 @@ async fn a_command_sent_again_with_its_id_takes_effect_once() {
         bus.clone(),
     )
     .await;
-    common::sent_commands::copies_sent_at_once_take_effect_once(events, bus).await;
+    common::sent_commands::copies_sent_at_once_take_effect_once(Arc::clone(&events), bus.clone())
+        .await;
+    common::sent_commands::a_keyed_request_is_answered_as_the_first_time(events, bus).await;
 }
 
 /// The warehouse's workflows on PostgreSQL, fed from its log, through crashes and restarts.

@@ -56,6 +56,9 @@ pub struct Config {
 {%- if write_postgres || read_postgres %}
     /// How many times to try reaching PostgreSQL, and how long to wait before the first retry.
     pub connect: Retry,
+    /// The schemas [`Config::for_tests`] made: each is dropped, with everything in it, once the
+    /// last [`App`] connected with this config is. Empty otherwise.
+    pub scratch: Vec<ScratchSchema>,
 {%- endif %}
     /// How long a query holding a consistency token waits for its projection to catch up
     /// before answering 503 `not_yet_consistent`.
@@ -86,11 +89,16 @@ impl Config {
         let server = std::env::var("{{ test_env }}").unwrap_or_else(|_| {
             panic!("set {{ test_env }} to a PostgreSQL server the tests may create schemas in")
         });
-        let scratch = || async {
-            postgres::scratch_schema(&server)
-                .await
-                .expect("a scratch schema on the test server")
-        };
+{%- endif %}
+{%- if write_postgres %}
+        let write = ScratchSchema::create(&server)
+            .await
+            .expect("a scratch schema on the test server");
+{%- endif %}
+{%- if read_postgres %}
+        let read = ScratchSchema::create(&server)
+            .await
+            .expect("a scratch schema on the test server");
 {%- endif %}
 {%- if read_cassandra %}
         let nodes = std::env::var("{{ cassandra_test_env }}").unwrap_or_else(|_| {
@@ -99,12 +107,12 @@ impl Config {
 {%- endif %}
         Self {
 {%- if write_postgres %}
-            write_db: scratch().await,
+            write_db: write.url().to_owned(),
 {%- else %}
             write_db: "sqlite::memory:".to_owned(),
 {%- endif %}
 {%- if read_postgres %}
-            read_db: scratch().await,
+            read_db: read.url().to_owned(),
 {%- else if read_cassandra %}
             read_db: format!("cassandra://{nodes}/test_{}", uuid::Uuid::new_v4().simple()),
 {%- else %}
@@ -112,6 +120,7 @@ impl Config {
 {%- endif %}
 {%- if write_postgres || read_postgres %}
             connect: Retry::default(),
+            scratch: vec![{% if write_postgres %}write{% endif %}{% if write_postgres && read_postgres %}, {% endif %}{% if read_postgres %}read{% endif %}],
 {%- endif %}
             consistency_wait: Duration::from_secs(5),
 {%- if kafka %}
@@ -138,6 +147,10 @@ pub struct App {
 {%- endif %}
     /// What `GET /metrics` renders; `None` until the binary installs a recorder.
     pub metrics: Option<PrometheusHandle>,
+{%- if write_postgres || read_postgres %}
+    /// The test schemas this app works in ([`Config::scratch`]), dropped with its last clone.
+    pub scratch: Vec<ScratchSchema>,
+{%- endif %}
 {%- if kafka %}
     /// The Kafka side; `None` when events stay in process.
     pub kafka: Option<Kafka>,
@@ -220,6 +233,9 @@ impl App {
             feed,
 {%- endif %}
             metrics: None,
+{%- if write_postgres || read_postgres %}
+            scratch: config.scratch.clone(),
+{%- endif %}
 {%- if kafka %}
             kafka,
 {%- endif %}

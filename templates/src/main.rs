@@ -110,6 +110,7 @@ impl StoreArgs {
                 attempts: self.connect_attempts,
                 ..Retry::default()
             },
+            scratch: Vec::new(),
 {%- endif %}
 {%- if kafka.is_some() %}
             broker: Broker::Kafka(KafkaConfig {

@@ -1,6 +1,6 @@
 // Created by eventwright from eventwright.yaml. This file is yours: regenerating never overwrites it.
 
-//! The HTTP API end to end, in process, on in-memory stores.
+//! The HTTP API end to end, in process, on stores of the test's own (`Config::for_tests`).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

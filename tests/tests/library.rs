@@ -5,8 +5,11 @@
 
 mod support;
 
+use std::path::Path;
+
+use eventwright::consistency::ConsistencyToken;
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{
     Service, cargo, cargo_with_env, copied_binary, generate, postgres_url, scratch_postgres,
 };
@@ -35,6 +38,16 @@ fn library_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgre
         &sqlite("events.db"),
         &sqlite("views.db"),
     ));
+    keyed_over_http(
+        &binary,
+        &sqlite("keyed-events.db"),
+        &sqlite("keyed-views.db"),
+    );
+    hostile_requests(&Service::start(
+        &binary,
+        &sqlite("hostile-events.db"),
+        &sqlite("hostile-views.db"),
+    ));
 
     // In the same test: both projects are the crate `library` in one target dir.
     let project = dir.path().join("library-postgres");
@@ -55,6 +68,57 @@ fn library_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgre
         &scratch_postgres(),
         &scratch_postgres(),
     ));
+    keyed_over_http(&binary, &scratch_postgres(), &scratch_postgres());
+}
+
+/// Requests sent with an `Idempotency-Key`, a command and a decision over two aggregates: each
+/// sent again, before and after the service restarts, answers exactly as the first time and
+/// records nothing more; the key on another body is refused.
+fn keyed_over_http(binary: &Path, write_db: &str, read_db: &str) {
+    let join = json!({ "name": "Kim" });
+    let lend = json!({ "member_id": "kim" });
+    let send = |service: &Service, path: &str, body: &Value, key: &str| {
+        service.call_with("POST", path, Some(body), &[("idempotency-key", key)])
+    };
+    let mut service = Service::start(binary, write_db, read_db);
+    let kindred = json!({ "isbn": "978-0807", "title": "Kindred" });
+    let (status, registered) = service.call("POST", "/books/kindred/register-book", Some(&kindred));
+    assert_eq!(status, 200, "{registered}");
+    let (status, joined) = send(&service, "/members/kim/join-library", &join, "join-kim");
+    assert_eq!(status, 200, "{joined}");
+    let (status, lent) = send(&service, "/books/kindred/lend-book", &lend, "lend-kindred");
+    assert_eq!(status, 200, "{lent}");
+    for restarted in [false, true] {
+        if restarted {
+            drop(service);
+            service = Service::start(binary, write_db, read_db);
+        }
+        let again = send(&service, "/members/kim/join-library", &join, "join-kim");
+        assert_eq!(again, (200, joined.clone()), "restarted: {restarted}");
+        let again = send(&service, "/books/kindred/lend-book", &lend, "lend-kindred");
+        assert_eq!(again, (200, lent.clone()), "restarted: {restarted}");
+    }
+    let (status, reused) = send(
+        &service,
+        "/members/kim/join-library",
+        &json!({ "name": "Kim B." }),
+        "join-kim",
+    );
+    assert_eq!(
+        (status, &reused["code"]),
+        (422, &json!("idempotency_key_reused")),
+        "{reused}"
+    );
+    // Nothing more recorded: the book's next event follows the loan's.
+    let (status, returned) = service.call("POST", "/books/kindred/return-book", Some(&lend));
+    assert_eq!(status, 200, "{returned}");
+    assert_eq!(
+        returned["version"],
+        json!(lent["version"].as_u64().unwrap() + 1)
+    );
+    service.wait_for("/member-loans/kim", |status, row| {
+        status == 200 && row["loans"] == 0 && row["name"] == "Kim"
+    });
 }
 
 /// A member's loan over HTTP: refused while the member does not exist, then recorded on the
@@ -225,4 +289,109 @@ fn lend_over_http(service: &Service) {
         (400, &json!("limit")),
         "{refused}"
     );
+}
+
+/// Requests written to hurt: each refused with a problem naming what was too big or forged,
+/// never a 500, and the service answers normally after them.
+fn hostile_requests(service: &Service) {
+    // 10 MB, declared: refused before it is read.
+    let (status, problem) = raw_post(service, "/members/zed/join-library", 10 << 20);
+    assert_eq!(status, 413, "{problem}");
+    assert!(problem.contains("too_large"), "{problem}");
+
+    let join = json!({ "name": "Zed" });
+    let huge = "x".repeat(100 * 1024);
+    for header in ["x-correlation-id", "x-causation-id", "idempotency-key"] {
+        let (status, problem) = service.call_with(
+            "POST",
+            "/members/zed/join-library",
+            Some(&join),
+            &[(header, &huge)],
+        );
+        assert_eq!(
+            (status, &problem["field"]),
+            (400, &json!(format!("header {header}"))),
+            "{problem}"
+        );
+    }
+    // A header the service does not read is left alone, however long; a malformed trace
+    // context is ignored rather than stored.
+    let (status, joined) = service.call_with(
+        "POST",
+        "/members/zed/join-library",
+        Some(&join),
+        &[("x-whatever", &huge), ("traceparent", &huge)],
+    );
+    assert_eq!(status, 200, "{joined}");
+
+    let forged = ["not-a-token", "0123456789abcdef", huge.as_str()];
+    for token in forged {
+        let (status, problem) = service.call_with(
+            "GET",
+            "/member-loans/zed",
+            None,
+            &[("x-consistency-token", token)],
+        );
+        assert_eq!(
+            (status, &problem["field"]),
+            (400, &json!("header x-consistency-token")),
+            "{problem}"
+        );
+    }
+    // A real token, pushed a billion versions into the future: refused at once, not waited on.
+    let mut future = ConsistencyToken::parse(joined["consistency_token"].as_str().unwrap())
+        .expect("the service's own token");
+    future.version += 1_000_000_000;
+    let started = std::time::Instant::now();
+    let (status, problem) = service.call_with(
+        "GET",
+        "/member-loans/zed",
+        None,
+        &[("x-consistency-token", &future.encode())],
+    );
+    assert_eq!(
+        (status, &problem["field"]),
+        (400, &json!("header x-consistency-token")),
+        "{problem}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    for (query, field) in [
+        ("limit=1000000000000", "limit"),
+        ("limit=0", "limit"),
+        ("cursor=ffffffffffffffffffffffffffff", "cursor"),
+        ("cursor=not-hex", "cursor"),
+    ] {
+        let (status, problem) = service.call("GET", &format!("/books-due/zed?{query}"), None);
+        assert_eq!(
+            (status, &problem["field"]),
+            (400, &json!(field)),
+            "{query}: {problem}"
+        );
+    }
+    let (status, _) = service.call("GET", "/member-loans/zed", None);
+    assert_eq!(status, 200, "still answering");
+}
+
+/// `POST path` with a body of `length` bytes declared, written by hand: the status and the
+/// answer's text. The service may answer before the body is sent.
+fn raw_post(service: &Service, path: &str, length: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+
+    let address = service.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("the service listens");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n\
+         content-length: {length}\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("the head is sent");
+    // The service may close the connection once it has answered: a failed write is fine.
+    let _ = stream.write_all(&vec![b' '; 64 * 1024]);
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("an HTTP answer: {answer:?}"));
+    (status, answer)
 }

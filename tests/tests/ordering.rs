@@ -40,6 +40,7 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
             &["clippy", "--all-targets", "--", "-D", "warnings"],
         );
         cargo(&project, &["fmt", "--check"]);
+        let schemas_before = scratch_schemas();
         cargo_with_env(
             &project,
             &["test"],
@@ -47,6 +48,11 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
                 ("ORDERING_TEST_POSTGRES_URL", postgres_url()),
                 ("ORDERING_TEST_CASSANDRA_NODES", cassandra_nodes()),
             ],
+        );
+        assert_eq!(
+            scratch_schemas(),
+            schemas_before,
+            "{label}: the project's tests left schemas behind"
         );
 
         // The binary is copied out so the next stack's build cannot replace it under the service.
@@ -69,6 +75,7 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
         };
         let service = Service::start_with(&binary, &write_db, &read_db, &settings);
         exercise(&service);
+        answers_as_the_readme_says(&project, &service);
         let mut stores = vec![
             "--write-db".to_owned(),
             write_db.clone(),
@@ -78,6 +85,61 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
         stores.extend(settings.iter().cloned());
         rebuild_while_serving(&service, &binary, &stores, &label);
     }
+}
+
+/// The scratch schemas on the test server.
+fn scratch_schemas() -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let pool = sqlx::PgPool::connect(&postgres_url()).await.unwrap();
+        sqlx::query_scalar(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'scratch%' ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    })
+}
+
+/// The generated README's shapes of a command's answer and of a list's are the service's.
+fn answers_as_the_readme_says(project: &Path, service: &Service) {
+    let readme = std::fs::read_to_string(project.join("README.md")).unwrap();
+    let shape = |after: &str| -> Vec<String> {
+        let start = readme
+            .find(after)
+            .unwrap_or_else(|| panic!("{after} in\n{readme}"));
+        let text = &readme[start + after.len()..];
+        let shape = &text[..text.find('}').unwrap()];
+        let mut names: Vec<String> = shape
+            .split(',')
+            .map(|name| name.trim().trim_matches('"').to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let keys = |body: &serde_json::Value| -> Vec<String> {
+        let mut names: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    };
+    let order = "0b5e0d7e-1c53-4d4b-8f5e-3f0d3c1a2b03";
+    let (status, body) = service.call(
+        "POST",
+        &format!("/orders/{order}/place-order"),
+        Some(&json!({ "customer_id": CUSTOMER })),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(keys(&body), shape("A command answers `200 {"));
+    let (status, body) = service.call(
+        "GET",
+        &format!("/orders-by-customer/{CUSTOMER}?limit=1"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(keys(&body), shape("a list answers\n`200 {"));
 }
 
 /// `projections rebuild` while the service serves and takes commands: the rebuilt read model

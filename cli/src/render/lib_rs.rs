@@ -70,7 +70,11 @@ impl<'a> LibRs<'a> {
             );
         }
         if !postgres.is_empty() {
-            postgres.extend(["self".to_owned(), "Retry".to_owned()]);
+            postgres.extend([
+                "self".to_owned(),
+                "Retry".to_owned(),
+                "ScratchSchema".to_owned(),
+            ]);
             store_uses.extend(use_line("eventwright::store::postgres", &postgres));
         }
         if !sqlite.is_empty() {
@@ -98,7 +102,10 @@ fn test_stores(model: &Model) -> String {
     let env = shouty(&model.service);
     let side = |name: &str, postgres: bool, cassandra: bool| {
         if postgres {
-            format!("{name} in a fresh schema on the server named by `{env}_TEST_POSTGRES_URL`")
+            format!(
+                "{name} in a fresh schema, dropped when the test is done, on the server named \
+                 by `{env}_TEST_POSTGRES_URL`"
+            )
         } else if cassandra {
             format!("{name} in a fresh keyspace on the nodes named by `{env}_TEST_CASSANDRA_NODES`")
         } else {

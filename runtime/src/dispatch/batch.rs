@@ -104,7 +104,12 @@ impl Dispatcher {
                             unique.add(A::TYPE, aggregate_id, &held_now, &held_after);
                             held_now = held_after;
                         }
-                        accepted.push(Accepted { job, new, unique });
+                        accepted.push(Accepted {
+                            job,
+                            new,
+                            unique,
+                            version,
+                        });
                     }
                 }
             }
@@ -134,12 +139,16 @@ impl Dispatcher {
             unique.add(A::TYPE, aggregate_id, &held_before, &held_now);
             let commands: Vec<SentCommand> = accepted
                 .iter()
-                .filter_map(|accepted| accepted.job.command_id)
-                .map(|command_id| SentCommand {
-                    command_id,
-                    aggregate_type: A::TYPE.to_owned(),
-                    aggregate_id: aggregate_id.to_owned(),
-                    refusal: None,
+                .filter_map(|accepted| {
+                    Some(SentCommand {
+                        command_id: accepted.job.command_id?,
+                        aggregate_type: A::TYPE.to_owned(),
+                        aggregate_id: aggregate_id.to_owned(),
+                        refusal: None,
+                        version: Some(accepted.version),
+                        position: None,
+                        request: accepted.job.request.clone(),
+                    })
                 })
                 .collect();
             let committed = if !unique.is_empty() || !commands.is_empty() {
@@ -295,7 +304,9 @@ impl Dispatcher {
                 Ok(None) => left.push(job),
                 Ok(Some(sent)) => {
                     tracing::debug!(aggregate_type = A::TYPE, %aggregate_id, %command_id, "a command sent again: answered as before");
-                    let _ = job.reply.send(super::sent::answer(sent, A::TYPE, version));
+                    let answer =
+                        super::sent::answer(sent, A::TYPE, version, job.request.as_deref());
+                    let _ = job.reply.send(answer);
                 }
                 Err(error) => {
                     let _ = job.reply.send(Err(DispatchError::Store(error)));
@@ -319,15 +330,17 @@ impl Dispatcher {
         let Some(command_id) = job.command_id else {
             return Err(refused);
         };
-        let Some(record) = super::sent::refusal(command_id, A::TYPE, aggregate_id, &refused) else {
+        let Some(mut record) = super::sent::refusal(command_id, A::TYPE, aggregate_id, &refused)
+        else {
             return Err(refused);
         };
+        record.request.clone_from(&job.request);
         self.store
             .record_refusal(record)
             .await
             .map_err(DispatchError::Store)?;
         match self.store.sent_command(command_id).await {
-            Ok(Some(sent)) => super::sent::answer(sent, A::TYPE, version),
+            Ok(Some(sent)) => super::sent::answer(sent, A::TYPE, version, job.request.as_deref()),
             Ok(None) => Err(DispatchError::Store(StoreError::Corrupt(format!(
                 "the refusal of command {command_id} was recorded but is not there"
             )))),
@@ -342,6 +355,8 @@ struct Accepted<A: Aggregate> {
     new: Vec<NewEvent>,
     /// What its events claimed and released, to know whose claim was refused.
     unique: UniqueChanges,
+    /// The aggregate's version after it.
+    version: u64,
 }
 
 /// The unique values a state holds.

@@ -15,7 +15,7 @@ use crate::aggregate::Persistence;
 use crate::backoff::backoff;
 use crate::decision::{Changes, Decide, Loaded, Read};
 use crate::event::{Metadata, NewEvent};
-use crate::store::{ConditionalAppend, NewState, StoreError, StreamVersion};
+use crate::store::{ConditionalAppend, NewState, SentCommand, StoreError, StreamVersion};
 use crate::trace_context;
 
 impl Dispatcher {
@@ -41,8 +41,12 @@ impl Dispatcher {
             Ok(()) => {
                 let dispatcher = self.clone();
                 let decided = tokio::spawn(
-                    async move { dispatcher.decide_and_append(&decision, &metadata).await }
-                        .instrument(tracing::Span::current()),
+                    async move {
+                        dispatcher
+                            .decide_and_append(&decision, &metadata, None)
+                            .await
+                    }
+                    .instrument(tracing::Span::current()),
                 );
                 decided.await.unwrap_or_else(|_| {
                     Err(DispatchError::Store(StoreError::Unavailable(
@@ -57,10 +61,13 @@ impl Dispatcher {
         result
     }
 
-    async fn decide_and_append<D: Decide>(
+    /// Decides and appends; with `record`, also records the decision as a command sent with an
+    /// id, at its aggregate's version after the decision, in the append's transaction.
+    pub(super) async fn decide_and_append<D: Decide>(
         &self,
         decision: &D,
         metadata: &Metadata,
+        record: Option<&SentCommand>,
     ) -> Result<Decided, DispatchError> {
         let mut wanted = Wanted::default();
         decision.reads(&mut wanted);
@@ -97,7 +104,9 @@ impl Dispatcher {
         // The states the mailboxes keep, checked by the append like a command's; after a
         // conflict they are stale, and every aggregate is read from the store. Facts are read
         // from the store every time.
-        let mut cached = true;
+        // A decision recorded by id is decided on what the store holds, never on this
+        // process's memory: its refusal is kept for good.
+        let mut cached = record.is_none();
         let mut conflicts = 0;
         loop {
             let mut loaded = Vec::with_capacity(wanted.aggregates.len());
@@ -139,7 +148,10 @@ impl Dispatcher {
                     events: Vec::new(),
                 });
             }
-            let (append, loaded) = prepare(D::NAME, read, &changes, metadata)?;
+            let (mut append, loaded) = prepare(D::NAME, read, &changes, metadata)?;
+            if let Some(record) = record {
+                append.commands.push(recorded_at_version(record, &append));
+            }
             let read_versions = append.read.clone();
             match self.decision_commit.append(append).await {
                 Ok(events) => {
@@ -207,6 +219,25 @@ impl Dispatcher {
                 .await;
             }
         }
+    }
+}
+
+/// `record` at its aggregate's version after `append`: its last event's sequence there, or
+/// the version read when the append leaves it alone.
+fn recorded_at_version(record: &SentCommand, append: &ConditionalAppend) -> SentCommand {
+    let is_it = |aggregate_type: &str, aggregate_id: &str| {
+        aggregate_type == record.aggregate_type && aggregate_id == record.aggregate_id
+    };
+    let version = append
+        .events
+        .iter()
+        .rev()
+        .find(|event| is_it(&event.aggregate_type, &event.aggregate_id))
+        .map(|event| event.sequence)
+        .unwrap_or_else(|| append.read_version(&record.aggregate_type, &record.aggregate_id));
+    SentCommand {
+        version: Some(version),
+        ..record.clone()
     }
 }
 

@@ -33,6 +33,11 @@ pub(crate) struct Job<A: Aggregate> {
     ///
     /// [`Dispatcher::dispatch_once`]: crate::Dispatcher::dispatch_once
     pub(crate) command_id: Option<uuid::Uuid>,
+    /// The fingerprint of the request it came in, when sent with an id by a client
+    /// ([`Dispatcher::dispatch_keyed`]): the id on another request is refused.
+    ///
+    /// [`Dispatcher::dispatch_keyed`]: crate::Dispatcher::dispatch_keyed
+    pub(crate) request: Option<String>,
     pub(crate) metadata: Metadata,
     /// The span the command was sent in: the worker's log lines and spans for it belong there.
     pub(crate) span: tracing::Span,

@@ -9,7 +9,9 @@
 //! - `decide`: the pure decision, shared with the given/when/then harness;
 //! - `mailbox`, `group_commit`: the machinery those share;
 //! - `outcome`: what a command did, or why it did not; `command_enum`: enums of commands;
-//! - `sent`: commands sent with an id, answered from their record when sent again.
+//! - `sent`: commands sent with an id, answered from their record when sent again;
+//!   `request_key`: the id and fingerprint of a client's keyed request; `keyed_decision`: a
+//!   decision sent with one.
 
 mod batch;
 mod claims;
@@ -17,9 +19,11 @@ mod command_enum;
 mod decide;
 mod decision;
 mod group_commit;
+mod keyed_decision;
 mod load;
 mod mailbox;
 mod outcome;
+mod request_key;
 mod sent;
 mod wanted;
 
@@ -33,6 +37,7 @@ pub(crate) use decide::decide;
 #[cfg(feature = "testing")]
 pub(crate) use decision::prepare;
 pub use outcome::{Committed, Decided, DispatchError};
+pub use request_key::RequestKey;
 
 use crate::aggregate::Aggregate;
 use crate::bus::EventBus;
@@ -207,8 +212,29 @@ impl Dispatcher {
         C: Command,
     {
         let result = self
-            .decide_and_commit(command, metadata, Some(command_id))
+            .decide_and_commit(command, metadata, Some((command_id, None)))
             .await;
+        metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome_label(&result))
+            .increment(1);
+        result
+    }
+
+    /// [`dispatch_once`](Self::dispatch_once) for a client's request that carries a key of its
+    /// own (an HTTP `Idempotency-Key`): sent again with the same key, the same request gets the
+    /// first answer (the version and position it committed at, or its refusal) and appends
+    /// nothing, across restarts; another request with that key is refused with
+    /// [`DispatchError::IdReused`], deciding nothing.
+    pub async fn dispatch_keyed<C>(
+        &self,
+        key: &RequestKey,
+        command: C,
+        metadata: Metadata,
+    ) -> Result<Committed, DispatchError>
+    where
+        C: Command,
+    {
+        let sent = Some((key.command_id, Some(key.request.clone())));
+        let result = self.decide_and_commit(command, metadata, sent).await;
         metrics::counter!("eventwright_commands_total", "command" => C::NAME, "outcome" => outcome_label(&result))
             .increment(1);
         result
@@ -218,7 +244,7 @@ impl Dispatcher {
         &self,
         command: C,
         mut metadata: Metadata,
-        command_id: Option<uuid::Uuid>,
+        sent: Option<(uuid::Uuid, Option<String>)>,
     ) -> Result<Committed, DispatchError>
     where
         C: Command,
@@ -234,7 +260,8 @@ impl Dispatcher {
             creates: C::CREATES,
             name: C::NAME,
             retries: C::RETRIES_ON_CONFLICT,
-            command_id,
+            command_id: sent.as_ref().map(|(id, _)| *id),
+            request: sent.and_then(|(_, request)| request),
             metadata,
             span: tracing::Span::current(),
             reply,
@@ -289,7 +316,8 @@ fn outcome_label<T>(result: &Result<T, DispatchError>) -> &'static str {
             DispatchError::Rejected(_)
             | DispatchError::NotFound { .. }
             | DispatchError::AlreadyExists { .. }
-            | DispatchError::Taken { .. },
+            | DispatchError::Taken { .. }
+            | DispatchError::IdReused { .. },
         ) => "refused",
         Err(DispatchError::Conflict { .. }) => "conflict",
         Err(_) => "failed",

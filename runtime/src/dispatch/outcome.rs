@@ -142,6 +142,10 @@ pub enum DispatchError {
         holder_type: String,
         holder_id: String,
     },
+    /// A command sent with an id that an earlier, different request took (a client's
+    /// `Idempotency-Key` used again on another body or route): nothing is decided.
+    #[error("the id {command_id} was used for another request; send this one with a new id")]
+    IdReused { command_id: uuid::Uuid },
     /// A decision used an aggregate its [`reads`](crate::decision::Decision::reads) did not
     /// name: a mistake in the decision's code, not in the request.
     #[error(
@@ -253,6 +257,9 @@ impl DispatchError {
                 value: value.clone(),
                 holder_type: holder_type.clone(),
                 holder_id: holder_id.clone(),
+            },
+            Self::IdReused { command_id } => Self::IdReused {
+                command_id: *command_id,
             },
             Self::Undeclared {
                 decision,

@@ -66,22 +66,33 @@ pub(super) fn refusal(
         aggregate_type: aggregate_type.to_owned(),
         aggregate_id: aggregate_id.to_owned(),
         refusal: Some(serde_json::to_value(refusal).ok()?),
+        version: None,
+        position: None,
+        request: None,
     })
 }
 
-/// The answer a command sent again gets: committed (nothing more to append: the aggregate as
-/// it is, at `version`), or the refusal it got the first time.
+/// The answer a command sent again gets: committed (nothing more to append: the version and
+/// position it committed at, or for an older record the aggregate as it is, at `version`), or
+/// the refusal it got the first time. Sent again in another request than the first (`request`,
+/// its fingerprint), it is refused: the id was taken for something else.
 pub(super) fn answer(
     sent: SentCommand,
     aggregate_type: &'static str,
     version: u64,
+    request: Option<&str>,
 ) -> Result<Committed, DispatchError> {
+    if request.is_some() && sent.request.as_deref() != request {
+        return Err(DispatchError::IdReused {
+            command_id: sent.command_id,
+        });
+    }
     let Some(refusal) = sent.refusal else {
         return Ok(Committed {
             aggregate_type,
             aggregate_id: sent.aggregate_id,
-            version,
-            position: None,
+            version: sent.version.unwrap_or(version),
+            position: sent.position,
             events: Vec::new(),
         });
     };
@@ -134,7 +145,7 @@ mod tests {
     fn again(error: DispatchError) -> DispatchError {
         let id = Uuid::nil();
         let sent = refusal(id, "Book", "b-1", &error).expect("a refusal");
-        answer(sent, "Book", 3).unwrap_err()
+        answer(sent, "Book", 3, None).unwrap_err()
     }
 
     #[test]

@@ -147,6 +147,11 @@ impl From<DispatchError> for ApiError {
                 api.body.field = error.taken_field().map(str::to_owned);
                 api
             }
+            error @ DispatchError::IdReused { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                error.to_string(),
+            ),
             error @ (DispatchError::Undeclared { .. }
             | DispatchError::MissingServices(_)
             | DispatchError::Decode(_)

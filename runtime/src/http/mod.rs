@@ -22,8 +22,9 @@ mod watch;
 pub use error::{ApiError, ErrorBody, PROBLEM_JSON};
 pub use operations::{Limits, health, limits, readiness};
 pub use request::{
-    CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, ParseValue, command_from_json,
-    from_value, metadata_from_headers, page_from_query, param_value, parse_param, wait_for_token,
+    CAUSATION_HEADER, CONSISTENCY_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER,
+    MAX_IDEMPOTENCY_KEY, ParseValue, command_from_json, from_value, metadata_from_headers,
+    page_from_query, param_value, parse_param, request_key, wait_for_token,
 };
 pub use routes::{
     Accepted, ListShape, find_rows, get_group, get_row, list_all_rows, list_groups, list_rows,

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
+use crate::dispatch::RequestKey;
 use crate::event::Metadata;
 use crate::projection::Projection;
 use crate::query::{PageRequest, ReadModels};
@@ -21,6 +22,46 @@ pub const CAUSATION_HEADER: &str = "x-causation-id";
 /// `consistency_token`. The query waits, up to a bound the service sets, until the projection it
 /// reads has caught up, or answers 503 `not_yet_consistent`.
 pub const CONSISTENCY_HEADER: &str = "x-consistency-token";
+
+/// The request header of a command a client may send more than once (after a timeout, a lost
+/// connection): the same key on the same request gets the first answer and changes nothing
+/// more; on another request it is refused, 422 `idempotency_key_reused`.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// The longest `Idempotency-Key` taken: a UUID is 36 characters; keys are not documents.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The request's [`IDEMPOTENCY_HEADER`], as the key of the command `command` to the aggregate
+/// `id` with the JSON `body`; `None` without the header.
+pub fn request_key(
+    headers: &HeaderMap,
+    command: &str,
+    id: &str,
+    body: &[u8],
+) -> Result<Option<RequestKey>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|key| !key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                format!("header {IDEMPOTENCY_HEADER}"),
+                format!("must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+            )
+        })?;
+    // The body as JSON written one way, so that a client that sends the same fields with
+    // other spacing sends the same request.
+    let body = match serde_json::from_slice::<Value>(body) {
+        Ok(value) => value.to_string(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    // Without authentication there is no client to scope keys by: one key space for all.
+    let request = format!("{command}\n{id}\n{body}");
+    Ok(Some(RequestKey::new("", key, request.as_bytes())))
+}
 
 /// Waits for the consistency token in `headers`, if there is one, before a read of `P`.
 pub async fn wait_for_token<P: Projection>(

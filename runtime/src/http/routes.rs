@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::error::ApiError;
 use super::request::{
     ParseValue, command_from_json, list_params, metadata_from_headers, page_from_query,
-    parse_param, wait_for_token,
+    parse_param, request_key, wait_for_token,
 };
 use crate::aggregate::Aggregate;
 use crate::command::Command;
 use crate::decision::Decide;
-use crate::dispatch::{Committed, Dispatcher};
+use crate::dispatch::{Committed, Dispatcher, RequestKey};
 use crate::event::Metadata;
 use crate::projection::Projection;
 use crate::query::{Filter, Page, ReadModels};
@@ -67,11 +67,19 @@ where
     let id: <C::Aggregate as Aggregate>::Id = parse_param(id_field, raw_id)?;
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let command: C = command_from_json(body, id_field, id)?;
-    let metadata = metadata_from_headers(headers)?;
+    let (key, metadata) = keyed(headers, C::NAME, raw_id, body)?;
     let span = command_span(C::NAME, &metadata);
-    let committed =
-        tracing::Instrument::instrument(dispatcher.dispatch(command, metadata.clone()), span)
-            .await?;
+    let dispatched = async {
+        match &key {
+            Some(key) => {
+                dispatcher
+                    .dispatch_keyed(key, command, metadata.clone())
+                    .await
+            }
+            None => dispatcher.dispatch(command, metadata.clone()).await,
+        }
+    };
+    let committed = tracing::Instrument::instrument(dispatched, span).await?;
     Ok(Json(Accepted::new(committed, metadata)))
 }
 
@@ -94,17 +102,48 @@ where
     let aggregate_id = id.to_string();
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let decision: D = command_from_json(body, id_field, id)?;
-    let metadata = metadata_from_headers(headers)?;
+    let (key, metadata) = keyed(headers, D::NAME, raw_id, body)?;
     let span = command_span(D::NAME, &metadata);
-    let decided = tracing::Instrument::instrument(
-        dispatcher.dispatch_decision(decision, metadata.clone()),
-        span,
-    )
-    .await?;
-    Ok(Json(Accepted::new(
-        decided.committed(A::TYPE, &aggregate_id),
-        metadata,
-    )))
+    let dispatched = async {
+        match &key {
+            Some(key) => {
+                dispatcher
+                    .dispatch_decision_keyed(
+                        key,
+                        A::TYPE,
+                        &aggregate_id,
+                        decision,
+                        metadata.clone(),
+                    )
+                    .await
+            }
+            None => Ok(dispatcher
+                .dispatch_decision(decision, metadata.clone())
+                .await?
+                .committed(A::TYPE, &aggregate_id)),
+        }
+    };
+    let committed = tracing::Instrument::instrument(dispatched, span).await?;
+    Ok(Json(Accepted::new(committed, metadata)))
+}
+
+/// A command request's key ([`request_key`]) and the metadata its events carry. Without a
+/// correlation id in the headers, a keyed request's is derived from its key: the answer to the
+/// same request sent again is then the first one, correlation id and all.
+fn keyed(
+    headers: &HeaderMap,
+    command: &str,
+    raw_id: &str,
+    body: &[u8],
+) -> Result<(Option<RequestKey>, Metadata), ApiError> {
+    let mut metadata = metadata_from_headers(headers)?;
+    let key = request_key(headers, command, raw_id, body)?;
+    if let Some(key) = &key
+        && !headers.contains_key(super::CORRELATION_HEADER)
+    {
+        metadata.correlation_id = Some(key.command_id().to_string());
+    }
+    Ok((key, metadata))
 }
 
 /// The span a command's request runs in, named after the command and carrying its ids.

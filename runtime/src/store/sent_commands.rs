@@ -18,4 +18,13 @@ pub struct SentCommand {
     pub aggregate_id: String,
     /// Why the domain refused it, as the dispatcher recorded it; `None` when it committed.
     pub refusal: Option<Value>,
+    /// Committed: the aggregate's version after the command (the sequence of its last event).
+    /// `None` for a refusal, and for a record made before versions were kept.
+    pub version: Option<u64>,
+    /// Committed: the log position of the command's last event, which the store assigns when
+    /// it appends the events (so `None` when recording).
+    pub position: Option<u64>,
+    /// A fingerprint of the request the command came in (an HTTP `Idempotency-Key`'s request),
+    /// so the same id on another request can be told apart; `None` for a workflow's command.
+    pub request: Option<String>,
 }

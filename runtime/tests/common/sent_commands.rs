@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use eventwright::bus::EventBus;
+use eventwright::dispatch::RequestKey;
 use eventwright::store::EventStore;
 use eventwright::workflow::command_id;
 use eventwright::{DispatchError, Dispatcher, Metadata};
@@ -40,7 +41,10 @@ pub async fn a_command_sent_again_takes_effect_once_and_is_answered_alike(
             .await
             .unwrap();
         assert_eq!(again.events, [], "nothing appended again");
-        assert_eq!(again.position, None);
+        assert_eq!(
+            again.position, committed.position,
+            "the first answer's position"
+        );
         assert_eq!(again.version, 2);
     }
     assert_eq!(events.load("Stock", "apple", 0).await.unwrap().len(), 2);
@@ -136,4 +140,58 @@ pub async fn copies_sent_at_once_take_effect_once(
     assert_eq!(committed, 5, "one reservation per id");
     let stored = events.load("Stock", "pear", 0).await.unwrap();
     assert_eq!(stored.len(), 6, "opened, then one reservation per id");
+}
+
+/// A client's keyed request ([`Dispatcher::dispatch_keyed`]): sent again, by this process or
+/// another, it gets the first answer, version and position, long after the aggregate moved on,
+/// and appends nothing; the key on another request is refused, deciding nothing.
+pub async fn a_keyed_request_is_answered_as_the_first_time(
+    events: Arc<dyn EventStore>,
+    bus: Arc<dyn EventBus>,
+) {
+    let first = Dispatcher::new(Arc::clone(&events), Arc::clone(&bus));
+    let restarted = Dispatcher::new(Arc::clone(&events), bus);
+    let open = OpenStock {
+        sku: "plum".into(),
+        quantity: 5,
+    };
+    first.dispatch(open, Metadata::default()).await.unwrap();
+    let reserve = |order: &str| Reserve {
+        sku: "plum".into(),
+        order: order.into(),
+        quantity: 1,
+    };
+    let key = RequestKey::new("", "key-1", b"Reserve plum o-1");
+    let committed = first
+        .dispatch_keyed(&key, reserve("o-1"), Metadata::default())
+        .await
+        .unwrap();
+    assert_eq!(committed.version, 2);
+    assert!(committed.position.is_some());
+    first
+        .dispatch(reserve("o-2"), Metadata::default())
+        .await
+        .unwrap();
+    for dispatcher in [&first, &restarted] {
+        let again = dispatcher
+            .dispatch_keyed(&key, reserve("o-1"), Metadata::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.version, again.position, again.events.len()),
+            (committed.version, committed.position, 0),
+            "the first answer, with the aggregate at 3 since"
+        );
+    }
+    let reused = RequestKey::new("", "key-1", b"Reserve plum o-9");
+    assert_eq!(reused.command_id(), key.command_id());
+    let refused = restarted
+        .dispatch_keyed(&reused, reserve("o-9"), Metadata::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, DispatchError::IdReused { .. }),
+        "{refused}"
+    );
+    assert_eq!(events.load("Stock", "plum", 0).await.unwrap().len(), 3);
 }

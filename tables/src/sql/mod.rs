@@ -240,6 +240,33 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                 ),
             ],
         },
+        Migration {
+            version: 11,
+            name: "sent_command_answers",
+            summary: "what a command sent with an id answered, and the request it came in (`eventwright_sent_commands`)",
+            about: "For a committed command sent with an id, the aggregate's version after it and \
+                    the log position of its last event, so the same id sent again gets the same \
+                    answer; and a fingerprint of the request that carried it (an HTTP \
+                    `Idempotency-Key`), so the key reused on another request is refused. Added \
+                    after the table's first release.",
+            steps: vec![
+                Step::AddColumn {
+                    table: "eventwright_sent_commands",
+                    column: "version",
+                    ty: "BIGINT",
+                },
+                Step::AddColumn {
+                    table: "eventwright_sent_commands",
+                    column: "position",
+                    ty: "BIGINT",
+                },
+                Step::AddColumn {
+                    table: "eventwright_sent_commands",
+                    column: "request",
+                    ty: "TEXT",
+                },
+            ],
+        },
     ]
 }
 

@@ -28,7 +28,7 @@ pub fn document(model: &Model) -> String {
         });
         for command in &aggregate.commands {
             let path = command_route(aggregate, command, "{id}");
-            let mut responses = errors(&["400", "404", "409", "413", "503"]);
+            let mut responses = errors(&["400", "404", "409", "413", "422", "503"]);
             responses.insert("409".to_owned(), error_response(&refusals(command)));
             responses.insert(
                 "200".to_owned(),
@@ -44,7 +44,12 @@ pub fn document(model: &Model) -> String {
                         "operationId": snake(&command.name),
                         "tags": [aggregate.name],
                         "summary": format!("{} {}", command.name, aggregate.name),
-                        "parameters": [id, header("x-correlation-id"), header("x-causation-id")],
+                        "parameters": [
+                            id,
+                            header("x-correlation-id"),
+                            header("x-causation-id"),
+                            idempotency_key(),
+                        ],
                         "requestBody": {
                             "required": true,
                             "content": { "application/json": { "schema": object(&command.fields, true) } },
@@ -251,6 +256,17 @@ fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
+/// A command's `Idempotency-Key`: what makes sending it again safe.
+fn idempotency_key() -> Value {
+    json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "A key of the client's (a UUID, say) that makes the request safe to send again: the same key on the same request answers as the first time and records nothing more, across restarts; on another request it is refused with 422 `idempotency_key_reused`.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$" },
+    })
+}
+
 fn header(name: &str) -> Value {
     json!({
         "name": name,
@@ -303,6 +319,7 @@ fn errors(statuses: &[&str]) -> Map<String, Value> {
                 "404" => "No such aggregate or row.",
                 "409" => "The command is refused in the aggregate's state, or kept conflicting with concurrent ones.",
                 "413" => "The body is larger than the service takes.",
+                "422" => "The `Idempotency-Key` was used before on another request (`idempotency_key_reused`).",
                 _ => "The service cannot answer now: a store is down, the request took too long, or the read model has not caught up with the consistency token (`not_yet_consistent`, with `Retry-After`).",
             };
             ((*status).to_owned(), error_response(description))
@@ -321,7 +338,7 @@ fn error_schema() -> Value {
             "title": { "type": "string", "description": "The status's reason phrase." },
             "status": { "type": "integer" },
             "detail": { "type": "string", "description": "What went wrong, for people." },
-            "code": { "type": "string", "description": "Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `not_yet_consistent`, `internal`." },
+            "code": { "type": "string", "description": "Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `idempotency_key_reused`, `not_yet_consistent`, `internal`." },
             "field": { "type": "string", "description": "The offending field, when there is one." },
             "errors": {
                 "type": "array",

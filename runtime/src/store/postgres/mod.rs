@@ -2,6 +2,7 @@
 //! read side (projection tables with typed columns). Write and read may be different servers.
 
 mod backend;
+mod scratch;
 mod values;
 
 use std::str::FromStr;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
+pub use scratch::{ScratchSchema, scratch_schema};
 pub use sqlx::PgPool;
 
 use super::StoreError;
@@ -47,9 +49,14 @@ impl Default for Retry {
 ///
 /// Errors name the host and database, never the password.
 pub async fn connect(url: &str, max_connections: u32, retry: Retry) -> Result<PgPool, StoreError> {
-    let options = PgConnectOptions::from_str(url).map_err(|error| {
+    let mut options = PgConnectOptions::from_str(url).map_err(|error| {
         StoreError::Unavailable(format!("invalid PostgreSQL URL {}: {error}", redact(url)))
     })?;
+    if !url.contains("client_min_messages") {
+        // Preparing the tables on every start would otherwise log a notice per table that
+        // already exists ("already exists, skipping"): noise that hides what matters.
+        options = options.options([("client_min_messages", "warning")]);
+    }
     let mut delay = retry.first_delay;
     let mut attempt = 1;
     loop {
@@ -85,21 +92,6 @@ pub async fn connect(url: &str, max_connections: u32, retry: Retry) -> Result<Pg
             }
         }
     }
-}
-
-/// Creates a new, empty schema on the server at `url` and returns a URL whose connections work in
-/// it: tests that share a server never see each other's tables.
-pub async fn scratch_schema(url: &str) -> Result<String, StoreError> {
-    let schema = format!("scratch_{}", uuid::Uuid::new_v4().simple());
-    let admin = connect(url, 1, Retry::default()).await?;
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await?;
-    admin.close().await;
-    let separator = if url.contains('?') { '&' } else { '?' };
-    Ok(format!(
-        "{url}{separator}options=-c%20search_path%3D{schema}"
-    ))
 }
 
 /// The URL with its password replaced, for messages and logs.

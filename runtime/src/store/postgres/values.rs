@@ -27,6 +27,7 @@ fn bind<'q>(query: PgQuery<'q>, arg: Arg<'q>) -> Result<PgQuery<'q>, StoreError>
         Arg::Int(number) => query.bind(number),
         Arg::Text(text) => query.bind(text),
         Arg::OptText(text) => query.bind(text),
+        Arg::OptInt(number) => query.bind(number),
         Arg::Uuid(uuid) => query.bind(uuid),
         Arg::Timestamp(at) => query.bind(at),
         Arg::Json(value) => query.bind(Json(value)),
@@ -120,6 +121,10 @@ impl SqlRow for Row {
     }
 
     fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.0.try_get(column)?)
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
         Ok(self.0.try_get(column)?)
     }
 

@@ -23,6 +23,7 @@ use crate::table::ColumnDef;
 #[derive(Debug, Clone, Copy)]
 pub enum Arg<'a> {
     Int(i64),
+    OptInt(Option<i64>),
     Text(&'a str),
     OptText(Option<&'a str>),
     Uuid(Uuid),
@@ -38,6 +39,7 @@ pub trait SqlRow: Send {
     fn int(&self, column: &str) -> Result<i64, StoreError>;
     fn text(&self, column: &str) -> Result<String, StoreError>;
     fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
     fn uuid(&self, column: &str) -> Result<Uuid, StoreError>;
     fn timestamp(&self, column: &str) -> Result<DateTime<Utc>, StoreError>;
     fn json(&self, column: &str) -> Result<Value, StoreError>;

@@ -27,7 +27,7 @@ use crate::store::{ConditionalAppend, NewState, QueryRead, StoreError, UniqueVal
 
 pub(super) async fn append_if<B: Backend>(
     db: &B,
-    append: ConditionalAppend,
+    mut append: ConditionalAppend,
 ) -> Result<Vec<EventEnvelope>, StoreError> {
     let dialect = db.dialect();
     let mut tx = db.begin().await?;
@@ -62,13 +62,16 @@ pub(super) async fn append_if<B: Backend>(
     for value in claims {
         claim(&mut tx, dialect, &append, value).await?;
     }
+    let events = std::mem::take(&mut append.events);
     let read_version = |aggregate_type: &str, aggregate_id: &str| {
         append.read_version(aggregate_type, aggregate_id)
     };
-    sent_commands::record_committed(&mut tx, dialect, &append.commands, read_version).await?;
-    let positions = db.insert_events(&mut tx, &append.events).await?;
-    tags::insert_tags(&mut tx, dialect, &append.events, &positions).await?;
-    let stored = envelopes(append.events, positions)?;
+    let positions = db.insert_events(&mut tx, &events).await?;
+    tags::insert_tags(&mut tx, dialect, &events, &positions).await?;
+    let stored = envelopes(events, positions)?;
+    // After the events, whose positions the records keep.
+    sent_commands::record_committed(&mut tx, dialect, &append.commands, &stored, read_version)
+        .await?;
     tx.commit().await?;
     Ok(stored)
 }

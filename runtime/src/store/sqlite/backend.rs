@@ -81,6 +81,7 @@ fn bind<'q>(query: SqliteQuery<'q>, arg: Arg<'q>) -> Result<SqliteQuery<'q>, Sto
         Arg::Int(number) => query.bind(number),
         Arg::Text(text) => query.bind(text),
         Arg::OptText(text) => query.bind(text),
+        Arg::OptInt(number) => query.bind(number),
         Arg::Uuid(uuid) => query.bind(uuid.to_string()),
         Arg::Timestamp(at) => query.bind(at.to_rfc3339_opts(SecondsFormat::Micros, true)),
         Arg::Json(value) => query.bind(value.to_string()),
@@ -141,6 +142,10 @@ impl SqlRow for Row {
     }
 
     fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.0.try_get(column)?)
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
         Ok(self.0.try_get(column)?)
     }
 
