@@ -119,7 +119,8 @@ pub trait Command: Send + Sync + 'static {
 #[diagnostic::on_unimplemented(
     message = "aggregate `{Self}` does not handle the command `{C}`",
     label = "`{C}` is addressed to `{Self}` here, and `{Self}` has no `impl Handle<{C}>`",
-    note = "add `impl eventwright::Handle<{C}> for {Self} {{ fn handle(&self, command: &{C}) -> Result<Vec<Self::Event>, Self::Rejection> {{ .. }} }}`, or `impl eventwright::HandleWith<{C}>` for a handler that needs services or the clock"
+    note = "add `impl eventwright::Handle<{C}> for {Self} {{ fn handle(&self, command: &{C}) -> Result<Vec<Self::Event>, Self::Rejection> {{ .. }} }}`, or `impl eventwright::HandleWith<{C}>` for a handler that needs services or the clock",
+    note = "in a project eventwright generated, handlers are yours: write it in the `handlers.rs` of `{Self}`'s module (`src/<aggregate>/handlers.rs`)"
 )]
 pub trait Handle<C>: Aggregate
 where

@@ -202,6 +202,15 @@ fn model_edits_reach_user_code_through_the_compiler() {
         errors.contains("ReopenOrder") && errors.contains("Handle"),
         "the error names the missing handler:\n{errors}"
     );
+    assert!(
+        errors.contains("src/<aggregate>/handlers.rs"),
+        "the error says where the handler goes:\n{errors}"
+    );
+    assert_eq!(
+        errors.matches("error[").count(),
+        1,
+        "the missing handler is reported once:\n{errors}"
+    );
     // ...and builds once it is there.
     let handlers = project.join("src/order/handlers.rs");
     let mut code = read(&project, "src/order/handlers.rs");
