@@ -35,30 +35,16 @@ impl Dispatcher {
         if metadata.traceparent.is_none() {
             metadata.traceparent = trace_context::current();
         }
-        let result = match decision.validate() {
-            // In a task of its own, as a command is: a caller that stops waiting does not stop
-            // it half way, holding turns released before its commit.
-            Ok(()) => {
-                let dispatcher = self.clone();
-                let decided = tokio::spawn(
-                    async move {
-                        dispatcher
-                            .decide_and_append(&decision, &metadata, None)
-                            .await
-                    }
-                    .instrument(tracing::Span::current()),
-                );
-                decided.await.unwrap_or_else(|_| {
-                    Err(DispatchError::Store(StoreError::Unavailable(
-                        "the decision's task stopped before answering; see the log".to_owned(),
-                    )))
-                })
-            }
-            Err(errors) => Err(DispatchError::Invalid(errors)),
-        };
-        metrics::counter!("eventwright_commands_total", "command" => D::NAME, "outcome" => super::outcome_label(&result))
-            .increment(1);
-        result
+        run_decision(
+            decision,
+            move |dispatcher, decision| async move {
+                dispatcher
+                    .decide_and_append(&decision, &metadata, None)
+                    .await
+            },
+            self.clone(),
+        )
+        .await
     }
 
     /// Decides and appends; with `record`, also records the decision as a command sent with an
@@ -220,6 +206,37 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// Validates `decision`, then runs `decide` on it in a task of its own, as a command is: a
+/// caller that stops waiting does not stop it half way, holding turns released before its
+/// commit. Counted in `eventwright_commands_total` under the decision's name.
+pub(super) async fn run_decision<D, T, F, Fut>(
+    decision: D,
+    decide: F,
+    dispatcher: Dispatcher,
+) -> Result<T, DispatchError>
+where
+    D: Decide,
+    T: Send + 'static,
+    F: FnOnce(Dispatcher, D) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, DispatchError>> + Send + 'static,
+{
+    let result = match decision.validate() {
+        Ok(()) => {
+            let decided =
+                tokio::spawn(decide(dispatcher, decision).instrument(tracing::Span::current()));
+            decided.await.unwrap_or_else(|_| {
+                Err(DispatchError::Store(StoreError::Unavailable(
+                    "the decision's task stopped before answering; see the log".to_owned(),
+                )))
+            })
+        }
+        Err(errors) => Err(DispatchError::Invalid(errors)),
+    };
+    metrics::counter!("eventwright_commands_total", "command" => D::NAME, "outcome" => super::outcome_label(&result))
+        .increment(1);
+    result
 }
 
 /// `record` at its aggregate's version after `append`: its last event's sequence there, or

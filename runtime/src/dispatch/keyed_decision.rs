@@ -1,12 +1,11 @@
 //! A decision sent with a client's key ([`RequestKey`]): answered from its record when sent
 //! again, as a command sent with a key is.
 
-use tracing::Instrument;
-
-use super::{Committed, DispatchError, Dispatcher, RequestKey, outcome_label, sent};
+use super::decision::run_decision;
+use super::{Committed, DispatchError, Dispatcher, RequestKey, sent};
 use crate::decision::Decide;
 use crate::event::Metadata;
-use crate::store::{SentCommand, StoreError};
+use crate::store::SentCommand;
 use crate::trace_context;
 
 impl Dispatcher {
@@ -35,29 +34,16 @@ impl Dispatcher {
             position: None,
             request: Some(key.request.clone()),
         };
-        let result = match decision.validate() {
-            // In a task of its own, as an unkeyed decision is.
-            Ok(()) => {
-                let dispatcher = self.clone();
-                let decided = tokio::spawn(
-                    async move {
-                        dispatcher
-                            .decide_once(&decision, &metadata, aggregate_type, record)
-                            .await
-                    }
-                    .instrument(tracing::Span::current()),
-                );
-                decided.await.unwrap_or_else(|_| {
-                    Err(DispatchError::Store(StoreError::Unavailable(
-                        "the decision's task stopped before answering; see the log".to_owned(),
-                    )))
-                })
-            }
-            Err(errors) => Err(DispatchError::Invalid(errors)),
-        };
-        metrics::counter!("eventwright_commands_total", "command" => D::NAME, "outcome" => outcome_label(&result))
-            .increment(1);
-        result
+        run_decision(
+            decision,
+            move |dispatcher, decision| async move {
+                dispatcher
+                    .decide_once(&decision, &metadata, aggregate_type, record)
+                    .await
+            },
+            self.clone(),
+        )
+        .await
     }
 
     async fn decide_once<D: Decide>(
