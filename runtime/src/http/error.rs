@@ -26,7 +26,8 @@ pub struct ErrorBody {
     /// Stable, machine-readable: the domain's rejection codes (`overdrawn`, `book_on_loan`),
     /// `rejected` and `invalid_field` for rejections that name none, and `invalid_json`,
     /// `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`,
-    /// `not_yet_consistent`, `too_large`, `timeout`, `not_ready`, `internal`.
+    /// `not_yet_consistent`, `too_large`, `timeout`, `not_ready`, `idempotency_key_reused`,
+    /// `unauthenticated`, `invalid_token`, `forbidden`, `auth_unavailable`, `internal`.
     pub code: String,
     /// The offending field, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +48,8 @@ pub struct ApiError {
     pub body: Box<ErrorBody>,
     /// Sent as `Retry-After`, in seconds, when waiting is what helps.
     pub retry_after: Option<u32>,
+    /// Sent as `WWW-Authenticate` with a 401 or 403: how to authenticate, or what failed.
+    pub www_authenticate: Option<String>,
 }
 
 impl ApiError {
@@ -63,6 +66,7 @@ impl ApiError {
                 errors: Vec::new(),
             }),
             retry_after: None,
+            www_authenticate: None,
         }
     }
 
@@ -112,6 +116,14 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if let Some(challenge) = self
+            .www_authenticate
+            .and_then(|challenge| axum::http::HeaderValue::from_str(&challenge).ok())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, challenge);
         }
         response
     }

@@ -11,8 +11,11 @@
 //! - requests: ids, bodies, parameters and headers parsed, each naming what did not fit;
 //! - routes: the whole of a command, get or list route, one call each;
 //! - operations: health, readiness, and the limits every request is held to;
-//! - watch: a live query, as Server-Sent Events.
+//! - watch: a live query, as Server-Sent Events;
+//! - [`auth`] (feature `auth`): bearer tokens checked, and the caller they name.
 
+#[cfg(feature = "auth")]
+pub mod auth;
 mod error;
 mod operations;
 mod request;

@@ -1,0 +1,227 @@
+//! Bearer-token authentication for HTTP services (feature `auth`): a JWT checked against a
+//! shared secret (HS256) or an issuer's published keys (a JWKS document, fetched and cached),
+//! with its issuer, audience and expiry; the caller's subject and roles as a [`Principal`].
+//!
+//! Every failure is a problem (`application/problem+json`) with `WWW-Authenticate: Bearer`:
+//! 401 `unauthenticated` without a token, 401 `invalid_token` for a token that does not hold
+//! (its reason in `detail`, never the token), 403 `forbidden` for a caller without a role the
+//! route asks for, 503 `auth_unavailable` while the issuer's keys cannot be fetched.
+
+mod jwks;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::Value;
+
+use super::error::ApiError;
+use jwks::JwksCache;
+
+/// Where the keys that sign tokens come from.
+#[derive(Clone)]
+pub enum TokenKeys {
+    /// HS256 with a secret shared with whoever issues the tokens.
+    Secret(Vec<u8>),
+    /// The issuer's public keys (RS256, ES256 and their kin), from its JWKS document at `url`:
+    /// fetched on first use, again once `refresh` has passed, and again (at most every few
+    /// seconds) when a token names a key the document did not have, as after a rotation.
+    Jwks { url: String, refresh: Duration },
+}
+
+/// Never shows the secret.
+impl fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Secret(_) => f.write_str("Secret(***)"),
+            Self::Jwks { url, refresh } => f
+                .debug_struct("Jwks")
+                .field("url", url)
+                .field("refresh", refresh)
+                .finish(),
+        }
+    }
+}
+
+/// What a token must be to be taken.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub keys: TokenKeys,
+    /// The `iss` a token must carry, when set.
+    pub issuer: Option<String>,
+    /// An `aud` a token must carry, when set.
+    pub audience: Option<String>,
+    /// The claim that lists the caller's roles: an array of strings, or one string of names
+    /// separated by spaces (as OAuth's `scope` is).
+    pub roles_claim: String,
+    /// How far clocks may disagree when checking `exp` and `nbf`.
+    pub leeway: Duration,
+}
+
+impl AuthConfig {
+    /// Tokens signed with `keys`, any issuer and audience, roles in `roles`, a minute of leeway.
+    pub fn new(keys: TokenKeys) -> Self {
+        Self {
+            keys,
+            issuer: None,
+            audience: None,
+            roles_claim: "roles".to_owned(),
+            leeway: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Who sent a request, as its token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's `sub`: recorded as the actor of the events the request's command records.
+    pub subject: String,
+    pub roles: Vec<String>,
+}
+
+impl Principal {
+    /// Ok when the caller holds one of `roles` (or `roles` is empty); otherwise 403.
+    pub fn require(&self, roles: &[&str]) -> Result<(), ApiError> {
+        if roles.is_empty()
+            || roles
+                .iter()
+                .any(|role| self.roles.iter().any(|held| held == role))
+        {
+            return Ok(());
+        }
+        let mut error = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs one of the roles {}", roles.join(", ")),
+        );
+        error.www_authenticate = Some("Bearer error=\"insufficient_scope\"".to_owned());
+        Err(error)
+    }
+}
+
+/// Checks the bearer tokens of requests. Cheap to clone: clones share the cached keys.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    config: Arc<AuthConfig>,
+    jwks: Option<Arc<JwksCache>>,
+}
+
+impl Authenticator {
+    pub fn new(config: AuthConfig) -> Self {
+        let jwks = match &config.keys {
+            TokenKeys::Secret(_) => None,
+            TokenKeys::Jwks { url, refresh } => {
+                Some(Arc::new(JwksCache::new(url.clone(), *refresh)))
+            }
+        };
+        Self {
+            config: Arc::new(config),
+            jwks,
+        }
+    }
+
+    /// The caller of a request with these headers, from its `Authorization: Bearer` token.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            let mut error = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send a bearer token: `Authorization: Bearer <token>`",
+            );
+            error.www_authenticate = Some("Bearer".to_owned());
+            return Err(error);
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|text| {
+                let (scheme, token) = text.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| invalid("the Authorization header is not `Bearer <token>`"))?;
+        self.verify(token).await
+    }
+
+    /// The caller a token names, once its signature, expiry, issuer and audience hold.
+    pub async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let head =
+            jsonwebtoken::decode_header(token).map_err(|_| invalid("the token is not a JWT"))?;
+        let (key, algorithm) = match (&self.config.keys, &self.jwks) {
+            (TokenKeys::Secret(secret), _) => (DecodingKey::from_secret(secret), Algorithm::HS256),
+            (TokenKeys::Jwks { .. }, Some(jwks)) => {
+                let key = jwks.key(head.kid.as_deref()).await?;
+                (key, head.alg)
+            }
+            (TokenKeys::Jwks { .. }, None) => unreachable!("a JWKS cache is made with its keys"),
+        };
+        if head.alg != algorithm || matches!(algorithm, Algorithm::HS384 | Algorithm::HS512) {
+            return Err(invalid(&format!(
+                "tokens signed with {:?} are not taken",
+                head.alg
+            )));
+        }
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = self.config.leeway.as_secs();
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_nbf = true;
+        match &self.config.issuer {
+            Some(issuer) => validation.set_issuer(&[issuer]),
+            None => validation.iss = None,
+        }
+        match &self.config.audience {
+            Some(audience) => validation.set_audience(&[audience]),
+            None => validation.validate_aud = false,
+        }
+        let claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+            .map_err(|error| invalid(reason(error.kind())))?
+            .claims;
+        let subject = claims["sub"]
+            .as_str()
+            .filter(|subject| !subject.is_empty())
+            .ok_or_else(|| invalid("the token has no subject (`sub`)"))?
+            .to_owned();
+        Ok(Principal {
+            subject,
+            roles: roles(&claims[self.config.roles_claim.as_str()]),
+        })
+    }
+}
+
+/// The roles a claim lists: an array of strings, or names separated by spaces.
+fn roles(claim: &Value) -> Vec<String> {
+    match claim {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(str::to_owned))
+            .collect(),
+        Value::String(names) => names.split_whitespace().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Why a token was refused, in words that give nothing away.
+fn reason(kind: &ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ExpiredSignature => "the token has expired",
+        ErrorKind::ImmatureSignature => "the token is not valid yet",
+        ErrorKind::InvalidIssuer => "the token is from another issuer",
+        ErrorKind::InvalidAudience => "the token is for another audience",
+        ErrorKind::InvalidSignature => "the token's signature does not match",
+        ErrorKind::MissingRequiredClaim(_) => "the token lacks `exp` or `sub`",
+        ErrorKind::InvalidAlgorithm => "the token is signed with another algorithm",
+        _ => "the token cannot be read",
+    }
+}
+
+/// 401 `invalid_token`.
+fn invalid(detail: &str) -> ApiError {
+    let mut error = ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", detail);
+    error.www_authenticate = Some(format!(
+        "Bearer error=\"invalid_token\", error_description=\"{detail}\""
+    ));
+    error
+}
