@@ -123,11 +123,17 @@ async fn a_shared_secret_takes_good_tokens_and_refuses_the_rest() {
     wrong_audience["aud"] = json!("billing");
     let mut no_subject = claims("ann", &[], 300);
     no_subject.as_object_mut().unwrap().remove("sub");
+    let mut no_audience = claims("ann", &[], 300);
+    no_audience.as_object_mut().unwrap().remove("aud");
+    let mut no_issuer = claims("ann", &[], 300);
+    no_issuer.as_object_mut().unwrap().remove("iss");
     for (token, why) in [
         (hs256(&claims("ann", &[], -3600), SECRET), "has expired"),
         (hs256(&wrong_issuer, SECRET), "another issuer"),
         (hs256(&wrong_audience, SECRET), "another audience"),
-        (hs256(&no_subject, SECRET), "lacks `exp` or `sub`"),
+        (hs256(&no_subject, SECRET), "lacks a claim"),
+        (hs256(&no_audience, SECRET), "lacks a claim"),
+        (hs256(&no_issuer, SECRET), "lacks a claim"),
         (
             hs256(&claims("ann", &[], 300), b"another secret"),
             "signature",
@@ -196,10 +202,24 @@ async fn an_issuers_keys_are_fetched_once_kept_and_fetched_again_on_rotation() {
     }
     assert_eq!(fetches.load(Ordering::SeqCst), 1, "fetched once, then kept");
 
-    // A secret-signed token does not pass for the issuer's.
+    // A secret-signed token does not pass for the issuer's, nor one signed with HS256 using
+    // the issuer's public key material as the secret.
     let forged = hs256(&claims("eve", &["member"], 300), SECRET);
     let (_, code, _) = refusal(auth.authenticate(&bearer(&forged)).await).await;
     assert_eq!(code, "invalid_token");
+    let mut head = Header::new(Algorithm::HS256);
+    head.kid = Some("test-key-1".to_owned());
+    let public: Value = serde_json::from_str(ISSUER_JWKS).unwrap();
+    let n = public["keys"][0]["n"].as_str().unwrap().as_bytes();
+    let forged = jsonwebtoken::encode(
+        &head,
+        &claims("eve", &["member"], 300),
+        &EncodingKey::from_secret(n),
+    )
+    .unwrap();
+    let (_, code, challenge) = refusal(auth.authenticate(&bearer(&forged)).await).await;
+    assert_eq!(code, "invalid_token");
+    assert!(challenge.contains("not taken"), "{challenge}");
 
     // The issuer rotates: a token with the new key id makes the keys be fetched again (once
     // the few seconds that damp made-up ids have passed).

@@ -83,14 +83,18 @@ impl Dispatcher {
                             .await;
                         let _ = job.reply.send(answer);
                     }
+                    Ok((events, _))
+                        if events.is_empty()
+                            && job.command_id.is_some()
+                            && !accepted.is_empty() =>
+                    {
+                        later.push(job);
+                    }
                     Ok((events, _)) if events.is_empty() => {
-                        let _ = job.reply.send(Ok(Committed {
-                            aggregate_type: A::TYPE,
-                            aggregate_id: aggregate_id.to_owned(),
-                            version,
-                            position: None,
-                            events: Vec::new(),
-                        }));
+                        let answer = self
+                            .record_unchanged::<A>(aggregate_id, &job, version)
+                            .await;
+                        let _ = job.reply.send(answer);
                     }
                     Ok((events, new)) => {
                         // The next command is decided on the state this one leads to.
@@ -316,6 +320,57 @@ impl Dispatcher {
         left
     }
 
+    /// A job's answer when it changes nothing. Sent with an id, that is recorded too, as a
+    /// refusal is: sent again once the state has moved on, it must not append then. The
+    /// answer is what the record says, as another process may have recorded the id first.
+    async fn record_unchanged<A: Aggregate>(
+        &self,
+        aggregate_id: &str,
+        job: &Job<A>,
+        version: u64,
+    ) -> Result<Committed, DispatchError> {
+        let Some(command_id) = job.command_id else {
+            return Ok(Committed {
+                aggregate_type: A::TYPE,
+                aggregate_id: aggregate_id.to_owned(),
+                version,
+                position: None,
+                events: Vec::new(),
+            });
+        };
+        let unchanged = SentCommand {
+            command_id,
+            aggregate_type: A::TYPE.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
+            refusal: None,
+            version: Some(version),
+            position: None,
+            request: job.request.clone(),
+        };
+        self.answer_recorded::<A>(unchanged, job, version).await
+    }
+
+    /// Records `sent` unless its id is recorded already, then answers with the record.
+    async fn answer_recorded<A: Aggregate>(
+        &self,
+        sent: SentCommand,
+        job: &Job<A>,
+        version: u64,
+    ) -> Result<Committed, DispatchError> {
+        let command_id = sent.command_id;
+        self.store
+            .record_refusal(sent)
+            .await
+            .map_err(DispatchError::Store)?;
+        match self.store.sent_command(command_id).await {
+            Ok(Some(sent)) => super::sent::answer(sent, A::TYPE, version, job.request.as_deref()),
+            Ok(None) => Err(DispatchError::Store(StoreError::Corrupt(format!(
+                "command {command_id} was recorded but is not there"
+            )))),
+            Err(error) => Err(DispatchError::Store(error)),
+        }
+    }
+
     /// A job's answer when it is refused. Sent with an id, the refusal is recorded first and
     /// the answer is what the record says: another process may have recorded the same id
     /// first. When the record cannot be written, the answer is the store's error, so the
@@ -335,17 +390,7 @@ impl Dispatcher {
             return Err(refused);
         };
         record.request.clone_from(&job.request);
-        self.store
-            .record_refusal(record)
-            .await
-            .map_err(DispatchError::Store)?;
-        match self.store.sent_command(command_id).await {
-            Ok(Some(sent)) => super::sent::answer(sent, A::TYPE, version, job.request.as_deref()),
-            Ok(None) => Err(DispatchError::Store(StoreError::Corrupt(format!(
-                "the refusal of command {command_id} was recorded but is not there"
-            )))),
-            Err(error) => Err(DispatchError::Store(error)),
-        }
+        self.answer_recorded::<A>(record, job, version).await
     }
 }
 

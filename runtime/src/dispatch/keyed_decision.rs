@@ -68,8 +68,28 @@ impl Dispatcher {
             .decide_and_append(decision, metadata, Some(&record))
             .await
         {
-            Ok(decided) => {
+            Ok(decided) if !decided.events.is_empty() => {
                 return Ok(decided.committed(aggregate_type, &record.aggregate_id));
+            }
+            Ok(decided) => {
+                // Nothing to append: recorded all the same, so that sent again once the state
+                // has moved on it appends nothing then either.
+                let unchanged = decided.committed(aggregate_type, &record.aggregate_id);
+                let unchanged = SentCommand {
+                    version: Some(unchanged.version),
+                    ..record.clone()
+                };
+                self.store
+                    .record_refusal(unchanged)
+                    .await
+                    .map_err(DispatchError::Store)?;
+                let sent = recorded().await?.ok_or_else(|| {
+                    DispatchError::Store(crate::store::StoreError::Corrupt(format!(
+                        "command {} was recorded but is not there",
+                        record.command_id
+                    )))
+                })?;
+                return answered(sent);
             }
             Err(error) => error,
         };

@@ -129,7 +129,8 @@ where
 
 /// A command request's key ([`request_key`]) and the metadata its events carry. Without a
 /// correlation id in the headers, a keyed request's is derived from its key: the answer to the
-/// same request sent again is then the first one, correlation id and all.
+/// same request sent again is then the first one, correlation id and all (a retry that sends
+/// another `x-correlation-id` gets that one back).
 fn keyed(
     headers: &HeaderMap,
     command: &str,

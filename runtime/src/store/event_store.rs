@@ -77,8 +77,9 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     async fn sent_command(&self, command_id: uuid::Uuid)
     -> Result<Option<SentCommand>, StoreError>;
 
-    /// Records that the command `refused.command_id` was refused; a record already there (the
-    /// command committed, or was refused before) is kept.
+    /// Records how the command `refused.command_id` ended without appending: refused (its
+    /// `refusal`), or deciding on no events (none, at its `version`). A record already there
+    /// (the command committed, or ended before) is kept.
     async fn record_refusal(&self, refused: SentCommand) -> Result<(), StoreError>;
 
     /// Whether the store answers, for a readiness check: by default, a read of one event.

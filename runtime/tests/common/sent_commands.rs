@@ -194,4 +194,31 @@ pub async fn a_keyed_request_is_answered_as_the_first_time(
         "{refused}"
     );
     assert_eq!(events.load("Stock", "plum", 0).await.unwrap().len(), 3);
+
+    // A keyed request that changes nothing is answered the same way for good: sent again once
+    // it would change something, it still changes nothing.
+    let release = || Release {
+        sku: "plum".into(),
+        order: "o-7".into(),
+    };
+    let key = RequestKey::new("", "release-o-7", b"Release plum o-7");
+    let unchanged = first
+        .dispatch_keyed(&key, release(), Metadata::default())
+        .await
+        .unwrap();
+    assert_eq!((unchanged.version, unchanged.events.len()), (3, 0));
+    first
+        .dispatch(reserve("o-7"), Metadata::default())
+        .await
+        .unwrap();
+    let again = restarted
+        .dispatch_keyed(&key, release(), Metadata::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.version, again.events.len()),
+        (3, 0),
+        "nothing released"
+    );
+    assert_eq!(events.load("Stock", "plum", 0).await.unwrap().len(), 4);
 }

@@ -22,13 +22,16 @@ pub(super) struct JwksCache {
     url: String,
     refresh: Duration,
     client: reqwest::Client,
-    keys: Mutex<Option<Fetched>>,
+    keys: Mutex<Held>,
 }
 
-#[derive(Debug)]
-struct Fetched {
-    set: JwkSet,
-    at: Instant,
+/// The keys held, and when they were last fetched and last tried: a failed try counts, so an
+/// issuer that is down is asked again every few seconds, not on every request.
+#[derive(Debug, Default)]
+struct Held {
+    set: Option<JwkSet>,
+    fetched: Option<Instant>,
+    tried: Option<Instant>,
 }
 
 impl JwksCache {
@@ -40,43 +43,40 @@ impl JwksCache {
                 .timeout(FETCH_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
-            keys: Mutex::new(None),
+            keys: Mutex::new(Held::default()),
         }
     }
 
     /// The key `kid` names (the only key, when the token names none and there is one).
     pub(super) async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, ApiError> {
-        let mut keys = self.keys.lock().await;
-        let stale = keys.as_ref().is_none_or(|fetched| {
-            let age = fetched.at.elapsed();
-            age >= self.refresh || (age >= UNKNOWN_KEY_REFETCH && find(&fetched.set, kid).is_none())
-        });
-        if stale {
+        let mut held = self.keys.lock().await;
+        let old = held
+            .fetched
+            .is_none_or(|fetched| fetched.elapsed() >= self.refresh);
+        let missing = held.set.as_ref().is_none_or(|set| find(set, kid).is_none());
+        let may_try = held
+            .tried
+            .is_none_or(|tried| tried.elapsed() >= UNKNOWN_KEY_REFETCH);
+        if (old || missing) && may_try {
+            held.tried = Some(Instant::now());
             match self.fetch().await {
                 Ok(set) => {
-                    *keys = Some(Fetched {
-                        set,
-                        at: Instant::now(),
-                    })
+                    held.set = Some(set);
+                    held.fetched = held.tried;
                 }
                 // Keys fetched before still serve while the issuer is down.
-                Err(error) if keys.is_some() => {
-                    tracing::warn!(url = %self.url, %error, "JWKS not refreshed; keeping the keys held");
-                }
                 Err(error) => {
-                    tracing::warn!(url = %self.url, %error, "JWKS not fetched");
-                    return Err(ApiError::retry_later(
-                        "auth_unavailable",
-                        "the keys that check tokens cannot be fetched from their issuer",
-                        5,
-                    ));
+                    tracing::warn!(url = %self.url, %error, "JWKS not fetched; keeping any keys held");
                 }
             }
         }
-        let set = &keys
-            .as_ref()
-            .expect("fetched above, or an error returned")
-            .set;
+        let Some(set) = &held.set else {
+            return Err(ApiError::retry_later(
+                "auth_unavailable",
+                "the keys that check tokens cannot be fetched from their issuer",
+                5,
+            ));
+        };
         let jwk = find(set, kid)
             .ok_or_else(|| invalid("the token names a key the issuer does not publish"))?;
         DecodingKey::from_jwk(jwk).map_err(|error| {

@@ -158,7 +158,16 @@ impl Authenticator {
             }
             (TokenKeys::Jwks { .. }, None) => unreachable!("a JWKS cache is made with its keys"),
         };
-        if head.alg != algorithm || matches!(algorithm, Algorithm::HS384 | Algorithm::HS512) {
+        // A secret signs with HS256 alone; an issuer's published keys are public, so with
+        // them only a public-key algorithm proves anything.
+        let taken = match &self.config.keys {
+            TokenKeys::Secret(_) => algorithm == Algorithm::HS256,
+            TokenKeys::Jwks { .. } => !matches!(
+                algorithm,
+                Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+            ),
+        };
+        if head.alg != algorithm || !taken {
             return Err(invalid(&format!(
                 "tokens signed with {:?} are not taken",
                 head.alg
@@ -166,7 +175,12 @@ impl Authenticator {
         }
         let mut validation = Validation::new(algorithm);
         validation.leeway = self.config.leeway.as_secs();
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A claim that is checked must be there: a token without `aud`, made for another
+        // service by the same issuer, does not pass for this one's.
+        let mut required = vec!["exp", "sub"];
+        required.extend(self.config.issuer.as_ref().map(|_| "iss"));
+        required.extend(self.config.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         validation.validate_nbf = true;
         match &self.config.issuer {
             Some(issuer) => validation.set_issuer(&[issuer]),
@@ -211,7 +225,7 @@ fn reason(kind: &ErrorKind) -> &'static str {
         ErrorKind::InvalidIssuer => "the token is from another issuer",
         ErrorKind::InvalidAudience => "the token is for another audience",
         ErrorKind::InvalidSignature => "the token's signature does not match",
-        ErrorKind::MissingRequiredClaim(_) => "the token lacks `exp` or `sub`",
+        ErrorKind::MissingRequiredClaim(_) => "the token lacks a claim it must carry",
         ErrorKind::InvalidAlgorithm => "the token is signed with another algorithm",
         _ => "the token cannot be read",
     }

@@ -270,7 +270,7 @@ impl ReadStore for CassandraReadStore {
             // stopped between a row and its lists): a row is changed only while it holds the
             // value, and one gone since stays gone.
             let each: Decide<'_> = Box::new(|row| match row {
-                Some(row) if holds(&row, column, value) => decide(Some(row)),
+                Some(row) if holds(schema, &row, column, value) => decide(Some(row)),
                 _ => Ok(RowChange::None),
             });
             applied |= self.write_row(schema, mark, Some(key), each).await?;
@@ -528,15 +528,20 @@ fn summary_index<'a>(
         })
 }
 
-/// `sum + value`, both JSON numbers: whole while both are whole.
-/// Whether `row`'s `column` holds `value`, numbers compared by value (`2` is `2.0`).
-fn holds(row: &Row, column: &str, value: &Value) -> bool {
-    match (row.get(column), value) {
-        (Some(Value::Number(held)), Value::Number(wanted)) => held.as_f64() == wanted.as_f64(),
-        (held, wanted) => held == Some(wanted),
-    }
+/// Whether `row`'s `column` holds `value`, compared as Cassandra keeps them (as the list was
+/// searched): `"5"` for an int column is 5, a decimal's text its number, and so on.
+fn holds(schema: &TableSchema<'_>, row: &Row, column: &str, value: &Value) -> bool {
+    let Ok(def) = super::values::column(schema, column) else {
+        return false;
+    };
+    let held = row.get(column).unwrap_or(&Value::Null);
+    matches!(
+        (to_cql(def, held), to_cql(def, value)),
+        (Ok(held), Ok(wanted)) if held == wanted
+    )
 }
 
+/// `sum + value`, both JSON numbers: whole while both are whole.
 fn plus(sum: &Value, value: &Value) -> Value {
     match (sum.as_i64(), value.as_i64()) {
         (Some(a), Some(b)) => Value::from(a.saturating_add(b)),

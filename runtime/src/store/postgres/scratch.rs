@@ -93,6 +93,10 @@ async fn drop_schema(server: &str, schema: &str) -> Result<(), StoreError> {
     .bind(schema)
     .execute(&admin)
     .await?;
+    // A connection opened meanwhile must not hold the drop up for good.
+    sqlx::query("SET lock_timeout = '10s'")
+        .execute(&admin)
+        .await?;
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .execute(&admin)
         .await?;
