@@ -321,8 +321,7 @@ impl Dispatcher {
     }
 
     /// A job's answer when it changes nothing. Sent with an id, that is recorded too, as a
-    /// refusal is: sent again once the state has moved on, it must not append then. The
-    /// answer is what the record says, as another process may have recorded the id first.
+    /// refusal is: sent again once the state has moved on, it must not append then.
     async fn record_unchanged<A: Aggregate>(
         &self,
         aggregate_id: &str,
@@ -347,34 +346,11 @@ impl Dispatcher {
             position: None,
             request: job.request.clone(),
         };
-        self.answer_recorded::<A>(unchanged, job, version).await
-    }
-
-    /// Records `sent` unless its id is recorded already, then answers with the record.
-    async fn answer_recorded<A: Aggregate>(
-        &self,
-        sent: SentCommand,
-        job: &Job<A>,
-        version: u64,
-    ) -> Result<Committed, DispatchError> {
-        let command_id = sent.command_id;
-        self.store
-            .record_refusal(sent)
-            .await
-            .map_err(DispatchError::Store)?;
-        match self.store.sent_command(command_id).await {
-            Ok(Some(sent)) => super::sent::answer(sent, A::TYPE, version, job.request.as_deref()),
-            Ok(None) => Err(DispatchError::Store(StoreError::Corrupt(format!(
-                "command {command_id} was recorded but is not there"
-            )))),
-            Err(error) => Err(DispatchError::Store(error)),
-        }
+        super::sent::record_and_answer(&*self.store, unchanged, A::TYPE, version).await
     }
 
     /// A job's answer when it is refused. Sent with an id, the refusal is recorded first and
-    /// the answer is what the record says: another process may have recorded the same id
-    /// first. When the record cannot be written, the answer is the store's error, so the
-    /// command is decided again when sent again.
+    /// the answer is what the record says ([`record_and_answer`](super::sent::record_and_answer)).
     async fn record_refusal<A: Aggregate>(
         &self,
         aggregate_id: &str,
@@ -390,7 +366,7 @@ impl Dispatcher {
             return Err(refused);
         };
         record.request.clone_from(&job.request);
-        self.answer_recorded::<A>(record, job, version).await
+        super::sent::record_and_answer(&*self.store, record, A::TYPE, version).await
     }
 }
 

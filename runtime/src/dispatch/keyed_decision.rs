@@ -77,36 +77,24 @@ impl Dispatcher {
                 let unchanged = decided.committed(aggregate_type, &record.aggregate_id);
                 let unchanged = SentCommand {
                     version: Some(unchanged.version),
-                    ..record.clone()
+                    ..record
                 };
-                self.store
-                    .record_refusal(unchanged)
-                    .await
-                    .map_err(DispatchError::Store)?;
-                let sent = recorded().await?.ok_or_else(|| {
-                    DispatchError::Store(crate::store::StoreError::Corrupt(format!(
-                        "command {} was recorded but is not there",
-                        record.command_id
-                    )))
-                })?;
-                return answered(sent);
+                return sent::record_and_answer(&*self.store, unchanged, aggregate_type, 0).await;
             }
             Err(error) => error,
         };
-        // Refused: kept, so the key gets the same refusal for good. Either way, another
-        // request with the key may have been recorded first, and its record is the answer.
+        // Refused: kept, so the key gets the same refusal for good, and answered with the
+        // record, which another request with the key may have made first.
         if let Some(mut refused) = sent::refusal(
             record.command_id,
             &record.aggregate_type,
             &record.aggregate_id,
             &error,
         ) {
-            refused.request.clone_from(&record.request);
-            self.store
-                .record_refusal(refused)
-                .await
-                .map_err(DispatchError::Store)?;
+            refused.request = record.request;
+            return sent::record_and_answer(&*self.store, refused, aggregate_type, 0).await;
         }
+        // Failed to answer: another request with the key may still have been recorded.
         match recorded().await? {
             Some(sent) => answered(sent),
             None => Err(error),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{Committed, DispatchError};
 use crate::rejection::{Rejection, RejectionKind};
-use crate::store::SentCommand;
+use crate::store::{EventStore, SentCommand, StoreError};
 
 /// A refusal as the store keeps it: enough to answer the same way again.
 #[derive(Debug, Serialize, Deserialize)]
@@ -136,6 +136,30 @@ pub(super) fn answer(
             holder_id,
         },
     })
+}
+
+/// Records `sent` (a refusal, or a command that changed nothing) unless its id is recorded
+/// already, then answers with the record: another process may have recorded the id first.
+/// When the record cannot be written, the answer is the store's error, so the command is
+/// decided again when sent again.
+pub(super) async fn record_and_answer(
+    store: &dyn EventStore,
+    sent: SentCommand,
+    aggregate_type: &'static str,
+    version: u64,
+) -> Result<Committed, DispatchError> {
+    let (command_id, request) = (sent.command_id, sent.request.clone());
+    store
+        .record_refusal(sent)
+        .await
+        .map_err(DispatchError::Store)?;
+    match store.sent_command(command_id).await {
+        Ok(Some(sent)) => answer(sent, aggregate_type, version, request.as_deref()),
+        Ok(None) => Err(DispatchError::Store(StoreError::Corrupt(format!(
+            "command {command_id} was recorded but is not there"
+        )))),
+        Err(error) => Err(DispatchError::Store(error)),
+    }
 }
 
 #[cfg(test)]

@@ -316,3 +316,36 @@ pub(super) fn is_tag_type(ty: &Type) -> bool {
         Type::String | Type::Int | Type::Uuid | Type::Bool | Type::Date
     )
 }
+
+/// The aggregate declaring the event `event_name`, and the event; else an error at the name
+/// saying who wanted it (`doing`: "projection `X` handles"), with a "did you mean" or `hint`.
+pub(super) fn declared_event<'a>(
+    ctx: &mut Ctx,
+    aggregates: &'a [ir::Aggregate],
+    event_name: &Spanned<String>,
+    doing: &str,
+    hint: &str,
+) -> Option<(&'a ir::Aggregate, &'a Arc<ir::Event>)> {
+    let found = aggregates.iter().find_map(|a| {
+        a.events
+            .iter()
+            .find(|e| e.name == event_name.value)
+            .map(|e| (a, e))
+    });
+    if found.is_none() {
+        let all = aggregates
+            .iter()
+            .flat_map(|a| a.events.iter().map(|e| e.name.as_str()));
+        let hint = names::did_you_mean(&event_name.value, all).or_else(|| Some(hint.to_owned()));
+        ctx.error(
+            Pos::of(event_name),
+            format!(
+                "{doing} `{}`, which no aggregate declares",
+                event_name.value
+            ),
+            "unknown event",
+            hint,
+        );
+    }
+    found
+}

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
+use super::aggregates::declared_event;
 use super::changes::{self, Scope};
 use super::ctx::Ctx;
 use super::names;
@@ -143,29 +144,14 @@ fn handler(
     on: &Handled,
 ) -> Option<ir::Handler> {
     let (fields, key, aggregates) = (on.fields, on.key, on.aggregates);
-    let found = aggregates.iter().find_map(|a| {
-        a.events
-            .iter()
-            .find(|e| e.name == event_name.value)
-            .map(|e| (a, e))
-    });
-    let Some((aggregate, event)) = found else {
-        let all = aggregates
-            .iter()
-            .flat_map(|a| a.events.iter().map(|e| e.name.as_str()));
-        let hint = names::did_you_mean(&event_name.value, all)
-            .or_else(|| Some("a projection handles events that aggregates declare".into()));
-        ctx.error(
-            Pos::of(event_name),
-            format!(
-                "projection `{}` handles `{}`, which no aggregate declares",
-                projection.value, event_name.value
-            ),
-            "unknown event",
-            hint,
-        );
-        return None;
-    };
+    let doing = format!("projection `{}` handles", projection.value);
+    let (aggregate, event) = declared_event(
+        ctx,
+        aggregates,
+        event_name,
+        &doing,
+        "a projection handles events that aggregates declare",
+    )?;
 
     let rows = if ast.rows_where.0.is_empty() {
         row_key(ctx, projection, event_name, ast, key, aggregate, event)

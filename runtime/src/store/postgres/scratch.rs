@@ -9,6 +9,12 @@ use crate::store::StoreError;
 /// A new, empty schema on the server at `url`; returns a URL whose connections work in it. The
 /// schema stays: see [`ScratchSchema`] for one dropped when the test is done.
 pub async fn scratch_schema(url: &str) -> Result<String, StoreError> {
+    Ok(new_schema(url).await?.1)
+}
+
+/// A new, empty schema on the server at `url`: its name, and a URL whose connections work in
+/// it.
+async fn new_schema(url: &str) -> Result<(String, String), StoreError> {
     let schema = format!("scratch_{}", uuid::Uuid::new_v4().simple());
     let admin = connect(url, 1, Retry::default()).await?;
     sqlx::query(&format!("CREATE SCHEMA {schema}"))
@@ -18,9 +24,9 @@ pub async fn scratch_schema(url: &str) -> Result<String, StoreError> {
     let separator = if url.contains('?') { '&' } else { '?' };
     // Named after the schema, so the connections still open in it can be found and ended
     // when it is dropped.
-    Ok(format!(
-        "{url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}"
-    ))
+    let scoped =
+        format!("{url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
+    Ok((schema, scoped))
 }
 
 /// A schema of its own for one test, dropped with everything in it once the last clone of this
@@ -39,11 +45,7 @@ struct Scratch {
 impl ScratchSchema {
     /// Creates the schema on the server at `server`.
     pub async fn create(server: &str) -> Result<Self, StoreError> {
-        let url = scratch_schema(server).await?;
-        let schema = url
-            .rsplit_once("application_name=")
-            .map(|(_, schema)| schema.to_owned())
-            .unwrap_or_default();
+        let (schema, url) = new_schema(server).await?;
         Ok(Self(Arc::new(Scratch {
             server: server.to_owned(),
             schema,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde_saphyr::Spanned;
 
+use super::aggregates::declared_event;
 use super::changes::{self, Scope};
 use super::ctx::Ctx;
 use super::names;
@@ -232,29 +233,14 @@ fn on_event(
     aggregates: &[ir::Aggregate],
     state: Option<&[ir::Field]>,
 ) -> Option<ir::OnEvent> {
-    let found = aggregates.iter().find_map(|a| {
-        a.events
-            .iter()
-            .find(|e| e.name == event_name.value)
-            .map(|e| (a, e))
-    });
-    let Some((aggregate, event)) = found else {
-        let all = aggregates
-            .iter()
-            .flat_map(|a| a.events.iter().map(|e| e.name.as_str()));
-        let hint = names::did_you_mean(&event_name.value, all)
-            .or_else(|| Some("a workflow reacts to events that aggregates declare".into()));
-        ctx.error(
-            Pos::of(event_name),
-            format!(
-                "workflow `{}` reacts to `{}`, which no aggregate declares",
-                workflow.value, event_name.value
-            ),
-            "unknown event",
-            hint,
-        );
-        return None;
-    };
+    let doing = format!("workflow `{}` reacts to", workflow.value);
+    let (aggregate, event) = declared_event(
+        ctx,
+        aggregates,
+        event_name,
+        &doing,
+        "a workflow reacts to events that aggregates declare",
+    )?;
     let correlate = ast.correlate.as_ref().and_then(|field| {
         let found = event.fields.iter().find(|f| f.name == field.value).cloned();
         match &found {
