@@ -144,8 +144,8 @@ impl Feed for KafkaFeed {
             .subscribe(&subscribed)
             .map_err(self.client_error())?;
         Ok(Box::new(KafkaSubscription {
-            consumer,
-            producer,
+            consumer: OffRuntime(Some(consumer)),
+            producer: OffRuntime(Some(producer)),
             config: config.clone(),
             projection: projection.to_owned(),
             dead_letters,
@@ -165,14 +165,36 @@ impl Feed for KafkaFeed {
 
 /// One projection's consumer.
 struct KafkaSubscription {
-    consumer: StreamConsumer,
+    consumer: OffRuntime<StreamConsumer>,
     /// Where poison records go.
-    producer: FutureProducer,
+    producer: OffRuntime<FutureProducer>,
     config: KafkaConfig,
     projection: String,
     dead_letters: String,
     /// The records of the last batch, until they are acknowledged.
     batch: Vec<OwnedMessage>,
+}
+
+/// A Kafka client dropped on a thread of its own. Closing a consumer leaves its group, which
+/// waits for the broker for as long as the broker is away: dropped on the async runtime, it
+/// would hold a runtime thread all that time, and with it the tasks queued there (commands
+/// included, in a process that also serves them).
+struct OffRuntime<T: Send + 'static>(Option<T>);
+
+impl<T: Send + 'static> std::ops::Deref for OffRuntime<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.0.as_ref().expect("taken only when dropped")
+    }
+}
+
+impl<T: Send + 'static> Drop for OffRuntime<T> {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            std::thread::spawn(move || drop(client));
+        }
+    }
 }
 
 impl KafkaSubscription {
