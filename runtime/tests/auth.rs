@@ -11,7 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use eventwright::http::auth::{AuthConfig, Authenticator, Principal, TokenKeys};
+use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_token};
+use eventwright::http::{Caller, Principal};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
@@ -263,4 +264,65 @@ async fn an_unreachable_issuer_is_a_503_not_a_401() {
 fn the_secret_never_shows() {
     let shown = format!("{:?}", checked());
     assert!(!shown.contains("a secret of the test"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_gate_admits_by_token_and_role_and_names_the_actor() {
+    let open = Gate::open();
+    let caller = open.admit(&HeaderMap::new(), &["librarian"]).await.unwrap();
+    assert_eq!(caller, Caller::anonymous());
+    let metadata = eventwright::http::metadata_from_headers(&HeaderMap::new(), &caller).unwrap();
+    assert_eq!(metadata.actor, None);
+
+    let gate = Gate::new(Authenticator::new(AuthConfig::new(TokenKeys::Secret(
+        SECRET.to_vec(),
+    ))));
+    assert!(!gate.is_open());
+    let token = issue_token(SECRET, "ann", &["librarian"], Duration::from_secs(60));
+    let caller = gate
+        .admit(&bearer(&token), &["member", "librarian"])
+        .await
+        .unwrap();
+    assert_eq!(caller.subject(), Some("ann"));
+    let metadata = eventwright::http::metadata_from_headers(&HeaderMap::new(), &caller).unwrap();
+    assert_eq!(metadata.actor.as_deref(), Some("ann"));
+    assert!(gate.admit(&bearer(&token), &[]).await.is_ok());
+
+    let (status, code, _) = refusal(gate.admit(&bearer(&token), &["admin"]).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    let (status, code, _) = refusal(gate.admit(&HeaderMap::new(), &[]).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated")
+    );
+    let expired = hs256(&claims("ann", &["librarian"], -3600), SECRET);
+    let (status, code, _) = refusal(gate.admit(&bearer(&expired), &[]).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "invalid_token")
+    );
+}
+
+#[test]
+fn one_callers_idempotency_key_is_not_anothers() {
+    let mut headers = HeaderMap::new();
+    headers.insert("idempotency-key", HeaderValue::from_static("retry-1"));
+    let key = |subject: Option<&str>| {
+        let caller = subject.map_or_else(Caller::anonymous, |subject| {
+            Caller::authenticated(Principal {
+                subject: subject.to_owned(),
+                roles: Vec::new(),
+            })
+        });
+        eventwright::http::request_key(&headers, &caller, "Lend", "b-1", b"{}")
+            .unwrap()
+            .unwrap()
+            .command_id()
+    };
+    assert_eq!(key(Some("ann")), key(Some("ann")));
+    assert_ne!(key(Some("ann")), key(Some("bob")));
+    assert_ne!(key(Some("ann")), key(None));
 }

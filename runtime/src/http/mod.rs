@@ -12,16 +12,19 @@
 //! - routes: the whole of a command, get or list route, one call each;
 //! - operations: health, readiness, and the limits every request is held to;
 //! - watch: a live query, as Server-Sent Events;
-//! - [`auth`] (feature `auth`): bearer tokens checked, and the caller they name.
+//! - [`Caller`]: who sent a request, as its bearer token says;
+//! - [`auth`] (feature `auth`): bearer tokens checked, and the roles each route asks for.
 
 #[cfg(feature = "auth")]
 pub mod auth;
+mod caller;
 mod error;
 mod operations;
 mod request;
 mod routes;
 mod watch;
 
+pub use caller::{Caller, Principal};
 pub use error::{ApiError, ErrorBody, PROBLEM_JSON};
 pub use operations::{Limits, health, limits, readiness};
 pub use request::{

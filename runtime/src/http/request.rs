@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::caller::Caller;
 use super::error::ApiError;
 use crate::dispatch::RequestKey;
 use crate::event::Metadata;
@@ -31,10 +32,11 @@ pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 /// The longest `Idempotency-Key` taken: a UUID is 36 characters; keys are not documents.
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// The request's [`IDEMPOTENCY_HEADER`], as the key of the command `command` to the aggregate
-/// `id` with the JSON `body`; `None` without the header.
+/// The request's [`IDEMPOTENCY_HEADER`], as `caller`'s key of the command `command` to the
+/// aggregate `id` with the JSON `body`; `None` without the header.
 pub fn request_key(
     headers: &HeaderMap,
+    caller: &Caller,
     command: &str,
     id: &str,
     body: &[u8],
@@ -58,9 +60,11 @@ pub fn request_key(
         Ok(value) => value.to_string(),
         Err(_) => String::from_utf8_lossy(body).into_owned(),
     };
-    // Without authentication there is no client to scope keys by: one key space for all.
+    // Each subject has keys of its own: another's same key is another request, and never
+    // answered with this one's. Without authentication there is one key space for all.
     let request = format!("{command}\n{id}\n{body}");
-    Ok(Some(RequestKey::new("", key, request.as_bytes())))
+    let scope = caller.subject().unwrap_or_default();
+    Ok(Some(RequestKey::new(scope, key, request.as_bytes())))
 }
 
 /// Waits for the consistency token in `headers`, if there is one, before a read of `P`.
@@ -78,9 +82,10 @@ pub async fn wait_for_token<P: Projection>(
     Ok(read_models.wait_for::<P>(FIELD, text).await?)
 }
 
-/// The ids a command's events carry, from the request's headers. A request without a
-/// correlation id starts a new correlation: its events get a fresh one.
-pub fn metadata_from_headers(headers: &HeaderMap) -> Result<Metadata, ApiError> {
+/// The ids a command's events carry, from the request's headers, and its caller as their
+/// actor. A request without a correlation id starts a new correlation: its events get a fresh
+/// one.
+pub fn metadata_from_headers(headers: &HeaderMap, caller: &Caller) -> Result<Metadata, ApiError> {
     let header = |name: &str| -> Result<Option<String>, ApiError> {
         let Some(value) = headers.get(name) else {
             return Ok(None);
@@ -105,7 +110,7 @@ pub fn metadata_from_headers(headers: &HeaderMap) -> Result<Metadata, ApiError> 
         // Recorded by the dispatcher, from the span the command runs in.
         traceparent: None,
         // Only an authenticated request says who sent it; a header anyone can write does not.
-        actor: None,
+        actor: caller.subject().map(str::to_owned),
     })
 }
 

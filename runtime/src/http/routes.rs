@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::caller::Caller;
 use super::error::ApiError;
 use super::request::{
     ParseValue, command_from_json, list_params, metadata_from_headers, page_from_query,
@@ -51,10 +52,11 @@ impl Accepted {
 }
 
 /// The whole of a command route: the aggregate id from the path (its field named `id_field`),
-/// the command from the JSON body, correlation and causation ids from the headers, then
-/// dispatch.
+/// the command from the JSON body, correlation and causation ids from the headers, the actor
+/// from the `caller` the route admitted, then dispatch.
 pub async fn run_command<C>(
     dispatcher: &Dispatcher,
+    caller: &Caller,
     id_field: &str,
     raw_id: &str,
     headers: &HeaderMap,
@@ -67,7 +69,7 @@ where
     let id: <C::Aggregate as Aggregate>::Id = parse_param(id_field, raw_id)?;
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let command: C = command_from_json(body, id_field, id)?;
-    let (key, metadata) = keyed(headers, C::NAME, raw_id, body)?;
+    let (key, metadata) = keyed(headers, caller, C::NAME, raw_id, body)?;
     let span = command_span(C::NAME, &metadata);
     let dispatched = async {
         match &key {
@@ -88,6 +90,7 @@ where
 /// the aggregate of type `A` in the path.
 pub async fn run_decision<A, D>(
     dispatcher: &Dispatcher,
+    caller: &Caller,
     id_field: &str,
     raw_id: &str,
     headers: &HeaderMap,
@@ -102,7 +105,7 @@ where
     let aggregate_id = id.to_string();
     let id = serde_json::to_value(id).map_err(|error| ApiError::internal(&error))?;
     let decision: D = command_from_json(body, id_field, id)?;
-    let (key, metadata) = keyed(headers, D::NAME, raw_id, body)?;
+    let (key, metadata) = keyed(headers, caller, D::NAME, raw_id, body)?;
     let span = command_span(D::NAME, &metadata);
     let dispatched = async {
         match &key {
@@ -133,12 +136,13 @@ where
 /// another `x-correlation-id` gets that one back).
 fn keyed(
     headers: &HeaderMap,
+    caller: &Caller,
     command: &str,
     raw_id: &str,
     body: &[u8],
 ) -> Result<(Option<RequestKey>, Metadata), ApiError> {
-    let mut metadata = metadata_from_headers(headers)?;
-    let key = request_key(headers, command, raw_id, body)?;
+    let mut metadata = metadata_from_headers(headers, caller)?;
+    let key = request_key(headers, caller, command, raw_id, body)?;
     if let Some(key) = &key
         && !headers.contains_key(super::CORRELATION_HEADER)
     {

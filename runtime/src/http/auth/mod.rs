@@ -7,6 +7,7 @@
 //! (its reason in `detail`, never the token), 403 `forbidden` for a caller without a role the
 //! route asks for, 503 `auth_unavailable` while the issuer's keys cannot be fetched.
 
+mod gate;
 mod jwks;
 
 use std::fmt;
@@ -18,7 +19,9 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
+use super::caller::Principal;
 use super::error::ApiError;
+pub use gate::{Gate, issue_token};
 use jwks::JwksCache;
 
 /// Where the keys that sign tokens come from.
@@ -71,34 +74,6 @@ impl AuthConfig {
             roles_claim: "roles".to_owned(),
             leeway: Duration::from_secs(60),
         }
-    }
-}
-
-/// Who sent a request, as its token says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The token's `sub`: recorded as the actor of the events the request's command records.
-    pub subject: String,
-    pub roles: Vec<String>,
-}
-
-impl Principal {
-    /// Ok when the caller holds one of `roles` (or `roles` is empty); otherwise 403.
-    pub fn require(&self, roles: &[&str]) -> Result<(), ApiError> {
-        if roles.is_empty()
-            || roles
-                .iter()
-                .any(|role| self.roles.iter().any(|held| held == role))
-        {
-            return Ok(());
-        }
-        let mut error = ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("this needs one of the roles {}", roles.join(", ")),
-        );
-        error.www_authenticate = Some("Bearer error=\"insufficient_scope\"".to_owned());
-        Err(error)
     }
 }
 
