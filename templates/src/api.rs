@@ -4,7 +4,8 @@
 //! a read model, and `GET /<query>/{value}/watch` streams its rows, then each change to them, as
 //! Server-Sent Events (a reconnecting client resumes with `Last-Event-ID`). Errors are RFC 9457
 //! problems, `application/problem+json` with `{"type", "title", "status", "detail", "code",
-//! "field"?}`: 400 names the bad field, 404 an unknown aggregate or row, 409 a refused (its
+//! "field"?}`: 400 names the bad field, 401 a missing or bad bearer token, 403 a caller
+//! without a role the route asks for, 404 an unknown aggregate or row, 409 a refused (its
 //! guard's `code`) or conflicting command.
 
 use axum::body::Bytes;
@@ -97,6 +98,7 @@ async fn ready(State(app): State<App>) -> Response {
 {%- for route in commands %}
 
 {{ route.signature }}
+    {{ route.admit }}
     {{ route.call }}
 }
 {%- endfor %}
@@ -107,6 +109,17 @@ async fn ready(State(app): State<App>) -> Response {
 {%- endif %}
 
 {{ route.signature }}
+    {{ route.admit }}
     {{ route.call }}
 }
 {%- endfor %}
+{%- if !roles.is_empty() %}
+
+/// The roles a caller's token must hold one of, per route, as the model declares them. Routes
+/// not named here take any caller the gate admits.
+mod roles {
+{%- for line in roles %}
+{{ line }}
+{%- endfor %}
+}
+{%- endif %}

@@ -15,6 +15,7 @@ use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
 {%- endif %}
 use eventwright::engine::rebuild::{Progress, Rebuild, RebuildError, Rebuilt};
 use eventwright::engine::{Feed, ProjectionStatus};
+use eventwright::http::auth::Gate;
 {%- if kafka %}
 use eventwright::relay::OutboxRelay;
 {%- endif %}
@@ -147,6 +148,9 @@ pub struct App {
 {%- endif %}
     /// What `GET /metrics` renders; `None` until the binary installs a recorder.
     pub metrics: Option<PrometheusHandle>,
+    /// Who may call the routes: open (everyone, anonymously) until the binary is given the
+    /// keys that sign callers' tokens.
+    pub gate: Gate,
 {%- if write_postgres || read_postgres %}
     /// The test schemas this app works in ([`Config::scratch`]), dropped with its last clone.
     pub scratch: Vec<ScratchSchema>,
@@ -233,6 +237,7 @@ impl App {
             feed,
 {%- endif %}
             metrics: None,
+            gate: Gate::open(),
 {%- if write_postgres || read_postgres %}
             scratch: config.scratch.clone(),
 {%- endif %}

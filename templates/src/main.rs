@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 {%- if let Some(_) = kafka %}
 use eventwright::bus::kafka::KafkaConfig;
 {%- endif %}
+use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys};
 use eventwright::http::{self, Limits};
 {%- if connect_attribute.is_some() %}
 use eventwright::store::postgres::Retry;
@@ -65,6 +66,68 @@ struct ServeArgs {
     /// 503 `not_yet_consistent`.
     {{ consistency_wait_attribute }}
     consistency_wait_ms: u64,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+/// How callers prove who they are: a bearer token (JWT) signed with a secret shared with whoever
+/// issues them, or by an issuer whose keys its JWKS document publishes. With neither, every
+/// route is open to whoever reaches the service.
+#[derive(Debug, Args)]
+struct AuthArgs {
+    /// Take HS256 tokens signed with this secret (at least 32 bytes).
+    {{ auth.secret }}
+    auth_secret: Option<String>,
+    /// Take tokens signed with the keys the issuer's JWKS document at this URL publishes
+    /// (RS256, ES256, EdDSA and their kin).
+    {{ auth.jwks_url }}
+    auth_jwks_url: Option<String>,
+    /// How often, in seconds, the JWKS document is fetched again; a token naming a key it
+    /// lacks fetches it sooner, as after a rotation.
+    {{ auth.jwks_refresh }}
+    auth_jwks_refresh: u64,
+    /// The issuer (`iss`) a token must name.
+    {{ auth.issuer }}
+    auth_issuer: Option<String>,
+    /// The audience (`aud`) a token must name.
+    {{ auth.audience }}
+    auth_audience: Option<String>,
+    /// The claim listing the caller's roles: an array of names, or one string of names
+    /// separated by spaces.
+    {{ auth.roles_claim }}
+    auth_roles_claim: String,
+}
+
+impl AuthArgs {
+    /// The gate every route stands behind: open without keys.
+    fn gate(self) -> anyhow::Result<Gate> {
+        let keys = match (self.auth_secret, self.auth_jwks_url) {
+            (Some(secret), _) if secret.len() < 32 => {
+                anyhow::bail!(
+                    "the auth secret is {} bytes; HS256 needs at least 32",
+                    secret.len()
+                )
+            }
+            (Some(secret), _) => TokenKeys::Secret(secret.into_bytes()),
+            (None, Some(url)) => TokenKeys::Jwks {
+                url,
+                refresh: Duration::from_secs(self.auth_jwks_refresh),
+            },
+            (None, None) if self.auth_issuer.is_some() || self.auth_audience.is_some() => {
+                anyhow::bail!(
+                    "an issuer or audience is set but no keys to check tokens with: set \
+                     {{ auth.env }}_SECRET or {{ auth.env }}_JWKS_URL"
+                )
+            }
+            (None, None) => return Ok(Gate::open()),
+        };
+        Ok(Gate::new(Authenticator::new(AuthConfig {
+            issuer: self.auth_issuer,
+            audience: self.auth_audience,
+            roles_claim: self.auth_roles_claim,
+            ..AuthConfig::new(keys)
+        })))
+    }
 }
 
 /// Where the stores{% if kafka.is_some() %} and the broker{% endif %} are: the same settings for every command.
@@ -249,10 +312,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let services = Services::connect()
         .await
         .context("connecting the services")?;
+    let gate = args.auth.gate()?;
+    if gate.is_open() {
+        // Said at every start: an open service must be a choice, not an accident.
+        tracing::warn!(
+            "authentication is off: anyone who reaches {} can send every command and read every \
+             query{% if has_roles %}, whatever roles the model asks for{% endif %}. Set {{ auth.env }}_SECRET or \
+             {{ auth.env }}_JWKS_URL to check bearer tokens",
+            args.bind
+        );
+    }
+    let authenticated = !gate.is_open();
     let mut app = App::connect(&config)
         .await
         .context("opening the stores")?
         .with_services(services);
+    app.gate = gate;
     app.metrics = Some(
         PrometheusBuilder::new()
             .install_recorder()
@@ -311,7 +386,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", args.bind))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
-    print_examples(address, args.role);
+    print_examples(address, args.role, authenticated);
     // On SIGTERM the server stops taking requests and finishes the ones in flight: every
     // command it accepted has committed, and every watch ends (its client resumes elsewhere).
     axum::serve(listener, router)
@@ -347,18 +422,24 @@ const EXAMPLES: &[(&str, &str)] = {{ examples }};
 /// Queries to try after the commands.
 const READS: &[&str] = {{ reads }};
 
-fn print_examples(address: SocketAddr, role: Role) {
+fn print_examples(address: SocketAddr, role: Role, authenticated: bool) {
     println!("{{ model.service }} is listening on http://{address}. Try:");
+    // With tokens checked, each request carries one: `TOKEN=$(...)` from the issuer first.
+    let bearer = if authenticated {
+        " -H \"authorization: Bearer $TOKEN\""
+    } else {
+        ""
+    };
     if role != Role::Query {
         for (path, body) in EXAMPLES {
             println!(
-                "  curl -X POST http://{address}{path} -H 'content-type: application/json' -d '{body}'"
+                "  curl -X POST http://{address}{path}{bearer} -H 'content-type: application/json' -d '{body}'"
             );
         }
     }
     if role != Role::Command {
         for path in READS {
-            println!("  curl http://{address}{path}");
+            println!("  curl{bearer} http://{address}{path}");
         }
     }
 }

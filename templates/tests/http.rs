@@ -2,8 +2,17 @@
 
 //! The HTTP API end to end, in process, on stores of the test's own (`Config::for_tests`).
 
+{%- if creates %}
+
+use std::time::Duration;
+{%- endif %}
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+{%- if creates %}
+use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_token};
+use eventwright::store::Cursor;
+{%- endif %}
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -17,10 +26,25 @@ use {{ crate_name }}::{App, Config, api};
 {%- endfor %}
 
 async fn send(app: &App, method: &str, uri: &str, body: &str) -> (StatusCode, Value) {
-    let request = Request::builder()
+    send_as(app, None, method, uri, body).await
+}
+
+/// `send`, with `token` as the request's bearer token.
+async fn send_as(
+    app: &App,
+    token: Option<&str>,
+    method: &str,
+    uri: &str,
+    body: &str,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder()
         .method(method)
         .uri(uri)
-        .header("content-type", "application/json")
+        .header("content-type", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = request
         .body(Body::from(body.to_owned()))
         .expect("a valid request");
     let response = api::router(app.clone())
@@ -81,3 +105,47 @@ async fn commands_and_queries_over_http() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 {%- endif %}
 }
+{%- if creates %}
+
+/// With keys to check tokens with (`--auth-secret`), a command asks for a token{% if !roles.is_empty() %} holding one
+/// of its roles{% endif %}, and its events record the token's subject as their actor.
+#[tokio::test]
+async fn a_command_asks_for_a_token_when_tokens_are_checked() {
+    let mut app = App::connect(&Config::for_tests().await)
+        .await
+        .expect("the test stores open")
+        .with_services(Services::default());
+    let secret = b"a secret of this test's own, 32 bytes or more";
+    app.gate = Gate::new(Authenticator::new(AuthConfig::new(TokenKeys::Secret(
+        secret.to_vec(),
+    ))));
+
+    let (status, body) = send(&app, "POST", CREATE, CREATE_BODY).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "unauthenticated");
+    let another = b"another secret, not the service's own";
+    let forged = issue_token(another, "tester", ROLES, HOUR);
+    let (status, body) = send_as(&app, Some(&forged), "POST", CREATE, CREATE_BODY).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "invalid_token");
+{%- if !roles.is_empty() %}
+    let stranger = issue_token(secret, "stranger", &[], HOUR);
+    let (status, body) = send_as(&app, Some(&stranger), "POST", CREATE, CREATE_BODY).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "forbidden");
+{%- endif %}
+
+    let token = issue_token(secret, "tester", ROLES, HOUR);
+    let (status, body) = send_as(&app, Some(&token), "POST", CREATE, CREATE_BODY).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let log = app
+        .events
+        .read_all(Cursor::START, 100)
+        .await
+        .expect("the log reads");
+    assert!(!log.is_empty());
+    for entry in log {
+        assert_eq!(entry.envelope.metadata.actor.as_deref(), Some("tester"));
+    }
+}
+{%- endif %}

@@ -1,9 +1,10 @@
 //! A model whose commands read other aggregates (a loan reads the member and records on both)
 //! and whose books hold unique ISBNs generates a project that builds without a warning, passes
 //! clippy, rustfmt and its own tests (given/when/then over both aggregates, and HTTP), on
-//! SQLite and on PostgreSQL.
+//! SQLite and on PostgreSQL; and whose service, given keys, checks its callers' tokens.
 
 mod support;
+mod tokens;
 
 use std::path::Path;
 
@@ -43,11 +44,16 @@ fn library_project_builds_cleanly_and_passes_its_own_tests_on_sqlite_and_postgre
         &sqlite("keyed-events.db"),
         &sqlite("keyed-views.db"),
     );
-    hostile_requests(&Service::start(
+    let open = Service::start(
         &binary,
         &sqlite("hostile-events.db"),
         &sqlite("hostile-views.db"),
-    ));
+    );
+    // Without keys every route is open, and the service says so as it starts.
+    tokens::said(&open, "authentication is off");
+    hostile_requests(&open);
+    tokens::secret_tokens(&binary, &sqlite("auth-events.db"), &sqlite("auth-views.db"));
+    tokens::issuer_tokens(&binary, &sqlite("jwks-events.db"), &sqlite("jwks-views.db"));
 
     // In the same test: both projects are the crate `library` in one target dir.
     let project = dir.path().join("library-postgres");

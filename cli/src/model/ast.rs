@@ -268,6 +268,8 @@ pub struct Command {
     /// Other aggregates the command reads, each by a field of the command holding its id.
     #[serde(default)]
     pub depends_on: NamedMap<Dependency>,
+    /// The roles a caller needs one of to send it, when the service checks tokens.
+    pub roles: Option<Spanned<Vec<Spanned<String>>>>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,
@@ -408,6 +410,8 @@ pub struct Query {
     pub count_by: Option<Spanned<String>>,
     /// Number fields summed per group, beside the count.
     pub sum: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The roles a caller needs one of to ask it, when the service checks tokens.
+    pub roles: Option<Spanned<Vec<Spanned<String>>>>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,

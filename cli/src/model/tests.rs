@@ -9,6 +9,7 @@ mod indentation;
 mod names;
 mod projections;
 mod queries;
+mod roles;
 mod types;
 mod values;
 mod workflows;

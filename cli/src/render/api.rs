@@ -4,9 +4,9 @@ use askama::Template;
 
 use super::imports::{Imports, use_line};
 use super::layout;
-use super::names::snake;
+use super::names::{shouty, snake};
 use super::query_routes::{Route, count_routes, find_route, list_shape, watch_route};
-use super::routes::{command_route, query_route};
+use super::routes::{command_route, query_pattern};
 use super::rust::rust_type;
 use crate::model::ir::{Model, QueryKind};
 
@@ -30,12 +30,16 @@ pub struct ApiRs {
     query_router: String,
     commands: Vec<Route>,
     queries: Vec<Route>,
+    /// The `roles` module's constants, one per route that names roles.
+    roles: Vec<String>,
 }
 
 impl ApiRs {
     pub fn new(model: &Model) -> Self {
         let mut imports = Imports::default();
         let mut crate_uses = Vec::new();
+        // `pub const <ROUTE>: &[&str] = &[...];`, in the `roles` module, per route that names roles.
+        let mut roles = Vec::new();
         let mut commands = Vec::new();
         for aggregate in &model.aggregates {
             let mut names: Vec<String> =
@@ -51,6 +55,7 @@ impl ApiRs {
             for command in &aggregate.commands {
                 let args = [
                     "&app.dispatcher".to_owned(),
+                    "&caller".to_owned(),
                     format!("{:?}", aggregate.id.name),
                     "&id".to_owned(),
                     "&headers".to_owned(),
@@ -70,6 +75,7 @@ impl ApiRs {
                         "Result<Json<Accepted>, ApiError>",
                         0,
                     ),
+                    admit: admit(&mut roles, &handler, &command.roles, true),
                     handler,
                     list: false,
                     shape: None,
@@ -91,6 +97,7 @@ impl ApiRs {
             .queries
             .iter()
             .flat_map(|query| {
+                let admit = admit(&mut roles, &query.name, &query.roles, false);
                 let projection = &query.projection;
                 projections.push(projection);
                 let page = format!("Result<Json<Page<{}>>, ApiError>", projection.name);
@@ -98,7 +105,7 @@ impl ApiRs {
                 let mut shape = None;
                 let (call, params, response) = match &query.kind {
                     QueryKind::Count { by, sums } => {
-                        return count_routes(query, by, sums, &mut imports);
+                        return guarded(count_routes(query, by, sums, &mut imports), &admit);
                     }
                     QueryKind::ListAll => {
                         let args = [
@@ -181,14 +188,8 @@ impl ApiRs {
                         )
                     }
                 };
-                let segments: Vec<String> = query
-                    .kind
-                    .path_fields()
-                    .iter()
-                    .map(|field| format!("{{{}}}", field.name))
-                    .collect();
                 let read = Route {
-                    route: query_route(query, &segments),
+                    route: query_pattern(query, &[]),
                     signature: layout::signature(
                         &format!("async fn {}", query.name),
                         &params,
@@ -198,11 +199,13 @@ impl ApiRs {
                     handler: query.name.clone(),
                     list: query.kind.is_list(),
                     shape,
+                    admit: String::new(),
                     call,
                 };
-                std::iter::once(read)
+                let routes = std::iter::once(read)
                     .chain(watch_route(query, &mut imports))
-                    .collect()
+                    .collect();
+                guarded(routes, &admit)
             })
             .collect();
         projections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -249,6 +252,7 @@ impl ApiRs {
             query_router: layout::chain("Router::new()", &query_routes, 4, ""),
             commands,
             queries,
+            roles,
         }
     }
 }
@@ -257,4 +261,37 @@ impl ApiRs {
 /// when rustfmt would put them there.
 fn route(path: &str, method: &str) -> String {
     layout::call(".route", &[format!("{path:?}"), method.to_owned()], 8, "")
+}
+
+/// The handler's first statement: `app.gate.admit(&headers, ROLES).await?;` (binding the
+/// caller, for a command), as rustfmt lays it out. A route that names roles reads them from
+/// `roles::<ROUTE>`, declared in `consts`.
+fn admit(consts: &mut Vec<String>, route: &str, roles: &[String], bind: bool) -> String {
+    let asked = if roles.is_empty() {
+        "&[]".to_owned()
+    } else {
+        let name = shouty(route);
+        let head = format!("    pub const {name}: &[&str] = ");
+        let names: Vec<String> = roles.iter().map(|role| format!("{role:?}")).collect();
+        let value = layout::lone_item(&names, head.len())
+            .unwrap_or_else(|| layout::array("&[", &names, 4, head.len() - 4));
+        consts.push(format!("{head}{value};"));
+        format!("roles::{name}")
+    };
+    let binding = if bind { "let caller = " } else { "" };
+    let chain = format!("app.gate.admit(&headers, {asked}).await?");
+    // rustfmt keeps a chain on one line up to its chain width, 60.
+    if chain.len() <= 60 && 4 + binding.len() + chain.len() < 100 {
+        format!("{binding}{chain};")
+    } else {
+        format!("{binding}app\n        .gate\n        .admit(&headers, {asked})\n        .await?;")
+    }
+}
+
+/// The routes of one query, each admitting its caller with `admit`.
+fn guarded(mut routes: Vec<Route>, admit: &str) -> Vec<Route> {
+    for route in &mut routes {
+        route.admit = admit.to_owned();
+    }
+    routes
 }

@@ -29,7 +29,8 @@ impl<'a> CargoToml<'a> {
 fn runtime_dependency(source: &RuntimeSource, model: &Model, more: &[&'static str]) -> String {
     let postgres =
         model.stores.write == WriteStore::Postgres || model.stores.read == ReadStore::Postgres;
-    let mut names = Vec::new();
+    // Every service can check bearer tokens; whether it does is a setting.
+    let mut names = vec!["\"auth\""];
     if model.stores.read == ReadStore::Cassandra {
         names.push("\"cassandra\"");
     }

@@ -20,6 +20,8 @@ pub struct HttpTest {
     creates: bool,
     bad_field: Option<String>,
     reads: bool,
+    /// The roles the creating command asks for.
+    roles: Vec<String>,
 }
 
 impl HttpTest {
@@ -30,6 +32,7 @@ impl HttpTest {
             creates: false,
             bad_field: None,
             reads: false,
+            roles: Vec::new(),
         };
         let creator = model
             .aggregates
@@ -40,6 +43,14 @@ impl HttpTest {
         };
         let id_text = path_text(&example(&aggregate.id).json);
         test.creates = true;
+        test.roles.clone_from(&command.roles);
+        let roles: Vec<String> = command.roles.iter().map(|r| format!("{r:?}")).collect();
+        let head = "const ROLES: &[&str] = ";
+        let roles = layout::lone_item(&roles, head.len())
+            .unwrap_or_else(|| layout::array("&[", &roles, 0, head.len()));
+        test.consts.push(format!("{head}{roles};"));
+        test.consts
+            .push("const HOUR: Duration = Duration::from_secs(3600);".to_owned());
         let body = example_body(command);
         test.consts.push(layout::str_const(
             "CREATE",

@@ -8,6 +8,17 @@ use super::names::shouty;
 use super::walkthrough::walkthrough;
 use crate::model::ir::{Broker, Model, ReadStore};
 
+/// The `#[arg(...)]` of each authentication setting, and the prefix of their variables.
+struct AuthSettings {
+    env: String,
+    secret: String,
+    jwks_url: String,
+    jwks_refresh: String,
+    issuer: String,
+    audience: String,
+    roles_claim: String,
+}
+
 /// The `#[arg(...)]` of each Kafka setting.
 struct KafkaSettings {
     brokers: String,
@@ -36,6 +47,9 @@ pub(super) struct MainRs<'a> {
     kafka: Option<KafkaSettings>,
     /// Whether the model has workflows, which `--role workflows` (and `all`) runs.
     workflows: bool,
+    auth: AuthSettings,
+    /// Whether a command or query of the model names roles.
+    has_roles: bool,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -67,7 +81,31 @@ impl<'a> MainRs<'a> {
             .iter()
             .map(|path| format!("{path:?}"))
             .collect();
+        let optional = |name: &str, conflicts: Option<&str>| {
+            let mut args = vec!["long".to_owned(), format!("env = \"{env}_{name}\"")];
+            if name == "AUTH_SECRET" {
+                // `--help` shows where the secret comes from, never the secret itself.
+                args.push("hide_env_values = true".to_owned());
+            }
+            args.extend(conflicts.map(|other| format!("conflicts_with = {other:?}")));
+            layout::attribute("arg", &args, 4)
+        };
         Self {
+            auth: AuthSettings {
+                env: format!("{env}_AUTH"),
+                secret: optional("AUTH_SECRET", Some("auth_jwks_url")),
+                jwks_url: optional("AUTH_JWKS_URL", None),
+                jwks_refresh: setting("AUTH_JWKS_REFRESH", "default_value_t = 300".to_owned()),
+                issuer: optional("AUTH_ISSUER", None),
+                audience: optional("AUTH_AUDIENCE", None),
+                roles_claim: setting("AUTH_ROLES_CLAIM", text("roles".to_owned())),
+            },
+            has_roles: model
+                .aggregates
+                .iter()
+                .flat_map(|aggregate| &aggregate.commands)
+                .any(|command| !command.roles.is_empty())
+                || model.queries.iter().any(|query| !query.roles.is_empty()),
             workflows: !model.workflows.is_empty(),
             model,
             command_attribute: layout::attribute(

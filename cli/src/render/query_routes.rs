@@ -3,7 +3,7 @@
 
 use super::imports::Imports;
 use super::layout;
-use super::routes::query_route;
+use super::routes::{query_pattern, query_route};
 use super::rust::rust_type;
 use crate::model::ir::{Field, Order, Query, QueryKind, Term};
 
@@ -15,13 +15,17 @@ pub(super) struct Route {
     pub(super) list: bool,
     /// The `ListShape` constant the handler reads through, laid out, for a find.
     pub(super) shape: Option<String>,
+    /// The handler's first statement: the gate admits the caller, or answers 401 or 403.
+    pub(super) admit: String,
     /// The handler's body: one call into `eventwright::http` (after parsing the path's values,
     /// for a find), laid out.
     pub(super) call: String,
 }
 
 /// The names a find's handler gives its own variables, which a path value must not take.
-const HANDLER_NAMES: [&str; 5] = ["app", "query", "headers", "equal", "http"];
+const HANDLER_NAMES: [&str; 7] = [
+    "app", "query", "headers", "equal", "http", "caller", "roles",
+];
 
 /// The variable holding the path's text for `field`.
 fn path_variable(field: &Field) -> String {
@@ -231,15 +235,8 @@ pub(super) fn watch_route(query: &Query, imports: &mut Imports) -> Option<Route>
     let params: Vec<String> = params.into_iter().chain(tail).collect();
     let args: Vec<String> = args.into_iter().chain(asked).collect();
     let handler = format!("{}_watch", query.name);
-    let mut segments: Vec<String> = query
-        .kind
-        .path_fields()
-        .iter()
-        .map(|field| format!("{{{}}}", field.name))
-        .collect();
-    segments.push("watch".to_owned());
     Some(Route {
-        route: query_route(query, &segments),
+        route: query_pattern(query, &["watch"]),
         signature: layout::signature(
             &format!("async fn {handler}"),
             &params,
@@ -249,6 +246,7 @@ pub(super) fn watch_route(query: &Query, imports: &mut Imports) -> Option<Route>
         handler,
         list: false,
         shape: None,
+        admit: String::new(),
         call: format!("{parse}{}", layout::call(&callee, &args, 4, ".await")),
     })
 }
@@ -310,6 +308,7 @@ pub(super) fn count_routes(
             ),
             list: true,
             shape: Some(format!("{head}{literal};")),
+            admit: String::new(),
             call: layout::call(
                 &format!("http::list_groups::<{projection}>"),
                 &list_args,
@@ -328,6 +327,7 @@ pub(super) fn count_routes(
             handler: one,
             list: false,
             shape: None,
+            admit: String::new(),
             call: layout::call(
                 &format!("http::get_group::<{projection}, {}>", rust_type(&by.ty)),
                 &group_args,

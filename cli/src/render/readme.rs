@@ -5,6 +5,7 @@ use askama::Template;
 use super::compose::{self, Servers, local_url};
 use super::migrations::migrations;
 use super::names::shouty;
+use super::routes::{command_route, query_pattern};
 use super::walkthrough::{Walkthrough, walkthrough};
 use crate::model::ir::Model;
 
@@ -31,6 +32,8 @@ pub(super) struct Readme<'a> {
     mermaid: String,
     /// Each workflow's line: what it is, and what it does.
     workflows: Vec<String>,
+    /// Each route that asks for roles, and the roles, in words.
+    roles: Vec<(String, String)>,
 }
 
 impl<'a> Readme<'a> {
@@ -79,8 +82,37 @@ impl<'a> Readme<'a> {
             walkthrough: walkthrough(model),
             mermaid: crate::graph::mermaid(model),
             workflows: model.workflows.iter().map(workflow_line).collect(),
+            roles: role_lines(model),
         })
     }
+}
+
+/// `POST /books/{id}/lend-book` and `librarian`, for each command and query that names roles
+/// (a query's watch asks for the same).
+fn role_lines(model: &Model) -> Vec<(String, String)> {
+    let words = |roles: &[String]| {
+        let roles: Vec<String> = roles.iter().map(|role| format!("`{role}`")).collect();
+        roles.join(", ")
+    };
+    let commands = model.aggregates.iter().flat_map(|aggregate| {
+        aggregate
+            .commands
+            .iter()
+            .filter(|command| !command.roles.is_empty())
+            .map(move |command| {
+                let route = command_route(aggregate, command, "{id}");
+                (format!("`POST {route}`"), words(&command.roles))
+            })
+    });
+    let queries = model
+        .queries
+        .iter()
+        .filter(|query| !query.roles.is_empty())
+        .map(|query| {
+            let route = query_pattern(query, &[]);
+            (format!("`GET {route}`"), words(&query.roles))
+        });
+    commands.chain(queries).collect()
 }
 
 /// `**Name** (policy, `name`): what it is for. On `Event`, sends `Command`; ...`

@@ -23,6 +23,19 @@ pub fn query_route(query: &Query, segments: &[String]) -> String {
     route
 }
 
+/// The pattern of `query`'s route: a `{field}` segment for each field its path gives, then
+/// the segments `more` (as `watch`).
+pub fn query_pattern(query: &Query, more: &[&str]) -> String {
+    let segments: Vec<String> = query
+        .kind
+        .path_fields()
+        .iter()
+        .map(|field| format!("{{{}}}", field.name))
+        .chain(more.iter().map(|segment| (*segment).to_owned()))
+        .collect();
+    query_route(query, &segments)
+}
+
 /// A JSON example as it appears in a URL path: strings bare, numbers as written.
 pub fn path_text(value: &serde_json::Value) -> String {
     value

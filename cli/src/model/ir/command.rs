@@ -24,6 +24,8 @@ pub struct Command {
     /// The values the server makes for its events (`now`, `new_id`), each once per command,
     /// in the order the model writes them: the handler binds each before building events.
     pub served: Vec<ServedValue>,
+    /// The roles a caller needs one of to send it (any authenticated caller when empty).
+    pub roles: Vec<String>,
 }
 
 impl Command {
@@ -39,6 +41,7 @@ impl Command {
             depends_on: Vec::new(),
             facts: Vec::new(),
             served: Vec::new(),
+            roles: Vec::new(),
         }
     }
 

@@ -269,6 +269,8 @@ pub struct Query {
     pub name: String,
     pub projection: Arc<Projection>,
     pub kind: QueryKind,
+    /// The roles a caller needs one of to ask it (any authenticated caller when empty).
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

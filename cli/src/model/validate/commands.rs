@@ -8,6 +8,7 @@ use super::ctx::Ctx;
 use super::dependencies;
 use super::guards;
 use super::names;
+use super::roles;
 use super::types::{self, Rules};
 use super::values::{self, ServerValues};
 use crate::model::ast::{self, Pos};
@@ -92,6 +93,7 @@ pub(super) fn command(
         depends_on,
         facts,
         served,
+        roles: roles::roles(ctx, ast.roles.as_ref(), &name.value),
     }
 }
 

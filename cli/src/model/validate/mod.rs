@@ -12,6 +12,7 @@ mod literals;
 mod names;
 mod projections;
 mod queries;
+mod roles;
 mod types;
 mod values;
 mod workflows;

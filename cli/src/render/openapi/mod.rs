@@ -10,10 +10,9 @@ mod watch;
 use serde_json::{Map, Value, json};
 
 use super::names::snake;
-use super::routes::{command_route, query_route};
-use crate::model::ir::{Command, Field, Model, Projection, QueryKind, Rules, Type};
-use queries::{count_paths, page_description};
-use watch::watch_path;
+use super::routes::command_route;
+use crate::model::ir::{Command, Field, Model, Projection, Rules, Type};
+use queries::query_paths;
 
 /// The document, as the file's text.
 pub fn document(model: &Model) -> String {
@@ -37,117 +36,34 @@ pub fn document(model: &Model) -> String {
                     "content": { "application/json": { "schema": reference("Accepted") } },
                 }),
             );
-            paths.insert(
-                path,
-                json!({
-                    "post": {
-                        "operationId": snake(&command.name),
-                        "tags": [aggregate.name],
-                        "summary": format!("{} {}", command.name, aggregate.name),
-                        "parameters": [
-                            id,
-                            header("x-correlation-id"),
-                            header("x-causation-id"),
-                            idempotency_key(),
-                        ],
-                        "requestBody": {
-                            "required": true,
-                            "content": { "application/json": { "schema": object(&command.fields, true) } },
-                        },
-                        "responses": responses,
-                    }
-                }),
-            );
+            let mut operation = json!({
+                "post": {
+                    "operationId": snake(&command.name),
+                    "tags": [aggregate.name],
+                    "summary": format!("{} {}", command.name, aggregate.name),
+                    "parameters": [
+                        id,
+                        header("x-correlation-id"),
+                        header("x-causation-id"),
+                        idempotency_key(),
+                    ],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": object(&command.fields, true) } },
+                    },
+                    "responses": responses,
+                }
+            });
+            guarded(&mut operation, &command.roles);
+            paths.insert(path, operation);
         }
     }
     for query in &model.queries {
-        if let QueryKind::Count { by, sums } = &query.kind {
-            paths.extend(count_paths(query, by, sums));
-            continue;
+        let mut routes = query_paths(model, query);
+        for operation in routes.values_mut() {
+            guarded(operation, &query.roles);
         }
-        let projection = &query.projection;
-        let path_fields = query.kind.path_fields();
-        let list = query.kind.is_list();
-        let mut parameters = path_parameters(&path_fields);
-        parameters.push(json!({
-                "name": "x-consistency-token",
-                "in": "header",
-                "required": false,
-                "description": "The `consistency_token` of a command: the query waits until its read model has caught up with that command, or answers 503 `not_yet_consistent`.",
-                "schema": { "type": "string", "minLength": 1, "pattern": "^[0-9a-f]+$" },
-        }));
-        let (ok, mut responses) = if list {
-            parameters.push(json!({
-                "name": "limit",
-                "in": "query",
-                "required": false,
-                "description": "Rows per page.",
-                "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 },
-            }));
-            parameters.push(json!({
-                "name": "cursor",
-                "in": "query",
-                "required": false,
-                "description": "The `next_cursor` of the previous page, passed back unchanged with the same parameters.",
-                "schema": { "type": "string", "pattern": "^[0-9a-f]+$" },
-            }));
-            if let QueryKind::Find {
-                order: Some(order),
-                range: true,
-                ..
-            } = &query.kind
-            {
-                for (name, what) in [
-                    ("from", "Rows whose `{}` is at least this."),
-                    ("before", "Rows whose `{}` is less than this."),
-                ] {
-                    parameters.push(json!({
-                        "name": name,
-                        "in": "query",
-                        "required": false,
-                        "description": what.replace("{}", &order.field.name),
-                        "schema": schema(&order.field.ty, &Rules::default()),
-                    }));
-                }
-            }
-            let page = json!({
-                "type": "object",
-                "required": ["items"],
-                "properties": {
-                    "items": { "type": "array", "items": reference(&projection.name) },
-                    "next_cursor": { "type": "string", "nullable": true },
-                },
-                "additionalProperties": false,
-            });
-            (page, errors(&["400", "503"]))
-        } else {
-            (reference(&projection.name), errors(&["400", "404", "503"]))
-        };
-        responses.insert(
-            "200".to_owned(),
-            json!({
-                "description": page_description(query, model.stores.read),
-                "content": { "application/json": { "schema": ok } },
-            }),
-        );
-        paths.insert(
-            query_route(
-                query,
-                &path_fields
-                    .iter()
-                    .map(|field| format!("{{{}}}", field.name))
-                    .collect::<Vec<_>>(),
-            ),
-            json!({
-                "get": {
-                    "operationId": query.name,
-                    "tags": [projection.name],
-                    "parameters": parameters,
-                    "responses": responses,
-                }
-            }),
-        );
-        paths.extend(watch_path(query));
+        paths.extend(routes);
     }
     paths.insert(
         "/health".to_owned(),
@@ -232,13 +148,44 @@ pub fn document(model: &Model) -> String {
         "info": info,
         "servers": [{ "url": "http://127.0.0.1:8080" }],
         "paths": paths,
-        "components": { "schemas": schemas },
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A JWT signed with the service's secret (HS256) or by its issuer (JWKS), when the service checks tokens; its `sub` is recorded as the actor of the events a command records.",
+                },
+            },
+        },
     });
     format!("{document:#}\n")
 }
 
+/// An operation as a service that checks bearer tokens serves it: a token, holding one of
+/// `roles` when there are any, or 401 and 403. Whether the service checks tokens is its
+/// deployment's choice, so a request without one is documented too.
+fn guarded(path: &mut Value, roles: &[String]) {
+    let Some(operations) = path.as_object_mut() else {
+        return;
+    };
+    for operation in operations.values_mut() {
+        operation["security"] = json!([{ "bearer": [] }, {}]);
+        if !roles.is_empty() {
+            operation["description"] = json!(format!(
+                "When the service checks tokens, the caller's must list one of the roles: {}.",
+                roles.join(", ")
+            ));
+        }
+        if let Some(responses) = operation["responses"].as_object_mut() {
+            responses.extend(errors(&["401", "403"]));
+        }
+    }
+}
+
 /// A query's path parameters, one per field its path gives.
-fn path_parameters(fields: &[&Field]) -> Vec<Value> {
+pub(super) fn path_parameters(fields: &[&Field]) -> Vec<Value> {
     fields
         .iter()
         .map(|field| {
@@ -252,7 +199,7 @@ fn path_parameters(fields: &[&Field]) -> Vec<Value> {
         .collect()
 }
 
-fn reference(name: &str) -> Value {
+pub(super) fn reference(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
@@ -318,6 +265,8 @@ fn errors(statuses: &[&str]) -> Map<String, Value> {
                 "400" => "A field, parameter or header is malformed or out of range; `field` names it.",
                 "404" => "No such aggregate or row.",
                 "409" => "The command is refused in the aggregate's state, or kept conflicting with concurrent ones.",
+                "401" => "The bearer token is missing (`unauthenticated`) or does not hold (`invalid_token`: expired, another issuer or audience, a bad signature).",
+                "403" => "The caller's token lists none of the roles the operation asks for (`forbidden`).",
                 "413" => "The body is larger than the service takes.",
                 "422" => "The `Idempotency-Key` was used before on another request (`idempotency_key_reused`).",
                 _ => "The service cannot answer now: a store is down, the request took too long, or the read model has not caught up with the consistency token (`not_yet_consistent`, with `Retry-After`).",
@@ -338,7 +287,7 @@ fn error_schema() -> Value {
             "title": { "type": "string", "description": "The status's reason phrase." },
             "status": { "type": "integer" },
             "detail": { "type": "string", "description": "What went wrong, for people." },
-            "code": { "type": "string", "description": "Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `idempotency_key_reused`, `not_yet_consistent`, `internal`." },
+            "code": { "type": "string", "description": "Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `idempotency_key_reused`, `not_yet_consistent`, `unauthenticated`, `invalid_token`, `forbidden`, `auth_unavailable`, `internal`." },
             "field": { "type": "string", "description": "The offending field, when there is one." },
             "errors": {
                 "type": "array",

@@ -1,11 +1,98 @@
-//! The OpenAPI of queries that are not a plain get or list: a summary's groups, and how each
+//! The OpenAPI of queries: a get or a list with its paging, a summary's groups, and how each
 //! list orders its page.
 
 use serde_json::{Map, Value, json};
 
-use super::{errors, schema};
-use crate::model::ir::{Field, Query, QueryKind, ReadStore, Rules};
-use crate::render::routes::query_route;
+use super::watch::watch_path;
+use super::{errors, path_parameters, reference, schema};
+use crate::model::ir::{Field, Model, Query, QueryKind, ReadStore, Rules};
+use crate::render::routes::{query_pattern, query_route};
+
+/// The paths of one query: its get or list, or its groups, and its watch.
+pub(super) fn query_paths(model: &Model, query: &Query) -> Map<String, Value> {
+    if let QueryKind::Count { by, sums } = &query.kind {
+        return count_paths(query, by, sums).into_iter().collect();
+    }
+    let mut paths = Map::new();
+    let projection = &query.projection;
+    let path_fields = query.kind.path_fields();
+    let list = query.kind.is_list();
+    let mut parameters = path_parameters(&path_fields);
+    parameters.push(json!({
+                "name": "x-consistency-token",
+                "in": "header",
+                "required": false,
+                "description": "The `consistency_token` of a command: the query waits until its read model has caught up with that command, or answers 503 `not_yet_consistent`.",
+                "schema": { "type": "string", "minLength": 1, "pattern": "^[0-9a-f]+$" },
+        }));
+    let (ok, mut responses) = if list {
+        parameters.push(json!({
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "Rows per page.",
+            "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 },
+        }));
+        parameters.push(json!({
+                "name": "cursor",
+                "in": "query",
+                "required": false,
+                "description": "The `next_cursor` of the previous page, passed back unchanged with the same parameters.",
+                "schema": { "type": "string", "pattern": "^[0-9a-f]+$" },
+            }));
+        if let QueryKind::Find {
+            order: Some(order),
+            range: true,
+            ..
+        } = &query.kind
+        {
+            for (name, what) in [
+                ("from", "Rows whose `{}` is at least this."),
+                ("before", "Rows whose `{}` is less than this."),
+            ] {
+                parameters.push(json!({
+                    "name": name,
+                    "in": "query",
+                    "required": false,
+                    "description": what.replace("{}", &order.field.name),
+                    "schema": schema(&order.field.ty, &Rules::default()),
+                }));
+            }
+        }
+        let page = json!({
+            "type": "object",
+            "required": ["items"],
+            "properties": {
+                "items": { "type": "array", "items": reference(&projection.name) },
+                "next_cursor": { "type": "string", "nullable": true },
+            },
+            "additionalProperties": false,
+        });
+        (page, errors(&["400", "503"]))
+    } else {
+        (reference(&projection.name), errors(&["400", "404", "503"]))
+    };
+    responses.insert(
+        "200".to_owned(),
+        json!({
+            "description": page_description(query, model.stores.read),
+            "content": { "application/json": { "schema": ok } },
+        }),
+    );
+    paths.insert(
+        query_pattern(query, &[]),
+        json!({
+            "get": {
+                "operationId": query.name,
+                "tags": [projection.name],
+                "parameters": parameters,
+                "responses": responses,
+            }
+        }),
+    );
+    paths.extend(watch_path(query));
+    paths
+}
 
 /// A count query's two paths: every group a page at a time, and the group of one value.
 pub(super) fn count_paths(query: &Query, by: &Field, sums: &[Field]) -> Vec<(String, Value)> {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{errors, path_parameters};
 use crate::model::ir::{Query, QueryKind};
-use crate::render::routes::query_route;
+use crate::render::routes::query_pattern;
 
 /// The path watching what `query` finds; none for a count.
 pub(super) fn watch_path(query: &Query) -> Option<(String, Value)> {
@@ -43,13 +43,8 @@ pub(super) fn watch_path(query: &Query) -> Option<(String, Value)> {
             "content": { "text/event-stream": { "schema": { "type": "string" } } },
         }),
     );
-    let mut segments: Vec<String> = path_fields
-        .iter()
-        .map(|field| format!("{{{}}}", field.name))
-        .collect();
-    segments.push("watch".to_owned());
     Some((
-        query_route(query, &segments),
+        query_pattern(query, &["watch"]),
         json!({
             "get": {
                 "operationId": format!("{}_watch", query.name),

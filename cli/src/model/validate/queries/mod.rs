@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::ctx::Ctx;
 use super::names;
 use super::projections::Draft;
+use super::roles;
 use serde_saphyr::Spanned;
 
 use crate::model::ast::{self, NamedMap, Pos};
@@ -23,6 +24,7 @@ pub(super) struct Resolved {
     /// Its index among the projections.
     projection: usize,
     kind: ir::QueryKind,
+    roles: Vec<String>,
 }
 
 impl Resolved {
@@ -33,6 +35,7 @@ impl Resolved {
             name: self.name,
             projection: Arc::clone(projection),
             kind: self.kind,
+            roles: self.roles,
         })
     }
 }
@@ -177,6 +180,7 @@ pub(super) fn queries(
                 name: name.value.clone(),
                 projection: index,
                 kind,
+                roles: roles::roles(ctx, query.roles.as_ref(), &name.value),
             });
             continue;
         }
@@ -262,6 +266,7 @@ pub(super) fn queries(
             name: name.value.clone(),
             projection: index,
             kind,
+            roles: roles::roles(ctx, query.roles.as_ref(), &name.value),
         });
     }
     resolved
