@@ -69,6 +69,8 @@ pub mod event;
 #[cfg(feature = "http")]
 pub mod http;
 mod opaque;
+#[cfg(feature = "personal")]
+pub mod personal;
 pub mod projection;
 pub mod query;
 mod rejection;

@@ -958,3 +958,12 @@ async fn workflows_settle_every_order_once_through_crashes_and_restarts() {
     )
     .await;
 }
+
+#[cfg(feature = "personal")]
+#[tokio::test]
+async fn forgotten_subjects_read_as_null() {
+    let (pool, _) = isolated().await;
+    let store = Arc::new(PostgresEventStore::new(pool));
+    store.prepare().await.unwrap();
+    common::personal::forgotten_subjects_read_as_null(store.clone(), store).await;
+}

@@ -768,3 +768,13 @@ async fn a_command_sent_again_with_its_id_takes_effect_once() {
         .await;
     common::sent_commands::a_keyed_request_is_answered_as_the_first_time(events, bus).await;
 }
+
+#[cfg(feature = "personal")]
+#[tokio::test]
+async fn forgotten_subjects_read_as_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db").display());
+    let store = Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
+    store.prepare().await.unwrap();
+    common::personal::forgotten_subjects_read_as_null(store.clone(), store).await;
+}

@@ -14,6 +14,8 @@ pub mod group_commit;
 pub mod joins;
 pub mod library;
 pub mod metadata;
+#[cfg(feature = "personal")]
+pub mod personal;
 pub mod rebuild;
 pub mod relay;
 pub mod rows_where;

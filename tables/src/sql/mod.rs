@@ -13,7 +13,7 @@ use crate::migration::{Migration, Step};
 use crate::read_model::{ColumnType, Index, Summary, TableSchema};
 use tables::{
     APPLIED, CHECKPOINTS, EVENT_TAGS, EVENTS, GENERATIONS, RELAY_CHECKPOINTS, SENT_COMMANDS,
-    SHAPES, SNAPSHOTS, STATES, TIMERS, UNIQUE_VALUES, WORKFLOWS, create,
+    SHAPES, SNAPSHOTS, STATES, SUBJECT_KEYS, TIMERS, UNIQUE_VALUES, WORKFLOWS, create,
 };
 
 /// How a SQL database spells what the tables need.
@@ -266,6 +266,18 @@ pub fn event_store(dialect: Dialect) -> Vec<Migration> {
                     ty: "TEXT",
                 },
             ],
+        },
+        Migration {
+            version: 12,
+            name: "subject_keys",
+            summary: "the key that seals each data subject's personal fields (`eventwright_subject_keys`)",
+            about: "One key per data subject (a member, a patient: `kind` and `subject`), made when \
+                    an event first carries personal data about them. Events hold those fields \
+                    encrypted with it. Forgetting the subject deletes its row: the fields can \
+                    never be read again, and read models rebuilt afterwards show them erased. \
+                    Do not copy this table into backups kept longer than the right to erasure \
+                    allows.",
+            steps: vec![Step::Sql(create(dialect, &SUBJECT_KEYS))],
         },
     ]
 }

@@ -121,6 +121,18 @@ pub(super) const SENT_COMMANDS: Table = Table {
     constraints: &[],
 };
 
+pub(super) const SUBJECT_KEYS: Table = Table {
+    name: "eventwright_subject_keys",
+    columns: &[
+        column("kind", Kind::Text, "NOT NULL"),
+        column("subject", Kind::Text, "NOT NULL"),
+        column("key_id", Kind::Uuid, "NOT NULL"),
+        column("secret", Kind::Text, "NOT NULL"),
+        column("created_at", Kind::Timestamp, "NOT NULL"),
+    ],
+    constraints: &["PRIMARY KEY (kind, subject)"],
+};
+
 pub(super) const WORKFLOWS: Table = Table {
     name: "eventwright_workflows",
     columns: &[

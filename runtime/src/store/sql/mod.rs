@@ -18,6 +18,8 @@ mod read_store;
 mod sent_commands;
 mod side_tables;
 mod statements;
+#[cfg(feature = "personal")]
+mod subject_keys;
 mod tags;
 mod workflows;
 
