@@ -153,3 +153,32 @@ fn a_decision_over_facts() {
         insta::assert_snapshot!(name, file.contents);
     }
 }
+
+/// Personal data (the clinic's patients): the rules sealing each field, the shredder wrapping
+/// the event store, `forget` and what it rebuilds, and the README's account of it.
+#[test]
+fn personal_data_on_postgres_and_kafka() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/clinic.yaml");
+    let mut model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    model.stores = eventwright_cli::model::ir::Stores {
+        write: eventwright_cli::model::ir::WriteStore::Postgres,
+        read: eventwright_cli::model::ir::ReadStore::Postgres,
+        broker: eventwright_cli::model::ir::Broker::Kafka,
+    };
+    let options = Options {
+        runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
+        model_source: "# the model file, copied as is\n".to_owned(),
+    };
+    let files = render(&model, &options).expect("the model renders");
+    for (path, name) in [
+        ("src/lib.rs", "clinic_personal__src_lib_rs"),
+        ("src/main.rs", "clinic_personal__src_main_rs"),
+        ("README.md", "clinic_personal__README_md"),
+    ] {
+        let file = files
+            .iter()
+            .find(|file| file.path == Path::new(path))
+            .unwrap_or_else(|| panic!("no {path}"));
+        insta::assert_snapshot!(name, file.contents);
+    }
+}

@@ -16,6 +16,15 @@ use eventwright::bus::kafka::{KafkaConfig, KafkaFeed, KafkaSink};
 use eventwright::engine::rebuild::{Progress, Rebuild, RebuildError, Rebuilt};
 use eventwright::engine::{Feed, ProjectionStatus};
 use eventwright::http::auth::Gate;
+{%- if let Some(_) = personal %}
+{%- if kafka %}
+use eventwright::personal::{
+    PersonalData, SealedEventStore, SealedFeed, Shredder, Subject, SubjectOf,
+};
+{%- else %}
+use eventwright::personal::{PersonalData, SealedEventStore, Shredder, Subject, SubjectOf};
+{%- endif %}
+{%- endif %}
 {%- if kafka %}
 use eventwright::relay::OutboxRelay;
 {%- endif %}
@@ -151,6 +160,10 @@ pub struct App {
     /// Who may call the routes: open (everyone, anonymously) until the binary is given the
     /// keys that sign callers' tokens.
     pub gate: Gate,
+{%- if personal.is_some() %}
+    /// Seals personal fields with their subject's key, and forgets subjects.
+    pub shredder: Shredder,
+{%- endif %}
 {%- if write_postgres || read_postgres %}
     /// The test schemas this app works in ([`Config::scratch`]), dropped with its last clone.
     pub scratch: Vec<ScratchSchema>,
@@ -190,6 +203,14 @@ impl App {
 {%- endif %}
         let events: Arc<dyn EventStore> = event_store.clone();
         events.prepare().await?;
+{%- if personal.is_some() %}
+        // The log as stored, its personal fields sealed{% if kafka %}: what the relay publishes to Kafka{% endif %}.
+        // Everything else reads it through the shredder, which opens them.
+        let sealed = events;
+        let shredder = Shredder::new(personal_data(), event_store.clone());
+        let events: Arc<dyn EventStore> =
+            Arc::new(SealedEventStore::new(Arc::clone(&sealed), shredder.clone()));
+{%- endif %}
 {%- if read_postgres %}
         let read_pool = postgres::connect(&config.read_db, 16, config.connect).await?;
         let read: Arc<dyn ReadStore> = Arc::new(PostgresReadStore::new(read_pool));
@@ -209,9 +230,20 @@ impl App {
                 let producer = KafkaSink::new(kafka)
                     .map_err(|error| StoreError::Unavailable(error.to_string()))?;
                 let producer = Arc::new(producer);
+{%- if personal.is_some() %}
+                let relay = OutboxRelay::new(
+                    "kafka",
+                    Arc::clone(&sealed),
+                    log.reading(Arc::clone(&sealed)),
+                    producer.clone(),
+                );
+                let feed = KafkaFeed::new(kafka.clone(), projections::AGGREGATES.iter().copied());
+                let feed = SealedFeed::new(Arc::new(feed), shredder.clone());
+{%- else %}
                 let relay =
                     OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), producer.clone());
                 let feed = KafkaFeed::new(kafka.clone(), projections::AGGREGATES.iter().copied());
+{%- endif %}
                 (Arc::new(feed), Some(Kafka { producer, relay }))
             }
         };
@@ -238,6 +270,9 @@ impl App {
 {%- endif %}
             metrics: None,
             gate: Gate::open(),
+{%- if personal.is_some() %}
+            shredder,
+{%- endif %}
 {%- if write_postgres || read_postgres %}
             scratch: config.scratch.clone(),
 {%- endif %}
@@ -345,4 +380,27 @@ impl App {
     pub async fn catch_up(&self) -> Result<(), ProjectionError> {
         self.projections.catch_up().await
     }
+{%- if let Some(personal) = personal %}
+
+    /// Forgets a data subject (`kind` is the aggregate it is, one of [`SUBJECTS`]): deletes the
+    /// key sealing its personal fields, which read as null from now on, everywhere. Rows the
+    /// read models copied them into keep them until rebuilt ([`PERSONAL_PROJECTIONS`]).
+    /// `false` when the subject had no key: never seen, or forgotten already.
+    pub async fn forget(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
+        self.shredder.forget(&Subject::new(kind, id)).await
+    }
 }
+
+/// The kinds of data subject the model's personal fields are about.
+{{ personal.consts().0 }}
+
+/// The projections whose rows copy personal fields: rebuild them after forgetting a subject.
+{{ personal.consts().1 }}
+
+/// The personal fields of the model's events, and whom each is about.
+fn personal_data() -> PersonalData {
+    {{ personal.rules }}
+}
+{%- else %}
+}
+{%- endif %}

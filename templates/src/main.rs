@@ -43,6 +43,23 @@ enum Command {
     /// Look after the read models: where each projection stands, or rebuild one from the events
     /// while the service runs.
     Projections(ProjectionsArgs),
+{%- if personal %}
+    /// Forget a data subject, as the right to erasure asks: delete the key sealing their
+    /// personal fields, which read as null from then on, in the event store and in backups of
+    /// it alike; then rebuild the read models that copied them (`--rebuild`, or it names them).
+    Forget {
+        /// What the subject is: an aggregate the model's personal fields are about.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(SUBJECTS.iter().copied()))]
+        kind: String,
+        /// The subject's id.
+        id: String,
+        /// Rebuild the read models holding copies of their fields now, while the service runs.
+        #[arg(long)]
+        rebuild: bool,
+        #[command(flatten)]
+        stores: StoreArgs,
+    },
+{%- endif %}
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +259,14 @@ fn main() -> anyhow::Result<()> {
             match cli.command {
                 Command::Serve(args) => serve(args).await,
                 Command::Projections(args) => projections(args).await,
+{%- if personal %}
+                Command::Forget {
+                    kind,
+                    id,
+                    rebuild,
+                    stores,
+                } => forget(&kind, &id, rebuild, stores).await,
+{%- endif %}
             }
         });
     telemetry.shutdown();
@@ -303,6 +328,39 @@ async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+{%- if personal %}
+
+/// Forgets a data subject, then rebuilds (or names) the read models holding copies of their
+/// personal fields.
+async fn forget(kind: &str, id: &str, rebuild: bool, stores: StoreArgs) -> anyhow::Result<()> {
+    let app = App::connect(&stores.config(Duration::ZERO))
+        .await
+        .context("opening the stores")?;
+    if !app.forget(kind, id).await? {
+        println!(
+            "{kind} {id} has no key: nothing of theirs is sealed (never seen, or forgotten before)"
+        );
+        return Ok(());
+    }
+    println!("{kind} {id} is forgotten: their personal fields read as null from now on");
+    for projection in PERSONAL_PROJECTIONS {
+        if rebuild {
+            let rebuilt = app
+                .rebuild(projection, Duration::from_secs(10), |_| {})
+                .await?;
+            println!(
+                "{projection}: rebuilt into generation {} ({} events)",
+                rebuilt.generation, rebuilt.events
+            );
+        } else {
+            println!(
+                "{projection} still holds copies: `{{ model.service }} projections rebuild {projection}` erases them"
+            );
+        }
+    }
+    Ok(())
+}
+{%- endif %}
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args

@@ -320,9 +320,22 @@ pub struct Event {
     pub tags: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     pub apply: Changes,
+    /// Fields that are personal data about a subject, sealed with the subject's key.
+    pub personal: Option<Spanned<Personal>>,
     /// Documentation only.
     #[serde(rename = "description")]
     pub _description: Option<String>,
+}
+
+/// `personal: { fields: [name] }` (about the event's own aggregate), or
+/// `{ fields: [note], about: Patient, id: patient_id }` (about another, by the event's field
+/// holding its id).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Personal {
+    pub fields: Spanned<Vec<Spanned<String>>>,
+    pub about: Option<Spanned<String>>,
+    pub id: Option<Spanned<String>>,
 }
 
 /// What an event does to a state or a row. Operations run in the order of the fields below.

@@ -7,6 +7,7 @@ mod dependencies;
 mod facts;
 mod indentation;
 mod names;
+mod personal;
 mod projections;
 mod queries;
 mod roles;

@@ -40,6 +40,9 @@ fn runtime_dependency(source: &RuntimeSource, model: &Model, more: &[&'static st
     if postgres {
         names.push("\"postgres\"");
     }
+    if super::personal::Personal::of(model).is_some() {
+        names.push("\"personal\"");
+    }
     names.extend(more);
     let features = if names.is_empty() {
         String::new()

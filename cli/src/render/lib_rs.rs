@@ -4,6 +4,7 @@ use askama::Template;
 
 use super::imports::use_line;
 use super::names::{shouty, snake};
+use super::personal::Personal;
 use crate::model::ir::{Broker, Model, ReadStore, WriteStore};
 
 #[derive(Template)]
@@ -26,6 +27,8 @@ pub(super) struct LibRs<'a> {
     cassandra_test_env: String,
     /// The environment variable naming the PostgreSQL server that tests may use.
     test_env: String,
+    /// The personal fields, when the model has any: sealed in the store and the broker.
+    personal: Option<Personal>,
 }
 
 impl<'a> LibRs<'a> {
@@ -93,6 +96,7 @@ impl<'a> LibRs<'a> {
             test_stores: test_stores(model),
             cassandra_test_env: format!("{}_TEST_CASSANDRA_NODES", shouty(&model.service)),
             test_env: format!("{}_TEST_POSTGRES_URL", shouty(&model.service)),
+            personal: Personal::of(model),
         }
     }
 }

@@ -5,6 +5,7 @@ use askama::Template;
 use super::compose::{self, Servers, local_url};
 use super::layout;
 use super::names::shouty;
+use super::personal::Personal;
 use super::walkthrough::walkthrough;
 use crate::model::ir::{Broker, Model, ReadStore};
 
@@ -50,6 +51,8 @@ pub(super) struct MainRs<'a> {
     auth: AuthSettings,
     /// Whether a command or query of the model names roles.
     has_roles: bool,
+    /// Whether the model has personal data, which `forget` erases.
+    personal: bool,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -107,6 +110,7 @@ impl<'a> MainRs<'a> {
                 .any(|command| !command.roles.is_empty())
                 || model.queries.iter().any(|query| !query.roles.is_empty()),
             workflows: !model.workflows.is_empty(),
+            personal: Personal::of(model).is_some(),
             model,
             command_attribute: layout::attribute(
                 "command",
@@ -125,15 +129,7 @@ impl<'a> MainRs<'a> {
                     "default_value_t = Retry::default().attempts".to_owned(),
                 )
             }),
-            crate_use: if model.stores.broker == Broker::Kafka {
-                format!(
-                    "use {crate_name}::services::Services;\nuse {crate_name}::{{App, Broker, Config, api}};"
-                )
-            } else {
-                format!(
-                    "use {crate_name}::services::Services;\nuse {crate_name}::{{App, Config, api}};"
-                )
-            },
+            crate_use: crate_use(model, crate_name),
             max_body_attribute: setting("MAX_BODY_BYTES", "default_value_t = 1 << 20".to_owned()),
             timeout_attribute: setting("REQUEST_TIMEOUT", "default_value_t = 30".to_owned()),
             consistency_wait_attribute: setting(
@@ -163,6 +159,23 @@ impl<'a> MainRs<'a> {
                 .unwrap_or_else(|| layout::array("&[", &reads, 0, 23)),
         }
     }
+}
+
+/// `use <crate>::...;` for what the binary takes from its library.
+fn crate_use(model: &Model, crate_name: &str) -> String {
+    let mut names = vec!["App", "Config"];
+    if model.stores.broker == Broker::Kafka {
+        names.push("Broker");
+    }
+    if Personal::of(model).is_some() {
+        names.extend(["PERSONAL_PROJECTIONS", "SUBJECTS"]);
+    }
+    names.push("api");
+    names.sort_unstable();
+    format!(
+        "use {crate_name}::services::Services;\nuse {crate_name}::{{{}}};",
+        names.join(", ")
+    )
 }
 
 /// Where the read store lives unless the command line says otherwise.

@@ -26,6 +26,7 @@ mod names;
 mod openapi;
 mod options;
 mod output;
+mod personal;
 mod projection;
 mod query_routes;
 mod reachable;

@@ -5,6 +5,7 @@ use askama::Template;
 use super::compose::{self, Servers, local_url};
 use super::migrations::migrations;
 use super::names::shouty;
+use super::personal::Personal;
 use super::routes::{command_route, query_pattern};
 use super::walkthrough::{Walkthrough, walkthrough};
 use crate::model::ir::Model;
@@ -34,6 +35,10 @@ pub(super) struct Readme<'a> {
     workflows: Vec<String>,
     /// Each route that asks for roles, and the roles, in words.
     roles: Vec<(String, String)>,
+    /// Each event's personal fields and whom they are about, in words, when there are any.
+    personal: Vec<String>,
+    /// The read models copying personal fields, as `projections rebuild` names them.
+    personal_projections: Vec<String>,
 }
 
 impl<'a> Readme<'a> {
@@ -83,6 +88,10 @@ impl<'a> Readme<'a> {
             mermaid: crate::graph::mermaid(model),
             workflows: model.workflows.iter().map(workflow_line).collect(),
             roles: role_lines(model),
+            personal: personal_lines(model),
+            personal_projections: Personal::of(model)
+                .map(|personal| personal.projections)
+                .unwrap_or_default(),
         })
     }
 }
@@ -113,6 +122,22 @@ fn role_lines(model: &Model) -> Vec<(String, String)> {
             (format!("`GET {route}`"), words(&query.roles))
         });
     commands.chain(queries).collect()
+}
+
+/// "`PatientRegistered`: `name`, about its `Patient`", for each event with personal fields.
+fn personal_lines(model: &Model) -> Vec<String> {
+    let events = model.aggregates.iter().flat_map(|aggregate| {
+        aggregate.events.iter().filter_map(move |event| {
+            let personal = event.personal.as_ref()?;
+            let fields: Vec<String> = personal.fields.iter().map(|f| format!("`{f}`")).collect();
+            let whom = match &personal.id {
+                None => format!("about its `{}`", aggregate.name),
+                Some(id) => format!("about the `{}` in `{id}`", personal.about),
+            };
+            Some(format!("`{}`: {}, {whom}", event.name, fields.join(", ")))
+        })
+    });
+    events.collect()
 }
 
 /// `**Name** (policy, `name`): what it is for. On `Event`, sends `Command`; ...`

@@ -54,6 +54,16 @@ impl InProcBus {
         self
     }
 
+    /// The same bus (woken by the same commits) reading the log through `store`: another view
+    /// of the same database, such as the sealed log under a
+    /// [`SealedEventStore`](crate::personal::SealedEventStore), which a relay publishes as is.
+    pub fn reading(&self, store: Arc<dyn EventStore>) -> Self {
+        Self {
+            store,
+            ..self.clone()
+        }
+    }
+
     /// Follows the log from after `after`.
     pub fn follow(&self, after: Cursor) -> LogFollower {
         LogFollower {

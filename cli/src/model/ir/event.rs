@@ -11,6 +11,20 @@ pub struct Event {
     pub tags: Vec<Field>,
     /// How it changes the aggregate's state.
     pub apply: Vec<ChangeOp>,
+    /// Its fields that are personal data, and whom about.
+    pub personal: Option<Personal>,
+}
+
+/// Fields of an event that are personal data about one subject: sealed with the subject's key
+/// as the event is stored, and read as `null` once the subject is forgotten.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Personal {
+    pub fields: Vec<String>,
+    /// The aggregate the subject is: its name is the subject's kind.
+    pub about: String,
+    /// The event's field holding the subject's id; `None` when the subject is the event's own
+    /// aggregate.
+    pub id: Option<String>,
 }
 
 /// One change an event makes to a state or a row. Type-checked by the validator.

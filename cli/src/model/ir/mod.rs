@@ -16,7 +16,7 @@ pub use command::{
     Command, Condition, Dependency, Emit, Fact, FactHandler, FactRead, FieldSource, Guard,
     ServedValue, Source,
 };
-pub use event::{ChangeOp, Event};
+pub use event::{ChangeOp, Event, Personal};
 pub use types::{EnumDef, Field, Literal, Offset, Operand, Rules, TimeUnit, Type, ValueDef};
 pub use workflow::{
     Assign, OnEvent, OnRefused, OnTimer, Process, Reaction, Schedule, Send, Value, When, Workflow,

@@ -9,14 +9,17 @@ use super::changes::{self, Scope};
 use super::commands;
 use super::ctx::Ctx;
 use super::names;
+use super::personal;
 use super::types::{self, Rules};
 use crate::model::ast::{self, Pos};
 use crate::model::ir::{self, Field, Persistence, Type};
 
+/// `all` names every aggregate of the model, which personal data may be about.
 pub(super) fn aggregate(
     ctx: &mut Ctx,
     name: &Spanned<String>,
     ast: &ast::Aggregate,
+    all: &[&str],
 ) -> ir::Aggregate {
     let id_type = match &ast.id_type {
         None => Type::Uuid,
@@ -76,10 +79,16 @@ pub(super) fn aggregate(
     };
 
     let persistence = persistence(ctx, ast.persistence.as_ref());
+    let owner = personal::Owner {
+        name: &name.value,
+        id: &id.name,
+        persistence,
+        all,
+    };
     let events: Vec<Arc<ir::Event>> = ast
         .events
         .iter()
-        .map(|(event, e)| Arc::new(self::event(ctx, name, event, e, &state)))
+        .map(|(event, e)| Arc::new(self::event(ctx, &owner, event, e, &state)))
         .collect();
     let unique = unique(ctx, name, &ast.unique, &state);
     ir::Aggregate {
@@ -204,7 +213,7 @@ fn persistence(ctx: &mut Ctx, written: Option<&Spanned<String>>) -> Persistence 
 
 fn event(
     ctx: &mut Ctx,
-    aggregate: &Spanned<String>,
+    owner: &personal::Owner,
     name: &Spanned<String>,
     ast: &ast::Event,
     state: &[Field],
@@ -226,7 +235,7 @@ fn event(
     };
     let fields = types::fields(ctx, &ast.fields, Rules::Forbidden, None);
     let scope = Scope {
-        target_owner: format!("the state of `{}`", aggregate.value),
+        target_owner: format!("the state of `{}`", owner.name),
         targets: state,
         event: &name.value,
         sources: &fields,
@@ -258,12 +267,27 @@ fn event(
         );
     }
     let tags = event_tags(ctx, name, ast.tags.as_ref(), &fields);
+    let personal = personal::personal(ctx, name, ast.personal.as_ref(), &fields, &apply, owner);
+    if let Some(personal) = &personal
+        && let Some(tag) = tags.iter().find(|tag| personal.fields.contains(&tag.name))
+    {
+        let at = ast.personal.as_ref().map_or(Pos::START, Pos::of);
+        ctx.error(
+            at,
+            format!("`{}` tags `{}` and is personal", tag.name, name.value),
+            "a personal tag",
+            Some(
+                "tags are kept in clear to find events by: keep personal fields out of them".into(),
+            ),
+        );
+    }
     ir::Event {
         name: name.value.clone(),
         version,
         fields,
         tags,
         apply,
+        personal,
     }
 }
 

@@ -10,6 +10,7 @@ mod facts;
 mod guards;
 mod literals;
 mod names;
+mod personal;
 mod projections;
 mod queries;
 mod roles;
@@ -70,10 +71,15 @@ pub(crate) fn validate<'a>(
     names::type_namespace(&mut ctx, file);
     let enums = enums(&mut ctx, file);
     let values = types::values(&mut ctx, &file.values);
+    let names: Vec<&str> = file
+        .aggregates
+        .iter()
+        .map(|(name, _)| name.value.as_str())
+        .collect();
     let mut aggregates: Vec<ir::Aggregate> = file
         .aggregates
         .iter()
-        .map(|(name, aggregate)| aggregates::aggregate(&mut ctx, name, aggregate))
+        .map(|(name, aggregate)| aggregates::aggregate(&mut ctx, name, aggregate, &names))
         .collect();
     // Facts fold events of any aggregate, and commands read facts: between the two.
     let facts = facts::facts(&mut ctx, &file.facts, &aggregates);

@@ -1,0 +1,132 @@
+//! Personal fields: about the event's own aggregate or another's (by a field that always holds
+//! its id), each optional, never a tag or in a state-stored aggregate's state.
+
+use super::*;
+
+/// A member whose name is personal, and a loan whose note is about the member.
+const MEMBERS: &str = "\
+version: 1
+service: club
+aggregates:
+  Member:
+    id: member_id
+    id_type: string
+    state:
+      name: optional<string>
+    commands:
+      Join:
+        creates: true
+        fields:
+          name: string
+          email: optional<string>
+        emits: [Joined]
+    events:
+      Joined:
+        fields:
+          name: optional<string>
+          email: optional<string>
+        personal: { fields: [name, email] }
+        apply:
+          set: { name: name }
+  Loan:
+    id: loan_id
+    state:
+      open: bool
+    commands:
+      Open:
+        creates: true
+        fields:
+          member_id: string
+          note: optional<string>
+        emits: [Opened]
+    events:
+      Opened:
+        fields:
+          member_id: string
+          note: optional<string>
+        personal: { fields: [note], about: Member, id: member_id }
+        apply:
+          set_const: { open: true }
+";
+
+fn members_with(from: &str, to: &str) -> String {
+    assert!(MEMBERS.contains(from), "{from}");
+    MEMBERS.replacen(from, to, 1)
+}
+
+#[test]
+fn personal_fields_are_read_with_their_subject() {
+    let model = model(MEMBERS);
+    let joined = &model.aggregates[0].events[0];
+    assert_eq!(
+        joined.personal,
+        Some(ir::Personal {
+            fields: vec!["name".into(), "email".into()],
+            about: "Member".into(),
+            id: None,
+        })
+    );
+    let opened = &model.aggregates[1].events[0];
+    assert_eq!(
+        opened.personal,
+        Some(ir::Personal {
+            fields: vec!["note".into()],
+            about: "Member".into(),
+            id: Some("member_id".into()),
+        })
+    );
+    let clinic = example("clinic.yaml");
+    assert!(
+        clinic
+            .aggregates
+            .iter()
+            .any(|a| a.events.iter().any(|e| e.personal.is_some()))
+    );
+}
+
+#[test]
+fn a_personal_field_that_could_not_be_erased_is_pointed_at() {
+    // The command's field differs from the event's too: that is reported beside it.
+    let said: Vec<String> = errors(&members_with(
+        "email: optional<string>\n        personal",
+        "email: string\n        personal",
+    ))
+    .iter()
+    .map(at)
+    .collect();
+    assert!(
+        said.contains(&"21:36 personal field `email` of `Joined` is not optional".to_owned()),
+        "{said:#?}"
+    );
+    assert_eq!(
+        error(&members_with(
+            "        personal: { fields: [note]",
+            "        tags: [note]\n        personal: { fields: [note]"
+        )),
+        "41:19 `note` tags `Opened` and is personal"
+    );
+    assert_eq!(
+        error(&members_with("[name, email]", "[name, mail]")),
+        "21:36 event `Joined` has no field `mail`"
+    );
+    assert_eq!(
+        error(&members_with("about: Member, id", "about: Members, id")),
+        "40:44 `Members` is not an aggregate"
+    );
+    assert_eq!(
+        error(&members_with(", id: member_id }", " }")),
+        "40:44 event `Opened` is about a `Member` but does not say which"
+    );
+    assert_eq!(
+        error(&members_with("id: member_id }", "id: note }")),
+        "40:56 `note` cannot hold a subject's id: it is `optional<string>`"
+    );
+    assert_eq!(
+        error(&members_with(
+            "    state:\n      name: optional<string>\n",
+            "    persistence: state_stored\n    state:\n      name: optional<string>\n"
+        )),
+        "22:30 `Member` keeps its state in a row (`persistence: state_stored`), which would hold \
+         `name` in clear once its subject is forgotten"
+    );
+}
