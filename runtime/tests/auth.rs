@@ -323,6 +323,15 @@ fn one_callers_idempotency_key_is_not_anothers() {
             .command_id()
     };
     assert_eq!(key(Some("ann")), key(Some("ann")));
+    // The same key on the same request, or on another: the whole key tells them apart.
+    let body = |body: &[u8]| {
+        eventwright::http::request_key(&headers, &Caller::anonymous(), "Lend", "b-1", body)
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(body(b""), body(b"{}"), "an empty body is the empty object");
+    assert_eq!(body(b" { } "), body(b"{}"));
+    assert_ne!(body(b"{\"a\":1}"), body(b"{}"));
     assert_ne!(key(Some("ann")), key(Some("bob")));
     assert_ne!(key(Some("ann")), key(None));
 }

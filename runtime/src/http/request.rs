@@ -55,10 +55,14 @@ pub fn request_key(
             )
         })?;
     // The body as JSON written one way, so that a client that sends the same fields with
-    // other spacing sends the same request.
-    let body = match serde_json::from_slice::<Value>(body) {
-        Ok(value) => value.to_string(),
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    // other spacing sends the same request; an empty body is `{}`, as the command reads it.
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        "{}".to_owned()
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(value) => value.to_string(),
+            Err(_) => String::from_utf8_lossy(body).into_owned(),
+        }
     };
     // Each subject has keys of its own: another's same key is another request, and never
     // answered with this one's. Without authentication there is one key space for all.

@@ -130,3 +130,23 @@ fn a_personal_field_that_could_not_be_erased_is_pointed_at() {
          `name` in clear once its subject is forgotten"
     );
 }
+
+#[test]
+fn personal_data_kept_in_clear_elsewhere_is_refused() {
+    let unique = members_with(
+        "    commands:\n      Join:",
+        "    unique:\n      name: {}\n    commands:\n      Join:",
+    );
+    assert_eq!(
+        error(&unique),
+        "10:7 `name` is unique, and `Joined` sets it from its personal field `name`"
+    );
+    let process = format!(
+        "{MEMBERS}workflows:\n  Welcome:\n    state:\n      name: optional<string>\n    on:\n      \
+         Joined:\n        starts: true\n        apply:\n          set: {{ name: name }}\n"
+    );
+    assert_eq!(
+        error(&process),
+        "51:24 workflow `Welcome` keeps `name`, a personal field of `Joined`, in its state"
+    );
+}

@@ -91,6 +91,7 @@ pub(super) fn aggregate(
         .map(|(event, e)| Arc::new(self::event(ctx, &owner, event, e, &state)))
         .collect();
     let unique = unique(ctx, name, &ast.unique, &state);
+    personal::refuse_unique(ctx, &ast.unique, &events);
     ir::Aggregate {
         name: name.value.clone(),
         id,

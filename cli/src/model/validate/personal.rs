@@ -164,3 +164,40 @@ fn copied_into_state(apply: &[ChangeOp], field: &str) -> bool {
         .iter()
         .any(|op| matches!(op, ChangeOp::Set { source, .. } if source.name == field))
 }
+
+/// A unique state field fed from a personal field: unique values are kept in clear (they are
+/// checked against each other), so one could not be forgotten.
+pub(super) fn refuse_unique(
+    ctx: &mut Ctx,
+    unique: &ast::NamedMap<ast::Unique>,
+    events: &[std::sync::Arc<ir::Event>],
+) {
+    for (field, _) in unique.iter() {
+        let fed = events.iter().find_map(|event| {
+            let personal = event.personal.as_ref()?;
+            event.apply.iter().find_map(|op| match op {
+                ChangeOp::Set { target, source, .. }
+                    if target.name == field.value && personal.fields.contains(&source.name) =>
+                {
+                    Some((event.name.as_str(), source.name.as_str()))
+                }
+                _ => None,
+            })
+        });
+        if let Some((event, source)) = fed {
+            ctx.error(
+                Pos::of(field),
+                format!(
+                    "`{}` is unique, and `{event}` sets it from its personal field `{source}`",
+                    field.value
+                ),
+                "personal and unique",
+                Some(
+                    "unique values are kept in clear to be compared, so they could never be \
+                     forgotten: make the field not personal, or not unique"
+                        .into(),
+                ),
+            );
+        }
+    }
+}

@@ -96,3 +96,37 @@ pub(super) fn timer_names(ctx: &mut Ctx, timers: &ast::NamedMap<ast::Reaction>) 
         }
     }
 }
+
+/// Refuses copying an event's personal field into a process's state: the state is stored in
+/// clear, and would outlive the subject's key.
+pub(super) fn no_personal_state(
+    ctx: &mut Ctx,
+    workflow: &Spanned<String>,
+    event: &crate::model::ir::Event,
+    changes: &ast::Changes,
+) {
+    let Some(personal) = &event.personal else {
+        return;
+    };
+    for (_, source) in changes.set.iter() {
+        let Some(field) = source.value.as_deref() else {
+            continue;
+        };
+        if personal.fields.iter().any(|personal| personal == field) {
+            ctx.error(
+                Pos::of(source),
+                format!(
+                    "workflow `{}` keeps `{field}`, a personal field of `{}`, in its state",
+                    workflow.value, event.name
+                ),
+                "personal data in a process state",
+                Some(
+                    "a process's state is stored in clear and would outlive a forgotten \
+                     subject: keep the subject's id, and read what the process needs when it \
+                     needs it"
+                        .into(),
+                ),
+            );
+        }
+    }
+}

@@ -302,6 +302,7 @@ fn on_event(
         ),
         None => Vec::new(),
     };
+    checks::no_personal_state(ctx, workflow, event, &ast.apply);
     let mut reaction = reaction_of(
         ctx,
         workflow,
