@@ -180,8 +180,60 @@ async fn issuer(fetches: Arc<AtomicUsize>, rotated: Arc<std::sync::atomic::Atomi
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    // Its OpenID Connect discovery document, which says where the keys are.
+    let discovery = serde_json::json!({
+        "issuer": format!("http://{address}"),
+        "jwks_uri": format!("http://{address}/jwks.json"),
+    });
+    let app = app.route(
+        "/.well-known/openid-configuration",
+        axum::routing::get(move || async move { axum::Json(discovery) }),
+    );
     tokio::spawn(async move { axum::serve(listener, app).await });
     format!("http://{address}/jwks.json")
+}
+
+#[tokio::test]
+async fn an_issuers_keys_are_found_through_its_discovery_document() {
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let rotated = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let jwks = issuer(Arc::clone(&fetches), rotated).await;
+    let base = jwks.trim_end_matches("/jwks.json").to_owned();
+    let auth = Authenticator::new(AuthConfig {
+        keys: TokenKeys::Discovered {
+            issuer: format!("{base}/"),
+            refresh: Duration::from_secs(3600),
+        },
+        ..checked()
+    });
+    let token = rs256(&claims("ann", &["member"], 300), "test-key-1");
+    assert_eq!(
+        auth.authenticate(&bearer(&token)).await.unwrap().subject,
+        "ann"
+    );
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "the keys the document names"
+    );
+    let forged = hs256(&claims("eve", &["member"], 300), SECRET);
+    let (_, code, _) = refusal(auth.authenticate(&bearer(&forged)).await).await;
+    assert_eq!(code, "invalid_token");
+
+    // An issuer whose discovery document cannot be read leaves the service without keys: 503.
+    let lost = Authenticator::new(AuthConfig {
+        keys: TokenKeys::Discovered {
+            issuer: format!("{base}/nowhere"),
+            refresh: Duration::from_secs(3600),
+        },
+        ..checked()
+    });
+    let response = lost
+        .authenticate(&bearer(&token))
+        .await
+        .expect_err("no keys")
+        .into_response();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
 
 #[tokio::test]

@@ -103,7 +103,9 @@ struct AuthArgs {
     /// lacks fetches it sooner, as after a rotation.
     {{ auth.jwks_refresh }}
     auth_jwks_refresh: u64,
-    /// The issuer (`iss`) a token must name.
+    /// The issuer (`iss`) a token must name. Alone, without a secret or a JWKS URL, it is an
+    /// OpenID Connect issuer whose keys its discovery document
+    /// (`<issuer>/.well-known/openid-configuration`) names.
     {{ auth.issuer }}
     auth_issuer: Option<String>,
     /// The audience (`aud`) a token must name.
@@ -118,25 +120,28 @@ struct AuthArgs {
 impl AuthArgs {
     /// The gate every route stands behind: open without keys.
     fn gate(self) -> anyhow::Result<Gate> {
-        let keys = match (self.auth_secret, self.auth_jwks_url) {
-            (Some(secret), _) if secret.len() < 32 => {
+        let refresh = Duration::from_secs(self.auth_jwks_refresh);
+        let keys = match (self.auth_secret, self.auth_jwks_url, &self.auth_issuer) {
+            (Some(secret), _, _) if secret.len() < 32 => {
                 anyhow::bail!(
                     "the auth secret is {} bytes; HS256 needs at least 32",
                     secret.len()
                 )
             }
-            (Some(secret), _) => TokenKeys::Secret(secret.into_bytes()),
-            (None, Some(url)) => TokenKeys::Jwks {
-                url,
-                refresh: Duration::from_secs(self.auth_jwks_refresh),
+            (Some(secret), _, _) => TokenKeys::Secret(secret.into_bytes()),
+            (None, Some(url), _) => TokenKeys::Jwks { url, refresh },
+            // An issuer alone: its keys, where its OpenID Connect discovery document says.
+            (None, None, Some(issuer)) => TokenKeys::Discovered {
+                issuer: issuer.clone(),
+                refresh,
             },
-            (None, None) if self.auth_issuer.is_some() || self.auth_audience.is_some() => {
+            (None, None, None) if self.auth_audience.is_some() => {
                 anyhow::bail!(
-                    "an issuer or audience is set but no keys to check tokens with: set \
-                     {{ auth.env }}_SECRET or {{ auth.env }}_JWKS_URL"
+                    "an audience is set but nothing to check tokens with: set \
+                     {{ auth.env }}_SECRET, {{ auth.env }}_JWKS_URL or {{ auth.env }}_ISSUER"
                 )
             }
-            (None, None) => return Ok(Gate::open()),
+            (None, None, None) => return Ok(Gate::open()),
         };
         Ok(Gate::new(Authenticator::new(AuthConfig {
             issuer: self.auth_issuer,
@@ -375,8 +380,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // Said at every start: an open service must be a choice, not an accident.
         tracing::warn!(
             "authentication is off: anyone who reaches {} can send every command and read every \
-             query{% if has_roles %}, whatever roles the model asks for{% endif %}. Set {{ auth.env }}_SECRET or \
-             {{ auth.env }}_JWKS_URL to check bearer tokens",
+             query{% if has_roles %}, whatever roles the model asks for{% endif %}. Set {{ auth.env }}_ISSUER, \
+             {{ auth.env }}_JWKS_URL or {{ auth.env }}_SECRET to check bearer tokens",
             args.bind
         );
     }

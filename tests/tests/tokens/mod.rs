@@ -227,8 +227,8 @@ pub fn said(service: &Service, text: &str) {
     }
 }
 
-/// With an issuer's JWKS document: its RS256 tokens pass, a token signed with anything else
-/// does not, and the document is fetched from the issuer, not guessed.
+/// With an issuer's JWKS document, by its URL or found through the issuer's discovery document:
+/// its RS256 tokens pass, a token signed with anything else does not.
 pub fn issuer_tokens(binary: &Path, write_db: &str, read_db: &str) {
     let jwks = serve_jwks();
     let settings = [
@@ -268,9 +268,39 @@ pub fn issuer_tokens(binary: &Path, write_db: &str, read_db: &str) {
         Some(&clerk),
     );
     assert_eq!(status, 200, "{registered}");
+    drop(service);
+
+    // The issuer alone: its keys are where its discovery document says.
+    let issuer = jwks.trim_end_matches("/jwks.json").to_owned();
+    let settings = [format!("--auth-issuer={issuer}")];
+    let service = Service::start_with(binary, write_db, read_db, &settings);
+    let mut from_issuer = claims("di", &[], 300);
+    from_issuer["iss"] = json!(issuer);
+    let join = json!({ "name": "Di" });
+    let (status, joined) = call(
+        &service,
+        "POST",
+        "/members/di/join-library",
+        Some(&join),
+        Some(&rs256(&from_issuer)),
+    );
+    assert_eq!(status, 200, "{joined}");
+    let (status, problem) = call(
+        &service,
+        "POST",
+        "/members/di/rename-member",
+        Some(&json!({ "name": "Dee" })),
+        Some(&rs256(&claims("di", &[], 300))),
+    );
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (401, Some("invalid_token")),
+        "a token from another issuer: {problem}"
+    );
 }
 
-/// A JWKS document served over HTTP on loopback, for as long as the test runs: its URL.
+/// An issuer's JWKS document, and its OpenID Connect discovery document naming it, served over
+/// HTTP on loopback for as long as the test runs: the JWKS document's URL.
 fn serve_jwks() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
@@ -278,15 +308,24 @@ fn serve_jwks() -> String {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut request = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = request.read_line(&mut first);
             let mut line = String::new();
-            // The request line and headers, up to the blank line.
+            // The headers, up to the blank line.
             while request.read_line(&mut line).is_ok_and(|read| read > 2) {
                 line.clear();
             }
+            // The discovery document names where the keys are; any other path is the keys.
+            let body = if first.contains("/.well-known/openid-configuration") {
+                json!({ "issuer": format!("http://{address}"), "jwks_uri": format!("http://{address}/jwks.json") })
+                    .to_string()
+            } else {
+                ISSUER_JWKS.to_owned()
+            };
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{ISSUER_JWKS}",
-                ISSUER_JWKS.len()
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
             );
         }
     });

@@ -17,9 +17,45 @@ const UNKNOWN_KEY_REFETCH: Duration = Duration::from_secs(5);
 /// How long one fetch of the document may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Where the JWKS document is.
+#[derive(Debug, Clone)]
+pub(super) enum Source {
+    /// At this URL.
+    Url(String),
+    /// Where the issuer's OpenID Connect discovery document
+    /// (`<issuer>/.well-known/openid-configuration`) says, as its `jwks_uri`: asked again at
+    /// each fetch, so an issuer that moves its keys is followed.
+    Discovered { issuer: String },
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Url(url) => f.write_str(url),
+            Self::Discovered { issuer } => write!(f, "{}", discovery_url(issuer)),
+        }
+    }
+}
+
+fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
+}
+
+/// Why the keys could not be fetched.
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    #[error("the discovery document has no `jwks_uri`")]
+    NoJwksUri,
+}
+
 #[derive(Debug)]
 pub(super) struct JwksCache {
-    url: String,
+    source: Source,
     refresh: Duration,
     client: reqwest::Client,
     keys: Mutex<Held>,
@@ -35,9 +71,9 @@ struct Held {
 }
 
 impl JwksCache {
-    pub(super) fn new(url: String, refresh: Duration) -> Self {
+    pub(super) fn new(source: Source, refresh: Duration) -> Self {
         Self {
-            url,
+            source,
             refresh,
             client: reqwest::Client::builder()
                 .timeout(FETCH_TIMEOUT)
@@ -66,7 +102,7 @@ impl JwksCache {
                 }
                 // Keys fetched before still serve while the issuer is down.
                 Err(error) => {
-                    tracing::warn!(url = %self.url, %error, "JWKS not fetched; keeping any keys held");
+                    tracing::warn!(source = %self.source, %error, "JWKS not fetched; keeping any keys held");
                 }
             }
         }
@@ -82,18 +118,32 @@ impl JwksCache {
         DecodingKey::from_jwk(jwk).map_err(|error| {
             ApiError::internal(&format!(
                 "the issuer at {} publishes a key this service cannot use: {error}",
-                self.url
+                self.source
             ))
         })
     }
 
-    async fn fetch(&self) -> Result<JwkSet, reqwest::Error> {
+    async fn fetch(&self) -> Result<JwkSet, FetchError> {
+        let url = match &self.source {
+            Source::Url(url) => url.clone(),
+            Source::Discovered { issuer } => {
+                let document: serde_json::Value = self.get(&discovery_url(issuer)).await?;
+                document["jwks_uri"]
+                    .as_str()
+                    .ok_or(FetchError::NoJwksUri)?
+                    .to_owned()
+            }
+        };
+        Ok(self.get(&url).await?)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, reqwest::Error> {
         self.client
-            .get(&self.url)
+            .get(url)
             .send()
             .await?
             .error_for_status()?
-            .json::<JwkSet>()
+            .json::<T>()
             .await
     }
 }

@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::caller::Principal;
 use super::error::ApiError;
 pub use gate::{Gate, issue_token};
-use jwks::JwksCache;
+use jwks::{JwksCache, Source};
 
 /// Where the keys that sign tokens come from.
 #[derive(Clone)]
@@ -33,6 +33,10 @@ pub enum TokenKeys {
     /// fetched on first use, again once `refresh` has passed, and again (at most every few
     /// seconds) when a token names a key the document did not have, as after a rotation.
     Jwks { url: String, refresh: Duration },
+    /// The keys of the OpenID Connect issuer at `issuer`, found through its discovery document
+    /// (`<issuer>/.well-known/openid-configuration`, its `jwks_uri`), then kept as
+    /// [`Jwks`](Self::Jwks) keeps them.
+    Discovered { issuer: String, refresh: Duration },
 }
 
 /// Never shows the secret.
@@ -43,6 +47,11 @@ impl fmt::Debug for TokenKeys {
             Self::Jwks { url, refresh } => f
                 .debug_struct("Jwks")
                 .field("url", url)
+                .field("refresh", refresh)
+                .finish(),
+            Self::Discovered { issuer, refresh } => f
+                .debug_struct("Discovered")
+                .field("issuer", issuer)
                 .field("refresh", refresh)
                 .finish(),
         }
@@ -89,8 +98,14 @@ impl Authenticator {
         let jwks = match &config.keys {
             TokenKeys::Secret(_) => None,
             TokenKeys::Jwks { url, refresh } => {
-                Some(Arc::new(JwksCache::new(url.clone(), *refresh)))
+                Some(Arc::new(JwksCache::new(Source::Url(url.clone()), *refresh)))
             }
+            TokenKeys::Discovered { issuer, refresh } => Some(Arc::new(JwksCache::new(
+                Source::Discovered {
+                    issuer: issuer.clone(),
+                },
+                *refresh,
+            ))),
         };
         Self {
             config: Arc::new(config),
@@ -127,17 +142,14 @@ impl Authenticator {
             jsonwebtoken::decode_header(token).map_err(|_| invalid("the token is not a JWT"))?;
         let (key, algorithm) = match (&self.config.keys, &self.jwks) {
             (TokenKeys::Secret(secret), _) => (DecodingKey::from_secret(secret), Algorithm::HS256),
-            (TokenKeys::Jwks { .. }, Some(jwks)) => {
-                let key = jwks.key(head.kid.as_deref()).await?;
-                (key, head.alg)
-            }
-            (TokenKeys::Jwks { .. }, None) => unreachable!("a JWKS cache is made with its keys"),
+            (_, Some(jwks)) => (jwks.key(head.kid.as_deref()).await?, head.alg),
+            (_, None) => unreachable!("a JWKS cache is made with an issuer's keys"),
         };
         // A secret signs with HS256 alone; an issuer's published keys are public, so with
         // them only a public-key algorithm proves anything.
         let taken = match &self.config.keys {
             TokenKeys::Secret(_) => algorithm == Algorithm::HS256,
-            TokenKeys::Jwks { .. } => !matches!(
+            TokenKeys::Jwks { .. } | TokenKeys::Discovered { .. } => !matches!(
                 algorithm,
                 Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
             ),
