@@ -220,6 +220,22 @@ async fn an_issuers_keys_are_found_through_its_discovery_document() {
     let (_, code, _) = refusal(auth.authenticate(&bearer(&forged)).await).await;
     assert_eq!(code, "invalid_token");
 
+    // A discovery document that names another issuer is not taken: the same server, reached
+    // as another name, is another issuer.
+    let other = Authenticator::new(AuthConfig {
+        keys: TokenKeys::Discovered {
+            issuer: base.replace("127.0.0.1", "localhost"),
+            refresh: Duration::from_secs(3600),
+        },
+        ..checked()
+    });
+    let response = other
+        .authenticate(&bearer(&token))
+        .await
+        .expect_err("no keys")
+        .into_response();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+
     // An issuer whose discovery document cannot be read leaves the service without keys: 503.
     let lost = Authenticator::new(AuthConfig {
         keys: TokenKeys::Discovered {

@@ -70,6 +70,11 @@ pub struct Config {
     /// last [`App`] connected with this config is. Empty otherwise.
     pub scratch: Vec<ScratchSchema>,
 {%- endif %}
+{%- if read_cassandra %}
+    /// The keyspace [`Config::for_tests`] made: dropped, with everything in it, once the last
+    /// [`App`] connected with this config is. `None` otherwise.
+    pub scratch_keyspace: Option<ScratchKeyspace>,
+{%- endif %}
     /// How long a query holding a consistency token waits for its projection to catch up
     /// before answering 503 `not_yet_consistent`.
     pub consistency_wait: Duration,
@@ -114,6 +119,7 @@ impl Config {
         let nodes = std::env::var("{{ cassandra_test_env }}").unwrap_or_else(|_| {
             panic!("set {{ cassandra_test_env }} to Cassandra nodes the tests may create keyspaces on")
         });
+        let keyspace = ScratchKeyspace::new(&nodes);
 {%- endif %}
         Self {
 {%- if write_postgres %}
@@ -124,13 +130,16 @@ impl Config {
 {%- if read_postgres %}
             read_db: read.url().to_owned(),
 {%- else if read_cassandra %}
-            read_db: format!("cassandra://{nodes}/test_{}", uuid::Uuid::new_v4().simple()),
+            read_db: keyspace.url().to_owned(),
 {%- else %}
             read_db: "sqlite::memory:".to_owned(),
 {%- endif %}
 {%- if write_postgres || read_postgres %}
             connect: Retry::default(),
             scratch: vec![{% if write_postgres %}write{% endif %}{% if write_postgres && read_postgres %}, {% endif %}{% if read_postgres %}read{% endif %}],
+{%- endif %}
+{%- if read_cassandra %}
+            scratch_keyspace: Some(keyspace),
 {%- endif %}
             consistency_wait: Duration::from_secs(5),
 {%- if kafka %}
@@ -167,6 +176,11 @@ pub struct App {
 {%- if write_postgres || read_postgres %}
     /// The test schemas this app works in ([`Config::scratch`]), dropped with its last clone.
     pub scratch: Vec<ScratchSchema>,
+{%- endif %}
+{%- if read_cassandra %}
+    /// The test keyspace this app works in ([`Config::scratch_keyspace`]), dropped with its
+    /// last clone.
+    pub scratch_keyspace: Option<ScratchKeyspace>,
 {%- endif %}
 {%- if kafka %}
     /// The Kafka side; `None` when events stay in process.
@@ -275,6 +289,9 @@ impl App {
 {%- endif %}
 {%- if write_postgres || read_postgres %}
             scratch: config.scratch.clone(),
+{%- endif %}
+{%- if read_cassandra %}
+            scratch_keyspace: config.scratch_keyspace.clone(),
 {%- endif %}
 {%- if kafka %}
             kafka,

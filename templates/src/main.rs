@@ -45,8 +45,8 @@ enum Command {
     Projections(ProjectionsArgs),
 {%- if personal %}
     /// Forget a data subject, as the right to erasure asks: delete the key sealing their
-    /// personal fields, which read as null from then on, in the event store and in backups of
-    /// it alike; then rebuild the read models that copied them (`--rebuild`, or it names them).
+    /// personal fields, which read as null from then on wherever the events are; then rebuild
+    /// the read models that copied them (`--rebuild`, or it names them).
     Forget {
         /// What the subject is: an aggregate the model's personal fields are about.
         #[arg(value_parser = clap::builder::PossibleValuesParser::new(SUBJECTS.iter().copied()))]
@@ -197,6 +197,9 @@ impl StoreArgs {
             },
             scratch: Vec::new(),
 {%- endif %}
+{%- if read_cassandra %}
+            scratch_keyspace: None,
+{%- endif %}
 {%- if kafka.is_some() %}
             broker: Broker::Kafka(KafkaConfig {
                 partitions: self.kafka_partitions,
@@ -341,13 +344,15 @@ async fn forget(kind: &str, id: &str, rebuild: bool, stores: StoreArgs) -> anyho
     let app = App::connect(&stores.config(Duration::ZERO))
         .await
         .context("opening the stores")?;
-    if !app.forget(kind, id).await? {
+    if app.forget(kind, id).await? {
+        println!("{kind} {id} is forgotten: their personal fields read as null from now on");
+    } else {
+        // Forgotten before, perhaps by a run whose rebuild did not finish: the copies are
+        // looked after all the same.
         println!(
             "{kind} {id} has no key: nothing of theirs is sealed (never seen, or forgotten before)"
         );
-        return Ok(());
     }
-    println!("{kind} {id} is forgotten: their personal fields read as null from now on");
     for projection in PERSONAL_PROJECTIONS {
         if rebuild {
             let rebuilt = app

@@ -11,7 +11,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 {%- if creates %}
 use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_token};
-use eventwright::store::Cursor;
 {%- endif %}
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -138,14 +137,14 @@ async fn a_command_asks_for_a_token_when_tokens_are_checked() {
     let token = issue_token(secret, "tester", ROLES, HOUR);
     let (status, body) = send_as(&app, Some(&token), "POST", CREATE, CREATE_BODY).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let log = app
+    let stream = app
         .events
-        .read_all(Cursor::START, 100)
+        .load(AGGREGATE, ID, 0)
         .await
-        .expect("the log reads");
-    assert!(!log.is_empty());
-    for entry in log {
-        assert_eq!(entry.envelope.metadata.actor.as_deref(), Some("tester"));
+        .expect("the stream reads");
+    assert!(!stream.is_empty());
+    for event in stream {
+        assert_eq!(event.metadata.actor.as_deref(), Some("tester"));
     }
 }
 {%- endif %}

@@ -41,6 +41,7 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
         );
         cargo(&project, &["fmt", "--check"]);
         let schemas_before = scratch_schemas();
+        let keyspaces_before = test_keyspaces();
         cargo_with_env(
             &project,
             &["test"],
@@ -53,6 +54,11 @@ fn ordering_service_builds_runs_and_answers_on_every_stack() {
             scratch_schemas(),
             schemas_before,
             "{label}: the project's tests left schemas behind"
+        );
+        assert_eq!(
+            test_keyspaces(),
+            keyspaces_before,
+            "{label}: the project's tests left keyspaces behind"
         );
 
         // The binary is copied out so the next stack's build cannot replace it under the service.
@@ -101,6 +107,35 @@ fn scratch_schemas() -> Vec<String> {
         .fetch_all(&pool)
         .await
         .unwrap()
+    })
+}
+
+/// The keyspaces generated projects' tests make (`test_<id>`) on the test cluster.
+fn test_keyspaces() -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let session = scylla::client::session_builder::SessionBuilder::new()
+            .known_nodes(cassandra_nodes().split(','))
+            .build()
+            .await
+            .expect("the test nodes are up");
+        let rows = session
+            .query_unpaged("SELECT keyspace_name FROM system_schema.keyspaces", ())
+            .await
+            .unwrap()
+            .into_rows_result()
+            .unwrap();
+        let mut names: Vec<String> = rows
+            .rows::<(String,)>()
+            .unwrap()
+            .map(|row| row.unwrap().0)
+            .filter(|name| name.starts_with("test_"))
+            .collect();
+        names.sort();
+        names
     })
 }
 

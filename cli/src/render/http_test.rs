@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::examples::{example, example_body};
 use super::filters;
 use super::layout;
+use super::names::snake;
 use super::routes::{command_route, path_text, query_route};
 use crate::model::ir::{ChangeOp, Model, QueryKind, RowKey};
 
@@ -51,6 +52,17 @@ impl HttpTest {
         test.consts.push(format!("{head}{roles};"));
         test.consts
             .push("const HOUR: Duration = Duration::from_secs(3600);".to_owned());
+        test.consts.push(layout::str_const(
+            "AGGREGATE",
+            &format!(
+                "<{}::{}::{} as eventwright::Aggregate>::TYPE",
+                crate_name,
+                snake(&aggregate.name),
+                aggregate.name
+            ),
+        ));
+        test.consts
+            .push(layout::str_const("ID", &format!("{id_text:?}")));
         let body = example_body(command);
         test.consts.push(layout::str_const(
             "CREATE",

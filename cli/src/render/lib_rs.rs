@@ -68,7 +68,7 @@ impl<'a> LibRs<'a> {
         let mut store_uses = Vec::new();
         if read_cassandra {
             store_uses.push(
-                "use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};"
+                "use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore, ScratchKeyspace};"
                     .to_owned(),
             );
         }

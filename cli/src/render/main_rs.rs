@@ -53,6 +53,8 @@ pub(super) struct MainRs<'a> {
     has_roles: bool,
     /// Whether the model has personal data, which `forget` erases.
     personal: bool,
+    /// Whether the read store is Cassandra, whose test keyspace the config may hold.
+    read_cassandra: bool,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -111,6 +113,7 @@ impl<'a> MainRs<'a> {
                 || model.queries.iter().any(|query| !query.roles.is_empty()),
             workflows: !model.workflows.is_empty(),
             personal: Personal::of(model).is_some(),
+            read_cassandra: model.stores.read == ReadStore::Cassandra,
             model,
             command_attribute: layout::attribute(
                 "command",

@@ -3,7 +3,7 @@
 
 use super::layout;
 use super::names::snake;
-use crate::model::ir::{ChangeOp, Model, Projection};
+use crate::model::ir::{Model, Projection};
 
 /// The personal data of a model that has any.
 pub(super) struct Personal {
@@ -83,7 +83,9 @@ fn copies_personal(projection: &Projection) -> bool {
             return false;
         };
         handler.changes.iter().any(|change| {
-            matches!(change, ChangeOp::Set { source, .. } if personal.fields.contains(&source.name))
+            change
+                .copied()
+                .is_some_and(|source| personal.fields.contains(&source.name))
         })
     })
 }

@@ -2,9 +2,12 @@
 //!
 //! The fields a service marks personal are sealed with a key of their data subject (a member,
 //! a patient) before their event is stored, and opened when it is read. Forgetting the subject
-//! deletes its key: its fields can never be read again, from the event store, a backup of it,
-//! or a broker's copy, and read models rebuilt afterwards show them erased (`null`). Events
-//! stay appended and whole; only what they said about the subject is gone.
+//! deletes its key: its fields can never be read again from the event store or a broker's
+//! copy, and read models rebuilt afterwards show them erased (`null`). Events stay appended
+//! and whole; only what they said about the subject is gone. The keys live in the event
+//! store's database (`eventwright_subject_keys`): a backup of the whole database holds them
+//! too, and opens what it holds until it is itself deleted, so back the key table up apart,
+//! or not at all.
 //!
 //! - [`PersonalData`]: which fields of which events are personal, and whose;
 //! - [`SubjectKeys`]: where keys are kept (the event store's database);

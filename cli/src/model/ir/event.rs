@@ -70,6 +70,17 @@ pub enum ChangeOp {
 }
 
 impl ChangeOp {
+    /// The event field whose value it copies into its target: what a `set`, `append` or
+    /// `remove` reads. (An increment's amount is a number, never kept as it is.)
+    pub fn copied(&self) -> Option<&Field> {
+        match self {
+            ChangeOp::Set { source, .. }
+            | ChangeOp::Append { source, .. }
+            | ChangeOp::Remove { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
     /// The field it changes; `None` for a deletion.
     pub fn target(&self) -> Option<&Field> {
         match self {

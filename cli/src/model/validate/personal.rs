@@ -162,7 +162,7 @@ fn subject_id(
 fn copied_into_state(apply: &[ChangeOp], field: &str) -> bool {
     apply
         .iter()
-        .any(|op| matches!(op, ChangeOp::Set { source, .. } if source.name == field))
+        .any(|op| op.copied().is_some_and(|source| source.name == field))
 }
 
 /// A unique state field fed from a personal field: unique values are kept in clear (they are
@@ -175,13 +175,11 @@ pub(super) fn refuse_unique(
     for (field, _) in unique.iter() {
         let fed = events.iter().find_map(|event| {
             let personal = event.personal.as_ref()?;
-            event.apply.iter().find_map(|op| match op {
-                ChangeOp::Set { target, source, .. }
-                    if target.name == field.value && personal.fields.contains(&source.name) =>
-                {
-                    Some((event.name.as_str(), source.name.as_str()))
-                }
-                _ => None,
+            event.apply.iter().find_map(|op| {
+                let source = op.copied()?;
+                let target = op.target()?;
+                (target.name == field.value && personal.fields.contains(&source.name))
+                    .then_some((event.name.as_str(), source.name.as_str()))
             })
         });
         if let Some((event, source)) = fed {

@@ -51,6 +51,8 @@ enum FetchError {
     Http(#[from] reqwest::Error),
     #[error("the discovery document has no `jwks_uri`")]
     NoJwksUri,
+    #[error("the discovery document is issuer `{0}`'s")]
+    OtherIssuer(String),
 }
 
 #[derive(Debug)]
@@ -94,8 +96,11 @@ impl JwksCache {
             .tried
             .is_none_or(|tried| tried.elapsed() >= UNKNOWN_KEY_REFETCH);
         if (old || missing) && may_try {
+            let fetched = self.fetch().await;
+            // Stamped once the fetch has ended, so the requests that waited behind a fetch
+            // that timed out do not each try again.
             held.tried = Some(Instant::now());
-            match self.fetch().await {
+            match fetched {
                 Ok(set) => {
                     held.set = Some(set);
                     held.fetched = held.tried;
@@ -128,6 +133,11 @@ impl JwksCache {
             Source::Url(url) => url.clone(),
             Source::Discovered { issuer } => {
                 let document: serde_json::Value = self.get(&discovery_url(issuer)).await?;
+                // OpenID Connect Discovery: the document must be the issuer's own.
+                let named = document["issuer"].as_str().unwrap_or_default();
+                if named.trim_end_matches('/') != issuer.trim_end_matches('/') {
+                    return Err(FetchError::OtherIssuer(named.to_owned()));
+                }
                 document["jwks_uri"]
                     .as_str()
                     .ok_or(FetchError::NoJwksUri)?

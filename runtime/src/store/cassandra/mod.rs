@@ -39,6 +39,7 @@
 
 mod read_store;
 mod rows;
+mod scratch;
 mod session;
 mod statements;
 mod values;
@@ -51,6 +52,7 @@ use scylla::client::session_builder::SessionBuilder;
 pub use scylla::frame::types::{Consistency, SerialConsistency};
 
 pub use read_store::CassandraReadStore;
+pub use scratch::ScratchKeyspace;
 
 use super::StoreError;
 

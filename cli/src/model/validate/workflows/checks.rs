@@ -108,13 +108,18 @@ pub(super) fn no_personal_state(
     let Some(personal) = &event.personal else {
         return;
     };
-    for (_, source) in changes.set.iter() {
-        let Some(field) = source.value.as_deref() else {
-            continue;
-        };
+    let copied = changes
+        .set
+        .iter()
+        .filter_map(|(_, source)| Some((Pos::of(source), source.value.as_deref()?)));
+    let appended = changes
+        .append
+        .iter()
+        .map(|(_, source)| (Pos::of(source), source.value.as_str()));
+    for (at, field) in copied.chain(appended) {
         if personal.fields.iter().any(|personal| personal == field) {
             ctx.error(
-                Pos::of(source),
+                at,
                 format!(
                     "workflow `{}` keeps `{field}`, a personal field of `{}`, in its state",
                     workflow.value, event.name

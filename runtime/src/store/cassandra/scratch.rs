@@ -1,0 +1,79 @@
+//! Keyspaces of their own for tests that share a Cassandra cluster: tests running at once never
+//! see each other's rows, and a test's keyspace goes when the test is done with it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use scylla::client::session_builder::SessionBuilder;
+
+use crate::store::StoreError;
+
+/// A keyspace of its own for one test on the cluster at `nodes`, made by the first store that
+/// connects to it ([`url`](Self::url)) and dropped with everything in it once the last clone of
+/// this handle is dropped, a test that panics included.
+#[derive(Debug, Clone)]
+pub struct ScratchKeyspace(Arc<Scratch>);
+
+#[derive(Debug)]
+struct Scratch {
+    nodes: String,
+    keyspace: String,
+    url: String,
+}
+
+impl ScratchKeyspace {
+    /// A keyspace name no other test uses, on the nodes `nodes` (`host:port`, comma-separated).
+    pub fn new(nodes: &str) -> Self {
+        let keyspace = format!("test_{}", uuid::Uuid::new_v4().simple());
+        Self(Arc::new(Scratch {
+            nodes: nodes.to_owned(),
+            url: format!("cassandra://{nodes}/{keyspace}"),
+            keyspace,
+        }))
+    }
+
+    /// The read store URL of the keyspace.
+    pub fn url(&self) -> &str {
+        &self.0.url
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let (nodes, keyspace) = (self.nodes.clone(), self.keyspace.clone());
+        // The dropping thread may be running the test's own runtime, which cannot wait on
+        // itself: the drop runs on a thread and a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+            runtime.block_on(drop_keyspace(&nodes, &keyspace))
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(keyspace = %self.keyspace, %error, "scratch keyspace left behind");
+            }
+            Err(_) => tracing::warn!(keyspace = %self.keyspace, "scratch keyspace left behind"),
+        }
+    }
+}
+
+async fn drop_keyspace(nodes: &str, keyspace: &str) -> Result<(), StoreError> {
+    let unavailable = |error: &dyn std::fmt::Display| {
+        StoreError::Unavailable(format!("cassandra at {nodes}: {error}"))
+    };
+    let session = SessionBuilder::new()
+        .known_nodes(nodes.split(',').map(str::trim))
+        .connection_timeout(Duration::from_secs(5))
+        .build()
+        .await
+        .map_err(|error| unavailable(&error))?;
+    session
+        .query_unpaged(format!("DROP KEYSPACE IF EXISTS {keyspace}"), ())
+        .await
+        .map_err(|error| unavailable(&error))?;
+    Ok(())
+}
