@@ -10,6 +10,9 @@ use crate::store::{
 };
 use crate::tag::EventQuery;
 
+/// Each event's id and payload as its caller sent them, before sealing.
+type Sent = Vec<(uuid::Uuid, Value)>;
+
 /// `inner`, with every personal field sealed in what it keeps and opened in what it returns.
 ///
 /// Everything reading through it (aggregates, projections in process, workflows) sees plain
@@ -28,10 +31,7 @@ impl SealedEventStore {
 
     /// The returned envelopes with the fields their caller sent: the events were just sealed
     /// from them, so nothing needs opening.
-    fn as_sent(
-        mut stored: Vec<EventEnvelope>,
-        sent: Vec<(uuid::Uuid, Value)>,
-    ) -> Vec<EventEnvelope> {
+    fn as_sent(mut stored: Vec<EventEnvelope>, sent: Sent) -> Vec<EventEnvelope> {
         for (event, (id, payload)) in stored.iter_mut().zip(sent) {
             if event.event_id == id {
                 event.payload = payload;
@@ -40,10 +40,45 @@ impl SealedEventStore {
         stored
     }
 
-    async fn sealed(
+    /// Several appends, each one's events sealed in place, and each one's payloads as sent.
+    /// When a key cannot be had, none is appended: the error, once per append.
+    async fn sealed_each<T>(
         &self,
-        mut events: Vec<NewEvent>,
-    ) -> Result<(Vec<NewEvent>, Vec<(uuid::Uuid, Value)>), StoreError> {
+        mut appends: Vec<T>,
+        events: impl Fn(&mut T) -> &mut Vec<NewEvent>,
+    ) -> Result<(Vec<T>, Vec<Sent>), Vec<Result<Vec<EventEnvelope>, StoreError>>> {
+        let mut sent = Vec::with_capacity(appends.len());
+        for append in &mut appends {
+            let group = events(append);
+            match self.sealed(std::mem::take(group)).await {
+                Ok((sealed, payloads)) => {
+                    *group = sealed;
+                    sent.push(payloads);
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    return Err((0..appends.len())
+                        .map(|_| Err(StoreError::Unavailable(message.clone())))
+                        .collect());
+                }
+            }
+        }
+        Ok((appends, sent))
+    }
+
+    /// Each append's result, with the payloads its caller sent.
+    fn each_as_sent(
+        results: Vec<Result<Vec<EventEnvelope>, StoreError>>,
+        sent: Vec<Sent>,
+    ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+        results
+            .into_iter()
+            .zip(sent)
+            .map(|(result, sent)| result.map(|stored| Self::as_sent(stored, sent)))
+            .collect()
+    }
+
+    async fn sealed(&self, mut events: Vec<NewEvent>) -> Result<(Vec<NewEvent>, Sent), StoreError> {
         let sent = events
             .iter()
             .map(|event| (event.event_id, event.payload.clone()))
@@ -88,31 +123,11 @@ impl EventStore for SealedEventStore {
         &self,
         groups: Vec<Vec<NewEvent>>,
     ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
-        let count = groups.len();
-        let mut sealed = Vec::with_capacity(count);
-        let mut sent = Vec::with_capacity(count);
-        for group in groups {
-            match self.sealed(group).await {
-                Ok((group, payloads)) => {
-                    sealed.push(group);
-                    sent.push(payloads);
-                }
-                Err(error) => {
-                    // A key could not be had: none of the groups is appended.
-                    let message = error.to_string();
-                    return (0..count)
-                        .map(|_| Err(StoreError::Unavailable(message.clone())))
-                        .collect();
-                }
-            }
-        }
-        self.inner
-            .append_many(sealed)
-            .await
-            .into_iter()
-            .zip(sent)
-            .map(|(result, sent)| result.map(|stored| Self::as_sent(stored, sent)))
-            .collect()
+        let (groups, sent) = match self.sealed_each(groups, |group| group).await {
+            Ok(sealed) => sealed,
+            Err(failed) => return failed,
+        };
+        Self::each_as_sent(self.inner.append_many(groups).await, sent)
     }
 
     async fn append_if(
@@ -128,31 +143,12 @@ impl EventStore for SealedEventStore {
         &self,
         appends: Vec<ConditionalAppend>,
     ) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
-        let count = appends.len();
-        let mut sealed = Vec::with_capacity(count);
-        let mut sent = Vec::with_capacity(count);
-        for mut append in appends {
-            match self.sealed(std::mem::take(&mut append.events)).await {
-                Ok((events, payloads)) => {
-                    append.events = events;
-                    sealed.push(append);
-                    sent.push(payloads);
-                }
-                Err(error) => {
-                    let message = error.to_string();
-                    return (0..count)
-                        .map(|_| Err(StoreError::Unavailable(message.clone())))
-                        .collect();
-                }
-            }
-        }
-        self.inner
-            .append_if_many(sealed)
-            .await
-            .into_iter()
-            .zip(sent)
-            .map(|(result, sent)| result.map(|stored| Self::as_sent(stored, sent)))
-            .collect()
+        let sealed = self.sealed_each(appends, |append| &mut append.events).await;
+        let (appends, sent) = match sealed {
+            Ok(sealed) => sealed,
+            Err(failed) => return failed,
+        };
+        Self::each_as_sent(self.inner.append_if_many(appends).await, sent)
     }
 
     async fn sent_command(
