@@ -15,6 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::event::EventEnvelope;
 
+#[cfg(any(feature = "postgres", feature = "cassandra"))]
+mod apart;
 #[cfg(feature = "cassandra")]
 pub mod cassandra;
 mod conditional_append;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use scylla::client::session_builder::SessionBuilder;
 
 use crate::store::StoreError;
+use crate::store::apart::drop_scratch;
 
 /// A keyspace of its own for one test on the cluster at `nodes`, made by the first store that
 /// connects to it ([`url`](Self::url)) and dropped with everything in it once the last clone of
@@ -41,23 +42,9 @@ impl ScratchKeyspace {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let (nodes, keyspace) = (self.nodes.clone(), self.keyspace.clone());
-        // The dropping thread may be running the test's own runtime, which cannot wait on
-        // itself: the drop runs on a thread and a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-            runtime.block_on(drop_keyspace(&nodes, &keyspace))
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(keyspace = %self.keyspace, %error, "scratch keyspace left behind");
-            }
-            Err(_) => tracing::warn!(keyspace = %self.keyspace, "scratch keyspace left behind"),
-        }
+        drop_scratch("keyspace", &self.keyspace, move || async move {
+            drop_keyspace(&nodes, &keyspace).await
+        });
     }
 }
 

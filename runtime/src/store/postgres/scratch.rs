@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{Retry, connect};
 use crate::store::StoreError;
+use crate::store::apart::drop_scratch;
 
 /// A new, empty schema on the server at `url`; returns a URL whose connections work in it. The
 /// schema stays: see [`ScratchSchema`] for one dropped when the test is done.
@@ -62,23 +63,9 @@ impl ScratchSchema {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let (server, schema) = (self.server.clone(), self.schema.clone());
-        // The dropping thread may be running the test's own runtime, which cannot wait on
-        // itself: the drop runs on a thread and a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-            runtime.block_on(drop_schema(&server, &schema))
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(schema = %self.schema, %error, "scratch schema left behind");
-            }
-            Err(_) => tracing::warn!(schema = %self.schema, "scratch schema left behind"),
-        }
+        drop_scratch("schema", &self.schema, move || async move {
+            drop_schema(&server, &schema).await
+        });
     }
 }
 
