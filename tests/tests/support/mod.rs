@@ -85,11 +85,13 @@ pub fn cargo_with_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> 
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // A failing `cargo test` says why on stdout: which test, and its panic.
     assert!(
         output.status.success(),
-        "cargo {} failed in {}:\n{stderr}",
+        "cargo {} failed in {}:\n{stderr}\n{}",
         args.join(" "),
-        project.display()
+        project.display(),
+        String::from_utf8_lossy(&output.stdout)
     );
     stderr
 }
