@@ -26,8 +26,8 @@ const ORDERS: usize = 16;
 /// How often the engine is stopped and started again, and how long the orders may take.
 #[derive(Debug, Clone, Copy)]
 pub struct Restarts {
-    /// The shortest pause between restarts; every third pause is ten times as long, for the
-    /// engine to get somewhere.
+    /// The shortest pause between restarts; every third pause is ten times as long, and longer
+    /// with every thirty restarts, for the engine to get somewhere.
     pub pause: Duration,
     pub within: Duration,
 }
@@ -237,8 +237,10 @@ where
             "the workflows did not settle the orders in {:?}",
             pace.within
         );
+        // The long pauses grow as the restarts go on: on a loaded machine a step can take longer
+        // than the first ones, and restarts that always come first would never let it finish.
         let pause = if restarts % 3 == 2 {
-            pace.pause * 10
+            pace.pause * 10 * (1 + restarts / 30)
         } else {
             pace.pause + pace.pause * (restarts % 5)
         };
