@@ -78,6 +78,7 @@ pub mod relay;
 pub mod store;
 pub mod table;
 pub mod tag;
+pub mod tenant;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trace_context;

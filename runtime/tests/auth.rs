@@ -102,7 +102,8 @@ async fn a_shared_secret_takes_good_tokens_and_refuses_the_rest() {
         principal,
         Principal {
             subject: "ann".to_owned(),
-            roles: vec!["librarian".to_owned()]
+            roles: vec!["librarian".to_owned()],
+            tenant: None,
         }
     );
     assert!(principal.require(&["librarian", "member"]).is_ok());
@@ -383,6 +384,7 @@ fn one_callers_idempotency_key_is_not_anothers() {
             Caller::authenticated(Principal {
                 subject: subject.to_owned(),
                 roles: Vec::new(),
+                tenant: None,
             })
         });
         eventwright::http::request_key(&headers, &caller, "Lend", "b-1", b"{}")

@@ -11,6 +11,8 @@ pub struct Principal {
     /// The token's `sub`: recorded as the actor of the events the request's command records.
     pub subject: String,
     pub roles: Vec<String>,
+    /// The tenant the token names, when the service reads one (`AuthConfig::tenant_claim`).
+    pub tenant: Option<String>,
 }
 
 impl Principal {

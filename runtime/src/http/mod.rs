@@ -13,7 +13,8 @@
 //! - operations: health, readiness, and the limits every request is held to;
 //! - watch: a live query, as Server-Sent Events;
 //! - [`Caller`]: who sent a request, as its bearer token says;
-//! - [`auth`] (feature `auth`): bearer tokens checked, and the roles each route asks for.
+//! - [`auth`] (feature `auth`): bearer tokens checked, and the roles each route asks for;
+//! - [`Tenants`] (feature `auth`): each request sent to its tenant's app, as its token says.
 
 #[cfg(feature = "auth")]
 pub mod auth;
@@ -22,6 +23,8 @@ mod error;
 mod operations;
 mod request;
 mod routes;
+#[cfg(feature = "auth")]
+mod tenants;
 mod watch;
 
 pub use caller::{Caller, Principal};
@@ -36,4 +39,6 @@ pub use routes::{
     Accepted, ListShape, find_rows, get_group, get_row, list_all_rows, list_groups, list_rows,
     run_command, run_decision,
 };
+#[cfg(feature = "auth")]
+pub use tenants::{TenancyError, Tenants};
 pub use watch::{LAST_EVENT_ID, watch_all, watch_found, watch_list, watch_row, watch_rows};

@@ -1,5 +1,7 @@
 use rdkafka::config::ClientConfig;
 
+use crate::tenant::Tenant;
+
 /// Where Kafka is and how the service's topics are named and created.
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {
@@ -25,6 +27,16 @@ impl KafkaConfig {
             partitions: 3,
             replication: 1,
             client_settings: Vec::new(),
+        }
+    }
+
+    /// The tenant's own topics, consumer groups and dead letters: the prefix followed by the
+    /// tenant's name (`stock.` → `stock.north.`), so that no consumer of one tenant's events is
+    /// given another's.
+    pub fn for_tenant(&self, tenant: &Tenant) -> Self {
+        Self {
+            topic_prefix: format!("{}{tenant}.", self.topic_prefix),
+            ..self.clone()
         }
     }
 

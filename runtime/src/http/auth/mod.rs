@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::caller::Principal;
 use super::error::ApiError;
-pub use gate::{Gate, issue_token};
+pub use gate::{Gate, issue_token, issue_token_with};
 use jwks::{JwksCache, Source};
 
 /// Where the keys that sign tokens come from.
@@ -69,6 +69,9 @@ pub struct AuthConfig {
     /// The claim that lists the caller's roles: an array of strings, or one string of names
     /// separated by spaces (as OAuth's `scope` is).
     pub roles_claim: String,
+    /// The claim naming the caller's tenant, for a service that serves several
+    /// ([`Tenants`](crate::http::Tenants)); `None` reads none.
+    pub tenant_claim: Option<String>,
     /// How far clocks may disagree when checking `exp` and `nbf`.
     pub leeway: Duration,
 }
@@ -81,6 +84,7 @@ impl AuthConfig {
             issuer: None,
             audience: None,
             roles_claim: "roles".to_owned(),
+            tenant_claim: None,
             leeway: Duration::from_secs(60),
         }
     }
@@ -111,6 +115,11 @@ impl Authenticator {
             config: Arc::new(config),
             jwks,
         }
+    }
+
+    /// The claim naming the caller's tenant, when tokens are read for one.
+    pub fn tenant_claim(&self) -> Option<&str> {
+        self.config.tenant_claim.as_deref()
     }
 
     /// The caller of a request with these headers, from its `Authorization: Bearer` token.
@@ -185,9 +194,17 @@ impl Authenticator {
             .filter(|subject| !subject.is_empty())
             .ok_or_else(|| invalid("the token has no subject (`sub`)"))?
             .to_owned();
+        // A tenant is a name, never a number or an object that would have to be spelled out.
+        let tenant = self
+            .config
+            .tenant_claim
+            .as_deref()
+            .and_then(|claim| claims[claim].as_str())
+            .map(str::to_owned);
         Ok(Principal {
             subject,
             roles: roles(&claims[self.config.roles_claim.as_str()]),
+            tenant,
         })
     }
 }

@@ -42,6 +42,7 @@ mod rows;
 mod scratch;
 mod session;
 mod statements;
+mod tenant;
 mod values;
 
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub use scylla::frame::types::{Consistency, SerialConsistency};
 
 pub use read_store::CassandraReadStore;
 pub use scratch::ScratchKeyspace;
+pub use tenant::tenant_keyspace;
 
 use super::StoreError;
 

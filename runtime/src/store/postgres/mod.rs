@@ -3,6 +3,7 @@
 
 mod backend;
 mod scratch;
+mod tenant;
 mod values;
 
 use std::str::FromStr;
@@ -13,6 +14,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 
 pub use scratch::{ScratchSchema, scratch_schema};
 pub use sqlx::PgPool;
+pub use tenant::tenant_schema;
 
 use super::StoreError;
 use super::sql::{SqlEventStore, SqlReadStore};

@@ -4,6 +4,7 @@
 //! that starts on SQLite can later move either side to a server database without code changes.
 
 mod backend;
+mod tenant;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use sqlx::SqlitePool;
+pub use tenant::tenant_file;
 
 use super::StoreError;
 use super::sql::{SqlEventStore, SqlReadStore};
