@@ -154,31 +154,69 @@ fn a_decision_over_facts() {
     }
 }
 
-/// Personal data (the clinic's patients): the rules sealing each field, the shredder wrapping
-/// the event store, `forget` and what it rebuilds, and the README's account of it.
-#[test]
-fn personal_data_on_postgres_and_kafka() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/clinic.yaml");
+/// Snapshots `files` (path, snapshot name) of `example` rendered on `stores`.
+fn snapshot_on(example: &str, stores: eventwright_cli::model::ir::Stores, files: &[(&str, &str)]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(example);
     let mut model = model::load(&path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
-    model.stores = eventwright_cli::model::ir::Stores {
-        write: eventwright_cli::model::ir::WriteStore::Postgres,
-        read: eventwright_cli::model::ir::ReadStore::Postgres,
-        broker: eventwright_cli::model::ir::Broker::Kafka,
-    };
+    model.stores = stores;
     let options = Options {
         runtime: RuntimeSource::Path("/path/to/eventwright/runtime".into()),
         model_source: "# the model file, copied as is\n".to_owned(),
     };
-    let files = render(&model, &options).expect("the model renders");
-    for (path, name) in [
-        ("src/lib.rs", "clinic_personal__src_lib_rs"),
-        ("src/main.rs", "clinic_personal__src_main_rs"),
-        ("README.md", "clinic_personal__README_md"),
-    ] {
-        let file = files
+    let rendered = render(&model, &options).expect("the model renders");
+    for (path, name) in files {
+        let file = rendered
             .iter()
             .find(|file| file.path == Path::new(path))
             .unwrap_or_else(|| panic!("no {path}"));
-        insta::assert_snapshot!(name, file.contents);
+        insta::assert_snapshot!(*name, file.contents);
     }
+}
+
+/// Personal data (the clinic's patients): the rules sealing each field, the shredder wrapping
+/// the event store, `forget` and what it rebuilds, and the README's account of it.
+#[test]
+fn personal_data_on_postgres_and_kafka() {
+    use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
+    let stores = Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Postgres,
+        broker: Broker::Kafka,
+    };
+    snapshot_on(
+        "clinic.yaml",
+        stores,
+        &[
+            ("src/lib.rs", "clinic_personal__src_lib_rs"),
+            ("src/main.rs", "clinic_personal__src_main_rs"),
+            ("README.md", "clinic_personal__README_md"),
+        ],
+    );
+}
+
+/// Tenants (the inventory's companies), on PostgreSQL, Cassandra and Kafka: a schema, a
+/// keyspace and topics per tenant (`Config::for_tenant`), every route reaching the caller's
+/// tenant's app, `--tenants` and `token`, the project's own test that tenants stay apart, and
+/// the README's account of it.
+#[test]
+fn tenants_on_postgres_cassandra_and_kafka() {
+    use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
+    let stores = Stores {
+        write: WriteStore::Postgres,
+        read: ReadStore::Cassandra,
+        broker: Broker::Kafka,
+    };
+    snapshot_on(
+        "inventory.yaml",
+        stores,
+        &[
+            ("src/lib.rs", "inventory_tenants__src_lib_rs"),
+            ("src/api.rs", "inventory_tenants__src_api_rs"),
+            ("src/main.rs", "inventory_tenants__src_main_rs"),
+            ("tests/http.rs", "inventory_tenants__tests_http_rs"),
+            ("README.md", "inventory_tenants__README_md"),
+        ],
+    );
 }

@@ -44,6 +44,49 @@ use eventwright::store::Row;
 {{ line }}
 {%- endfor %}
 
+{% if tenancy -%}
+/// Every route of the service. Each request is served by the app of the tenant its bearer
+/// token names, over that tenant's own stores; no route reaches another tenant's.
+pub fn router(tenants: Tenants) -> Router {
+    commands(tenants.clone())
+        .merge(queries(tenants.clone()))
+        .merge(operations(tenants))
+}
+
+/// The write side's routes, one per command: what `serve --role command` serves.
+pub fn commands(tenants: Tenants) -> Router {
+    {{ command_router }}
+}
+
+/// The read side's routes, one per query: what `serve --role query` serves.
+pub fn queries(tenants: Tenants) -> Router {
+    {{ query_router }}
+}
+
+/// Liveness and readiness, served by every role.
+pub fn operations(tenants: Tenants) -> Router {
+    Router::new()
+        .route("/health", get(http::health))
+        .route("/ready", get(ready))
+        .route("/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
+        .with_state(tenants)
+}
+
+/// Prometheus metrics: commands by outcome, conflicts retried, events each projection applied,
+/// and how far behind the write side each projection runs. The recorder is the process's, so
+/// every tenant's app holds the same handle.
+async fn metrics(State(tenants): State<Tenants>) -> Response {
+    match tenants.iter().find_map(|(_, app)| app.metrics.as_ref()) {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => ApiError::not_found("this process records no metrics").into_response(),
+    }
+}
+{%- else -%}
 /// Every route of the service.
 pub fn router(app: App) -> Router {
     commands(app.clone())
@@ -83,6 +126,7 @@ async fn metrics(State(app): State<App>) -> Response {
         None => ApiError::not_found("this process records no metrics").into_response(),
     }
 }
+{%- endif %}
 
 /// This API as an OpenAPI 3.0 document, generated from the model with the rest of the service.
 async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
@@ -91,10 +135,23 @@ async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
         include_str!("../openapi.json"),
     )
 }
+{%- if tenancy %}
+
+/// Ready once every tenant's stores answer.
+async fn ready(State(tenants): State<Tenants>) -> Response {
+    for (tenant, app) in tenants.iter() {
+        if let Err(error) = app.ready().await {
+            return http::readiness(Err(format!("tenant {tenant}: {error}")));
+        }
+    }
+    http::readiness(Ok(()))
+}
+{%- else %}
 
 async fn ready(State(app): State<App>) -> Response {
     http::readiness(app.ready().await)
 }
+{%- endif %}
 {%- for route in commands %}
 
 {{ route.signature }}

@@ -37,6 +37,9 @@ use eventwright::workflow::{WorkflowEngine, WorkflowError};
 {%- else %}
 use eventwright::store::{EventStore, ReadStore, StoreError};
 {%- endif %}
+{%- if tenancy.is_some() %}
+use eventwright::tenant::Tenant;
+{%- endif %}
 use eventwright::{Dispatcher, ProjectionEngine, ProjectionError, ReadModels};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinHandle;
@@ -148,6 +151,46 @@ impl Config {
         }
     }
 }
+{%- if let Some(tenancy) = tenancy %}
+
+/// The apps of the tenants the service serves, each over stores of its own
+/// ([`Config::for_tenant`]); a request reaches its tenant's, as its bearer token's
+/// [`TENANT_CLAIM`] names it.
+pub type Tenants = eventwright::http::Tenants<App>;
+
+/// The token claim naming the caller's tenant.
+pub const TENANT_CLAIM: &str = {{ tenancy.claim|rust_str }};
+
+impl Config {
+    /// `tenant`'s own stores: each URL's `{tenant}` filled in with its name, or else
+    /// {{ tenant_stores }}.{% if kafka %} On Kafka, topics and consumer groups of its own.{% endif %}
+    /// Nothing one tenant does reads or writes another's. (In tests, call
+    /// [`Config::for_tests`] once per tenant instead: each call's stores are new.)
+    pub async fn for_tenant(&self, tenant: &Tenant) -> Result<Self, StoreError> {
+        Ok(Self {
+{%- if write_postgres %}
+            write_db: postgres::tenant_schema(&self.write_db, tenant, self.connect).await?,
+{%- else %}
+            write_db: sqlite::tenant_file(&self.write_db, tenant)?,
+{%- endif %}
+{%- if read_postgres %}
+            read_db: postgres::tenant_schema(&self.read_db, tenant, self.connect).await?,
+{%- else if read_cassandra %}
+            read_db: cassandra::tenant_keyspace(&self.read_db, tenant)?,
+{%- else %}
+            read_db: sqlite::tenant_file(&self.read_db, tenant)?,
+{%- endif %}
+{%- if kafka %}
+            broker: match &self.broker {
+                Broker::Kafka(kafka) => Broker::Kafka(kafka.for_tenant(tenant)),
+                Broker::InProcess => Broker::InProcess,
+            },
+{%- endif %}
+            ..self.clone()
+        })
+    }
+}
+{%- endif %}
 
 /// The service: the write side, the read side, and the projections between them.
 #[derive(Debug, Clone)]

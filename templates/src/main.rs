@@ -14,10 +14,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 {%- if let Some(_) = kafka %}
 use eventwright::bus::kafka::KafkaConfig;
 {%- endif %}
-use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys};
+{%- if tenancy %}
+use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_token_with};
+{%- else %}
+use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_token};
+{%- endif %}
 use eventwright::http::{self, Limits};
+{%- if kafka.is_some() %}
+use eventwright::relay::OutboxRelay;
+{%- endif %}
 {%- if connect_attribute.is_some() %}
 use eventwright::store::postgres::Retry;
+{%- endif %}
+{%- if tenancy %}
+use eventwright::tenant::Tenant;
 {%- endif %}
 use metrics_exporter_prometheus::PrometheusBuilder;
 use telemetry::TelemetryArgs;
@@ -43,6 +53,9 @@ enum Command {
     /// Look after the read models: where each projection stands, or rebuild one from the events
     /// while the service runs.
     Projections(ProjectionsArgs),
+    /// Sign a bearer token with the service's HS256 secret, to try it with: in production,
+    /// tokens come from your identity provider.
+    Token(TokenArgs),
 {%- if personal %}
     /// Forget a data subject, as the right to erasure asks: delete the key sealing their
     /// personal fields, which read as null from then on wherever the events are; then rebuild
@@ -56,10 +69,35 @@ enum Command {
         /// Rebuild the read models holding copies of their fields now, while the service runs.
         #[arg(long)]
         rebuild: bool,
+{%- if tenancy %}
+        /// The tenant whose subject it is: one of `--tenants`.
+        #[arg(long)]
+        tenant: Tenant,
+{%- endif %}
         #[command(flatten)]
         stores: StoreArgs,
     },
 {%- endif %}
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// Whom the token names (`sub`): recorded as the actor of the events their commands record.
+    subject: String,
+    /// A role the token holds; repeat for several.
+    #[arg(long = "role")]
+    roles: Vec<String>,
+{%- if tenancy %}
+    /// The tenant the token's caller belongs to.
+    #[arg(long)]
+    tenant: Tenant,
+{%- endif %}
+    /// How long the token is valid, in hours.
+    #[arg(long, default_value_t = 1)]
+    hours: u64,
+    /// The secret `serve --auth-secret` checks tokens with.
+    {{ auth.token_secret }}
+    auth_secret: String,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +185,9 @@ impl AuthArgs {
             issuer: self.auth_issuer,
             audience: self.auth_audience,
             roles_claim: self.auth_roles_claim,
+{%- if tenancy %}
+            tenant_claim: Some(TENANT_CLAIM.to_owned()),
+{%- endif %}
             ..AuthConfig::new(keys)
         })))
     }
@@ -161,6 +202,12 @@ struct StoreArgs {
     /// The read store: where projections keep their rows.
     {{ read_attribute }}
     read_db: String,
+{%- if let Some(attribute) = tenants_attribute %}
+    /// The tenants this deployment serves, comma-separated: each has stores of its own, where
+    /// the URLs' `{tenant}` says or beside the URLs' stores. A token naming another is refused.
+    {{ attribute }}
+    tenants: Vec<Tenant>,
+{%- endif %}
 {%- if let Some(attribute) = connect_attribute %}
     /// How many times to try reaching PostgreSQL at startup before giving up. Between tries
     /// the service waits 0.25 s, then twice as long each time, up to 5 s.
@@ -209,7 +256,37 @@ impl StoreArgs {
 {%- endif %}
         }
     }
+{%- if tenancy %}
+
+    /// The app of each tenant served, over its own stores.
+    async fn connect_tenants(
+        self,
+        consistency_wait: Duration,
+    ) -> anyhow::Result<Vec<(Tenant, App)>> {
+        let tenants = self.tenants.clone();
+        let config = self.config(consistency_wait);
+        let mut apps = Vec::new();
+        for tenant in tenants {
+            let app = connect_tenant(&config, &tenant).await?;
+            apps.push((tenant, app));
+        }
+        Ok(apps)
+    }
 }
+
+/// The app of `tenant`, over its own stores.
+async fn connect_tenant(config: &Config, tenant: &Tenant) -> anyhow::Result<App> {
+    let stores = config
+        .for_tenant(tenant)
+        .await
+        .with_context(|| format!("locating tenant {tenant}'s stores"))?;
+    App::connect(&stores)
+        .await
+        .with_context(|| format!("opening tenant {tenant}'s stores"))
+}
+{%- else %}
+}
+{%- endif %}
 
 #[derive(Debug, Args)]
 struct ProjectionsArgs {
@@ -267,7 +344,17 @@ fn main() -> anyhow::Result<()> {
             match cli.command {
                 Command::Serve(args) => serve(args).await,
                 Command::Projections(args) => projections(args).await,
+                Command::Token(args) => token(args),
 {%- if personal %}
+{%- if tenancy %}
+                Command::Forget {
+                    kind,
+                    id,
+                    rebuild,
+                    tenant,
+                    stores,
+                } => forget(&kind, &id, rebuild, &tenant, stores).await,
+{%- else %}
                 Command::Forget {
                     kind,
                     id,
@@ -275,37 +362,47 @@ fn main() -> anyhow::Result<()> {
                     stores,
                 } => forget(&kind, &id, rebuild, stores).await,
 {%- endif %}
+{%- endif %}
             }
         });
     telemetry.shutdown();
     result
 }
 
+/// Prints a token `serve` takes when given the same secret.
+fn token(args: TokenArgs) -> anyhow::Result<()> {
+    if args.auth_secret.len() < 32 {
+        anyhow::bail!(
+            "the auth secret is {} bytes; HS256 needs at least 32",
+            args.auth_secret.len()
+        );
+    }
+    let roles: Vec<&str> = args.roles.iter().map(String::as_str).collect();
+    let lifetime = Duration::from_secs(args.hours.saturating_mul(3600));
+{%- if tenancy %}
+    let mut claims = serde_json::Map::new();
+    claims.insert(TENANT_CLAIM.to_owned(), args.tenant.as_str().into());
+    let token = issue_token_with(
+        args.auth_secret.as_bytes(),
+        &args.subject,
+        &roles,
+        lifetime,
+        claims,
+    );
+{%- else %}
+    let token = issue_token(args.auth_secret.as_bytes(), &args.subject, &roles, lifetime);
+{%- endif %}
+    println!("{token}");
+    Ok(())
+}
+
 async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
-    let connect = |stores: StoreArgs| async move {
-        App::connect(&stores.config(Duration::ZERO))
-            .await
-            .context("opening the stores")
-    };
+{%- if tenancy %}
     match args.action {
         ProjectionsAction::Status { stores } => {
-            let app = connect(stores).await?;
-            println!(
-                "{:<24} {:>10} {:>12} {:>8}  tables",
-                "projection", "generation", "checkpoint", "behind"
-            );
-            for status in app.projection_status().await? {
-                // Tables built for another shape of the projection: its projector rebuilds it
-                // when the service starts, and its queries answer 503 until then.
-                let tables = if status.changed {
-                    "changed: rebuilding"
-                } else {
-                    "current"
-                };
-                println!(
-                    "{:<24} {:>10} {:>12} {:>8}  {tables}",
-                    status.projection, status.generation, status.checkpoint.position, status.behind
-                );
+            for (tenant, app) in stores.connect_tenants(Duration::ZERO).await? {
+                println!("tenant {tenant}");
+                print_status(&app).await?;
             }
         }
         ProjectionsAction::Rebuild {
@@ -313,37 +410,96 @@ async fn projections(args: ProjectionsArgs) -> anyhow::Result<()> {
             grace_seconds,
             stores,
         } => {
-            let app = connect(stores).await?;
-            let grace = Duration::from_secs(grace_seconds);
-            let mut shown = std::time::Instant::now();
-            let rebuilt = app
-                .rebuild(&name, grace, |progress| {
-                    if shown.elapsed() >= Duration::from_secs(1) {
-                        shown = std::time::Instant::now();
-                        eprintln!(
-                            "{name}: {} events replayed into generation {}",
-                            progress.events, progress.generation
-                        );
-                    }
-                })
-                .await?;
-            println!(
-                "{name}: generation {} is active, {} events replayed in {:.1?}; the previous \
-                 generation was dropped",
-                rebuilt.generation, rebuilt.events, rebuilt.elapsed
-            );
+            for (tenant, app) in stores.connect_tenants(Duration::ZERO).await? {
+                println!("tenant {tenant}");
+                rebuild(&app, &name, grace_seconds).await?;
+            }
         }
     }
+{%- else %}
+    let connect = |stores: StoreArgs| async move {
+        App::connect(&stores.config(Duration::ZERO))
+            .await
+            .context("opening the stores")
+    };
+    match args.action {
+        ProjectionsAction::Status { stores } => print_status(&connect(stores).await?).await?,
+        ProjectionsAction::Rebuild {
+            name,
+            grace_seconds,
+            stores,
+        } => rebuild(&connect(stores).await?, &name, grace_seconds).await?,
+    }
+{%- endif %}
+    Ok(())
+}
+
+/// Each projection's generation, checkpoint and lag, as a table.
+async fn print_status(app: &App) -> anyhow::Result<()> {
+    println!(
+        "{:<24} {:>10} {:>12} {:>8}  tables",
+        "projection", "generation", "checkpoint", "behind"
+    );
+    for status in app.projection_status().await? {
+        // Tables built for another shape of the projection: its projector rebuilds it when the
+        // service starts, and its queries answer 503 until then.
+        let tables = if status.changed {
+            "changed: rebuilding"
+        } else {
+            "current"
+        };
+        println!(
+            "{:<24} {:>10} {:>12} {:>8}  {tables}",
+            status.projection, status.generation, status.checkpoint.position, status.behind
+        );
+    }
+    Ok(())
+}
+
+/// Rebuilds the projection `name` while the service runs, saying how far it is every second.
+async fn rebuild(app: &App, name: &str, grace_seconds: u64) -> anyhow::Result<()> {
+    let grace = Duration::from_secs(grace_seconds);
+    let mut shown = std::time::Instant::now();
+    let rebuilt = app
+        .rebuild(name, grace, |progress| {
+            if shown.elapsed() >= Duration::from_secs(1) {
+                shown = std::time::Instant::now();
+                eprintln!(
+                    "{name}: {} events replayed into generation {}",
+                    progress.events, progress.generation
+                );
+            }
+        })
+        .await?;
+    println!(
+        "{name}: generation {} is active, {} events replayed in {:.1?}; the previous generation \
+         was dropped",
+        rebuilt.generation, rebuilt.events, rebuilt.elapsed
+    );
     Ok(())
 }
 {%- if personal %}
 
 /// Forgets a data subject, then rebuilds (or names) the read models holding copies of their
 /// personal fields.
+{%- if tenancy %}
+async fn forget(
+    kind: &str,
+    id: &str,
+    rebuild: bool,
+    tenant: &Tenant,
+    stores: StoreArgs,
+) -> anyhow::Result<()> {
+    if !stores.tenants.contains(tenant) {
+        anyhow::bail!("`{tenant}` is not one of the tenants served (--tenants)");
+    }
+    let app = connect_tenant(&stores.config(Duration::ZERO), tenant).await?;
+{%- else %}
 async fn forget(kind: &str, id: &str, rebuild: bool, stores: StoreArgs) -> anyhow::Result<()> {
     let app = App::connect(&stores.config(Duration::ZERO))
         .await
         .context("opening the stores")?;
+{%- endif %}
     if app.forget(kind, id).await? {
         println!("{kind} {id} is forgotten: their personal fields read as null from now on");
     } else {
@@ -373,6 +529,78 @@ async fn forget(kind: &str, id: &str, rebuild: bool, stores: StoreArgs) -> anyho
 {%- endif %}
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+{%- if tenancy %}
+    let consistency_wait = Duration::from_millis(args.consistency_wait_ms);
+    // The services handlers ask while deciding: built here, defined in `src/services.rs`.
+    let services = Services::connect()
+        .await
+        .context("connecting the services")?;
+    let gate = args.auth.gate()?;
+    if gate.is_open() {
+        anyhow::bail!(
+            "{{ model.service }} serves several tenants and finds each caller's in their token, so \
+             it must check tokens: set {{ auth.env }}_ISSUER, {{ auth.env }}_JWKS_URL or {{ auth.env }}_SECRET"
+        );
+    }
+    let authenticated = true;
+    let metrics = PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let mut apps = Vec::new();
+    for (tenant, app) in args.stores.connect_tenants(consistency_wait).await? {
+        let mut app = app.with_services(services.clone());
+        app.gate = gate.clone();
+        app.metrics = Some(metrics.clone());
+        apps.push((tenant, app));
+    }
+    let tenants = Tenants::new(gate, apps)?;
+    let mut tasks = Vec::new();
+    for (_, app) in tenants.iter() {
+        if matches!(args.role, Role::All | Role::Projector) {
+            tasks.extend(app.spawn_projectors());
+        }
+{%- if workflows %}
+        if matches!(args.role, Role::All | Role::Workflows) {
+            tasks.extend(app.spawn_workflows());
+        }
+{%- endif %}
+{%- if kafka.is_some() %}
+        if matches!(args.role, Role::All | Role::Command) {
+            tasks.extend(app.spawn_relay());
+        }
+{%- endif %}
+    }
+{%- if kafka.is_some() %}
+    // Kept for the shutdown, after the router has taken the apps.
+    let relays: Vec<OutboxRelay> = tenants
+        .iter()
+        .filter_map(|(_, app)| app.kafka.as_ref())
+        .filter(|_| matches!(args.role, Role::All | Role::Command))
+        .map(|kafka| kafka.relay.clone())
+        .collect();
+{%- endif %}
+    // Kept for the shutdown: open watches never end by themselves.
+    let watched: Vec<_> = tenants
+        .iter()
+        .map(|(_, app)| app.read_models.clone())
+        .collect();
+    // Every role answers /health and /ready, so an orchestrator can probe each process.
+    let router = match args.role {
+        Role::All => api::router(tenants),
+        Role::Command => api::commands(tenants.clone()).merge(api::operations(tenants)),
+        Role::Query => api::queries(tenants.clone()).merge(api::operations(tenants)),
+        Role::Projector => {
+            println!("{{ model.service }} is projecting; stop it with Ctrl-C or SIGTERM.");
+            api::operations(tenants)
+        }
+{%- if workflows %}
+        Role::Workflows => {
+            println!("{{ model.service }} is running its workflows; stop it with Ctrl-C or SIGTERM.");
+            api::operations(tenants)
+        }
+{%- endif %}
+    };
+{%- else %}
     let config = args
         .stores
         .config(Duration::from_millis(args.consistency_wait_ms));
@@ -441,6 +669,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
 {%- endif %}
     };
+{%- endif %}
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         timeout: Duration::from_secs(args.request_timeout),
@@ -460,7 +689,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
+{%- if tenancy %}
+            for read_models in &watched {
+                read_models.close_watches();
+            }
+{%- else %}
             read_models.close_watches();
+{%- endif %}
         })
         .await?;
     // Projectors stop between events: each event's row and mark are committed together, and a
@@ -471,18 +706,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 {%- if kafka.is_some() %}
     // Then the outbox is flushed, so nothing the accepted commands recorded waits for the next
     // start.
-    if let Some(relay) = relay {
-        match tokio::time::timeout(Duration::from_secs(30), relay.relay_pending()).await {
-            Ok(Ok(published)) => tracing::info!(published, "outbox flushed"),
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "outbox not flushed; the next start publishes it");
-            }
-            Err(_) => tracing::warn!("outbox not flushed within 30 s; the next start publishes it"),
-        }
+{%- if tenancy %}
+    for relay in relays {
+        flush_outbox(relay).await;
     }
+{%- else %}
+    if let Some(relay) = relay {
+        flush_outbox(relay).await;
+    }
+{%- endif %}
 {%- endif %}
     Ok(())
 }
+{%- if kafka.is_some() %}
+
+/// Publishes what the relay has yet to, within 30 s; what is left waits for the next start.
+async fn flush_outbox(relay: OutboxRelay) {
+    match tokio::time::timeout(Duration::from_secs(30), relay.relay_pending()).await {
+        Ok(Ok(published)) => tracing::info!(published, "outbox flushed"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "outbox not flushed; the next start publishes it");
+        }
+        Err(_) => tracing::warn!("outbox not flushed within 30 s; the next start publishes it"),
+    }
+}
+{%- endif %}
 
 /// Requests to try, in an order the domain accepts.
 const EXAMPLES: &[(&str, &str)] = {{ examples }};

@@ -4,6 +4,9 @@
 
 mod support;
 
+use std::time::Duration;
+
+use eventwright::http::auth::issue_token_with;
 use support::{Service, cargo, generate, shared_target};
 
 fn schemathesis_python() -> String {
@@ -12,8 +15,9 @@ fn schemathesis_python() -> String {
     })
 }
 
-/// Builds `model`'s service, runs it on SQLite, and points schemathesis at it.
-fn schemathesis_finds_nothing(model: &str, service: &str) {
+/// Builds `model`'s service, runs it on SQLite with `settings`, and points schemathesis at it,
+/// each request with `headers` (`Name: value`).
+fn schemathesis_finds_nothing(model: &str, service: &str, settings: &[String], headers: &[String]) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let project = dir.path().join(service);
     generate(model, &project, None);
@@ -22,7 +26,7 @@ fn schemathesis_finds_nothing(model: &str, service: &str) {
     std::fs::copy(shared_target().join("debug").join(service), &binary)
         .expect("the binary was built");
     let sqlite = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
-    let running = Service::start(&binary, &sqlite("events.db"), &sqlite("views.db"));
+    let running = Service::start_with(&binary, &sqlite("events.db"), &sqlite("views.db"), settings);
 
     let output = std::process::Command::new(schemathesis_python())
         .args(["-m", "schemathesis.cli", "run"])
@@ -40,6 +44,7 @@ fn schemathesis_finds_nothing(model: &str, service: &str) {
             "/watch$",
             "--no-color",
         ])
+        .args(headers.iter().flat_map(|header| ["-H", header.as_str()]))
         .current_dir(dir.path())
         .output()
         .expect("schemathesis runs");
@@ -55,6 +60,27 @@ fn schemathesis_finds_nothing(model: &str, service: &str) {
 #[test]
 fn no_generated_request_breaks_a_generated_service() {
     // One after the other: both build in the shared target dir.
-    schemathesis_finds_nothing("examples/ordering.yaml", "ordering");
-    schemathesis_finds_nothing("examples/inventory.yaml", "inventory");
+    schemathesis_finds_nothing("examples/ordering.yaml", "ordering", &[], &[]);
+    // Inventory serves tenants: every request carries a token of one of them.
+    let secret = "the schemathesis run's own secret, 32 bytes or more";
+    let mut claims = serde_json::Map::new();
+    claims.insert("org".to_owned(), "north".into());
+    let token = issue_token_with(
+        secret.as_bytes(),
+        "schemathesis",
+        &[],
+        Duration::from_secs(3600),
+        claims,
+    );
+    schemathesis_finds_nothing(
+        "examples/inventory.yaml",
+        "inventory",
+        &[
+            "--auth-secret".to_owned(),
+            secret.to_owned(),
+            "--tenants".to_owned(),
+            "north".to_owned(),
+        ],
+        &[format!("Authorization: Bearer {token}")],
+    );
 }

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use eventwright_cli::model::ir;
 use eventwright_cli::project::{self, Created, ProjectError};
 use eventwright_cli::regenerate::Action;
-use eventwright_cli::render::Options;
+use eventwright_cli::render::{Options, env_prefix};
 
 use super::stdout::outln;
 use super::{PROBLEM, USAGE};
@@ -109,7 +109,17 @@ pub fn run(args: Args) -> ExitCode {
                     outln!("{step}");
                 }
             }
-            outln!("next: cd {} && cargo run -- serve", out.display());
+            if model.tenancy.is_some() {
+                // Serving tenants, it checks tokens and names the tenants it serves.
+                let env = env_prefix(&model.service);
+                outln!(
+                    "next: cd {} && {env}_AUTH_SECRET=$(openssl rand -hex 32) cargo run -- serve \
+                     --tenants north,south",
+                    out.display()
+                );
+            } else {
+                outln!("next: cd {} && cargo run -- serve", out.display());
+            }
             ExitCode::SUCCESS
         }
         Err(error @ ProjectError::NotEmpty(_)) => {

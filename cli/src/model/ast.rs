@@ -94,6 +94,9 @@ pub struct File {
     pub description: Option<String>,
     pub stores: Option<Stores>,
     pub broker: Option<Spanned<String>>,
+    /// One deployment for several tenants, each with stores of its own, the caller's tenant
+    /// read from their token.
+    pub tenants: Option<Spanned<Tenants>>,
     #[serde(default)]
     pub enums: NamedMap<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
@@ -117,6 +120,13 @@ pub struct File {
 pub struct Stores {
     pub write: Option<Spanned<String>>,
     pub read: Option<Spanned<String>>,
+}
+
+/// `tenants: { claim: org }`: the token claim naming the caller's tenant (`tenant` if left out).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenants {
+    pub claim: Option<Spanned<String>>,
 }
 
 /// `name: int` or `name: { type: int, min: 1 }`.

@@ -11,6 +11,7 @@ mod personal;
 mod projections;
 mod queries;
 mod roles;
+mod tenancy;
 mod types;
 mod values;
 mod workflows;

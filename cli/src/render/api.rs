@@ -32,10 +32,18 @@ pub struct ApiRs {
     queries: Vec<Route>,
     /// The `roles` module's constants, one per route that names roles.
     roles: Vec<String>,
+    /// Whether the routes serve several tenants, each request its token's.
+    tenancy: bool,
 }
 
 impl ApiRs {
     pub fn new(model: &Model) -> Self {
+        let tenancy = model.tenancy.is_some();
+        let state = if tenancy {
+            "State(tenants): State<Tenants>"
+        } else {
+            "State(app): State<App>"
+        };
         let mut imports = Imports::default();
         let mut crate_uses = Vec::new();
         // `pub const <ROUTE>: &[&str] = &[...];`, in the `roles` module, per route that names roles.
@@ -67,7 +75,7 @@ impl ApiRs {
                     signature: layout::signature(
                         &format!("async fn {handler}"),
                         &[
-                            "State(app): State<App>".to_owned(),
+                            state.to_owned(),
                             "Path(id): Path<String>".to_owned(),
                             "headers: HeaderMap".to_owned(),
                             "body: Bytes".to_owned(),
@@ -75,7 +83,7 @@ impl ApiRs {
                         "Result<Json<Accepted>, ApiError>",
                         0,
                     ),
-                    admit: admit(&mut roles, &handler, &command.roles, true),
+                    admit: admit(&mut roles, &handler, &command.roles, true, tenancy),
                     handler,
                     list: false,
                     shape: None,
@@ -97,15 +105,16 @@ impl ApiRs {
             .queries
             .iter()
             .flat_map(|query| {
-                let admit = admit(&mut roles, &query.name, &query.roles, false);
+                let admit = admit(&mut roles, &query.name, &query.roles, false, tenancy);
                 let projection = &query.projection;
                 projections.push(projection);
                 let page = format!("Result<Json<Page<{}>>, ApiError>", projection.name);
-                let state = "State(app): State<App>".to_owned();
+                let state_param = state.to_owned();
                 let mut shape = None;
                 let (call, params, response) = match &query.kind {
                     QueryKind::Count { by, sums } => {
-                        return guarded(count_routes(query, by, sums, &mut imports), &admit);
+                        let routes = count_routes(query, by, sums, state, &mut imports);
+                        return guarded(routes, &admit);
                     }
                     QueryKind::ListAll => {
                         let args = [
@@ -117,7 +126,7 @@ impl ApiRs {
                         (
                             layout::call(&callee, &args, 4, ".await"),
                             vec![
-                                state,
+                                state_param,
                                 "RawQuery(query): RawQuery".to_owned(),
                                 "headers: HeaderMap".to_owned(),
                             ],
@@ -141,7 +150,7 @@ impl ApiRs {
                             &constant,
                             &projection.name,
                             equal,
-                            state,
+                            state_param,
                             page,
                             &mut imports,
                         )
@@ -160,7 +169,7 @@ impl ApiRs {
                         (
                             layout::call(&callee, &args, 4, ".await"),
                             vec![
-                                state,
+                                state_param,
                                 "Path(value): Path<String>".to_owned(),
                                 "RawQuery(query): RawQuery".to_owned(),
                                 "headers: HeaderMap".to_owned(),
@@ -180,7 +189,7 @@ impl ApiRs {
                         (
                             layout::call(&format!("http::get_row::<{types}>"), &args, 4, ".await"),
                             vec![
-                                state,
+                                state_param,
                                 "Path(key): Path<String>".to_owned(),
                                 "headers: HeaderMap".to_owned(),
                             ],
@@ -203,7 +212,7 @@ impl ApiRs {
                     call,
                 };
                 let routes = std::iter::once(read)
-                    .chain(watch_route(query, &mut imports))
+                    .chain(watch_route(query, state, &mut imports))
                     .collect();
                 guarded(routes, &admit)
             })
@@ -216,18 +225,31 @@ impl ApiRs {
                 std::slice::from_ref(&projection.name),
             ));
         }
-        crate_uses.push("use crate::App;".to_owned());
+        crate_uses.push(
+            if tenancy {
+                "use crate::Tenants;"
+            } else {
+                "use crate::App;"
+            }
+            .to_owned(),
+        );
         crate_uses.extend(use_line("crate::types", &imports.model_types()));
         crate_uses.sort();
+        let with_state = if tenancy {
+            ".with_state(tenants)"
+        } else {
+            ".with_state(app)"
+        }
+        .to_owned();
         let command_routes: Vec<String> = commands
             .iter()
             .map(|r| route(&r.route, &format!("post({})", r.handler)))
-            .chain([".with_state(app)".to_owned()])
+            .chain([with_state.clone()])
             .collect();
         let query_routes: Vec<String> = queries
             .iter()
             .map(|r| route(&r.route, &format!("get({})", r.handler)))
-            .chain([".with_state(app)".to_owned()])
+            .chain([with_state])
             .collect();
         // `get` serves the operations routes, whatever the model.
         let mut methods = vec!["get".to_owned()];
@@ -253,6 +275,7 @@ impl ApiRs {
             commands,
             queries,
             roles,
+            tenancy,
         }
     }
 }
@@ -264,9 +287,16 @@ fn route(path: &str, method: &str) -> String {
 }
 
 /// The handler's first statement: `app.gate.admit(&headers, ROLES).await?;` (binding the
-/// caller, for a command), as rustfmt lays it out. A route that names roles reads them from
-/// `roles::<ROUTE>`, declared in `consts`.
-fn admit(consts: &mut Vec<String>, route: &str, roles: &[String], bind: bool) -> String {
+/// caller, for a command), or, serving several tenants, `tenants.admit(..)`, which binds the
+/// caller's tenant's `app` too; as rustfmt lays it out. A route that names roles reads them
+/// from `roles::<ROUTE>`, declared in `consts`.
+fn admit(
+    consts: &mut Vec<String>,
+    route: &str,
+    roles: &[String],
+    bind: bool,
+    tenancy: bool,
+) -> String {
     let asked = if roles.is_empty() {
         "&[]".to_owned()
     } else {
@@ -278,13 +308,19 @@ fn admit(consts: &mut Vec<String>, route: &str, roles: &[String], bind: bool) ->
         consts.push(format!("{head}{value};"));
         format!("roles::{name}")
     };
-    let binding = if bind { "let caller = " } else { "" };
-    let chain = format!("app.gate.admit(&headers, {asked}).await?");
+    let (binding, receiver) = match (tenancy, bind) {
+        (true, true) => ("let (caller, app) = ", "tenants"),
+        (true, false) => ("let (_, app) = ", "tenants"),
+        (false, true) => ("let caller = ", "app.gate"),
+        (false, false) => ("", "app.gate"),
+    };
+    let chain = format!("{receiver}.admit(&headers, {asked}).await?");
     // rustfmt keeps a chain on one line up to its chain width, 60.
     if chain.len() <= 60 && 4 + binding.len() + chain.len() < 100 {
         format!("{binding}{chain};")
     } else {
-        format!("{binding}app\n        .gate\n        .admit(&headers, {asked})\n        .await?;")
+        let receiver = receiver.replace('.', "\n        .");
+        format!("{binding}{receiver}\n        .admit(&headers, {asked})\n        .await?;")
     }
 }
 

@@ -25,6 +25,14 @@ pub struct HttpTest {
     roles: Vec<String>,
 }
 
+/// `tests/http.rs` of a service serving several tenants: the same requests, each with a token
+/// naming its tenant, and what one tenant does never seen by another.
+#[derive(Template)]
+#[template(path = "tests/http_tenants.rs")]
+pub struct TenantsHttpTest {
+    pub test: HttpTest,
+}
+
 impl HttpTest {
     pub fn new(model: &Model, crate_name: &str) -> Self {
         let mut test = Self {
@@ -45,11 +53,6 @@ impl HttpTest {
         let id_text = path_text(&example(&aggregate.id).json);
         test.creates = true;
         test.roles.clone_from(&command.roles);
-        let roles: Vec<String> = command.roles.iter().map(|r| format!("{r:?}")).collect();
-        let head = "const ROLES: &[&str] = ";
-        let roles = layout::lone_item(&roles, head.len())
-            .unwrap_or_else(|| layout::array("&[", &roles, 0, head.len()));
-        test.consts.push(format!("{head}{roles};"));
         test.consts
             .push("const HOUR: Duration = Duration::from_secs(3600);".to_owned());
         test.consts.push(layout::str_const(
@@ -97,18 +100,36 @@ impl HttpTest {
                             .any(|emit| emit.event.name == h.event.name)
                         && !h.changes.contains(&ChangeOp::Delete)
                 });
-                fed.then(|| query_route(query, std::slice::from_ref(&id_text)))
+                fed.then(|| {
+                    let route = query_route(query, std::slice::from_ref(&id_text));
+                    (route, &query.roles)
+                })
             }
             QueryKind::List { .. }
             | QueryKind::Find { .. }
             | QueryKind::ListAll
             | QueryKind::Count { .. } => None,
         });
-        if let Some(read) = read {
+        // Serving tenants, every request carries a token: one that may read what it created.
+        let mut roles = command.roles.clone();
+        if let Some((read, read_roles)) = read {
             test.consts
                 .push(layout::str_const("READ", &format!("{read:?}")));
             test.reads = true;
+            if model.tenancy.is_some() {
+                roles.extend(
+                    read_roles
+                        .iter()
+                        .filter(|r| !command.roles.contains(r))
+                        .cloned(),
+                );
+            }
         }
+        let roles: Vec<String> = roles.iter().map(|r| format!("{r:?}")).collect();
+        let head = "const ROLES: &[&str] = ";
+        let roles = layout::lone_item(&roles, head.len())
+            .unwrap_or_else(|| layout::array("&[", &roles, 0, head.len()));
+        test.consts.insert(0, format!("{head}{roles};"));
         test
     }
 }

@@ -2,10 +2,11 @@
 
 use askama::Template;
 
+use super::filters;
 use super::imports::use_line;
 use super::names::{shouty, snake};
 use super::personal::Personal;
-use crate::model::ir::{Broker, Model, ReadStore, WriteStore};
+use crate::model::ir::{Broker, Model, ReadStore, Tenancy, WriteStore};
 
 #[derive(Template)]
 #[template(path = "src/lib.rs")]
@@ -29,6 +30,10 @@ pub(super) struct LibRs<'a> {
     test_env: String,
     /// The personal fields, when the model has any: sealed in the store and the broker.
     personal: Option<Personal>,
+    /// The claim naming a caller's tenant, when the service serves several.
+    tenancy: Option<&'a Tenancy>,
+    /// Where `Config::for_tenant` puts each tenant's stores, for its doc comment.
+    tenant_stores: String,
 }
 
 impl<'a> LibRs<'a> {
@@ -97,8 +102,32 @@ impl<'a> LibRs<'a> {
             cassandra_test_env: format!("{}_TEST_CASSANDRA_NODES", shouty(&model.service)),
             test_env: format!("{}_TEST_POSTGRES_URL", shouty(&model.service)),
             personal: Personal::of(model),
+            tenancy: model.tenancy.as_ref(),
+            tenant_stores: tenant_stores(model),
         }
     }
+}
+
+/// Where `Config::for_tenant` puts a tenant's stores, when their URLs do not say.
+pub(super) fn tenant_stores(model: &Model) -> String {
+    let file = |side: &str, file: &str| {
+        format!("{side} in a file beside the URL's (`{file}.db` → `{file}.<tenant>.db`)")
+    };
+    let schema = |side: &str| {
+        format!(
+            "{side} in the schema `tenant_<tenant>` of the URL's database, created when missing"
+        )
+    };
+    let write = match model.stores.write {
+        WriteStore::Sqlite => file("events", "events"),
+        WriteStore::Postgres => schema("events"),
+    };
+    let read = match model.stores.read {
+        ReadStore::Sqlite => file("read models", "views"),
+        ReadStore::Postgres => schema("read models"),
+        ReadStore::Cassandra => "read models in the keyspace `<keyspace>_<tenant>`".to_owned(),
+    };
+    format!("{write}; {read} (hyphens in a tenant's name become underscores)")
 }
 
 /// What `Config::for_tests` gives the two sides.

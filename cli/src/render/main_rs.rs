@@ -18,6 +18,8 @@ struct AuthSettings {
     issuer: String,
     audience: String,
     roles_claim: String,
+    /// `token`'s secret: the same variable, required.
+    token_secret: String,
 }
 
 /// The `#[arg(...)]` of each Kafka setting.
@@ -55,6 +57,10 @@ pub(super) struct MainRs<'a> {
     personal: bool,
     /// Whether the read store is Cassandra, whose test keyspace the config may hold.
     read_cassandra: bool,
+    /// Whether the service serves several tenants, each over stores of its own.
+    tenancy: bool,
+    /// The `--tenants` setting's attribute, when it does.
+    tenants_attribute: Option<String>,
     /// The `EXAMPLES` and `READS` arrays, laid out.
     examples: String,
     reads: String,
@@ -104,6 +110,15 @@ impl<'a> MainRs<'a> {
                 issuer: optional("AUTH_ISSUER", None),
                 audience: optional("AUTH_AUDIENCE", None),
                 roles_claim: setting("AUTH_ROLES_CLAIM", text("roles".to_owned())),
+                token_secret: layout::attribute(
+                    "arg",
+                    &[
+                        "long".to_owned(),
+                        format!("env = \"{env}_AUTH_SECRET\""),
+                        "hide_env_values = true".to_owned(),
+                    ],
+                    4,
+                ),
             },
             has_roles: model
                 .aggregates
@@ -114,6 +129,16 @@ impl<'a> MainRs<'a> {
             workflows: !model.workflows.is_empty(),
             personal: Personal::of(model).is_some(),
             read_cassandra: model.stores.read == ReadStore::Cassandra,
+            tenancy: model.tenancy.is_some(),
+            tenants_attribute: model.tenancy.as_ref().map(|_| {
+                let args = [
+                    "long".to_owned(),
+                    format!("env = \"{env}_TENANTS\""),
+                    "value_delimiter = ','".to_owned(),
+                    "required = true".to_owned(),
+                ];
+                layout::attribute("arg", &args, 4)
+            }),
             model,
             command_attribute: layout::attribute(
                 "command",
@@ -172,6 +197,9 @@ fn crate_use(model: &Model, crate_name: &str) -> String {
     }
     if Personal::of(model).is_some() {
         names.extend(["PERSONAL_PROJECTIONS", "SUBJECTS"]);
+    }
+    if model.tenancy.is_some() {
+        names.extend(["TENANT_CLAIM", "Tenants"]);
     }
     names.push("api");
     names.sort_unstable();

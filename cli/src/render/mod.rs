@@ -48,3 +48,8 @@ mod workflows_rs;
 pub use options::{Options, RuntimeSource};
 pub use output::{OutputFile, Owner};
 pub use service::render;
+
+/// The prefix of a service's environment variables: `INVENTORY` in `INVENTORY_AUTH_SECRET`.
+pub fn env_prefix(service: &str) -> String {
+    names::shouty(service)
+}

@@ -183,9 +183,9 @@ impl PathValues {
 
 /// The route watching what `query` finds (`/<query>/.../watch`), as Server-Sent Events; none
 /// for a count. A find's watch reads through the `ListShape` constant its list declares.
-pub(super) fn watch_route(query: &Query, imports: &mut Imports) -> Option<Route> {
+pub(super) fn watch_route(query: &Query, state: &str, imports: &mut Imports) -> Option<Route> {
     let projection = &query.projection.name;
-    let state = "State(app): State<App>".to_owned();
+    let state = state.to_owned();
     let tail = [
         "RawQuery(query): RawQuery".to_owned(),
         "headers: HeaderMap".to_owned(),
@@ -257,6 +257,7 @@ pub(super) fn count_routes(
     query: &Query,
     by: &Field,
     sums: &[Field],
+    state: &str,
     imports: &mut Imports,
 ) -> Vec<Route> {
     imports.add(&by.ty);
@@ -276,7 +277,7 @@ pub(super) fn count_routes(
         0,
         head.len(),
     );
-    let state = "State(app): State<App>".to_owned();
+    let state = state.to_owned();
     let headers = "headers: HeaderMap".to_owned();
     let list_args = [
         "&app.read_models".to_owned(),

@@ -3,12 +3,13 @@
 use askama::Template;
 
 use super::compose::{self, Servers, local_url};
+use super::lib_rs::tenant_stores;
 use super::migrations::migrations;
 use super::names::shouty;
 use super::personal::Personal;
 use super::routes::{command_route, query_pattern};
 use super::walkthrough::{Walkthrough, walkthrough};
-use crate::model::ir::Model;
+use crate::model::ir::{Model, Tenancy};
 
 #[derive(Template)]
 #[template(path = "README.md")]
@@ -39,6 +40,14 @@ pub(super) struct Readme<'a> {
     personal: Vec<String>,
     /// The read models copying personal fields, as `projections rebuild` names them.
     personal_projections: Vec<String>,
+    /// The claim naming a caller's tenant, when the service serves several.
+    tenancy: Option<&'a Tenancy>,
+    /// Where each tenant's stores are, in words.
+    tenant_stores: String,
+    /// Every role the model names: what the README's example token holds.
+    all_roles: Vec<String>,
+    /// ` -H "authorization: Bearer $TOKEN"` in the curl examples, when they need a token.
+    bearer: &'static str,
 }
 
 impl<'a> Readme<'a> {
@@ -92,8 +101,31 @@ impl<'a> Readme<'a> {
             personal_projections: Personal::of(model)
                 .map(|personal| personal.projections)
                 .unwrap_or_default(),
+            tenancy: model.tenancy.as_ref(),
+            tenant_stores: tenant_stores(model),
+            all_roles: all_roles(model),
+            bearer: if model.tenancy.is_some() {
+                " -H \"authorization: Bearer $TOKEN\""
+            } else {
+                ""
+            },
         })
     }
+}
+
+/// Every role a command or a query names, once each, in the order first named.
+fn all_roles(model: &Model) -> Vec<String> {
+    let commands = model.aggregates.iter().flat_map(|a| &a.commands);
+    let named = commands
+        .flat_map(|command| &command.roles)
+        .chain(model.queries.iter().flat_map(|query| &query.roles));
+    let mut roles: Vec<String> = Vec::new();
+    for role in named {
+        if !roles.contains(role) {
+            roles.push(role.clone());
+        }
+    }
+    roles
 }
 
 /// `POST /books/{id}/lend-book` and `librarian`, for each command and query that names roles

@@ -9,7 +9,7 @@ use super::compose::{DockerCompose, Servers};
 use super::docker::{DockerIgnore, Dockerfile};
 use super::facts_rs::FactsRs;
 use super::given_when_then::AggregateTest;
-use super::http_test::HttpTest;
+use super::http_test::{HttpTest, TenantsHttpTest};
 use super::lib_rs::LibRs;
 use super::main_rs::MainRs;
 use super::migrations::migrations;
@@ -69,11 +69,7 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         file("src/lib.rs", Owner::Generated, LibRs::new(model).render()?),
         file("src/api.rs", Owner::Generated, ApiRs::new(model).render()?),
         file("src/services.rs", Owner::User, ServicesRs.render()?),
-        file(
-            "tests/http.rs",
-            Owner::User,
-            HttpTest::new(model, &crate_name).render()?,
-        ),
+        file("tests/http.rs", Owner::User, http_test(model, &crate_name)?),
     ];
     files.extend(database_files(model)?);
     files.push(file(
@@ -166,4 +162,14 @@ fn database_files(model: &Model) -> Result<Vec<OutputFile>, askama::Error> {
         files.push(file(&migration.path, Owner::Generated, migration.contents));
     }
     Ok(files)
+}
+
+/// The project's HTTP test: with tenants, every request carries a token naming its tenant.
+fn http_test(model: &Model, crate_name: &str) -> Result<String, askama::Error> {
+    let test = HttpTest::new(model, crate_name);
+    if model.tenancy.is_some() {
+        TenantsHttpTest { test }.render()
+    } else {
+        test.render()
+    }
 }

@@ -123,6 +123,8 @@ pub struct Service {
     agent: ureq::Agent,
     /// Every line the service wrote to stdout so far.
     output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Sent with every request, before those a call adds: a caller's bearer token, say.
+    headers: Vec<(String, String)>,
 }
 
 impl Service {
@@ -176,7 +178,13 @@ impl Service {
             base,
             agent,
             output,
+            headers: Vec::new(),
         }
+    }
+
+    /// Sends every request from now on as the caller `token` names.
+    pub fn act_as(&mut self, token: &str) {
+        self.headers = vec![("authorization".to_owned(), format!("Bearer {token}"))];
     }
 
     /// The lines the service has written to stdout so far.
@@ -212,17 +220,23 @@ impl Service {
         headers: &[(&str, &str)],
     ) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .chain(headers.iter().copied())
+            .collect();
         let result = match (method, body) {
             ("GET", _) => {
                 let mut request = self.agent.get(&url);
-                for (name, value) in headers {
+                for (name, value) in &headers {
                     request = request.header(*name, *value);
                 }
                 request.call()
             }
             ("POST", body) => {
                 let mut request = self.agent.post(&url);
-                for (name, value) in headers {
+                for (name, value) in &headers {
                     request = request.header(*name, *value);
                 }
                 match body {

@@ -29,6 +29,8 @@ pub struct Model {
     pub service: String,
     pub description: Option<String>,
     pub stores: Stores,
+    /// Several tenants, each with stores of its own: the claim naming a caller's.
+    pub tenancy: Option<Tenancy>,
     pub enums: Vec<Arc<EnumDef>>,
     pub values: Vec<Arc<ValueDef>>,
     pub aggregates: Vec<Aggregate>,
@@ -37,6 +39,14 @@ pub struct Model {
     pub projections: Vec<Arc<Projection>>,
     pub queries: Vec<Query>,
     pub workflows: Vec<Workflow>,
+}
+
+/// One deployment for several tenants: each tenant's events, rows, workflows and topics are
+/// kept in stores of its own, and a request reaches its tenant's, as its token names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenancy {
+    /// The token claim holding the caller's tenant.
+    pub claim: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

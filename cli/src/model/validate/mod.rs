@@ -14,6 +14,7 @@ mod personal;
 mod projections;
 mod queries;
 mod roles;
+mod tenancy;
 mod types;
 mod values;
 mod workflows;
@@ -67,6 +68,7 @@ pub(crate) fn validate<'a>(
         }
     };
     let stores = stores(&mut ctx, file);
+    let tenancy = tenancy::tenancy(&mut ctx, file.tenants.as_ref());
 
     names::type_namespace(&mut ctx, file);
     let enums = enums(&mut ctx, file);
@@ -122,6 +124,7 @@ pub(crate) fn validate<'a>(
         service,
         description: file.description.clone(),
         stores,
+        tenancy,
         enums,
         values,
         aggregates,

@@ -54,14 +54,14 @@ pub fn document(model: &Model) -> String {
                     "responses": responses,
                 }
             });
-            guarded(&mut operation, &command.roles);
+            guarded(&mut operation, &command.roles, model.tenancy.is_some());
             paths.insert(path, operation);
         }
     }
     for query in &model.queries {
         let mut routes = query_paths(model, query);
         for operation in routes.values_mut() {
-            guarded(operation, &query.roles);
+            guarded(operation, &query.roles, model.tenancy.is_some());
         }
         paths.extend(routes);
     }
@@ -111,7 +111,7 @@ pub fn document(model: &Model) -> String {
     );
 
     let mut schemas = Map::new();
-    schemas.insert("Error".to_owned(), error_schema());
+    schemas.insert("Error".to_owned(), error_schema(model.tenancy.is_some()));
     schemas.insert(
         "Accepted".to_owned(),
         json!({
@@ -165,13 +165,18 @@ pub fn document(model: &Model) -> String {
 
 /// An operation as a service that checks bearer tokens serves it: a token, holding one of
 /// `roles` when there are any, or 401 and 403. Whether the service checks tokens is its
-/// deployment's choice, so a request without one is documented too.
-fn guarded(path: &mut Value, roles: &[String]) {
+/// deployment's choice, so a request without one is documented too; unless it serves several
+/// tenants, when every request needs a token naming its tenant.
+fn guarded(path: &mut Value, roles: &[String], tenancy: bool) {
     let Some(operations) = path.as_object_mut() else {
         return;
     };
     for operation in operations.values_mut() {
-        operation["security"] = json!([{ "bearer": [] }, {}]);
+        operation["security"] = if tenancy {
+            json!([{ "bearer": [] }])
+        } else {
+            json!([{ "bearer": [] }, {}])
+        };
         if !roles.is_empty() {
             operation["description"] = json!(format!(
                 "When the service checks tokens, the caller's must list one of the roles: {}.",
@@ -180,6 +185,14 @@ fn guarded(path: &mut Value, roles: &[String]) {
         }
         if let Some(responses) = operation["responses"].as_object_mut() {
             responses.extend(errors(&["401", "403"]));
+            if tenancy {
+                responses.insert(
+                    "403".to_owned(),
+                    error_response(
+                        "The caller's token lists none of the roles the operation asks for (`forbidden`), names no tenant (`no_tenant`), or a tenant this service does not serve (`unknown_tenant`).",
+                    ),
+                );
+            }
         }
     }
 }
@@ -277,7 +290,12 @@ fn errors(statuses: &[&str]) -> Map<String, Value> {
 }
 
 /// An RFC 9457 problem, with the members clients branch on.
-fn error_schema() -> Value {
+fn error_schema(tenancy: bool) -> Value {
+    let tenants = if tenancy {
+        "`no_tenant`, `unknown_tenant`, "
+    } else {
+        ""
+    };
     json!({
         "type": "object",
         "description": "An RFC 9457 problem (`application/problem+json`).",
@@ -287,7 +305,7 @@ fn error_schema() -> Value {
             "title": { "type": "string", "description": "The status's reason phrase." },
             "status": { "type": "integer" },
             "detail": { "type": "string", "description": "What went wrong, for people." },
-            "code": { "type": "string", "description": "Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `idempotency_key_reused`, `not_yet_consistent`, `unauthenticated`, `invalid_token`, `forbidden`, `auth_unavailable`, `internal`." },
+            "code": { "type": "string", "description": format!("Stable and machine-readable: a guard's own code (listed on each command's 409), or `invalid_field`, `not_found`, `already_exists`, `conflict`, `taken`, `rejected`, `idempotency_key_reused`, `not_yet_consistent`, `unauthenticated`, `invalid_token`, `forbidden`, {tenants}`auth_unavailable`, `internal`.") },
             "field": { "type": "string", "description": "The offending field, when there is one." },
             "errors": {
                 "type": "array",
