@@ -150,3 +150,117 @@ fn personal_data_kept_in_clear_elsewhere_is_refused() {
         "51:24 workflow `Welcome` keeps `name`, a personal field of `Joined`, in its state"
     );
 }
+
+/// `Member` also records `Greeted` from its state, and `Loan` records `Lent` from the member's
+/// state: each event's `greeting`/`borrower` field is personal as `personal` says.
+fn carrying(personal_greeted: &str, personal_lent: &str) -> String {
+    let greet = format!(
+        "      Greet:
+        fields: {{}}
+        values: {{ greeting: state.name }}
+        emits: [Greeted]
+    events:
+      Greeted:
+        fields:
+          greeting: optional<string>{personal_greeted}
+        apply: {{}}
+"
+    );
+    let lend = format!(
+        "      Lend:
+        fields:
+          member_id: string
+        depends_on:
+          member: {{ aggregate: Member, id: member_id }}
+        values: {{ borrower: member.name }}
+        emits: [Lent]
+    events:
+      Lent:
+        fields:
+          borrower: optional<string>{personal_lent}
+        apply: {{}}
+"
+    );
+    members_with(
+        "        emits: [Joined]\n    events:\n",
+        &format!("        emits: [Joined]\n{greet}"),
+    )
+    .replacen(
+        "        emits: [Opened]\n    events:\n",
+        &format!("        emits: [Opened]\n{lend}"),
+        1,
+    )
+}
+
+#[test]
+fn personal_data_read_from_a_state_is_recorded_sealed_or_refused() {
+    let sealed = carrying(
+        "\n        personal: { fields: [greeting] }",
+        "\n        personal: { fields: [borrower], about: Member, id: member_id }",
+    );
+    // `Lent` needs the member's id among its fields to name the subject.
+    let sealed = sealed.replace(
+        "          borrower: optional<string>\n        personal",
+        "          member_id: string\n          borrower: optional<string>\n        personal",
+    );
+    model(&sealed);
+    let errors: Vec<String> = errors(&carrying("", "")).iter().map(at).collect();
+    assert_eq!(
+        errors,
+        [
+            "18:29 `state.name`, personal data about a `Member`, goes into `greeting` of \
+             `Greeted`, which is not personal about a `Member`: it would be stored in clear \
+             and outlive forgetting them",
+            "48:29 `member.name`, personal data about a `Member`, goes into `borrower` of `Lent`, \
+             which is not personal about a `Member`: it would be stored in clear and outlive \
+             forgetting them",
+        ]
+    );
+}
+
+/// A workflow that gives a member's personal `name` to a command recording it in `Reminded`.
+fn reminding(personal: &str) -> String {
+    let remind = format!(
+        "      Remind:
+        fields:
+          text: optional<string>
+        emits: [Reminded]
+    events:
+      Reminded:
+        fields:
+          text: optional<string>{personal}
+        apply: {{}}
+"
+    );
+    let workflow = "workflows:
+  Welcome:
+    on:
+      Joined:
+        send:
+          - { command: Remind, to: id, fields: { text: name } }
+";
+    members_with(
+        "        emits: [Joined]\n    events:\n",
+        &format!("        emits: [Joined]\n{remind}"),
+    ) + workflow
+}
+
+#[test]
+fn a_workflow_carries_personal_data_only_into_sealed_fields() {
+    model(&reminding("\n        personal: { fields: [text] }"));
+    assert_eq!(
+        error(&reminding("")),
+        "56:56 `name` of `Joined`, sent as `Remind.text`, personal data about a `Member`, goes \
+         into `text` of `Reminded`, which is not personal about a `Member`: it would be stored \
+         in clear and outlive forgetting them"
+    );
+}
+
+#[test]
+fn a_subjects_id_has_its_aggregates_id_type() {
+    let source = members_with("    id_type: string\n", "    id_type: uuid\n");
+    assert_eq!(
+        error(&source),
+        "40:56 `member_id` is `string`, but a `Member` is known by a `uuid` id"
+    );
+}

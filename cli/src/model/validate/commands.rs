@@ -8,6 +8,7 @@ use super::ctx::Ctx;
 use super::dependencies;
 use super::guards;
 use super::names;
+use super::personal;
 use super::roles;
 use super::types::{self, Rules};
 use super::values::{self, ServerValues};
@@ -40,6 +41,7 @@ pub(super) fn command(
             .iter()
             .map(|(name, read)| (name.value.as_str(), consulted(read, all)))
             .collect(),
+        personal: personal::personal_state(&own.events),
     };
     let values = ServerValues::parse(ctx, &ast.values, on);
     let emits = match &ast.emits {
@@ -108,7 +110,11 @@ fn consulted<'a>(read: &ast::Dependency, all: &'a [ir::Aggregate]) -> values::Co
     }
     let named = read.aggregate.as_ref();
     match named.and_then(|name| all.iter().find(|a| a.name == name.value)) {
-        Some(aggregate) => values::Consulted::State(&aggregate.state, &aggregate.name),
+        Some(aggregate) => values::Consulted::State(
+            &aggregate.state,
+            &aggregate.name,
+            personal::personal_state(&aggregate.events),
+        ),
         None => values::Consulted::Unknown,
     }
 }
@@ -171,7 +177,7 @@ fn field_sources(
     let (command, fields, id) = (on.command, on.fields, on.id);
     let mut sources = Vec::new();
     for needed in &event.fields {
-        if let Some(served) = on.values.source(ctx, needed, &event.name) {
+        if let Some(served) = on.values.source(ctx, needed, event) {
             sources.extend(served);
             continue;
         }

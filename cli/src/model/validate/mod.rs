@@ -96,6 +96,7 @@ pub(crate) fn validate<'a>(
     for (aggregate, commands) in aggregates.iter_mut().zip(commands) {
         aggregate.commands = commands;
     }
+    personal::check_subject_ids(&mut ctx, file, &aggregates);
     let mut projections: Vec<projections::Draft> = file
         .projections
         .iter()

@@ -199,3 +199,100 @@ pub(super) fn refuse_unique(
         }
     }
 }
+
+/// The state fields `events` copy a personal field into (set or appended), each with the kind
+/// of subject the data is about: a command that reads one reads personal data.
+pub(super) fn personal_state(events: &[std::sync::Arc<ir::Event>]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for event in events {
+        let Some(personal) = &event.personal else {
+            continue;
+        };
+        for op in &event.apply {
+            let (Some(source), Some(target)) = (op.copied(), op.target()) else {
+                continue;
+            };
+            let fed = (target.name.clone(), personal.about.clone());
+            if personal.fields.contains(&source.name) && !fields.contains(&fed) {
+                fields.push(fed);
+            }
+        }
+    }
+    fields
+}
+
+/// Whether `event` keeps its field `field` sealed with the key of a subject of kind `about`.
+pub(super) fn sealed_as(event: &ir::Event, field: &str, about: &str) -> bool {
+    event.personal.as_ref().is_some_and(|personal| {
+        personal.about == about && personal.fields.iter().any(|f| f == field)
+    })
+}
+
+/// Refuses carrying personal data about a subject of kind `about` into `event`'s `field`
+/// unless that field is sealed with the same kind of subject's key: in clear (or under another
+/// subject's key) it would outlive forgetting the subject.
+pub(super) fn refuse_unsealed(
+    ctx: &mut Ctx,
+    at: Pos,
+    what: &str,
+    about: &str,
+    event: &ir::Event,
+    field: &str,
+) {
+    if sealed_as(event, field, about) {
+        return;
+    }
+    ctx.error(
+        at,
+        format!(
+            "{what}, personal data about a `{about}`, goes into `{field}` of `{}`, which is not \
+             personal about a `{about}`: it would be stored in clear and outlive forgetting them",
+            event.name
+        ),
+        "personal data in clear",
+        Some(format!(
+            "mark it in `{}`: `personal: {{ fields: [{field}], about: {about}, id: <the field \
+             holding the {about}'s id> }}`, or carry the {about}'s id instead",
+            event.name
+        )),
+    );
+}
+
+/// Refuses an event's `id` field whose type is not its subject's id type: `forget` finds a
+/// subject by the id its own aggregate has, so another type would seal under a key no one
+/// could forget by that id.
+pub(super) fn check_subject_ids(ctx: &mut Ctx, file: &ast::File, aggregates: &[ir::Aggregate]) {
+    for ((_, written), aggregate) in file.aggregates.iter().zip(aggregates) {
+        for ((_, event_ast), event) in written.events.iter().zip(&aggregate.events) {
+            let (Some(personal), Some(at)) = (
+                &event.personal,
+                event_ast
+                    .personal
+                    .as_ref()
+                    .and_then(|p| p.value.id.as_ref()),
+            ) else {
+                continue;
+            };
+            let Some(id) = &personal.id else {
+                continue;
+            };
+            let Some(subject) = aggregates.iter().find(|a| a.name == personal.about) else {
+                continue;
+            };
+            let Some(field) = event.fields.iter().find(|f| &f.name == id) else {
+                continue;
+            };
+            if field.ty.required() != &subject.id.ty {
+                ctx.error(
+                    Pos::of(at),
+                    format!(
+                        "`{id}` is `{}`, but a `{}` is known by a `{}` id",
+                        field.ty, subject.name, subject.id.ty
+                    ),
+                    "another id type",
+                    Some(format!("make `{id}` a `{}`", subject.id.ty)),
+                );
+            }
+        }
+    }
+}

@@ -7,9 +7,9 @@ use std::cell::RefCell;
 use serde_saphyr::Spanned;
 
 use super::ctx::Ctx;
-use super::names;
+use super::{names, personal};
 use crate::model::ast::{NamedMap, Pos};
-use crate::model::ir::{Field, FieldSource, Offset, ServedValue, Source, TimeUnit, Type};
+use crate::model::ir::{self, Field, FieldSource, Offset, ServedValue, Source, TimeUnit, Type};
 
 const FORMS: &str = "`now`, `now + 21d` (d, h, m or s), `new_id`, `state.<field>`, \
                      `command.<field>` or `<dependency>.<field>`";
@@ -32,6 +32,9 @@ struct Entry<'a> {
     key: &'a Spanned<String>,
     at: &'a Spanned<String>,
     expr: Expr,
+    /// The kind of subject it is personal data about, when it reads a state field a personal
+    /// field was copied into.
+    about: Option<String>,
     /// The type of the first event field it fed (without `Option`); `None` while it feeds
     /// nothing.
     fed: RefCell<Option<Type>>,
@@ -57,6 +60,7 @@ impl<'a> ServerValues<'a> {
                 Some(expr) => entries.push(Entry {
                     key,
                     at,
+                    about: about(&expr, &command),
                     expr,
                     fed: RefCell::new(None),
                 }),
@@ -73,8 +77,9 @@ impl<'a> ServerValues<'a> {
         &self,
         ctx: &mut Ctx,
         needed: &Field,
-        event: &str,
+        on: &ir::Event,
     ) -> Option<Option<FieldSource>> {
+        let event = on.name.as_str();
         if self.failed.contains(&needed.name.as_str()) {
             return Some(None);
         }
@@ -134,6 +139,17 @@ impl<'a> ServerValues<'a> {
                         None,
                     );
                     return Some(None);
+                }
+                if let Some(about) = &entry.about {
+                    let what = format!("`{}`", entry.at.value.trim());
+                    personal::refuse_unsealed(
+                        ctx,
+                        Pos::of(entry.at),
+                        &what,
+                        about,
+                        on,
+                        &needed.name,
+                    );
                 }
                 let source = match &entry.expr {
                     Expr::State(field) => Source::State(field.clone()),
@@ -229,12 +245,15 @@ pub(super) struct Command<'c> {
     pub creates: bool,
     /// What it reads under `depends_on`, by name.
     pub consulted: Vec<(&'c str, Consulted<'c>)>,
+    /// The state fields holding personal data, and the kind of subject each is about.
+    pub personal: Vec<(String, String)>,
 }
 
 /// What `values` may read of something a command names under `depends_on`.
 pub(super) enum Consulted<'c> {
-    /// An aggregate that must exist: its state fields, and its name.
-    State(&'c [Field], &'c str),
+    /// An aggregate that must exist: its state fields, its name, and the state fields holding
+    /// personal data (with the kind of subject each is about).
+    State(&'c [Field], &'c str, Vec<(String, String)>),
     /// An aggregate that must not exist: there is no state to read.
     Absent,
     /// A fact: its state decides guards, and changes with every event it folds, so it feeds
@@ -242,6 +261,28 @@ pub(super) enum Consulted<'c> {
     Fact,
     /// Something the model does not declare, reported where `depends_on` names it.
     Unknown,
+}
+
+/// The kind of subject `expr` reads personal data about, if it does.
+fn about(expr: &Expr, on: &Command) -> Option<String> {
+    let (personal, field) = match expr {
+        Expr::State(field) => (&on.personal, field),
+        Expr::Consulted { from, field } => {
+            let personal = on
+                .consulted
+                .iter()
+                .find_map(|(read, consulted)| match consulted {
+                    Consulted::State(_, _, personal) if read == from => Some(personal),
+                    _ => None,
+                })?;
+            (personal, field)
+        }
+        Expr::Now(_) | Expr::NewId | Expr::Command(_) => return None,
+    };
+    personal
+        .iter()
+        .find(|(name, _)| *name == field.name)
+        .map(|(_, about)| about.clone())
 }
 
 fn expr(ctx: &mut Ctx, at: &Spanned<String>, on: &Command) -> Option<Expr> {
@@ -273,7 +314,7 @@ fn expr(ctx: &mut Ctx, at: &Spanned<String>, on: &Command) -> Option<Expr> {
         && let Some((from, consulted)) = on.consulted.iter().find(|(read, _)| *read == from)
     {
         let refused = match consulted {
-            Consulted::State(state, aggregate) => {
+            Consulted::State(state, aggregate, _) => {
                 let whose = format!("the state of `{from}` ({aggregate})");
                 let field = named(ctx, at, name, state, &whose)?;
                 return Some(Expr::Consulted {

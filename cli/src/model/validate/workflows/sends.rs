@@ -4,7 +4,7 @@ use serde_saphyr::Spanned;
 
 use super::super::ctx::Ctx;
 use super::super::literals::literal;
-use super::super::names;
+use super::super::{names, personal};
 use crate::model::ast::{self, Pos};
 use crate::model::ir::{self, Type, Value};
 
@@ -60,6 +60,46 @@ impl<'a> Sources<'a> {
         self.state = process.map_or(&[], |p| &p.state);
         self.correlation = correlation;
         self
+    }
+
+    /// Refuses a personal field of the event given to a command field that the command records
+    /// other than sealed with the same kind of subject's key.
+    fn refuse_carried_in_clear(
+        &self,
+        ctx: &mut Ctx,
+        written: &Spanned<String>,
+        assigned: &ir::Assign,
+        command: &ir::Command,
+    ) {
+        let (Some((event, _)), Value::Event(read)) = (&self.event, &assigned.value) else {
+            return;
+        };
+        let Some(personal) = &event.personal else {
+            return;
+        };
+        if !personal.fields.contains(&read.name) {
+            return;
+        }
+        let on_others = command.depends_on.iter().flat_map(|read| &read.emits);
+        for emit in command.emits.iter().chain(on_others) {
+            for recorded in &emit.fields {
+                if matches!(&recorded.source, ir::Source::CommandField(f) if f.name == assigned.field.name)
+                {
+                    let what = format!(
+                        "`{}` of `{}`, sent as `{}.{}`",
+                        read.name, event.name, command.name, assigned.field.name
+                    );
+                    personal::refuse_unsealed(
+                        ctx,
+                        Pos::of(written),
+                        &what,
+                        &personal.about,
+                        &emit.event,
+                        &recorded.field.name,
+                    );
+                }
+            }
+        }
     }
 
     /// What `written` names, and its type.
@@ -223,7 +263,13 @@ fn one(
             .iter()
             .find(|(n, _)| n.value == field.name);
         match (given, constant) {
-            (Some((_, value)), None) => fields.extend(assign(ctx, field, value, sources)),
+            (Some((_, value)), None) => {
+                let assigned = assign(ctx, field, value, sources);
+                if let Some(assigned) = &assigned {
+                    sources.refuse_carried_in_clear(ctx, value, assigned, command);
+                }
+                fields.extend(assigned);
+            }
             (None, Some((_, value))) => {
                 if let Some(literal) = literal(ctx, value, &field.ty, &field.name) {
                     fields.push(ir::Assign {
