@@ -98,12 +98,16 @@ async fn a_shared_secret_takes_good_tokens_and_refuses_the_rest() {
         .authenticate(&bearer(&hs256(&claims("ann", &["librarian"], 300), SECRET)))
         .await
         .unwrap();
+    let expires_at = principal.expires_at.expect("the token's expiry");
+    let left = expires_at.duration_since(SystemTime::now()).unwrap();
+    assert!(left > Duration::from_secs(290) && left <= Duration::from_secs(300));
     assert_eq!(
         principal,
         Principal {
             subject: "ann".to_owned(),
             roles: vec!["librarian".to_owned()],
             tenant: None,
+            expires_at: Some(expires_at),
         }
     );
     assert!(principal.require(&["librarian", "member"]).is_ok());
@@ -385,6 +389,7 @@ fn one_callers_idempotency_key_is_not_anothers() {
                 subject: subject.to_owned(),
                 roles: Vec::new(),
                 tenant: None,
+                expires_at: None,
             })
         });
         eventwright::http::request_key(&headers, &caller, "Lend", "b-1", b"{}")

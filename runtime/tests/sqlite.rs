@@ -776,5 +776,24 @@ async fn forgotten_subjects_read_as_null() {
     let url = format!("sqlite://{}", dir.path().join("db").display());
     let store = Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
     store.prepare().await.unwrap();
-    common::personal::forgotten_subjects_read_as_null(store.clone(), store).await;
+    let keys = Arc::new(store.subject_keys(None));
+    common::personal::forgotten_subjects_read_as_null(store, keys).await;
+}
+
+#[cfg(feature = "personal")]
+#[tokio::test]
+async fn keys_kept_wrapped_open_only_with_their_wrap() {
+    let pool = sqlite::connect("sqlite::memory:").await.unwrap();
+    let store = Arc::new(SqliteEventStore::new(pool.clone()));
+    store.prepare().await.unwrap();
+    let keys =
+        |wrap| Arc::new(store.subject_keys(wrap)) as Arc<dyn eventwright::personal::SubjectKeys>;
+    let secrets = || async {
+        sqlx::query_scalar("SELECT secret FROM eventwright_subject_keys")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    common::personal::keys_kept_wrapped_open_only_with_their_wrap(store.clone(), keys, secrets)
+        .await;
 }

@@ -19,10 +19,12 @@ use eventwright::http::auth::Gate;
 {%- if let Some(_) = personal %}
 {%- if kafka %}
 use eventwright::personal::{
-    PersonalData, SealedEventStore, SealedFeed, Shredder, Subject, SubjectOf,
+    KeyWrap, PersonalData, SealedEventStore, SealedFeed, Shredder, Subject, SubjectOf,
 };
 {%- else %}
-use eventwright::personal::{PersonalData, SealedEventStore, Shredder, Subject, SubjectOf};
+use eventwright::personal::{
+    KeyWrap, PersonalData, SealedEventStore, Shredder, Subject, SubjectOf,
+};
 {%- endif %}
 {%- endif %}
 {%- if kafka %}
@@ -81,6 +83,11 @@ pub struct Config {
     /// How long a query holding a consistency token waits for its projection to catch up
     /// before answering 503 `not_yet_consistent`.
     pub consistency_wait: Duration,
+{%- if personal.is_some() %}
+    /// The key that wraps each data subject's key in the event store, kept outside it: then a
+    /// copy of the database alone opens no personal field. `None` keeps them unwrapped.
+    pub personal_key: Option<KeyWrap>,
+{%- endif %}
 {%- if kafka %}
     /// How events reach the projections.
     pub broker: Broker,
@@ -145,6 +152,9 @@ impl Config {
             scratch_keyspace: Some(keyspace),
 {%- endif %}
             consistency_wait: Duration::from_secs(5),
+{%- if personal.is_some() %}
+            personal_key: None,
+{%- endif %}
 {%- if kafka %}
             broker: Broker::InProcess,
 {%- endif %}
@@ -264,7 +274,8 @@ impl App {
         // The log as stored, its personal fields sealed{% if kafka %}: what the relay publishes to Kafka{% endif %}.
         // Everything else reads it through the shredder, which opens them.
         let sealed = events;
-        let shredder = Shredder::new(personal_data(), event_store.clone());
+        let keys = event_store.subject_keys(config.personal_key.clone());
+        let shredder = Shredder::new(personal_data(), Arc::new(keys));
         let events: Arc<dyn EventStore> =
             Arc::new(SealedEventStore::new(Arc::clone(&sealed), shredder.clone()));
 {%- endif %}
@@ -445,7 +456,8 @@ impl App {
     /// Forgets a data subject (`kind` is the aggregate it is, one of [`SUBJECTS`]): deletes the
     /// key sealing its personal fields, which read as null from now on, everywhere. Rows the
     /// read models copied them into keep them until rebuilt ([`PERSONAL_PROJECTIONS`]).
-    /// `false` when the subject had no key: never seen, or forgotten already.
+    /// `false` when the subject had no key: never seen, or forgotten already. `id` is spelled
+    /// as the events carry it: see [`subject_id`].
     pub async fn forget(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
         self.shredder.forget(&Subject::new(kind, id)).await
     }
@@ -453,6 +465,22 @@ impl App {
 
 /// The kinds of data subject the model's personal fields are about.
 {{ personal.consts().0 }}
+
+/// `id` as the events of a subject of kind `kind` carry it, read as its aggregate's id (a uuid
+/// in any case or an int with leading zeros is the same id), or why it is none.
+pub fn subject_id(kind: &str, id: &str) -> Result<String, String> {
+    fn canonical<A: eventwright::Aggregate>(id: &str) -> Result<String, String> {
+        id.parse::<A::Id>()
+            .map(|id| id.to_string())
+            .map_err(|_| format!("`{id}` is not the id of a {}", A::TYPE))
+    }
+    match kind {
+{%- for arm in personal.subject_arms() %}
+        {{ arm }}
+{%- endfor %}
+        _ => Err(format!("`{kind}` is not a kind of data subject")),
+    }
+}
 
 /// The projections whose rows copy personal fields: rebuild them after forgetting a subject.
 {{ personal.consts().1 }}

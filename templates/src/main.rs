@@ -20,6 +20,9 @@ use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_
 use eventwright::http::auth::{AuthConfig, Authenticator, Gate, TokenKeys, issue_token};
 {%- endif %}
 use eventwright::http::{self, Limits};
+{%- if personal %}
+use eventwright::personal::KeyWrap;
+{%- endif %}
 {%- if kafka.is_some() %}
 use eventwright::relay::OutboxRelay;
 {%- endif %}
@@ -214,6 +217,14 @@ struct StoreArgs {
     {{ attribute }}
     connect_attempts: u32,
 {%- endif %}
+{%- if let Some(attribute) = personal_key_attribute %}
+    /// The key that wraps each data subject's key in the event store (32 random bytes in
+    /// base64, `openssl rand -base64 32`), kept outside the database: then a copy of the
+    /// database alone opens no personal field. Keep it as safe as the data: without it, no
+    /// personal field opens.
+    {{ attribute }}
+    personal_key: Option<KeyWrap>,
+{%- endif %}
 {%- if let Some(kafka) = kafka %}
     /// Kafka's brokers, `host:port`, comma-separated.
     {{ kafka.brokers }}
@@ -237,6 +248,9 @@ impl StoreArgs {
             write_db: self.write_db,
             read_db: self.read_db,
             consistency_wait,
+{%- if personal %}
+            personal_key: self.personal_key,
+{%- endif %}
 {%- if connect_attribute.is_some() %}
             connect: Retry {
                 attempts: self.connect_attempts,
@@ -500,6 +514,7 @@ async fn forget(kind: &str, id: &str, rebuild: bool, stores: StoreArgs) -> anyho
         .await
         .context("opening the stores")?;
 {%- endif %}
+    let id = &subject_id(kind, id).map_err(anyhow::Error::msg)?;
     if app.forget(kind, id).await? {
         println!("{kind} {id} is forgotten: their personal fields read as null from now on");
     } else {
@@ -529,6 +544,16 @@ async fn forget(kind: &str, id: &str, rebuild: bool, stores: StoreArgs) -> anyho
 {%- endif %}
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+{%- if personal %}
+    if args.stores.personal_key.is_none() {
+        // Said at every start: keys a copy of the database opens must be a choice.
+        tracing::warn!(
+            "the keys of personal data are kept unwrapped in the event store's database: a \
+             copy of it opens every personal field. Set {{ env }}_PERSONAL_KEY \
+             (`openssl rand -base64 32`) to wrap them"
+        );
+    }
+{%- endif %}
 {%- if tenancy %}
     let consistency_wait = Duration::from_millis(args.consistency_wait_ms);
     // The services handlers ask while deciding: built here, defined in `src/services.rs`.

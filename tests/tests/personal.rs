@@ -34,7 +34,9 @@ fn a_forgotten_patient_reads_as_null_on_postgres_and_kafka() {
     };
     generate("examples/clinic.yaml", &project, Some(stack));
     let binary = build_service(&project, "clinic", dir.path().join("clinic-kafka"));
-    let settings = kafka_settings();
+    // Here the patients' keys are kept wrapped with a key from outside the database.
+    let mut settings = kafka_settings();
+    settings.push("--personal-key=B+t0a1Vy4uMq4C5YqJ6q3s4Xw9yZcV8pXoB3k2mQ1aE=".to_owned());
     forget_a_patient(&binary, &scratch_postgres(), &scratch_postgres(), &settings);
 }
 
@@ -70,6 +72,21 @@ fn forget_a_patient(binary: &Path, write_db: &str, read_db: &str, settings: &[St
 
     let stored = stored_payloads(write_db);
     assert!(stored.contains("$sealed"), "{stored}");
+    // The keys themselves are wrapped when the service has a key to wrap them with, and it
+    // says at every start when it has none.
+    let wrapped = settings
+        .iter()
+        .any(|setting| setting.starts_with("--personal-key"));
+    let keys = stored_column("SELECT secret FROM eventwright_subject_keys", write_db);
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    for key in &keys {
+        assert_eq!(key.starts_with("wrapped:"), wrapped, "{key}");
+    }
+    let warned = service
+        .output()
+        .iter()
+        .any(|line| line.contains("kept unwrapped"));
+    assert_eq!(warned, !wrapped, "{:?}", service.output());
     for secret in ["Pat Doe", "Sam Roe", "needles"] {
         assert!(
             !stored.contains(secret),
@@ -109,9 +126,14 @@ fn forget_a_patient(binary: &Path, write_db: &str, read_db: &str, settings: &[St
 
 /// Every stored event payload, as text.
 fn stored_payloads(write_db: &str) -> String {
+    let sql = "SELECT CAST(payload AS TEXT) FROM eventwright_events ORDER BY position";
+    stored_column(sql, write_db).join("\n")
+}
+
+/// The text column `sql` selects, from the event store at `write_db`.
+fn stored_column(sql: &str, write_db: &str) -> Vec<String> {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let payloads: Vec<String> = runtime.block_on(async {
-        let sql = "SELECT CAST(payload AS TEXT) FROM eventwright_events ORDER BY position";
+    runtime.block_on(async {
         if write_db.starts_with("sqlite:") {
             let db = sqlx::SqlitePool::connect(write_db).await.unwrap();
             sqlx::query_scalar(sql).fetch_all(&db).await.unwrap()
@@ -119,6 +141,5 @@ fn stored_payloads(write_db: &str) -> String {
             let db = sqlx::PgPool::connect(write_db).await.unwrap();
             sqlx::query_scalar(sql).fetch_all(&db).await.unwrap()
         }
-    });
-    payloads.join("\n")
+    })
 }

@@ -83,7 +83,8 @@ impl ApiRs {
                         "Result<Json<Accepted>, ApiError>",
                         0,
                     ),
-                    admit: admit(&mut roles, &handler, &command.roles, true, tenancy),
+                    admit: admit(&asked(&mut roles, &handler, &command.roles), true, tenancy),
+                    watch: false,
                     handler,
                     list: false,
                     shape: None,
@@ -105,7 +106,9 @@ impl ApiRs {
             .queries
             .iter()
             .flat_map(|query| {
-                let admit = admit(&mut roles, &query.name, &query.roles, false, tenancy);
+                let asked = asked(&mut roles, &query.name, &query.roles);
+                // A watch keeps its caller: their token's expiry ends it.
+                let admits = (admit(&asked, false, tenancy), admit(&asked, true, tenancy));
                 let projection = &query.projection;
                 projections.push(projection);
                 let page = format!("Result<Json<Page<{}>>, ApiError>", projection.name);
@@ -114,7 +117,7 @@ impl ApiRs {
                 let (call, params, response) = match &query.kind {
                     QueryKind::Count { by, sums } => {
                         let routes = count_routes(query, by, sums, state, &mut imports);
-                        return guarded(routes, &admit);
+                        return guarded(routes, &admits);
                     }
                     QueryKind::ListAll => {
                         let args = [
@@ -209,12 +212,13 @@ impl ApiRs {
                     list: query.kind.is_list(),
                     shape,
                     admit: String::new(),
+                    watch: false,
                     call,
                 };
                 let routes = std::iter::once(read)
                     .chain(watch_route(query, state, &mut imports))
                     .collect();
-                guarded(routes, &admit)
+                guarded(routes, &admits)
             })
             .collect();
         projections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -286,28 +290,24 @@ fn route(path: &str, method: &str) -> String {
     layout::call(".route", &[format!("{path:?}"), method.to_owned()], 8, "")
 }
 
+/// What a route asks of its caller's roles: `&[]`, or `roles::<ROUTE>`, declared in `consts`.
+fn asked(consts: &mut Vec<String>, route: &str, roles: &[String]) -> String {
+    if roles.is_empty() {
+        return "&[]".to_owned();
+    }
+    let name = shouty(route);
+    let head = format!("    pub const {name}: &[&str] = ");
+    let names: Vec<String> = roles.iter().map(|role| format!("{role:?}")).collect();
+    let value = layout::lone_item(&names, head.len())
+        .unwrap_or_else(|| layout::array("&[", &names, 4, head.len() - 4));
+    consts.push(format!("{head}{value};"));
+    format!("roles::{name}")
+}
+
 /// The handler's first statement: `app.gate.admit(&headers, ROLES).await?;` (binding the
-/// caller, for a command), or, serving several tenants, `tenants.admit(..)`, which binds the
-/// caller's tenant's `app` too; as rustfmt lays it out. A route that names roles reads them
-/// from `roles::<ROUTE>`, declared in `consts`.
-fn admit(
-    consts: &mut Vec<String>,
-    route: &str,
-    roles: &[String],
-    bind: bool,
-    tenancy: bool,
-) -> String {
-    let asked = if roles.is_empty() {
-        "&[]".to_owned()
-    } else {
-        let name = shouty(route);
-        let head = format!("    pub const {name}: &[&str] = ");
-        let names: Vec<String> = roles.iter().map(|role| format!("{role:?}")).collect();
-        let value = layout::lone_item(&names, head.len())
-            .unwrap_or_else(|| layout::array("&[", &names, 4, head.len() - 4));
-        consts.push(format!("{head}{value};"));
-        format!("roles::{name}")
-    };
+/// caller, for a command or a watch), or, serving several tenants, `tenants.admit(..)`, which
+/// binds the caller's tenant's `app` too; as rustfmt lays it out.
+fn admit(asked: &str, bind: bool, tenancy: bool) -> String {
     let (binding, receiver) = match (tenancy, bind) {
         (true, true) => ("let (caller, app) = ", "tenants"),
         (true, false) => ("let (_, app) = ", "tenants"),
@@ -324,10 +324,14 @@ fn admit(
     }
 }
 
-/// The routes of one query, each admitting its caller with `admit`.
-fn guarded(mut routes: Vec<Route>, admit: &str) -> Vec<Route> {
+/// The routes of one query, each admitting its caller with `admits`: a read's, a watch's.
+fn guarded(mut routes: Vec<Route>, admits: &(String, String)) -> Vec<Route> {
     for route in &mut routes {
-        route.admit = admit.to_owned();
+        route.admit = if route.watch {
+            admits.1.clone()
+        } else {
+            admits.0.clone()
+        };
     }
     routes
 }

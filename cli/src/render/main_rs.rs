@@ -59,6 +59,10 @@ pub(super) struct MainRs<'a> {
     read_cassandra: bool,
     /// Whether the service serves several tenants, each over stores of its own.
     tenancy: bool,
+    /// The `--personal-key` setting's attribute, when the model has personal data.
+    personal_key_attribute: Option<String>,
+    /// The prefix of the service's environment variables.
+    env: String,
     /// The `--tenants` setting's attribute, when it does.
     tenants_attribute: Option<String>,
     /// The `EXAMPLES` and `READS` arrays, laid out.
@@ -130,6 +134,15 @@ impl<'a> MainRs<'a> {
             personal: Personal::of(model).is_some(),
             read_cassandra: model.stores.read == ReadStore::Cassandra,
             tenancy: model.tenancy.is_some(),
+            personal_key_attribute: Personal::of(model).map(|_| {
+                let args = [
+                    "long".to_owned(),
+                    format!("env = \"{env}_PERSONAL_KEY\""),
+                    "hide_env_values = true".to_owned(),
+                ];
+                layout::attribute("arg", &args, 4)
+            }),
+            env: env.clone(),
             tenants_attribute: model.tenancy.as_ref().map(|_| {
                 let args = [
                     "long".to_owned(),
@@ -196,7 +209,7 @@ fn crate_use(model: &Model, crate_name: &str) -> String {
         names.push("Broker");
     }
     if Personal::of(model).is_some() {
-        names.extend(["PERSONAL_PROJECTIONS", "SUBJECTS"]);
+        names.extend(["PERSONAL_PROJECTIONS", "SUBJECTS", "subject_id"]);
     }
     if model.tenancy.is_some() {
         names.extend(["TENANT_CLAIM", "Tenants"]);

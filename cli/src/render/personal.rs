@@ -25,6 +25,19 @@ pub(super) fn str_array_const(name: &str, items: &[String]) -> String {
 }
 
 impl Personal {
+    /// `subject_id`'s match arms: each kind of subject's id, read as its aggregate's id type.
+    pub(super) fn subject_arms(&self) -> Vec<String> {
+        self.subjects
+            .iter()
+            .map(|subject| {
+                format!(
+                    "{subject:?} => canonical::<{}::{subject}>(id),",
+                    snake(subject)
+                )
+            })
+            .collect()
+    }
+
     /// `SUBJECTS` and `PERSONAL_PROJECTIONS`, declared.
     pub(super) fn consts(&self) -> (String, String) {
         (

@@ -17,6 +17,8 @@ pub(super) struct Route {
     pub(super) shape: Option<String>,
     /// The handler's first statement: the gate admits the caller, or answers 401 or 403.
     pub(super) admit: String,
+    /// Whether it watches the query: it keeps the caller, whose token's expiry ends it.
+    pub(super) watch: bool,
     /// The handler's body: one call into `eventwright::http` (after parsing the path's values,
     /// for a find), laid out.
     pub(super) call: String,
@@ -202,28 +204,20 @@ pub(super) fn watch_route(query: &Query, state: &str, imports: &mut Imports) -> 
                 };
                 let params = vec![state, format!("Path({variable}): Path<String>")];
                 let callee = format!("http::{helper}::<{projection}, {}>", rust_type(&field.ty));
-                let args = vec![
-                    read_models,
-                    format!("{:?}", field.name),
-                    format!("&{variable}"),
-                ];
+                let args = vec![format!("{:?}", field.name), format!("&{variable}")];
                 (params, String::new(), callee, args)
             }
             QueryKind::ListAll => (
                 vec![state],
                 String::new(),
                 format!("http::watch_all::<{projection}>"),
-                vec![read_models],
+                Vec::new(),
             ),
             QueryKind::Find { equal, .. } => {
                 let values = PathValues::of(equal, imports);
                 let mut params = vec![state];
                 params.extend(values.param);
-                let args = vec![
-                    read_models,
-                    format!("&{}", query.name.to_uppercase()),
-                    values.equal,
-                ];
+                let args = vec![format!("&{}", query.name.to_uppercase()), values.equal];
                 (
                     params,
                     values.parse,
@@ -233,7 +227,12 @@ pub(super) fn watch_route(query: &Query, state: &str, imports: &mut Imports) -> 
             }
         };
     let params: Vec<String> = params.into_iter().chain(tail).collect();
-    let args: Vec<String> = args.into_iter().chain(asked).collect();
+    // The caller too: the watch ends when their token expires.
+    let args: Vec<String> = [read_models, "&caller".to_owned()]
+        .into_iter()
+        .chain(args)
+        .chain(asked)
+        .collect();
     let handler = format!("{}_watch", query.name);
     Some(Route {
         route: query_pattern(query, &["watch"]),
@@ -247,6 +246,7 @@ pub(super) fn watch_route(query: &Query, state: &str, imports: &mut Imports) -> 
         list: false,
         shape: None,
         admit: String::new(),
+        watch: true,
         call: format!("{parse}{}", layout::call(&callee, &args, 4, ".await")),
     })
 }
@@ -310,6 +310,7 @@ pub(super) fn count_routes(
             list: true,
             shape: Some(format!("{head}{literal};")),
             admit: String::new(),
+            watch: false,
             call: layout::call(
                 &format!("http::list_groups::<{projection}>"),
                 &list_args,
@@ -329,6 +330,7 @@ pub(super) fn count_routes(
             list: false,
             shape: None,
             admit: String::new(),
+            watch: false,
             call: layout::call(
                 &format!("http::get_group::<{projection}, {}>", rust_type(&by.ty)),
                 &group_args,

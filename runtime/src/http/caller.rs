@@ -13,6 +13,8 @@ pub struct Principal {
     pub roles: Vec<String>,
     /// The tenant the token names, when the service reads one (`AuthConfig::tenant_claim`).
     pub tenant: Option<String>,
+    /// When the token expires (its `exp`): a watch opened with it ends then.
+    pub expires_at: Option<std::time::SystemTime>,
 }
 
 impl Principal {
@@ -54,6 +56,11 @@ impl Caller {
 
     pub fn principal(&self) -> Option<&Principal> {
         self.0.as_ref()
+    }
+
+    /// When the caller's token expires: never for an anonymous caller.
+    pub fn expires_at(&self) -> Option<std::time::SystemTime> {
+        self.0.as_ref().and_then(|principal| principal.expires_at)
     }
 
     /// The principal's subject, the actor its commands' events record.

@@ -41,4 +41,6 @@ pub use routes::{
 };
 #[cfg(feature = "auth")]
 pub use tenants::{TenancyError, Tenants};
-pub use watch::{LAST_EVENT_ID, watch_all, watch_found, watch_list, watch_row, watch_rows};
+pub use watch::{
+    LAST_EVENT_ID, until_expiry, watch_all, watch_found, watch_list, watch_row, watch_rows,
+};

@@ -5,16 +5,19 @@
 //! The first message, `snapshot`, holds every row the query finds (unless the watch resumes);
 //! each later one, `changes`, the rows an event changed and the keys of rows the query no
 //! longer finds. A failure ends the stream with an `error` message holding the problem; the
-//! client reconnects from its last id.
+//! client reconnects from its last id. [`until_expiry`] ends it when the caller's token does.
 
 use std::convert::Infallible;
 
-use axum::http::HeaderMap;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::caller::Caller;
 use super::error::ApiError;
 use super::request::param_value;
 use super::routes::ListShape;
@@ -34,6 +37,7 @@ struct WatchQuery {
 /// The whole of a route watching one row: the one under the path's key.
 pub async fn watch_row<P, V>(
     read_models: &ReadModels,
+    caller: &Caller,
     field: &str,
     raw_key: &str,
     query: Option<&str>,
@@ -44,12 +48,13 @@ where
     V: serde::Serialize + DeserializeOwned,
 {
     let key = param_value::<V>(field, raw_key)?;
-    watch_rows::<P>(read_models, Watched::Key(key), query, headers).await
+    watch_rows::<P>(read_models, caller, Watched::Key(key), query, headers).await
 }
 
 /// The whole of a route watching the rows whose `field` equals the path's value.
 pub async fn watch_list<P, V>(
     read_models: &ReadModels,
+    caller: &Caller,
     field: &str,
     raw_value: &str,
     query: Option<&str>,
@@ -74,13 +79,14 @@ where
         index,
         equal: vec![value],
     };
-    watch_rows::<P>(read_models, watched, query, headers).await
+    watch_rows::<P>(read_models, caller, watched, query, headers).await
 }
 
 /// The whole of a route watching the rows a list's index finds holding the path's values
 /// (parsed with [`param_value`]); the list's order and range do not apply.
 pub async fn watch_found<P: Projection>(
     read_models: &ReadModels,
+    caller: &Caller,
     shape: &'static ListShape<'static>,
     equal: Vec<serde_json::Value>,
     query: Option<&str>,
@@ -90,22 +96,24 @@ pub async fn watch_found<P: Projection>(
         index: &shape.index,
         equal,
     };
-    watch_rows::<P>(read_models, watched, query, headers).await
+    watch_rows::<P>(read_models, caller, watched, query, headers).await
 }
 
 /// The whole of a route watching every row.
 pub async fn watch_all<P: Projection>(
     read_models: &ReadModels,
+    caller: &Caller,
     query: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    watch_rows::<P>(read_models, Watched::All, query, headers).await
+    watch_rows::<P>(read_models, caller, Watched::All, query, headers).await
 }
 
 /// The rows `watched` names, then each change, as Server-Sent Events; resumed after the token
-/// in `Last-Event-ID` or `?token=`.
+/// in `Last-Event-ID` or `?token=`; ended when `caller`'s token expires.
 pub async fn watch_rows<P: Projection>(
     read_models: &ReadModels,
+    caller: &Caller,
     watched: Watched,
     query: Option<&str>,
     headers: &HeaderMap,
@@ -136,9 +144,10 @@ pub async fn watch_rows<P: Projection>(
         "changes"
     };
     let stream = futures_util::stream::unfold(Some((watch, first)), next_message);
-    Ok(Sse::new(stream)
+    let response = Sse::new(stream)
         .keep_alive(KeepAlive::default())
-        .into_response())
+        .into_response();
+    Ok(until_expiry(caller, response))
 }
 
 /// The next message of a watch, and what follows it; nothing after an `error`.
@@ -164,4 +173,42 @@ async fn next_message<P: Projection>(
             (Ok(event), None)
         }
     })
+}
+
+/// `response` (a watch's event stream), ended when `caller`'s token expires, with a last
+/// `error` event (`token_expired`): a watch is admitted once, and must not outlive the token
+/// that admitted it. Its client opens it again with a fresh token, resuming after the last
+/// event's id. An anonymous caller's watch is left as it is.
+pub fn until_expiry(caller: &Caller, response: Response) -> Response {
+    let Some(expires_at) = caller.expires_at() else {
+        return response;
+    };
+    let left = expires_at
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    let (parts, body) = response.into_parts();
+    let deadline = Box::pin(tokio::time::sleep(left));
+    let stream = futures_util::stream::unfold(
+        Some((body.into_data_stream(), deadline)),
+        |state| async move {
+            let (mut body, mut deadline) = state?;
+            tokio::select! {
+                chunk = body.next() => chunk.map(|chunk| (chunk, Some((body, deadline)))),
+                () = &mut deadline => Some((Ok(expired()), None)),
+            }
+        },
+    );
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// The last event of a watch whose token expired.
+fn expired() -> Bytes {
+    let error = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "token_expired",
+        "the token this watch was opened with has expired: open it again with a fresh one, \
+         resuming after the last event's id",
+    );
+    let data = serde_json::to_string(&error.body).unwrap_or_default();
+    Bytes::from(format!("event: error\ndata: {data}\n\n"))
 }

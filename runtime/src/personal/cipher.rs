@@ -34,22 +34,45 @@ pub(super) fn new_key() -> Result<[u8; 32], StoreError> {
 }
 
 pub(super) fn seal(key: &SubjectKey, context: &str, value: &Value) -> Result<Value, StoreError> {
+    let text = serde_json::to_vec(value).map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    let sealed = seal_bytes(key.bytes(), context, text)?;
+    Ok(json!({ SEALED: BASE64.encode(sealed), KEY: key.id }))
+}
+
+/// `text` sealed with `key`, bound to `context`: a fresh nonce, then the ciphertext and tag.
+pub(super) fn seal_bytes(
+    key: &[u8],
+    context: &str,
+    mut text: Vec<u8>,
+) -> Result<Vec<u8>, StoreError> {
     let mut nonce = [0; NONCE_LEN];
     SystemRandom::new()
         .fill(&mut nonce)
         .map_err(|_| StoreError::Unavailable("the system's random source failed".to_owned()))?;
-    let mut text =
-        serde_json::to_vec(value).map_err(|error| StoreError::Corrupt(error.to_string()))?;
     cipher(key)
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(context.as_bytes()),
             &mut text,
         )
-        .map_err(|_| StoreError::Corrupt("a personal field could not be sealed".to_owned()))?;
+        .map_err(|_| StoreError::Corrupt(format!("{context} could not be sealed")))?;
     let mut sealed = nonce.to_vec();
     sealed.extend(text);
-    Ok(json!({ SEALED: BASE64.encode(sealed), KEY: key.id }))
+    Ok(sealed)
+}
+
+/// What [`seal_bytes`] sealed with `key` for `context`; `None` when it does not open so.
+pub(super) fn open_bytes(key: &[u8], context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() <= NONCE_LEN {
+        return None;
+    }
+    let (nonce, text) = sealed.split_at(NONCE_LEN);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut text = text.to_vec();
+    let opened = cipher(key)
+        .open_in_place(nonce, Aad::from(context.as_bytes()), &mut text)
+        .ok()?;
+    Some(opened.to_vec())
 }
 
 /// The field `sealed` held, `None` when it was sealed with another key than `key`: one its
@@ -67,22 +90,26 @@ pub(super) fn open(
     let bytes = sealed[SEALED]
         .as_str()
         .and_then(|text| BASE64.decode(text).ok())
-        .filter(|bytes| bytes.len() > NONCE_LEN)
         .ok_or_else(corrupt)?;
-    let (nonce, text) = bytes.split_at(NONCE_LEN);
-    let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| corrupt())?;
-    let mut text = text.to_vec();
-    let opened = cipher(key)
-        .open_in_place(nonce, Aad::from(context.as_bytes()), &mut text)
-        .map_err(|_| corrupt())?;
-    serde_json::from_slice(opened)
+    let opened = open_bytes(key.bytes(), context, &bytes).ok_or_else(corrupt)?;
+    serde_json::from_slice(&opened)
         .map(Some)
         .map_err(|_| corrupt())
 }
 
-fn cipher(key: &SubjectKey) -> LessSafeKey {
-    let key = UnboundKey::new(&AES_256_GCM, key.bytes()).expect("a 32-byte key is an AES-256 key");
+fn cipher(key: &[u8]) -> LessSafeKey {
+    let key = UnboundKey::new(&AES_256_GCM, key).expect("a 32-byte key is an AES-256 key");
     LessSafeKey::new(key)
+}
+
+/// Bytes as text, as keys and sealed values are kept.
+pub(super) fn encode(bytes: &[u8]) -> String {
+    BASE64.encode(bytes)
+}
+
+/// What [`encode`] made of some bytes; `None` when it is not such text.
+pub(super) fn decode(text: &str) -> Option<Vec<u8>> {
+    BASE64.decode(text).ok()
 }
 
 /// `key` as it is kept in the key table.

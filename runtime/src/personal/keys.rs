@@ -5,6 +5,7 @@ use std::fmt;
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use super::wrap::{KeyWrap, stored_secret};
 use crate::store::StoreError;
 
 /// Whom personal data is about: a subject of a kind (`Member`), by its id.
@@ -66,18 +67,28 @@ pub trait SubjectKeys: fmt::Debug + Send + Sync + 'static {
     async fn forget(&self, subject: &Subject) -> Result<bool, StoreError>;
 }
 
-/// A fresh random key, as kept in a key table (base64).
-pub(crate) fn new_key_text() -> Result<String, StoreError> {
-    Ok(super::cipher::encode_key(&super::cipher::new_key()?))
+/// A fresh random key, as kept in a key table: base64, wrapped when `wrap` is given.
+pub(crate) fn new_key_text(
+    wrap: Option<&KeyWrap>,
+    subject: &Subject,
+    id: Uuid,
+) -> Result<String, StoreError> {
+    let text = super::cipher::encode_key(&super::cipher::new_key()?);
+    match wrap {
+        Some(wrap) => wrap.wrap(subject, id, &text),
+        None => Ok(text),
+    }
 }
 
-/// A key as read back from a key table.
+/// A key as read back from a key table, unwrapped with `wrap` when it was kept wrapped.
 pub(crate) fn key_from_text(
+    wrap: Option<&KeyWrap>,
     subject: &Subject,
     id: Uuid,
     text: &str,
 ) -> Result<SubjectKey, StoreError> {
-    super::cipher::decode_key(text)
+    let text = stored_secret(wrap, subject, id, text)?;
+    super::cipher::decode_key(&text)
         .map(|secret| SubjectKey::new(id, secret))
         .ok_or_else(|| StoreError::Corrupt(format!("the key of {subject} is not a key")))
 }

@@ -5,12 +5,13 @@
 //! deletes its key: its fields can never be read again from the event store or a broker's
 //! copy, and read models rebuilt afterwards show them erased (`null`). Events stay appended
 //! and whole; only what they said about the subject is gone. The keys live in the event
-//! store's database (`eventwright_subject_keys`): a backup of the whole database holds them
-//! too, and opens what it holds until it is itself deleted, so back the key table up apart,
-//! or not at all.
+//! store's database (`eventwright_subject_keys`), wrapped with a [`KeyWrap`] kept outside it
+//! when one is given: then a copy of the database alone opens nothing. Unwrapped, a backup of
+//! the whole database holds them too, and opens what it holds until it is itself deleted.
 //!
 //! - [`PersonalData`]: which fields of which events are personal, and whose;
-//! - [`SubjectKeys`]: where keys are kept (the event store's database);
+//! - [`SubjectKeys`]: where keys are kept (the event store's database), and [`KeyWrap`], what
+//!   wraps them there;
 //! - [`Shredder`]: seals and opens events with them;
 //! - [`SealedEventStore`] and [`SealedFeed`]: an event store and a feed that seal and open as
 //!   events pass, so nothing else in the service sees a sealed field.
@@ -20,12 +21,14 @@ mod feed;
 mod keys;
 mod rules;
 mod store;
+mod wrap;
 
 pub use feed::SealedFeed;
 pub use keys::{Subject, SubjectKey, SubjectKeys};
 pub(crate) use keys::{key_from_text, new_key_text};
 pub use rules::{PersonalData, SubjectOf};
 pub use store::SealedEventStore;
+pub use wrap::{KeyWrap, NotAKeyWrap};
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -10,7 +10,7 @@ use eventwright::bus::InProcBus;
 use eventwright::engine::Feed;
 use eventwright::event::{EventEnvelope, NewEvent};
 use eventwright::personal::{
-    PersonalData, SealedEventStore, SealedFeed, Shredder, Subject, SubjectKeys, SubjectOf,
+    KeyWrap, PersonalData, SealedEventStore, SealedFeed, Shredder, Subject, SubjectKeys, SubjectOf,
 };
 use eventwright::store::{Cursor, EventStore, LogEntry, StoreError};
 use serde_json::{Value, json};
@@ -165,4 +165,47 @@ pub async fn forgotten_subjects_read_as_null(raw: Arc<dyn EventStore>, keys: Arc
         payloads(&sealed.load("Member", "ann", 0).await.unwrap()),
         [json!({ "name": null, "email": null, "card": 7 }), again]
     );
+}
+
+/// With a wrapping key, subjects' keys are kept wrapped (`secrets` reads the key table as
+/// stored): everything reads as it does unwrapped, and without that wrapping key, or with
+/// another, a key does not open; never a wrong field, always a clear error.
+pub async fn keys_kept_wrapped_open_only_with_their_wrap<F, S>(
+    raw: Arc<dyn EventStore>,
+    keys: impl Fn(Option<KeyWrap>) -> Arc<dyn SubjectKeys>,
+    secrets: F,
+) where
+    F: Fn() -> S,
+    S: std::future::Future<Output = Vec<String>>,
+{
+    let wrap: KeyWrap = "B+t0a1Vy4uMq4C5YqJ6q3s4Xw9yZcV8pXoB3k2mQ1aE="
+        .parse()
+        .unwrap();
+    let sealed = SealedEventStore::new(
+        Arc::clone(&raw),
+        Shredder::new(rules(), keys(Some(wrap.clone()))),
+    );
+    let ann = json!({ "name": "Ann Lee", "email": null, "card": 7 });
+    sealed
+        .append(vec![event("Member", "ann", 1, "MemberJoined", ann.clone())])
+        .await
+        .unwrap();
+    assert_eq!(
+        sealed.load("Member", "ann", 0).await.unwrap()[0].payload,
+        ann
+    );
+    let stored = secrets().await;
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].starts_with("wrapped:"), "{stored:?}");
+
+    let other: KeyWrap = "c2Vjb25kIHdyYXBwaW5nIGtleSwgMzIgYnl0ZXMhISE="
+        .parse()
+        .unwrap();
+    for (wrap, says) in [(None, "is wrapped"), (Some(other), "does not unwrap")] {
+        let unopened = SealedEventStore::new(Arc::clone(&raw), Shredder::new(rules(), keys(wrap)));
+        match unopened.load("Member", "ann", 0).await {
+            Err(StoreError::Unavailable(message)) => assert!(message.contains(says), "{message}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -26,14 +26,27 @@ impl Watching {
     /// `GET path` on `base` (`http://host:port`), resuming after `last_event_id` when given.
     /// Panics unless the service answers 200 with an event stream.
     pub fn open(base: &str, path: &str, last_event_id: Option<&str>) -> Self {
+        Self::open_as(base, path, last_event_id, None)
+    }
+
+    /// [`open`](Self::open), sending `token` as the bearer token when given.
+    pub fn open_as(
+        base: &str,
+        path: &str,
+        last_event_id: Option<&str>,
+        token: Option<&str>,
+    ) -> Self {
         let address = base.trim_start_matches("http://");
         let mut socket = TcpStream::connect(address).expect("the service listens");
         let resume = last_event_id
             .map(|id| format!("Last-Event-ID: {id}\r\n"))
             .unwrap_or_default();
+        let bearer = token
+            .map(|token| format!("Authorization: Bearer {token}\r\n"))
+            .unwrap_or_default();
         write!(
             socket,
-            "GET {path} HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n{resume}\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n{resume}{bearer}\r\n"
         )
         .expect("the request is sent");
         let mut reader = BufReader::new(socket.try_clone().expect("a second handle"));

@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::support::Service;
+use crate::support::sse::Watching;
 
 const SECRET: &str = "the library's own secret, 32 bytes or more";
 const ISSUER: &str = "https://issuer.test";
@@ -212,6 +213,20 @@ pub fn secret_tokens(binary: &Path, write_db: &str, read_db: &str) {
             ("MemberRenamed", Some("lib")),
         ]
     );
+
+    // A watch is admitted once, and ends when the token that opened it expires, saying so.
+    let brief = hs256(&claims("ann", &["member"], 3));
+    let watching = Watching::open_as(&service.base, "/book/b1/watch", None, Some(&brief));
+    let wait = std::time::Duration::from_secs(10);
+    let first = watching.next_or_end(wait).expect("the snapshot");
+    assert_eq!(first.event, "snapshot", "{first:?}");
+    let last = watching.next_or_end(wait).expect("the expiry");
+    assert_eq!(
+        (last.event.as_str(), last.data["code"].as_str()),
+        ("error", Some("token_expired")),
+        "{last:?}"
+    );
+    assert!(watching.next_or_end(wait).is_none(), "then the stream ends");
 }
 
 /// Waits (up to 10 s) for the service to print a line holding `text`.

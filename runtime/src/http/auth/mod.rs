@@ -201,10 +201,16 @@ impl Authenticator {
             .as_deref()
             .and_then(|claim| claims[claim].as_str())
             .map(str::to_owned);
+        // Required and checked above: a number of seconds since the epoch.
+        let expires_at = claims["exp"]
+            .as_f64()
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .and_then(|since| std::time::UNIX_EPOCH.checked_add(since));
         Ok(Principal {
             subject,
             roles: roles(&claims[self.config.roles_claim.as_str()]),
             tenant,
+            expires_at,
         })
     }
 }

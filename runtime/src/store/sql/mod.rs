@@ -29,6 +29,8 @@ use serde_json::Value;
 
 pub use event_store::SqlEventStore;
 pub use read_store::SqlReadStore;
+#[cfg(feature = "personal")]
+pub use subject_keys::SqlSubjectKeys;
 
 pub(crate) use backend::{Arg, Backend, Conn, Rows, SqlRow, Tx, sqlx_connections};
 pub(crate) use statements::LogOrder;

@@ -4,13 +4,33 @@ use async_trait::async_trait;
 
 use super::backend::{Arg, Backend, Conn};
 use super::event_store::SqlEventStore;
-use crate::personal::{Subject, SubjectKey, SubjectKeys, key_from_text, new_key_text};
+use crate::personal::{KeyWrap, Subject, SubjectKey, SubjectKeys, key_from_text, new_key_text};
 use crate::store::StoreError;
 
+/// The keys of data subjects in the event store's database (`eventwright_subject_keys`),
+/// wrapped with a [`KeyWrap`] when one is given: [`SqlEventStore::subject_keys`].
+#[derive(Debug, Clone)]
+pub struct SqlSubjectKeys<B> {
+    store: SqlEventStore<B>,
+    wrap: Option<KeyWrap>,
+}
+
+impl<B: Backend> SqlEventStore<B> {
+    /// The data subjects' keys kept beside these events; new ones wrapped with `wrap`, which
+    /// also unwraps those kept wrapped (keys kept before a wrap was given still read).
+    pub fn subject_keys(&self, wrap: Option<KeyWrap>) -> SqlSubjectKeys<B> {
+        SqlSubjectKeys {
+            store: self.clone(),
+            wrap,
+        }
+    }
+}
+
 #[async_trait]
-impl<B: Backend> SubjectKeys for SqlEventStore<B> {
+impl<B: Backend> SubjectKeys for SqlSubjectKeys<B> {
     async fn key_for(&self, subject: &Subject) -> Result<SubjectKey, StoreError> {
-        let dialect = self.db().dialect();
+        let db = self.store.db();
+        let dialect = db.dialect();
         // Two writers making the first key of one subject at once: the first insert stays,
         // and both read it back.
         let insert = format!(
@@ -22,30 +42,33 @@ impl<B: Backend> SubjectKeys for SqlEventStore<B> {
             dialect.placeholder(4),
             dialect.placeholder(5),
         );
-        let secret = new_key_text()?;
+        let id = uuid::Uuid::new_v4();
+        let secret = new_key_text(self.wrap.as_ref(), subject, id)?;
         let args = [
             Arg::Text(&subject.kind),
             Arg::Text(&subject.id),
-            Arg::Uuid(uuid::Uuid::new_v4()),
+            Arg::Uuid(id),
             Arg::Text(&secret),
             Arg::Timestamp(chrono::Utc::now()),
         ];
-        self.db().pool().execute(&insert, &args).await?;
+        db.pool().execute(&insert, &args).await?;
         self.existing(subject).await?.ok_or_else(|| {
             StoreError::Unavailable(format!("the key of {subject} was deleted as it was made"))
         })
     }
 
     async fn existing(&self, subject: &Subject) -> Result<Option<SubjectKey>, StoreError> {
-        let dialect = self.db().dialect();
+        let db = self.store.db();
+        let dialect = db.dialect();
         let select = format!(
             "SELECT key_id, secret FROM eventwright_subject_keys WHERE kind = {} AND subject = {}",
             dialect.placeholder(1),
             dialect.placeholder(2),
         );
         let args = [Arg::Text(&subject.kind), Arg::Text(&subject.id)];
-        match self.db().pool().fetch_optional(&select, &args).await? {
+        match db.pool().fetch_optional(&select, &args).await? {
             Some(row) => Ok(Some(key_from_text(
+                self.wrap.as_ref(),
                 subject,
                 row.uuid("key_id")?,
                 &row.text("secret")?,
@@ -55,13 +78,14 @@ impl<B: Backend> SubjectKeys for SqlEventStore<B> {
     }
 
     async fn forget(&self, subject: &Subject) -> Result<bool, StoreError> {
-        let dialect = self.db().dialect();
+        let db = self.store.db();
+        let dialect = db.dialect();
         let delete = format!(
             "DELETE FROM eventwright_subject_keys WHERE kind = {} AND subject = {}",
             dialect.placeholder(1),
             dialect.placeholder(2),
         );
         let args = [Arg::Text(&subject.kind), Arg::Text(&subject.id)];
-        Ok(self.db().pool().execute(&delete, &args).await? > 0)
+        Ok(db.pool().execute(&delete, &args).await? > 0)
     }
 }
