@@ -66,7 +66,9 @@ impl Tenant {
     }
 
     /// `location` with each `{tenant}` replaced by [`identifier`](Self::identifier), when it
-    /// holds one: a service's store URL that says itself where each tenant's store is.
+    /// holds one: a service's store URL that says itself where each tenant's store is. Each
+    /// store checks first that the placeholder is where it tells stores apart
+    /// ([`misplaced`]).
     pub fn fill(&self, location: &str) -> Option<String> {
         location
             .contains(PLACEHOLDER)
@@ -76,6 +78,19 @@ impl Tenant {
 
 /// Where a store URL puts the tenant's name.
 pub const PLACEHOLDER: &str = "{tenant}";
+
+/// Refuses a `url` whose `{tenant}` is somewhere else than `part` (what `where_` names): a
+/// placeholder in a user name or a query setting would leave every tenant in one store.
+pub fn misplaced(url: &str, part: &str, where_: &str) -> Option<String> {
+    (url.contains(PLACEHOLDER)
+        && url.matches(PLACEHOLDER).count() != part.matches(PLACEHOLDER).count())
+    .then(|| {
+        format!(
+            "{{tenant}} in a store URL goes in {where_}, which tells tenants' stores apart; \
+                 anywhere else every tenant would share one store"
+        )
+    })
+}
 
 impl fmt::Display for Tenant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

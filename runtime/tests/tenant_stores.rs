@@ -108,6 +108,21 @@ async fn a_postgres_url_choosing_a_schema_already_is_refused() {
     };
     assert!(message.contains("put {tenant} in it"), "{message}");
     assert!(!message.contains("secret"), "{message}");
+    // A placeholder that tells no store apart is refused, naming where it goes.
+    for url in [
+        "postgres://{tenant}:secret@127.0.0.1:1/db",
+        "postgres://127.0.0.1:1/db?application_name=svc_{tenant}",
+    ] {
+        let error = postgres::tenant_schema(url, &tenant, Retry::default())
+            .await
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("the database name or the search_path"),
+            "{error}"
+        );
+    }
     // With the placeholder, the URL says where each tenant's store is, and is taken as it is.
     let url = "postgres://db/stock?options=-c%20search_path%3Dt_{tenant}";
     assert_eq!(

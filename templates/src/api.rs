@@ -137,11 +137,15 @@ async fn openapi() -> ([(header::HeaderName, &'static str); 1], &'static str) {
 }
 {%- if tenancy %}
 
-/// Ready once every tenant's stores answer.
+/// Ready once every tenant's stores answer. The route is open, so it names no tenant: which
+/// one, and why, goes to the log.
 async fn ready(State(tenants): State<Tenants>) -> Response {
     for (tenant, app) in tenants.iter() {
         if let Err(error) = app.ready().await {
-            return http::readiness(Err(format!("tenant {tenant}: {error}")));
+            tracing::warn!(%tenant, %error, "a tenant's stores are not ready");
+            return http::readiness(Err(
+                "a tenant's stores do not answer: the service's log says which".to_owned(),
+            ));
         }
     }
     http::readiness(Ok(()))

@@ -85,7 +85,8 @@ pub struct Config {
     pub consistency_wait: Duration,
 {%- if personal.is_some() %}
     /// The key that wraps each data subject's key in the event store, kept outside it: then a
-    /// copy of the database alone opens no personal field. `None` keeps them unwrapped.
+    /// copy of the database alone opens no personal field (keys kept before it was given are
+    /// wrapped as they are read). `None` keeps them unwrapped.
     pub personal_key: Option<KeyWrap>,
 {%- endif %}
 {%- if kafka %}

@@ -220,8 +220,8 @@ struct StoreArgs {
 {%- if let Some(attribute) = personal_key_attribute %}
     /// The key that wraps each data subject's key in the event store (32 random bytes in
     /// base64, `openssl rand -base64 32`), kept outside the database: then a copy of the
-    /// database alone opens no personal field. Keep it as safe as the data: without it, no
-    /// personal field opens.
+    /// database alone opens no personal field (keys kept before are wrapped as they are read).
+    /// Keep it as safe as the data: without it, no personal field opens.
     {{ attribute }}
     personal_key: Option<KeyWrap>,
 {%- endif %}

@@ -183,9 +183,11 @@ pub fn until_expiry(caller: &Caller, response: Response) -> Response {
     let Some(expires_at) = caller.expires_at() else {
         return response;
     };
-    let left = expires_at
-        .duration_since(std::time::SystemTime::now())
-        .unwrap_or_default();
+    // The gate takes a token a little after its expiry (clocks disagree): such a watch would
+    // end as it starts, and its client reconnect at once, again and again.
+    let Ok(left) = expires_at.duration_since(std::time::SystemTime::now()) else {
+        return expired_error().into_response();
+    };
     let (parts, body) = response.into_parts();
     let deadline = Box::pin(tokio::time::sleep(left));
     let stream = futures_util::stream::unfold(
@@ -201,14 +203,20 @@ pub fn until_expiry(caller: &Caller, response: Response) -> Response {
     Response::from_parts(parts, Body::from_stream(stream))
 }
 
-/// The last event of a watch whose token expired.
-fn expired() -> Bytes {
-    let error = ApiError::new(
+/// Why a watch ends, or does not start: its token expired.
+fn expired_error() -> ApiError {
+    let mut error = ApiError::new(
         StatusCode::UNAUTHORIZED,
         "token_expired",
         "the token this watch was opened with has expired: open it again with a fresh one, \
          resuming after the last event's id",
     );
-    let data = serde_json::to_string(&error.body).unwrap_or_default();
+    error.www_authenticate = Some("Bearer error=\"invalid_token\"".to_owned());
+    error
+}
+
+/// The last event of a watch whose token expired.
+fn expired() -> Bytes {
+    let data = serde_json::to_string(&expired_error().body).unwrap_or_default();
     Bytes::from(format!("event: error\ndata: {data}\n\n"))
 }

@@ -6,8 +6,9 @@
 //! copy, and read models rebuilt afterwards show them erased (`null`). Events stay appended
 //! and whole; only what they said about the subject is gone. The keys live in the event
 //! store's database (`eventwright_subject_keys`), wrapped with a [`KeyWrap`] kept outside it
-//! when one is given: then a copy of the database alone opens nothing. Unwrapped, a backup of
-//! the whole database holds them too, and opens what it holds until it is itself deleted.
+//! when one is given: then a copy of the database alone opens nothing sealed with a key made
+//! or read since (keys kept before are wrapped as they are read). Unwrapped, a backup of the
+//! whole database holds them too, and opens what it holds until it is itself deleted.
 //!
 //! - [`PersonalData`]: which fields of which events are personal, and whose;
 //! - [`SubjectKeys`]: where keys are kept (the event store's database), and [`KeyWrap`], what
@@ -28,6 +29,7 @@ pub use keys::{Subject, SubjectKey, SubjectKeys};
 pub(crate) use keys::{key_from_text, new_key_text};
 pub use rules::{PersonalData, SubjectOf};
 pub use store::SealedEventStore;
+pub(crate) use wrap::is_wrapped;
 pub use wrap::{KeyWrap, NotAKeyWrap};
 
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! A key-encryption key: subjects' keys kept wrapped with a key that lives outside the
 //! database (a secret of the service's deployment), so a copy of the database alone opens no
-//! personal field.
+//! personal field whose key was made or read since. A key kept before is wrapped as it is
+//! read; until then it stays as it was.
 
 use std::fmt;
 use std::str::FromStr;
@@ -72,6 +73,11 @@ impl KeyWrap {
                 ))
             })
     }
+}
+
+/// Whether a key as kept is wrapped.
+pub(crate) fn is_wrapped(stored: &str) -> bool {
+    stored.starts_with(WRAPPED)
 }
 
 /// A key as the key table keeps it: unwrapped (made without a wrapping key) or wrapped.

@@ -198,6 +198,26 @@ pub async fn keys_kept_wrapped_open_only_with_their_wrap<F, S>(
     assert_eq!(stored.len(), 1);
     assert!(stored[0].starts_with("wrapped:"), "{stored:?}");
 
+    // A key kept before the wrap was given is wrapped as it is read.
+    let plain = SealedEventStore::new(Arc::clone(&raw), Shredder::new(rules(), keys(None)));
+    let bob = json!({ "name": "Bob", "email": null, "card": 8 });
+    plain
+        .append(vec![event("Member", "bob", 1, "MemberJoined", bob.clone())])
+        .await
+        .unwrap();
+    let unwrapped = |secrets: Vec<String>| {
+        secrets
+            .iter()
+            .filter(|secret| !secret.starts_with("wrapped:"))
+            .count()
+    };
+    assert_eq!(unwrapped(secrets().await), 1);
+    assert_eq!(
+        sealed.load("Member", "bob", 0).await.unwrap()[0].payload,
+        bob
+    );
+    assert_eq!(unwrapped(secrets().await), 0);
+
     let other: KeyWrap = "c2Vjb25kIHdyYXBwaW5nIGtleSwgMzIgYnl0ZXMhISE="
         .parse()
         .unwrap();

@@ -29,8 +29,8 @@ fn tenants_are_read_from_the_claim_named_or_tenant() {
 fn a_claim_that_cannot_hold_a_tenant_is_pointed_at() {
     assert_eq!(
         error(&with_tenants("{ claim: sub }")),
-        "3:19 `tenants` reads the tenant from a claim that cannot hold it: `sub` is a registered \
-         claim that never names a tenant"
+        "3:19 `tenants` reads the tenant from a claim that cannot hold it: `sub` holds something \
+         else than a tenant"
     );
     assert_eq!(
         error(&with_tenants("{ claim: \"an org\" }")),

@@ -9,8 +9,9 @@ use crate::model::ir;
 /// The claim read when the model names none.
 const DEFAULT_CLAIM: &str = "tenant";
 
-/// Registered claims that hold times and ids, never a tenant's name; `sub` names the caller.
-const NOT_A_TENANT: &[&str] = &["sub", "exp", "nbf", "iat", "jti"];
+/// Claims that hold something else: times and ids, the caller (`sub`), the issuer and
+/// audience the service checks, and the roles (`roles`, the default roles claim).
+const NOT_A_TENANT: &[&str] = &["sub", "exp", "nbf", "iat", "jti", "iss", "aud", "roles"];
 
 pub(super) fn tenancy(
     ctx: &mut Ctx,
@@ -28,9 +29,7 @@ pub(super) fn tenancy(
     } else if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some("a claim name has no spaces".to_owned())
     } else if NOT_A_TENANT.contains(&name) {
-        Some(format!(
-            "`{name}` is a registered claim that never names a tenant"
-        ))
+        Some(format!("`{name}` holds something else than a tenant"))
     } else {
         None
     };

@@ -75,16 +75,15 @@ pub fn issue_token_with(
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    let mut token = serde_json::json!({
-        "sub": subject,
-        "roles": roles,
-        "iat": now,
-        "exp": now.saturating_add(lifetime.as_secs()),
-    });
-    token
-        .as_object_mut()
-        .expect("a JSON object literal")
-        .extend(claims);
+    // The further claims first: they never overwrite the subject, roles or times.
+    let mut token = claims;
+    token.insert("sub".to_owned(), subject.into());
+    token.insert("roles".to_owned(), roles.into());
+    token.insert("iat".to_owned(), now.into());
+    token.insert(
+        "exp".to_owned(),
+        now.saturating_add(lifetime.as_secs()).into(),
+    );
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &token,

@@ -2,12 +2,22 @@
 
 use super::CassandraConfig;
 use crate::store::StoreError;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, misplaced};
 
 /// The tenant's own read store, from the service's `url`: its `{tenant}` filled in, or else the
 /// URL's keyspace followed by `_<tenant>` (`cassandra://db:9042/stock` →
 /// `cassandra://db:9042/stock_north`), created with the tables on first connect.
 pub fn tenant_keyspace(url: &str, tenant: &Tenant) -> Result<String, StoreError> {
+    let keyspace = url
+        .split('?')
+        .next()
+        .unwrap_or(url)
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    if let Some(refused) = misplaced(url, keyspace, "the keyspace") {
+        return Err(StoreError::Unavailable(refused));
+    }
     let scoped = match tenant.fill(url) {
         Some(filled) => filled,
         None => {
@@ -40,5 +50,7 @@ mod tests {
         );
         let long = format!("cassandra://a:9042/{}", "k".repeat(41));
         assert!(tenant_keyspace(&long, &tenant).is_err());
+        // In a node's name, every tenant would share the keyspace.
+        assert!(tenant_keyspace("cassandra://{tenant}:9042/stock", &tenant).is_err());
     }
 }

@@ -150,8 +150,10 @@ impl Tx for PgTx {
         Ok(())
     }
 
+    // Advisory locks are the database's, not a schema's: named within the schema, stores of
+    // different schemas (tenants, tests) never wait for each other's streams and rows.
     async fn lock(&mut self, name: &str) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ' ' || $1, 0))")
             .bind(name)
             .execute(&mut *self.0)
             .await?;
@@ -161,7 +163,7 @@ impl Tx for PgTx {
     async fn lock_all(&mut self, names: &[String]) -> Result<(), StoreError> {
         // Rows of an unnested array come in the array's order, and so do the locks.
         sqlx::query(
-            "SELECT pg_advisory_xact_lock(hashtextextended(name, 0)) \
+            "SELECT pg_advisory_xact_lock(hashtextextended(coalesce(current_schema(), '') || ' ' || name, 0)) \
              FROM unnest($1::text[]) WITH ORDINALITY AS stream(name, n) ORDER BY n",
         )
         .bind(names)

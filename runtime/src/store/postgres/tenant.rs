@@ -2,12 +2,24 @@
 
 use super::{Retry, connect, redact};
 use crate::store::StoreError;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, misplaced};
 
 /// The tenant's own store, from the service's `url`: its `{tenant}` filled in (a database or
 /// schema per tenant that you create), or else the schema `tenant_<name>` in the URL's
 /// database, created when missing.
 pub async fn tenant_schema(url: &str, tenant: &Tenant, retry: Retry) -> Result<String, StoreError> {
+    // The database (the path) or the schema (a `search_path` option) tells tenants apart.
+    let (location, query) = url.split_once('?').unwrap_or((url, ""));
+    let database = location.rsplit('/').next().unwrap_or("");
+    let search_path = query
+        .split('&')
+        .filter(|setting| setting.contains("search_path"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let told_apart = format!("{database} {search_path}");
+    if let Some(refused) = misplaced(url, &told_apart, "the database name or the search_path") {
+        return Err(StoreError::Unavailable(refused));
+    }
     if let Some(filled) = tenant.fill(url) {
         return Ok(filled);
     }

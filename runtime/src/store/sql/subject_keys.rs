@@ -4,7 +4,9 @@ use async_trait::async_trait;
 
 use super::backend::{Arg, Backend, Conn};
 use super::event_store::SqlEventStore;
-use crate::personal::{KeyWrap, Subject, SubjectKey, SubjectKeys, key_from_text, new_key_text};
+use crate::personal::{
+    KeyWrap, Subject, SubjectKey, SubjectKeys, is_wrapped, key_from_text, new_key_text,
+};
 use crate::store::StoreError;
 
 /// The keys of data subjects in the event store's database (`eventwright_subject_keys`),
@@ -13,6 +15,40 @@ use crate::store::StoreError;
 pub struct SqlSubjectKeys<B> {
     store: SqlEventStore<B>,
     wrap: Option<KeyWrap>,
+}
+
+impl<B: Backend> SqlSubjectKeys<B> {
+    /// Wraps a key kept before the service had a wrapping key, as it is read: from then on a
+    /// copy of the database does not open it. (Unless forgotten, or replaced meanwhile.)
+    async fn rewrap(
+        &self,
+        subject: &Subject,
+        id: uuid::Uuid,
+        stored: &str,
+        wrap: &KeyWrap,
+    ) -> Result<(), StoreError> {
+        let db = self.store.db();
+        let dialect = db.dialect();
+        let update = format!(
+            "UPDATE eventwright_subject_keys SET secret = {} \
+             WHERE kind = {} AND subject = {} AND key_id = {} AND secret = {}",
+            dialect.placeholder(1),
+            dialect.placeholder(2),
+            dialect.placeholder(3),
+            dialect.placeholder(4),
+            dialect.placeholder(5),
+        );
+        let wrapped = wrap.wrap(subject, id, stored)?;
+        let args = [
+            Arg::Text(&wrapped),
+            Arg::Text(&subject.kind),
+            Arg::Text(&subject.id),
+            Arg::Uuid(id),
+            Arg::Text(stored),
+        ];
+        db.pool().execute(&update, &args).await?;
+        Ok(())
+    }
 }
 
 impl<B: Backend> SqlEventStore<B> {
@@ -66,15 +102,17 @@ impl<B: Backend> SubjectKeys for SqlSubjectKeys<B> {
             dialect.placeholder(2),
         );
         let args = [Arg::Text(&subject.kind), Arg::Text(&subject.id)];
-        match db.pool().fetch_optional(&select, &args).await? {
-            Some(row) => Ok(Some(key_from_text(
-                self.wrap.as_ref(),
-                subject,
-                row.uuid("key_id")?,
-                &row.text("secret")?,
-            )?)),
-            None => Ok(None),
+        let Some(row) = db.pool().fetch_optional(&select, &args).await? else {
+            return Ok(None);
+        };
+        let (id, stored) = (row.uuid("key_id")?, row.text("secret")?);
+        let key = key_from_text(self.wrap.as_ref(), subject, id, &stored)?;
+        if let Some(wrap) = &self.wrap
+            && !is_wrapped(&stored)
+        {
+            self.rewrap(subject, id, &stored, wrap).await?;
         }
+        Ok(Some(key))
     }
 
     async fn forget(&self, subject: &Subject) -> Result<bool, StoreError> {

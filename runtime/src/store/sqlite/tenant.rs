@@ -1,12 +1,16 @@
 //! A database file per tenant.
 
 use crate::store::StoreError;
-use crate::tenant::Tenant;
+use crate::tenant::{Tenant, misplaced};
 
 /// The tenant's own database, from the service's `url`: its `{tenant}` filled in, or else the
 /// tenant's name put before the file's extension (`sqlite://stock.db` → `sqlite://stock.north.db`).
 /// An in-memory database (`sqlite::memory:`) is already one per connection, so one per tenant.
 pub fn tenant_file(url: &str, tenant: &Tenant) -> Result<String, StoreError> {
+    let path = url.split('?').next().unwrap_or(url);
+    if let Some(refused) = misplaced(url, path, "the file's path") {
+        return Err(StoreError::Unavailable(refused));
+    }
     if let Some(filled) = tenant.fill(url) {
         return Ok(filled);
     }
@@ -69,7 +73,11 @@ mod tests {
     #[test]
     fn a_url_naming_no_file_is_refused() {
         let tenant = Tenant::new("north").unwrap();
-        for url in ["sqlite://data/", "postgres://db/stock"] {
+        for url in [
+            "sqlite://data/",
+            "postgres://db/stock",
+            "sqlite://data/events.db?vfs={tenant}",
+        ] {
             assert!(tenant_file(url, &tenant).is_err(), "{url}");
         }
     }
