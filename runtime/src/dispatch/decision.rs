@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use tokio::sync::oneshot;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -208,9 +209,10 @@ impl Dispatcher {
     }
 }
 
-/// Validates `decision`, then runs `decide` on it in a task of its own, as a command is: a
-/// caller that stops waiting does not stop it half way, holding turns released before its
-/// commit. Counted in `eventwright_commands_total` under the decision's name.
+/// Validates `decision`, then runs `decide` on it as a command's worker is run: in the caller's
+/// task until it answers, going on in a task of its own if the caller stops waiting, so it is
+/// never stopped half way, holding turns released before its commit. Counted in
+/// `eventwright_commands_total` under the decision's name.
 pub(super) async fn run_decision<D, T, F, Fut>(
     decision: D,
     decide: F,
@@ -224,13 +226,19 @@ where
 {
     let result = match decision.validate() {
         Ok(()) => {
-            let decided =
-                tokio::spawn(decide(dispatcher, decision).instrument(tracing::Span::current()));
-            decided.await.unwrap_or_else(|_| {
-                Err(DispatchError::Store(StoreError::Unavailable(
-                    "the decision's task stopped before answering; see the log".to_owned(),
-                )))
-            })
+            let (reply, answer) = oneshot::channel();
+            let work = async move {
+                // A caller that stopped waiting has nobody to tell.
+                let _ = reply.send(decide(dispatcher, decision).await);
+            };
+            let work = Box::pin(work.instrument(tracing::Span::current()));
+            super::inline::drive_until(work, answer)
+                .await
+                .unwrap_or_else(|| {
+                    Err(DispatchError::Store(StoreError::Unavailable(
+                        "the decision's task stopped before answering; see the log".to_owned(),
+                    )))
+                })
         }
         Err(errors) => Err(DispatchError::Invalid(errors)),
     };

@@ -7,7 +7,7 @@
 //!   only while what it read stands; `claims`: the unique values a commit claims and releases;
 //! - `load`: an aggregate's state from its snapshot and events, or its state row;
 //! - `decide`: the pure decision, shared with the given/when/then harness;
-//! - `mailbox`, `group_commit`: the machinery those share;
+//! - `mailbox`, `group_commit`, `inline`: the machinery those share;
 //! - `outcome`: what a command did, or why it did not; `command_enum`: enums of commands;
 //! - `sent`: commands sent with an id, answered from their record when sent again;
 //!   `request_key`: the id and fingerprint of a client's keyed request; `keyed_decision`: a
@@ -19,6 +19,7 @@ mod command_enum;
 mod decide;
 mod decision;
 mod group_commit;
+mod inline;
 mod keyed_decision;
 mod load;
 mod mailbox;
@@ -86,6 +87,9 @@ use tokio::sync::oneshot;
 ///   states the mailboxes keep, and leaves the new states there: in one process, decisions and
 ///   commands on one aggregate never conflict; across processes the append checks every
 ///   aggregate read ([`dispatch_decision`](Self::dispatch_decision)).
+/// - **A quiet service pays no hand-offs.** A command finding its aggregate's mailbox idle runs
+///   the worker in its own task until answered, and commits there when no other commit is
+///   under way or waiting; under load, commands queue and share commits as above.
 /// - **Starting an aggregate reads nothing.** A [creating](Command::CREATES) command assumes the
 ///   aggregate is new; if it exists, the conflict on its first sequence says so.
 /// - **A caller that stops waiting does not stop its command**, which completes or fails on its
@@ -267,11 +271,13 @@ impl Dispatcher {
             reply,
         };
         let mailbox = self.mailboxes.of(C::Aggregate::TYPE, &aggregate_id);
-        if mailbox.post(job) {
-            tokio::spawn(self.clone().work::<C::Aggregate>(mailbox, aggregate_id));
-        }
-        // The worker runs on its own: a caller that stops waiting does not stop the commit.
-        answer.await.unwrap_or_else(|_| {
+        let answer = if mailbox.post(job) {
+            let work = self.clone().work::<C::Aggregate>(mailbox, aggregate_id);
+            inline::drive_until(Box::pin(work), answer).await
+        } else {
+            answer.await.ok()
+        };
+        answer.unwrap_or_else(|| {
             Err(DispatchError::Store(StoreError::Unavailable(
                 "the command's worker stopped before answering; see the log".to_owned(),
             )))

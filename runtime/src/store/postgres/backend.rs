@@ -37,6 +37,23 @@ const INSERT_EVENTS: &str = "INSERT INTO eventwright_events (event_id, aggregate
     $4::bigint[], $5::text[], $6::int[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], \
     $11::text[], $12::jsonb[])";
 
+/// Inserts the one event bound by [`bind_events`] as parameters 1 to 12. Most commands record
+/// one event, and the server plans and reads scalars faster than arrays to unnest: on a quiet
+/// service that is a tenth of the command's time.
+const INSERT_EVENT: &str = "INSERT INTO eventwright_events (event_id, aggregate_type, \
+    aggregate_id, sequence, event_type, event_version, timestamp, correlation_id, causation_id, \
+    traceparent, actor, payload) SELECT $1::uuid, $2::text, $3::text, $4::bigint, $5::text, \
+    $6::int, $7::timestamptz, $8::text, $9::text, $10::text, $11::text, $12::jsonb";
+
+/// The statement inserting `events` as [`bind_events`] binds them; a `WHERE` may follow it.
+fn insert_events(events: &[NewEvent]) -> &'static str {
+    if let [_] = events {
+        INSERT_EVENT
+    } else {
+        INSERT_EVENTS
+    }
+}
+
 #[async_trait]
 impl Backend for PgPool {
     type Pool<'a> = OnPool<'a>;
@@ -65,8 +82,9 @@ impl Backend for PgPool {
         events: &[NewEvent],
     ) -> Result<Vec<Option<u64>>, StoreError> {
         let sql = format!(
-            "{INSERT_EVENTS} ON CONFLICT (aggregate_type, aggregate_id, sequence) DO NOTHING \
-             RETURNING aggregate_type, aggregate_id, sequence, position"
+            "{} ON CONFLICT (aggregate_type, aggregate_id, sequence) DO NOTHING \
+             RETURNING aggregate_type, aggregate_id, sequence, position",
+            insert_events(events)
         );
         let inserted = bind_events(sqlx::query(&sql), events)?
             .fetch_all(&mut *tx.0)
@@ -96,7 +114,7 @@ impl Backend for PgPool {
     /// One statement, without a transaction around it: atomic as it is, and one round trip
     /// however many events a command records.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
-        let sql = format!("{INSERT_EVENTS} RETURNING sequence, position");
+        let sql = format!("{} RETURNING sequence, position", insert_events(&events));
         let inserted = bind_events(sqlx::query(&sql), &events)?
             .fetch_all(self)
             .await;
@@ -123,8 +141,9 @@ impl Backend for PgPool {
              WHERE aggregate_type = $13 AND aggregate_id = $14 AND version = $17 RETURNING 1"
         };
         let sql = format!(
-            "WITH state AS ({write_state}) {INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM state) \
-             RETURNING sequence, position"
+            "WITH state AS ({write_state}) {} WHERE EXISTS (SELECT 1 FROM state) \
+             RETURNING sequence, position",
+            insert_events(&events)
         );
         let mut query = bind_events(sqlx::query(&sql), &events)?
             .bind(last.aggregate_type.clone())
@@ -197,8 +216,12 @@ impl Tx for PgTx {
     }
 }
 
-/// Binds `events` column by column, as the arrays [`INSERT_EVENTS`] unnests.
+/// Binds `events` column by column, as the arrays [`INSERT_EVENTS`] unnests, or one event's
+/// fields, as [`INSERT_EVENT`] reads them.
 fn bind_events<'q>(query: PgQuery<'q>, events: &[NewEvent]) -> Result<PgQuery<'q>, StoreError> {
+    if let [event] = events {
+        return bind_event(query, event);
+    }
     fn column<T>(events: &[NewEvent], field: impl Fn(&NewEvent) -> T) -> Vec<T> {
         events.iter().map(field).collect()
     }
@@ -226,6 +249,24 @@ fn bind_events<'q>(query: PgQuery<'q>, events: &[NewEvent]) -> Result<PgQuery<'q
         .bind(column(events, |e| e.metadata.traceparent.clone()))
         .bind(column(events, |e| e.metadata.actor.clone()))
         .bind(column::<Value>(events, |e| e.payload.clone())))
+}
+
+fn bind_event<'q>(query: PgQuery<'q>, event: &NewEvent) -> Result<PgQuery<'q>, StoreError> {
+    let version = i32::try_from(event.event_version)
+        .map_err(|_| StoreError::Corrupt(format!("event version {}", event.event_version)))?;
+    Ok(query
+        .bind(event.event_id)
+        .bind(event.aggregate_type.clone())
+        .bind(event.aggregate_id.clone())
+        .bind(to_i64(event.sequence)?)
+        .bind(event.event_type.clone())
+        .bind(version)
+        .bind(event.timestamp)
+        .bind(event.metadata.correlation_id.clone())
+        .bind(event.metadata.causation_id.clone())
+        .bind(event.metadata.traceparent.clone())
+        .bind(event.metadata.actor.clone())
+        .bind(event.payload.clone()))
 }
 
 /// The envelopes of `events` from what inserting them returned: a taken sequence, or no rows at

@@ -158,8 +158,22 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
 
     /// Appends one aggregate's events atomically, or none of them when a sequence is taken:
     /// [`EventStore::append`](crate::store::EventStore::append). By default inside a
-    /// transaction, with [`insert_events`](Self::insert_events).
+    /// transaction, with [`insert_events`](Self::insert_events); one event, the common case,
+    /// in one statement, which is its own transaction: no BEGIN and COMMIT to send.
     async fn append(&self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>, StoreError> {
+        if let [event] = events.as_slice() {
+            let sql = statements::insert_event(self.dialect());
+            let row = self
+                .pool()
+                .fetch_optional(&sql, &event_args(event)?)
+                .await?;
+            let position = row
+                .map(|row| row.int("position"))
+                .transpose()?
+                .map(crate::store::integers::to_u64)
+                .transpose()?;
+            return super::envelopes(events, vec![position]);
+        }
         let mut tx = self.begin_writing().await?;
         let positions = self.insert_events(&mut tx, &events).await?;
         let stored = super::envelopes(events, positions)?;
