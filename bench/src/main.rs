@@ -51,7 +51,8 @@ struct Args {
     /// Connections in each contender's pool.
     #[arg(long, default_value_t = 10)]
     pool: u32,
-    /// Also measure eventwright over HTTP, through a generated service built in release.
+    /// Also measure eventwright over HTTP, through a generated service built in release,
+    /// beside the raw baseline behind a minimal axum handler.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     http: bool,
     /// Also measure eventwright on SQLite beside raw SQLite.
@@ -81,6 +82,11 @@ async fn main() -> anyhow::Result<()> {
     postgres.push(Arc::new(
         contender::raw::Raw::postgres(&args.postgres_url, args.pool).await?,
     ));
+    if args.http {
+        postgres.push(Arc::new(
+            contender::raw_http::RawHttp::start(&args.postgres_url).await?,
+        ));
+    }
     let mut sqlite: Vec<Arc<dyn Contender>> = Vec::new();
     if args.sqlite {
         sqlite.push(Arc::new(

@@ -66,7 +66,7 @@ pub fn markdown(cells: &[Cell], settings: &str, parameters: &str, command: &str)
                 " {contender}: commands/s (low–high), p50/p99 ms |"
             ));
         }
-        // Each of ours against each peer.
+        // Each of ours against each peer reached the same way: in process, or over HTTP.
         let ours: Vec<&str> = contenders
             .iter()
             .copied()
@@ -78,8 +78,12 @@ pub fn markdown(cells: &[Cell], settings: &str, parameters: &str, command: &str)
             .filter(|c| !c.starts_with("eventwright"))
             .collect();
         let mut ratios = Vec::new();
+        let over_http = |contender: &str| contender.ends_with("over HTTP");
         for mine in &ours {
-            for peer in &peers {
+            for peer in peers
+                .iter()
+                .filter(|peer| over_http(peer) == over_http(mine))
+            {
                 out.push_str(&format!(" {mine} / {peer} |"));
                 ratios.push((*mine, *peer));
             }

@@ -18,10 +18,17 @@ use super::Contender;
 use crate::workload::Target;
 
 pub struct Http {
-    base: String,
-    client: reqwest::Client,
+    client: Client,
     events: Arc<dyn EventStore>,
     _service: Service,
+}
+
+/// Sends the counter's commands to a service at `base`, as `/counters/{id}/start` and
+/// `/counters/{id}/bump`: the generated service's routes, which the raw baseline over HTTP
+/// serves too.
+pub struct Client {
+    base: String,
+    client: reqwest::Client,
 }
 
 /// The running service, stopped with the benchmark.
@@ -74,11 +81,19 @@ impl Http {
         };
         std::thread::spawn(move || for _ in lines {});
         Ok(Self {
-            base,
-            client: reqwest::Client::new(),
+            client: Client::new(base),
             events,
             _service: Service(child),
         })
+    }
+}
+
+impl Client {
+    pub fn new(base: String) -> Self {
+        Self {
+            base,
+            client: reqwest::Client::new(),
+        }
     }
 
     async fn post(&self, path: &str, to: u64) -> anyhow::Result<u16> {
@@ -95,6 +110,27 @@ impl Http {
             200 | 404 | 409 => Ok(status),
             _ => bail!("{path}: {status} {body}"),
         }
+    }
+
+    /// One command; a bump on a counter not started yet starts it first.
+    pub async fn command(&self, target: &Target) -> anyhow::Result<()> {
+        match target {
+            Target::New(id) => {
+                if self.post(&format!("/counters/{id}/start"), 1).await? != 200 {
+                    bail!("start {id} refused");
+                }
+            }
+            Target::Existing(id) => {
+                if self.post(&format!("/counters/{id}/bump"), 1).await? == 404 {
+                    // The first command on a hot aggregate starts it; a racing one may have.
+                    self.post(&format!("/counters/{id}/start"), 1).await?;
+                    if self.post(&format!("/counters/{id}/bump"), 1).await? != 200 {
+                        bail!("bump {id} refused");
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -140,22 +176,6 @@ impl Contender for Http {
     }
 
     async fn command(&self, target: &Target) -> anyhow::Result<()> {
-        match target {
-            Target::New(id) => {
-                if self.post(&format!("/counters/{id}/start"), 1).await? != 200 {
-                    bail!("start {id} refused");
-                }
-            }
-            Target::Existing(id) => {
-                if self.post(&format!("/counters/{id}/bump"), 1).await? == 404 {
-                    // The first command on a hot aggregate starts it; a racing one may have.
-                    self.post(&format!("/counters/{id}/start"), 1).await?;
-                    if self.post(&format!("/counters/{id}/bump"), 1).await? != 200 {
-                        bail!("bump {id} refused");
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.client.command(target).await
     }
 }

@@ -4,6 +4,7 @@ pub mod cqrs;
 pub mod http;
 pub mod ours;
 pub mod raw;
+pub mod raw_http;
 
 use async_trait::async_trait;
 
