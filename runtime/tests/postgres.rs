@@ -682,6 +682,12 @@ async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
 }
 
 #[tokio::test]
+async fn a_lookup_in_a_log_batch_finds_the_rows_its_batch_wrote_before_it() {
+    let (pool, _) = isolated().await;
+    common::rows_where::change_every_row_holding_a_value_in_log_batches(read_store(&pool)).await;
+}
+
+#[tokio::test]
 async fn an_event_changes_every_row_holding_a_value_once() {
     let (pool, _) = isolated().await;
     common::rows_where::change_every_row_holding_a_value_once(read_store(&pool)).await;
@@ -880,6 +886,12 @@ async fn decisions_appended_together_fail_alone() {
     let (pool, _) = isolated().await;
     common::conditional_append::decisions_appended_together_fail_alone(event_store(&pool).await)
         .await;
+}
+
+#[tokio::test]
+async fn every_list_matches_a_fold_of_the_events_applied_in_log_batches() {
+    let (pool, _) = isolated().await;
+    common::finds::every_list_matches_the_fold_applied_in_batches(read_store(&pool)).await;
 }
 
 #[tokio::test]

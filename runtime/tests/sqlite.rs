@@ -381,6 +381,13 @@ fn the_kit_changes_every_row_holding_a_value() {
 }
 
 #[tokio::test]
+async fn a_lookup_in_a_log_batch_finds_the_rows_its_batch_wrote_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::rows_where::change_every_row_holding_a_value_in_log_batches(read).await;
+}
+
+#[tokio::test]
 async fn an_event_changes_every_row_holding_a_value_once() {
     let dir = tempfile::tempdir().unwrap();
     let (_, read, _) = stores(&dir.path().join("db")).await;
@@ -561,6 +568,13 @@ async fn decisions_appended_together_fail_alone() {
     let dir = tempfile::tempdir().unwrap();
     common::conditional_append::decisions_appended_together_fail_alone(event_store_in(&dir).await)
         .await;
+}
+
+#[tokio::test]
+async fn every_list_matches_a_fold_of_the_events_applied_in_log_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::finds::every_list_matches_the_fold_applied_in_batches(read).await;
 }
 
 #[tokio::test]

@@ -170,6 +170,59 @@ pub async fn change_every_row_holding_a_value_once(read: Arc<dyn ReadStore>) {
     );
 }
 
+/// Read from the log and applied in batches, as a projection catching up applies them: a
+/// lookup finds the rows placed earlier in its own batch, not yet written, and the stored rows;
+/// not the ones placed after it. A batch applied again changes nothing.
+pub async fn change_every_row_holding_a_value_in_log_batches(read: Arc<dyn ReadStore>) {
+    read.prepare(&ShelfLabel::SCHEMA).await.unwrap();
+    let labels = projector::<ShelfLabel>();
+    let store = AtGeneration::new(read.clone(), 0);
+    let batches = [
+        vec![
+            placed("s1", "a"),
+            placed("s2", "a"),
+            placed("s3", "b"),
+            relabelled("painter", 1, "a", "fresh"),
+            placed("s4", "a"),
+        ],
+        vec![
+            relabelled("painter", 2, "a", "glossy"),
+            placed("s5", "a"),
+            relabelled("painter", 3, "b", "dark"),
+        ],
+    ];
+    let mut position = 0;
+    for batch in &batches {
+        let marked: Vec<(&EventEnvelope, Mark<'_>)> = batch
+            .iter()
+            .map(|envelope| {
+                position += 1;
+                let cursor = eventwright::store::Cursor {
+                    transaction: 1,
+                    position,
+                };
+                (envelope, Mark::in_log(envelope, cursor))
+            })
+            .collect();
+        labels.handle_many(&store, &marked).await.unwrap();
+        labels.handle_many(&store, &marked).await.unwrap();
+    }
+    for (id, label, times) in [
+        ("s1", "glossy", 2),
+        ("s2", "glossy", 2),
+        ("s3", "dark", 1),
+        ("s4", "glossy", 1),
+        ("s5", "", 0),
+    ] {
+        let found = row(read.as_ref(), id).await;
+        assert_eq!(
+            (&found["label"], &found["relabelled"]),
+            (&json!(label), &json!(times)),
+            "{id}"
+        );
+    }
+}
+
 /// The testing kit gives such an event each row holding the value, as the stores do.
 #[cfg(feature = "testing")]
 pub fn the_kit_changes_every_row_holding_a_value() {

@@ -14,6 +14,7 @@
 mod backend;
 mod conditional_append;
 mod event_store;
+mod log_batch;
 mod read_store;
 mod sent_commands;
 mod side_tables;

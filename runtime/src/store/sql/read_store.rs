@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::event_store::stored_cursor;
+use super::log_batch;
 use super::side_tables::{self, Replaced};
 use super::{migrate, statements};
 use crate::store::entries::term_text;
@@ -162,6 +163,39 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         updates: Vec<Update<'_>>,
     ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.db.begin().await?;
+        let dialect = self.db.dialect();
+        if let Some(cursors) = log_batch::log_cursors(&updates)
+            && move_mark(&mut tx, dialect, projection, updates[0].mark).await?
+        {
+            let mut rows = log_batch::Rows::default();
+            let keys = updates.iter().filter_map(|update| match &update.target {
+                Target::Key(key) => Some(key),
+                Target::Unread | Target::Where { .. } => None,
+            });
+            rows.read(&mut tx, dialect, schema, keys.collect()).await?;
+            for update in &updates {
+                let found = match &update.target {
+                    Target::Key(key) => vec![rows.current(&mut tx, dialect, schema, key).await?],
+                    Target::Unread => vec![None],
+                    Target::Where { column, value } => {
+                        let found = rows.matching(&mut tx, dialect, schema, (column, value));
+                        found.await?.into_iter().map(Some).collect()
+                    }
+                };
+                for row in found {
+                    rows.change(schema, (update.decide)(row).map_err(StoreError::Corrupt)?);
+                }
+            }
+            rows.write(&mut tx, dialect, schema).await?;
+            let last = cursors[cursors.len() - 1];
+            let sql = statements::save_checkpoint(dialect);
+            tx.execute(&sql, &checkpoint_args(projection, last)?)
+                .await?;
+            tx.commit().await?;
+            return Ok(vec![true; updates.len()]);
+        }
+        // One by one: marks by sequence, or a batch whose first event was applied already (read
+        // again after a restart), whose check above moved nothing.
         // Rows marked by sequence are locked as each event comes (see `update_in`); taking the
         // batch's locks first, in one order, keeps two batches sharing rows from deadlocking.
         let mut rows: Vec<String> = updates
@@ -472,7 +506,7 @@ async fn move_mark<T: Tx>(
 
 /// Writes what a projection decided for one row, and what its side tables keep of it;
 /// `replaced`: the stored row it replaces, when the caller read it in this transaction.
-async fn write_change<T: Tx>(
+pub(super) async fn write_change<T: Tx>(
     tx: &mut T,
     dialect: sql::Dialect,
     schema: &TableSchema<'_>,
@@ -508,7 +542,7 @@ async fn write_change<T: Tx>(
 
 /// Whether writing a row of `schema` also writes side tables (entries, summaries), which need
 /// the row it replaces.
-fn keeps_side_tables(schema: &TableSchema<'_>) -> bool {
+pub(super) fn keeps_side_tables(schema: &TableSchema<'_>) -> bool {
     !schema.summaries.is_empty() || schema.indexes.iter().any(|index| index.is_expanded())
 }
 

@@ -374,6 +374,16 @@ pub fn select_by_key(dialect: Dialect, schema: &TableSchema<'_>) -> String {
     )
 }
 
+/// The rows under `keys` keys (parameters: the keys).
+pub fn select_by_keys(dialect: Dialect, schema: &TableSchema<'_>, keys: usize) -> String {
+    format!(
+        "SELECT * FROM {} WHERE {} IN ({})",
+        quote(schema.name),
+        quote(schema.key),
+        placeholders(dialect, keys)
+    )
+}
+
 pub fn delete_by_key(dialect: Dialect, schema: &TableSchema<'_>) -> String {
     format!(
         "DELETE FROM {} WHERE {} = {}",
@@ -385,6 +395,12 @@ pub fn delete_by_key(dialect: Dialect, schema: &TableSchema<'_>) -> String {
 
 /// Inserts a row or replaces every non-key column; parameters are the columns in schema order.
 pub fn upsert(dialect: Dialect, schema: &TableSchema<'_>) -> String {
+    upsert_rows(dialect, schema, 1)
+}
+
+/// [`upsert`] of `rows` rows with distinct keys in one statement (parameters: each row's
+/// columns in turn).
+pub fn upsert_rows(dialect: Dialect, schema: &TableSchema<'_>, rows: usize) -> String {
     let names: Vec<String> = schema
         .columns
         .iter()
@@ -401,11 +417,20 @@ pub fn upsert(dialect: Dialect, schema: &TableSchema<'_>) -> String {
     } else {
         format!("DO UPDATE SET {}", updates.join(", "))
     };
+    let width = names.len();
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=width)
+                .map(|n| dialect.placeholder(row * width + n))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
     format!(
-        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {conflict}",
+        "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {conflict}",
         quote(schema.name),
         names.join(", "),
-        placeholders(dialect, names.len()),
+        values.join(", "),
         quote(schema.key),
     )
 }
