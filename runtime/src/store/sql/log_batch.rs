@@ -90,9 +90,11 @@ impl Rows {
         schema: &TableSchema<'_>,
         keys: Vec<&Value>,
     ) -> Result<(), StoreError> {
+        let mut seen = HashSet::new();
         let mut wanted: Vec<&Value> = Vec::with_capacity(keys.len());
         for key in keys {
-            if !wanted.contains(&key) && !self.slots.contains_key(&key.to_string()) {
+            let id = key.to_string();
+            if !self.slots.contains_key(&id) && seen.insert(id) {
                 wanted.push(key);
             }
         }
