@@ -18,7 +18,7 @@ use super::backend::{Arg, Tx};
 use super::read_store::{keeps_side_tables, row_to_json, write_change};
 use super::side_tables::Replaced;
 use super::statements;
-use crate::store::{Cursor, Row, RowChange, StoreError, Update};
+use crate::store::{Cursor, Row, RowChange, StoreError, Target, Update};
 use crate::table::{ColumnType, TableSchema};
 use eventwright_tables::sql::Dialect;
 
@@ -38,6 +38,35 @@ pub(super) fn log_cursors(updates: &[Update<'_>]) -> Option<Vec<Cursor>> {
     (rising && cursors.len() > 1).then_some(cursors)
 }
 
+/// Applies `updates`, whose checkpoint the caller moved past the first of them in `tx`.
+pub(super) async fn apply<T: Tx>(
+    tx: &mut T,
+    dialect: Dialect,
+    schema: &TableSchema<'_>,
+    updates: &[Update<'_>],
+) -> Result<(), StoreError> {
+    let mut rows = Rows::default();
+    let keys = updates.iter().filter_map(|update| match &update.target {
+        Target::Key(key) => Some(key),
+        Target::Unread | Target::Where { .. } => None,
+    });
+    rows.read(tx, dialect, schema, keys.collect()).await?;
+    for update in updates {
+        let found = match &update.target {
+            Target::Key(key) => vec![rows.current(tx, dialect, schema, key).await?],
+            Target::Unread => vec![None],
+            Target::Where { column, value } => {
+                let found = rows.matching(tx, dialect, schema, (column, value));
+                found.await?.into_iter().map(Some).collect()
+            }
+        };
+        for row in found {
+            rows.change(schema, (update.decide)(row).map_err(StoreError::Corrupt)?);
+        }
+    }
+    rows.write(tx, dialect, schema).await
+}
+
 /// One row the batch touches: as stored before it, and as its events left it.
 struct Slot {
     /// The stored row, when read; `None` inside when there was none. Not read for a row only
@@ -51,14 +80,14 @@ struct Slot {
 
 /// The rows of a batch, in the order first touched.
 #[derive(Default)]
-pub(super) struct Rows {
+struct Rows {
     order: Vec<Value>,
     slots: HashMap<String, Slot>,
 }
 
 impl Rows {
     /// The row under `key` as the batch's events so far leave it, read from `tx` the first time.
-    pub(super) async fn current<T: Tx>(
+    async fn current<T: Tx>(
         &mut self,
         tx: &mut T,
         dialect: Dialect,
@@ -83,7 +112,7 @@ impl Rows {
     /// known to have none only where the store compares keys as given (text and integers);
     /// others (a uuid in capitals, a decimal written another way) are read one by one when the
     /// batch comes to them.
-    pub(super) async fn read<T: Tx>(
+    async fn read<T: Tx>(
         &mut self,
         tx: &mut T,
         dialect: Dialect,
@@ -108,13 +137,8 @@ impl Rows {
                 self.loaded(key, Some(row));
             }
         }
-        let exact = |key: &Value| match column.ty {
-            ColumnType::String => key.is_string(),
-            ColumnType::Int => key.is_i64(),
-            _ => false,
-        };
         for key in wanted {
-            if exact(key) && !self.slots.contains_key(&key.to_string()) {
+            if compared_as_given(column.ty, key) && !self.slots.contains_key(&key.to_string()) {
                 self.loaded(key.clone(), None);
             }
         }
@@ -125,7 +149,7 @@ impl Rows {
     /// stored rows that do, unless an event changed them since, and the rows changed in the
     /// batch that do now. Where the store compares the column's values otherwise than as given
     /// (uuids, decimals, times), the batch's rows are written first and the store alone says.
-    pub(super) async fn matching<T: Tx>(
+    async fn matching<T: Tx>(
         &mut self,
         tx: &mut T,
         dialect: Dialect,
@@ -135,10 +159,7 @@ impl Rows {
         let cell = schema.column(column).ok_or_else(|| {
             StoreError::Corrupt(format!("{} has no column `{column}`", schema.name))
         })?;
-        if !matches!(
-            cell.ty,
-            ColumnType::String | ColumnType::Int | ColumnType::Bool
-        ) {
+        if !compared_as_given(cell.ty, value) {
             std::mem::take(self).write(tx, dialect, schema).await?;
         }
         let sql = statements::select_where(dialect, schema, column);
@@ -186,7 +207,7 @@ impl Rows {
 
     /// Records what an event decided, under the key its change names (a projection may move a
     /// row to another key).
-    pub(super) fn change(&mut self, schema: &TableSchema<'_>, change: RowChange) {
+    fn change(&mut self, schema: &TableSchema<'_>, change: RowChange) {
         let (key, now) = match change {
             RowChange::None => return,
             RowChange::Upsert(row) => {
@@ -216,7 +237,7 @@ impl Rows {
     }
 
     /// Writes each changed row's last state, in the order first touched.
-    pub(super) async fn write<T: Tx>(
+    async fn write<T: Tx>(
         self,
         tx: &mut T,
         dialect: Dialect,
@@ -260,6 +281,18 @@ impl Rows {
             tx.execute(&sql, &args).await?;
         }
         Ok(())
+    }
+}
+
+/// Whether the store compares `value` in a column of type `ty` as the JSON gives it: then a
+/// row changed in memory holds it exactly when the stored row would, and no row answering it
+/// means there is none. Not so for uuids in capitals, decimals or times written another way.
+fn compared_as_given(ty: ColumnType, value: &Value) -> bool {
+    match ty {
+        ColumnType::String => value.is_string(),
+        ColumnType::Int => value.is_i64(),
+        ColumnType::Bool => value.is_boolean(),
+        _ => false,
     }
 }
 

@@ -167,26 +167,7 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
         if let Some(cursors) = log_batch::log_cursors(&updates)
             && move_mark(&mut tx, dialect, projection, updates[0].mark).await?
         {
-            let mut rows = log_batch::Rows::default();
-            let keys = updates.iter().filter_map(|update| match &update.target {
-                Target::Key(key) => Some(key),
-                Target::Unread | Target::Where { .. } => None,
-            });
-            rows.read(&mut tx, dialect, schema, keys.collect()).await?;
-            for update in &updates {
-                let found = match &update.target {
-                    Target::Key(key) => vec![rows.current(&mut tx, dialect, schema, key).await?],
-                    Target::Unread => vec![None],
-                    Target::Where { column, value } => {
-                        let found = rows.matching(&mut tx, dialect, schema, (column, value));
-                        found.await?.into_iter().map(Some).collect()
-                    }
-                };
-                for row in found {
-                    rows.change(schema, (update.decide)(row).map_err(StoreError::Corrupt)?);
-                }
-            }
-            rows.write(&mut tx, dialect, schema).await?;
+            log_batch::apply(&mut tx, dialect, schema, &updates).await?;
             let last = cursors[cursors.len() - 1];
             let sql = statements::save_checkpoint(dialect);
             tx.execute(&sql, &checkpoint_args(projection, last)?)
