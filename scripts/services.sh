@@ -27,10 +27,18 @@ pg_user=eventwright
 pg_password=eventwright
 pg_database=eventwright
 
+# One authority signs a certificate for 127.0.0.1 that every server presents on its TLS port, so
+# the tests can check TLS the way a deployment does: against a CA file, by address.
+tls_dir="$state/tls"
+
 cache="${EVENTWRIGHT_SERVICES_CACHE:-$HOME/.cache/eventwright}"
 
 kafka_port="${EVENTWRIGHT_KAFKA_PORT:-29092}"
 kafka_controller_port="${EVENTWRIGHT_KAFKA_CONTROLLER_PORT:-29093}"
+# A second listener with TLS and SASL/SCRAM, as a secured cluster has, and the user it knows.
+kafka_secure_port="${EVENTWRIGHT_KAFKA_SECURE_PORT:-29094}"
+kafka_scram_user=eventwright
+kafka_scram_password=eventwright-scram
 kafka_state="$state/kafka"
 kafka_pom="$root/scripts/kafka/pom.xml"
 # Named after the pom's contents, so a new Kafka version or an added jar gets a fresh directory.
@@ -51,6 +59,28 @@ schemathesis_requirements="$root/scripts/schemathesis/requirements.txt"
 schemathesis_venv="$cache/schemathesis-$(sha256sum "$schemathesis_requirements" | cut -c 1-16)"
 
 log() { echo "services: $*" >&2; }
+
+# A CA and a server certificate for 127.0.0.1, made once, in PEM; and the server's key and chain as
+# PKCS#12, for the Java servers' keystores.
+tls_material() {
+    if [ -s "$tls_dir/server.p12" ]; then return; fi
+    log "making a test CA and a certificate for 127.0.0.1 in $tls_dir"
+    mkdir -p "$tls_dir"
+    (
+        cd "$tls_dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=eventwright test CA" \
+            -keyout ca.key -out ca.pem \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+        printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=CA:FALSE" \
+            "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile server.ext -out server.pem 2>/dev/null
+        openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name server \
+            -passout pass:eventwright -out server.p12.partial
+        mv server.p12.partial server.p12
+    )
+}
 
 as_postgres() {
     # initdb and the server refuse to run as root; Debian's package creates this user.
@@ -100,7 +130,14 @@ CONF
     if ! as_postgres "$bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
         log "starting PostgreSQL on 127.0.0.1:$pg_port"
         # The port given here wins over the one initdb wrote, so moving it needs no new cluster.
-        as_postgres "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" -o "-p $pg_port" -w -t 60 start >/dev/null
+        # TLS on beside plain connections: the server's own copy of the key, as it insists on
+        # owning a key only it can read.
+        install -m 600 "$tls_dir/server.key" "$pg_data/server.key"
+        install -m 644 "$tls_dir/server.pem" "$pg_data/server.pem"
+        chown postgres: "$pg_data/server.key" "$pg_data/server.pem" 2>/dev/null || true
+        as_postgres "$bin/pg_ctl" -D "$pg_data" -l "$pg_data/server.log" \
+            -o "-p $pg_port -c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key" \
+            -w -t 60 start >/dev/null
     fi
     for _ in $(seq 1 60); do
         if "$bin/pg_isready" -q -h 127.0.0.1 -p "$pg_port"; then break; fi
@@ -279,9 +316,15 @@ kafka_configure() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$kafka_controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$kafka_controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_SSL://127.0.0.1:$kafka_secure_port,CONTROLLER://127.0.0.1:$kafka_controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port,SASL_SSL://127.0.0.1:$kafka_secure_port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/server.p12
+ssl.keystore.password=eventwright
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 log.dirs=$kafka_state/data
@@ -315,8 +358,8 @@ kafka_answers() {
 kafka_up() {
     maven_fetch "$kafka_pom" "$kafka_libs" Kafka
     if [ -z "$(kafka_pid)" ]; then
-        ports_free "EVENTWRIGHT_KAFKA_PORT / EVENTWRIGHT_KAFKA_CONTROLLER_PORT" \
-            "$kafka_port" "$kafka_controller_port"
+        ports_free "EVENTWRIGHT_KAFKA_PORT / EVENTWRIGHT_KAFKA_SECURE_PORT / EVENTWRIGHT_KAFKA_CONTROLLER_PORT" \
+            "$kafka_port" "$kafka_secure_port" "$kafka_controller_port"
         kafka_configure
         log "starting Kafka on 127.0.0.1:$kafka_port"
         # A session of its own, so a Ctrl-C in the shell that ran `up` does not reach it.
@@ -327,6 +370,23 @@ kafka_up() {
         echo $! >"$kafka_state/kafka.pid"
     fi
     wait_ready Kafka "$kafka_state/kafka.pid" "$kafka_state/server.log" 90 kafka_answers
+    kafka_scram_user_add
+}
+
+# The SCRAM user lives in the cluster's metadata: added once, through the plain listener.
+kafka_scram_user_add() {
+    local marker="$kafka_state/data/.scram-user-$kafka_scram_user"
+    if [ -e "$marker" ]; then return; fi
+    log "adding Kafka's SCRAM user $kafka_scram_user"
+    # One mechanism per request: Kafka refuses to alter a user's credentials twice in one.
+    local mechanism
+    for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+        java -Xmx128m -XX:TieredStopAtLevel=1 -cp "$kafka_libs/*" kafka.admin.ConfigCommand \
+            --bootstrap-server "127.0.0.1:$kafka_port" --alter --entity-type users \
+            --entity-name "$kafka_scram_user" \
+            --add-config "$mechanism=[password=$kafka_scram_password]" >&2
+    done
+    touch "$marker"
 }
 
 kafka_down() {
@@ -348,6 +408,7 @@ cassandra_configure() {
     # - One token: on one node vnodes only split every range scan into more pieces.
     # - storage_compatibility_mode NONE: this node never meets a 4.x one, so 5.0's formats and
     #   limits apply from the start rather than after an upgrade step.
+    # - TLS optional on the CQL port: the tests of TLS use it, the rest connect in the clear.
     # - No authentication, no snapshots before DROP/TRUNCATE (tests drop a lot), no hints (no
     #   other node to keep them for).
     # - Caches and thread pools sized for a 1 GB heap on 2 cores; the defaults assume a server.
@@ -376,6 +437,12 @@ cdc_raw_directory: $cassandra_state/cdc_raw
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
 authenticator: AllowAllAuthenticator
+client_encryption_options:
+  enabled: true
+  optional: true
+  keystore: $tls_dir/server.p12
+  keystore_password: eventwright
+  store_type: PKCS12
 authorizer: AllowAllAuthorizer
 auto_snapshot: false
 hinted_handoff_enabled: false
@@ -440,6 +507,11 @@ cassandra_down() {
 print_env() {
     echo "export EVENTWRIGHT_POSTGRES_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_database"
     echo "export EVENTWRIGHT_KAFKA_BROKERS=127.0.0.1:$kafka_port"
+    echo "export EVENTWRIGHT_KAFKA_SECURE_BROKERS=127.0.0.1:$kafka_secure_port"
+    echo "export EVENTWRIGHT_KAFKA_SCRAM_USER=$kafka_scram_user"
+    echo "export EVENTWRIGHT_KAFKA_SCRAM_PASSWORD=$kafka_scram_password"
+    # The authority that signed every server's certificate for 127.0.0.1.
+    echo "export EVENTWRIGHT_TLS_CA=$tls_dir/ca.pem"
     # For `java -cp` to run Kafka's own tools, e.g. org.apache.kafka.tools.consumer.ConsoleConsumer.
     echo "export EVENTWRIGHT_KAFKA_CLASSPATH='$kafka_libs/*'"
     echo "export EVENTWRIGHT_CASSANDRA_NODES=127.0.0.1:$cassandra_port"
@@ -451,6 +523,7 @@ print_env() {
 
 case "${1:-}" in
     up)
+        tls_material
         postgres_up
         kafka_up
         cassandra_up
@@ -464,9 +537,9 @@ case "${1:-}" in
         postgres_down
         ;;
     kafka-stop) kafka_down ;;
-    kafka-start) kafka_up ;;
+    kafka-start) tls_material; kafka_up ;;
     cassandra-stop) cassandra_down ;;
-    cassandra-start) cassandra_up ;;
+    cassandra-start) tls_material; cassandra_up ;;
     *)
         echo "usage: $0 up|env|down|kafka-stop|kafka-start|cassandra-stop|cassandra-start" >&2
         exit 2

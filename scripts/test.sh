@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/build-deps.sh
 # Assigned first: `eval "$(...)"` alone would hide a failed start behind eval's own status.
 services_env="$(scripts/services.sh up)"
 eval "$services_env"

@@ -28,6 +28,7 @@ mod integers;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod read_store;
+mod redact;
 mod sent_commands;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
@@ -40,6 +41,7 @@ mod workflow_store;
 pub use conditional_append::{ConditionalAppend, NewState, QueryRead, StreamVersion, UniqueValue};
 pub use event_store::EventStore;
 pub use read_store::{Decide, Find, Mark, ReadStore, RowChange, RowPosition, Target, Update};
+pub use redact::redact;
 pub use sent_commands::SentCommand;
 pub use workflow_store::{Instance, Step, Timer, WorkflowStore};
 

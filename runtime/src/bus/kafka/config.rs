@@ -1,9 +1,12 @@
+use std::fmt;
+
 use rdkafka::config::ClientConfig;
 
+use super::{KafkaError, KafkaSecurity};
 use crate::tenant::Tenant;
 
 /// Where Kafka is and how the service's topics are named and created.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KafkaConfig {
     /// `host:port` of one or more brokers, comma-separated.
     pub brokers: String,
@@ -14,8 +17,34 @@ pub struct KafkaConfig {
     pub partitions: i32,
     /// Replicas of a topic the service creates.
     pub replication: i32,
-    /// Further librdkafka settings for every client, e.g. `security.protocol`.
+    /// TLS and SASL: how the clients protect their connections and prove who they are.
+    pub security: KafkaSecurity,
+    /// Further librdkafka settings for every client, applied last. `Debug` hides the values
+    /// of those that look secret.
     pub client_settings: Vec<(String, String)>,
+}
+
+impl fmt::Debug for KafkaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let settings: Vec<(&str, &str)> = self
+            .client_settings
+            .iter()
+            .map(|(key, value)| {
+                let secret = ["password", "secret", "jaas", "token"]
+                    .iter()
+                    .any(|word| key.contains(word));
+                (key.as_str(), if secret { "[REDACTED]" } else { value })
+            })
+            .collect();
+        f.debug_struct("KafkaConfig")
+            .field("brokers", &self.brokers)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("partitions", &self.partitions)
+            .field("replication", &self.replication)
+            .field("security", &self.security)
+            .field("client_settings", &settings)
+            .finish()
+    }
 }
 
 impl KafkaConfig {
@@ -26,6 +55,7 @@ impl KafkaConfig {
             topic_prefix: topic_prefix.into(),
             partitions: 3,
             replication: 1,
+            security: KafkaSecurity::default(),
             client_settings: Vec::new(),
         }
     }
@@ -55,12 +85,45 @@ impl KafkaConfig {
         format!("{}{projection}", self.topic_prefix)
     }
 
+    /// Refuses settings that cannot work or would expose a password.
+    pub(super) fn check(&self) -> Result<(), KafkaError> {
+        self.security
+            .check()
+            .map_err(|reason| KafkaError::Settings {
+                brokers: self.brokers.clone(),
+                reason,
+            })
+    }
+
     pub(super) fn client(&self) -> ClientConfig {
         let mut client = ClientConfig::new();
         client.set("bootstrap.servers", &self.brokers);
+        self.security.apply(&mut client);
         for (key, value) in &self.client_settings {
             client.set(key, value);
         }
         client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secret_client_settings() {
+        let config = KafkaConfig {
+            client_settings: vec![
+                ("sasl.password".to_owned(), "hunter2".to_owned()),
+                ("linger.ms".to_owned(), "5".to_owned()),
+            ],
+            ..KafkaConfig::new("127.0.0.1:9092", "shop.")
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("linger.ms") && shown.contains("\"5\""),
+            "{shown}"
+        );
     }
 }

@@ -42,11 +42,14 @@
 mod config;
 mod dead_letter;
 mod feed;
+mod security;
 mod sink;
 mod topics;
 
 pub use config::KafkaConfig;
 pub use feed::KafkaFeed;
+pub use secrecy::SecretString;
+pub use security::{KafkaSasl, KafkaSecurity, KafkaTls, SaslMechanism};
 pub use sink::KafkaSink;
 
 /// Kafka refused or failed.
@@ -58,6 +61,8 @@ pub enum KafkaError {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    #[error("kafka at {brokers}: {reason}")]
+    Settings { brokers: String, reason: String },
     #[error("kafka at {brokers}: cannot create topic {topic}: {reason}")]
     Topic {
         brokers: String,

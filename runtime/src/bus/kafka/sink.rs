@@ -35,6 +35,7 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl KafkaSink {
     pub fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
+        config.check()?;
         let producer = config
             .client()
             .set("enable.idempotence", "true")

@@ -20,6 +20,7 @@ pub(super) struct Topics {
 
 impl Topics {
     pub(super) fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
+        config.check()?;
         let admin = config
             .client()
             .create()

@@ -37,6 +37,7 @@
 //! show a row's previous values, until the write that follows completes. Both are the ordinary
 //! eventual consistency of any read model; no event is ever lost or applied twice.
 
+mod config;
 mod read_store;
 mod rows;
 mod scratch;
@@ -48,102 +49,18 @@ mod values;
 use std::sync::Arc;
 use std::time::Duration;
 
+use openssl::ssl::{SslConnector, SslConnectorBuilder, SslMethod};
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 pub use scylla::frame::types::{Consistency, SerialConsistency};
+use secrecy::ExposeSecret as _;
 
+pub use config::{CassandraConfig, CassandraCredentials, CassandraTls};
 pub use read_store::CassandraReadStore;
 pub use scratch::ScratchKeyspace;
 pub use tenant::tenant_keyspace;
 
 use super::StoreError;
-
-/// Where the cluster is, the keyspace the service's tables live in, and the consistency they
-/// are read and written with.
-#[derive(Debug, Clone)]
-pub struct CassandraConfig {
-    /// `host:port` of one or more contact points, comma-separated.
-    pub nodes: String,
-    pub keyspace: String,
-    /// The keyspace's replication, as CQL, used only when the keyspace is created here.
-    pub replication: String,
-    pub consistency: Consistency,
-    pub serial_consistency: SerialConsistency,
-}
-
-impl CassandraConfig {
-    /// `LOCAL_QUORUM` and `LOCAL_SERIAL`; a keyspace created here gets `SimpleStrategy` with one
-    /// replica, for development: create a production keyspace yourself (with
-    /// `NetworkTopologyStrategy`) before the first start, and it is used as it is.
-    pub fn new(nodes: impl Into<String>, keyspace: impl Into<String>) -> Self {
-        Self {
-            nodes: nodes.into(),
-            keyspace: keyspace.into(),
-            replication: eventwright_tables::cql::DEVELOPMENT_REPLICATION.to_owned(),
-            consistency: Consistency::LocalQuorum,
-            serial_consistency: SerialConsistency::LocalSerial,
-        }
-    }
-}
-
-impl CassandraConfig {
-    /// From `cassandra://host:port[,host:port...]/keyspace[?consistency=<level>]`, the form
-    /// a service takes as its read store's URL. The level is a CQL consistency level such as
-    /// `local_quorum` (the default), `quorum`, `one` or `all`.
-    pub fn from_url(url: &str) -> Result<Self, StoreError> {
-        let invalid = |why: &str| {
-            StoreError::Unavailable(format!(
-                "invalid Cassandra URL {url}: {why}; expected \
-                 cassandra://host:port[,host:port...]/keyspace[?consistency=local_quorum]"
-            ))
-        };
-        let rest = url
-            .strip_prefix("cassandra://")
-            .ok_or_else(|| invalid("it must start with cassandra://"))?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (nodes, keyspace) = rest
-            .split_once('/')
-            .ok_or_else(|| invalid("it names no keyspace"))?;
-        if nodes.is_empty() {
-            return Err(invalid("it names no node"));
-        }
-        let valid_keyspace = !keyspace.is_empty()
-            && keyspace.len() <= 48
-            && keyspace
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid_keyspace {
-            return Err(invalid(
-                "a keyspace name is 1 to 48 letters, digits and underscores",
-            ));
-        }
-        let mut config = Self::new(nodes, keyspace);
-        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-            match pair.split_once('=') {
-                Some(("consistency", level)) => {
-                    config.consistency = consistency(level)
-                        .ok_or_else(|| invalid(&format!("unknown consistency level `{level}`")))?;
-                }
-                _ => return Err(invalid(&format!("unknown setting `{pair}`"))),
-            }
-        }
-        Ok(config)
-    }
-}
-
-fn consistency(level: &str) -> Option<Consistency> {
-    Some(match level.to_ascii_lowercase().as_str() {
-        "one" => Consistency::One,
-        "two" => Consistency::Two,
-        "three" => Consistency::Three,
-        "quorum" => Consistency::Quorum,
-        "all" => Consistency::All,
-        "local_quorum" => Consistency::LocalQuorum,
-        "each_quorum" => Consistency::EachQuorum,
-        "local_one" => Consistency::LocalOne,
-        _ => return None,
-    })
-}
 
 /// How many times [`connect`] tries, and how long it waits at first, doubling up to 5 s.
 const CONNECT_ATTEMPTS: u32 = 8;
@@ -155,11 +72,7 @@ pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreErro
     let mut delay = CONNECT_FIRST_DELAY;
     let mut attempt = 1;
     let session = loop {
-        let built = SessionBuilder::new()
-            .known_nodes(config.nodes.split(',').map(str::trim))
-            .connection_timeout(Duration::from_secs(5))
-            .build()
-            .await;
+        let built = session_builder(config)?.build().await;
         match built {
             Ok(session) => break session,
             Err(error) if attempt < CONNECT_ATTEMPTS => {
@@ -184,36 +97,36 @@ pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreErro
     Ok(Arc::new(session))
 }
 
+/// The driver's settings: contact points, credentials and TLS.
+pub(crate) fn session_builder(config: &CassandraConfig) -> Result<SessionBuilder, StoreError> {
+    let mut builder = SessionBuilder::new()
+        .known_nodes(config.nodes.split(',').map(str::trim))
+        .connection_timeout(Duration::from_secs(5));
+    if let Some(credentials) = &config.credentials {
+        builder = builder.user(&credentials.username, credentials.password.expose_secret());
+    }
+    if let Some(tls) = &config.tls {
+        builder = builder.tls_context(Some(tls_context(tls).map_err(|error| {
+            StoreError::Unavailable(format!(
+                "cassandra at {}: cannot set up TLS: {error}",
+                config.nodes
+            ))
+        })?));
+    }
+    Ok(builder)
+}
+
+/// OpenSSL, trusting the system's authorities and `tls.ca`'s. The driver checks each node's
+/// certificate against the node's IP address.
+fn tls_context(tls: &CassandraTls) -> Result<SslConnectorBuilder, openssl::error::ErrorStack> {
+    let mut builder = SslConnector::builder(SslMethod::tls_client())?;
+    if let Some(ca) = &tls.ca {
+        builder.set_ca_file(ca)?;
+    }
+    Ok(builder)
+}
+
 /// A driver error, naming the cluster.
 fn backend(config: &CassandraConfig, error: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(format!("cassandra at {}: {error}", config.nodes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_name_nodes_keyspace_and_consistency() {
-        let config = CassandraConfig::from_url(
-            "cassandra://10.0.0.1:9042,10.0.0.2:9042/orders?consistency=quorum",
-        )
-        .unwrap();
-        assert_eq!(config.nodes, "10.0.0.1:9042,10.0.0.2:9042");
-        assert_eq!(config.keyspace, "orders");
-        assert_eq!(config.consistency, Consistency::Quorum);
-        let plain = CassandraConfig::from_url("cassandra://127.0.0.1:9042/ordering").unwrap();
-        assert_eq!(plain.consistency, Consistency::LocalQuorum);
-        for bad in [
-            "postgres://127.0.0.1/ordering",
-            "cassandra://127.0.0.1:9042",
-            "cassandra:///ordering",
-            "cassandra://127.0.0.1:9042/order-desk",
-            "cassandra://127.0.0.1:9042/ordering?consistency=most",
-            "cassandra://127.0.0.1:9042/ordering?timeout=5",
-        ] {
-            let error = CassandraConfig::from_url(bad).unwrap_err().to_string();
-            assert!(error.contains(bad) && error.contains("expected"), "{error}");
-        }
-    }
 }

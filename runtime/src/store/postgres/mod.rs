@@ -16,6 +16,8 @@ pub use scratch::{ScratchSchema, scratch_schema};
 pub use sqlx::PgPool;
 pub use tenant::tenant_schema;
 
+pub use super::redact;
+
 use super::StoreError;
 use super::sql::{SqlEventStore, SqlReadStore};
 
@@ -93,40 +95,5 @@ pub async fn connect(url: &str, max_connections: u32, retry: Retry) -> Result<Pg
                 )));
             }
         }
-    }
-}
-
-/// The URL with its password replaced, for messages and logs.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((credentials, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    match credentials.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db.internal:5432/orders"),
-            "postgres://app:***@db.internal:5432/orders"
-        );
-        assert_eq!(
-            redact("postgres://app@db/orders"),
-            "postgres://app@db/orders"
-        );
-        assert_eq!(
-            redact("postgres://app:p@ss@db/orders"),
-            "postgres://app:***@db/orders"
-        );
     }
 }
