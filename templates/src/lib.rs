@@ -103,7 +103,8 @@ pub enum Broker {
     InProcess,
     /// The outbox relay publishes the log to Kafka, and projectors consume it in consumer
     /// groups: several processes share the partitions.
-    Kafka(KafkaConfig),
+    /// Boxed: the settings, with TLS and SASL, are large beside `InProcess`.
+    Kafka(Box<KafkaConfig>),
 }
 {%- endif %}
 
@@ -193,7 +194,7 @@ impl Config {
 {%- endif %}
 {%- if kafka %}
             broker: match &self.broker {
-                Broker::Kafka(kafka) => Broker::Kafka(kafka.for_tenant(tenant)),
+                Broker::Kafka(kafka) => Broker::Kafka(Box::new(kafka.for_tenant(tenant))),
                 Broker::InProcess => Broker::InProcess,
             },
 {%- endif %}
@@ -306,12 +307,18 @@ impl App {
                     log.reading(Arc::clone(&sealed)),
                     producer.clone(),
                 );
-                let feed = KafkaFeed::new(kafka.clone(), projections::AGGREGATES.iter().copied());
+                let feed = KafkaFeed::new(
+                    KafkaConfig::clone(kafka),
+                    projections::AGGREGATES.iter().copied(),
+                );
                 let feed = SealedFeed::new(Arc::new(feed), shredder.clone());
 {%- else %}
                 let relay =
                     OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), producer.clone());
-                let feed = KafkaFeed::new(kafka.clone(), projections::AGGREGATES.iter().copied());
+                let feed = KafkaFeed::new(
+                    KafkaConfig::clone(kafka),
+                    projections::AGGREGATES.iter().copied(),
+                );
 {%- endif %}
                 (Arc::new(feed), Some(Kafka { producer, relay }))
             }

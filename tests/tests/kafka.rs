@@ -3,16 +3,19 @@
 //! consumer group. One projector is killed with SIGKILL mid-stream; the other takes over its
 //! partitions, and every order's read model ends exactly as its commands left it: no event lost,
 //! none applied twice. And SIGTERM under load: every accepted command stored, every stored
-//! event published before the process exits.
+//! event published before the process exits. And a secured cluster (TLS and SASL/SCRAM) reached
+//! with the settings a deployment gives in the environment, which never shows the password.
 
 mod support;
 
 use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
 
 use eventwright_cli::model::ir::{Broker, ReadStore, Stores, WriteStore};
 use serde_json::json;
 use support::{
-    Projector, Service, build_service, generate, kafka_settings, scratch_postgres, with_role,
+    Projector, Service, build_service, generate, kafka_settings, scratch_postgres, service_env,
+    with_role,
 };
 
 const CUSTOMER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11";
@@ -200,5 +203,93 @@ fn sigterm_under_load_loses_no_accepted_command_and_publishes_every_event() {
     assert_eq!(
         published, last,
         "the relay acknowledged every event before the service exited"
+    );
+}
+
+/// The environment a deployment gives a service to reach the test cluster's TLS and SCRAM
+/// listener, with `password` as the SCRAM password.
+fn secured_kafka_env(password: &str) -> Vec<(String, String)> {
+    [
+        ("BROKERS", service_env("EVENTWRIGHT_KAFKA_SECURE_BROKERS")),
+        (
+            "TOPIC_PREFIX",
+            format!("e2e{}.", uuid::Uuid::new_v4().simple()),
+        ),
+        ("TLS_CA", service_env("EVENTWRIGHT_TLS_CA")),
+        ("SASL_MECHANISM", "SCRAM-SHA-512".to_owned()),
+        ("SASL_USERNAME", service_env("EVENTWRIGHT_KAFKA_SCRAM_USER")),
+        ("SASL_PASSWORD", password.to_owned()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (format!("ORDERING_KAFKA_{name}"), value))
+    .collect()
+}
+
+#[test]
+fn a_secured_kafka_is_reached_from_the_environment_and_its_password_never_shown() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let project = dir.path().join("ordering");
+    let stack = Stores {
+        write: WriteStore::Sqlite,
+        read: ReadStore::Sqlite,
+        broker: Broker::Kafka,
+    };
+    generate("examples/ordering.yaml", &project, Some(stack));
+    let binary = build_service(&project, "ordering", dir.path().join("ordering-secured"));
+    let db = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+
+    // Commands and projections through the TLS listener, as SCRAM's user.
+    let password = service_env("EVENTWRIGHT_KAFKA_SCRAM_PASSWORD");
+    let service = Service::start_with_env(
+        &binary,
+        &db("events.db"),
+        &db("views.db"),
+        &[],
+        &secured_kafka_env(&password),
+    );
+    let id = order(7);
+    let (status, body) = service.call(
+        "POST",
+        &format!("/orders/{id}/place-order"),
+        Some(&json!({ "customer_id": CUSTOMER })),
+    );
+    assert_eq!(status, 200, "{body}");
+    let summary = service.wait_for(&format!("/order-summary/{id}"), |status, _| status == 200);
+    assert_eq!(summary["status"], "Draft", "{summary}");
+    let logged = service.output().join("\n");
+    assert!(!logged.contains(&password), "{logged}");
+
+    // `--help` names the variable, never its value.
+    let wrong = "not-the-password-Xq7";
+    let help = Command::new(&binary)
+        .args(["serve", "--help"])
+        .envs(secured_kafka_env(wrong))
+        .output()
+        .expect("serve --help runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("ORDERING_KAFKA_SASL_PASSWORD"), "{help}");
+    assert!(!help.contains(wrong), "{help}");
+
+    // A wrong password: the service says what failed, and never what it tried.
+    let mut projector = Command::new(&binary)
+        .args(["serve", "--role", "projector", "--bind", "127.0.0.1:0"])
+        .args(["--write-db", &db("events.db"), "--read-db", &db("views.db")])
+        .envs(secured_kafka_env(wrong))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the projector starts");
+    std::thread::sleep(std::time::Duration::from_secs(15));
+    let _ = projector.kill();
+    let output = projector.wait_with_output().expect("its output");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!said.contains(wrong), "{said}");
+    assert!(
+        said.to_ascii_lowercase().contains("authentication"),
+        "the failure is reported: {said}"
     );
 }

@@ -11,6 +11,8 @@ pub(super) struct Dockerfile<'a> {
     service: &'a str,
     env: String,
     kafka: bool,
+    /// Whether the service links the system's OpenSSL: Kafka's and Cassandra's TLS do.
+    openssl: bool,
     /// Whether a side keeps its data in SQLite files, in the image's working directory.
     sqlite: bool,
 }
@@ -21,6 +23,8 @@ impl<'a> Dockerfile<'a> {
             service: &model.service,
             env: shouty(&model.service),
             kafka: model.stores.broker == Broker::Kafka,
+            openssl: model.stores.broker == Broker::Kafka
+                || model.stores.read == ReadStore::Cassandra,
             sqlite: model.stores.write == WriteStore::Sqlite
                 || model.stores.read == ReadStore::Sqlite,
         }

@@ -22,14 +22,6 @@ struct AuthSettings {
     token_secret: String,
 }
 
-/// The `#[arg(...)]` of each Kafka setting.
-struct KafkaSettings {
-    brokers: String,
-    topic_prefix: String,
-    partitions: String,
-    replication: String,
-}
-
 #[derive(Template)]
 #[template(path = "src/main.rs")]
 pub(super) struct MainRs<'a> {
@@ -46,8 +38,8 @@ pub(super) struct MainRs<'a> {
     consistency_wait_attribute: String,
     /// `use <crate>::{App, Config};`, with what else the stack needs.
     crate_use: String,
-    /// The Kafka settings' attributes, when Kafka is the broker.
-    kafka: Option<KafkaSettings>,
+    /// Whether Kafka is the broker, whose settings `src/kafka.rs` holds.
+    kafka: bool,
     /// Whether the model has workflows, which `--role workflows` (and `all`) runs.
     workflows: bool,
     auth: AuthSettings,
@@ -187,12 +179,7 @@ impl<'a> MainRs<'a> {
                 ],
                 4,
             ),
-            kafka: (model.stores.broker == Broker::Kafka).then(|| KafkaSettings {
-                brokers: setting("KAFKA_BROKERS", text("127.0.0.1:9092".to_owned())),
-                topic_prefix: setting("KAFKA_TOPIC_PREFIX", text(format!("{}.", model.service))),
-                partitions: setting("KAFKA_PARTITIONS", "default_value_t = 3".to_owned()),
-                replication: setting("KAFKA_REPLICATION", "default_value_t = 1".to_owned()),
-            }),
+            kafka: model.stores.broker == Broker::Kafka,
             // `const EXAMPLES: &[(&str, &str)] = ` and `const READS: &[&str] = `.
             examples: layout::lone_item(&examples, 34)
                 .unwrap_or_else(|| layout::array("&[", &examples, 0, 36)),

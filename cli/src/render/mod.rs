@@ -18,6 +18,7 @@ mod filters;
 mod given_when_then;
 mod http_test;
 mod imports;
+mod kafka_rs;
 mod layout;
 mod lib_rs;
 mod main_rs;

@@ -10,6 +10,7 @@ use super::docker::{DockerIgnore, Dockerfile};
 use super::facts_rs::FactsRs;
 use super::given_when_then::AggregateTest;
 use super::http_test::{HttpTest, TenantsHttpTest};
+use super::kafka_rs::KafkaRs;
 use super::lib_rs::LibRs;
 use super::main_rs::MainRs;
 use super::migrations::migrations;
@@ -84,6 +85,11 @@ pub fn render(model: &Model, options: &Options) -> Result<Vec<OutputFile>, askam
         openapi::document(model),
     ));
     if model.stores.broker == Broker::Kafka {
+        files.push(file(
+            "src/kafka.rs",
+            Owner::Generated,
+            KafkaRs::new(model).render()?,
+        ));
         files.push(file(
             "asyncapi.json",
             Owner::Generated,

@@ -136,10 +136,22 @@ impl Service {
 
     /// [`start`](Self::start) with more settings, e.g. `--role` or Kafka's.
     pub fn start_with(binary: &Path, write_db: &str, read_db: &str, settings: &[String]) -> Self {
+        Self::start_with_env(binary, write_db, read_db, settings, &[])
+    }
+
+    /// [`start_with`](Self::start_with), with environment variables set for the service.
+    pub fn start_with_env(
+        binary: &Path,
+        write_db: &str,
+        read_db: &str,
+        settings: &[String],
+        env: &[(String, String)],
+    ) -> Self {
         let mut child = Command::new(binary)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(["--write-db", write_db, "--read-db", read_db])
             .args(settings)
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -327,6 +339,13 @@ pub fn kafka_brokers() -> String {
     std::env::var("EVENTWRIGHT_KAFKA_BROKERS").unwrap_or_else(|_| {
         panic!("EVENTWRIGHT_KAFKA_BROKERS is not set: run the suite with scripts/test.sh")
     })
+}
+
+/// A variable `scripts/services.sh env` prints. Missing means the services are not up: a
+/// failure, never a skip.
+pub fn service_env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with scripts/test.sh"))
 }
 
 /// `--kafka-brokers` and a topic prefix of its own, so runs never see each other's topics.
