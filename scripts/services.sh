@@ -6,6 +6,10 @@
 #   scripts/services.sh down         stop everything started here
 #   scripts/services.sh kafka-stop   stop only the Kafka broker, keeping its data (outage tests)
 #   scripts/services.sh kafka-start  start it again and wait until it is ready
+#   scripts/services.sh kafka-cluster-up    start the three-node Kafka cluster (only its tests use it)
+#   scripts/services.sh kafka-cluster-down  stop it
+#   scripts/services.sh kafka-node-kill N   SIGKILL node N (1-3) of the cluster
+#   scripts/services.sh kafka-node-start N  start it again and wait until it answers
 #   scripts/services.sh cassandra-stop   stop only the Cassandra node, keeping its data
 #   scripts/services.sh cassandra-start  start it again and wait until it answers CQL
 #
@@ -278,7 +282,9 @@ wait_ready() {
 # command line, so this also holds for a process nobody has reaped yet.
 gone_within() {
     for _ in $(seq 1 "$2"); do
-        [ -n "$("$1")" ] || return 0
+        # Unquoted: a function and its arguments, e.g. `node_pid 2`.
+        # shellcheck disable=SC2086
+        [ -n "$($1)" ] || return 0
         sleep 1
     done
     return 1
@@ -288,7 +294,8 @@ gone_within() {
 # asks for a clean shutdown, which spares the next start a log replay and takes a few seconds.
 stop_service() {
     local what="$1" pid_fn="$2" pid_file="$3" pid
-    pid="$("$pid_fn")" || true
+    # shellcheck disable=SC2086
+    pid="$($pid_fn)" || true
     if [ -n "$pid" ]; then
         log "stopping $what"
         kill -TERM "$pid" 2>/dev/null || true
@@ -504,10 +511,15 @@ cassandra_down() {
     stop_service Cassandra cassandra_pid "$cassandra_state/cassandra.pid"
 }
 
+# shellcheck source=kafka/cluster.sh
+source "$root/scripts/kafka/cluster.sh"
+
 print_env() {
     echo "export EVENTWRIGHT_POSTGRES_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_database"
     echo "export EVENTWRIGHT_KAFKA_BROKERS=127.0.0.1:$kafka_port"
     echo "export EVENTWRIGHT_KAFKA_SECURE_BROKERS=127.0.0.1:$kafka_secure_port"
+    # The three-node cluster, once `kafka-cluster-up` started it; node N's broker id is N.
+    echo "export EVENTWRIGHT_KAFKA_CLUSTER=$(cluster_brokers)"
     echo "export EVENTWRIGHT_KAFKA_SCRAM_USER=$kafka_scram_user"
     echo "export EVENTWRIGHT_KAFKA_SCRAM_PASSWORD=$kafka_scram_password"
     # The authority that signed every server's certificate for 127.0.0.1.
@@ -533,15 +545,20 @@ case "${1:-}" in
     env) print_env ;;
     down)
         cassandra_down
+        kafka_cluster_down
         kafka_down
         postgres_down
         ;;
     kafka-stop) kafka_down ;;
     kafka-start) tls_material; kafka_up ;;
+    kafka-cluster-up) kafka_cluster_up ;;
+    kafka-cluster-down) kafka_cluster_down ;;
+    kafka-node-kill) kafka_node_kill "${2:?which node: 1, 2 or 3}" ;;
+    kafka-node-start) kafka_node_restart "${2:?which node: 1, 2 or 3}" ;;
     cassandra-stop) cassandra_down ;;
     cassandra-start) tls_material; cassandra_up ;;
     *)
-        echo "usage: $0 up|env|down|kafka-stop|kafka-start|cassandra-stop|cassandra-start" >&2
+        echo "usage: $0 up|env|down|kafka-stop|kafka-start|kafka-cluster-up|kafka-cluster-down|kafka-node-kill N|kafka-node-start N|cassandra-stop|cassandra-start" >&2
         exit 2
         ;;
 esac

@@ -202,11 +202,12 @@ pub fn log_entry(cursor: eventwright::store::Cursor) -> eventwright::store::LogE
     }
 }
 
-/// Runs `scripts/services.sh <command>`, e.g. `kafka-stop`, for the outage tests.
+/// Runs `scripts/services.sh <command>`, e.g. `kafka-stop` or `kafka-node-kill 2`, for the
+/// outage tests.
 pub fn services(command: &str) {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
     let status = std::process::Command::new(&script)
-        .arg(command)
+        .args(command.split_whitespace())
         .stdout(std::process::Stdio::null())
         .status()
         .expect("the services script runs");
