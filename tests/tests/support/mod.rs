@@ -50,12 +50,17 @@ pub fn generate(model_file: &str, out: &Path, stack: Option<Stores>) {
     }
 }
 
+/// A variable `scripts/services.sh env` prints. Missing means the services are not up: a
+/// failure, never a skip.
+pub fn service_env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with scripts/test.sh"))
+}
+
 /// The PostgreSQL server the tests use. Missing means the services are not up: a failure, never
 /// a skip.
 pub fn postgres_url() -> String {
-    std::env::var("EVENTWRIGHT_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("EVENTWRIGHT_POSTGRES_URL is not set: run the suite with scripts/test.sh")
-    })
+    service_env("EVENTWRIGHT_POSTGRES_URL")
 }
 
 /// A URL for a fresh, empty schema on the test server.
@@ -336,16 +341,7 @@ impl Drop for Service {
 /// The Kafka brokers the tests use. Missing means the services are not up: a failure, never a
 /// skip.
 pub fn kafka_brokers() -> String {
-    std::env::var("EVENTWRIGHT_KAFKA_BROKERS").unwrap_or_else(|_| {
-        panic!("EVENTWRIGHT_KAFKA_BROKERS is not set: run the suite with scripts/test.sh")
-    })
-}
-
-/// A variable `scripts/services.sh env` prints. Missing means the services are not up: a
-/// failure, never a skip.
-pub fn service_env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with scripts/test.sh"))
+    service_env("EVENTWRIGHT_KAFKA_BROKERS")
 }
 
 /// `--kafka-brokers` and a topic prefix of its own, so runs never see each other's topics.
@@ -405,9 +401,7 @@ impl Drop for Projector {
 /// The Cassandra nodes the tests use. Missing means the services are not up: a failure, never
 /// a skip.
 pub fn cassandra_nodes() -> String {
-    std::env::var("EVENTWRIGHT_CASSANDRA_NODES").unwrap_or_else(|_| {
-        panic!("EVENTWRIGHT_CASSANDRA_NODES is not set: run the suite with scripts/test.sh")
-    })
+    service_env("EVENTWRIGHT_CASSANDRA_NODES")
 }
 
 /// A read-store URL for a keyspace of its own on the test nodes; the service creates it.

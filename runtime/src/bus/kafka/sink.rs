@@ -35,7 +35,7 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl KafkaSink {
     pub fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
-        config.check()?;
+        let topics = Topics::new(config)?;
         let producer = config
             .client()
             .set("enable.idempotence", "true")
@@ -52,7 +52,7 @@ impl KafkaSink {
             })?;
         Ok(Self {
             producer,
-            topics: Topics::new(config)?,
+            topics,
             config: config.clone(),
         })
     }

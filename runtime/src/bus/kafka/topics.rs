@@ -19,6 +19,8 @@ pub(super) struct Topics {
 }
 
 impl Topics {
+    /// The sink and every subscription make this client before their own: settings that
+    /// cannot work are refused here, once for each.
     pub(super) fn new(config: &KafkaConfig) -> Result<Self, KafkaError> {
         config.check()?;
         let admin = config

@@ -2,10 +2,8 @@
 //! see each other's rows, and a test's keyspace goes when the test is done with it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use scylla::client::session_builder::SessionBuilder;
-
+use super::{CassandraConfig, backend, session_builder};
 use crate::store::StoreError;
 use crate::store::apart::drop_scratch;
 
@@ -49,18 +47,14 @@ impl Drop for Scratch {
 }
 
 async fn drop_keyspace(nodes: &str, keyspace: &str) -> Result<(), StoreError> {
-    let unavailable = |error: &dyn std::fmt::Display| {
-        StoreError::Unavailable(format!("cassandra at {nodes}: {error}"))
-    };
-    let session = SessionBuilder::new()
-        .known_nodes(nodes.split(',').map(str::trim))
-        .connection_timeout(Duration::from_secs(5))
+    let config = CassandraConfig::new(nodes, keyspace);
+    let session = session_builder(&config)?
         .build()
         .await
-        .map_err(|error| unavailable(&error))?;
+        .map_err(|error| backend(&config, error))?;
     session
         .query_unpaged(format!("DROP KEYSPACE IF EXISTS {keyspace}"), ())
         .await
-        .map_err(|error| unavailable(&error))?;
+        .map_err(|error| backend(&config, error))?;
     Ok(())
 }
