@@ -63,7 +63,7 @@ pub struct Config {
     /// be writable (projections write their rows there), so not a hot-standby replica.
 {%- else if read_cassandra %}
     /// The read store, a Cassandra URL:
-    /// `cassandra://host:9042[,host:9042...]/keyspace[?consistency=local_quorum]`.
+    /// `cassandra://host:9042[,host:9042...]/keyspace[?consistency=local_quorum&replication_factor=3]`.
 {%- else %}
     /// The read store; may be the same database as the write side or another one.
 {%- endif %}

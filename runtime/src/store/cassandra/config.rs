@@ -42,8 +42,8 @@ pub struct CassandraTls {
 
 impl CassandraConfig {
     /// `LOCAL_QUORUM` and `LOCAL_SERIAL`; a keyspace created here gets `SimpleStrategy` with one
-    /// replica, for development: create a production keyspace yourself (with
-    /// `NetworkTopologyStrategy`) before the first start, and it is used as it is.
+    /// replica, for development (see `replication_factor` in [`from_url`](Self::from_url)). A
+    /// keyspace that exists is used as it is.
     pub fn new(nodes: impl Into<String>, keyspace: impl Into<String>) -> Self {
         Self {
             nodes: nodes.into(),
@@ -62,6 +62,9 @@ impl CassandraConfig {
     ///
     /// - `consistency=<level>`: a CQL consistency level such as `local_quorum` (the default),
     ///   `quorum`, `one` or `all`;
+    /// - `replication_factor=<n>`: the keyspace, when it is created here, gets `n` replicas in
+    ///   every data center (`NetworkTopologyStrategy`) instead of one for development. With 3
+    ///   and the default consistency, a node may be down without stopping reads or writes;
     /// - `sslmode=verify-full`: TLS, checking the nodes' certificates and names against the
     ///   system's trusted authorities; `sslmode=disable` (the default) connects in the clear;
     /// - `sslrootcert=<path>`: TLS, checking them against the authorities in this PEM file.
@@ -72,7 +75,7 @@ impl CassandraConfig {
             StoreError::Unavailable(format!(
                 "invalid Cassandra URL {}: {why}; expected \
                  cassandra://[user:password@]host:port[,host:port...]/keyspace\
-                 [?consistency=local_quorum&sslrootcert=ca.pem]",
+                 [?consistency=local_quorum&replication_factor=3&sslrootcert=ca.pem]",
                 redact(url)
             ))
         };
@@ -112,6 +115,13 @@ impl CassandraConfig {
                 Some(("consistency", level)) => {
                     config.consistency = consistency(level)
                         .ok_or_else(|| invalid(&format!("unknown consistency level `{level}`")))?;
+                }
+                Some(("replication_factor", replicas)) => {
+                    config.replication = replication(replicas).ok_or_else(|| {
+                        invalid(&format!(
+                            "replication_factor `{replicas}` is not a number of replicas from 1"
+                        ))
+                    })?;
                 }
                 Some(("sslmode", "disable")) => config.tls = None,
                 Some(("sslmode", "verify-full")) => {
@@ -156,6 +166,14 @@ fn credentials(userinfo: &str) -> Result<CassandraCredentials, &'static str> {
     })
 }
 
+/// `n` replicas in every data center, as CQL.
+fn replication(replicas: &str) -> Option<String> {
+    let replicas: u16 = replicas.parse().ok().filter(|&n| n >= 1)?;
+    Some(format!(
+        "{{'class': 'NetworkTopologyStrategy', 'replication_factor': {replicas}}}"
+    ))
+}
+
 fn consistency(level: &str) -> Option<Consistency> {
     Some(match level.to_ascii_lowercase().as_str() {
         "one" => Consistency::One,
@@ -179,15 +197,23 @@ mod tests {
     #[test]
     fn urls_name_nodes_keyspace_and_consistency() {
         let config = CassandraConfig::from_url(
-            "cassandra://10.0.0.1:9042,10.0.0.2:9042/orders?consistency=quorum",
+            "cassandra://10.0.0.1:9042,10.0.0.2:9042/orders?consistency=quorum&replication_factor=3",
         )
         .unwrap();
         assert_eq!(config.nodes, "10.0.0.1:9042,10.0.0.2:9042");
         assert_eq!(config.keyspace, "orders");
         assert_eq!(config.consistency, Consistency::Quorum);
+        assert_eq!(
+            config.replication,
+            "{'class': 'NetworkTopologyStrategy', 'replication_factor': 3}"
+        );
         assert!(config.credentials.is_none() && config.tls.is_none());
         let plain = CassandraConfig::from_url("cassandra://127.0.0.1:9042/ordering").unwrap();
         assert_eq!(plain.consistency, Consistency::LocalQuorum);
+        assert_eq!(
+            plain.replication,
+            eventwright_tables::cql::DEVELOPMENT_REPLICATION
+        );
         for bad in [
             "postgres://127.0.0.1/ordering",
             "cassandra://127.0.0.1:9042",
@@ -195,6 +221,8 @@ mod tests {
             "cassandra://127.0.0.1:9042/order-desk",
             "cassandra://127.0.0.1:9042/ordering?consistency=most",
             "cassandra://127.0.0.1:9042/ordering?timeout=5",
+            "cassandra://127.0.0.1:9042/ordering?replication_factor=0",
+            "cassandra://127.0.0.1:9042/ordering?replication_factor=three",
             "cassandra://127.0.0.1:9042/ordering?sslmode=require",
             "cassandra://app@127.0.0.1:9042/ordering",
         ] {

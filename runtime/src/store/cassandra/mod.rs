@@ -52,6 +52,10 @@ use std::time::Duration;
 use openssl::ssl::{SslConnector, SslConnectorBuilder, SslMethod};
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
+use scylla::errors::{
+    ConnectionError, ConnectionPoolError, ConnectionSetupRequestErrorKind, DbError, MetadataError,
+    NewSessionError,
+};
 pub use scylla::frame::types::{Consistency, SerialConsistency};
 use secrecy::ExposeSecret as _;
 
@@ -67,7 +71,7 @@ const CONNECT_ATTEMPTS: u32 = 8;
 const CONNECT_FIRST_DELAY: Duration = Duration::from_millis(250);
 
 /// Connects to the cluster, retrying with backoff while it cannot be reached, and creates the
-/// keyspace when it is missing.
+/// keyspace when it is missing. A refused login fails at once: trying again cannot help.
 pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreError> {
     let mut delay = CONNECT_FIRST_DELAY;
     let mut attempt = 1;
@@ -75,6 +79,17 @@ pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreErro
         let built = session_builder(config)?.build().await;
         match built {
             Ok(session) => break session,
+            Err(error) if login_refused(&error) => {
+                let user = config.credentials.as_ref().map(|c| c.username.as_str());
+                return Err(StoreError::Unavailable(format!(
+                    "Cassandra at {} refused the login{}: {error}",
+                    config.nodes,
+                    user.map_or(
+                        " (the URL names no user, as user:password@)".to_owned(),
+                        |user| { format!(" of user `{user}`") }
+                    ),
+                )));
+            }
             Err(error) if attempt < CONNECT_ATTEMPTS => {
                 tracing::warn!(nodes = %config.nodes, attempt, %error, "Cassandra not reachable yet; retrying");
                 tokio::time::sleep(delay).await;
@@ -95,6 +110,24 @@ pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreErro
         .await
         .map_err(|error| backend(config, error))?;
     Ok(Arc::new(session))
+}
+
+/// Whether the cluster refused to let the session in: wrong credentials, or none where the
+/// cluster requires them.
+fn login_refused(error: &NewSessionError) -> bool {
+    let NewSessionError::MetadataError(MetadataError::ConnectionPoolError(
+        ConnectionPoolError::Broken {
+            last_connection_error: ConnectionError::ConnectionSetupRequestError(setup),
+        },
+    )) = error
+    else {
+        return false;
+    };
+    matches!(
+        setup.error,
+        ConnectionSetupRequestErrorKind::DbError(DbError::AuthenticationError, _)
+            | ConnectionSetupRequestErrorKind::MissingAuthentication
+    )
 }
 
 /// The driver's settings: contact points, credentials and TLS.
