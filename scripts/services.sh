@@ -12,6 +12,10 @@
 #   scripts/services.sh kafka-node-start N  start it again and wait until it answers
 #   scripts/services.sh cassandra-stop   stop only the Cassandra node, keeping its data
 #   scripts/services.sh cassandra-start  start it again and wait until it answers CQL
+#   scripts/services.sh cassandra-cluster-up    start the three-node Cassandra cluster (only its tests use it)
+#   scripts/services.sh cassandra-cluster-down  stop it
+#   scripts/services.sh cassandra-node-kill N   SIGKILL node N (1-3) of the cluster
+#   scripts/services.sh cassandra-node-start N  start it again and wait until it answers CQL
 #
 # Idempotent: `up` on a running setup only prints the env. State lives in
 # $EVENTWRIGHT_SERVICES_DIR (default: target/services), so a clean checkout starts fresh.
@@ -240,8 +244,9 @@ pid_of() {
     tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" && echo "$pid"
 }
 
+# Whether port $1 on $2 (default 127.0.0.1) accepts a connection.
 port_open() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null
 }
 
 # Exits unless every port after $1 is free; $1 names the variables that move them.
@@ -288,6 +293,19 @@ gone_within() {
         sleep 1
     done
     return 1
+}
+
+# Kills the process pid function $2 finds ($1 names it) with SIGKILL, as a crashed machine:
+# nothing flushed, no controlled shutdown, no goodbye to the other nodes.
+crash() {
+    local pid
+    # shellcheck disable=SC2086
+    pid="$($2)" || true
+    if [ -n "$pid" ]; then
+        log "killing $1 (SIGKILL)"
+        kill -KILL "$pid"
+        gone_within "$2" 10 || true
+    fi
 }
 
 # Stops the process pid function $2 finds ($1 names it), then removes its pid file $3. SIGTERM
@@ -401,59 +419,49 @@ kafka_down() {
 }
 
 # Cassandra: one node, and a Python driver for the readiness probe and the tests' second client.
+# What it shares with the nodes of the cluster (scripts/cassandra/cluster.sh) is written once here.
 
 cassandra_pid() {
     pid_of "$cassandra_state/cassandra.pid" "-Dcassandra.config=file://$cassandra_state/cassandra.yaml "
 }
 
-cassandra_configure() {
-    mkdir -p "$cassandra_state/data" "$cassandra_state/triggers"
-    # Written on every start, like Kafka's server.properties; what the node keeps lives in the
-    # directories below. Cassandra 5.0 names: sizes and durations carry their unit. What is not
-    # here has Cassandra's default, which is also what the Maven jar holds: it has no
-    # cassandra.yaml of its own (see org.apache.cassandra.config.Config for every key).
-    # - One token: on one node vnodes only split every range scan into more pieces.
-    # - storage_compatibility_mode NONE: this node never meets a 4.x one, so 5.0's formats and
-    #   limits apply from the start rather than after an upgrade step.
-    # - TLS optional on the CQL port: the tests of TLS use it, the rest connect in the clear.
-    # - No authentication, no snapshots before DROP/TRUNCATE (tests drop a lot), no hints (no
-    #   other node to keep them for).
-    # - Caches and thread pools sized for a 1 GB heap on 2 cores; the defaults assume a server.
-    # Batch size limits, timeouts and the commit log stay at their defaults: tests should meet
-    # what a real cluster would do.
-    cat >"$cassandra_state/cassandra.yaml" <<CONF
+# The settings every node here has, for a node keeping its state in $1 and listening on $2, with
+# seeds $3 (address:port, comma-separated), CQL port $4 and storage port $5. The callers append
+# what differs between the lone node and the cluster's.
+# Cassandra 5.0 names: sizes and durations carry their unit. What is not here has Cassandra's
+# default, which is also what the Maven jar holds: it has no cassandra.yaml of its own (see
+# org.apache.cassandra.config.Config for every key).
+# - storage_compatibility_mode NONE: these nodes never meet a 4.x one, so 5.0's formats and
+#   limits apply from the start rather than after an upgrade step.
+# - No snapshots before DROP/TRUNCATE (tests drop a lot).
+# - Caches and thread pools sized for a small heap on 2 cores; the defaults assume a server.
+# Batch size limits, timeouts and the commit log stay at their defaults: tests should meet what a
+# real cluster would do.
+cassandra_yaml() {
+    local dir="$1" address="$2" seeds="$3" native_port="$4" storage_port="$5"
+    cat <<CONF
 cluster_name: eventwright
-num_tokens: 1
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:$cassandra_storage_port"
-listen_address: 127.0.0.1
-rpc_address: 127.0.0.1
-storage_port: $cassandra_storage_port
-native_transport_port: $cassandra_port
+      - seeds: "$seeds"
+listen_address: $address
+rpc_address: $address
+storage_port: $storage_port
+native_transport_port: $native_port
 endpoint_snitch: SimpleSnitch
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
 storage_compatibility_mode: NONE
 data_file_directories:
-  - $cassandra_state/data
-commitlog_directory: $cassandra_state/commitlog
-saved_caches_directory: $cassandra_state/saved_caches
-hints_directory: $cassandra_state/hints
-cdc_raw_directory: $cassandra_state/cdc_raw
+  - $dir/data
+commitlog_directory: $dir/commitlog
+saved_caches_directory: $dir/saved_caches
+hints_directory: $dir/hints
+cdc_raw_directory: $dir/cdc_raw
 commitlog_sync: periodic
 commitlog_sync_period: 10000ms
-authenticator: AllowAllAuthenticator
-client_encryption_options:
-  enabled: true
-  optional: true
-  keystore: $tls_dir/server.p12
-  keystore_password: eventwright
-  store_type: PKCS12
 authorizer: AllowAllAuthorizer
 auto_snapshot: false
-hinted_handoff_enabled: false
-memtable_heap_space: 128MiB
 key_cache_size: 16MiB
 counter_cache_size: 8MiB
 file_cache_size: 32MiB
@@ -466,43 +474,87 @@ memtable_flush_writers: 1
 CONF
 }
 
-# Ready means a CQL query answers, not only that the port accepts connections: the node opens it
-# at the end of its start-up, but a query is what the tests need.
-cassandra_answers() {
-    port_open "$cassandra_port" && timeout 30 "$cassandra_venv/bin/python" - "$cassandra_port" \
-        >/dev/null 2>&1 <<'PY'
+# Starts the node whose state is in $1 (its cassandra.yaml written) with a heap of at most $2,
+# logging to $1/server.log; $3 names it in messages, and the arguments after it go to the JVM.
+cassandra_launch() {
+    local dir="$1" heap="$2" what="$3" jvm_options nolock=()
+    shift 3
+    mkdir -p "$dir/data" "$dir/triggers"
+    mapfile -t jvm_options < <(grep -E '^-' "$cassandra_conf/jvm.options")
+    # As root Cassandra's mlockall succeeds and pins everything mapped at start, the whole
+    # initial heap included: about 1 GB resident instead of 0.7. A test node has nothing to fear
+    # from swap, so the right to lock memory is dropped; it then logs a warning instead.
+    if [ "$(id -u)" = 0 ]; then nolock=(setpriv --bounding-set=-ipc_lock); fi
+    log "starting $what"
+    # In the foreground as far as Cassandra knows, or it would close stdout, which is its log
+    # here; setsid keeps it out of reach of the shell's Ctrl-C all the same. storagedir and
+    # triggers_dir keep its remaining defaults in the state directory too. Gossip has no other
+    # node to settle with on the lone node, and the cluster's nodes all start as seeds.
+    setsid "${nolock[@]}" java -Xms256m "-Xmx$heap" -XX:+UseG1GC -Djava.awt.headless=true "${jvm_options[@]}" \
+        -Dcassandra.config="file://$dir/cassandra.yaml" \
+        -Dcassandra.storagedir="$dir" -Dcassandra.triggers_dir="$dir/triggers" \
+        -Dcassandra.skip_wait_for_gossip_to_settle=0 "$@" \
+        -Dcassandra-foreground=yes -Dlogback.configurationFile="$cassandra_conf/logback.xml" \
+        -cp "$cassandra_libs/*" org.apache.cassandra.service.CassandraDaemon \
+        >>"$dir/server.log" 2>&1 </dev/null &
+    echo $! >"$dir/cassandra.pid"
+}
+
+# Whether the node at $1:$2 answers a CQL query, logged in as $3 with password $4 when given;
+# not only whether the port accepts connections: the node opens it at the end of its start-up,
+# but a query is what the tests need.
+cql_answers() {
+    port_open "$2" "$1" && timeout 30 "$cassandra_venv/bin/python" - "$@" >/dev/null 2>&1 <<'PY'
 import sys
+from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster
-cluster = Cluster(["127.0.0.1"], port=int(sys.argv[1]), connect_timeout=5)
+from cassandra.policies import WhiteListRoundRobinPolicy
+host, port = sys.argv[1], int(sys.argv[2])
+auth = PlainTextAuthProvider(sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else None
+cluster = Cluster([host], port=port, auth_provider=auth, connect_timeout=5,
+                  load_balancing_policy=WhiteListRoundRobinPolicy([host]))
 cluster.connect().execute("SELECT release_version FROM system.local")
 cluster.shutdown()
 PY
 }
 
-cassandra_up() {
+cassandra_answers() { cql_answers 127.0.0.1 "$cassandra_port"; }
+
+# The lone node: one token (vnodes would only split every range scan into more pieces), TLS
+# optional on the CQL port (the tests of TLS use it, the rest connect in the clear), no
+# authentication, and no hints (no other node to keep them for).
+cassandra_configure() {
+    {
+        cassandra_yaml "$cassandra_state" 127.0.0.1 "127.0.0.1:$cassandra_storage_port" \
+            "$cassandra_port" "$cassandra_storage_port"
+        cat <<CONF
+num_tokens: 1
+authenticator: AllowAllAuthenticator
+client_encryption_options:
+  enabled: true
+  optional: true
+  keystore: $tls_dir/server.p12
+  keystore_password: eventwright
+  store_type: PKCS12
+hinted_handoff_enabled: false
+memtable_heap_space: 128MiB
+CONF
+    } >"$cassandra_state/cassandra.yaml"
+}
+
+cassandra_install() {
     maven_fetch "$cassandra_conf/pom.xml" "$cassandra_libs" Cassandra
     venv_install "$cassandra_venv" "$cassandra_conf/requirements.txt" "the Python Cassandra driver"
+}
+
+cassandra_up() {
+    cassandra_install
     if [ -z "$(cassandra_pid)" ]; then
         ports_free "EVENTWRIGHT_CASSANDRA_PORT / EVENTWRIGHT_CASSANDRA_STORAGE_PORT" \
             "$cassandra_port" "$cassandra_storage_port"
+        mkdir -p "$cassandra_state"
         cassandra_configure
-        local jvm_options nolock=()
-        mapfile -t jvm_options < <(grep -E '^-' "$cassandra_conf/jvm.options")
-        # As root Cassandra's mlockall succeeds and pins everything mapped at start, the whole
-        # initial heap included: about 1 GB resident instead of 0.7. A test node has nothing to
-        # fear from swap, so the right to lock memory is dropped; it then logs a warning instead.
-        if [ "$(id -u)" = 0 ]; then nolock=(setpriv --bounding-set=-ipc_lock); fi
-        log "starting Cassandra on 127.0.0.1:$cassandra_port"
-        # In the foreground as far as Cassandra knows, or it would close stdout, which is its log
-        # here; setsid keeps it out of reach of the shell's Ctrl-C all the same. storagedir and
-        # triggers_dir keep its remaining defaults in the state directory too.
-        setsid "${nolock[@]}" java -Xms512m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true "${jvm_options[@]}" \
-            -Dcassandra.config="file://$cassandra_state/cassandra.yaml" \
-            -Dcassandra.storagedir="$cassandra_state" -Dcassandra.triggers_dir="$cassandra_state/triggers" \
-            -Dcassandra-foreground=yes -Dlogback.configurationFile="$cassandra_conf/logback.xml" \
-            -cp "$cassandra_libs/*" org.apache.cassandra.service.CassandraDaemon \
-            >>"$cassandra_state/server.log" 2>&1 </dev/null &
-        echo $! >"$cassandra_state/cassandra.pid"
+        cassandra_launch "$cassandra_state" 1g "Cassandra on 127.0.0.1:$cassandra_port"
     fi
     wait_ready Cassandra "$cassandra_state/cassandra.pid" "$cassandra_state/server.log" 180 cassandra_answers
 }
@@ -513,6 +565,8 @@ cassandra_down() {
 
 # shellcheck source=kafka/cluster.sh
 source "$root/scripts/kafka/cluster.sh"
+# shellcheck source=cassandra/cluster.sh
+source "$root/scripts/cassandra/cluster.sh"
 
 print_env() {
     echo "export EVENTWRIGHT_POSTGRES_URL=postgres://$pg_user:$pg_password@127.0.0.1:$pg_port/$pg_database"
@@ -527,6 +581,10 @@ print_env() {
     # For `java -cp` to run Kafka's own tools, e.g. org.apache.kafka.tools.consumer.ConsoleConsumer.
     echo "export EVENTWRIGHT_KAFKA_CLASSPATH='$kafka_libs/*'"
     echo "export EVENTWRIGHT_CASSANDRA_NODES=127.0.0.1:$cassandra_port"
+    # The three-node cluster, once `cassandra-cluster-up` started it, and the user it requires.
+    echo "export EVENTWRIGHT_CASSANDRA_CLUSTER=$(cassandra_cluster_nodes_list "$cassandra_cluster_port")"
+    echo "export EVENTWRIGHT_CASSANDRA_CLUSTER_USER=$cassandra_cluster_user"
+    echo "export EVENTWRIGHT_CASSANDRA_CLUSTER_PASSWORD=$cassandra_cluster_password"
     # A Python with the cassandra-driver package, for tests that read tables with a second client.
     echo "export EVENTWRIGHT_CASSANDRA_PYTHON=$cassandra_venv/bin/python"
     # Run as `$EVENTWRIGHT_SCHEMATHESIS_PYTHON -m schemathesis.cli run ...`.
@@ -544,6 +602,7 @@ case "${1:-}" in
         ;;
     env) print_env ;;
     down)
+        cassandra_cluster_down
         cassandra_down
         kafka_cluster_down
         kafka_down
@@ -557,8 +616,12 @@ case "${1:-}" in
     kafka-node-start) kafka_node_restart "${2:?which node: 1, 2 or 3}" ;;
     cassandra-stop) cassandra_down ;;
     cassandra-start) tls_material; cassandra_up ;;
+    cassandra-cluster-up) cassandra_cluster_up ;;
+    cassandra-cluster-down) cassandra_cluster_down ;;
+    cassandra-node-kill) cassandra_node_kill "${2:?which node: 1, 2 or 3}" ;;
+    cassandra-node-start) cassandra_node_restart "${2:?which node: 1, 2 or 3}" ;;
     *)
-        echo "usage: $0 up|env|down|kafka-stop|kafka-start|kafka-cluster-up|kafka-cluster-down|kafka-node-kill N|kafka-node-start N|cassandra-stop|cassandra-start" >&2
+        echo "usage: $0 up|env|down|kafka-stop|kafka-start|kafka-cluster-up|kafka-cluster-down|kafka-node-kill N|kafka-node-start N|cassandra-stop|cassandra-start|cassandra-cluster-up|cassandra-cluster-down|cassandra-node-kill N|cassandra-node-start N" >&2
         exit 2
         ;;
 esac

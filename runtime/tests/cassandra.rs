@@ -24,12 +24,7 @@ use common::*;
 
 /// The nodes. Missing means the services are not up: a failure, never a skip.
 fn nodes() -> String {
-    std::env::var("EVENTWRIGHT_CASSANDRA_NODES").unwrap_or_else(|_| {
-        panic!(
-            "EVENTWRIGHT_CASSANDRA_NODES is not set: start Cassandra with `eval \"$(scripts/services.sh up)\"` \
-             (scripts/test.sh does this)"
-        )
-    })
+    service_env("EVENTWRIGHT_CASSANDRA_NODES")
 }
 
 /// A keyspace of its own for each test.

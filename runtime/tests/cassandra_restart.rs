@@ -7,11 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use eventwright::bus::InProcBus;
 use eventwright::store::cassandra::{self, CassandraConfig, CassandraReadStore};
-use eventwright::store::sqlite::{self, SqliteEventStore};
-use eventwright::store::{Cursor, EventStore, ReadStore};
-use eventwright::{Dispatcher, Metadata, ProjectionEngine};
+use eventwright::store::{Cursor, ReadStore};
+use eventwright::{Metadata, ProjectionEngine};
 
 mod common;
 
@@ -19,23 +17,14 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn projections_catch_up_after_cassandra_restarts_under_load() {
-    let nodes = std::env::var("EVENTWRIGHT_CASSANDRA_NODES").unwrap_or_else(|_| {
-        panic!(
-            "EVENTWRIGHT_CASSANDRA_NODES is not set: start Cassandra with `scripts/services.sh up`"
-        )
-    });
+    let nodes = service_env("EVENTWRIGHT_CASSANDRA_NODES");
     let config = CassandraConfig::new(nodes, format!("t{}", uuid::Uuid::new_v4().simple()));
     let read: Arc<dyn ReadStore> = Arc::new(CassandraReadStore::new(
         cassandra::connect(&config).await.unwrap(),
         config,
     ));
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("events.db").display());
-    let events: Arc<dyn EventStore> =
-        Arc::new(SqliteEventStore::new(sqlite::connect(&url).await.unwrap()));
-    events.prepare().await.unwrap();
-    let bus = InProcBus::new(Arc::clone(&events)).with_poll_interval(Duration::from_millis(100));
-    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
+    let (events, bus, dispatcher) = sqlite_commands(dir.path(), Duration::from_millis(100)).await;
     let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>()
         .with_retry_delay(Duration::from_millis(500));
@@ -43,15 +32,7 @@ async fn projections_catch_up_after_cassandra_restarts_under_load() {
     let projecting = runner.spawn();
 
     let counters = 6;
-    for n in 0..counters {
-        let start = Start {
-            id: format!("c{n}"),
-        };
-        dispatcher
-            .dispatch(start, Metadata::default())
-            .await
-            .unwrap();
-    }
+    start_counters(&dispatcher, counters).await;
     let running = Arc::new(AtomicBool::new(true));
     let load = {
         let (dispatcher, running) = (dispatcher.clone(), running.clone());
@@ -71,13 +52,9 @@ async fn projections_catch_up_after_cassandra_restarts_under_load() {
         })
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
-    tokio::task::spawn_blocking(|| services("cassandra-stop"))
-        .await
-        .unwrap();
+    services_blocking("cassandra-stop".into()).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    tokio::task::spawn_blocking(|| services("cassandra-start"))
-        .await
-        .unwrap();
+    services_blocking("cassandra-start".into()).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     running.store(false, Ordering::SeqCst);
     load.await.unwrap();

@@ -25,12 +25,7 @@ use common::*;
 
 /// The brokers. Missing means the services are not up: a failure, never a skip.
 fn brokers() -> String {
-    std::env::var("EVENTWRIGHT_KAFKA_BROKERS").unwrap_or_else(|_| {
-        panic!(
-            "EVENTWRIGHT_KAFKA_BROKERS is not set: start Kafka with `eval \"$(scripts/services.sh up)\"` \
-             (scripts/test.sh does this)"
-        )
-    })
+    service_env("EVENTWRIGHT_KAFKA_BROKERS")
 }
 
 /// Topics and groups of their own for each test.

@@ -28,41 +28,20 @@ use common::*;
 
 /// Counters the load bumps, `c0..`; the lag probe bumps one more, `c{COUNTERS}`.
 const COUNTERS: usize = 40;
-/// Commands a second, spread over this many tasks.
-const RATE: u64 = 1000;
-const LOAD_TASKS: u64 = 4;
+/// 1,000 commands a second, over four tasks.
+const LOAD: SteadyLoad = SteadyLoad {
+    counters: COUNTERS,
+    rate: 1000,
+    tasks: 4,
+};
 /// The lag a settled projection shows within; the goal after a restart, at the 99th percentile.
 const LAG_BOUND: Duration = Duration::from_millis(200);
 
 /// Taken by each test for its whole run: one test's failures must not land in another's.
 static CLUSTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The cluster, started for one test and stopped after it, failed or not: its three brokers
-/// would otherwise share the machine with every test that runs later.
-struct RunningCluster;
-
-impl RunningCluster {
-    async fn start() -> Self {
-        tokio::task::spawn_blocking(|| services("kafka-cluster-up"))
-            .await
-            .unwrap();
-        Self
-    }
-}
-
-impl Drop for RunningCluster {
-    fn drop(&mut self) {
-        services("kafka-cluster-down");
-    }
-}
-
 fn cluster() -> String {
-    std::env::var("EVENTWRIGHT_KAFKA_CLUSTER").unwrap_or_else(|_| {
-        panic!(
-            "EVENTWRIGHT_KAFKA_CLUSTER is not set: start the cluster with \
-             `eval \"$(scripts/services.sh up)\"` (scripts/test.sh does this)"
-        )
-    })
+    service_env("EVENTWRIGHT_KAFKA_CLUSTER")
 }
 
 struct Service {
@@ -110,16 +89,8 @@ impl Service {
         let projector = service.projector();
         projector.prepare().await.unwrap();
         service.tasks.extend(projector.spawn());
-        for n in 0..=COUNTERS {
-            let start = Start {
-                id: format!("c{n}"),
-            };
-            service
-                .dispatcher
-                .dispatch(start, Metadata::default())
-                .await
-                .unwrap();
-        }
+        // The load's counters and the probe's.
+        start_counters(&service.dispatcher, COUNTERS + 1).await;
         service
     }
 
@@ -133,33 +104,6 @@ impl Service {
         .with::<Tally>()
         .with::<Total>()
         .with_retry_delay(Duration::from_millis(200))
-    }
-
-    /// Bumps `c0..` at `RATE` a second until `running` turns false; every command must succeed.
-    fn load(&self, running: &Arc<AtomicBool>, accepted: &Arc<AtomicUsize>) -> Vec<JoinHandle<()>> {
-        (0..LOAD_TASKS)
-            .map(|task| {
-                let (dispatcher, running, accepted) =
-                    (self.dispatcher.clone(), running.clone(), accepted.clone());
-                tokio::spawn(async move {
-                    let mut tick =
-                        tokio::time::interval(Duration::from_micros(1_000_000 * LOAD_TASKS / RATE));
-                    let mut n = task as usize;
-                    while running.load(Ordering::SeqCst) {
-                        tick.tick().await;
-                        let bump = Bump {
-                            id: format!("c{}", n % COUNTERS),
-                        };
-                        dispatcher
-                            .dispatch(bump, Metadata::default())
-                            .await
-                            .expect("a command succeeds while a broker is down");
-                        accepted.fetch_add(1, Ordering::SeqCst);
-                        n += LOAD_TASKS as usize;
-                    }
-                })
-            })
-            .collect()
     }
 
     /// Bumps the probe counter every 25 ms and times each bump until its projection shows
@@ -272,25 +216,21 @@ fn p99(lags: &[Duration]) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_partition_leader_loses_no_event_and_applies_none_twice() {
     let _alone = CLUSTER.lock().await;
-    let _cluster = RunningCluster::start().await;
+    let _cluster = RunningCluster::start("kafka-cluster").await;
     let mut service = Service::start().await;
     service.warm_up().await;
     let running = Arc::new(AtomicBool::new(true));
     let accepted = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
-    let load = service.load(&running, &accepted);
+    let load = LOAD.spawn(&service.dispatcher, &running, &accepted);
     let probe = service.probe(start, &running);
 
     tokio::time::sleep(Duration::from_secs(5)).await;
     let node = leader(&service.config);
     let killed = start.elapsed();
-    tokio::task::spawn_blocking(move || services(&format!("kafka-node-kill {node}")))
-        .await
-        .unwrap();
+    services_blocking(format!("kafka-node-kill {node}")).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    tokio::task::spawn_blocking(move || services(&format!("kafka-node-start {node}")))
-        .await
-        .unwrap();
+    services_blocking(format!("kafka-node-start {node}")).await;
     let restarted = start.elapsed();
     // 30 s of load at least, and 20 s after the restart.
     let end = (restarted + Duration::from_secs(20)).max(Duration::from_secs(30));
@@ -305,7 +245,7 @@ async fn a_killed_partition_leader_loses_no_event_and_applies_none_twice() {
     let rate = accepted as f64 / ran.as_secs_f64();
     // The load generator shares two cores with three brokers, one of them starting again.
     assert!(
-        rate > 0.85 * RATE as f64,
+        rate > 0.85 * LOAD.rate as f64,
         "the load ran at {rate:.0} commands/s"
     );
 
@@ -342,7 +282,7 @@ async fn a_killed_partition_leader_loses_no_event_and_applies_none_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_projector_instance_leaving_mid_stream_hands_its_partitions_over_and_loses_nothing() {
     let _alone = CLUSTER.lock().await;
-    let _cluster = RunningCluster::start().await;
+    let _cluster = RunningCluster::start("kafka-cluster").await;
     let mut service = Service::start().await;
     let second = service.projector();
     let second_tasks = second.spawn();
@@ -350,7 +290,7 @@ async fn a_projector_instance_leaving_mid_stream_hands_its_partitions_over_and_l
     let running = Arc::new(AtomicBool::new(true));
     let accepted = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
-    let load = service.load(&running, &accepted);
+    let load = LOAD.spawn(&service.dispatcher, &running, &accepted);
     let probe = service.probe(start, &running);
 
     tokio::time::sleep(Duration::from_secs(5)).await;

@@ -21,9 +21,7 @@ use common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() {
-    let brokers = std::env::var("EVENTWRIGHT_KAFKA_BROKERS").unwrap_or_else(|_| {
-        panic!("EVENTWRIGHT_KAFKA_BROKERS is not set: start Kafka with `scripts/services.sh up`")
-    });
+    let brokers = service_env("EVENTWRIGHT_KAFKA_BROKERS");
     let config = KafkaConfig::new(brokers, format!("t{}.", uuid::Uuid::new_v4().simple()));
     let dir = tempfile::tempdir().unwrap();
     let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
@@ -56,15 +54,7 @@ async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() 
     tasks.push(relay.spawn());
 
     let counters = 8;
-    for n in 0..counters {
-        let start = Start {
-            id: format!("c{n}"),
-        };
-        dispatcher
-            .dispatch(start, Metadata::default())
-            .await
-            .unwrap();
-    }
+    start_counters(&dispatcher, counters).await;
     let running = Arc::new(AtomicBool::new(true));
     let accepted = Arc::new(AtomicUsize::new(counters));
     let load = {
@@ -88,18 +78,14 @@ async fn commands_go_on_through_a_kafka_outage_and_projections_catch_up_after() 
     };
 
     tokio::time::sleep(Duration::from_secs(3)).await;
-    tokio::task::spawn_blocking(|| services("kafka-stop"))
-        .await
-        .unwrap();
+    services_blocking("kafka-stop".into()).await;
     let during = accepted.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_secs(20)).await;
     assert!(
         accepted.load(Ordering::SeqCst) > during + 100,
         "commands went on while Kafka was down"
     );
-    tokio::task::spawn_blocking(|| services("kafka-start"))
-        .await
-        .unwrap();
+    services_blocking("kafka-start".into()).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     running.store(false, Ordering::SeqCst);
     load.await.unwrap();

@@ -24,12 +24,7 @@ use common::*;
 
 /// The server's URL. Missing means the services are not up: that is a failure, never a skip.
 fn server_url() -> String {
-    std::env::var("EVENTWRIGHT_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "EVENTWRIGHT_POSTGRES_URL is not set: start PostgreSQL with `eval \"$(scripts/services.sh up)\"` \
-             (scripts/test.sh does this)"
-        )
-    })
+    service_env("EVENTWRIGHT_POSTGRES_URL")
 }
 
 /// A schema of its own for each test, so tests running at once never see each other's events.

@@ -14,14 +14,12 @@ use serde_json::json;
 
 mod common;
 
-use common::{Tally, new_event};
+use common::{Tally, new_event, service_env};
 /// Two Kafka-fed batches that touch the same two rows in opposite orders: the rows' locks are
 /// taken up front in one order, so neither batch deadlocks the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn batches_sharing_rows_in_opposite_orders_do_not_deadlock() {
-    let url = std::env::var("EVENTWRIGHT_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("EVENTWRIGHT_POSTGRES_URL is not set: run the tests with scripts/test.sh")
-    });
+    let url = service_env("EVENTWRIGHT_POSTGRES_URL");
     let scoped = postgres::scratch_schema(&url)
         .await
         .expect("the test server is up");

@@ -30,17 +30,6 @@ mod common;
 
 use common::*;
 
-/// A variable `scripts/services.sh env` prints. Missing means the services are not up: a
-/// failure, never a skip.
-fn service_env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: start the services with `eval \"$(scripts/services.sh up)\"` \
-             (scripts/test.sh does this)"
-        )
-    })
-}
-
 /// The authority that signed every test server's certificate.
 fn test_ca() -> std::path::PathBuf {
     service_env("EVENTWRIGHT_TLS_CA").into()

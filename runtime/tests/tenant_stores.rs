@@ -11,7 +11,7 @@ use eventwright::tenant::Tenant;
 
 mod common;
 
-use common::new_event;
+use common::{new_event, service_env};
 
 /// North's counter `c` counted once, south's twice: each tenant then loads only its own.
 async fn apart(north: Arc<dyn EventStore>, south: Arc<dyn EventStore>) {
@@ -53,9 +53,7 @@ async fn sqlite_tenants_each_have_a_file() {
 
 #[tokio::test]
 async fn postgres_tenants_each_have_a_schema() {
-    let server = std::env::var("EVENTWRIGHT_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("EVENTWRIGHT_POSTGRES_URL is not set: start PostgreSQL with scripts/services.sh")
-    });
+    let server = service_env("EVENTWRIGHT_POSTGRES_URL");
     // Names of this run's own: the schemas outlive the test until it drops them.
     let run = uuid::Uuid::new_v4().simple().to_string();
     let tenants = [&run[..8], &run[8..16]].map(|name| Tenant::new(format!("t{name}")).unwrap());

@@ -129,15 +129,8 @@ kafka_cluster_down() {
     done
 }
 
-# SIGKILL, as a crashed machine: nothing flushed, no controlled shutdown.
 kafka_node_kill() {
-    local pid
-    pid="$(node_pid "$1")" || true
-    if [ -n "$pid" ]; then
-        log "killing Kafka node $1 (SIGKILL)"
-        kill -KILL "$pid"
-        gone_within "node_pid $1" 10 || true
-    fi
+    crash "Kafka node $1" "node_pid $1"
 }
 
 kafka_node_restart() {

@@ -13,6 +13,7 @@ pub mod finds;
 pub mod group_commit;
 pub mod joins;
 pub mod library;
+pub mod load;
 pub mod metadata;
 #[cfg(feature = "personal")]
 pub mod personal;
@@ -21,12 +22,19 @@ pub mod relay;
 pub mod rows_where;
 pub mod sent_commands;
 pub mod sequence_marks;
+pub mod services;
 pub mod shapes;
 pub mod snapshots;
 pub mod state_stored;
 pub mod warehouse;
 pub mod watches;
 pub mod workflows;
+
+// Unused by the binaries that inject no fault.
+#[allow(unused_imports)]
+pub use load::*;
+#[allow(unused_imports)]
+pub use services::*;
 
 use eventwright::{
     Aggregate, Apply, Change, Command, Event, EventEnvelope, Handle, Metadata, NewEvent, Project,
@@ -200,18 +208,6 @@ pub fn log_entry(cursor: eventwright::store::Cursor) -> eventwright::store::LogE
         cursor,
         envelope: EventEnvelope::from_new(new_event("c", cursor.position), cursor.position),
     }
-}
-
-/// Runs `scripts/services.sh <command>`, e.g. `kafka-stop` or `kafka-node-kill 2`, for the
-/// outage tests.
-pub fn services(command: &str) {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/services.sh");
-    let status = std::process::Command::new(&script)
-        .args(command.split_whitespace())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("the services script runs");
-    assert!(status.success(), "services.sh {command} failed");
 }
 
 /// What each counter `c0..` Tally row must hold once every event of `log` is applied:
