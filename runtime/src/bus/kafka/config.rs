@@ -80,6 +80,13 @@ impl KafkaConfig {
         format!("{}dead-letter.{projection}", self.topic_prefix)
     }
 
+    /// The outbox relay's transactional id: one relay publishes under it at a time, and a relay
+    /// that starts fences off the one before it. The prefix keeps services (and tenants)
+    /// sharing a cluster apart, as it does their topics.
+    pub fn transactional_id(&self) -> String {
+        format!("{}outbox-relay", self.topic_prefix)
+    }
+
     /// The consumer group of a projection's projectors.
     pub fn group(&self, projection: &str) -> String {
         format!("{}{projection}", self.topic_prefix)

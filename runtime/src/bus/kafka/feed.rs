@@ -20,6 +20,11 @@ use crate::store::Cursor;
 
 /// The most records handed over, and applied in one read-store transaction, at once.
 const BATCH: usize = 256;
+/// How long a consumer waits with nothing to take before it records how far it has read: past
+/// the marker that ends each of the relay's transactions, which is never handed over as a
+/// record. Without that, the group's committed offset would stay one short of the end of each
+/// partition, and the projection would show 1 behind for ever.
+const IDLE: Duration = Duration::from_secs(1);
 
 /// The topics of a service's aggregates, as a [`Feed`] for the projection engine.
 ///
@@ -127,6 +132,9 @@ impl Feed for KafkaFeed {
             // Offsets are stored by hand, once acknowledged: only those are committed.
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
+            // librdkafka's default, said here since the relay's batches depend on it: a batch
+            // is seen whole once committed, and never if aborted.
+            .set("isolation.level", "read_committed")
             .set("partition.assignment.strategy", "cooperative-sticky")
             // A projector that dies without leaving the group keeps its partitions this long;
             // Kafka's 45 s default would stall those partitions for most of a minute.
@@ -198,6 +206,34 @@ impl<T: Send + 'static> Drop for OffRuntime<T> {
 }
 
 impl KafkaSubscription {
+    /// Stores the consumer's position in each of its partitions, once every record it handed
+    /// over is acknowledged: the position is then past those and past any transaction marker
+    /// after them, and before anything not handed over yet.
+    fn store_positions(&self) -> Result<(), FeedError> {
+        if !self.batch.is_empty() {
+            return Ok(());
+        }
+        let positions = self.consumer.position().map_err(|e| self.client_error(e))?;
+        let mut read = TopicPartitionList::new();
+        for element in positions.elements() {
+            // A partition nothing was read from yet has no position.
+            if let Offset::Offset(offset) = element.offset() {
+                read.add_partition_offset(
+                    element.topic(),
+                    element.partition(),
+                    Offset::Offset(offset),
+                )
+                .map_err(|e| self.client_error(e))?;
+            }
+        }
+        if read.count() > 0 {
+            self.consumer
+                .store_offsets(&read)
+                .map_err(|e| self.client_error(e))?;
+        }
+        Ok(())
+    }
+
     fn client_error(&self, source: rdkafka::error::KafkaError) -> FeedError {
         FeedError::new(KafkaError::Client {
             brokers: self.config.brokers.clone(),
@@ -209,7 +245,12 @@ impl KafkaSubscription {
 #[async_trait]
 impl Subscription for KafkaSubscription {
     async fn next_batch(&mut self) -> Result<Vec<Delivery>, FeedError> {
-        let first = self.consumer.recv().await;
+        let first = loop {
+            match tokio::time::timeout(IDLE, self.consumer.recv()).await {
+                Ok(message) => break message,
+                Err(_idle) => self.store_positions()?,
+            }
+        };
         self.batch = vec![first.map_err(|e| self.client_error(e))?.detach()];
         // The records already waiting go with the first: one read-store transaction for all.
         while self.batch.len() < BATCH {
