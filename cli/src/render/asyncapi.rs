@@ -39,7 +39,8 @@ pub fn document(model: &Model) -> String {
                 "description": format!(
                     "Every event of every {0}, keyed by the {0}'s id so each one's events stay \
                      in order in one partition. The default prefix `{service}.` is set with \
-                     `--kafka-topic-prefix`.",
+                     `--kafka-topic-prefix`. Published in transactions: read with \
+                     `isolation.level=read_committed`.",
                     aggregate.name
                 ),
                 "messages": refs,
