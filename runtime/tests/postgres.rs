@@ -945,6 +945,11 @@ async fn a_command_sent_again_with_its_id_takes_effect_once() {
     .await;
     common::sent_commands::copies_sent_at_once_take_effect_once(Arc::clone(&events), bus.clone())
         .await;
+    common::sent_commands::copies_queued_together_get_the_first_ones_answer(
+        Arc::clone(&events),
+        bus.clone(),
+    )
+    .await;
     common::sent_commands::a_keyed_request_is_answered_as_the_first_time(events, bus).await;
 }
 

@@ -58,6 +58,18 @@ impl Dispatcher {
             // committed yet: decided again once it has, since their refusal is kept for good.
             let mut later: Vec<Job<A>> = Vec::new();
             for job in jobs.drain(..) {
+                // A copy of a command accepted earlier in the batch (sent again while the first
+                // still waited, as a restarted workflow does) is answered from the first's
+                // record once that commits. Decided here as well, it would be applied twice, and
+                // its record would collide with the first's in every retry of the batch.
+                if job.command_id.is_some()
+                    && accepted
+                        .iter()
+                        .any(|accepted| accepted.job.command_id == job.command_id)
+                {
+                    later.push(job);
+                    continue;
+                }
                 let around = Surroundings::new(&self.services, &*self.clock, &job.metadata);
                 let decided = match job.command.decide(&state, version, around) {
                     Ok(handled) => handled.await.map_err(DispatchError::from),

@@ -142,6 +142,60 @@ pub async fn copies_sent_at_once_take_effect_once(
     assert_eq!(stored.len(), 6, "opened, then one reservation per id");
 }
 
+/// Copies of one command sent at once to one process (a restarted workflow sending a step's
+/// commands again while the first copies still wait) queue for the same aggregate and end up in
+/// one batch: the first is decided, the others get its answer, and none is told of a conflict,
+/// however often it is sent.
+pub async fn copies_queued_together_get_the_first_ones_answer(
+    events: Arc<dyn EventStore>,
+    bus: Arc<dyn EventBus>,
+) {
+    let dispatcher = Dispatcher::new(Arc::clone(&events), bus);
+    let open = OpenStock {
+        sku: "quince".into(),
+        quantity: 100,
+    };
+    dispatcher
+        .dispatch(open, Metadata::default())
+        .await
+        .unwrap();
+    let mut sends = Vec::new();
+    for round in 0..5 {
+        let id = command_id("test", &format!("queued-{round}"), 0);
+        for _ in 0..6 {
+            let dispatcher = dispatcher.clone();
+            let reserve = Reserve {
+                sku: "quince".into(),
+                order: format!("o-{round}"),
+                quantity: 1,
+            };
+            sends.push(tokio::spawn(async move {
+                let answer = dispatcher
+                    .dispatch_once(id, reserve, Metadata::default())
+                    .await;
+                (round, answer)
+            }));
+        }
+    }
+    let mut versions: Vec<Vec<u64>> = vec![Vec::new(); 5];
+    let mut committed = 0;
+    for send in sends {
+        let (round, answer) = send.await.unwrap();
+        let answer = answer.unwrap_or_else(|error| panic!("a copy of round {round}: {error}"));
+        committed += answer.events.len();
+        versions[round].push(answer.version);
+    }
+    for (round, versions) in versions.iter().enumerate() {
+        assert!(
+            versions.iter().all(|version| *version == versions[0]),
+            "round {round}: every copy is answered with the first's version: {versions:?}"
+        );
+    }
+    assert_eq!(committed, 5, "one reservation per id");
+    let stored = events.load("Stock", "quince", 0).await.unwrap();
+    assert_eq!(stored.len(), 6, "opened, then one reservation per id");
+}
+
 /// A client's keyed request ([`Dispatcher::dispatch_keyed`]): sent again, by this process or
 /// another, it gets the first answer, version and position, long after the aggregate moved on,
 /// and appends nothing; the key on another request is refused, deciding nothing.

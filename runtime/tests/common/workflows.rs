@@ -172,10 +172,10 @@ pub async fn every_order_settles_once(
                 .unwrap()
                 .is_none()
             {
-                return false;
+                return Err(format!("{} has no process yet", order_id(n)));
             }
         }
-        true
+        Ok(())
     })
     .await;
     // Odd orders are paid; one refused for its stock is cancelled already.
@@ -201,10 +201,15 @@ pub async fn every_order_settles_once(
                 .as_ref()
                 .is_some_and(|process| process.state.is_some());
             if !matches!(order.status, Status::Shipped | Status::Cancelled) || running {
-                return false;
+                return Err(format!(
+                    "{} is {:?}, its process {}",
+                    order_id(n),
+                    order.status,
+                    if running { "still running" } else { "ended" }
+                ));
             }
         }
-        true
+        Ok(())
     })
     .await;
     for task in tasks {
@@ -215,8 +220,8 @@ pub async fn every_order_settles_once(
     check_the_log(events.as_ref()).await;
 }
 
-/// Stops the engine's tasks and starts new ones every few milliseconds until `settled`;
-/// returns how many times it did.
+/// Stops the engine's tasks and starts new ones every few milliseconds until `settled` is
+/// `Ok`, its error saying what is still open; returns how many times it did.
 async fn restart_until<F, Fut>(
     tasks: &mut Vec<tokio::task::JoinHandle<()>>,
     dispatcher: &Dispatcher,
@@ -227,14 +232,14 @@ async fn restart_until<F, Fut>(
 ) -> u32
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
+    Fut: std::future::Future<Output = Result<(), String>>,
 {
     let started = Instant::now();
     let mut restarts = 0;
-    while !settled().await {
+    while let Err(open) = settled().await {
         assert!(
             started.elapsed() < pace.within,
-            "the workflows did not settle the orders in {:?}",
+            "the workflows did not settle the orders in {:?} ({restarts} restarts): {open}",
             pace.within
         );
         // The long pauses grow as the restarts go on: on a loaded machine a step can take longer
