@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 mod common;
 
+use common::log::settled_log;
 use common::*;
 
 /// The server's URL. Missing means the services are not up: that is a failure, never a skip.
@@ -336,14 +337,6 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
         .dispatch(Bump { id: "a".into() }, Metadata::default())
         .await
         .unwrap();
-    // The log shows a commit once every older transaction on the server has ended, other
-    // tests' too: catch-up starts once it shows all three events.
-    for _ in 0..200 {
-        if events.read_all(Cursor::START, 100).await.unwrap().len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
         .with::<Tally>();
     runner.prepare().await.unwrap();
@@ -405,6 +398,52 @@ async fn a_projection_on_postgres_catches_up_and_ignores_redelivery() {
             .unwrap()
             .cursor
     );
+}
+
+/// A command answered while an older transaction is still open shows in the log only once that
+/// one ends; `catch_up` waits for it, so a read after it never misses the command.
+#[tokio::test]
+async fn catch_up_waits_for_events_committed_behind_an_open_transaction() {
+    let (pool, _) = isolated().await;
+    let events = event_store(&pool).await;
+    let read: Arc<dyn ReadStore> = Arc::new(PostgresReadStore::new(pool.clone()));
+    let bus = InProcBus::new(Arc::clone(&events));
+    let dispatcher = Dispatcher::new(Arc::clone(&events), Arc::new(bus.clone()));
+    let runner = ProjectionEngine::new(Arc::clone(&read), Arc::clone(&events), Arc::new(bus))
+        .with::<Tally>();
+    runner.prepare().await.unwrap();
+    sqlx::query("CREATE TABLE held (id int)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // An older transaction, holding a transaction id of its own.
+    let mut older = pool.begin().await.unwrap();
+    sqlx::query("INSERT INTO held VALUES (1)")
+        .execute(&mut *older)
+        .await
+        .unwrap();
+    dispatcher
+        .dispatch(Start { id: "late".into() }, Metadata::default())
+        .await
+        .unwrap();
+    assert!(
+        events.read_all(Cursor::START, 10).await.unwrap().is_empty(),
+        "the log hides the event while the older transaction runs"
+    );
+    let ends = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        older.commit().await.unwrap();
+    });
+    runner.catch_up().await.unwrap();
+    let late: Option<Tally> = ReadModels::new(Arc::clone(&read))
+        .get(&"late")
+        .await
+        .unwrap();
+    assert!(
+        late.is_some(),
+        "catch_up applied the command answered before it"
+    );
+    ends.await.unwrap();
 }
 
 const WIDE: TableSchema<'static> = TableSchema {
@@ -771,15 +810,7 @@ async fn commands_to_one_aggregate_share_commits() {
         (2..=65).collect::<Vec<u64>>(),
         "each command its own version"
     );
-    // The log shows a commit once every older transaction has ended, other tests' too.
-    let mut log = Vec::new();
-    for _ in 0..200 {
-        log = events.read_all(Cursor::START, 1000).await.unwrap();
-        if log.len() == 65 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let log = settled_log(events.as_ref(), 1000).await;
     let transactions: HashSet<u64> = log.iter().map(|entry| entry.cursor.transaction).collect();
     assert_eq!(log.len(), 65);
     assert!(

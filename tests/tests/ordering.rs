@@ -25,10 +25,14 @@ const CUSTOMER: &str = "5a4a3d43-7a8a-4b6e-9a53-0c1b5b0f7c11";
 #[test]
 fn ordering_service_builds_runs_and_answers_on_every_stack() {
     for stack in stacks::AVAILABLE {
-        let dir = tempfile::tempdir().expect("a temp dir");
+        let label = stacks::name(stack);
+        // Named after the stack, so a failure inside the project's own tests says which.
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{label}-"))
+            .tempdir()
+            .expect("a temp dir");
         let project = dir.path().join("ordering");
         generate("examples/ordering.yaml", &project, Some(*stack));
-        let label = stacks::name(stack);
 
         let build = cargo(&project, &["build", "--all-targets"]);
         assert!(

@@ -26,7 +26,7 @@ pub mod rebuild;
 mod run;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
@@ -38,6 +38,11 @@ use run::{Parts, Policy, run};
 use crate::projection::Projection;
 use crate::store::generation::AtGeneration;
 use crate::store::{Cursor, EventStore, ReadStore, StoreError};
+
+/// How long [`ProjectionEngine::catch_up`] waits for events committed behind a transaction
+/// still running, and how often it looks again meanwhile.
+const SETTLE_WAIT: Duration = Duration::from_secs(30);
+const SETTLE_POLL: Duration = Duration::from_millis(5);
 
 /// Runs every projection of a service, each in its own task from its own checkpoint.
 #[derive(Clone)]
@@ -182,24 +187,44 @@ impl ProjectionEngine {
             .collect()
     }
 
-    /// Applies, synchronously, every event the event store holds now, marked as the feed
+    /// Applies, synchronously, every event committed before the call, marked as the feed
     /// marks them. For tests and tools; a service uses [`spawn`](Self::spawn).
     ///
-    /// Projections that others join are caught up first.
+    /// Projections that others join are caught up first. Where the log shows an event only
+    /// once every older transaction has ended (PostgreSQL), this waits for them, up to 30
+    /// seconds: a read after `catch_up` sees every command answered before it.
     pub async fn catch_up(&self) -> Result<(), ProjectionError> {
         let ordered = order::by_reads(&self.projectors)
             .map_err(|e| ProjectionError::Store(StoreError::Unsupported(e)))?;
+        let committed = self.events.last_committed().await?;
         for projector in ordered {
-            let target = self.at_active(projector.name()).await?;
-            replay(
-                self.events.as_ref(),
-                &target,
-                projector.as_ref(),
-                self.feed.marks(),
-                OnPoison::Stop,
-                |_, _| {},
-            )
-            .await?;
+            let name = projector.name();
+            let target = self.at_active(name).await?;
+            let mut reached = target.checkpoint(name).await?;
+            let started = Instant::now();
+            loop {
+                replay(
+                    self.events.as_ref(),
+                    &target,
+                    projector.as_ref(),
+                    self.feed.marks(),
+                    OnPoison::Stop,
+                    |_, cursor| reached = cursor,
+                )
+                .await?;
+                if reached >= committed {
+                    break;
+                }
+                if started.elapsed() >= SETTLE_WAIT {
+                    return Err(ProjectionError::Store(StoreError::Unavailable(format!(
+                        "{name} caught up to position {}, but events committed up to \
+                         position {} stay hidden behind a transaction still open on the \
+                         server after {SETTLE_WAIT:?}",
+                        reached.position, committed.position
+                    ))));
+                }
+                tokio::time::sleep(SETTLE_POLL).await;
+            }
         }
         Ok(())
     }

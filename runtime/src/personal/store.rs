@@ -195,6 +195,10 @@ impl EventStore for SealedEventStore {
         self.inner.head().await
     }
 
+    async fn last_committed(&self) -> Result<Cursor, StoreError> {
+        self.inner.last_committed().await
+    }
+
     async fn load_snapshot(
         &self,
         aggregate_type: &str,

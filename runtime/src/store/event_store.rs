@@ -107,6 +107,14 @@ pub trait EventStore: std::fmt::Debug + Send + Sync + 'static {
     /// none): [`read_all`](Self::read_all) after it returns only events seen later.
     async fn head(&self) -> Result<Cursor, StoreError>;
 
+    /// The cursor of the last event committed, whether or not a reader of the log can see it
+    /// yet. Where transactions commit out of cursor order (PostgreSQL), an event committed while
+    /// an older transaction still runs is past [`head`](Self::head) until that one ends; where
+    /// they commit in order, this is the head.
+    async fn last_committed(&self) -> Result<Cursor, StoreError> {
+        self.head().await
+    }
+
     /// The newest snapshot of one aggregate, if this store keeps any.
     ///
     /// A snapshot is only a shortcut: the events stay the truth, and a store that keeps none

@@ -3,11 +3,11 @@
 //! stored takes the same path as a new one.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use eventwright::store::{Cursor, EventStore};
+use eventwright::store::EventStore;
 use eventwright::{Metadata, NewEvent};
 
+use super::log::settled_log;
 use super::new_event;
 
 /// `events` is prepared; preparing it again, as every start of a service does, changes nothing.
@@ -36,16 +36,10 @@ pub async fn metadata_round_trips(events: Arc<dyn EventStore>) {
     assert_eq!(metadata(stored), expected);
     let loaded = events.load("Counter", "traced", 0).await.unwrap();
     assert_eq!(metadata(loaded), expected);
-    // PostgreSQL shows the log only below the oldest transaction still running anywhere on the
-    // server, which other tests' transactions may hold back for a moment.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let logged = loop {
-        let logged = events.read_all(Cursor::default(), 10).await.unwrap();
-        if logged.len() == expected.len() || std::time::Instant::now() > deadline {
-            break logged;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let logged = logged.into_iter().map(|entry| entry.envelope).collect();
+    let logged = settled_log(events.as_ref(), 10)
+        .await
+        .into_iter()
+        .map(|entry| entry.envelope)
+        .collect();
     assert_eq!(metadata(logged), expected);
 }

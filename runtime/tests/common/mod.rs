@@ -14,6 +14,7 @@ pub mod group_commit;
 pub mod joins;
 pub mod library;
 pub mod load;
+pub mod log;
 pub mod metadata;
 #[cfg(feature = "personal")]
 pub mod personal;

@@ -12,8 +12,10 @@ use eventwright::event::{EventEnvelope, NewEvent};
 use eventwright::personal::{
     KeyWrap, PersonalData, SealedEventStore, SealedFeed, Shredder, Subject, SubjectKeys, SubjectOf,
 };
-use eventwright::store::{Cursor, EventStore, LogEntry, StoreError};
+use eventwright::store::{Cursor, EventStore, StoreError};
 use serde_json::{Value, json};
+
+use super::log::settled_log;
 
 fn event(aggregate: &str, id: &str, sequence: u64, event_type: &str, payload: Value) -> NewEvent {
     NewEvent {
@@ -42,23 +44,6 @@ fn rules() -> PersonalData {
         )
 }
 
-/// The log's first `count` events. On PostgreSQL the log shows an event once every transaction
-/// begun before it has ended, anywhere on the server: other tests' too.
-async fn whole_log(store: &dyn EventStore, count: usize) -> Vec<LogEntry> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let log = store.read_all(Cursor::START, 10).await.unwrap();
-        if log.len() >= count {
-            return log;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the log shows {log:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 fn payloads(events: &[EventEnvelope]) -> Vec<Value> {
     events.iter().map(|event| event.payload.clone()).collect()
 }
@@ -84,7 +69,7 @@ pub async fn forgotten_subjects_read_as_null(raw: Arc<dyn EventStore>, keys: Arc
         .unwrap();
 
     // What the database holds says nothing about Ann, nor Bob's name.
-    let kept = whole_log(raw.as_ref(), 3).await;
+    let kept = settled_log(raw.as_ref(), 10).await;
     let text = serde_json::to_string(&kept.iter().map(|e| &e.envelope.payload).collect::<Vec<_>>())
         .unwrap();
     for secret in ["Ann Lee", "ann@example.org", "Bob"] {
@@ -103,7 +88,7 @@ pub async fn forgotten_subjects_read_as_null(raw: Arc<dyn EventStore>, keys: Arc
     );
 
     // Read through the sealed store, every reader sees the fields.
-    let read = whole_log(&sealed, 3).await;
+    let read = settled_log(&sealed, 10).await;
     let read: Vec<Value> = read.into_iter().map(|e| e.envelope.payload).collect();
     assert_eq!(read, [ann.clone(), bob.clone(), lent.clone()]);
     assert_eq!(
@@ -134,7 +119,7 @@ pub async fn forgotten_subjects_read_as_null(raw: Arc<dyn EventStore>, keys: Arc
         !shredder.forget(&ann_subject).await.unwrap(),
         "forgotten already"
     );
-    let read = whole_log(&sealed, 3).await;
+    let read = settled_log(&sealed, 10).await;
     let read: Vec<Value> = read.into_iter().map(|e| e.envelope.payload).collect();
     assert_eq!(
         read,

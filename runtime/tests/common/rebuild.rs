@@ -15,6 +15,7 @@ use eventwright::store::{Cursor, EventStore, ReadStore};
 use eventwright::{Dispatcher, Metadata, Projection, ProjectionEngine};
 use serde_json::json;
 
+use super::log::settled_log;
 use super::{Bump, Start, Tally, Total, folded_tallies, tallies};
 
 const COUNTERS: usize = 6;
@@ -72,7 +73,7 @@ pub async fn rebuild_while_running_matches_a_fold_of_the_log(
     // The live projector switched to the new generation and keeps it up to date: once it has
     // caught up with the log, its rows are a fold of the log.
     let generation = AtGeneration::new(Arc::clone(&read), 1);
-    let log = events.read_all(Cursor::START, 10_000).await.unwrap();
+    let log = settled_log(events.as_ref(), 10_000).await;
     let expected = folded_tallies(&log, COUNTERS);
     let last = log.last().unwrap().cursor;
     assert_eq!(

@@ -12,6 +12,7 @@ use eventwright::store::{EventStore, LogEntry};
 use eventwright::{Dispatcher, Metadata};
 use uuid::Uuid;
 
+use super::log::settled_log;
 use super::{Bump, Start};
 
 /// A broker as the relay sees it: records what it acknowledged, and can be told to fail after a
@@ -131,10 +132,7 @@ pub async fn resumes_from_its_checkpoint_after_a_restart(store: Arc<dyn EventSto
     let log_bus = InProcBus::new(Arc::clone(&store)).with_poll_interval(Duration::from_millis(20));
     let dispatcher = Dispatcher::new(Arc::clone(&store), Arc::new(log_bus.clone()));
     write(&dispatcher, 8, 80).await;
-    let log = store
-        .read_all(eventwright::store::Cursor::START, 10_000)
-        .await
-        .unwrap();
+    let log = settled_log(store.as_ref(), 10_000).await;
     assert_eq!(log.len(), 8 * 81);
 
     let broker = Broker::failing_after(1);
@@ -177,10 +175,7 @@ pub async fn resumes_from_its_checkpoint_after_a_restart(store: Arc<dyn EventSto
     })
     .await
     .expect("the running relay delivers new commits");
-    let log = store
-        .read_all(eventwright::store::Cursor::START, 10_000)
-        .await
-        .unwrap();
+    let log = settled_log(store.as_ref(), 10_000).await;
     // The checkpoint moves just after the broker acknowledges: stopping the relay in between
     // would rightly deliver the last batch again.
     let last = log.last().expect("events").cursor;

@@ -5,13 +5,15 @@
 use std::sync::Arc;
 
 use eventwright::bus::InProcBus;
-use eventwright::store::{Cursor, EventStore, LogEntry, Snapshot, StoreError};
+use eventwright::store::{EventStore, Snapshot, StoreError};
 use eventwright::{
     Aggregate, Apply, Command, DispatchError, Dispatcher, Event, Handle, Metadata, NewEvent,
     Persistence, Rejection,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+use super::log::settled_log;
 
 /// A till whose current cash is kept as a row: no load ever reads its events.
 #[derive(Debug, Default, Serialize, Deserialize, Aggregate)]
@@ -91,18 +93,6 @@ impl Handle<Sell> for Till {
     }
 }
 
-/// The log from its start, once it shows at least `events` events.
-async fn log_of_at_least(store: &Arc<dyn EventStore>, events: usize) -> Vec<LogEntry> {
-    for _ in 0..200 {
-        let log = store.read_all(Cursor::START, 1000).await.unwrap();
-        if log.len() >= events {
-            return log;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the log never showed {events} events");
-}
-
 fn dispatcher(store: &Arc<dyn EventStore>) -> Dispatcher {
     Dispatcher::new(
         Arc::clone(store),
@@ -155,10 +145,8 @@ pub async fn round_trip_through_their_state_row(store: Arc<dyn EventStore>) {
     let (till, version) = dispatcher.load::<Till>("t").await.unwrap();
     assert_eq!((till.cash, till.sales, version), (125, 1, 2));
 
-    // The events are in the log, which is the outbox: projections and relays see them. (On
-    // PostgreSQL the log shows a commit once every older transaction on the server has ended,
-    // other tests' too: hence the wait.)
-    let log = log_of_at_least(&store, 2).await;
+    // The events are in the log, which is the outbox: projections and relays see them.
+    let log = settled_log(store.as_ref(), 1000).await;
     let kinds: Vec<_> = log
         .iter()
         .map(|entry| (entry.envelope.sequence, entry.envelope.event_type.as_str()))

@@ -18,6 +18,7 @@ use eventwright::store::{Cursor, EventStore, Instance, Step, StoreError, Timer, 
 use eventwright::workflow::WorkflowEngine;
 use eventwright::{DispatchError, Dispatcher, EventEnvelope, Metadata};
 
+use super::log::settled_log;
 use super::warehouse::*;
 
 /// How many orders are placed: more than the stock can hold, so some are refused.
@@ -261,10 +262,8 @@ where
 
 /// Folds the log, with no help from the workflows' own records.
 async fn check_the_log(events: &dyn EventStore) {
-    let log: Vec<EventEnvelope> = events
-        .read_all(Cursor::START, 100_000)
+    let log: Vec<EventEnvelope> = settled_log(events, 100_000)
         .await
-        .unwrap()
         .into_iter()
         .map(|entry| entry.envelope)
         .collect();

@@ -99,6 +99,12 @@ impl<B: Backend> SqlEventStore<B> {
             state,
         }))
     }
+
+    /// The cursor `sql` selects (one row, or none: the start of the log).
+    async fn last_of(&self, sql: String) -> Result<Cursor, StoreError> {
+        let row = self.db.pool().fetch_optional(&sql, &[]).await?;
+        row.map_or(Ok(Cursor::START), |row| cursor(row.as_ref()))
+    }
 }
 
 #[async_trait]
@@ -218,9 +224,12 @@ impl<B: Backend> EventStore for SqlEventStore<B> {
     }
 
     async fn head(&self) -> Result<Cursor, StoreError> {
-        let sql = statements::head(self.db.log_order());
-        let row = self.db.pool().fetch_optional(&sql, &[]).await?;
-        row.map_or(Ok(Cursor::START), |row| cursor(row.as_ref()))
+        self.last_of(statements::head(self.db.log_order())).await
+    }
+
+    async fn last_committed(&self) -> Result<Cursor, StoreError> {
+        self.last_of(statements::last_committed(self.db.log_order()))
+            .await
     }
 
     async fn load_snapshot(

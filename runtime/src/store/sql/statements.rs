@@ -109,6 +109,16 @@ pub fn head(log: &LogOrder) -> String {
         .settled
         .map(|settled| format!(" WHERE {settled}"))
         .unwrap_or_default();
+    last(log, &settled)
+}
+
+/// The cursor of the last event committed, settled or not.
+pub fn last_committed(log: &LogOrder) -> String {
+    last(log, "")
+}
+
+/// The cursor of the last event `filter` (a `WHERE` clause, or nothing) lets through.
+fn last(log: &LogOrder, filter: &str) -> String {
     let descending = log
         .order
         .split(", ")
@@ -116,7 +126,7 @@ pub fn head(log: &LogOrder) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "SELECT {} AS log_transaction, position FROM eventwright_events{settled} \
+        "SELECT {} AS log_transaction, position FROM eventwright_events{filter} \
          ORDER BY {descending} LIMIT 1",
         log.transaction
     )
