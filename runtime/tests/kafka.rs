@@ -448,24 +448,12 @@ async fn a_rebuild_while_consuming_switches_the_consumers_and_loses_nothing() {
         eventwright::store::generation::AtGeneration::new(Arc::clone(&service.read), 1),
     );
     tallies_reach(&generation, 4, 40).await;
-    write_more(&service.dispatcher, 4).await;
+    bump_counters(&service.dispatcher, 4).await;
     tallies_reach(&generation, 4, 41).await;
     total_reaches(&service.read, 4 * 42).await;
     relaying.abort();
     for task in consuming {
         task.abort();
-    }
-}
-
-async fn write_more(dispatcher: &Dispatcher, counters: usize) {
-    for n in 0..counters {
-        let bump = Bump {
-            id: format!("c{n}"),
-        };
-        dispatcher
-            .dispatch(bump, Metadata::default())
-            .await
-            .unwrap();
     }
 }
 

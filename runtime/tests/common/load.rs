@@ -42,6 +42,19 @@ pub async fn start_counters(dispatcher: &Dispatcher, counters: usize) {
     }
 }
 
+/// Bumps counters `c0..c{counters - 1}` once each, in turn.
+pub async fn bump_counters(dispatcher: &Dispatcher, counters: usize) {
+    for n in 0..counters {
+        let bump = Bump {
+            id: format!("c{n}"),
+        };
+        dispatcher
+            .dispatch(bump, Metadata::default())
+            .await
+            .unwrap();
+    }
+}
+
 /// A steady load: `rate` commands a second, spread over `tasks` tasks, bumping counters
 /// `c0..c{counters - 1}` in turn.
 #[derive(Debug, Clone, Copy)]

@@ -12,6 +12,7 @@ use eventwright::store::{EventStore, LogEntry};
 use eventwright::{Dispatcher, Metadata};
 use uuid::Uuid;
 
+use super::load::bump_counters;
 use super::log::settled_log;
 use super::{Bump, Start};
 
@@ -166,7 +167,7 @@ pub async fn resumes_from_its_checkpoint_after_a_restart(store: Arc<dyn EventSto
 
     // Running, it picks up new commits as they are made, and a restart delivers nothing again.
     let running = restarted.spawn();
-    write_more(&dispatcher).await;
+    bump_counters(&dispatcher, 8).await;
     let total = log.len() + 8;
     tokio::time::timeout(Duration::from_secs(20), async {
         while broker.received().len() < total + before_restart - 256 {
@@ -189,16 +190,4 @@ pub async fn resumes_from_its_checkpoint_after_a_restart(store: Arc<dyn EventSto
     running.abort();
     assert_delivered(&log, &broker.received(), before_restart - 256);
     assert_eq!(restarted.relay_pending().await.unwrap(), 0);
-}
-
-async fn write_more(dispatcher: &Dispatcher) {
-    for n in 0..8 {
-        let bump = Bump {
-            id: format!("c{n}"),
-        };
-        dispatcher
-            .dispatch(bump, Metadata::default())
-            .await
-            .unwrap();
-    }
 }
