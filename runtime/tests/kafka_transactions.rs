@@ -187,3 +187,43 @@ async fn a_zombie_relays_open_batch_is_never_applied_and_the_groups_end_0_behind
         task.abort();
     }
 }
+
+/// The sink's readiness probe asks through a client the sink keeps: asked again and again while
+/// the relay publishes, it answers and no batch fails; with no broker there, it fails within
+/// its bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_readiness_probe_answers_while_batches_are_published() {
+    let config = KafkaConfig::new(
+        service_env("EVENTWRIGHT_KAFKA_BROKERS"),
+        format!("t{}.", uuid::Uuid::new_v4().simple()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (events, log, dispatcher) = sqlite_commands(dir.path(), Duration::from_millis(50)).await;
+    let sink = Arc::new(KafkaSink::new(&config).unwrap());
+    let relay = OutboxRelay::new("kafka", Arc::clone(&events), log.clone(), sink.clone());
+    start_counters(&dispatcher, COUNTERS).await;
+    let probing = {
+        let sink = Arc::clone(&sink);
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                sink.ping().await.unwrap();
+            }
+        })
+    };
+    let mut relayed = relay.relay_pending().await.unwrap();
+    for _ in 0..5 {
+        bump_counters(&dispatcher, COUNTERS).await;
+        relayed += relay.relay_pending().await.unwrap();
+    }
+    probing.await.unwrap();
+    assert_eq!(relayed, COUNTERS * 6);
+
+    let nowhere = KafkaSink::new(&KafkaConfig::new("127.0.0.1:9", "t.")).unwrap();
+    let asked = std::time::Instant::now();
+    assert!(nowhere.ping().await.is_err(), "no broker listens there");
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+}

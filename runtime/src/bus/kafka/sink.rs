@@ -72,17 +72,12 @@ impl KafkaSink {
 
     /// Whether a broker answers a metadata request within 5 s, for a readiness check.
     pub async fn ping(&self) -> Result<(), KafkaError> {
-        // A client of its own: the producer may be busy in a transaction, or being replaced.
-        let producer = producer(&self.config)?;
-        let answered = tokio::task::spawn_blocking(move || {
-            producer
-                .client()
-                .fetch_metadata(None, Duration::from_secs(5))
-                .map(drop)
-        })
-        .await
-        .unwrap_or(Err(rdkafka::error::KafkaError::Canceled));
-        answered.map_err(|source| self.client_error(source))
+        // Through the topics' client: the producer may be busy in a transaction, or being
+        // replaced, and a new transactional producer per probe would cost a connection each.
+        self.topics
+            .ping(Duration::from_secs(5))
+            .await
+            .map_err(|source| self.client_error(source))
     }
 
     /// Sends `entries` in one transaction, starting the producer's transactions first when it

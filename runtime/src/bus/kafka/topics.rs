@@ -1,6 +1,7 @@
 //! Creating the service's topics when they are missing.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -13,7 +14,8 @@ use super::{KafkaConfig, KafkaError};
 /// Creates topics once each, with the configured partitions and replicas; a topic that exists
 /// already is left as it is.
 pub(super) struct Topics {
-    admin: AdminClient<DefaultClientContext>,
+    /// Shared with the threads that make its blocking calls.
+    admin: Arc<AdminClient<DefaultClientContext>>,
     config: KafkaConfig,
     known: Mutex<HashSet<String>>,
 }
@@ -31,10 +33,19 @@ impl Topics {
                 source,
             })?;
         Ok(Self {
-            admin,
+            admin: Arc::new(admin),
             config: config.clone(),
             known: Mutex::default(),
         })
+    }
+
+    /// Whether a broker answers a metadata request within `within`, asked through this
+    /// client: a readiness probe opens no connection of its own.
+    pub(super) async fn ping(&self, within: Duration) -> rdkafka::error::KafkaResult<()> {
+        let admin = Arc::clone(&self.admin);
+        tokio::task::spawn_blocking(move || admin.inner().fetch_metadata(None, within).map(drop))
+            .await
+            .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
     }
 
     pub(super) async fn ensure(&self, topics: &[String]) -> Result<(), KafkaError> {
