@@ -41,7 +41,7 @@ struct Args {
     /// How many times each query is asked (after as many unmeasured).
     #[arg(long, default_value_t = 2_000)]
     queries: usize,
-    /// Loans in the log the projections catch up with (PostgreSQL and SQLite).
+    /// Loans in the log the projections catch up with (on Cassandra, from a log on SQLite).
     #[arg(long, default_value_t = 100_000)]
     log_loans: usize,
     /// A member is renamed after every this many loans.
@@ -76,7 +76,7 @@ impl Store {
 /// A fresh, empty place in one store: a scratch schema, a new keyspace or a new file.
 struct Scratch {
     read: Arc<dyn ReadStore>,
-    events: Option<Arc<dyn EventStore>>,
+    events: Arc<dyn EventStore>,
     filling: Filling,
     _dir: Option<tempfile::TempDir>,
 }
@@ -97,7 +97,7 @@ impl Args {
                 events.prepare().await?;
                 Scratch {
                     read: Arc::new(PostgresReadStore::new(pool)),
-                    events: Some(Arc::new(events)),
+                    events: Arc::new(events),
                     filling: Filling::InLog,
                     _dir: None,
                 }
@@ -111,12 +111,17 @@ impl Args {
                 let keyspace = format!("bench{}", uuid::Uuid::new_v4().simple());
                 let config = CassandraConfig::new(nodes, keyspace);
                 let session = cassandra::connect(&config).await?;
+                // Its projections catch up with a log on the embedded write store.
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("events.db").display());
+                let events = SqliteEventStore::new(sqlite::connect(&url).await?);
+                events.prepare().await?;
                 Scratch {
                     read: Arc::new(CassandraReadStore::new(session, config)),
-                    events: None,
+                    events: Arc::new(events),
                     // A Cassandra read model is fed by a partitioned broker.
                     filling: Filling::Delivered { appliers: 32 },
-                    _dir: None,
+                    _dir: Some(dir),
                 }
             }
             Store::Sqlite => {
@@ -128,7 +133,7 @@ impl Args {
                     read: Arc::new(SqliteReadStore::new(
                         sqlite::connect(&url("views.db")).await?,
                     )),
-                    events: Some(Arc::new(events)),
+                    events: Arc::new(events),
                     filling: Filling::InLog,
                     _dir: Some(dir),
                 }
@@ -161,22 +166,17 @@ async fn main() -> anyhow::Result<()> {
                 latency.rows
             );
         }
-        let catch_ups = match &scratch.events {
-            Some(events) => {
-                // A library of its own, so the log's loans are not the rows just queried.
-                let log = Library {
-                    members: (args.log_loans / args.rename_every).max(1),
-                };
-                let renames =
-                    throughput::write_log(events.as_ref(), &log, args.log_loans, args.rename_every)
-                        .await?;
-                // Empty read tables: the loans just queried are another projection's rows.
-                let fresh = args.scratch(store).await?;
-                throughput::catch_up(Arc::clone(events), fresh.read, args.log_loans, renames)
-                    .await?
-            }
-            None => Vec::new(),
+        // A library of its own, so the log's loans are not the rows just queried.
+        let log = Library {
+            members: (args.log_loans / args.rename_every).max(1),
         };
+        let events = &scratch.events;
+        let renames =
+            throughput::write_log(events.as_ref(), &log, args.log_loans, args.rename_every).await?;
+        // Empty read tables: the loans just queried are another projection's rows.
+        let fresh = args.scratch(store).await?;
+        let catch_ups =
+            throughput::catch_up(Arc::clone(events), fresh.read, args.log_loans, renames).await?;
         for catch_up in &catch_ups {
             eprintln!(
                 "{}: {:<36} {:>8.0} events/s ({} events, {} rows)",

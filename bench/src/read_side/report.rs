@@ -74,7 +74,8 @@ pub fn markdown(setup: &str, results: &[Measured], command: &str) -> String {
          Catch-up replays the log through the projection engine, as a new or rebuilt projection \
          does: the first projection applies each loan to its row; the second also applies each \
          rename to every loan row of the member (`Rows::Where`, a lookup by the member column), \
-         in the same batch transaction.\n",
+         in the same batch transaction. Cassandra's projections catch up with a log kept on \
+         SQLite, the embedded write store.\n",
     );
     for result in results {
         if let [alone, both] = result.catch_ups.as_slice() {
