@@ -80,14 +80,13 @@ pub async fn connect(config: &CassandraConfig) -> Result<Arc<Session>, StoreErro
         match built {
             Ok(session) => break session,
             Err(error) if login_refused(&error) => {
-                let user = config.credentials.as_ref().map(|c| c.username.as_str());
+                let whose = match &config.credentials {
+                    Some(credentials) => format!(" of user `{}`", credentials.username),
+                    None => " (the URL names no user, as user:password@)".to_owned(),
+                };
                 return Err(StoreError::Unavailable(format!(
-                    "Cassandra at {} refused the login{}: {error}",
+                    "Cassandra at {} refused the login{whose}: {error}",
                     config.nodes,
-                    user.map_or(
-                        " (the URL names no user, as user:password@)".to_owned(),
-                        |user| { format!(" of user `{user}`") }
-                    ),
                 )));
             }
             Err(error) if attempt < CONNECT_ATTEMPTS => {
