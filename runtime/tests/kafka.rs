@@ -420,15 +420,7 @@ async fn a_rebuild_while_consuming_switches_the_consumers_and_loses_nothing() {
         let dispatcher = service.dispatcher.clone();
         tokio::spawn(async move {
             for _ in 0..20 {
-                for n in 0..4 {
-                    let bump = Bump {
-                        id: format!("c{n}"),
-                    };
-                    dispatcher
-                        .dispatch(bump, Metadata::default())
-                        .await
-                        .unwrap();
-                }
+                bump_counters(&dispatcher, 4).await;
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }
         })
