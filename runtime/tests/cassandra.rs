@@ -251,6 +251,18 @@ async fn appliers_take_turns_on_a_row_and_redelivery_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_log_batch_applies_each_rows_events_in_order_past_the_checkpoint() {
+    let read = read_store().await;
+    common::log_batches::apply_a_log_batch_in_order_per_row_past_the_checkpoint(read).await;
+}
+
+#[tokio::test]
+async fn a_batch_redelivered_before_its_checkpoint_moved_changes_nothing() {
+    let read = read_store().await;
+    common::log_batches::a_batch_redelivered_before_its_checkpoint_changes_nothing(read).await;
+}
+
+#[tokio::test]
 async fn a_poison_event_moves_no_mark() {
     let read = read_store().await;
     common::sequence_marks::reject_a_poison_event_without_moving_the_mark(read).await;

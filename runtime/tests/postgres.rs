@@ -716,6 +716,13 @@ async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
 }
 
 #[tokio::test]
+async fn a_log_batch_applies_each_rows_events_in_order_past_the_checkpoint() {
+    let (pool, _) = isolated().await;
+    common::log_batches::apply_a_log_batch_in_order_per_row_past_the_checkpoint(read_store(&pool))
+        .await;
+}
+
+#[tokio::test]
 async fn a_lookup_in_a_log_batch_finds_the_rows_its_batch_wrote_before_it() {
     let (pool, _) = isolated().await;
     common::rows_where::change_every_row_holding_a_value_in_log_batches(read_store(&pool)).await;

@@ -374,6 +374,13 @@ async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
     common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read).await;
 }
 
+#[tokio::test]
+async fn a_log_batch_applies_each_rows_events_in_order_past_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::log_batches::apply_a_log_batch_in_order_per_row_past_the_checkpoint(read).await;
+}
+
 #[cfg(feature = "testing")]
 #[test]
 fn the_kit_changes_every_row_holding_a_value() {

@@ -236,9 +236,11 @@ pub trait ReadStore: std::fmt::Debug + Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
 
     /// Several events' [`update`](Self::update)s and [`update_where`](Self::update_where)s,
-    /// in order: each is skipped or applied as those would. Returns whether each was applied. A store with transactions commits them
-    /// together, and writes none when one fails; the default applies them one by one and stops
-    /// at the first failure. Either way the error is returned, and applying the events again
+    /// in order: each is skipped or applied as those would. Returns whether each was applied. A
+    /// store with transactions commits them together, and writes none when one fails; the
+    /// default applies them one by one and stops at the first failure; a store without
+    /// transactions may write some of them before it fails (Cassandra writes rows of different
+    /// keys at once). Either way the error is returned, and applying the events again
     /// one by one is safe (each is marked) and finds the event at fault.
     async fn update_many(
         &self,

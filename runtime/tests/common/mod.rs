@@ -15,6 +15,7 @@ pub mod joins;
 pub mod library;
 pub mod load;
 pub mod log;
+pub mod log_batches;
 pub mod metadata;
 #[cfg(feature = "personal")]
 pub mod personal;

@@ -27,6 +27,11 @@
 //!   before (another aggregate's event may write the row before the redelivery comes).
 //! - A change to every row holding a value finds the rows through that value's list table, and
 //!   changes each only if its main row still holds the value: a list can be behind its rows.
+//! - A projector's batch is written in runs: the rows of different keys at once, each key's
+//!   events in turn, then the checkpoint moves once. Redelivered after a crash part way, the
+//!   run's written events are skipped by their rows' marks; an event that left a row unchanged
+//!   has its mark written with that row's next change, so it is not decided again on a row a
+//!   later event changed.
 //!
 //! # What a reader may observe
 //!
@@ -37,6 +42,7 @@
 //! show a row's previous values, until the write that follows completes. Both are the ordinary
 //! eventual consistency of any read model; no event is ever lost or applied twice.
 
+mod batch;
 mod config;
 mod read_store;
 mod rows;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use eventwright_tables::{Step, cql};
+use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
 use scylla::client::session::Session;
 use scylla::statement::prepared::PreparedStatement;
 use scylla::value::CqlValue;
@@ -12,13 +13,14 @@ use serde_json::Value;
 use tokio::sync::RwLock;
 
 use super::CassandraConfig;
-use super::rows::is_empty_text;
+use super::batch::ROWS_AT_ONCE;
+use super::rows::{Carried, is_empty_text};
 use super::statements::{self, Bound};
 use super::values::{column, from_cql, marker, to_cql};
 use crate::store::entries::term_text;
 use crate::store::integers::{to_cursor, to_i64, to_u64};
 use crate::store::{
-    Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError,
+    Cursor, Decide, Find, Mark, ReadStore, Row, RowChange, RowPosition, StoreError, Update,
 };
 use crate::table::{Index, Summary, TableSchema};
 
@@ -189,7 +191,10 @@ impl ReadStore for CassandraReadStore {
         {
             return Ok(false);
         }
-        let applied = self.write_row(schema, mark, key, decide).await?;
+        let applied = self
+            .write_row(schema, mark, key, decide, &Carried::new())
+            .await?
+            .applied();
         // Recorded after the row, so a crash between the two only makes a reader wait for a
         // redelivery; it never shows a row as caught up before it is.
         match mark.cursor {
@@ -197,6 +202,15 @@ impl ReadStore for CassandraReadStore {
             None => self.move_progress(schema, mark).await?,
         }
         Ok(applied)
+    }
+
+    async fn update_many(
+        &self,
+        schema: &TableSchema<'_>,
+        projection: &str,
+        updates: Vec<Update<'_>>,
+    ) -> Result<Vec<bool>, StoreError> {
+        self.write_batch(schema, projection, updates).await
     }
 
     async fn update_where(
@@ -264,17 +278,27 @@ impl ReadStore for CassandraReadStore {
                 break;
             }
         }
-        let mut applied = keys.is_empty();
-        for key in &keys {
-            // A list can be behind its rows (another projector moved a row on since, or
-            // stopped between a row and its lists): a row is changed only while it holds the
-            // value, and one gone since stays gone.
-            let each: Decide<'_> = Box::new(|row| match row {
-                Some(row) if holds(schema, &row, column, value) => decide(Some(row)),
-                _ => Ok(RowChange::None),
-            });
-            applied |= self.write_row(schema, mark, Some(key), each).await?;
-        }
+        // Each row is written as `update` writes one, and they hold different keys: at once.
+        let no_marks = Carried::new();
+        let writes: Vec<_> = keys
+            .iter()
+            .map(|key| {
+                // A list can be behind its rows (another projector moved a row on since, or
+                // stopped between a row and its lists): a row is changed only while it holds
+                // the value, and one gone since stays gone.
+                let each: Decide<'_> = Box::new(|row| match row {
+                    Some(row) if holds(schema, &row, column, value) => decide(Some(row)),
+                    _ => Ok(RowChange::None),
+                });
+                self.write_row(schema, mark, Some(key), each, &no_marks)
+            })
+            .collect();
+        let applied = stream::iter(writes)
+            .buffer_unordered(ROWS_AT_ONCE)
+            .try_fold(keys.is_empty(), |applied, wrote| async move {
+                Ok(applied | wrote.applied())
+            })
+            .await?;
         match mark.cursor {
             Some(cursor) => self.move_checkpoint(projection, cursor).await?,
             None => self.move_progress(schema, mark).await?,

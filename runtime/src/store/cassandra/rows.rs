@@ -19,6 +19,29 @@ use crate::table::{Index, TableSchema};
 /// five seconds of contention.
 const CONTENDED_ATTEMPTS: u32 = 32;
 
+/// What writing one event's row came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Wrote {
+    /// The row's marks show the event applied already.
+    Skipped,
+    /// The event's decision was to leave the row as it is: nothing was written, not even its
+    /// mark (see [`CassandraReadStore::write_row`]'s `carried`).
+    Kept,
+    /// The row was written with the event's mark.
+    Changed,
+}
+
+impl Wrote {
+    /// Whether the event was applied now, as [`crate::store::ReadStore::update`] answers.
+    pub(super) fn applied(self) -> bool {
+        self != Wrote::Skipped
+    }
+}
+
+/// The marks of events decided on a row without changing it, written with the row's next
+/// change: per aggregate (its marker), the sequence of the last such event.
+pub(super) type Carried = HashMap<String, i64>;
+
 /// A main-table row as read: the data, and its bookkeeping.
 pub(super) struct Stored {
     pub(super) data: Row,
@@ -167,17 +190,23 @@ impl CassandraReadStore {
     }
 
     /// [`ReadStore::update`]'s row write, without the checkpoint or progress.
+    ///
+    /// `carried` holds the marks of earlier events that were decided on this row, left it as
+    /// it was, and whose checkpoint has not moved yet (a batch moves it once, at its end): the
+    /// write records them too. Otherwise a redelivery after a crash would decide those events
+    /// again on the row as this write leaves it, and might change it.
     pub(super) async fn write_row(
         &self,
         schema: &TableSchema<'_>,
         mark: Mark<'_>,
         key: Option<&Value>,
         decide: Decide<'_>,
-    ) -> Result<bool, StoreError> {
+        carried: &Carried,
+    ) -> Result<Wrote, StoreError> {
         let Some(key) = key else {
             // Nothing to write: only the checkpoint or the progress moves.
             decide(None).map_err(StoreError::Corrupt)?;
-            return Ok(true);
+            return Ok(Wrote::Kept);
         };
         let marker = marker(mark.aggregate_type, mark.aggregate_id);
         let sequence = to_i64(mark.sequence)?;
@@ -195,7 +224,7 @@ impl CassandraReadStore {
                 let current = (!stored.deleted).then_some(&stored.data);
                 self.sync_lists(schema, key, stored.version, &stored.previous, current)
                     .await?;
-                return Ok(false);
+                return Ok(Wrote::Skipped);
             }
             if let Some(stored) = &stored {
                 self.finish_removals(schema, key, stored).await?;
@@ -205,9 +234,7 @@ impl CassandraReadStore {
                 .filter(|s| !s.deleted)
                 .map(|s| s.data.clone());
             let (data, deleted) = match decide(current).map_err(StoreError::Corrupt)? {
-                RowChange::None => {
-                    return Ok(true);
-                }
+                RowChange::None => return Ok(Wrote::Kept),
                 RowChange::Upsert(mut row) => {
                     row.insert(schema.key.to_owned(), key.clone());
                     (row, false)
@@ -232,16 +259,26 @@ impl CassandraReadStore {
                     })
                     .collect(),
             ));
+            let marks = Some(CqlValue::Map(
+                carried
+                    .iter()
+                    .map(|(carried, sequence)| (carried.as_str(), *sequence))
+                    .chain([(marker.as_str(), sequence)])
+                    .map(|(marker, sequence)| {
+                        (
+                            CqlValue::Text(marker.to_owned()),
+                            CqlValue::BigInt(sequence),
+                        )
+                    })
+                    .collect(),
+            ));
             let written = match &stored {
                 None => {
                     let version = 1;
                     let mut values = data_values(schema, &data)?;
                     values.extend([
                         Some(CqlValue::BigInt(version)),
-                        Some(CqlValue::Map(vec![(
-                            CqlValue::Text(marker.clone()),
-                            CqlValue::BigInt(sequence),
-                        )])),
+                        marks,
                         previous_cql,
                         Some(CqlValue::Boolean(deleted)),
                     ]);
@@ -258,8 +295,7 @@ impl CassandraReadStore {
                     }
                     values.extend([
                         Some(CqlValue::BigInt(version)),
-                        Some(CqlValue::Text(marker.clone())),
-                        Some(CqlValue::BigInt(sequence)),
+                        marks,
                         previous_cql,
                         Some(CqlValue::Boolean(deleted)),
                         to_cql(schema.key_column(), key)?,
@@ -280,7 +316,7 @@ impl CassandraReadStore {
             let current = (!deleted).then_some(&data);
             self.sync_lists(schema, key, version, &previous, current)
                 .await?;
-            return Ok(true);
+            return Ok(Wrote::Changed);
         }
         Err(StoreError::Unavailable(format!(
             "row {key} of {} kept changing under {CONTENDED_ATTEMPTS} attempts to write it",

@@ -101,7 +101,7 @@ pub(super) fn insert_if_absent(keyspace: &str, schema: &TableSchema<'_>) -> Stri
     )
 }
 
-/// Parameters: the non-key data columns, the new version, the applied key and sequence,
+/// Parameters: the non-key data columns, the new version, the marks to add to applied (a map),
 /// previous, deleted, the row key, and the version it must still have.
 pub(super) fn update_if_version(keyspace: &str, schema: &TableSchema<'_>) -> String {
     let mut sets: Vec<String> = schema
@@ -112,7 +112,7 @@ pub(super) fn update_if_version(keyspace: &str, schema: &TableSchema<'_>) -> Str
         .collect();
     sets.extend([
         "eventwright_version = ?".to_owned(),
-        "eventwright_applied[?] = ?".to_owned(),
+        "eventwright_applied = eventwright_applied + ?".to_owned(),
         "eventwright_previous = ?".to_owned(),
         "eventwright_deleted = ?".to_owned(),
     ]);
