@@ -245,6 +245,12 @@ async fn list_tables_follow_their_rows_and_page_in_key_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_batches_applied_at_once_count_each_event_once() {
+    let read = read_store().await;
+    common::sequence_marks::apply_overlapping_batches_at_once_each_event_once(read).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn appliers_take_turns_on_a_row_and_redelivery_changes_nothing() {
     let read = read_store().await;
     common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read).await;

@@ -709,6 +709,13 @@ fn read_store(pool: &PgPool) -> Arc<dyn ReadStore> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_batches_applied_at_once_count_each_event_once() {
+    let (pool, _) = isolated().await;
+    common::sequence_marks::apply_overlapping_batches_at_once_each_event_once(read_store(&pool))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
     let (pool, _) = isolated().await;
     common::sequence_marks::apply_each_event_once_with_appliers_running_at_once(read_store(&pool))

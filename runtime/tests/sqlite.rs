@@ -368,6 +368,13 @@ async fn the_outbox_relay_resumes_from_its_checkpoint_after_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_batches_applied_at_once_count_each_event_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, read, _) = stores(&dir.path().join("db")).await;
+    common::sequence_marks::apply_overlapping_batches_at_once_each_event_once(read).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sequence_marks_apply_each_event_once_with_appliers_running_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let (_, read, _) = stores(&dir.path().join("db")).await;

@@ -38,7 +38,9 @@ pub(super) fn log_cursors(updates: &[Update<'_>]) -> Option<Vec<Cursor>> {
     (rising && cursors.len() > 1).then_some(cursors)
 }
 
-/// Applies `updates`, whose checkpoint the caller moved past the first of them in `tx`.
+/// Applies `updates`, which the caller has found not applied yet in `tx`: it moved their
+/// checkpoint past the first of them, or claimed their aggregates' marks
+/// ([`super::delivered_batch`]).
 pub(super) async fn apply<T: Tx>(
     tx: &mut T,
     dialect: Dialect,

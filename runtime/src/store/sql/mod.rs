@@ -13,6 +13,7 @@
 
 mod backend;
 mod conditional_append;
+mod delivered_batch;
 mod event_store;
 mod log_batch;
 mod read_store;

@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::backend::{Arg, Backend, Conn, SqlRow, Tx};
 use super::event_store::stored_cursor;
-use super::log_batch;
 use super::side_tables::{self, Replaced};
+use super::{delivered_batch, log_batch};
 use super::{migrate, statements};
 use crate::store::entries::term_text;
 use crate::store::integers::{to_i64, to_u64};
@@ -189,8 +189,12 @@ impl<B: Backend> ReadStore for SqlReadStore<B> {
             .collect();
         rows.sort_unstable();
         rows.dedup();
-        for row in rows {
-            tx.lock(&row).await?;
+        tx.lock_all(&rows).await?;
+        if delivered_batch::applies(&updates) {
+            let applied =
+                delivered_batch::apply(&mut tx, dialect, schema, projection, updates).await?;
+            tx.commit().await?;
+            return Ok(applied);
         }
         let mut applied = Vec::with_capacity(updates.len());
         for update in updates {

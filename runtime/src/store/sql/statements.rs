@@ -339,12 +339,45 @@ pub fn select_applied(dialect: Dialect) -> String {
 /// Moves that sequence forward (parameters: projection, type, id, sequence); changes no row
 /// when it is there or past it already.
 pub fn save_applied(dialect: Dialect) -> String {
+    save_applied_rows(dialect, 1)
+}
+
+/// [`save_applied`] for `aggregates` distinct aggregates in one statement (parameters: each
+/// one's projection, aggregate type, aggregate id and sequence in turn).
+pub fn save_applied_rows(dialect: Dialect, aggregates: usize) -> String {
     format!(
         "INSERT INTO eventwright_applied (projection, aggregate_type, aggregate_id, sequence) \
-         VALUES ({}) ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+         VALUES {} ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
          SET sequence = excluded.sequence WHERE eventwright_applied.sequence < excluded.sequence",
-        placeholders(dialect, 4)
+        value_rows(dialect, 4, aggregates)
     )
+}
+
+/// Takes the marks of `aggregates` distinct aggregates for the transaction (holding each one's
+/// row until the commit, created at 0 when missing) and returns each one's `aggregate_type`,
+/// `aggregate_id` and last applied `sequence` (parameters as [`save_applied_rows`], each
+/// sequence 0).
+pub fn claim_applied(dialect: Dialect, aggregates: usize) -> String {
+    format!(
+        "INSERT INTO eventwright_applied (projection, aggregate_type, aggregate_id, sequence) \
+         VALUES {} ON CONFLICT (projection, aggregate_type, aggregate_id) DO UPDATE \
+         SET sequence = eventwright_applied.sequence \
+         RETURNING aggregate_type, aggregate_id, sequence",
+        value_rows(dialect, 4, aggregates)
+    )
+}
+
+/// `rows` parenthesized rows of `width` placeholders each, numbered on from the first.
+fn value_rows(dialect: Dialect, width: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let cells: Vec<String> = (1..=width)
+                .map(|n| dialect.placeholder(row * width + n))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn select_generation(dialect: Dialect) -> String {
@@ -427,20 +460,11 @@ pub fn upsert_rows(dialect: Dialect, schema: &TableSchema<'_>, rows: usize) -> S
     } else {
         format!("DO UPDATE SET {}", updates.join(", "))
     };
-    let width = names.len();
-    let values: Vec<String> = (0..rows)
-        .map(|row| {
-            let cells: Vec<String> = (1..=width)
-                .map(|n| dialect.placeholder(row * width + n))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
     format!(
         "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {conflict}",
         quote(schema.name),
         names.join(", "),
-        values.join(", "),
+        value_rows(dialect, names.len(), rows),
         quote(schema.key),
     )
 }
