@@ -1,5 +1,6 @@
 //! What the benchmark binaries share: `command-path` (src/main.rs), `transfers`
-//! (src/transfers/) and `read-side` (src/read_side/).
+//! (src/transfers/), `read-side` (src/read_side/) and `projector-scaling`
+//! (src/projector_scaling/).
 
 pub mod environment;
 pub mod tally;
