@@ -57,6 +57,13 @@ transaction.state.log.num.partitions=3
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.min.isr=2
 group.initial.rebalance.delay.ms=0
+# How soon a dead node stops holding writes up. The controller fences a node (and moves its
+# leaderships) once its heartbeats stop for this long; Kafka's default is 9 s.
+broker.session.timeout.ms=3000
+broker.heartbeat.interval.ms=500
+# A follower that stopped fetching leaves the in-sync replicas after this long; until then a
+# write with acks=all waits for it. Kafka's default, 30 s, held the relay's batches for as long.
+replica.lag.time.max.ms=3000
 CONF
     if [ ! -s "$dir/data/meta.properties" ]; then
         java -cp "$kafka_libs/*" kafka.tools.StorageTool format --config "$dir/server.properties" \
