@@ -101,57 +101,67 @@ pub async fn apply_a_log_batch_in_order_per_row_past_the_checkpoint(read: Arc<dy
 /// a batch and its checkpoint: the batch is applied, then delivered again from a checkpoint it
 /// never moved (as after a crash just before the move), under another projection name. An
 /// event that left a row unchanged must not be decided again on the row a later event of the
-/// batch wrote.
+/// batch wrote, whether that event was another aggregate's or its own aggregate's next.
 pub async fn a_batch_redelivered_before_its_checkpoint_changes_nothing(read: Arc<dyn ReadStore>) {
     read.prepare(&Tally::SCHEMA).await.unwrap();
     // Multiplies a counter's events if the counter has a row, else leaves it be.
     let multiply = |row: Option<Row>| {
         Ok(match row {
-            Some(row) => tally("k", number(&row, "events") * 10, number(&row, "last")),
+            Some(row) => {
+                let id = row["id"].as_str().unwrap_or_default().to_owned();
+                tally(&id, number(&row, "events") * 10, number(&row, "last"))
+            }
             None => RowChange::None,
         })
     };
     let batch = || {
-        let update = |aggregate_id: &'static str, n, key: &str, decide: Decide<'static>| Update {
+        let update = |(aggregate_id, sequence): (&'static str, u64),
+                      n,
+                      key: &'static str,
+                      decide: Decide<'static>| Update {
             mark: Mark {
                 aggregate_type: "Lookup",
                 aggregate_id,
-                sequence: 1,
+                sequence,
                 cursor: Some(cursor(n)),
             },
             target: Target::Key(json!(key)),
             decide,
         };
         vec![
-            update("a", 0, "k", Box::new(multiply)),
-            update("k", 1, "k", Box::new(|_| Ok(tally("k", 1, 1)))),
-            update("b", 2, "never", Box::new(multiply)),
+            update(("a", 1), 0, "k", Box::new(multiply)),
+            update(("k", 1), 1, "k", Box::new(|_| Ok(tally("k", 1, 1)))),
+            update(("b", 1), 2, "j", Box::new(multiply)),
+            update(("b", 2), 3, "j", Box::new(|_| Ok(tally("j", 1, 1)))),
+            update(("c", 1), 4, "never", Box::new(multiply)),
         ]
     };
     let applied = read
         .update_many(&Tally::SCHEMA, Tally::NAME, batch())
         .await
         .unwrap();
-    assert_eq!(applied, vec![true, true, true]);
+    assert_eq!(applied, vec![true; 5]);
     let again = read
         .update_many(&Tally::SCHEMA, "tally_redelivered", batch())
         .await
         .unwrap();
     assert_eq!(
         again,
-        vec![false, false, true],
+        vec![false, false, false, false, true],
         "the events the rows' marks show are skipped; the one that found no row finds none again"
     );
-    let row = read
-        .get(&Tally::SCHEMA, &json!("k"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        number(&row, "events"),
-        1,
-        "the first event was not decided again"
-    );
+    for key in ["k", "j"] {
+        let row = read
+            .get(&Tally::SCHEMA, &json!(key))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            number(&row, "events"),
+            1,
+            "{key}: no event was decided again"
+        );
+    }
     assert_eq!(
         read.get(&Tally::SCHEMA, &json!("never")).await.unwrap(),
         None

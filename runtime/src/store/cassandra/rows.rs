@@ -259,17 +259,13 @@ impl CassandraReadStore {
                     })
                     .collect(),
             ));
+            // This event's own mark last: a carried mark of its aggregate is an older one.
+            let mut applied = carried.clone();
+            applied.insert(marker.clone(), sequence);
             let marks = Some(CqlValue::Map(
-                carried
-                    .iter()
-                    .map(|(carried, sequence)| (carried.as_str(), *sequence))
-                    .chain([(marker.as_str(), sequence)])
-                    .map(|(marker, sequence)| {
-                        (
-                            CqlValue::Text(marker.to_owned()),
-                            CqlValue::BigInt(sequence),
-                        )
-                    })
+                applied
+                    .into_iter()
+                    .map(|(marker, sequence)| (CqlValue::Text(marker), CqlValue::BigInt(sequence)))
                     .collect(),
             ));
             let written = match &stored {
