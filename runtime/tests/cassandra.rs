@@ -268,6 +268,108 @@ async fn a_batch_redelivered_before_its_checkpoint_moved_changes_nothing() {
     common::log_batches::a_batch_redelivered_before_its_checkpoint_changes_nothing(read).await;
 }
 
+/// A mark by sequence on `k`'s aggregate `aggregate_id`, as a partitioned broker delivers.
+fn delivered(aggregate_id: &'static str, sequence: u64) -> Mark<'static> {
+    Mark {
+        aggregate_type: "Counter",
+        aggregate_id,
+        sequence,
+        cursor: None,
+    }
+}
+
+/// Counts one more event on the Tally row `k`.
+fn count_on_k(row: Option<Row>) -> Result<RowChange, String> {
+    let events = row.map_or(0, |row| row["events"].as_i64().unwrap_or_default());
+    let mut counted = Row::new();
+    counted.insert("id".into(), json!("k"));
+    counted.insert("events".into(), json!(events + 1));
+    counted.insert("last".into(), json!(0));
+    Ok(RowChange::Upsert(counted))
+}
+
+/// Two appliers holding one aggregate's events at once (a rebalance): the slower decides that
+/// a:5 leaves row `k` as it is; meanwhile the other applies a:5 and a:6 there; then the slower
+/// writes `k` for b:3, carrying a:5's mark. The row's mark for `a` must not go back to 5, or
+/// a:6 delivered again would be counted twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mark_carried_by_a_slower_applier_never_moves_a_row_back() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use eventwright::store::{Target, Update};
+
+    let read = read_store().await;
+    read.prepare(&Tally::SCHEMA).await.unwrap();
+    let k = json!("k");
+    let applied = read
+        .update(
+            &Tally::SCHEMA,
+            Tally::NAME,
+            delivered("a", 4),
+            Some(&k),
+            Box::new(count_on_k),
+        )
+        .await
+        .unwrap();
+    assert!(applied);
+    let other = Arc::clone(&read);
+    let raced = Arc::new(AtomicBool::new(false));
+    // The other applier runs inside the slower one's decision, on a runtime of its own: its
+    // writes land between that decision and the slower one's next write.
+    let overtaken: Decide<'static> = Box::new(move |_| {
+        if !raced.swap(true, Ordering::SeqCst) {
+            let other = Arc::clone(&other);
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(async {
+                    let k = json!("k");
+                    let keep: Decide<'_> = Box::new(|_| Ok(RowChange::None));
+                    for (mark, decide) in [
+                        (delivered("a", 5), keep),
+                        (delivered("a", 6), Box::new(count_on_k) as Decide<'_>),
+                    ] {
+                        other
+                            .update(&Tally::SCHEMA, Tally::NAME, mark, Some(&k), decide)
+                            .await
+                            .unwrap();
+                    }
+                });
+            })
+            .join()
+            .unwrap();
+        }
+        Ok(RowChange::None)
+    });
+    let slower = vec![
+        Update {
+            mark: delivered("a", 5),
+            target: Target::Key(k.clone()),
+            decide: overtaken,
+        },
+        Update {
+            mark: delivered("b", 3),
+            target: Target::Key(k.clone()),
+            decide: Box::new(count_on_k),
+        },
+    ];
+    read.update_many(&Tally::SCHEMA, Tally::NAME, slower)
+        .await
+        .unwrap();
+    let again = read
+        .update(
+            &Tally::SCHEMA,
+            Tally::NAME,
+            delivered("a", 6),
+            Some(&k),
+            Box::new(count_on_k),
+        )
+        .await
+        .unwrap();
+    assert!(!again, "a:6 delivered again is skipped");
+    let row = read.get(&Tally::SCHEMA, &k).await.unwrap().unwrap();
+    assert_eq!(row["events"], json!(3), "a:4, a:6 and b:3, each once");
+}
+
 #[tokio::test]
 async fn a_poison_event_moves_no_mark() {
     let read = read_store().await;

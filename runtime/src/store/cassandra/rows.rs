@@ -259,8 +259,20 @@ impl CassandraReadStore {
                     })
                     .collect(),
             ));
+            // A carried mark was read before this attempt's row: another applier may have moved
+            // its aggregate on since (two instances holding one partition during a rebalance),
+            // and the map's `+` would move that mark back. Only marks ahead of the row's go.
+            let mut applied: Carried = carried
+                .iter()
+                .filter(|(carried, sequence)| {
+                    stored
+                        .as_ref()
+                        .and_then(|stored| stored.applied.get(*carried))
+                        .is_none_or(|stored| stored < *sequence)
+                })
+                .map(|(carried, sequence)| (carried.clone(), *sequence))
+                .collect();
             // This event's own mark last: a carried mark of its aggregate is an older one.
-            let mut applied = carried.clone();
             applied.insert(marker.clone(), sequence);
             let marks = Some(CqlValue::Map(
                 applied
