@@ -377,17 +377,19 @@ impl<B: Backend> SqlReadStore<B> {
         decide: Decide<'_>,
     ) -> Result<bool, StoreError> {
         let dialect = self.db.dialect();
+        // Marked by sequence, events of different aggregates may feed one row at once: they
+        // take turns on it, even before it exists, so neither decides on a row the other is
+        // about to change. (A checkpoint's row lock already serializes.) The row's turn comes
+        // before the mark's, in the order a delivered batch takes them, so the two never wait
+        // for each other.
+        if let (None, Some(key)) = (mark.cursor, key) {
+            tx.lock(&row_lock(schema, key)).await?;
+        }
         if !move_mark(tx, dialect, projection, mark).await? {
             return Ok(false);
         }
         let row = match key {
             Some(key) => {
-                // Marked by sequence, events of different aggregates may feed one row at once:
-                // they take turns on it, even before it exists, so neither decides on a row the
-                // other is about to change. (A checkpoint's row lock already serializes.)
-                if mark.cursor.is_none() {
-                    tx.lock(&row_lock(schema, key)).await?;
-                }
                 let sql = statements::select_by_key(dialect, schema);
                 let row = tx
                     .fetch_optional(&sql, &[Arg::Cell(schema.key_column(), key)])
