@@ -1,7 +1,7 @@
 //! The three-node Kafka cluster `scripts/services.sh` starts (three replicas, two in sync to
 //! take a write), in a test binary of its own since it kills nodes: under 1,000 commands a
-//! second, the node leading a partition is killed with SIGKILL and restarted, and a projector
-//! instance leaves its consumer group mid-stream. No command fails, and the read models end
+//! second, the node leading a partition is killed with SIGKILL and restarted, a projector
+//! instance leaves its consumer group mid-stream, and a projector process is killed with SIGKILL. No command fails, and the read models end
 //! equal to an independent fold of the event store: nothing lost, nothing applied twice. The
 //! projection's lag, timed by a probe command every 25 ms, is printed (`--nocapture`): it is
 //! not yet back under 200 ms within 10 s of a restart, so it is reported, not asserted.
@@ -45,7 +45,7 @@ fn cluster() -> String {
 }
 
 struct Service {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     config: KafkaConfig,
     events: Arc<dyn EventStore>,
     read: Arc<dyn ReadStore>,
@@ -79,7 +79,7 @@ impl Service {
         )
         .with_retry_delay(Duration::from_millis(200));
         let mut service = Self {
-            _dir: dir,
+            dir,
             config,
             events,
             read,
@@ -96,10 +96,22 @@ impl Service {
 
     /// A projector instance: its consumers join the projections' consumer groups.
     fn projector(&self) -> ProjectionEngine {
-        ProjectionEngine::new(
+        Self::projector_of(
             Arc::clone(&self.read),
             Arc::clone(&self.events),
-            Arc::new(KafkaFeed::new(self.config.clone(), ["Counter"])),
+            &self.config,
+        )
+    }
+
+    fn projector_of(
+        read: Arc<dyn ReadStore>,
+        events: Arc<dyn EventStore>,
+        config: &KafkaConfig,
+    ) -> ProjectionEngine {
+        ProjectionEngine::new(
+            read,
+            events,
+            Arc::new(KafkaFeed::new(config.clone(), ["Counter"])),
         )
         .with::<Tally>()
         .with::<Total>()
@@ -204,6 +216,53 @@ fn leader(config: &KafkaConfig) -> i32 {
         .fetch_metadata(Some(&topic), Duration::from_secs(10))
         .unwrap();
     metadata.topics()[0].partitions()[0].leader()
+}
+
+/// How many consumers are members of `projection`'s consumer group now.
+fn group_members(config: &KafkaConfig, projection: &str) -> usize {
+    let client: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", &config.brokers)
+        .create()
+        .unwrap();
+    let group = config.group(projection);
+    let groups = client
+        .client()
+        .fetch_group_list(Some(&group), Duration::from_secs(10))
+        .unwrap();
+    groups
+        .groups()
+        .iter()
+        .find(|found| found.name() == group)
+        .map_or(0, |found| found.members().len())
+}
+
+/// Where [`projector_process`] finds the service it projects for.
+const CHILD_DIR: &str = "EVENTWRIGHT_TEST_PROJECTOR_DIR";
+const CHILD_PREFIX: &str = "EVENTWRIGHT_TEST_PROJECTOR_PREFIX";
+
+/// A projector instance in a process of its own, for
+/// [`a_projector_process_killed_mid_stream_hands_its_partitions_over_and_loses_nothing`] to
+/// start (running this test binary again for this test alone) and kill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a child process of another test, which says where the service is"]
+async fn projector_process() {
+    let dir = std::path::PathBuf::from(std::env::var(CHILD_DIR).expect("the service's directory"));
+    let prefix = std::env::var(CHILD_PREFIX).expect("the service's topic prefix");
+    let config = KafkaConfig {
+        replication: 3,
+        ..KafkaConfig::new(cluster(), prefix)
+    };
+    let url = |name: &str| format!("sqlite://{}", dir.join(name).display());
+    let events: Arc<dyn EventStore> = Arc::new(SqliteEventStore::new(
+        sqlite::connect(&url("events.db")).await.unwrap(),
+    ));
+    let read: Arc<dyn ReadStore> = Arc::new(SqliteReadStore::new(
+        sqlite::connect(&url("views.db")).await.unwrap(),
+    ));
+    let projector = Service::projector_of(read, events, &config);
+    for task in projector.spawn() {
+        task.await.unwrap();
+    }
 }
 
 /// The 99th percentile of `lags`.
@@ -317,6 +376,76 @@ async fn a_projector_instance_leaving_mid_stream_hands_its_partitions_over_and_l
     println!(
         "a projector left at {left:?}; {accepted} commands, 0 failed; probe lag p99 {:?} from \
          10 s after; {} probes: {lags:?}",
+        (!settled.is_empty()).then(|| p99(&settled)),
+        lags.len()
+    );
+    for task in service.tasks.drain(..) {
+        task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_projector_process_killed_mid_stream_hands_its_partitions_over_and_loses_nothing() {
+    let _alone = CLUSTER.lock().await;
+    let _cluster = RunningCluster::start("kafka-cluster").await;
+    let mut service = Service::start().await;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "projector_process",
+            "--ignored",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_DIR, service.dir.path())
+        .env(CHILD_PREFIX, &service.config.topic_prefix)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the projector process starts");
+    // Killed only once it holds some of the partitions: both instances in both groups.
+    let joined = tokio::time::timeout(Duration::from_secs(90), async {
+        while [Tally::NAME, Total::NAME]
+            .iter()
+            .any(|projection| group_members(&service.config, projection) < 2)
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    assert!(
+        joined.is_ok(),
+        "the projector process never joined the groups"
+    );
+    service.warm_up().await;
+    let running = Arc::new(AtomicBool::new(true));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let load = LOAD.spawn(&service.dispatcher, &running, &accepted);
+    let probe = service.probe(start, &running);
+
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // SIGKILL: the process leaves no group, commits nothing more, and may die mid-batch; its
+    // partitions wait out the session timeout, then go to the first instance.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = start.elapsed();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    running.store(false, Ordering::SeqCst);
+    for task in load {
+        task.await.expect("every command succeeded");
+    }
+    let lags = probe.await.expect("every probe succeeded");
+    let accepted = accepted.load(Ordering::SeqCst);
+
+    service.matches_the_fold(accepted).await;
+    let settled: Vec<Duration> = lags
+        .iter()
+        .filter(|(sent, _)| *sent >= killed + Duration::from_secs(10))
+        .map(|(_, lag)| *lag)
+        .collect();
+    println!(
+        "a projector process killed at {killed:?}; {accepted} commands, 0 failed; probe lag p99 \
+         {:?} from 10 s after; {} probes: {lags:?}",
         (!settled.is_empty()).then(|| p99(&settled)),
         lags.len()
     );
