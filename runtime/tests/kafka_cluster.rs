@@ -118,6 +118,45 @@ impl Service {
         .with_retry_delay(Duration::from_millis(200))
     }
 
+    /// Under the load, `stop`s a second projector instance 5 s in and watches for `watch`
+    /// more: no command fails, the read models end equal to the fold, and the probe's lag from
+    /// 10 s after the stop is printed.
+    async fn lose_a_projector(&mut self, what: &str, stop: impl FnOnce(), watch: Duration) {
+        self.warm_up().await;
+        let running = Arc::new(AtomicBool::new(true));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let start = Instant::now();
+        let load = LOAD.spawn(&self.dispatcher, &running, &accepted);
+        let probe = self.probe(start, &running);
+
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        stop();
+        let stopped = start.elapsed();
+        tokio::time::sleep(watch).await;
+        running.store(false, Ordering::SeqCst);
+        for task in load {
+            task.await.expect("every command succeeded");
+        }
+        let lags = probe.await.expect("every probe succeeded");
+        let accepted = accepted.load(Ordering::SeqCst);
+
+        self.matches_the_fold(accepted).await;
+        let settled: Vec<Duration> = lags
+            .iter()
+            .filter(|(sent, _)| *sent >= stopped + Duration::from_secs(10))
+            .map(|(_, lag)| *lag)
+            .collect();
+        println!(
+            "{what} at {stopped:?}; {accepted} commands, 0 failed; probe lag p99 {:?} from 10 s \
+             after; {} probes: {lags:?}",
+            (!settled.is_empty()).then(|| p99(&settled)),
+            lags.len()
+        );
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+
     /// Bumps the probe counter every 25 ms and times each bump until its projection shows
     /// it: (when it was sent, since `start`; how long it took to show).
     fn probe(
@@ -343,45 +382,13 @@ async fn a_projector_instance_leaving_mid_stream_hands_its_partitions_over_and_l
     let _alone = CLUSTER.lock().await;
     let _cluster = RunningCluster::start("kafka-cluster").await;
     let mut service = Service::start().await;
-    let second = service.projector();
-    let second_tasks = second.spawn();
-    service.warm_up().await;
-    let running = Arc::new(AtomicBool::new(true));
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
-    let load = LOAD.spawn(&service.dispatcher, &running, &accepted);
-    let probe = service.probe(start, &running);
-
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    let second_tasks = service.projector().spawn();
     // The second instance's consumers stop where they are, mid-batch or not; the group
     // rebalances and the first instance takes their partitions over.
-    for task in second_tasks {
-        task.abort();
-    }
-    let left = start.elapsed();
-    tokio::time::sleep(Duration::from_secs(15)).await;
-    running.store(false, Ordering::SeqCst);
-    for task in load {
-        task.await.expect("every command succeeded");
-    }
-    let lags = probe.await.expect("every probe succeeded");
-    let accepted = accepted.load(Ordering::SeqCst);
-
-    service.matches_the_fold(accepted).await;
-    let settled: Vec<Duration> = lags
-        .iter()
-        .filter(|(sent, _)| *sent >= left + Duration::from_secs(10))
-        .map(|(_, lag)| *lag)
-        .collect();
-    println!(
-        "a projector left at {left:?}; {accepted} commands, 0 failed; probe lag p99 {:?} from \
-         10 s after; {} probes: {lags:?}",
-        (!settled.is_empty()).then(|| p99(&settled)),
-        lags.len()
-    );
-    for task in service.tasks.drain(..) {
-        task.abort();
-    }
+    let leave = move || second_tasks.iter().for_each(JoinHandle::abort);
+    service
+        .lose_a_projector("a projector left", leave, Duration::from_secs(15))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -416,40 +423,13 @@ async fn a_projector_process_killed_mid_stream_hands_its_partitions_over_and_los
         joined.is_ok(),
         "the projector process never joined the groups"
     );
-    service.warm_up().await;
-    let running = Arc::new(AtomicBool::new(true));
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
-    let load = LOAD.spawn(&service.dispatcher, &running, &accepted);
-    let probe = service.probe(start, &running);
-
-    tokio::time::sleep(Duration::from_secs(5)).await;
     // SIGKILL: the process leaves no group, commits nothing more, and may die mid-batch; its
     // partitions wait out the session timeout, then go to the first instance.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let killed = start.elapsed();
-    tokio::time::sleep(Duration::from_secs(20)).await;
-    running.store(false, Ordering::SeqCst);
-    for task in load {
-        task.await.expect("every command succeeded");
-    }
-    let lags = probe.await.expect("every probe succeeded");
-    let accepted = accepted.load(Ordering::SeqCst);
-
-    service.matches_the_fold(accepted).await;
-    let settled: Vec<Duration> = lags
-        .iter()
-        .filter(|(sent, _)| *sent >= killed + Duration::from_secs(10))
-        .map(|(_, lag)| *lag)
-        .collect();
-    println!(
-        "a projector process killed at {killed:?}; {accepted} commands, 0 failed; probe lag p99 \
-         {:?} from 10 s after; {} probes: {lags:?}",
-        (!settled.is_empty()).then(|| p99(&settled)),
-        lags.len()
-    );
-    for task in service.tasks.drain(..) {
-        task.abort();
-    }
+    let kill = move || {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    };
+    service
+        .lose_a_projector("a projector process killed", kill, Duration::from_secs(20))
+        .await;
 }
