@@ -42,9 +42,10 @@ impl CassandraReadStore {
         projection: &str,
         updates: Vec<Update<'_>>,
     ) -> Result<Vec<bool>, StoreError> {
-        let checkpoint = match updates.iter().any(|update| update.mark.cursor.is_some()) {
-            true => Some(self.checkpoint(projection).await?),
-            false => None,
+        let checkpoint = if updates.iter().any(|update| update.mark.cursor.is_some()) {
+            Some(self.checkpoint(projection).await?)
+        } else {
+            None
         };
         let mut applied = vec![false; updates.len()];
         let mut run = Vec::new();

@@ -10,7 +10,7 @@
 //! anything is read; and the rest is applied as a batch read from the log is
 //! ([`log_batch::apply`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::backend::{Arg, Tx};
 use super::log_batch;
@@ -62,26 +62,14 @@ pub(super) async fn apply<'a, T: Tx>(
         applied.push(new);
     }
     log_batch::apply(tx, dialect, schema, &fresh).await?;
-    let moved: Vec<(Aggregate<'a>, u64)> = last
+    let moved = last
         .into_iter()
         .filter(|(aggregate, sequence)| claimed.get(aggregate) < Some(sequence))
-        .collect();
+        .map(|(aggregate, sequence)| Ok((aggregate, to_i64(sequence)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
     for chunk in moved.chunks(AGGREGATES_A_STATEMENT) {
-        let sequences = chunk
-            .iter()
-            .map(|(_, sequence)| to_i64(*sequence))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut args = Vec::with_capacity(chunk.len() * 4);
-        for (((aggregate_type, aggregate_id), _), sequence) in chunk.iter().zip(&sequences) {
-            args.extend([
-                Arg::Text(projection),
-                Arg::Text(aggregate_type),
-                Arg::Text(aggregate_id),
-                Arg::Int(*sequence),
-            ]);
-        }
         let sql = statements::save_applied_rows(dialect, chunk.len());
-        tx.execute(&sql, &args).await?;
+        tx.execute(&sql, &mark_args(projection, chunk)).await?;
     }
     Ok(applied)
 }
@@ -95,24 +83,20 @@ async fn claim<'a, T: Tx>(
     projection: &str,
     updates: &[Update<'a>],
 ) -> Result<BTreeMap<Aggregate<'a>, u64>, StoreError> {
-    let aggregates: BTreeMap<Aggregate<'a>, u64> = updates
+    let aggregates: BTreeSet<Aggregate<'a>> = updates
         .iter()
-        .map(|update| ((update.mark.aggregate_type, update.mark.aggregate_id), 0))
+        .map(|update| (update.mark.aggregate_type, update.mark.aggregate_id))
         .collect();
+    let aggregates: Vec<Aggregate<'a>> = aggregates.into_iter().collect();
     let mut claimed = BTreeMap::new();
-    let aggregates: Vec<Aggregate<'a>> = aggregates.into_keys().collect();
     for chunk in aggregates.chunks(AGGREGATES_A_STATEMENT) {
-        let mut args = Vec::with_capacity(chunk.len() * 4);
-        for (aggregate_type, aggregate_id) in chunk {
-            args.extend([
-                Arg::Text(projection),
-                Arg::Text(aggregate_type),
-                Arg::Text(aggregate_id),
-                Arg::Int(0),
-            ]);
-        }
+        let unapplied: Vec<(Aggregate<'a>, i64)> =
+            chunk.iter().map(|aggregate| (*aggregate, 0)).collect();
         let sql = statements::claim_applied(dialect, chunk.len());
-        for row in tx.fetch_all(&sql, &args).await? {
+        for row in tx
+            .fetch_all(&sql, &mark_args(projection, &unapplied))
+            .await?
+        {
             let (aggregate_type, aggregate_id) =
                 (row.text("aggregate_type")?, row.text("aggregate_id")?);
             let Ok(at) = chunk.binary_search(&(aggregate_type.as_str(), aggregate_id.as_str()))
@@ -125,4 +109,20 @@ async fn claim<'a, T: Tx>(
         }
     }
     Ok(claimed)
+}
+
+/// The parameters of [`statements::claim_applied`] and [`statements::save_applied_rows`]: each
+/// aggregate's projection, type, id and sequence in turn.
+fn mark_args<'q>(projection: &'q str, marks: &'q [(Aggregate<'_>, i64)]) -> Vec<Arg<'q>> {
+    marks
+        .iter()
+        .flat_map(|((aggregate_type, aggregate_id), sequence)| {
+            [
+                Arg::Text(projection),
+                Arg::Text(aggregate_type),
+                Arg::Text(aggregate_id),
+                Arg::Int(*sequence),
+            ]
+        })
+        .collect()
 }
